@@ -1,0 +1,3 @@
+from nentang.config.cli import main
+
+main()

@@ -1,0 +1,17 @@
+"""ASGI entry point: Django behind the streaming body limit."""
+
+import os
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nentang.config.settings")
+
+from django.conf import settings
+from django.core.asgi import get_asgi_application
+
+from nentang.kernel.observability.asgi import BodyLimit
+
+django_application = get_asgi_application()
+application = BodyLimit(
+    django_application,
+    max_bytes=settings.NENTANG_MAX_BODY_BYTES,
+    base_url=settings.BASE_URL,
+)

@@ -1,0 +1,240 @@
+"""The ``nentang`` command: serve, demo, migrate, check, worker and a Django pass-through.
+
+A malformed setting stops every command with one sentence naming the variable.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from nentang.config.env import ConfigError
+
+console = Console(stderr=False)
+err_console = Console(stderr=True)
+
+
+def _setup() -> None:
+    """Configure Django; raise ConfigError for a malformed environment."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nentang.config.settings")
+    import django
+
+    django.setup()
+
+
+def _fail(message: str, code: int = 2) -> None:
+    err_console.print(f"[bold red]nentang:[/] {message}", highlight=False)
+    sys.exit(code)
+
+
+def _migrate(verbosity: int = 1) -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=verbosity)
+
+
+class _RichProgress:
+    """Adapts rich's progress bar to the loaders' small Progress protocol."""
+
+    def __init__(self, progress: Progress, context: str) -> None:
+        self._progress = progress
+        self._context = context
+        self._task: Any = None
+
+    def start(self, description: str, total: int) -> None:
+        label = f"{self._context}: {description}"
+        self._task = self._progress.add_task(label, total=total)
+
+    def advance(self, steps: int = 1) -> None:
+        if self._task is not None:
+            self._progress.advance(self._task, steps)
+
+
+@contextmanager
+def _progress_bar() -> Iterator[Progress]:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    ) as progress:
+        yield progress
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="nentang")
+def cli() -> None:
+    """nentang — nền tảng số: the national digital platform."""
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Processes."
+)
+@click.option("--migrate/--no-migrate", default=True, help="Apply pending migrations first.")
+@click.option(
+    "--task-worker/--no-task-worker",
+    default=True,
+    help="Also run one background task worker (webhooks, outbox).",
+)
+def serve(host: str, port: int, workers: int, migrate: bool, task_worker: bool) -> None:
+    """Serve the web UI and the API with the Granian ASGI server."""
+    _serve(host=host, port=port, workers=workers, migrate=migrate, task_worker=task_worker)
+
+
+def _prepare_metrics_dir(home: Path) -> None:
+    # prometheus-client reads this before it is imported, in every worker process.
+    metrics_dir = home / "metrics"
+    shutil.rmtree(metrics_dir, ignore_errors=True)
+    metrics_dir.mkdir(parents=True, exist_ok=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
+
+
+def _serve(*, host: str, port: int, workers: int, migrate: bool, task_worker: bool) -> None:
+    from nentang.config import env
+
+    config = env.read()
+    _prepare_metrics_dir(config.home)
+    _setup()
+    if migrate:
+        _migrate(verbosity=0)
+    from granian import Granian
+    from granian.constants import Interfaces
+
+    worker_process = None
+    if task_worker:
+        worker_process = subprocess.Popen(
+            [sys.executable, "-m", "nentang", "worker"], env=os.environ.copy()
+        )
+    console.print(f"nentang: serving on [bold]http://{host}:{port}[/] with {workers} worker(s)")
+    try:
+        Granian(
+            "nentang.config.asgi:application",
+            address=host,
+            port=port,
+            interface=Interfaces.ASGINL,  # Django does not implement the lifespan protocol
+            workers=workers,
+            log_access=False,  # our middleware writes the access log, with request ids
+        ).serve()
+    finally:
+        if worker_process is not None:
+            worker_process.terminate()
+            try:
+                worker_process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                worker_process.kill()
+
+
+@cli.command()
+@click.option("--no-serve", is_flag=True, help="Load demo data, print accounts, then exit.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
+def demo(no_serve: bool, host: str, port: int, workers: int) -> None:
+    """Migrate, load the demo data of every context, print the accounts, then serve."""
+    _setup()
+    _migrate(verbosity=0)
+    from django.conf import settings
+
+    from nentang.kernel import demodata
+
+    demodata.discover()
+    loaders = demodata.registered([name.rsplit(".", 1)[-1] for name in settings.NENTANG_APPS])
+    with _progress_bar() as progress:
+        for item in loaders:
+            item.load(_RichProgress(progress, item.context))
+
+    base_url = settings.BASE_URL
+    console.print(f"\n[bold]nentang[/] demo is ready at [bold]{base_url}/[/]")
+    console.print(f"API documentation: {base_url}/api/v1/docs")
+    accounts = [account for item in loaders for account in item.accounts]
+    if accounts:
+        table = Table(title="Demo accounts")
+        for column in ("role", "login", "password", "note"):
+            table.add_column(column)
+        for account in accounts:
+            table.add_row(account.role, account.login, account.password, account.note)
+        console.print(table)
+    for item in loaders:
+        if item.summary is not None:
+            for line in item.summary():
+                console.print(line)
+    if not no_serve:
+        _serve(host=host, port=port, workers=workers, migrate=False, task_worker=True)
+
+
+@cli.command()
+def migrate() -> None:
+    """Apply pending database migrations."""
+    _setup()
+    _migrate()
+
+
+@cli.command()
+@click.option("--deploy", is_flag=True, help="Also run Django's deployment checks.")
+def check(deploy: bool) -> None:
+    """System checks: configuration, database reachable, migrations applied, secret key."""
+    _setup()
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    try:
+        call_command("check", databases=["default"], deploy=deploy, fail_level="ERROR")
+    except SystemCheckError as error:
+        err_console.print(str(error), highlight=False)
+        sys.exit(1)
+    console.print("nentang: all checks passed")
+
+
+@cli.command()
+@click.option("--queue", default="*", show_default=True, help="Queues, comma-separated.")
+@click.option("--batch", is_flag=True, help="Run what is due, then exit.")
+def worker(queue: str, batch: bool) -> None:
+    """Run the background task worker (django-tasks database backend)."""
+    _setup()
+    from django.core.management import call_command
+
+    call_command("db_worker", queue_name=queue, batch=batch, reload=False, startup_delay=False)
+
+
+@cli.command(
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    add_help_option=False,
+)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def manage(args: tuple[str, ...]) -> None:
+    """Run any Django management command: nentang manage <command> [options]."""
+    _setup()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["nentang manage", *args])
+
+
+def _run(entry: Callable[[], Any]) -> None:
+    from django.db.utils import OperationalError
+
+    try:
+        entry()
+    except ConfigError as error:
+        _fail(f"invalid setting {error}")
+    except OperationalError as error:
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        _fail(f"the database is not reachable ({first_line}); check NENTANG_DATABASE_URL.")
+
+
+def main() -> None:
+    _run(lambda: cli(prog_name="nentang"))

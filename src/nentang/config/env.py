@@ -1,0 +1,294 @@
+"""The one place where nentang reads its environment.
+
+Every variable is declared once in ``VARIABLES`` with its default and a one-line
+description; the README's configuration table is checked against this list by a
+test, so a setting cannot exist without being documented.
+
+A malformed value raises :class:`ConfigError`, whose message is one sentence that
+names the variable. The CLI prints that sentence and exits; nobody sees a traceback.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+
+class ConfigError(Exception):
+    """A setting is malformed. ``str(error)`` is a complete sentence for the operator."""
+
+    def __init__(self, variable: str, message: str) -> None:
+        self.variable = variable
+        super().__init__(f"{variable}: {message}")
+
+
+@dataclass(frozen=True)
+class Variable:
+    name: str
+    default: str
+    description: str
+
+
+VARIABLES: tuple[Variable, ...] = (
+    Variable(
+        "NENTANG_HOME",
+        "./var",
+        "Directory for the SQLite file, uploads, signing keys and the generated secret key.",
+    ),
+    Variable(
+        "NENTANG_DATABASE_URL",
+        "sqlite:///$NENTANG_HOME/nentang.sqlite3",
+        "Database: `sqlite:///path` or `postgresql://user:password@host:port/name`.",
+    ),
+    Variable(
+        "NENTANG_SECRET_KEY",
+        "(generated into `$NENTANG_HOME/secret_key`)",
+        "Django secret key; generated once and kept in `NENTANG_HOME` when unset.",
+    ),
+    Variable("NENTANG_DEBUG", "false", "Debug mode (`true`/`false`). Never in production."),
+    Variable(
+        "NENTANG_ALLOWED_HOSTS",
+        "127.0.0.1,localhost,[::1] + host of NENTANG_BASE_URL",
+        "Comma-separated host names the server answers to.",
+    ),
+    Variable(
+        "NENTANG_BASE_URL",
+        "http://127.0.0.1:8000",
+        "Public URL of this installation (links, OIDC issuer, audit log origin).",
+    ),
+    Variable(
+        "NENTANG_MAX_BODY_BYTES",
+        "10485760",
+        "Largest request body accepted; larger bodies get 413.",
+    ),
+    Variable(
+        "NENTANG_LOG_FORMAT",
+        "json",
+        "`json` for structured logs (one object per line) or `text` for a console.",
+    ),
+    Variable("NENTANG_LOG_LEVEL", "INFO", "DEBUG, INFO, WARNING, ERROR or CRITICAL."),
+    Variable(
+        "NENTANG_OUTBOUND_ALLOW_NETWORKS",
+        "(empty)",
+        "Comma-separated CIDRs that outbound HTTP (webhooks) may reach although private "
+        "or loopback; empty means public addresses only.",
+    ),
+    Variable(
+        "NENTANG_WEBHOOK_MAX_ATTEMPTS",
+        "8",
+        "Delivery attempts before a webhook delivery is dead-lettered.",
+    ),
+    Variable(
+        "NENTANG_IDEMPOTENCY_TTL_HOURS",
+        "24",
+        "How long a stored Idempotency-Key response is replayed before the key expires.",
+    ),
+)
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+@dataclass(frozen=True)
+class Database:
+    engine: str  # "sqlite" or "postgresql"
+    name: str
+    user: str = ""
+    password: str = ""
+    host: str = ""
+    port: str = ""
+    options: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Config:
+    home: Path
+    database: Database
+    secret_key: str
+    debug: bool
+    allowed_hosts: tuple[str, ...]
+    base_url: str
+    max_body_bytes: int
+    log_format: str
+    log_level: str
+    outbound_allow_networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
+    webhook_max_attempts: int
+    idempotency_ttl_hours: int
+
+
+def _get(environ: Mapping[str, str], name: str) -> str | None:
+    value = environ.get(name)
+    if value is None:
+        return None
+    return value.strip()
+
+
+def parse_bool(name: str, raw: str) -> bool:
+    lowered = raw.lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise ConfigError(name, f"expected true or false, got {raw!r}.")
+
+
+def parse_positive_int(name: str, raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(name, f"expected a whole number, got {raw!r}.") from None
+    if value <= 0:
+        raise ConfigError(name, f"expected a number greater than zero, got {raw!r}.")
+    return value
+
+
+def parse_base_url(name: str, raw: str) -> str:
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(name, f"expected an http:// or https:// URL with a host, got {raw!r}.")
+    if parts.query or parts.fragment:
+        raise ConfigError(name, f"must not carry a query or fragment, got {raw!r}.")
+    try:
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError:
+        raise ConfigError(name, f"has a malformed port in {raw!r}.") from None
+    return raw.rstrip("/")
+
+
+def parse_database_url(name: str, raw: str, home: Path) -> Database:
+    raw = raw.replace("$NENTANG_HOME", str(home))
+    parts = urlsplit(raw)
+    if parts.scheme == "sqlite":
+        # sqlite:///relative/path and sqlite:////absolute/path, as dj-database-url reads them.
+        if parts.netloc:
+            raise ConfigError(name, f"a SQLite URL has no host; write sqlite:///path, got {raw!r}.")
+        path = parts.path[1:] if parts.path.startswith("/") else parts.path
+        if not path:
+            raise ConfigError(name, f"the SQLite URL names no file, got {raw!r}.")
+        return Database(engine="sqlite", name=str(Path(unquote(path)).resolve()))
+    if parts.scheme in ("postgres", "postgresql"):
+        database = unquote(parts.path.lstrip("/"))
+        if not database:
+            raise ConfigError(name, f"the PostgreSQL URL names no database, got {raw!r}.")
+        try:
+            port = parts.port
+        except ValueError:
+            raise ConfigError(name, f"has a malformed port in {raw!r}.") from None
+        return Database(
+            engine="postgresql",
+            name=database,
+            user=unquote(parts.username or ""),
+            password=unquote(parts.password or ""),
+            host=unquote(parts.hostname or ""),
+            port=str(port or ""),
+            options=dict(parse_qsl(parts.query)),
+        )
+    raise ConfigError(
+        name, f"expected a sqlite:/// or postgresql:// URL, got scheme {parts.scheme!r}."
+    )
+
+
+def parse_networks(
+    name: str, raw: str
+) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    networks = []
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ConfigError(name, f"{item!r} is not an IP network such as 127.0.0.0/8.") from None
+    return tuple(networks)
+
+
+def _secret_key(environ: Mapping[str, str], home: Path) -> str:
+    given = _get(environ, "NENTANG_SECRET_KEY")
+    if given:
+        if len(given) < 32:
+            raise ConfigError("NENTANG_SECRET_KEY", "must be at least 32 characters long.")
+        return given
+    path = home / "secret_key"
+    if path.exists():
+        key = path.read_text(encoding="utf-8").strip()
+        if len(key) < 32:
+            raise ConfigError(
+                "NENTANG_SECRET_KEY", f"the generated key in {path} is damaged; delete it."
+            )
+        return key
+    key = secrets.token_urlsafe(50)
+    # Create with 0600 from the start so the key is never readable by others.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(key + "\n")
+    return key
+
+
+def read(environ: Mapping[str, str] | None = None) -> Config:
+    """Read and validate every NENTANG_* variable; create NENTANG_HOME when missing."""
+    env = os.environ if environ is None else environ
+
+    home = Path(_get(env, "NENTANG_HOME") or "./var").expanduser().resolve()
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ConfigError("NENTANG_HOME", f"cannot create {home}: {error.strerror}.") from None
+    if not os.access(home, os.W_OK):
+        raise ConfigError("NENTANG_HOME", f"{home} is not writable.")
+
+    database = parse_database_url(
+        "NENTANG_DATABASE_URL",
+        _get(env, "NENTANG_DATABASE_URL") or "sqlite:///$NENTANG_HOME/nentang.sqlite3",
+        home,
+    )
+    base_url = parse_base_url(
+        "NENTANG_BASE_URL", _get(env, "NENTANG_BASE_URL") or "http://127.0.0.1:8000"
+    )
+    hosts_raw = _get(env, "NENTANG_ALLOWED_HOSTS")
+    if hosts_raw:
+        hosts = tuple(h.strip() for h in hosts_raw.split(",") if h.strip())
+        if not hosts:
+            raise ConfigError("NENTANG_ALLOWED_HOSTS", "lists no host name.")
+    else:
+        hosts = ("127.0.0.1", "localhost", "[::1]")
+    base_host = urlsplit(base_url).hostname or ""
+    if base_host and base_host not in hosts and "*" not in hosts:
+        hosts = (*hosts, base_host)
+
+    log_format = (_get(env, "NENTANG_LOG_FORMAT") or "json").lower()
+    if log_format not in ("json", "text"):
+        raise ConfigError("NENTANG_LOG_FORMAT", f"expected json or text, got {log_format!r}.")
+    log_level = (_get(env, "NENTANG_LOG_LEVEL") or "INFO").upper()
+    if log_level not in _LOG_LEVELS:
+        raise ConfigError(
+            "NENTANG_LOG_LEVEL", f"expected one of {', '.join(_LOG_LEVELS)}, got {log_level!r}."
+        )
+
+    return Config(
+        home=home,
+        database=database,
+        secret_key=_secret_key(env, home),
+        debug=parse_bool("NENTANG_DEBUG", _get(env, "NENTANG_DEBUG") or "false"),
+        allowed_hosts=hosts,
+        base_url=base_url,
+        max_body_bytes=parse_positive_int(
+            "NENTANG_MAX_BODY_BYTES", _get(env, "NENTANG_MAX_BODY_BYTES") or "10485760"
+        ),
+        log_format=log_format,
+        log_level=log_level,
+        outbound_allow_networks=parse_networks(
+            "NENTANG_OUTBOUND_ALLOW_NETWORKS", _get(env, "NENTANG_OUTBOUND_ALLOW_NETWORKS") or ""
+        ),
+        webhook_max_attempts=parse_positive_int(
+            "NENTANG_WEBHOOK_MAX_ATTEMPTS", _get(env, "NENTANG_WEBHOOK_MAX_ATTEMPTS") or "8"
+        ),
+        idempotency_ttl_hours=parse_positive_int(
+            "NENTANG_IDEMPOTENCY_TTL_HOURS", _get(env, "NENTANG_IDEMPOTENCY_TTL_HOURS") or "24"
+        ),
+    )

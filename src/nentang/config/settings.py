@@ -1,0 +1,224 @@
+"""Django settings, built from the validated environment in :mod:`nentang.config.env`.
+
+Nothing here reads ``os.environ`` directly: add a variable to ``env.VARIABLES`` and
+``env.Config`` instead, so it is validated and documented.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from nentang.config import env
+
+CONFIG = env.read()
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+HOME = CONFIG.home
+
+SECRET_KEY = CONFIG.secret_key
+DEBUG = CONFIG.debug
+ALLOWED_HOSTS = list(CONFIG.allowed_hosts)
+BASE_URL = CONFIG.base_url
+
+# Contexts of nentang, in dependency order. `nentang demo` loads their demo data in
+# this order, and the import-linter contracts in pyproject.toml mirror this list.
+NENTANG_APPS = [
+    "nentang.kernel",
+    "nentang.web",
+    "nentang.addresses",
+]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
+    "ninja",
+    *NENTANG_APPS,
+]
+
+MIDDLEWARE = [
+    "nentang.kernel.observability.middleware.RequestContextMiddleware",
+    "nentang.kernel.errors.middleware.ProblemMiddleware",
+    "nentang.kernel.security.SecurityHeadersMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "nentang.kernel.errors.middleware.BodyLimitMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "nentang.config.urls"
+ASGI_APPLICATION = "nentang.config.asgi.application"
+WSGI_APPLICATION = "nentang.config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "nentang.web.context_processors.platform",
+            ],
+        },
+    }
+]
+
+
+def _database(db: env.Database) -> dict[str, Any]:
+    if db.engine == "sqlite":
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": db.name,
+            "OPTIONS": {
+                # IMMEDIATE takes the write lock at BEGIN, so two writers queue on
+                # busy_timeout instead of failing with "database is locked" mid-transaction.
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": (
+                    "PRAGMA journal_mode=WAL;"
+                    "PRAGMA synchronous=NORMAL;"
+                    "PRAGMA temp_store=MEMORY;"
+                    "PRAGMA mmap_size=134217728;"
+                ),
+            },
+            "TEST": {"NAME": str(Path(db.name).with_name("test_" + Path(db.name).name))},
+        }
+    options: dict[str, Any] = {}
+    extra = dict(db.options)
+    pool = env.parse_bool("NENTANG_DATABASE_URL", extra.pop("pool", "true"))
+    if pool:
+        options["pool"] = {
+            "min_size": env.parse_positive_int(
+                "NENTANG_DATABASE_URL", extra.pop("pool_min_size", "2")
+            ),
+            "max_size": env.parse_positive_int(
+                "NENTANG_DATABASE_URL", extra.pop("pool_max_size", "20")
+            ),
+            "timeout": 10,
+        }
+    options.update(extra)  # e.g. sslmode=require
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": db.name,
+        "USER": db.user,
+        "PASSWORD": db.password,
+        "HOST": db.host,
+        "PORT": db.port,
+        "CONN_MAX_AGE": 0,
+        "CONN_HEALTH_CHECKS": not pool,
+        "OPTIONS": options,
+    }
+
+
+DATABASES = {"default": _database(CONFIG.database)}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default", "webhooks"],
+    }
+}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+# Internationalisation: Vietnamese first, English available.
+LANGUAGE_CODE = "vi"
+LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+LANGUAGE_COOKIE_NAME = "nentang_language"
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+TIME_ZONE = "Asia/Ho_Chi_Minh"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = HOME / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise expects it even when serving from finders
+MEDIA_URL = "/media/"
+MEDIA_ROOT = HOME / "uploads"
+# Serve straight from the app directories: no collectstatic step on a fresh machine.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+WHITENOISE_MAX_AGE = 3600
+
+# Request limits. The ASGI wrapper and BodyLimitMiddleware answer 413 beyond this.
+NENTANG_MAX_BODY_BYTES = CONFIG.max_body_bytes
+DATA_UPLOAD_MAX_MEMORY_SIZE = CONFIG.max_body_bytes
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+NENTANG_OUTBOUND_ALLOW_NETWORKS = CONFIG.outbound_allow_networks
+NENTANG_WEBHOOK_MAX_ATTEMPTS = CONFIG.webhook_max_attempts
+NENTANG_IDEMPOTENCY_TTL_HOURS = CONFIG.idempotency_ttl_hours
+NENTANG_METRICS_DIR = HOME / "metrics"
+
+# Security headers and cookies.
+_https = urlsplit(BASE_URL).scheme == "https"
+SESSION_COOKIE_SECURE = _https
+CSRF_COOKIE_SECURE = _https
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_NAME = "nentang_session"
+CSRF_COOKIE_NAME = "nentang_csrf"
+CSRF_TRUSTED_ORIGINS = [BASE_URL]
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if _https:
+    SECURE_HSTS_SECONDS = 31_536_000
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+LOGGING: dict[str, Any] = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request_context": {"()": "nentang.kernel.observability.logs.ContextFilter"}},
+    "formatters": {
+        "json": {"()": "nentang.kernel.observability.logs.JsonFormatter"},
+        "text": {
+            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": CONFIG.log_format,
+            "filters": ["request_context"],
+        },
+    },
+    "root": {"handlers": ["console"], "level": CONFIG.log_level},
+    "loggers": {
+        # Our own access log line carries the same facts with the request id.
+        "django.request": {"level": "ERROR"},
+        "django.server": {"level": "WARNING"},
+    },
+}
+
+NINJA_PAGINATION_PER_PAGE = 50

@@ -1,0 +1,1 @@
+"""Shared kernel: building blocks every context may import. It imports no context."""

@@ -1,0 +1,105 @@
+"""Middleware that keeps every API error in problem+json and enforces the body limit."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
+
+from nentang.kernel.errors import (
+    PROBLEM_CONTENT_TYPE,
+    ProblemError,
+    is_api_path,
+    problem_response,
+    response_for,
+)
+from nentang.kernel.errors.pages import error_page
+from nentang.kernel.middleware_base import DualMiddleware
+
+logger = logging.getLogger("nentang.errors")
+
+
+class ProblemMiddleware(DualMiddleware):
+    """Under ``/api/``, rewrite any error response that is not yet problem+json.
+
+    Ninja's handlers already answer in problem+json; this catches what happens outside
+    ninja: unknown routes, wrong methods, CSRF failures, errors from other middleware.
+    """
+
+    def after(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
+        if response.status_code < 400 or not is_api_path(request.path):
+            return response
+        content_type = response.get("Content-Type", "")
+        if content_type.startswith(PROBLEM_CONTENT_TYPE):
+            return response
+        detail = None
+        if content_type.startswith("application/json"):
+            # Ninja's own error bodies look like {"detail": "..."}; keep the sentence.
+            try:
+                parsed = json.loads(getattr(response, "content", b"") or b"null")
+            except ValueError:
+                parsed = None
+            if isinstance(parsed, dict) and isinstance(parsed.get("detail"), str):
+                detail = parsed["detail"]
+        converted = problem_response(
+            status=response.status_code, detail=detail, instance=request.path
+        )
+        for header, value in response.items():
+            if header.lower() not in ("content-type", "content-length"):
+                converted[header] = value
+        return converted
+
+    def process_exception(
+        self, request: HttpRequest, exception: Exception
+    ) -> HttpResponseBase | None:
+        if isinstance(exception, ProblemError):
+            if is_api_path(request.path):
+                return response_for(exception, instance=request.path)
+            return error_page(
+                request, exception.status, detail=exception.detail, errors=exception.errors
+            )
+        if isinstance(exception, RequestDataTooBig):
+            return _too_large(request)
+        return None
+
+
+def _too_large(request: HttpRequest) -> HttpResponseBase:
+    limit = settings.NENTANG_MAX_BODY_BYTES
+    detail = f"The request body exceeds the limit of {limit} bytes."
+    if is_api_path(request.path):
+        return problem_response(
+            status=413, detail=detail, instance=request.path, extra={"max_bytes": limit}
+        )
+    return error_page(request, 413, detail=detail)
+
+
+class BodyLimitMiddleware(DualMiddleware):
+    """Refuse a declared body larger than NENTANG_MAX_BODY_BYTES before anyone reads it.
+
+    Under ASGI the same rule is applied earlier, while the body streams in
+    (:mod:`nentang.kernel.observability.asgi`), so an undeclared (chunked) body is cut too.
+    """
+
+    def before(self, request: HttpRequest) -> HttpResponseBase | None:
+        declared = request.META.get("CONTENT_LENGTH")
+        if not declared:
+            return None
+        try:
+            length = int(declared)
+        except ValueError:
+            length = -1
+        if length < 0:
+            if is_api_path(request.path):
+                return problem_response(
+                    status=400,
+                    detail="The Content-Length header is not a valid length.",
+                    instance=request.path,
+                )
+            return error_page(request, 400)
+        if length > settings.NENTANG_MAX_BODY_BYTES:
+            return _too_large(request)
+        return None

@@ -1,0 +1,179 @@
+"""Idempotency-Key for unsafe requests (draft-ietf-httpapi-idempotency-key-header).
+
+Wrap an operation that creates money movements, dossiers or shipments::
+
+    @router.post("/transfers", openapi_extra=IDEMPOTENCY_OPENAPI)
+    @decorate_view(idempotent)
+    def transfer_create(request, payload: TransferIn): ...
+
+* same key, same request → the stored response, with ``Idempotent-Replayed: true``;
+* same key, another body → 409 ``idempotency_key_reused``, nothing written;
+* keys are scoped to the caller (user, client, or anonymous address) and expire
+  after ``NENTANG_IDEMPOTENCY_TTL_HOURS``.
+
+The record is inserted *before* the operation runs, in the operation's transaction.
+A concurrent request with the same key blocks on the unique index until the first
+commits, then replays its response; if the first fails, nothing was stored and the
+second runs normally. Only responses below 400 are stored; errors roll back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from datetime import timedelta
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.utils import timezone
+
+from nentang.kernel.errors import BadRequest, Conflict, ProblemError, response_for
+
+HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
+MAX_KEY_LENGTH = 255
+_STORED_HEADERS = ("Location", "ETag", "Content-Location")
+
+IDEMPOTENCY_OPENAPI: dict[str, Any] = {
+    "parameters": [
+        {
+            "in": "header",
+            "name": HEADER,
+            "required": False,
+            "description": (
+                "Unique key of this request (e.g. a UUID). Retrying with the same key and "
+                "body returns the first response; another body with the same key is a 409."
+            ),
+            "schema": {"type": "string", "maxLength": MAX_KEY_LENGTH},
+        }
+    ]
+}
+
+
+def parse_key(raw: str) -> str:
+    """Accept ``abc`` or the structured-field string form ``"abc"``."""
+    key = raw.strip()
+    if len(key) >= 2 and key[0] == key[-1] == '"':
+        key = key[1:-1]
+    if not key or len(key) > MAX_KEY_LENGTH or not key.isascii() or not key.isprintable():
+        raise BadRequest(
+            f"The {HEADER} header must be 1 to {MAX_KEY_LENGTH} printable ASCII characters.",
+            code="invalid_idempotency_key",
+        )
+    return key
+
+
+def default_scope(request: HttpRequest) -> str:
+    """Who owns the key: the API principal, the signed-in user, or the client address."""
+    auth = getattr(request, "auth", None)
+    if auth is not None:
+        scope = getattr(auth, "idempotency_scope", None)
+        if isinstance(scope, str) and scope:
+            return scope
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return f"user:{user.pk}"
+    return f"anonymous:{request.META.get('REMOTE_ADDR', '-')}"
+
+
+def fingerprint(request: HttpRequest) -> str:
+    body = request.body
+    try:
+        canonical = json.dumps(
+            json.loads(body), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        ).encode()
+    except (ValueError, UnicodeDecodeError):
+        canonical = body
+    digest = hashlib.sha256()
+    digest.update((request.method or "").encode())
+    digest.update(b"\n")
+    digest.update(request.get_full_path().encode())
+    digest.update(b"\n")
+    digest.update(canonical)
+    return digest.hexdigest()
+
+
+def _replay(record: Any, expected: str) -> HttpResponse:
+    if record.fingerprint != expected:
+        raise Conflict(
+            "This Idempotency-Key was already used with a different request.",
+            code="idempotency_key_reused",
+        )
+    response = HttpResponse(
+        bytes(record.body), status=record.status_code, content_type=record.content_type
+    )
+    for name, value in record.headers.items():
+        response[name] = value
+    response[REPLAYED_HEADER] = "true"
+    return response
+
+
+def idempotent(
+    view: Callable[..., HttpResponseBase],
+    *,
+    scope: Callable[[HttpRequest], str] = default_scope,
+) -> Callable[..., HttpResponseBase]:
+    from nentang.kernel.models import IdempotencyRecord
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        raw = request.headers.get(HEADER)
+        if raw is None:
+            return view(request, *args, **kwargs)
+        try:
+            key = parse_key(raw)
+        except ProblemError as error:
+            return response_for(error, instance=request.path)
+        owner = scope(request)
+        expected = fingerprint(request)
+        now = timezone.now()
+        ttl = timedelta(hours=settings.NENTANG_IDEMPOTENCY_TTL_HOURS)
+
+        try:
+            with transaction.atomic():
+                IdempotencyRecord.objects.filter(scope=owner, key=key, expires_at__lte=now).delete()
+                try:
+                    with transaction.atomic():
+                        record = IdempotencyRecord.objects.create(
+                            scope=owner,
+                            key=key,
+                            fingerprint=expected,
+                            method=request.method or "",
+                            path=request.path[:2000],
+                            status_code=0,
+                            content_type="",
+                            body=b"",
+                            created_at=now,
+                            expires_at=now + ttl,
+                        )
+                except IntegrityError:
+                    existing = IdempotencyRecord.objects.get(scope=owner, key=key)
+                    return _replay(existing, expected)
+
+                response = view(request, *args, **kwargs)
+                if response.status_code >= 400 or not isinstance(response, HttpResponse):
+                    transaction.set_rollback(True)
+                    return response
+                record.status_code = response.status_code
+                record.content_type = response.get("Content-Type", "application/json")
+                record.body = response.content
+                record.headers = {h: response[h] for h in _STORED_HEADERS if h in response}
+                record.save(update_fields=["status_code", "content_type", "body", "headers"])
+                return response
+        except ProblemError as error:
+            return response_for(error, instance=request.path)
+
+    return wrapper
+
+
+def purge_expired(*, now: Any = None) -> int:
+    """Delete expired records; returns how many. Run periodically by a task."""
+    from nentang.kernel.models import IdempotencyRecord
+
+    deleted, _ = IdempotencyRecord.objects.filter(expires_at__lte=now or timezone.now()).delete()
+    return deleted
