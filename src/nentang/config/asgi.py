@@ -11,7 +11,7 @@ from nentang.kernel.observability.asgi import BodyLimit
 
 django_application = get_asgi_application()
 application = BodyLimit(
-    django_application,
+    django_application,  # type: ignore[arg-type]  # Django's stubs type scope as dict
     max_bytes=settings.NENTANG_MAX_BODY_BYTES,
     base_url=settings.BASE_URL,
 )

@@ -34,7 +34,8 @@ def _setup() -> None:
 
 
 def _fail(message: str, code: int = 2) -> None:
-    err_console.print(f"[bold red]nentang:[/] {message}", highlight=False)
+    # Plain echo, never wrapped: the message stays one line a script can grep.
+    click.echo(f"nentang: {message}", err=True)
     sys.exit(code)
 
 

@@ -121,7 +121,7 @@ def field_errors_from_pydantic(errors: list[dict[str, Any]]) -> list[FieldError]
     return result
 
 
-def create_api(*, title: str = "nentang API") -> NinjaAPI:
+def create_api(*, title: str = "nentang API", namespace: str = "api-v1") -> NinjaAPI:
     api = NinjaAPI(
         title=title,
         version=__version__,
@@ -129,7 +129,7 @@ def create_api(*, title: str = "nentang API") -> NinjaAPI:
             "Nền tảng số — APIs of the nentang national digital platform. "
             "Every error is RFC 9457 `application/problem+json` with a stable `code`."
         ),
-        urls_namespace="api-v1",
+        urls_namespace=namespace,
         docs_url="/docs",
         openapi_url="/openapi.json",
     )
@@ -143,10 +143,10 @@ def create_api(*, title: str = "nentang API") -> NinjaAPI:
 
 
 def _install_handlers(api: NinjaAPI) -> None:
-    def problem(request: HttpRequest, exc: ProblemError) -> HttpResponse:
+    def problem(request: HttpRequest, exc: Any) -> HttpResponse:
         return response_for(exc, instance=request.path)
 
-    def validation(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    def validation(request: HttpRequest, exc: Any) -> HttpResponse:
         return problem_response(
             status=422,
             detail=_("Some fields are invalid."),
@@ -154,7 +154,7 @@ def _install_handlers(api: NinjaAPI) -> None:
             errors=field_errors_from_pydantic(list(exc.errors)),
         )
 
-    def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    def http_error(request: HttpRequest, exc: Any) -> HttpResponse:
         message = str(exc)
         if exc.status_code == 400 and message.startswith("Cannot parse request body"):
             return problem_response(
@@ -172,23 +172,23 @@ def _install_handlers(api: NinjaAPI) -> None:
             status=exc.status_code, detail=message, instance=request.path, headers=headers
         )
 
-    def not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
+    def not_found(request: HttpRequest, exc: Any) -> HttpResponse:
         return problem_response(status=404, instance=request.path)
 
-    def forbidden(request: HttpRequest, exc: Exception) -> HttpResponse:
+    def forbidden(request: HttpRequest, exc: Any) -> HttpResponse:
         return problem_response(status=403, instance=request.path)
 
-    def too_big(request: HttpRequest, exc: Exception) -> HttpResponse:
+    def too_big(request: HttpRequest, exc: Any) -> HttpResponse:
         return problem_response(status=413, instance=request.path)
 
-    def unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    def unexpected(request: HttpRequest, exc: Any) -> HttpResponse:
         logger.exception("unhandled error in %s %s", request.method, request.path)
         return problem_response(status=500, instance=request.path)
 
     api.add_exception_handler(Exception, unexpected)
-    api.add_exception_handler(ProblemError, problem)  # type: ignore[arg-type]
-    api.add_exception_handler(NinjaValidationError, validation)  # type: ignore[arg-type]
-    api.add_exception_handler(HttpError, http_error)  # type: ignore[arg-type]
+    api.add_exception_handler(ProblemError, problem)
+    api.add_exception_handler(NinjaValidationError, validation)
+    api.add_exception_handler(HttpError, http_error)
     api.add_exception_handler(Http404, not_found)
     api.add_exception_handler(PermissionDenied, forbidden)
     api.add_exception_handler(RequestDataTooBig, too_big)

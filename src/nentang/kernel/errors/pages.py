@@ -28,6 +28,7 @@ def error_page(
 ) -> HttpResponse:
     title = title_for_status(status)
     context = {"status": status, "title": title, "detail": detail, "errors": errors}
+    html: str
     try:
         html = render_to_string("errors/error.html", context, request=request)
     except TemplateDoesNotExist:

@@ -91,7 +91,7 @@ def render() -> bytes:
     if MULTIPROCESS:
         from prometheus_client import multiprocess
 
-        multiprocess.MultiProcessCollector(registry)
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
         registry.register(_database_collector)
         return generate_latest(registry)
     registry.register(_database_collector)
