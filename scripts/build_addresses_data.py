@@ -35,7 +35,7 @@ PACKAGE = "vietnamadminunits"
 VERSION = "1.0.4"
 WHEEL_SHA256 = "737ee3662e877290386c1c45ed4d71f2e5fae34ab6fb9c64bfb4cb74b216ea35"
 DATASET = "vietnamadminunits/data/dataset.db"
-TABLE = "admin_units"
+TABLE = "admin_units"  # read by read_rows
 EFFECTIVE_FROM = "2025-07-01"
 OUTPUT = (
     Path(__file__).resolve().parent.parent
@@ -43,7 +43,7 @@ OUTPUT = (
     / f"units-{EFFECTIVE_FROM}.json"
 )
 
-# Province codes of Decision 19/2025/QĐ-TTg, as listed in docs DOMAIN.md.
+# Province codes of Decision 19/2025/QĐ-TTg, as listed in the project's DOMAIN.md.
 EXPECTED_PROVINCES = {
     "01": "Hà Nội", "04": "Cao Bằng", "08": "Tuyên Quang", "11": "Điện Biên",
     "12": "Lai Châu", "14": "Sơn La", "15": "Lào Cai", "19": "Thái Nguyên",
@@ -100,7 +100,7 @@ def read_rows(wheel: Path) -> list[Row]:
         connection.deserialize(database)
         cursor = connection.execute(
             "SELECT province, provinceShort, provinceCode, ward, wardShort, wardType, wardCode "
-            f"FROM {TABLE}"  # noqa: S608 -- a constant table name, no input
+            "FROM admin_units"
         )
         return [Row(*(nfc(value) if value else "" for value in record)) for record in cursor]
     finally:
@@ -184,9 +184,7 @@ def cross_check(provinces: list[dict[str, str]], communes: list[dict[str, str]])
 
     commune_codes = [c["code"] for c in communes]
     require(len(commune_codes) == len(set(commune_codes)), "duplicate commune codes")
-    require(
-        all(re.fullmatch(r"[0-9]{5}", code) for code in commune_codes), "commune code format"
-    )
+    require(all(re.fullmatch(r"[0-9]{5}", code) for code in commune_codes), "commune code format")
     require(not set(commune_codes) & set(codes), "commune and province codes overlap")
     require(all(c["province_code"] in codes for c in communes), "commune of unknown province")
     kinds = Counter(c["kind"] for c in communes)

@@ -189,3 +189,10 @@ def test_readyz_is_503_until_migrations_are_applied(
         assert httpx.get(server.url + "/healthz", timeout=10).status_code == 200
     finally:
         stop_server(server)
+
+
+def test_manage_migrate_works_on_a_fresh_database(tmp_path: Path, fresh_database_url: str) -> None:
+    env = nentang_env(tmp_path / "home", fresh_database_url)
+    result = run_nentang("manage", "migrate", "--no-input", env=env)
+    assert result.returncode == 0, result.stderr
+    assert run_nentang("check", env=env).returncode == 0

@@ -1,3 +1,209 @@
-from ninja import Router
+"""Public API of the administrative units: provinces and wards (commune-level units).
 
-router = Router(tags=["addresses"])
+Reference data published by the State, so no authentication. "Ward" here means any
+commune-level unit (xã, phường or đặc khu), as carriers' and payment APIs use the word;
+``kind`` tells which one it is.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Annotated
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+from ninja.params.functions import Path, Query
+
+from nentang.addresses import selectors
+from nentang.addresses.models import Commune, Province
+from nentang.kernel.api import Problem
+from nentang.kernel.pagination import PageOut, paginate
+
+router = Router(tags=["addresses"], auth=None)
+
+ProvinceCode = Annotated[
+    str,
+    Path(description="Province code, 2 digits (Decision 19/2025/QĐ-TTg), e.g. `79`."),
+]
+WardCode = Annotated[
+    str,
+    Path(
+        description="Ward (commune-level) code, 5 digits (Decision 19/2025/QĐ-TTg), e.g. `26740`."
+    ),
+]
+NameQuery = Annotated[
+    str | None,
+    Query(
+        max_length=100,
+        description=(
+            "Words of the name, with or without Vietnamese marks, in any case: "
+            "“phuong sai gon”, “Sài Gòn” and “SAI GON” all find Phường Sài Gòn."
+        ),
+    ),
+]
+Cursor = Annotated[
+    str | None,
+    Query(
+        description="`next_cursor` of the previous page; a foreign one is a 400 `invalid_cursor`."
+    ),
+]
+Limit = Annotated[
+    int | None,
+    Query(description="Page size, 1–500 (default 50); out of range is a 400 `invalid_limit`."),
+]
+
+
+class ProvinceListItemOut(Schema):
+    code: str
+    name: str
+    full_name: str
+    kind: Province.Kind
+    kind_name: str
+
+    @staticmethod
+    def resolve_kind_name(obj: Province) -> str:
+        return obj.get_kind_display()
+
+
+class ProvinceOut(Schema):
+    code: str
+    name: str
+    full_name: str
+    kind: Province.Kind
+    kind_name: str
+    effective_from: datetime.date
+    effective_to: datetime.date | None
+    ward_count: int
+
+    @classmethod
+    def build(cls, province: Province, *, ward_count: int) -> ProvinceOut:
+        return cls(
+            code=province.code,
+            name=province.name,
+            full_name=province.full_name,
+            kind=Province.Kind(province.kind),
+            kind_name=province.get_kind_display(),
+            effective_from=province.effective_from,
+            effective_to=province.effective_to,
+            ward_count=ward_count,
+        )
+
+
+class ProvinceWardItemOut(Schema):
+    code: str
+    name: str
+    short_name: str
+    kind: Commune.Kind
+    kind_name: str
+
+    @staticmethod
+    def resolve_kind_name(obj: Commune) -> str:
+        return obj.get_kind_display()
+
+
+class WardSearchItemOut(Schema):
+    code: str
+    name: str
+    short_name: str
+    kind: Commune.Kind
+    kind_name: str
+    province_code: str
+    province_name: str
+
+    @staticmethod
+    def resolve_kind_name(obj: Commune) -> str:
+        return obj.get_kind_display()
+
+    @staticmethod
+    def resolve_province_code(obj: Commune) -> str:
+        return obj.province_id
+
+    @staticmethod
+    def resolve_province_name(obj: Commune) -> str:
+        return obj.province.name
+
+
+class WardProvinceOut(Schema):
+    code: str
+    name: str
+    full_name: str
+
+
+class WardOut(Schema):
+    code: str
+    name: str
+    short_name: str
+    kind: Commune.Kind
+    kind_name: str
+    province: WardProvinceOut
+    effective_from: datetime.date
+    effective_to: datetime.date | None
+
+    @staticmethod
+    def resolve_kind_name(obj: Commune) -> str:
+        return obj.get_kind_display()
+
+
+@router.get(
+    "/provinces",
+    response=list[ProvinceListItemOut],
+    summary="The 34 provincial units in force",
+)
+def province_list(request: HttpRequest) -> list[Province]:
+    """Tỉnh and thành phố in force today, by code (Resolution 202/2025/QH15)."""
+    return list(selectors.province_list())
+
+
+@router.get(
+    "/provinces/{code}",
+    response={200: ProvinceOut, 404: Problem, 422: Problem},
+    summary="One provincial unit by its 2-digit code",
+)
+def province_detail(request: HttpRequest, code: ProvinceCode) -> ProvinceOut:
+    """404 `province_not_found` for an unknown code, 422 for a code that is not 2 digits."""
+    province = selectors.province_get(code=code)
+    count = selectors.province_commune_count(province=province)
+    return ProvinceOut.build(province, ward_count=count)
+
+
+@router.get(
+    "/provinces/{code}/wards",
+    response={200: PageOut[ProvinceWardItemOut], 400: Problem, 404: Problem, 422: Problem},
+    summary="The wards (xã, phường, đặc khu) of one province, by name",
+)
+def province_ward_list(
+    request: HttpRequest,
+    code: ProvinceCode,
+    q: NameQuery = None,
+    cursor: Cursor = None,
+    limit: Limit = None,
+) -> object:
+    """Ordered by folded name then code; 404 `province_not_found` for an unknown province."""
+    communes = selectors.commune_list(province_code=code, q=q)
+    return paginate(communes, order=selectors.COMMUNE_ORDER, cursor=cursor, limit=limit)
+
+
+@router.get(
+    "/wards",
+    response={200: PageOut[WardSearchItemOut], 400: Problem, 422: Problem},
+    summary="Search the wards of the whole country by name",
+)
+def ward_search(
+    request: HttpRequest,
+    q: NameQuery = None,
+    cursor: Cursor = None,
+    limit: Limit = None,
+) -> object:
+    """Ordered by folded name then code. Without ``q``, every ward in force."""
+    communes = selectors.commune_search(q=q)
+    return paginate(communes, order=selectors.COMMUNE_ORDER, cursor=cursor, limit=limit)
+
+
+@router.get(
+    "/wards/{code}",
+    response={200: WardOut, 404: Problem, 422: Problem},
+    summary="One ward by its 5-digit code",
+)
+def ward_detail(request: HttpRequest, code: WardCode) -> Commune:
+    """404 `ward_not_found` for an unknown code, 422 for a code that is not 5 digits."""
+    return selectors.commune_get(code=code)

@@ -193,10 +193,17 @@ def check(deploy: bool) -> None:
     from django.core.management import call_command
     from django.core.management.base import SystemCheckError
 
+    from nentang.kernel.checks import readiness_problems
+
     try:
-        call_command("check", databases=["default"], deploy=deploy, fail_level="ERROR")
+        call_command("check", deploy=deploy, fail_level="ERROR")
     except SystemCheckError as error:
         err_console.print(str(error), highlight=False)
+        sys.exit(1)
+    problems = readiness_problems()
+    for problem in problems:
+        click.echo(f"nentang: {problem}", err=True)
+    if problems:
         sys.exit(1)
     console.print("nentang: all checks passed")
 

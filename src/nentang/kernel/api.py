@@ -11,13 +11,22 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.parser import Parser
 
 from nentang import __version__
-from nentang.kernel.errors import FieldError, ProblemError, problem_response, response_for
+from nentang.kernel.errors import (
+    PROBLEM_CONTENT_TYPE,
+    FieldError,
+    ProblemError,
+    ValidationFailed,
+    problem_response,
+    response_for,
+)
 
 logger = logging.getLogger("nentang.api")
 
@@ -121,9 +130,66 @@ def field_errors_from_pydantic(errors: list[dict[str, Any]]) -> list[FieldError]
     return result
 
 
+def _nul_fields(value: Any, path: str) -> list[str]:
+    if isinstance(value, str):
+        return [path] if "\x00" in value else []
+    if isinstance(value, dict):
+        found = []
+        for key, item in value.items():
+            child = f"{path}.{key}" if path else str(key)
+            found += [child] if "\x00" in str(key) else _nul_fields(item, child)
+        return found
+    if isinstance(value, list):
+        return [f for index, item in enumerate(value) for f in _nul_fields(item, f"{path}.{index}")]
+    return []
+
+
+def _refuse_nul(fields: list[str]) -> None:
+    if fields:
+        raise ValidationFailed(
+            _("Some fields contain a NUL character."),
+            errors=[
+                FieldError(field, _("Must not contain NUL characters."), "invalid_characters")
+                for field in fields
+            ],
+        )
+
+
+class StrictParser(Parser):
+    """JSON and query parsing that refuses NUL characters, which no text column stores
+    (PostgreSQL rejects them) and no legitimate client sends."""
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        body = super().parse_body(request)
+        _refuse_nul(_nul_fields(body, ""))
+        return body
+
+    def parse_querydict(
+        self, data: MultiValueDict[str, Any], list_fields: list[str], request: HttpRequest
+    ) -> dict[str, Any]:
+        parsed = super().parse_querydict(data, list_fields, request)
+        _refuse_nul(_nul_fields(parsed, ""))
+        return parsed
+
+
+class ProblemNinjaAPI(NinjaAPI):
+    """Documents every 4xx/5xx response as ``application/problem+json``, as it is sent."""
+
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        schema = super().get_openapi_schema(*args, **kwargs)
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                for status, response in operation.get("responses", {}).items():
+                    content = response.get("content")
+                    if str(status)[:1] in "45" and content and "application/json" in content:
+                        content[PROBLEM_CONTENT_TYPE] = content.pop("application/json")
+        return schema
+
+
 def create_api(*, title: str = "nentang API", namespace: str = "api-v1") -> NinjaAPI:
-    api = NinjaAPI(
+    api = ProblemNinjaAPI(
         title=title,
+        parser=StrictParser(),
         version=__version__,
         description=(
             "Nền tảng số — APIs of the nentang national digital platform. "
@@ -156,6 +222,8 @@ def _install_handlers(api: NinjaAPI) -> None:
 
     def http_error(request: HttpRequest, exc: Any) -> HttpResponse:
         message = str(exc)
+        if isinstance(exc.__cause__, ProblemError):  # raised by StrictParser, wrapped by ninja
+            return response_for(exc.__cause__, instance=request.path)
         if exc.status_code == 400 and message.startswith("Cannot parse request body"):
             return problem_response(
                 status=400,

@@ -1,11 +1,11 @@
-"""System checks run by ``nentang check`` (and Django's ``check --database default``)."""
+"""System checks run by ``nentang check`` and by every Django management command."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.conf import settings
-from django.core.checks import CheckMessage, Error, Tags, register
+from django.core.checks import CheckMessage, Error, register
 
 from nentang.kernel.health import database_reachable, unapplied_migrations
 
@@ -24,32 +24,22 @@ def check_secret_key(app_configs: Any = None, **kwargs: Any) -> list[CheckMessag
     return []
 
 
-@register(Tags.database)
-def check_database(
-    app_configs: Any = None, databases: Any = None, **kwargs: Any
-) -> list[CheckMessage]:
-    if not databases:
-        return []
-    errors: list[CheckMessage] = []
-    for alias in databases:
-        reachable, detail = database_reachable(alias)
-        if not reachable:
-            errors.append(
-                Error(
-                    f"Database {alias!r} is not reachable: {detail}",
-                    hint="Check NENTANG_DATABASE_URL and that the server is running.",
-                    id="nentang.E001",
-                )
-            )
-            continue
-        pending = unapplied_migrations(alias)
-        if pending:
-            errors.append(
-                Error(
-                    f"Database {alias!r} has {len(pending)} unapplied migrations "
-                    f"(first: {pending[0]}).",
-                    hint="Run `nentang migrate`.",
-                    id="nentang.E002",
-                )
-            )
-    return errors
+def readiness_problems(alias: str = "default") -> list[str]:
+    """Why this installation cannot serve yet, as sentences (empty when ready).
+
+    Not a Django system check: Django runs database checks before ``migrate`` itself,
+    which would then refuse to apply the very migrations this reports.
+    """
+    reachable, detail = database_reachable(alias)
+    if not reachable:
+        return [
+            f"nentang.E001 database {alias!r} is not reachable: {detail} "
+            "(check NENTANG_DATABASE_URL and that the server is running)"
+        ]
+    pending = unapplied_migrations(alias)
+    if pending:
+        return [
+            f"nentang.E002 database {alias!r} has {len(pending)} unapplied migrations "
+            f"(first: {pending[0]}); run `nentang migrate`"
+        ]
+    return []

@@ -72,11 +72,17 @@ def decode_cursor(cursor: str, order: Sequence[str], model: type[Model]) -> list
         raise invalid
     typed = []
     for name, value in zip(order, values, strict=True):
+        # Ordering fields are never null; a null or a NUL character can only be forged.
+        if value is None or (isinstance(value, str) and "\x00" in value):
+            raise invalid
         field = model._meta.get_field(name.lstrip("-"))
         try:
-            typed.append(field.to_python(value))  # type: ignore[union-attr]
+            converted = field.to_python(value)  # type: ignore[union-attr]
         except (ValidationError, TypeError, ValueError):
             raise invalid from None
+        if converted is None:
+            raise invalid
+        typed.append(converted)
     return typed
 
 

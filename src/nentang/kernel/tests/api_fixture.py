@@ -12,7 +12,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.decorators import decorate_view
 from ninja.errors import AuthenticationError, Throttled
 
-from nentang.kernel.api import create_api
+from nentang.kernel.api import Problem, create_api
 from nentang.kernel.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from nentang.kernel.idempotency import IDEMPOTENCY_OPENAPI, idempotent
 from nentang.kernel.models import CalendarDay
@@ -33,7 +33,7 @@ class DayOut(Schema):
     name: str
 
 
-@router.post("/days", response={201: DayOut}, openapi_extra=IDEMPOTENCY_OPENAPI)
+@router.post("/days", response={201: DayOut, 409: Problem}, openapi_extra=IDEMPOTENCY_OPENAPI)
 @decorate_view(idempotent)
 def day_create(request: HttpRequest, payload: DayIn) -> Status[CalendarDay]:
     with transaction.atomic():

@@ -161,3 +161,23 @@ def test_openapi_is_3_1_and_lists_the_routes(client: Client) -> None:
     assert "/api/v1/ping" in document["paths"]
     parameters = document["paths"]["/api/v1/test/days"]["post"]["parameters"]
     assert any(p["name"] == "Idempotency-Key" for p in parameters)
+
+
+def test_nul_characters_are_refused_field_by_field(client: Client) -> None:
+    response = client.post(
+        "/api/v1/test/days",
+        data={"date": "2030-06-01", "name": "Tết\u0000"},
+        content_type="application/json",
+    )
+    body = problem(response, 422, "validation_failed")
+    assert body["errors"][0]["field"] == "name"
+    assert body["errors"][0]["code"] == "invalid_characters"
+    query = problem(client.get("/api/v1/test/days?cursor=a%00b"), 422, "validation_failed")
+    assert query["errors"][0]["field"] == "cursor"
+
+
+def test_openapi_documents_errors_as_problem_json(client: Client) -> None:
+    document = json.loads(client.get("/api/v1/openapi.json").content)
+    responses = document["paths"]["/api/v1/test/days"]["post"]["responses"]
+    assert "application/problem+json" in responses["409"]["content"]
+    assert "application/json" in responses["201"]["content"]

@@ -60,6 +60,8 @@ def test_rows_inserted_before_the_cursor_do_not_shift_pages() -> None:
         "e30",
         encode_cursor(["x"], ("other",)),
         encode_cursor(["not-a-date", 1], ("-date", "id")),
+        encode_cursor([None, None], ("-date", "id")),
+        encode_cursor(["2030-01-01", "1\x00"], ("-date", "id")),
     ],
 )
 def test_bad_cursors_are_400_invalid_cursor(client: Client, cursor: str) -> None:
