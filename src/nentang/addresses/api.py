@@ -17,18 +17,22 @@ from ninja.params.functions import Path, Query
 from nentang.addresses import selectors
 from nentang.addresses.models import Commune, Province
 from nentang.kernel.api import Problem
-from nentang.kernel.pagination import PageOut, paginate
+from nentang.kernel.pagination import CursorQuery, LimitQuery, PageOut, paginate
 
 router = Router(tags=["addresses"], auth=None)
 
 ProvinceCode = Annotated[
     str,
-    Path(description="Province code, 2 digits (Decision 19/2025/QĐ-TTg), e.g. `79`."),
+    Path(
+        description="Province code, 2 digits (Decision 19/2025/QĐ-TTg), e.g. `79`.",
+        pattern=r"^[0-9]{2}$",
+    ),
 ]
 WardCode = Annotated[
     str,
     Path(
-        description="Ward (commune-level) code, 5 digits (Decision 19/2025/QĐ-TTg), e.g. `26740`."
+        description="Ward (commune-level) code, 5 digits (Decision 19/2025/QĐ-TTg), e.g. `26740`.",
+        pattern=r"^[0-9]{5}$",
     ),
 ]
 NameQuery = Annotated[
@@ -41,16 +45,8 @@ NameQuery = Annotated[
         ),
     ),
 ]
-Cursor = Annotated[
-    str | None,
-    Query(
-        description="`next_cursor` of the previous page; a foreign one is a 400 `invalid_cursor`."
-    ),
-]
-Limit = Annotated[
-    int | None,
-    Query(description="Page size, 1–500 (default 50); out of range is a 400 `invalid_limit`."),
-]
+Cursor = CursorQuery
+Limit = LimitQuery
 
 
 class ProvinceListItemOut(Schema):

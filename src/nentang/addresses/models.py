@@ -41,12 +41,23 @@ class DataSource(models.Model):
         return f"{self.name} {self.version} (from {self.effective_from})"
 
 
+# Module-level with distinct names: the API's OpenAPI components are named after the
+# enum classes, and two classes both called "Kind" silently overwrite each other there.
+class ProvinceKind(models.TextChoices):
+    TINH = "tinh", "Tỉnh"
+    THANH_PHO = "thanh_pho", "Thành phố"
+
+
+class CommuneKind(models.TextChoices):
+    XA = "xa", "Xã"
+    PHUONG = "phuong", "Phường"
+    DAC_KHU = "dac_khu", "Đặc khu"
+
+
 class Province(models.Model):
     """A provincial-level unit: a tỉnh or a centrally governed thành phố."""
 
-    class Kind(models.TextChoices):
-        TINH = "tinh", "Tỉnh"
-        THANH_PHO = "thanh_pho", "Thành phố"
+    Kind = ProvinceKind
 
     code = models.CharField(max_length=2, primary_key=True)
     name = models.CharField(max_length=100, help_text="Name without its kind: “Hà Nội”.")
@@ -67,10 +78,7 @@ class Province(models.Model):
 class Commune(models.Model):
     """A commune-level unit (đơn vị hành chính cấp xã): a xã, a phường or a đặc khu."""
 
-    class Kind(models.TextChoices):
-        XA = "xa", "Xã"
-        PHUONG = "phuong", "Phường"
-        DAC_KHU = "dac_khu", "Đặc khu"
+    Kind = CommuneKind
 
     code = models.CharField(max_length=5, primary_key=True)
     name = models.CharField(max_length=120, help_text="Name with its kind: “Phường Sài Gòn”.")

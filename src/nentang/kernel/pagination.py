@@ -14,12 +14,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db.models import Model, Q, QuerySet
-from ninja import Schema
+from ninja import Query, Schema
 
 from nentang.kernel.errors import BadRequest
 
@@ -28,6 +28,20 @@ T = TypeVar("T")
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
+
+
+# Query parameters for list endpoints, documented with their bounds in the OpenAPI.
+CursorQuery = Annotated[
+    str | None,
+    Query(
+        max_length=2000,
+        description="`next_cursor` of the previous page; a foreign one is a 400 `invalid_cursor`.",
+    ),
+]
+LimitQuery = Annotated[
+    int | None,
+    Query(ge=1, le=MAX_LIMIT, description=f"Page size, 1–{MAX_LIMIT} (default {DEFAULT_LIMIT})."),
+]
 
 
 @dataclass(frozen=True)

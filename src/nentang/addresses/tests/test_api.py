@@ -186,9 +186,10 @@ def test_an_invalid_cursor_is_400_invalid_cursor(client: Client, cursor: str) ->
         assert get_json(client, url, status=400)["code"] == "invalid_cursor"
 
 
-@pytest.mark.parametrize("limit", ["0", "501"])
-def test_a_limit_out_of_range_is_400_invalid_limit(client: Client, limit: str) -> None:
-    assert get_json(client, f"{BASE}/wards?limit={limit}", status=400)["code"] == "invalid_limit"
+@pytest.mark.parametrize(("limit", "code"), [("0", "too_small"), ("501", "too_large")])
+def test_a_limit_out_of_range_is_a_field_error(client: Client, limit: str, code: str) -> None:
+    body = get_json(client, f"{BASE}/wards?limit={limit}", status=422)
+    assert [(e["field"], e["code"]) for e in body["errors"]] == [("limit", code)]
 
 
 def test_the_openapi_document_describes_the_error_responses(client: Client) -> None:
