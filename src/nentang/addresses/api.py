@@ -15,7 +15,7 @@ from ninja import Router, Schema
 from ninja.params.functions import Path, Query
 
 from nentang.addresses import selectors
-from nentang.addresses.models import Commune, Province
+from nentang.addresses.models import Commune, CommuneKind, Province, ProvinceKind
 from nentang.kernel.api import Problem
 from nentang.kernel.pagination import CursorQuery, LimitQuery, PageOut, paginate
 
@@ -53,7 +53,7 @@ class ProvinceListItemOut(Schema):
     code: str
     name: str
     full_name: str
-    kind: Province.Kind
+    kind: ProvinceKind
     kind_name: str
 
     @staticmethod
@@ -65,7 +65,7 @@ class ProvinceOut(Schema):
     code: str
     name: str
     full_name: str
-    kind: Province.Kind
+    kind: ProvinceKind
     kind_name: str
     effective_from: datetime.date
     effective_to: datetime.date | None
@@ -77,7 +77,7 @@ class ProvinceOut(Schema):
             code=province.code,
             name=province.name,
             full_name=province.full_name,
-            kind=Province.Kind(province.kind),
+            kind=ProvinceKind(province.kind),
             kind_name=province.get_kind_display(),
             effective_from=province.effective_from,
             effective_to=province.effective_to,
@@ -89,7 +89,7 @@ class ProvinceWardItemOut(Schema):
     code: str
     name: str
     short_name: str
-    kind: Commune.Kind
+    kind: CommuneKind
     kind_name: str
 
     @staticmethod
@@ -101,7 +101,7 @@ class WardSearchItemOut(Schema):
     code: str
     name: str
     short_name: str
-    kind: Commune.Kind
+    kind: CommuneKind
     kind_name: str
     province_code: str
     province_name: str
@@ -129,7 +129,7 @@ class WardOut(Schema):
     code: str
     name: str
     short_name: str
-    kind: Commune.Kind
+    kind: CommuneKind
     kind_name: str
     province: WardProvinceOut
     effective_from: datetime.date

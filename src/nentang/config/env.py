@@ -80,8 +80,9 @@ VARIABLES: tuple[Variable, ...] = (
     ),
     Variable(
         "NENTANG_WEBHOOK_MAX_ATTEMPTS",
-        "8",
-        "Delivery attempts before a webhook delivery is dead-lettered.",
+        "15",
+        "Delivery attempts before a webhook delivery is dead-lettered (15 ≈ 1.5 days of "
+        "exponential back-off).",
     ),
     Variable(
         "NENTANG_IDEMPOTENCY_TTL_HOURS",
@@ -286,7 +287,7 @@ def read(environ: Mapping[str, str] | None = None) -> Config:
             "NENTANG_OUTBOUND_ALLOW_NETWORKS", _get(env, "NENTANG_OUTBOUND_ALLOW_NETWORKS") or ""
         ),
         webhook_max_attempts=parse_positive_int(
-            "NENTANG_WEBHOOK_MAX_ATTEMPTS", _get(env, "NENTANG_WEBHOOK_MAX_ATTEMPTS") or "8"
+            "NENTANG_WEBHOOK_MAX_ATTEMPTS", _get(env, "NENTANG_WEBHOOK_MAX_ATTEMPTS") or "15"
         ),
         idempotency_ttl_hours=parse_positive_int(
             "NENTANG_IDEMPOTENCY_TTL_HOURS", _get(env, "NENTANG_IDEMPOTENCY_TTL_HOURS") or "24"

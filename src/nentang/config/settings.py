@@ -218,6 +218,9 @@ LOGGING: dict[str, Any] = {
         # Our own access log line carries the same facts with the request id.
         "django.request": {"level": "ERROR"},
         "django.server": {"level": "WARNING"},
+        # httpx logs full URLs at INFO, query tokens included; our client logs redacted ones.
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
     },
 }
 

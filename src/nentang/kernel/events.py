@@ -1,0 +1,176 @@
+"""The transactional outbox: announce a change in the same transaction that makes it.
+
+A service that changes state calls :func:`emit` inside its ``transaction.atomic()``
+block. The :class:`~nentang.kernel.models.OutboxEvent` row commits or rolls back with
+the change, so **an event exists if and only if the change committed**. After commit a
+``dispatch_outbox`` task is enqueued; it fans the event out to webhook subscriptions
+(and, later, to NATS). Nothing is sent before commit, and nothing is lost if the
+process dies after commit: the next dispatch picks up every event not yet fanned out.
+
+Topics are ``<context>.<noun>.<verb>`` in lower case (``payments.transfer.completed``,
+``publicservices.dossier.submitted``). Payloads are JSON objects of plain JSON values.
+
+Personal data (Law 91/2025): topics and payloads must never carry raw personal
+identifiers — no personal ID numbers (CCCD/CMND), passport numbers, phone numbers or
+tax codes of persons. Events leave the platform through webhooks to third parties and
+are kept; refer to people by their opaque public id (UUIDv7) and let the receiver fetch
+what it is authorised to read through the API, where the read is logged.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from django.db import DEFAULT_DB_ALIAS, transaction
+from django.db.models import Q
+from django.db.transaction import TransactionManagementError
+from django.utils import timezone
+
+from nentang.kernel.ids import new_id
+from nentang.kernel.models import OutboxEvent
+from nentang.kernel.observability.context import current_request_id
+
+_SEGMENT = r"[a-z][a-z0-9_]*"
+TOPIC_PATTERN = re.compile(rf"^{_SEGMENT}\.{_SEGMENT}\.{_SEGMENT}$")
+MAX_TOPIC_LENGTH = 120
+MAX_PAYLOAD_BYTES = 65_536
+
+
+class InvalidEvent(ValueError):
+    """The topic or payload given to :func:`emit` breaks the outbox rules (a programming error)."""
+
+
+def validate_topic(topic: str) -> str:
+    """Return ``topic`` when it is ``context.noun.verb`` in lower case, else raise."""
+    if (
+        not isinstance(topic, str)
+        or len(topic) > MAX_TOPIC_LENGTH
+        or not TOPIC_PATTERN.fullmatch(topic)
+    ):
+        raise InvalidEvent(
+            f"Event topic {topic!r} must be '<context>.<noun>.<verb>': three lower-case "
+            f"segments of letters, digits and '_', separated by dots, at most "
+            f"{MAX_TOPIC_LENGTH} characters (e.g. 'payments.transfer.completed')."
+        )
+    return topic
+
+
+def _check_json(value: Any, path: str) -> None:
+    if value is None or isinstance(value, str | bool | int):
+        return
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise InvalidEvent(f"{path} is {value!r}; JSON has no NaN or infinity.")
+        return
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise InvalidEvent(
+                    f"{path} has the key {key!r} of type {type(key).__name__}; "
+                    "JSON object keys must be strings."
+                )
+            _check_json(item, f"{path}[{key!r}]")
+        return
+    if isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            _check_json(item, f"{path}[{index}]")
+        return
+    raise InvalidEvent(
+        f"{path} is a {type(value).__name__}, which is not JSON. Convert it first: money "
+        "as int đồng, ids and Decimals as str, times as ISO 8601 str."
+    )
+
+
+def validate_payload(payload: Mapping[str, Any]) -> None:
+    """Raise :class:`InvalidEvent` unless ``payload`` is a small JSON object of JSON values."""
+    if not isinstance(payload, Mapping):
+        raise InvalidEvent(f"The payload must be a dict, got {type(payload).__name__}.")
+    _check_json(payload, "payload")
+    size = len(json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode())
+    if size > MAX_PAYLOAD_BYTES:
+        raise InvalidEvent(
+            f"The payload is {size} bytes of JSON; the limit is {MAX_PAYLOAD_BYTES}. "
+            "Send ids and let receivers fetch the details."
+        )
+
+
+def emit(
+    topic: str,
+    payload: Mapping[str, Any],
+    *,
+    occurred_at: datetime | None = None,
+    using: str = DEFAULT_DB_ALIAS,
+) -> OutboxEvent:
+    """Record that something happened, atomically with the change that made it happen.
+
+    Must run inside the calling service's ``transaction.atomic()``: the event is written
+    in that transaction and its delivery is scheduled for after commit, so a rolled-back
+    change emits nothing. Never put raw personal identifiers in ``topic`` or ``payload``.
+    """
+    connection = transaction.get_connection(using)
+    if not connection.in_atomic_block:
+        raise TransactionManagementError(
+            f"emit({topic!r}) must be called inside the service's transaction.atomic() "
+            "block, so that the event exists exactly when the change commits."
+        )
+    validate_topic(topic)
+    validate_payload(payload)
+    request_id = current_request_id()
+    event = OutboxEvent.objects.using(using).create(
+        id=new_id(),
+        topic=topic,
+        payload=dict(payload),
+        occurred_at=occurred_at or timezone.now(),
+        request_id="" if request_id == "-" else request_id,
+    )
+    # One dispatch per transaction, however many events it emits. Django keeps the
+    # callbacks of the open transaction in ``run_on_commit`` and drops those of a
+    # rolled-back savepoint, so a callback found there is one that will run.
+    if not any(func is _dispatch_after_commit for _, func, _ in connection.run_on_commit):
+        transaction.on_commit(_dispatch_after_commit, using=using, robust=True)
+    return event
+
+
+def _dispatch_after_commit() -> None:
+    outbox_schedule_dispatch()
+
+
+def outbox_schedule_dispatch(*, run_after: datetime | None = None) -> None:
+    """Make sure a ``dispatch_outbox`` task runs no later than ``run_after`` (or now).
+
+    Enqueues nothing when a waiting dispatch already runs by then: a busy platform emits
+    many events per second, and one dispatch serves them all. When the enqueue fails the
+    events stay in the outbox, and the next dispatch (or ``nentang`` CLI run) sends them.
+    """
+    from nentang.kernel.tasks import dispatch_outbox
+
+    backend = dispatch_outbox.get_backend()
+    if run_after is not None and not backend.supports_defer:
+        return
+    if _dispatch_waiting(backend, dispatch_outbox.module_path, run_after):
+        return
+    task = dispatch_outbox if run_after is None else dispatch_outbox.using(run_after=run_after)
+    task.enqueue()
+
+
+def _dispatch_waiting(backend: Any, task_path: str, run_after: datetime | None) -> bool:
+    """Is a dispatch already queued (not yet running) to start by ``run_after``/now?"""
+    from django_tasks import TaskResultStatus
+    from django_tasks_db import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult, get_date_max
+
+    if not isinstance(backend, DatabaseBackend):
+        return False
+    by = run_after or timezone.now()
+    return (
+        DBTaskResult.objects.filter(
+            task_path=task_path, backend_name=backend.alias, status=TaskResultStatus.READY
+        )
+        .filter(Q(run_after=get_date_max()) | Q(run_after__lte=by))
+        .exists()
+    )
