@@ -6,4 +6,8 @@ app_name = "web"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # The `type` URI of every problem+json body: <BASE_URL>/problems/<code> (no slash).
+    path("problems/", views.problem_list, name="problems"),
+    path("problems/<slug:code>", views.problem_detail, name="problem"),
+    path("design-system/", views.design_system, name="design_system"),
 ]

@@ -1,0 +1,175 @@
+"""The committed translations: complete for Vietnamese, and compiled.
+
+A fresh machine serves the committed ``.mo`` files without running compilemessages, so
+a ``.po`` edited without recompiling would silently not show. These tests compare what
+each ``.po`` says with what its ``.mo`` holds, entry by entry (file dates mean nothing
+after a git checkout), and require every Vietnamese entry to be translated.
+
+To fix a failure, from ``src/nentang``::
+
+    nentang manage makemessages -l vi -l en --no-obsolete   # after changing msgids
+    (translate the new or fuzzy entries in locale/vi/LC_MESSAGES/django.po)
+    nentang manage compilemessages
+"""
+
+from __future__ import annotations
+
+import ast
+import gettext
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+LOCALE_DIR = Path(__file__).resolve().parents[2] / "locale"
+PO_FILES = sorted(LOCALE_DIR.glob("*/LC_MESSAGES/django.po"))
+
+
+@dataclass
+class Entry:
+    msgid: str = ""
+    msgid_plural: str | None = None
+    msgctxt: str | None = None
+    msgstr: str = ""
+    msgstr_plural: dict[int, str] = field(default_factory=dict)
+    flags: set[str] = field(default_factory=set)
+    line: int = 0
+
+    @property
+    def translated(self) -> bool:
+        if self.msgid_plural is not None:
+            return bool(self.msgstr_plural) and all(self.msgstr_plural.values())
+        return bool(self.msgstr)
+
+
+_KEYWORD = re.compile(r"^(msgctxt|msgid_plural|msgid|msgstr(?:\[(\d+)\])?)\s+(\".*\")$")
+
+
+def parse_po(path: Path) -> list[Entry]:
+    """The live (not obsolete) entries of a .po file, header included."""
+    entries: list[Entry] = []
+    entry: Entry | None = None
+    target: tuple[str, int | None] | None = None
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        line = raw.strip()
+        if not line:
+            entry, target = None, None
+            continue
+        if line.startswith("#~"):  # obsolete entry: msgfmt ignores it
+            continue
+        if entry is None:
+            entry = Entry(line=number)
+            entries.append(entry)
+        if line.startswith("#,"):
+            entry.flags.update(flag.strip() for flag in line[2:].split(","))
+            continue
+        if line.startswith("#"):
+            continue
+        match = _KEYWORD.match(line)
+        if match:
+            keyword, index, literal = match.groups()
+            text = ast.literal_eval(literal)
+            if keyword.startswith("msgstr["):
+                target = ("msgstr_plural", int(index))
+                entry.msgstr_plural[int(index)] = text
+            else:
+                target = (keyword, None)
+                setattr(entry, keyword, text)
+        elif line.startswith('"') and target is not None:
+            text = ast.literal_eval(line)
+            name, index = target
+            if index is not None:
+                entry.msgstr_plural[index] += text
+            else:
+                setattr(entry, name, (getattr(entry, name) or "") + text)
+        else:
+            raise AssertionError(f"{path}:{number}: cannot read {raw!r}")
+    return [e for e in entries if e.msgid or e.msgstr]  # drop comment-only blocks
+
+
+def compiled_catalog(entries: list[Entry]) -> dict[object, str]:
+    """What msgfmt puts in the .mo: translated, non-fuzzy entries, keyed as gettext does."""
+    catalog: dict[object, str] = {}
+    for entry in entries:
+        if "fuzzy" in entry.flags or not entry.translated:
+            continue
+        key = entry.msgid if entry.msgctxt is None else f"{entry.msgctxt}\x04{entry.msgid}"
+        if entry.msgid_plural is not None:
+            for index, text in entry.msgstr_plural.items():
+                catalog[(key, index)] = text
+        else:
+            catalog[key] = entry.msgstr
+    return catalog
+
+
+def mo_catalog(path: Path) -> dict[object, str]:
+    with path.open("rb") as handle:
+        return dict(gettext.GNUTranslations(handle)._catalog)  # type: ignore[attr-defined]
+
+
+def _header_field(header: str, name: str) -> str | None:
+    for line in header.splitlines():
+        if line.startswith(f"{name}:"):
+            return line.split(":", 1)[1].strip()
+    return None
+
+
+def test_both_languages_have_catalogs() -> None:
+    assert [p.parts[-3] for p in PO_FILES] == ["en", "vi"]
+
+
+@pytest.mark.parametrize("po", PO_FILES, ids=lambda p: p.parts[-3])
+def test_mo_is_compiled_from_the_current_po(po: Path) -> None:
+    mo = po.with_suffix(".mo")
+    assert mo.exists(), f"{mo} is missing: run `nentang manage compilemessages`"
+
+    expected = compiled_catalog(parse_po(po))
+    actual = mo_catalog(mo)
+    # The header is compared by the fields that change behaviour: msgfmt rewrites the
+    # rest (it drops POT-Creation-Date, for one), differently across gettext versions.
+    expected_header, actual_header = expected.pop(""), actual.pop("")
+    for name in ("Language", "Plural-Forms", "Content-Type"):
+        assert _header_field(expected_header, name) == _header_field(actual_header, name), name
+
+    stale = sorted(str(k) for k in expected.keys() ^ actual.keys())
+    changed = sorted(str(k) for k in expected.keys() & actual.keys() if expected[k] != actual[k])
+    assert (stale, changed) == ([], []), (
+        f"{mo.relative_to(LOCALE_DIR)} differs from its .po: run `nentang manage compilemessages`"
+    )
+
+
+class TestVietnamese:
+    entries = parse_po(LOCALE_DIR / "vi" / "LC_MESSAGES" / "django.po")
+    messages = [e for e in entries if e.msgid]
+
+    def test_header_declares_the_language_and_its_plural_rule(self) -> None:
+        header = next(e for e in self.entries if not e.msgid)
+
+        assert "Language: vi\n" in header.msgstr
+        assert "Plural-Forms: nplurals=1; plural=0;\n" in header.msgstr
+        assert "fuzzy" not in header.flags
+
+    def test_every_message_is_translated(self) -> None:
+        untranslated = [e.msgid for e in self.messages if not e.translated]
+
+        assert untranslated == []
+
+    def test_no_message_is_fuzzy(self) -> None:
+        fuzzy = [f"line {e.line}: {e.msgid}" for e in self.messages if "fuzzy" in e.flags]
+
+        assert fuzzy == []
+
+    def test_translations_keep_their_placeholders(self) -> None:
+        placeholder = re.compile(r"%\(\w+\)[sdr]|<[^>]+>")
+        broken = []
+        for entry in self.messages:
+            wanted = sorted(placeholder.findall(entry.msgid))
+            texts = (
+                list(entry.msgstr_plural.values())
+                if entry.msgid_plural is not None
+                else [entry.msgstr]
+            )
+            broken += [entry.msgid for text in texts if sorted(placeholder.findall(text)) != wanted]
+
+        assert broken == []
