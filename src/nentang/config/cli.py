@@ -1,4 +1,5 @@
-"""The ``nentang`` command: serve, demo, migrate, check, worker and a Django pass-through.
+"""The ``nentang`` command: serve, demo, migrate, check, worker, webhooks and a Django
+pass-through.
 
 A malformed setting stops every command with one sentence naming the variable.
 """
@@ -9,10 +10,11 @@ import os
 import shutil
 import subprocess
 import sys
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 from rich.console import Console
@@ -33,7 +35,7 @@ def _setup() -> None:
     django.setup()
 
 
-def _fail(message: str, code: int = 2) -> None:
+def _fail(message: str, code: int = 2) -> NoReturn:
     # Plain echo, never wrapped: the message stays one line a script can grep.
     click.echo(f"nentang: {message}", err=True)
     sys.exit(code)
@@ -217,6 +219,93 @@ def worker(queue: str, batch: bool) -> None:
     from django.core.management import call_command
 
     call_command("db_worker", queue_name=queue, batch=batch, reload=False, startup_delay=False)
+
+
+@cli.group()
+def webhooks() -> None:
+    """Deliver, replay and list outgoing webhooks."""
+
+
+@webhooks.command("deliver")
+def webhooks_deliver() -> None:
+    """Attempt the webhook deliveries that are due, once.
+
+    New outbox events are fanned out first; prints how many deliveries were attempted.
+    """
+    _setup()
+    from nentang.kernel.webhooks import webhook_deliver_due
+
+    attempted = webhook_deliver_due()
+    noun = "delivery" if attempted == 1 else "deliveries"
+    console.print(f"nentang: {attempted} webhook {noun} attempted")
+
+
+@webhooks.command("replay")
+@click.argument("delivery_id")
+def webhooks_replay(delivery_id: str) -> None:
+    """Send a delivery again, with a fresh attempt budget.
+
+    Only a dead or succeeded delivery can be replayed; the worker then sends it.
+    """
+    _setup()
+    from nentang.kernel.errors import ProblemError
+    from nentang.kernel.webhooks import webhook_delivery_replay
+
+    try:
+        parsed = uuid.UUID(delivery_id)
+    except ValueError:
+        _fail(f"{delivery_id!r} is not a webhook delivery id (a UUID).", code=1)
+    try:
+        webhook_delivery_replay(delivery_id=parsed)
+    except ProblemError as error:
+        _fail(f"cannot replay webhook delivery {parsed}: {error.detail or error}", code=1)
+    console.print(
+        f"nentang: webhook delivery {parsed} is pending again; "
+        "the worker (or `nentang webhooks deliver`) sends it"
+    )
+
+
+@webhooks.command("list")
+@click.option(
+    "--status",
+    type=click.Choice(["pending", "succeeded", "dead"]),
+    help="Only deliveries in this state.",
+)
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000))
+def webhooks_list(status: str | None, limit: int) -> None:
+    """Show the most recent webhook deliveries."""
+    _setup()
+    from django.utils import timezone
+
+    from nentang.kernel.models import WebhookDelivery
+    from nentang.kernel.outbound import redact
+
+    deliveries = WebhookDelivery.objects.select_related("event", "subscription")
+    if status is not None:
+        deliveries = deliveries.filter(status=status)
+    recent = list(deliveries.order_by("-created_at", "-id")[:limit])
+    if not recent:
+        console.print(f"nentang: no {status + ' ' if status else ''}webhook deliveries")
+        return
+    table = Table(title="Webhook deliveries, most recent first")
+    table.add_column("id", no_wrap=True)
+    for column in ("topic", "subscription URL", "status"):
+        table.add_column(column)
+    table.add_column("attempts", justify="right")
+    table.add_column("next attempt")
+    for delivery in recent:
+        pending = delivery.status == WebhookDelivery.Status.PENDING
+        table.add_row(
+            str(delivery.id),
+            delivery.event.topic,
+            redact(delivery.subscription.url),  # a query string may carry the receiver's token
+            delivery.status,
+            str(delivery.attempts),
+            timezone.localtime(delivery.next_attempt_at).isoformat(" ", "seconds")
+            if pending
+            else "—",
+        )
+    console.print(table)
 
 
 @cli.command(

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
+from django.utils.translation import gettext as _
 
 from nentang.kernel.errors import (
     PROBLEM_CONTENT_TYPE,
@@ -69,7 +70,7 @@ class ProblemMiddleware(DualMiddleware):
 
 def _too_large(request: HttpRequest) -> HttpResponseBase:
     limit = settings.NENTANG_MAX_BODY_BYTES
-    detail = f"The request body exceeds the limit of {limit} bytes."
+    detail = _("The request body exceeds the limit of %(limit)s bytes.") % {"limit": limit}
     if is_api_path(request.path):
         return problem_response(
             status=413, detail=detail, instance=request.path, extra={"max_bytes": limit}
@@ -96,7 +97,7 @@ class BodyLimitMiddleware(DualMiddleware):
             if is_api_path(request.path):
                 return problem_response(
                     status=400,
-                    detail="The Content-Length header is not a valid length.",
+                    detail=_("The Content-Length header is not a valid length."),
                     instance=request.path,
                 )
             return error_page(request, 400)

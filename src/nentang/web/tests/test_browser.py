@@ -98,8 +98,8 @@ def artifacts(request: pytest.FixtureRequest) -> Path:
 
 
 def open_page(browser: Browser, viewport: ViewportSize, watch: Watch) -> Page:
-    # A Vietnamese phone: Accept-Language vi-VN.
-    context = browser.new_context(viewport=viewport, locale="vi-VN")
+    # A phone set to English, as many in Vietnam are: pages must still open in Vietnamese.
+    context = browser.new_context(viewport=viewport, locale="en-US")
     context.route("**/*", watch.route)
     page = context.new_page()
     watch.attach(page)

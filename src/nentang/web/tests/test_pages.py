@@ -73,6 +73,13 @@ class TestHome:
         assert page.texts("h1") == [H1_VI]
         assert_well_formed(page)
 
+    def test_vietnamese_even_when_the_browser_prefers_english(self, client: Client) -> None:
+        response = client.get("/", headers={"Accept-Language": "en-US,en;q=0.9"})
+        page = read(response.content)
+
+        assert html_lang(page) == "vi"
+        assert page.texts("h1") == [H1_VI]
+
     def test_english_when_chosen(self, client: Client) -> None:
         page = get(client, "/", language="en")
 

@@ -1,14 +1,8 @@
 """The one outbound HTTP client. Every context calls other servers through it.
 
-Webhook URLs, OIDC ``jwks_uri``/``redirect_uri`` look-ups and partner APIs are URLs that
-people typed, so a request must never become a way into our own network (SSRF):
+:class:`OutboundClient` checks every URL, and every redirect hop, against the address
+rules of :mod:`nentang.kernel.outbound.addresses`, and adds:
 
-* only ``http`` and ``https``; no credentials in the URL;
-* the host is resolved **once**, and the request is refused when *any* of its addresses is
-  loopback, private, link-local (cloud metadata at 169.254.169.254), multicast, reserved,
-  unspecified, carrier-grade NAT (100.64.0.0/10), IPv6 site-local, or an IPv6 form that
-  embeds such an IPv4 address (IPv4-mapped, NAT64) or tunnels to one (6to4, Teredo) —
-  unless the address lies in ``settings.NENTANG_OUTBOUND_ALLOW_NETWORKS``;
 * the connection goes to the address that was checked, never to a second resolution
   (DNS rebinding), while the ``Host`` header, TLS SNI and certificate verification keep
   the real host name;
@@ -18,28 +12,28 @@ people typed, so a request must never become a way into our own network (SSRF):
   ``https`` → ``http`` hop is refused;
 * optional retries, a few at most, for failures that are safe to repeat: connection
   failures (nothing was sent) and 502/503/504 on idempotent methods.
-
-Failures raise :class:`OutboundError` or one of its subclasses, whose message names the
-host, the address and the reason; URLs in messages never carry their query string.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import json as jsonlib
-import socket
 import ssl
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
 import httpx
-from django.conf import settings
 
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+from nentang.kernel.outbound.addresses import IPNetwork, check_url, redact
+from nentang.kernel.outbound.errors import (
+    OutboundBlocked,
+    OutboundError,
+    OutboundTimeout,
+    OutboundTooLarge,
+)
+from nentang.kernel.outbound.response import OutboundResponse
+from nentang.kernel.outbound.timeouts import Timeouts, _timeout_error
 
 USER_AGENT = "nentang-outbound/0.1"
 DEFAULT_MAX_RESPONSE_BYTES = 1_048_576
@@ -52,239 +46,6 @@ _ORIGIN_BOUND_HEADERS = ("authorization", "cookie", "proxy-authorization")
 
 # httpx logs every request URL at INFO (query tokens included): settings.LOGGING keeps
 # the "httpx" logger at WARNING; this client logs redacted URLs itself.
-
-_CGNAT = ipaddress.ip_network("100.64.0.0/10")
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
-_METADATA = {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
-
-
-class OutboundError(Exception):
-    """An outbound request failed: connection, TLS, protocol or size. Base of the others."""
-
-    def __init__(self, message: str, *, url: str = "", host: str = "", address: str = "") -> None:
-        self.url = url
-        self.host = host
-        self.address = address
-        super().__init__(message)
-
-
-class OutboundBlocked(OutboundError):
-    """The request was refused before anything was sent (SSRF rules, scheme, redirect)."""
-
-    def __init__(
-        self, message: str, *, reason: str, url: str = "", host: str = "", address: str = ""
-    ) -> None:
-        self.reason = reason
-        super().__init__(message, url=url, host=host, address=address)
-
-
-class OutboundTimeout(OutboundError):
-    """A timeout expired; ``phase`` is connect, read, write, pool or total."""
-
-    def __init__(
-        self, message: str, *, phase: str, url: str = "", host: str = "", address: str = ""
-    ) -> None:
-        self.phase = phase
-        super().__init__(message, url=url, host=host, address=address)
-
-
-class OutboundTooLarge(OutboundError):
-    """The response body exceeded the client's ``max_response_bytes``."""
-
-
-@dataclass(frozen=True)
-class Timeouts:
-    """Seconds. ``total`` bounds the whole call, including retries and redirects."""
-
-    connect: float = 3.0
-    read: float = 10.0
-    write: float = 10.0
-    pool: float = 3.0
-    total: float = 30.0
-
-
-@dataclass(frozen=True)
-class Target:
-    """A checked URL: its host name and every address it resolved to, all allowed."""
-
-    url: httpx.URL
-    host: str
-    port: int
-    addresses: tuple[IPAddress, ...]
-
-
-@dataclass(frozen=True)
-class OutboundResponse:
-    """A response read in full (or with its body discarded when the caller asked)."""
-
-    status_code: int
-    headers: httpx.Headers
-    content: bytes
-    url: str
-    address: str
-    elapsed_ms: int
-
-    @property
-    def is_success(self) -> bool:
-        return 200 <= self.status_code < 300
-
-    @property
-    def text(self) -> str:
-        return self.content.decode("utf-8", errors="replace")
-
-    def json(self) -> Any:
-        return jsonlib.loads(self.content)
-
-
-def redact(url: httpx.URL | str) -> str:
-    """``scheme://host[:port]/path`` — no credentials, query or fragment (they carry tokens)."""
-    parsed = httpx.URL(url) if isinstance(url, str) else url
-    netloc = parsed.netloc.decode("ascii", errors="replace")
-    return f"{parsed.scheme}://{netloc}{parsed.path}"
-
-
-def allowed_networks() -> tuple[IPNetwork, ...]:
-    """The operator's exceptions to the SSRF rules, read at call time (tests override it)."""
-    return tuple(getattr(settings, "NENTANG_OUTBOUND_ALLOW_NETWORKS", ()))
-
-
-def _ipv4_reason(address: ipaddress.IPv4Address) -> str | None:
-    if address.is_loopback:
-        return "loopback"
-    if address in _METADATA:
-        return "link-local (cloud metadata service)"
-    if address.is_link_local:
-        return "link-local"
-    if address.is_multicast:
-        return "multicast"
-    if address.is_unspecified:
-        return "unspecified"
-    if address in _CGNAT:
-        return "carrier-grade NAT (100.64.0.0/10)"
-    if address.is_private:
-        return "private"
-    if address.is_reserved:
-        return "reserved"
-    if not address.is_global:
-        return "not globally routable"
-    return None
-
-
-def blocked_reason(
-    address: IPAddress, *, allow_networks: Iterable[IPNetwork] | None = None
-) -> str | None:
-    """Why ``address`` may not be contacted, or ``None`` when it may.
-
-    The allow-list matches the address as written: ``127.0.0.0/8`` does not let
-    ``::ffff:127.0.0.1`` through.
-    """
-    networks = allowed_networks() if allow_networks is None else tuple(allow_networks)
-    if any(address.version == net.version and address in net for net in networks):
-        return None
-    if isinstance(address, ipaddress.IPv4Address):
-        return _ipv4_reason(address)
-
-    embedded = address.ipv4_mapped
-    if embedded is not None:
-        inner = _ipv4_reason(embedded)
-        return f"IPv4-mapped IPv6 address of {embedded} ({inner})" if inner else None
-    if address in _NAT64:
-        embedded = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
-        inner = _ipv4_reason(embedded)
-        return f"NAT64 address of {embedded} ({inner})" if inner else None
-    if address.sixtofour is not None:
-        return f"6to4 address tunnelling to {address.sixtofour}"
-    if address.teredo is not None:
-        return "Teredo tunnel address"
-    if address.is_loopback:
-        return "loopback"
-    if address in _METADATA:
-        return "unique-local (cloud metadata service)"
-    if address.is_link_local:
-        return "link-local"
-    if address.is_multicast:
-        return "multicast"
-    if address.is_unspecified:
-        return "unspecified"
-    if address.is_site_local:
-        return "site-local"
-    if address.is_private:
-        return "private"
-    if address.is_reserved:
-        return "reserved"
-    if not address.is_global:
-        return "not globally routable"
-    return None
-
-
-def _resolve(host: str, port: int, url: str) -> tuple[IPAddress, ...]:
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as error:
-        raise OutboundError(
-            f"Cannot resolve host {host!r} for {url}: {error}.", url=url, host=host
-        ) from None
-    addresses: list[IPAddress] = []
-    for _family, _type, _proto, _canon, sockaddr in infos:
-        # IPv6 link-local answers may carry a scope ("fe80::1%eth0"); the rules ignore it.
-        address = ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0])
-        if address not in addresses:
-            addresses.append(address)
-    if not addresses:
-        raise OutboundError(f"Host {host!r} has no address for {url}.", url=url, host=host)
-    return tuple(addresses)
-
-
-def check_url(url: str, *, allow_networks: Iterable[IPNetwork] | None = None) -> Target:
-    """Parse, resolve and check ``url`` against the SSRF rules; return what to connect to.
-
-    Raises :class:`OutboundBlocked` when the URL or any resolved address is refused and
-    :class:`OutboundError` when the host cannot be resolved.
-    """
-    try:
-        parsed = httpx.URL(url)
-    except (httpx.InvalidURL, TypeError, ValueError) as error:
-        raise OutboundBlocked(
-            f"Refused {url!r}: not a valid URL ({error}).", reason="invalid URL"
-        ) from None
-    shown = redact(parsed) if parsed.scheme else repr(url)
-    if parsed.scheme not in ("http", "https"):
-        raise OutboundBlocked(
-            f"Refused {shown}: only http and https URLs are allowed.",
-            reason="scheme",
-            url=shown,
-        )
-    if parsed.userinfo:
-        raise OutboundBlocked(
-            f"Refused {shown}: the URL must not carry a user name or password.",
-            reason="credentials in URL",
-            url=shown,
-        )
-    host = parsed.raw_host.decode("ascii")
-    if not host:
-        raise OutboundBlocked(f"Refused {shown}: the URL has no host.", reason="no host")
-    port = parsed.port or (443 if parsed.scheme == "https" else 80)
-    networks = allowed_networks() if allow_networks is None else tuple(allow_networks)
-
-    try:
-        addresses: tuple[IPAddress, ...] = (ipaddress.ip_address(host),)
-        literal = True
-    except ValueError:
-        addresses = _resolve(host, port, shown)
-        literal = False
-    for address in addresses:
-        reason = blocked_reason(address, allow_networks=networks)
-        if reason is not None:
-            via = "" if literal else f" resolves to {address}, which"
-            raise OutboundBlocked(
-                f"Refused {shown}: host {host!r}{via} is {reason}; outbound requests may "
-                "only reach public addresses (see NENTANG_OUTBOUND_ALLOW_NETWORKS).",
-                reason=reason,
-                url=shown,
-                host=host,
-                address=str(address),
-            )
-    return Target(url=parsed, host=host, port=port, addresses=addresses)
 
 
 def _default_ssl_context() -> ssl.SSLContext:
@@ -575,24 +336,6 @@ class _ConnectFailed(Exception):
     def __init__(self, error: OutboundError) -> None:
         self.error = error
         super().__init__(str(error))
-
-
-def _timeout_error(
-    error: httpx.TimeoutException, timeouts: Timeouts, where: dict[str, str]
-) -> OutboundTimeout:
-    phase = {
-        httpx.ReadTimeout: "read",
-        httpx.WriteTimeout: "write",
-        httpx.PoolTimeout: "pool",
-        httpx.ConnectTimeout: "connect",
-    }.get(type(error), "read")
-    seconds = getattr(timeouts, phase)
-    return OutboundTimeout(
-        f"The {phase} timeout ({seconds:g} s) expired talking to {where['host']} at "
-        f"{where['address']} for {where['url']}.",
-        phase=phase,
-        **where,
-    )
 
 
 def request(method: str, url: str, **kwargs: Any) -> OutboundResponse:

@@ -1,0 +1,26 @@
+"""Language choice: Vietnamese first.
+
+Web pages are Vietnamese unless the person chose English with the language switch
+(the language cookie): many Vietnamese phones are set to English, and their owners
+still expect public-service pages in Vietnamese. API clients state what they want
+explicitly, so under ``/api/`` the ``Accept-Language`` header is honoured as usual.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
+from django.utils import translation
+
+
+class LocaleMiddleware(DjangoLocaleMiddleware):
+    def process_request(self, request: HttpRequest) -> None:
+        if request.path.startswith("/api/"):
+            super().process_request(request)
+            return
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        supported = {code for code, _name in settings.LANGUAGES}
+        language = chosen if chosen in supported else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
