@@ -16,6 +16,8 @@ os.environ.setdefault("NENTANG_LOG_LEVEL", "WARNING")
 
 import pytest
 
+POSTGRES_SKIP = "needs PostgreSQL"
+
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests marked postgres_only are skipped, loudly, when the database is SQLite."""
@@ -24,7 +26,24 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     vendor = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
     if vendor == "postgresql":
         return
-    skip = pytest.mark.skip(reason="needs PostgreSQL (NENTANG_DATABASE_URL=postgresql://…)")
+    skip = pytest.mark.skip(reason=f"{POSTGRES_SKIP} (NENTANG_DATABASE_URL=postgresql://…)")
     for item in items:
         if "postgres_only" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> object:
+    """Under NENTANG_TEST_STRICT_SKIPS=1 (the gate), a skip is a failure unless it is a
+    PostgreSQL-only test in the SQLite run: a missing browser or tool must not pass."""
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if os.environ.get("NENTANG_TEST_STRICT_SKIPS") != "1" or not report.skipped:
+        return
+    if hasattr(report, "wasxfail"):
+        return
+    reason = str(report.longrepr[-1]) if isinstance(report.longrepr, tuple) else ""
+    if POSTGRES_SKIP in reason:
+        return
+    report.outcome = "failed"
+    report.longrepr = f"skipped in the gate, which allows no skips: {reason}"

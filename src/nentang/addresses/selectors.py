@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from nentang.addresses.models import Commune, Province
+from nentang.addresses.problems import PROVINCE_NOT_FOUND, WARD_NOT_FOUND
 from nentang.kernel.errors import FieldError, NotFound, ValidationFailed
 from nentang.kernel.text import fold
 
@@ -101,7 +102,7 @@ def province_get(*, code: str) -> Province:
     except Province.DoesNotExist:
         raise NotFound(
             _("No province-level unit has code %(code)s.") % {"code": code},
-            code="province_not_found",
+            code=PROVINCE_NOT_FOUND,
         ) from None
 
 
@@ -143,5 +144,5 @@ def commune_get(*, code: str) -> Commune:
     except Commune.DoesNotExist:
         raise NotFound(
             _("No ward or commune has code %(code)s.") % {"code": code},
-            code="ward_not_found",
+            code=WARD_NOT_FOUND,
         ) from None

@@ -27,6 +27,7 @@ from nentang.kernel.errors import (
     problem_response,
     response_for,
 )
+from nentang.kernel.problems import MALFORMED_BODY
 
 logger = logging.getLogger("nentang.api")
 
@@ -227,7 +228,7 @@ def _install_handlers(api: NinjaAPI) -> None:
         if exc.status_code == 400 and message.startswith("Cannot parse request body"):
             return problem_response(
                 status=400,
-                code="malformed_body",
+                code=MALFORMED_BODY,
                 detail=_("The request body is not valid JSON."),
                 instance=request.path,
             )

@@ -7,4 +7,4 @@ class KernelConfig(AppConfig):
     verbose_name = "Kernel"
 
     def ready(self) -> None:
-        from nentang.kernel import checks  # noqa: F401 - registers the system checks
+        from nentang.kernel import checks, problems  # noqa: F401 - register checks and codes

@@ -33,6 +33,7 @@ from django.http.response import HttpResponseBase
 from django.utils import timezone
 
 from nentang.kernel.errors import BadRequest, Conflict, ProblemError, response_for
+from nentang.kernel.problems import IDEMPOTENCY_KEY_REUSED, INVALID_IDEMPOTENCY_KEY
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -63,7 +64,7 @@ def parse_key(raw: str) -> str:
     if not key or len(key) > MAX_KEY_LENGTH or not key.isascii() or not key.isprintable():
         raise BadRequest(
             f"The {HEADER} header must be 1 to {MAX_KEY_LENGTH} printable ASCII characters.",
-            code="invalid_idempotency_key",
+            code=INVALID_IDEMPOTENCY_KEY,
         )
     return key
 
@@ -102,7 +103,7 @@ def _replay(record: Any, expected: str) -> HttpResponse:
     if record.fingerprint != expected:
         raise Conflict(
             "This Idempotency-Key was already used with a different request.",
-            code="idempotency_key_reused",
+            code=IDEMPOTENCY_KEY_REUSED,
         )
     response = HttpResponse(
         bytes(record.body), status=record.status_code, content_type=record.content_type

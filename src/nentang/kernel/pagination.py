@@ -22,6 +22,7 @@ from django.db.models import Model, Q, QuerySet
 from ninja import Query, Schema
 
 from nentang.kernel.errors import BadRequest
+from nentang.kernel.problems import INVALID_CURSOR, INVALID_LIMIT
 
 M = TypeVar("M", bound=Model)
 T = TypeVar("T")
@@ -73,7 +74,7 @@ def encode_cursor(values: Sequence[Any], order: Sequence[str]) -> str:
 
 
 def decode_cursor(cursor: str, order: Sequence[str], model: type[Model]) -> list[Any]:
-    invalid = BadRequest("The cursor is not valid for this list.", code="invalid_cursor")
+    invalid = BadRequest("The cursor is not valid for this list.", code=INVALID_CURSOR)
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         data = json.loads(base64.urlsafe_b64decode(padded.encode()))
@@ -104,7 +105,7 @@ def clamp_limit(limit: int | None) -> int:
     if limit is None:
         return DEFAULT_LIMIT
     if limit < 1 or limit > MAX_LIMIT:
-        raise BadRequest(f"limit must be between 1 and {MAX_LIMIT}.", code="invalid_limit")
+        raise BadRequest(f"limit must be between 1 and {MAX_LIMIT}.", code=INVALID_LIMIT)
     return limit
 
 

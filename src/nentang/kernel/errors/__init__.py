@@ -21,8 +21,8 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
+from nentang.kernel.errors.registry import GENERIC
 from nentang.kernel.observability.context import current_request_id
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -40,26 +40,9 @@ class FieldError:
         return {"field": self.field, "message": str(self.message), "code": self.code}
 
 
-# Stable codes for generic HTTP outcomes, with their default titles. Contexts add
-# their own codes by raising ProblemError subclasses with a ``code``.
-STATUS_CODES: Mapping[int, tuple[str, Any]] = {
-    400: ("bad_request", gettext_lazy("Bad request")),
-    401: ("unauthorized", gettext_lazy("Authentication required")),
-    403: ("forbidden", gettext_lazy("Forbidden")),
-    404: ("not_found", gettext_lazy("Not found")),
-    405: ("method_not_allowed", gettext_lazy("Method not allowed")),
-    406: ("not_acceptable", gettext_lazy("Not acceptable")),
-    409: ("conflict", gettext_lazy("Conflict")),
-    410: ("gone", gettext_lazy("Gone")),
-    412: ("precondition_failed", gettext_lazy("Precondition failed")),
-    413: ("payload_too_large", gettext_lazy("Request body too large")),
-    415: ("unsupported_media_type", gettext_lazy("Unsupported media type")),
-    422: ("validation_failed", gettext_lazy("Invalid input")),
-    429: ("rate_limited", gettext_lazy("Too many requests")),
-    500: ("internal_error", gettext_lazy("Internal error")),
-    502: ("bad_gateway", gettext_lazy("Bad gateway")),
-    503: ("unavailable", gettext_lazy("Service unavailable")),
-}
+# The generic code and title of each HTTP error status (see registry.py for the
+# catalogue of every code, with what it means and what to do).
+STATUS_CODES: Mapping[int, tuple[str, Any]] = GENERIC
 
 
 def code_for_status(status: int) -> str:

@@ -494,7 +494,7 @@ def test_admin_replay_action_calls_the_service(receiver: Receiver, settings: Any
     operator = get_user_model().objects.create_superuser(
         username="can-bo-tran-thi-binh",
         email="binh@example.vn",
-        password="mat-khau-dai-12",  # noqa: S106 - a test user
+        password="mat-khau-dai-12",
     )
     client = Client()
     client.force_login(operator)

@@ -15,6 +15,13 @@ from django.utils.translation import gettext as _
 from nentang.kernel import events
 from nentang.kernel.errors import Conflict, NotFound
 from nentang.kernel.models import OutboxEvent, WebhookDelivery, WebhookSubscription
+from nentang.kernel.problems import (
+    EVENT_NOT_FOUND,
+    WEBHOOK_DELIVERY_NOT_FOUND,
+    WEBHOOK_DELIVERY_PENDING,
+    WEBHOOK_SUBSCRIPTION_INACTIVE,
+    WEBHOOK_SUBSCRIPTION_NOT_MATCHING,
+)
 from nentang.kernel.webhooks.subscriptions import _Router
 
 _Status = WebhookDelivery.Status
@@ -46,16 +53,16 @@ def webhook_delivery_replay(*, delivery_id: uuid.UUID) -> WebhookDelivery:
             .first()
         )
         if delivery is None:
-            raise NotFound(_("No such webhook delivery."), code="webhook_delivery_not_found")
+            raise NotFound(_("No such webhook delivery."), code=WEBHOOK_DELIVERY_NOT_FOUND)
         if delivery.status == _Status.PENDING:
             raise Conflict(
                 _("This delivery is still pending; it will be attempted again on its own."),
-                code="webhook_delivery_pending",
+                code=WEBHOOK_DELIVERY_PENDING,
             )
         if not delivery.subscription.is_active:
             raise Conflict(
                 _("The subscription of this delivery is disabled."),
-                code="webhook_subscription_inactive",
+                code=WEBHOOK_SUBSCRIPTION_INACTIVE,
             )
         _reset(delivery, now)
         delivery.save(update_fields=_RESET_FIELDS)
@@ -75,7 +82,7 @@ def webhook_event_replay(
     with transaction.atomic():
         event = OutboxEvent.objects.filter(id=event_id).first()
         if event is None:
-            raise NotFound(_("No such event."), code="event_not_found")
+            raise NotFound(_("No such event."), code=EVENT_NOT_FOUND)
         subscriptions = WebhookSubscription.objects.filter(is_active=True)
         if subscription_id is not None:
             subscriptions = subscriptions.filter(id=subscription_id)
@@ -83,7 +90,7 @@ def webhook_event_replay(
         if subscription_id is not None and not targets:
             raise Conflict(
                 _("That subscription is not active or does not receive this topic."),
-                code="webhook_subscription_not_matching",
+                code=WEBHOOK_SUBSCRIPTION_NOT_MATCHING,
             )
         existing = {
             delivery.subscription_id: delivery

@@ -20,6 +20,7 @@ from nentang.kernel import events
 from nentang.kernel.errors import FieldError, NotFound, ValidationFailed
 from nentang.kernel.models import WebhookDelivery, WebhookSubscription
 from nentang.kernel.outbound import OutboundBlocked, OutboundError, allowed_networks, check_url
+from nentang.kernel.problems import WEBHOOK_SUBSCRIPTION_NOT_FOUND
 from nentang.kernel.webhooks.signing import webhook_secret_new
 
 MAX_TOPICS = 50
@@ -165,9 +166,7 @@ def webhook_subscription_disable(*, subscription_id: uuid.UUID) -> WebhookSubscr
             WebhookSubscription.objects.select_for_update().filter(id=subscription_id).first()
         )
         if subscription is None:
-            raise NotFound(
-                _("No such webhook subscription."), code="webhook_subscription_not_found"
-            )
+            raise NotFound(_("No such webhook subscription."), code=WEBHOOK_SUBSCRIPTION_NOT_FOUND)
         if subscription.is_active:
             subscription.is_active = False
             subscription.save(update_fields=["is_active"])

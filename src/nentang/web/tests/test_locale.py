@@ -173,3 +173,36 @@ class TestVietnamese:
             broken += [entry.msgid for text in texts if sorted(placeholder.findall(text)) != wanted]
 
         assert broken == []
+
+
+@pytest.mark.slow
+def test_catalogs_hold_every_message_of_the_source(tmp_path: Path) -> None:
+    """Re-extract the messages (makemessages on a copy of the source) and compare: a
+    msgid added to code or templates without updating the catalogues fails here."""
+    import shutil
+    import subprocess
+    import sys
+
+    if shutil.which("xgettext") is None:
+        pytest.skip("gettext's xgettext is not installed (apt-get install gettext)")
+    source = LOCALE_DIR.parent
+    copy = tmp_path / "nentang"
+    shutil.copytree(source, copy, ignore=shutil.ignore_patterns("__pycache__", "*.mo", "static"))
+    script = (
+        "import os, django; django.setup();"
+        "from django.conf import settings;"
+        "from django.core.management import call_command;"
+        f"settings.LOCALE_PATHS = [{str(copy / 'locale')!r}];"
+        f"os.chdir({str(copy)!r});"
+        "call_command('makemessages', locale=['vi'], no_obsolete=True, no_location=True,"
+        " verbosity=0)"
+    )
+    subprocess.run(
+        [sys.executable, "-c", script],
+        check=True,
+        env={**__import__("os").environ, "DJANGO_SETTINGS_MODULE": "nentang.config.settings"},
+    )
+    committed = {e.msgid for e in parse_po(LOCALE_DIR / "vi/LC_MESSAGES/django.po")}
+    extracted = {e.msgid for e in parse_po(copy / "locale/vi/LC_MESSAGES/django.po")}
+    assert sorted(extracted - committed) == [], "run makemessages and translate the new entries"
+    assert sorted(committed - extracted) == [], "run makemessages --no-obsolete"
