@@ -42,9 +42,31 @@ def _fail(message: str, code: int = 2) -> NoReturn:
 
 
 def _migrate(verbosity: int = 1) -> None:
+    """Apply pending migrations with a progress bar (reference data loads with them)."""
     from django.core.management import call_command
+    from django.core.management.commands.migrate import Command as MigrateCommand
 
-    call_command("migrate", interactive=False, verbosity=verbosity)
+    from nentang.kernel.health import unapplied_migrations
+
+    pending = unapplied_migrations()
+    if not pending:
+        if verbosity:
+            console.print("nentang: no migrations to apply")
+        return
+    command = MigrateCommand()
+    with _progress_bar() as progress:
+        task = progress.add_task("Applying migrations", total=len(pending))
+
+        def advance(action: str, migration: Any = None, fake: bool = False) -> None:
+            if action == "apply_start" and migration is not None:
+                label = f"Applying {migration.app_label}.{migration.name}"
+                progress.update(task, description=label)
+            elif action == "apply_success":
+                progress.advance(task)
+
+        command.migration_progress_callback = advance  # type: ignore[method-assign]
+        call_command(command, interactive=False, verbosity=0)
+        progress.update(task, description=f"Applied {len(pending)} migrations")
 
 
 class _RichProgress:
