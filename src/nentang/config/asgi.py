@@ -1,4 +1,4 @@
-"""ASGI entry point: Django behind the streaming body limit."""
+"""ASGI entry point: Django behind the streaming body limit, on pooled request threads."""
 
 import os
 
@@ -8,10 +8,11 @@ from django.conf import settings
 from django.core.asgi import get_asgi_application
 
 from nentang.kernel.observability.asgi import BodyLimit
+from nentang.kernel.observability.threads import RequestThreads
 
 django_application = get_asgi_application()
 application = BodyLimit(
-    django_application,  # type: ignore[arg-type]  # Django's stubs type scope as dict
+    RequestThreads(django_application),  # type: ignore[arg-type]  # Django's stubs type scope as dict
     max_bytes=settings.NENTANG_MAX_BODY_BYTES,
     base_url=settings.BASE_URL,
 )

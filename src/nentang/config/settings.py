@@ -45,20 +45,22 @@ INSTALLED_APPS = [
     *NENTANG_APPS,
 ]
 
+# Django's and whitenoise's middleware run through nentang.kernel.async_middleware:
+# the same classes, without a thread hop per hook under ASGI (docs/performance.md).
 MIDDLEWARE = [
     "nentang.kernel.observability.middleware.RequestContextMiddleware",
     "nentang.kernel.errors.middleware.ProblemMiddleware",
     "nentang.kernel.security.SecurityHeadersMiddleware",
-    "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "nentang.kernel.async_middleware.SecurityMiddleware",
+    "nentang.kernel.async_middleware.WhiteNoiseMiddleware",
     "nentang.kernel.errors.middleware.BodyLimitMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "nentang.kernel.async_middleware.SessionMiddleware",
     "nentang.web.middleware.LocaleMiddleware",
-    "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "nentang.kernel.async_middleware.CommonMiddleware",
+    "nentang.kernel.async_middleware.CsrfViewMiddleware",
+    "nentang.kernel.async_middleware.AuthenticationMiddleware",
+    "nentang.kernel.async_middleware.MessageMiddleware",
+    "nentang.kernel.async_middleware.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 

@@ -13,8 +13,12 @@ from django.http import HttpRequest
 from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
 from django.utils import translation
 
+from nentang.kernel.async_middleware import InlineHooks
 
-class LocaleMiddleware(DjangoLocaleMiddleware):
+
+# InlineHooks: both hooks only read headers and cookies and switch the active language,
+# so under ASGI they run in the event loop instead of a thread each.
+class LocaleMiddleware(InlineHooks, DjangoLocaleMiddleware):
     def process_request(self, request: HttpRequest) -> None:
         if request.path.startswith("/api/"):
             super().process_request(request)

@@ -29,12 +29,20 @@ def _code_value(node: ast.expr, constants: dict[str, str]) -> str | None:
 
 def raised_codes() -> list[tuple[str, str, int | None]]:
     """(where, code, status) for each ProblemError(..., code=...) and problem_response."""
-    from nentang.addresses import problems as address_problems
-    from nentang.kernel import problems as kernel_problems
+    import importlib
+    import importlib.util
 
+    from django.conf import settings
+
+    # Every context's problems.py, found by name (the kernel imports no context).
+    modules = [
+        importlib.import_module(f"{app}.problems")
+        for app in settings.NENTANG_APPS
+        if importlib.util.find_spec(f"{app}.problems") is not None
+    ]
     constants = {
         name: value
-        for module in (kernel_problems, address_problems)
+        for module in modules
         for name, value in vars(module).items()
         if name.isupper() and isinstance(value, str)
     }

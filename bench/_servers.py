@@ -1,0 +1,126 @@
+"""Start, probe and stop the local servers an HTTP benchmark loads."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench._api import BenchmarkError
+from bench._harness import REPO_ROOT
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+
+    def header(self, name: str) -> str | None:
+        for key, value in self.headers:
+            if key.lower() == name.lower():
+                return value
+        return None
+
+
+@dataclass
+class Server:
+    name: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+    port: int
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def log_tail(self, lines: int = 5) -> str:
+        try:
+            text = self.log_path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return ""
+        return " | ".join(text.strip().splitlines()[-lines:])
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def child_environment(extra: Mapping[str, str]) -> dict[str, str]:
+    """The environment of a server: ours, with the repo root importable after PYTHONPATH."""
+    environment = dict(os.environ)
+    paths = [p for p in environment.get("PYTHONPATH", "").split(os.pathsep) if p]
+    environment["PYTHONPATH"] = os.pathsep.join([*paths, str(REPO_ROOT)])
+    environment.update(extra)
+    return environment
+
+
+def start(
+    name: str, arguments: list[str], environment: Mapping[str, str], log_path: Path, port: int
+) -> Server:
+    """Start ``python -m bench._serve …`` in its own process group, logging to a file."""
+    with log_path.open("ab") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bench._serve", *arguments],
+            cwd=REPO_ROOT,
+            env=dict(environment),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    return Server(name=name, process=process, log_path=log_path, port=port)
+
+
+def fetch(url: str, timeout: float = 5.0) -> Response:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as answer:
+            return Response(answer.status, list(answer.headers.items()), answer.read())
+    except urllib.error.HTTPError as error:
+        return Response(error.code, list(error.headers.items()), error.read())
+
+
+def wait_ready(server: Server, path: str, timeout: float = 90.0) -> Response:
+    """Poll ``path`` until the server answers; fail with the end of its log otherwise."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise BenchmarkError(
+                f"the {server.name} server exited with status {server.process.returncode}: "
+                f"{server.log_tail()}."
+            )
+        try:
+            return fetch(server.base_url + path, timeout=2.0)
+        except (OSError, urllib.error.URLError):
+            time.sleep(0.25)
+    raise BenchmarkError(
+        f"the {server.name} server did not answer within {timeout:.0f} s: {server.log_tail()}."
+    )
+
+
+def stop(server: Server, grace: float = 10.0) -> None:
+    """Stop the server's process group (it and its workers), gently first."""
+    if server.process.poll() is None:
+        try:
+            os.killpg(server.process.pid, signal.SIGINT)
+            server.process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.process.pid, signal.SIGKILL)
+            server.process.wait(timeout=grace)
+        except ProcessLookupError:
+            pass
+    # Workers that outlived their parent belong to the same group.
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(server.process.pid, signal.SIGKILL)
