@@ -29,8 +29,10 @@ ensure_venv() {
   if [ ! -f "$stamp" ]; then
     echo "nentang: installing dependencies into .venv ..." >&2
     .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip >/dev/null
+    # (This machine's pip config names optional local indexes; their absence is noise.)
     .venv/bin/python -m pip install --quiet --disable-pip-version-check \
-      -c constraints.txt -e ".$extras" || die "dependency installation failed."
+      -c constraints.txt -e ".$extras" 2> >(grep -v "^WARNING: Location 'file:" >&2) \
+      || die "dependency installation failed."
     rm -f .venv/.installed-* && touch "$stamp"
   fi
   export PATH="$ROOT/.venv/bin:$PATH"
