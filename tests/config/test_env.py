@@ -121,3 +121,10 @@ def test_no_module_reads_the_environment_behind_the_reader() -> None:
         if re.search(r"environ(\.get)?\s*[\[(]\s*[\"']NENTANG_", text):
             offenders.append(str(path.relative_to(ROOT)))
     assert offenders == []
+
+
+def test_the_sqlite_folder_is_created(tmp_path: Path) -> None:
+    target = tmp_path / "deep" / "er" / "db.sqlite3"
+    config = read(env(tmp_path, NENTANG_DATABASE_URL=f"sqlite:///{target}"))
+    assert config.database.name == str(target)
+    assert target.parent.is_dir()

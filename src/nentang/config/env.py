@@ -248,6 +248,14 @@ def read(environ: Mapping[str, str] | None = None) -> Config:
         _get(env, "NENTANG_DATABASE_URL") or "sqlite:///$NENTANG_HOME/nentang.sqlite3",
         home,
     )
+    if database.engine == "sqlite":
+        folder = Path(database.name).parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise ConfigError(
+                "NENTANG_DATABASE_URL", f"cannot create {folder}: {error.strerror}."
+            ) from None
     base_url = parse_base_url(
         "NENTANG_BASE_URL", _get(env, "NENTANG_BASE_URL") or "http://127.0.0.1:8000"
     )
