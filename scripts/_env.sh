@@ -25,15 +25,16 @@ ensure_venv() {
   if [ ! -x .venv/bin/python ]; then
     "$python" -m venv .venv || die "could not create .venv; on Debian install python3.11-venv."
   fi
-  local stamp=".venv/.installed-$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)-$extras"
+  local stamp=".venv/.installed-$extras-$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)"
   if [ ! -f "$stamp" ]; then
     echo "nentang: installing dependencies into .venv ..." >&2
-    .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip >/dev/null
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip \
+      2> >(grep -v "^WARNING: Location 'file:" >&2) >/dev/null
     # (This machine's pip config names optional local indexes; their absence is noise.)
     .venv/bin/python -m pip install --quiet --disable-pip-version-check \
       -c constraints.txt -e ".$extras" 2> >(grep -v "^WARNING: Location 'file:" >&2) \
       || die "dependency installation failed."
-    rm -f .venv/.installed-* && touch "$stamp"
+    rm -f ".venv/.installed-$extras-"* && touch "$stamp"
   fi
   export PATH="$ROOT/.venv/bin:$PATH"
 }
