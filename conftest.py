@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
 
 # Before Django reads its settings: never touch a developer's ./var from tests.
 os.environ.setdefault("NENTANG_HOME", tempfile.mkdtemp(prefix="nentang-test-home-"))
@@ -17,6 +18,27 @@ os.environ.setdefault("NENTANG_LOG_LEVEL", "WARNING")
 import pytest
 
 POSTGRES_SKIP = "needs PostgreSQL"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flush_lifts_the_audit_guards() -> Iterator[None]:
+    """The audit tables refuse UPDATE, DELETE and TRUNCATE (audit migration 0002); the
+    flush that empties the database after each transactional test may pass them."""
+    from django.db.backends.base.operations import BaseDatabaseOperations
+
+    from nentang.audit.tests.guards import guards_lifted
+
+    original = BaseDatabaseOperations.execute_sql_flush
+
+    def execute_sql_flush(self: BaseDatabaseOperations, sql_list: list[str]) -> None:
+        with guards_lifted(self.connection):
+            original(self, sql_list)
+
+    BaseDatabaseOperations.execute_sql_flush = execute_sql_flush  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        BaseDatabaseOperations.execute_sql_flush = original  # type: ignore[method-assign]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

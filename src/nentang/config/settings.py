@@ -28,6 +28,7 @@ NENTANG_APPS = [
     "nentang.kernel",
     "nentang.web",
     "nentang.addresses",
+    "nentang.audit",
 ]
 
 INSTALLED_APPS = [

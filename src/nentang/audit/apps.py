@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class AuditConfig(AppConfig):
+    name = "nentang.audit"
+    label = "audit"
+    verbose_name = "Audit log and security monitoring"
+
+    def ready(self) -> None:
+        from nentang.audit import problems, sinks  # noqa: F401 - codes, kernel hooks
+
+        sinks.install()

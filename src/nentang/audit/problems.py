@@ -1,0 +1,1 @@
+"""Problem codes of the audit context (see kernel/errors/registry.py)."""

@@ -1,0 +1,158 @@
+"""Recording audit entries: the only way into the log.
+
+An entry is written in the caller's transaction together with a queue row; the
+integrator (services.tlog) later gives it a gap-free index in the Merkle tree, so a
+writer never waits on hashing. People are named by a keyed hash (``pseudonym``), never
+by a raw identifier: the log is published for verification and must carry no personal
+data (Law 91/2025/QH15 on personal data protection).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import re
+import threading
+from collections.abc import Mapping
+from datetime import UTC
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from nentang.audit.models import AuditEntry, PendingEntry
+from nentang.kernel.auditing import Actor
+from nentang.kernel.observability.context import current_request_id
+
+__all__ = ["AuditRecordError", "leaf_bytes", "pseudonym", "record"]
+
+_NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*){1,4}$")
+MAX_SUMMARY_BYTES = 4096
+LEAF_FORMAT_VERSION = 1
+_HUMAN_ACTORS = {"person", "officer"}
+
+_key_lock = threading.Lock()
+_key_cache: dict[Path, bytes] = {}
+
+
+class AuditRecordError(ValueError):
+    """A call to ``record`` broke a rule (format, size, transaction); nothing was written."""
+
+
+def _pseudonym_key() -> bytes:
+    path = Path(settings.HOME) / "audit" / "pseudonym.key"
+    with _key_lock:
+        if path in _key_cache:
+            return _key_cache[path]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            key = bytes.fromhex(path.read_text(encoding="ascii").strip())
+        else:
+            key = os.urandom(32)
+            with os.fdopen(fd, "w", encoding="ascii") as handle:
+                handle.write(key.hex() + "\n")
+        _key_cache[path] = key
+        return key
+
+
+def pseudonym(identifier: str) -> str:
+    """The keyed hash that stands for a person in the log: stable, not reversible
+    without the key kept in NENTANG_HOME/audit/pseudonym.key. The same person gets the
+    same pseudonym as citizen and as officer, so their own data-usage log can be found."""
+    digest = hmac.new(_pseudonym_key(), identifier.encode("utf-8"), hashlib.sha256).digest()
+    return "p_" + digest[:16].hex()
+
+
+def _actor_ref(actor: Actor) -> str:
+    if actor.type in _HUMAN_ACTORS:
+        return pseudonym(actor.id)
+    return actor.id
+
+
+def _check_json(value: Any, path: str) -> None:
+    if isinstance(value, float):
+        raise AuditRecordError(f"{path}: floats are not allowed in audit summaries.")
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise AuditRecordError(f"{path}: keys must be strings.")
+            _check_json(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_json(item, f"{path}.{index}")
+    elif value is not None and not isinstance(value, (str, int, bool)):
+        raise AuditRecordError(f"{path}: {type(value).__name__} is not JSON.")
+
+
+def leaf_bytes(entry: AuditEntry) -> bytes:
+    """The canonical bytes of an entry: the leaf of the log, what a verifier sees."""
+    occurred = entry.occurred_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    document = {
+        "v": LEAF_FORMAT_VERSION,
+        "id": entry.pk,
+        "occurred_at": occurred,
+        "actor_type": entry.actor_type,
+        "actor": entry.actor,
+        "action": entry.action,
+        "subject_type": entry.subject_type,
+        "subject": entry.subject,
+        "summary": entry.summary,
+        "request_id": entry.request_id,
+    }
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
+        "utf-8"
+    )
+
+
+def record(
+    *,
+    actor: Actor,
+    action: str,
+    subject_type: str,
+    subject: str,
+    summary: Mapping[str, Any] | None = None,
+) -> AuditEntry:
+    """Append an audit entry to the log, in the caller's transaction.
+
+    ``action`` and ``subject_type`` are dotted lower-case names
+    (``identity.person.verify_level2``, ``identity.person``); ``subject`` is a public id
+    of the object, never a personal ID number; ``summary`` is a small JSON object (no
+    floats, at most 4 KiB) of facts a verifier may see. Raises :class:`AuditRecordError`
+    outside a transaction: an entry must exist if and only if its change committed.
+    """
+    if not connection.in_atomic_block:
+        raise AuditRecordError("record() must run inside the transaction of the change.")
+    if not _NAME.match(action):
+        raise AuditRecordError(f"action {action!r} is not a dotted name like context.noun.verb.")
+    if not _NAME.match(subject_type):
+        raise AuditRecordError(f"subject_type {subject_type!r} is not a dotted name.")
+    if actor.type not in AuditEntry.ActorType.values:
+        raise AuditRecordError(f"unknown actor type {actor.type!r}.")
+    if not subject or len(subject) > 128:
+        raise AuditRecordError("subject must be 1 to 128 characters.")
+    facts = dict(summary or {})
+    _check_json(facts, "summary")
+    if len(json.dumps(facts, ensure_ascii=False).encode()) > MAX_SUMMARY_BYTES:
+        raise AuditRecordError(f"summary is larger than {MAX_SUMMARY_BYTES} bytes.")
+
+    entry = AuditEntry.objects.create(
+        occurred_at=timezone.now(),
+        actor_type=actor.type,
+        actor=_actor_ref(actor),
+        action=action,
+        subject_type=subject_type,
+        subject=subject,
+        summary=facts,
+        request_id=current_request_id() if current_request_id() != "-" else "",
+    )
+    PendingEntry.objects.create(entry=entry)
+    from nentang.audit.services.tlog import integration_schedule
+
+    transaction.on_commit(integration_schedule, robust=True)
+    return entry
