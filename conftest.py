@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 # Before Django reads its settings: never touch a developer's ./var from tests.
 os.environ.setdefault("NENTANG_HOME", tempfile.mkdtemp(prefix="nentang-test-home-"))
@@ -30,7 +30,7 @@ def _flush_lifts_the_audit_guards() -> Iterator[None]:
 
     original = BaseDatabaseOperations.execute_sql_flush
 
-    def execute_sql_flush(self: BaseDatabaseOperations, sql_list: list[str]) -> None:
+    def execute_sql_flush(self: BaseDatabaseOperations, sql_list: Iterable[str]) -> None:
         with guards_lifted(self.connection):
             original(self, sql_list)
 
