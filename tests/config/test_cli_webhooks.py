@@ -19,11 +19,14 @@ from django.db import transaction
 from django.utils.translation import gettext
 
 from nentang.config.cli import cli, console
+from nentang.kernel.auditing import Actor
 from nentang.kernel.events import emit
 from nentang.kernel.ids import new_id
 from nentang.kernel.models import OutboxEvent, WebhookDelivery
 from nentang.kernel.tests.conftest import Receiver, Reply
 from nentang.kernel.webhooks import webhook_subscription_create
+
+OPERATOR = Actor.officer("can-bo-van-hanh")  # the operator acting in these tests
 
 Status = WebhookDelivery.Status
 OWNER = "merchant:bach-hoa-an"
@@ -62,7 +65,7 @@ def nentang(*args: str) -> Result:
 
 
 def subscribe(url: str) -> None:
-    webhook_subscription_create(owner=OWNER, url=url, topics=["payments.*"])
+    webhook_subscription_create(actor=OPERATOR, owner=OWNER, url=url, topics=["payments.*"])
 
 
 def emit_committed(transfer_id: str = "t-0001") -> OutboxEvent:

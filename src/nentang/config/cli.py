@@ -35,6 +35,15 @@ def _setup() -> None:
     django.setup()
 
 
+def _cli_actor() -> Any:
+    """Who acts from the command line: the operating-system account, as a system actor."""
+    import getpass
+
+    from nentang.kernel.auditing import Actor
+
+    return Actor.system(f"cli:{getpass.getuser()}")
+
+
 def _fail(message: str, code: int = 2) -> NoReturn:
     # Plain echo, never wrapped: the message stays one line a script can grep.
     click.echo(f"nentang: {message}", err=True)
@@ -278,7 +287,7 @@ def webhooks_replay(delivery_id: str) -> None:
     except ValueError:
         _fail(f"{delivery_id!r} is not a webhook delivery id (a UUID).", code=1)
     try:
-        webhook_delivery_replay(delivery_id=parsed)
+        webhook_delivery_replay(actor=_cli_actor(), delivery_id=parsed)
     except ProblemError as error:
         _fail(f"cannot replay webhook delivery {parsed}: {error.detail or error}", code=1)
     console.print(

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from nentang.kernel import webhooks
+from nentang.kernel.auditing import Actor
 from nentang.kernel.errors import ProblemError
 from nentang.kernel.models import (
     OutboxEvent,
@@ -24,6 +25,11 @@ from nentang.kernel.models import (
     WebhookDelivery,
     WebhookSubscription,
 )
+
+
+def _operator(request: HttpRequest) -> Actor:
+    """The signed-in operator, as the audit log names people (pseudonymised there)."""
+    return Actor.officer(request.user.get_username())
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
@@ -58,7 +64,7 @@ class OutboxEventAdmin(ReadOnlyAdmin):
     def replay_to_subscribers(self, request: HttpRequest, queryset: QuerySet[OutboxEvent]) -> None:
         total = 0
         for event_id in queryset.values_list("id", flat=True):
-            total += len(webhooks.webhook_event_replay(event_id=event_id))
+            total += len(webhooks.webhook_event_replay(actor=_operator(request), event_id=event_id))
         self.message_user(
             request,
             ngettext("%(n)d delivery scheduled.", "%(n)d deliveries scheduled.", total)
@@ -82,7 +88,9 @@ class WebhookSubscriptionAdmin(ReadOnlyAdmin):
     def disable(self, request: HttpRequest, queryset: QuerySet[WebhookSubscription]) -> None:
         ids = list(queryset.filter(is_active=True).values_list("id", flat=True))
         for subscription_id in ids:
-            webhooks.webhook_subscription_disable(subscription_id=subscription_id)
+            webhooks.webhook_subscription_disable(
+                actor=_operator(request), subscription_id=subscription_id
+            )
         self.message_user(
             request,
             ngettext("%(n)d subscription disabled.", "%(n)d subscriptions disabled.", len(ids))
@@ -129,7 +137,7 @@ class WebhookDeliveryAdmin(ReadOnlyAdmin):
         done, refused = 0, []
         for delivery_id in queryset.values_list("id", flat=True):
             try:
-                webhooks.webhook_delivery_replay(delivery_id=delivery_id)
+                webhooks.webhook_delivery_replay(actor=_operator(request), delivery_id=delivery_id)
                 done += 1
             except ProblemError as error:
                 refused.append(f"{delivery_id}: {error.detail}")

@@ -14,6 +14,7 @@ from django.db.transaction import TransactionManagementError
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
+from nentang.kernel.auditing import Actor
 from nentang.kernel.events import MAX_PAYLOAD_BYTES, InvalidEvent, emit
 from nentang.kernel.ids import id_timestamp_ms
 from nentang.kernel.models import OutboxEvent, WebhookDelivery
@@ -22,6 +23,8 @@ from nentang.kernel.tasks import dispatch_outbox
 from nentang.kernel.tests.conftest import Receiver, Reply
 from nentang.kernel.webhooks import webhook_deliver_due, webhook_subscription_create
 
+OPERATOR = Actor.officer("can-bo-van-hanh")  # the operator acting in these tests
+
 TOPIC = "payments.transfer.completed"
 PAYLOAD = {"transfer_id": "0190a1b2-0000-7000-8000-000000000001", "amount": 150_000}
 
@@ -29,6 +32,7 @@ PAYLOAD = {"transfer_id": "0190a1b2-0000-7000-8000-000000000001", "amount": 150_
 def subscribe_shop(receiver: Receiver, topics: list[str] | None = None) -> Any:
     """The webhook endpoint of the merchant "Cửa hàng Bách hoá An"."""
     subscription, _secret = webhook_subscription_create(
+        actor=OPERATOR,
         owner="merchant:bach-hoa-an",
         url=receiver.url + "/webhooks/nentang",
         topics=topics or ["payments.*"],

@@ -21,6 +21,7 @@ from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
+from nentang.kernel.auditing import Actor
 from nentang.kernel.errors import Conflict, NotFound, ValidationFailed
 from nentang.kernel.events import emit
 from nentang.kernel.models import OutboxEvent, WebhookAttempt, WebhookDelivery, WebhookSubscription
@@ -39,13 +40,15 @@ from nentang.kernel.webhooks import (
     webhook_subscription_disable,
 )
 
+OPERATOR = Actor.officer("can-bo-van-hanh")  # the operator acting in these tests
+
 Status = WebhookDelivery.Status
 TOPIC = "payments.transfer.completed"
 
 
 def subscribe(receiver: Receiver, topics: list[str], owner: str = "merchant:bach-hoa-an") -> Any:
     subscription, _ = webhook_subscription_create(
-        owner=owner, url=receiver.url + "/webhooks/nentang", topics=topics
+        actor=OPERATOR, owner=owner, url=receiver.url + "/webhooks/nentang", topics=topics
     )
     return subscription
 
@@ -76,6 +79,7 @@ def verify_standard_webhook(secret: str, headers: dict[str, str], body: bytes) -
 @pytest.mark.usefixtures("allow_loopback")
 def test_create_returns_a_strong_secret_once(receiver: Receiver) -> None:
     subscription, secret = webhook_subscription_create(
+        actor=OPERATOR,
         owner="merchant:bach-hoa-an",
         url=receiver.url + "/hook",
         topics=["payments.*", TOPIC, "payments.*"],
@@ -90,7 +94,7 @@ def test_create_returns_a_strong_secret_once(receiver: Receiver) -> None:
     assert stored.topics == ["payments.*", TOPIC]
     assert stored.is_active is True
     _, another = webhook_subscription_create(
-        owner="merchant:bach-hoa-an", url=receiver.url + "/hook", topics=["*"]
+        actor=OPERATOR, owner="merchant:bach-hoa-an", url=receiver.url + "/hook", topics=["*"]
     )
     assert another != secret
 
@@ -111,7 +115,9 @@ def test_create_returns_a_strong_secret_once(receiver: Receiver) -> None:
 )
 def test_create_applies_the_outbound_rules_to_the_url(url: str, code: str) -> None:
     with pytest.raises(ValidationFailed) as refused:
-        webhook_subscription_create(owner="merchant:bach-hoa-an", url=url, topics=["*"])
+        webhook_subscription_create(
+            actor=OPERATOR, owner="merchant:bach-hoa-an", url=url, topics=["*"]
+        )
 
     assert [(e.field, e.code) for e in refused.value.errors] == [("url", code)]
     assert WebhookSubscription.objects.count() == 0
@@ -122,6 +128,7 @@ def test_create_applies_the_outbound_rules_to_the_url(url: str, code: str) -> No
 def test_create_rejects_malformed_topics_field_by_field(receiver: Receiver) -> None:
     with pytest.raises(ValidationFailed) as refused:
         webhook_subscription_create(
+            actor=OPERATOR,
             owner=" ",
             url=receiver.url,
             topics=["payments.*", "Payments.*", "payments", "payments.transfer.*", "**"],
@@ -134,7 +141,9 @@ def test_create_rejects_malformed_topics_field_by_field(receiver: Receiver) -> N
         ("topics.4", "invalid_topic"),
     ]
     with pytest.raises(ValidationFailed) as empty:
-        webhook_subscription_create(owner="merchant:bach-hoa-an", url=receiver.url, topics=[])
+        webhook_subscription_create(
+            actor=OPERATOR, owner="merchant:bach-hoa-an", url=receiver.url, topics=[]
+        )
     assert [(e.field, e.code) for e in empty.value.errors] == [("topics", "required")]
 
 
@@ -167,7 +176,7 @@ def test_fan_out_creates_one_delivery_per_matching_active_subscription(
     exact = subscribe(receiver, [TOPIC], owner="merchant:tiem-sach-binh")
     postal = subscribe(receiver, ["postal.*"], owner="merchant:giao-hang-chi")
     disabled = subscribe(receiver, ["*"], owner="merchant:da-dong-cua")
-    webhook_subscription_disable(subscription_id=disabled.id)
+    webhook_subscription_disable(actor=OPERATOR, subscription_id=disabled.id)
 
     completed = emit_committed(TOPIC)
     reversed_ = emit_committed("payments.transfer.reversed")
@@ -219,7 +228,10 @@ def test_fan_out_and_delivery_use_a_fixed_number_of_queries(
 @pytest.mark.usefixtures("allow_loopback")
 def test_delivery_posts_the_signed_envelope(receiver: Receiver) -> None:
     subscription, secret = webhook_subscription_create(
-        owner="merchant:bach-hoa-an", url=receiver.url + "/webhooks/nentang", topics=["*"]
+        actor=OPERATOR,
+        owner="merchant:bach-hoa-an",
+        url=receiver.url + "/webhooks/nentang",
+        topics=["*"],
     )
     event = emit_committed(TOPIC, {"transfer_id": "t-0001", "amount": 150_000, "note": "Phở"})
     before = int(time.time())
@@ -253,7 +265,7 @@ def test_delivery_posts_the_signed_envelope(receiver: Receiver) -> None:
 @pytest.mark.usefixtures("allow_loopback")
 def test_failures_back_off_exponentially_then_succeed(receiver: Receiver) -> None:
     _, secret = webhook_subscription_create(
-        owner="merchant:bach-hoa-an", url=receiver.url + "/hook", topics=[TOPIC]
+        actor=OPERATOR, owner="merchant:bach-hoa-an", url=receiver.url + "/hook", topics=[TOPIC]
     )
     emit_committed()
     receiver.reply(Reply(500), Reply(503), Reply(204))
@@ -299,7 +311,10 @@ def test_retry_after_from_the_receiver_is_respected(receiver: Receiver) -> None:
 @pytest.mark.usefixtures("allow_loopback")
 def test_unreachable_endpoints_are_recorded_as_failed_attempts(closed_port: int) -> None:
     webhook_subscription_create(
-        owner="merchant:bach-hoa-an", url=f"http://127.0.0.1:{closed_port}/hook", topics=["*"]
+        actor=OPERATOR,
+        owner="merchant:bach-hoa-an",
+        url=f"http://127.0.0.1:{closed_port}/hook",
+        topics=["*"],
     )
     emit_committed()
 
@@ -372,7 +387,7 @@ def test_disabling_dead_letters_pending_deliveries_and_sends_nothing(receiver: R
     emit_committed()
     webhook_fan_out()
 
-    webhook_subscription_disable(subscription_id=subscription.id)
+    webhook_subscription_disable(actor=OPERATOR, subscription_id=subscription.id)
 
     assert webhook_deliver_due() == 0
     assert receiver.requests == []
@@ -419,7 +434,7 @@ def test_replaying_a_dead_delivery_sends_it_again(receiver: Receiver, settings: 
     dead = WebhookDelivery.objects.get()
     assert dead.status == Status.DEAD
 
-    replayed = webhook_delivery_replay(delivery_id=dead.id)
+    replayed = webhook_delivery_replay(actor=OPERATOR, delivery_id=dead.id)
 
     assert (replayed.status, replayed.attempts, replayed.completed_at) == (Status.PENDING, 0, None)
     assert webhook_deliver_due() == 1
@@ -435,7 +450,7 @@ def test_replaying_a_succeeded_delivery_sends_it_again(receiver: Receiver) -> No
     emit_committed()
     webhook_deliver_due()
 
-    webhook_delivery_replay(delivery_id=WebhookDelivery.objects.get().id)
+    webhook_delivery_replay(actor=OPERATOR, delivery_id=WebhookDelivery.objects.get().id)
     webhook_deliver_due()
 
     assert len(receiver.requests) == 2
@@ -450,11 +465,11 @@ def test_a_pending_delivery_cannot_be_replayed(receiver: Receiver) -> None:
     webhook_fan_out()
 
     with pytest.raises(Conflict) as conflict:
-        webhook_delivery_replay(delivery_id=WebhookDelivery.objects.get().id)
+        webhook_delivery_replay(actor=OPERATOR, delivery_id=WebhookDelivery.objects.get().id)
 
     assert conflict.value.code == "webhook_delivery_pending"
     with pytest.raises(NotFound):
-        webhook_delivery_replay(delivery_id=OutboxEvent.objects.get().id)
+        webhook_delivery_replay(actor=OPERATOR, delivery_id=OutboxEvent.objects.get().id)
 
 
 @pytest.mark.django_db
@@ -466,17 +481,18 @@ def test_replaying_an_event_restarts_and_creates_deliveries(receiver: Receiver) 
     second = subscribe(receiver, [TOPIC], owner="merchant:tiem-sach-binh")
     subscribe(receiver, ["postal.*"], owner="merchant:giao-hang-chi")
 
-    deliveries = webhook_event_replay(event_id=event.id)
+    deliveries = webhook_event_replay(actor=OPERATOR, event_id=event.id)
 
     assert {d.subscription_id for d in deliveries} == {first.id, second.id}
     assert {d.status for d in WebhookDelivery.objects.all()} == {Status.PENDING}
     assert webhook_deliver_due() == 2
     assert len(receiver.requests) == 3
 
-    [only] = webhook_event_replay(event_id=event.id, subscription_id=second.id)
+    [only] = webhook_event_replay(actor=OPERATOR, event_id=event.id, subscription_id=second.id)
     assert only.subscription_id == second.id
     with pytest.raises(Conflict):
         webhook_event_replay(
+            actor=OPERATOR,
             event_id=event.id,
             subscription_id=WebhookSubscription.objects.get(owner="merchant:giao-hang-chi").id,
         )

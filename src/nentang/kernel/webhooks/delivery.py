@@ -24,6 +24,8 @@ from django.db import models, transaction
 from django.db.models import F, Min
 from django.utils import timezone
 
+from nentang.kernel import auditing
+from nentang.kernel.auditing import Actor
 from nentang.kernel.models import (
     OutboxEvent,
     WebhookAttempt,
@@ -236,8 +238,21 @@ def _record(outcomes: list[_Outcome], now: datetime) -> dict[str, int]:
             for outcome in outcomes
         )
         if gone:
-            WebhookSubscription.objects.filter(id__in=gone).update(is_active=False)
+            newly_gone = list(
+                WebhookSubscription.objects.filter(id__in=gone, is_active=True).values_list(
+                    "id", flat=True
+                )
+            )
+            WebhookSubscription.objects.filter(id__in=newly_gone).update(is_active=False)
             _dead_letter_pending(gone, now, "subscription disabled: the receiver answered 410")
+            for subscription_id in newly_gone:
+                auditing.record(
+                    actor=Actor.system("webhooks"),
+                    action="kernel.webhook_subscription.disable",
+                    subject_type="kernel.webhook_subscription",
+                    subject=str(subscription_id),
+                    summary={"reason": "the receiver answered 410 Gone"},
+                )
     return tally
 
 

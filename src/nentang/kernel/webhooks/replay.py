@@ -12,7 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from nentang.kernel import events
+from nentang.kernel import auditing, events
+from nentang.kernel.auditing import Actor
 from nentang.kernel.errors import Conflict, NotFound
 from nentang.kernel.models import OutboxEvent, WebhookDelivery, WebhookSubscription
 from nentang.kernel.problems import (
@@ -38,7 +39,7 @@ def _reset(delivery: WebhookDelivery, now: datetime) -> None:
 _RESET_FIELDS = ["status", "attempts", "next_attempt_at", "completed_at", "last_error"]
 
 
-def webhook_delivery_replay(*, delivery_id: uuid.UUID) -> WebhookDelivery:
+def webhook_delivery_replay(*, actor: Actor, delivery_id: uuid.UUID) -> WebhookDelivery:
     """Send a dead or succeeded delivery again, now, with a fresh attempt budget.
 
     A pending delivery is already on its way (and may be in flight): replaying it is a
@@ -66,12 +67,19 @@ def webhook_delivery_replay(*, delivery_id: uuid.UUID) -> WebhookDelivery:
             )
         _reset(delivery, now)
         delivery.save(update_fields=_RESET_FIELDS)
+        auditing.record(
+            actor=actor,
+            action="kernel.webhook_delivery.replay",
+            subject_type="kernel.webhook_delivery",
+            subject=str(delivery.id),
+            summary={"event": str(delivery.event_id)},
+        )
         transaction.on_commit(events.outbox_schedule_dispatch, robust=True)
     return delivery
 
 
 def webhook_event_replay(
-    *, event_id: uuid.UUID, subscription_id: uuid.UUID | None = None
+    *, actor: Actor, event_id: uuid.UUID, subscription_id: uuid.UUID | None = None
 ) -> list[WebhookDelivery]:
     """Deliver an event again to every active subscription matching its topic (or one).
 
@@ -108,5 +116,16 @@ def webhook_event_replay(
             if s.id not in existing
         ]
         WebhookDelivery.objects.bulk_create(created)
+        auditing.record(
+            actor=actor,
+            action="kernel.outbox_event.replay",
+            subject_type="kernel.outbox_event",
+            subject=str(event.id),
+            summary={
+                "subscriptions": sorted(str(s.id) for s in targets),
+                "restarted": len(restarted),
+                "created": len(created),
+            },
+        )
         transaction.on_commit(events.outbox_schedule_dispatch, robust=True)
     return [*existing.values(), *created]

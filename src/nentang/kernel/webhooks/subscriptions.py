@@ -16,7 +16,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from nentang.kernel import events
+from nentang.kernel import auditing, events
+from nentang.kernel.auditing import Actor
 from nentang.kernel.errors import FieldError, NotFound, ValidationFailed
 from nentang.kernel.models import WebhookDelivery, WebhookSubscription
 from nentang.kernel.outbound import OutboundBlocked, OutboundError, allowed_networks, check_url
@@ -122,7 +123,7 @@ def _check_webhook_url(url: str) -> list[FieldError]:
 
 
 def webhook_subscription_create(
-    *, owner: str, url: str, topics: Sequence[str], description: str = ""
+    *, actor: Actor, owner: str, url: str, topics: Sequence[str], description: str = ""
 ) -> tuple[WebhookSubscription, str]:
     """Subscribe ``url`` to ``topics``; return the subscription and its secret.
 
@@ -152,10 +153,19 @@ def webhook_subscription_create(
             is_active=True,
             created_at=timezone.now(),
         )
+        auditing.record(
+            actor=actor,
+            action="kernel.webhook_subscription.create",
+            subject_type="kernel.webhook_subscription",
+            subject=str(subscription.id),
+            summary={"owner": subscription.owner, "topics": cleaned},
+        )
     return subscription, secret
 
 
-def webhook_subscription_disable(*, subscription_id: uuid.UUID) -> WebhookSubscription:
+def webhook_subscription_disable(
+    *, actor: Actor, subscription_id: uuid.UUID
+) -> WebhookSubscription:
     """Stop sending to a subscription; its pending deliveries are dead-lettered.
 
     Idempotent. Dead deliveries can be replayed once the endpoint works again.
@@ -170,6 +180,12 @@ def webhook_subscription_disable(*, subscription_id: uuid.UUID) -> WebhookSubscr
         if subscription.is_active:
             subscription.is_active = False
             subscription.save(update_fields=["is_active"])
+            auditing.record(
+                actor=actor,
+                action="kernel.webhook_subscription.disable",
+                subject_type="kernel.webhook_subscription",
+                subject=str(subscription.id),
+            )
         _dead_letter_pending([subscription.id], now, "subscription disabled")
     return subscription
 
