@@ -1,0 +1,1 @@
+"""Electronic identity (định danh điện tử) and the OpenID Connect provider."""
