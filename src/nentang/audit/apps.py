@@ -10,3 +10,7 @@ class AuditConfig(AppConfig):
         from nentang.audit import problems, sinks  # noqa: F401 - codes, kernel hooks
 
         sinks.install()
+
+        from nentang.audit import receivers  # Django's login and admin → security events
+
+        receivers.connect()

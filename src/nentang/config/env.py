@@ -89,6 +89,11 @@ VARIABLES: tuple[Variable, ...] = (
         "24",
         "How long a stored Idempotency-Key response is replayed before the key expires.",
     ),
+    Variable(
+        "NENTANG_AUDIT_CHECKPOINT_SECONDS",
+        "60",
+        "Seconds between signed checkpoints of the audit log while it grows.",
+    ),
 )
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -121,6 +126,7 @@ class Config:
     outbound_allow_networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
     webhook_max_attempts: int
     idempotency_ttl_hours: int
+    audit_checkpoint_seconds: int
 
 
 def _get(environ: Mapping[str, str], name: str) -> str | None:
@@ -299,5 +305,9 @@ def read(environ: Mapping[str, str] | None = None) -> Config:
         ),
         idempotency_ttl_hours=parse_positive_int(
             "NENTANG_IDEMPOTENCY_TTL_HOURS", _get(env, "NENTANG_IDEMPOTENCY_TTL_HOURS") or "24"
+        ),
+        audit_checkpoint_seconds=parse_positive_int(
+            "NENTANG_AUDIT_CHECKPOINT_SECONDS",
+            _get(env, "NENTANG_AUDIT_CHECKPOINT_SECONDS") or "60",
         ),
     )

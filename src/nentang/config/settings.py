@@ -180,6 +180,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 NENTANG_OUTBOUND_ALLOW_NETWORKS = CONFIG.outbound_allow_networks
 NENTANG_WEBHOOK_MAX_ATTEMPTS = CONFIG.webhook_max_attempts
 NENTANG_IDEMPOTENCY_TTL_HOURS = CONFIG.idempotency_ttl_hours
+NENTANG_AUDIT_CHECKPOINT_SECONDS = CONFIG.audit_checkpoint_seconds
 NENTANG_METRICS_DIR = HOME / "metrics"
 
 # Security headers and cookies.

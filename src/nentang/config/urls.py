@@ -17,7 +17,9 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("metrics", health.metrics_view, name="metrics"),
     path("api/v1/", api.urls),
+    path("audit/", include("nentang.audit.urls")),
     path("admin/", admin.site.urls),
+    path("soc/", include("nentang.audit.soc.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("nentang.web.urls")),
 ]

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 
 from nentang.kernel.ids import new_id
 
@@ -59,6 +60,7 @@ class SecurityEvent(models.Model):
     outcome = models.CharField(max_length=20, blank=True, default="")
     severity = models.CharField(max_length=10, default="info")
     source_ip = models.GenericIPAddressField(null=True, blank=True)
+    actor_type = models.CharField(max_length=16, blank=True, default="")
     actor = models.CharField(max_length=128, blank=True, default="")
     subject = models.CharField(max_length=128, blank=True, default="")
     detail = models.JSONField(default=dict)
@@ -70,7 +72,10 @@ class SecurityEvent(models.Model):
         indexes = [
             models.Index(fields=["kind", "source_ip", "occurred_at"], name="secevt_kind_ip_idx"),
             models.Index(fields=["kind", "actor", "occurred_at"], name="secevt_kind_actor_idx"),
+            # Pruning deletes per system, oldest first.
+            models.Index(fields=["system", "occurred_at"], name="secevt_system_time_idx"),
         ]
+        permissions = [("export_securityevent", "Can export security events and alerts")]
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.kind}"
@@ -100,6 +105,11 @@ class DetectionRule(models.Model):
     threshold = models.PositiveIntegerField(default=1)
     window_seconds = models.PositiveIntegerField(default=60)
     severity = models.CharField(max_length=10, default="medium")
+    # Off-hours rules: the working hours on working days of the calendar
+    # (kernel.workdays); outside them, or on a day off, a watched event fires.
+    office_start = models.TimeField(null=True, blank=True)
+    office_end = models.TimeField(null=True, blank=True)
+    time_zone = models.CharField(max_length=64, default="Asia/Ho_Chi_Minh")
     modelled_on = models.CharField(max_length=200, blank=True, default="")
     is_active = models.BooleanField(default=True)
 
@@ -127,9 +137,19 @@ class Alert(models.Model):
     event_count = models.PositiveIntegerField(default=0)
     system = models.ForeignKey(System, on_delete=models.PROTECT, related_name="alerts")
 
+    ACTIVE_STATES = (State.OPEN, State.ACKNOWLEDGED)
+
     class Meta:
         ordering = ["-opened_at"]
         indexes = [models.Index(fields=["rule", "key", "state"], name="alert_rule_key_idx")]
+        constraints = [
+            # One alert in work per rule and key: further events become its evidence.
+            models.UniqueConstraint(
+                fields=["rule", "key"],
+                condition=Q(state__in=["open", "acknowledged"]),
+                name="alert_one_active_per_key",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.rule_id} {self.key} ({self.state})"

@@ -1,0 +1,53 @@
+"""The demo data of security monitoring: a SOC operator and a replayed attack, idempotent."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+
+from nentang.audit import demo
+from nentang.audit.models import Alert, AuditEntry, SecurityEvent
+from nentang.kernel import demodata
+
+pytestmark = pytest.mark.django_db
+
+
+def snapshot() -> tuple[int, int, int, int]:
+    return (
+        SecurityEvent.objects.count(),
+        Alert.objects.count(),
+        AuditEntry.objects.count(),
+        User.objects.count(),
+    )
+
+
+def test_loading_twice_changes_nothing() -> None:
+    demo.load(demodata.SilentProgress())
+    first = snapshot()
+
+    demo.load(demodata.SilentProgress())
+
+    assert snapshot() == first
+    assert {alert.rule.code for alert in Alert.objects.all()} == {
+        "auth-brute-force",
+        "auth-failures-then-success",
+    }
+    assert {alert.key for alert in Alert.objects.all()} == {demo.DEMO_ATTACKER}
+
+
+def test_the_demo_operator_logs_in_and_sees_the_attack() -> None:
+    demo.load(demodata.SilentProgress())
+    client = Client()
+
+    assert client.login(username="soc", password="demo-soc-2026")
+    page = client.get("/soc/")
+
+    assert page.status_code == 200
+    assert demo.DEMO_ATTACKER in page.content.decode()
+
+
+def test_the_account_is_documented() -> None:
+    [account] = demo.ACCOUNTS
+
+    assert (account.login, account.password) == ("soc", "demo-soc-2026")

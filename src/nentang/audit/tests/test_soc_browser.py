@@ -1,0 +1,155 @@
+"""The SOC in a real browser (Debian's chromium through Playwright), on a live server.
+
+An attacker's browser guesses the administrator's password at /admin/login/ eight times
+and then gets it right; the security operator logs in through the same page, finds both
+alerts on /soc/ and acknowledges one, on a phone (390 px) and a desktop (1280 px).
+Screenshots go to test-artifacts/ (soc-*.png).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from nentang.audit.tests.security_support import (
+    ADMIN_PASSWORD,
+    OPERATOR_PASSWORD,
+    make_user,
+    seed,
+    soc_operator,
+)
+from nentang.web.tests.test_browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    DESKTOP,
+    PHONE,
+    Watch,
+    no_horizontal_scroll,
+    open_page,
+    text,
+)
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)",
+    ),
+]
+
+BRUTE_FORCE = "Dò mật khẩu: đăng nhập sai nhiều lần từ một địa chỉ"
+COMPROMISE = "Đăng nhập sai nhiều lần rồi thành công từ cùng địa chỉ"
+
+
+@pytest.fixture
+def cast(transactional_db: None) -> None:
+    """Set up before the browser starts: Django refuses database calls from a thread
+    where Playwright's event loop runs, so the test itself only looks through pages."""
+    seed()
+    make_user("quantri.cuong", superuser=True, password=ADMIN_PASSWORD)
+    soc_operator()
+
+
+@pytest.fixture
+def chromium(live_server: Any, cast: None) -> Iterator[Browser]:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def artifacts(request: pytest.FixtureRequest) -> Path:
+    directory = request.config.rootpath / "test-artifacts"
+    directory.mkdir(exist_ok=True)
+    return directory
+
+
+def log_in(page: Page, base: str, username: str, password: str, next_path: str = "") -> None:
+    page.goto(f"{base}/admin/login/" + (f"?next={next_path}" if next_path else ""))
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("input[type=submit]")
+    page.wait_for_load_state()
+
+
+def test_the_soc_shows_a_replayed_attack_and_the_operator_handles_it(
+    chromium: Browser, live_server: Any, artifacts: Path
+) -> None:
+    base = live_server.url
+    watch = Watch()
+
+    attacker = open_page(chromium, DESKTOP, watch)
+    for number in range(8):
+        log_in(attacker, base, "quantri.cuong", f"đoán-sai-{number}")
+    log_in(attacker, base, "quantri.cuong", ADMIN_PASSWORD)
+    assert attacker.url == f"{base}/admin/"  # the guess worked
+    attacker.context.close()
+
+    for name, viewport in (("390", PHONE), ("1280", DESKTOP)):
+        page = open_page(chromium, viewport, watch)
+        page.goto(f"{base}/soc/")
+        assert "/admin/login/" in page.url  # not logged in yet: sent to the login
+        log_in(page, base, "soc.binh", OPERATOR_PASSWORD, next_path="/soc/")
+
+        assert page.url == f"{base}/soc/"
+        assert text(page, "h1") == "Cảnh báo an ninh"
+        assert page.get_by_role("link", name=BRUTE_FORCE).is_visible()
+        assert page.get_by_role("link", name=COMPROMISE).is_visible()
+        assert no_horizontal_scroll(page)
+        page.screenshot(path=artifacts / f"soc-alerts-{name}.png", full_page=True)
+
+        for path, shot in (
+            ("/soc/events/", "events"),
+            ("/soc/audit-log/", "audit-log"),
+            ("/soc/systems/", "systems"),
+            ("/soc/systems/new", "system-new"),
+        ):
+            page.goto(base + path)
+            assert no_horizontal_scroll(page), (path, name)
+            page.screenshot(path=artifacts / f"soc-{shot}-{name}.png", full_page=True)
+        page.context.close()
+
+    page = open_page(chromium, PHONE, watch)
+    log_in(page, base, "soc.binh", OPERATOR_PASSWORD, next_path="/soc/")
+    page.get_by_role("link", name=COMPROMISE).click()
+    page.wait_for_load_state()
+    assert text(page, "h1") == COMPROMISE
+    assert no_horizontal_scroll(page)
+    page.screenshot(path=artifacts / "soc-alert-390.png", full_page=True)
+
+    # htmx: an empty reason shows the error summary in place, without a page load.
+    page.evaluate("window.__notReloaded = true")
+    page.get_by_role("button", name="Tiếp nhận cảnh báo").click()
+    summary = page.locator("#alert-actions .error-summary")
+    summary.wait_for()
+    assert page.evaluate("window.__notReloaded") is True
+    assert "Hãy nhập lý do của bước này." in summary.inner_text()
+    page.locator("#alert-actions").screenshot(path=artifacts / "soc-alert-errors-390.png")
+
+    page.fill("#id_acknowledge-reason", "Đang xác minh với quản trị viên; tạm khoá tài khoản.")
+    page.get_by_role("button", name="Tiếp nhận cảnh báo").click()
+    page.locator(".timeline").get_by_text("Đang xác minh với quản trị viên").wait_for()
+    assert page.evaluate("window.__notReloaded") is None  # HX-Redirect loaded the page again
+    assert "Đã tiếp nhận" in text(page, "main")
+    assert "Đang xác minh với quản trị viên" in text(page, ".timeline")
+    assert "Đã tiếp nhận cảnh báo." in text(page, "main")  # the message after the redirect
+    page.evaluate("document.fonts.ready.then(() => true)")
+    page.screenshot(path=artifacts / "soc-alert-acknowledged-390.png", full_page=True)
+    detail_url = page.url
+
+    desktop = open_page(chromium, DESKTOP, watch)
+    log_in(desktop, base, "soc.binh", OPERATOR_PASSWORD, next_path=detail_url.removeprefix(base))
+    assert text(desktop, "h1") == COMPROMISE
+    assert no_horizontal_scroll(desktop)
+    desktop.screenshot(path=artifacts / "soc-alert-1280.png", full_page=True)
+
+    assert watch.console_errors == []
+    assert watch.outside_requests == []
