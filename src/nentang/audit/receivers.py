@@ -29,7 +29,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models.signals import post_save
 from django.http import HttpRequest
 
-from nentang.audit.services.entries import pseudonym
+from nentang.audit.services.entries import pseudonym, record
 from nentang.audit.services.security import security_event_record
 from nentang.kernel.auditing import Actor
 
@@ -87,11 +87,22 @@ def on_logged_in(sender: Any, request: HttpRequest | None, user: Any, **kwargs: 
 
 
 def on_admin_log_entry(sender: Any, instance: LogEntry, created: bool, **kwargs: Any) -> None:
+    """An admin change is a state change like any other: it gets its audit entry in the
+    admin's own transaction (so a failure to record fails the change), and a security
+    event for the detections."""
     if not created:
         return
     content_type = cast(ContentType | None, instance.content_type)
     model = f"{content_type.app_label}.{content_type.model}" if content_type else "-"
     user = cast(AbstractBaseUser, instance.user)
+    if content_type is not None:
+        record(
+            actor=Actor.officer(user.get_username()),
+            action=f"admin.{model}.{_ADMIN_ACTIONS.get(instance.action_flag, 'other')}",
+            subject_type=model,
+            subject=str(instance.object_id or "-")[:128],
+            summary={"via": "django-admin"},
+        )
     _record(
         kind="admin.action",
         outcome="success",

@@ -32,6 +32,10 @@ from nentang.web.problems import problem_type_for_code, problem_types
 # Set by the administrative-units context; linked by path so the home page does not
 # depend on that router being mounted.
 PROVINCES_API_PATH = "/api/v1/addresses/provinces"
+# Set by the audit context (transparency log and security operations centre).
+AUDIT_CHECKPOINT_PATH = "/audit/checkpoint"
+AUDIT_TREE_API_PATH = "/api/v1/audit/tree"
+SOC_PATH = "/soc/"
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -88,6 +92,25 @@ def available_areas() -> list[Area]:
                 Link(_("Health check (the process answers)"), reverse("healthz")),
                 Link(_("Readiness check (database and migrations)"), reverse("readyz")),
             ),
+        ),
+        Area(
+            title=_("Tamper-evident audit log"),
+            text=_(
+                "Every change on the platform is an entry in a public Merkle-tree log with "
+                "signed checkpoints: anyone can check that history was not rewritten."
+            ),
+            url=AUDIT_CHECKPOINT_PATH,
+            meta=AUDIT_CHECKPOINT_PATH,
+            links=(Link(_("Tree head and proofs (JSON API)"), AUDIT_TREE_API_PATH),),
+        ),
+        Area(
+            title=_("Security monitoring"),
+            text=_(
+                "For security operators: alerts raised by the detection rules, security "
+                "events, the audit log and the register of information systems."
+            ),
+            url=SOC_PATH,
+            meta=SOC_PATH,
         ),
         Area(
             title=_("Administration"),

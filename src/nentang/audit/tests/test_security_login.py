@@ -119,6 +119,12 @@ def test_an_admin_change_is_an_admin_action_event(administrator: User) -> None:
     assert event.actor_type == "officer"
     assert event.detail == {"action": "addition", "model": "auth.group"}
     assert event.subject.startswith("auth.group:")
+    from nentang.audit.models import AuditEntry
+
+    entry = AuditEntry.objects.get(action="admin.auth.group.addition")
+    assert entry.actor == pseudonym("quantri.cuong")
+    assert entry.subject_type == "auth.group"
+    assert event.subject == f"auth.group:{entry.subject}"
 
 
 def test_the_soc_operator_logs_in_through_the_admin_login() -> None:

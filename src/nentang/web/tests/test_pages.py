@@ -102,6 +102,9 @@ class TestHome:
             "/admin/",
             "/problems/",
             "/design-system/",
+            "/audit/checkpoint",
+            "/api/v1/audit/tree",
+            "/soc/",
         }
         # Identity, public services, payments and post are announced, not linked.
         assert "Định danh điện tử" in page.texts("h3")
