@@ -28,6 +28,7 @@ NENTANG_APPS = [
     "nentang.kernel",
     "nentang.web",
     "nentang.addresses",
+    "nentang.identity",
     "nentang.audit",
 ]
 
@@ -142,6 +143,13 @@ TASKS = {
         "QUEUES": ["default", "webhooks"],
     }
 }
+
+AUTH_USER_MODEL = "identity.Account"
+# Argon2id first (OWASP); the others only verify passwords hashed before and rehash them.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

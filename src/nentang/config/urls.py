@@ -5,12 +5,14 @@ from django.urls import include, path
 
 from nentang.addresses.api import router as addresses_router
 from nentang.audit.api import router as audit_router
+from nentang.identity.api import router as identity_router
 from nentang.kernel import health
 from nentang.kernel.api import create_api
 
 api = create_api()
 api.add_router("/addresses/", addresses_router)
 api.add_router("/audit/", audit_router)
+api.add_router("/identity/", identity_router)
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),

@@ -13,10 +13,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import Permission, User
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 
 from nentang.audit.services.security import SOC_PERMISSIONS, security_defaults_install
 from nentang.kernel import workdays
+
+User = get_user_model()
 
 ATTACKER = "203.0.113.7"
 COLLEAGUE = "198.51.100.20"
@@ -63,7 +66,7 @@ def make_user(
     permissions: Iterable[str] = (),
     password: str = OPERATOR_PASSWORD,
     superuser: bool = False,
-) -> User:
+) -> Any:
     user = User.objects.create_user(
         username=username, password=password, is_staff=staff, is_superuser=superuser
     )
@@ -76,5 +79,5 @@ def make_user(
     return User.objects.get(pk=user.pk)
 
 
-def soc_operator(**kwargs: Any) -> User:
+def soc_operator(**kwargs: Any) -> Any:
     return make_user("soc.binh", permissions=SOC_PERMISSIONS, **kwargs)

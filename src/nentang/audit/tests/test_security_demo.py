@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth import get_user_model
 from django.test import Client
 
 from nentang.audit import demo
 from nentang.audit.models import Alert, AuditEntry, SecurityEvent
 from nentang.kernel import demodata
+
+User = get_user_model()
 
 pytestmark = pytest.mark.django_db
 

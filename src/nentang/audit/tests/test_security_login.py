@@ -8,8 +8,10 @@ opens the "failures followed by a success" alert, and the SOC page shows both.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth import get_user_model
 from django.test import Client
 
 from nentang.audit.models import Alert, SecurityEvent
@@ -24,6 +26,8 @@ from nentang.audit.tests.security_support import (
     soc_operator,
 )
 
+User = get_user_model()
+
 pytestmark = pytest.mark.django_db
 
 LOGIN = "/admin/login/"
@@ -35,7 +39,7 @@ def _seeded() -> None:
 
 
 @pytest.fixture
-def administrator() -> User:
+def administrator() -> Any:
     """Lê Văn Cường, administrator of the platform: the account under attack."""
     return make_user("quantri.cuong", superuser=True, password=ADMIN_PASSWORD)
 
@@ -50,7 +54,7 @@ def open_alerts(rule: str) -> list[Alert]:
 
 
 def test_a_brute_force_on_the_real_login_opens_the_alerts_and_the_soc_shows_them(
-    administrator: User,
+    administrator: Any,
 ) -> None:
     attacker = Client(REMOTE_ADDR=ATTACKER)
     for number in range(7):
@@ -89,14 +93,16 @@ def test_a_brute_force_on_the_real_login_opens_the_alerts_and_the_soc_shows_them
     assert detail.count("Đăng nhập thất bại") == 8
 
 
-def test_failures_from_many_addresses_open_no_brute_force_alert(administrator: User) -> None:
+def test_failures_from_many_addresses_open_no_brute_force_alert(
+    administrator: Any,
+) -> None:
     for number in range(10):
         attempt(Client(REMOTE_ADDR=f"198.51.100.{number + 1}"), "sai")
 
     assert open_alerts("auth-brute-force") == []
 
 
-def test_a_colleagues_success_is_not_the_attackers(administrator: User) -> None:
+def test_a_colleagues_success_is_not_the_attackers(administrator: Any) -> None:
     attacker = Client(REMOTE_ADDR=ATTACKER)
     for _ in range(8):
         attempt(attacker, "sai")
@@ -107,7 +113,7 @@ def test_a_colleagues_success_is_not_the_attackers(administrator: User) -> None:
     assert open_alerts("auth-failures-then-success") == []
 
 
-def test_an_admin_change_is_an_admin_action_event(administrator: User) -> None:
+def test_an_admin_change_is_an_admin_action_event(administrator: Any) -> None:
     admin = Client(REMOTE_ADDR=COLLEAGUE)
     admin.force_login(administrator)
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import unicodedata
+from typing import Any
 
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth import get_user_model
 from django.test import Client
 
 from nentang.audit.models import Alert, AlertTransition, SecurityEvent, System
@@ -15,6 +16,8 @@ from nentang.audit.services.security import alert_resolve, security_event_record
 from nentang.audit.tests.security_support import ATTACKER, COLLEAGUE, seed, soc_operator
 from nentang.web.tests.htmlcheck import Page, read
 from nentang.web.tests.test_pages import assert_well_formed
+
+User = get_user_model()
 
 pytestmark = pytest.mark.django_db
 
@@ -25,12 +28,12 @@ def _seeded() -> None:
 
 
 @pytest.fixture
-def binh() -> User:
+def binh() -> Any:
     return soc_operator()
 
 
 @pytest.fixture
-def soc(binh: User) -> Client:
+def soc(binh: Any) -> Client:
     client = Client(REMOTE_ADDR=COLLEAGUE)
     client.force_login(binh)
     return client
@@ -133,7 +136,7 @@ def test_resolve_without_javascript_posts_and_redirects(soc: Client, alert: Aler
     assert AlertTransition.objects.get(alert=alert).to_state == "resolved"
 
 
-def test_a_step_from_the_wrong_state_is_a_409_page(soc: Client, binh: User, alert: Alert) -> None:
+def test_a_step_from_the_wrong_state_is_a_409_page(soc: Client, binh: Any, alert: Alert) -> None:
     alert_resolve(alert_id=alert.pk, by=binh, reason="Xong.")
 
     response = soc.post(f"/soc/alerts/{alert.pk}/resolve", {"resolve-reason": "Lần nữa."})
@@ -194,7 +197,7 @@ def test_the_syslog_download(soc: Client, alert: Alert) -> None:
 
 
 def test_the_audit_log_shows_leaf_indices_and_checkpoint_coverage(
-    soc: Client, binh: User, alert: Alert
+    soc: Client, binh: Any, alert: Alert
 ) -> None:
     _parsed, html = page(soc, "/soc/audit-log/")
     assert "Chưa có điểm kiểm tra" in html

@@ -509,7 +509,6 @@ def test_admin_replay_action_calls_the_service(receiver: Receiver, settings: Any
     delivery = WebhookDelivery.objects.get()
     operator = get_user_model().objects.create_superuser(
         username="can-bo-tran-thi-binh",
-        email="binh@example.vn",
         password="mat-khau-dai-12",
     )
     client = Client()

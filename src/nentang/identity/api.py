@@ -1,0 +1,5 @@
+"""API of the identity context (/api/v1/identity/…)."""
+
+from ninja import Router
+
+router = Router(tags=["identity"])
