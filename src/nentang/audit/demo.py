@@ -33,7 +33,7 @@ ACCOUNTS = (
         role="security operator (SOC)",
         login=SOC_LOGIN,
         password=SOC_PASSWORD,
-        note="/soc/ — log in at /admin/login/",
+        note="/soc/",
     ),
 )
 

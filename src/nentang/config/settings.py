@@ -44,7 +44,11 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "ninja",
+    "oauth2_provider",
     *NENTANG_APPS,
+    # The OpenID Connect provider of the identity context (its own app for its admin,
+    # demo loader and templates; its tables are identity's).
+    "nentang.identity.oidc",
 ]
 
 # Django's and whitenoise's middleware run through nentang.kernel.async_middleware:
@@ -61,6 +65,8 @@ MIDDLEWARE = [
     "nentang.kernel.async_middleware.CommonMiddleware",
     "nentang.kernel.async_middleware.CsrfViewMiddleware",
     "nentang.kernel.async_middleware.AuthenticationMiddleware",
+    # Below sessions and auth: notes "last active" on the e-ID session list.
+    "nentang.identity.middleware.SessionActivityMiddleware",
     "nentang.kernel.async_middleware.MessageMiddleware",
     "nentang.kernel.async_middleware.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -145,6 +151,9 @@ TASKS = {
 }
 
 AUTH_USER_MODEL = "identity.Account"
+# The one backend of every login (admin included): throttling, lockout, security events
+# (identity.services.login). ModelBackend would let a login bypass them: not listed.
+AUTHENTICATION_BACKENDS = ["nentang.identity.auth.AccountBackend"]
 # Argon2id first (OWASP); the others only verify passwords hashed before and rehash them.
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -237,3 +246,42 @@ LOGGING: dict[str, Any] = {
 }
 
 NINJA_PAGINATION_PER_PAGE = 50
+
+# OpenID Connect provider: django-oauth-toolkit with nentang's validator and server
+# (src/nentang/identity/oidc/). The issuer is BASE_URL; signing keys live in
+# $NENTANG_HOME/oidc/ (generated on first use, rotated with `nentang keys rotate`).
+# THE login of the platform (password, second factor, passkeys): identity/web/.
+LOGIN_URL = "identity_web:login"
+# DOT's application model is swappable; migrations that reference it need the setting.
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+OAUTH2_PROVIDER: dict[str, Any] = {
+    "OIDC_ENABLED": True,
+    "OAUTH2_VALIDATOR_CLASS": "nentang.identity.oidc.validator.Validator",
+    "OAUTH2_SERVER_CLASS": "nentang.identity.oidc.server.Server",
+    "SCOPES_BACKEND_CLASS": "nentang.identity.oidc.scopes.ScopesBackend",
+    # Placeholders: the scopes backend answers from the registry in oidc/scopes.py.
+    "SCOPES": {"openid": "OpenID Connect"},
+    "DEFAULT_SCOPES": ["openid"],
+    # Public clients must use PKCE (S256); the validator decides per client.
+    "PKCE_REQUIRED": True,
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 600,
+    "ID_TOKEN_EXPIRE_SECONDS": 600,
+    "REFRESH_TOKEN_EXPIRE_SECONDS": 12 * 3600,
+    "ROTATE_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "REFRESH_TOKEN_GRACE_PERIOD_SECONDS": 0,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https", "http"],
+    "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
+    "OIDC_RP_INITIATED_LOGOUT_ALWAYS_PROMPT": False,
+    "OIDC_RP_INITIATED_LOGOUT_ACCEPT_EXPIRED_TOKENS": True,
+    "OIDC_RP_INITIATED_LOGOUT_DELETE_TOKENS": True,
+    # RFC 9700 gates: implicit and password grants refused, "plain" PKCE refused.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+}

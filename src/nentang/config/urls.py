@@ -23,6 +23,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("soc/", include("nentang.audit.soc.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    # OpenID Connect provider: /.well-known/openid-configuration, /oidc/…, /demo/
+    path("", include("nentang.identity.oidc.urls")),
+    # e-ID pages: /register, /login (LOGIN_URL), /logout, /account/…, /officer/…
+    path("", include("nentang.identity.web.urls")),
     path("", include("nentang.web.urls")),
 ]
 

@@ -5,3 +5,11 @@ class IdentityConfig(AppConfig):
     name = "nentang.identity"
     label = "identity"
     verbose_name = "Electronic identity"
+
+    def ready(self) -> None:
+        from nentang.identity import (
+            problems,  # noqa: F401 - registers the problem codes
+            receivers,  # Django's login/logout → tracked sessions
+        )
+
+        receivers.connect()

@@ -31,6 +31,6 @@ def platform(request: HttpRequest) -> dict[str, Any]:
     return {
         "NENTANG_VERSION": __version__,
         "BASE_URL": settings.BASE_URL,
-        "primary_nav": primary_nav(request.path),
+        "primary_nav": primary_nav(request.path, getattr(request, "user", None)),
         "language_autonyms": language_autonyms(),
     }

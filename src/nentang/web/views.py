@@ -62,6 +62,19 @@ class ComingArea:
 def available_areas() -> list[Area]:
     return [
         Area(
+            title=_("Electronic identity (e-ID)"),
+            text=_(
+                "Register online with your citizen identity card, log in once to every "
+                "public service, and see who used your personal data."
+            ),
+            url=reverse("identity_web:login"),
+            meta=f"{reverse('identity_web:login')} · {reverse('identity_web:register')}",
+            links=(
+                Link(_("Register an e-ID"), reverse("identity_web:register")),
+                Link(_("Log in"), reverse("identity_web:login")),
+            ),
+        ),
+        Area(
             title=_("API documentation"),
             text=_(
                 "Interactive reference of every JSON API: operations, schemas, examples "
@@ -129,10 +142,6 @@ def available_areas() -> list[Area]:
 
 def coming_areas() -> list[ComingArea]:
     return [
-        ComingArea(
-            _("Electronic identity"),
-            _("Log in once with your e-ID and let agencies know it is really you."),
-        ),
         ComingArea(
             _("Online public services"),
             _("Find a service, fill in its form online and follow your dossier step by step."),

@@ -1,20 +1,24 @@
 """Tables of the identity context.
 
-* accounts.py — login accounts (the Django user model), lock history, sessions, factors;
+* accounts.py — login accounts (the Django user model), lock history, failed logins,
+  sessions, factors;
 * people.py — persons, level-2 verifications, guardianship;
 * organisations.py — organisations and their legal representatives;
 * agencies.py — agencies and officers with roles;
-* usage.py — the personal-data usage log shown to each person.
+* usage.py — the personal-data usage log shown to each person;
+* oidc.py — the OpenID Connect provider: client policies, consents, authorizations.
 """
 
 from nentang.identity.models.accounts import (
     Account,
     AccountLockEvent,
     AccountSession,
+    LoginFailure,
     Passkey,
     TotpDevice,
 )
 from nentang.identity.models.agencies import Agency, Officer
+from nentang.identity.models.oidc import Authorization, ClientAssertionUse, ClientPolicy, Consent
 from nentang.identity.models.organisations import Organisation
 from nentang.identity.models.people import LevelVerification, Person
 from nentang.identity.models.usage import DataUsage
@@ -24,8 +28,13 @@ __all__ = [
     "AccountLockEvent",
     "AccountSession",
     "Agency",
+    "Authorization",
+    "ClientAssertionUse",
+    "ClientPolicy",
+    "Consent",
     "DataUsage",
     "LevelVerification",
+    "LoginFailure",
     "Officer",
     "Organisation",
     "Passkey",

@@ -57,6 +57,8 @@ class Account(AbstractBaseUser, PermissionsMixin):
     lock_reason = models.CharField(max_length=20, choices=LockReason.choices, blank=True)
     failed_logins = models.PositiveIntegerField(default=0)
     lockout_until = models.DateTimeField(null=True, blank=True)
+    # Lockouts since the last successful login: each one lasts twice as long.
+    lockouts = models.PositiveSmallIntegerField(default=0)
 
     objects: ClassVar[AccountManager] = AccountManager()
 
@@ -96,6 +98,26 @@ class AccountLockEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id} {self.action} {self.at:%Y-%m-%d}"
+
+
+class LoginFailure(models.Model):
+    """One failed login, kept for a day: counted per source address (throttling) and
+    per login typed (``login_key``, a keyed hash), so that a login naming no account is
+    throttled exactly like one that does and the answer never tells them apart."""
+
+    occurred_at = models.DateTimeField()
+    source_ip = models.GenericIPAddressField(null=True, blank=True)
+    login_key = models.CharField(max_length=64)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["source_ip", "occurred_at"], name="loginfailure_ip_idx"),
+            models.Index(fields=["login_key", "occurred_at"], name="loginfailure_login_idx"),
+            models.Index(fields=["occurred_at"], name="loginfailure_time_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_ip} {self.occurred_at:%Y-%m-%d %H:%M}"
 
 
 class AccountSession(models.Model):

@@ -34,11 +34,12 @@ def raised_codes() -> list[tuple[str, str, int | None]]:
 
     from django.conf import settings
 
-    # Every context's problems.py, found by name (the kernel imports no context).
+    # Every context's (and sub-app's) problems.py, found by name (the kernel imports no
+    # context).
     modules = [
         importlib.import_module(f"{app}.problems")
-        for app in settings.NENTANG_APPS
-        if importlib.util.find_spec(f"{app}.problems") is not None
+        for app in settings.INSTALLED_APPS
+        if app.startswith("nentang.") and importlib.util.find_spec(f"{app}.problems") is not None
     ]
     constants = {
         name: value

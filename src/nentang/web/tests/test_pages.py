@@ -94,6 +94,8 @@ class TestHome:
 
         assert internal == {
             "/",
+            "/login",
+            "/register",
             "/api/v1/docs",
             "/api/v1/openapi.json",
             "/api/v1/addresses/provinces",
@@ -106,8 +108,10 @@ class TestHome:
             "/api/v1/audit/tree",
             "/soc/",
         }
-        # Identity, public services, payments and post are announced, not linked.
-        assert "Định danh điện tử" in page.texts("h3")
+        # The e-ID is linked (register, log in); public services, payments and post are
+        # announced, not linked.
+        assert "Định danh điện tử (e-ID)" in page.texts("h3")
+        assert "Dịch vụ công trực tuyến" in page.texts("h3")
 
     def test_every_internal_link_resolves(self, client: Client) -> None:
         # The provinces endpoint belongs to the addresses context; it may be mounted later.

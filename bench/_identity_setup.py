@@ -1,0 +1,317 @@
+"""What the identity benchmarks share: a PostgreSQL database of their own with the
+OpenID provider's fixtures (a machine client, a public client, a consenting person,
+authorization codes, an access token), nentang and the Node peer (``node_peer/``)
+served side by side, and wrk driven by small Lua scripts."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import secrets
+import shutil
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from bench import _servers, _wrk
+from bench._api import BenchmarkError, Context
+from bench._audit_setup import django_on_new_database
+from bench._harness import PACKAGE_DIR
+
+PEER_DIR = PACKAGE_DIR / "node_peer"
+MACHINE_ID = "bench-machine"
+MACHINE_SECRET = "bench-machine-secret-0123456789abcdef0123456789abcdef"  # noqa: S105 - bench only
+PORTAL_ID = "bench-portal"
+CALLBACK = "http://127.0.0.1:9/callback"
+VERIFIER = "bench-verifier-0123456789-0123456789-0123456789-0123456789"
+CHALLENGE = (
+    base64.urlsafe_b64encode(hashlib.sha256(VERIFIER.encode()).digest()).decode().rstrip("=")
+)
+USERINFO_TOKEN = "bench-userinfo-token-" + "0" * 24
+
+
+def fixtures() -> dict[str, Any]:
+    """Register the clients and a consenting level-2 person through the services."""
+    import datetime
+
+    from django.utils import timezone
+    from oauth2_provider.models import AccessToken
+
+    from nentang.identity.models import Account
+    from nentang.identity.oidc.services import client_register, consent_grant
+    from nentang.identity.services import Residence, person_register
+    from nentang.kernel.auditing import Actor
+
+    actor = Actor.system("bench")
+    client_register(
+        actor=actor,
+        client_id=MACHINE_ID,
+        name="Bench machine",
+        grant="client_credentials",
+        client_secret=MACHINE_SECRET,
+        purpose="Benchmark",
+        scopes=["introspection"],
+    )
+    portal = client_register(
+        actor=actor,
+        client_id=PORTAL_ID,
+        name="Bench portal",
+        public=True,
+        redirect_uris=[CALLBACK],
+        purpose="Benchmark",
+        scopes=["openid", "profile"],
+    ).application
+    person = person_register(
+        id_number="079090001234",
+        full_name="Nguyễn Văn An",
+        date_of_birth=datetime.date(1990, 5, 15),
+        sex="male",
+        phone="0903123456",
+        password="mật-khẩu-an-toàn-2026",  # noqa: S106 - the demo citizen's bench password
+        residence=Residence("79", "26740", "12 Lê Lợi"),
+        portrait=b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64,
+    )
+    account = Account.objects.get(pk=str(person.account_id))
+    consent = consent_grant(
+        account=account, application=portal, scopes=["openid", "profile"], purpose="Benchmark"
+    )
+    token = AccessToken(
+        user=account,
+        application=portal,
+        scope="openid profile",
+        expires=timezone.now() + timedelta(hours=6),
+    )
+    token.token = USERINFO_TOKEN
+    token.save()
+    return {"portal": portal, "account": account, "consent": consent}
+
+
+def codes(count: int, state: dict[str, Any]) -> list[str]:
+    """``count`` fresh authorization codes of the portal for the person (S256 PKCE), as
+    the authorization endpoint leaves them: a DOT grant and nentang's authorization."""
+    from django.db import transaction
+    from django.utils import timezone
+    from oauth2_provider.models import Grant
+
+    from nentang.identity.models import Authorization
+    from nentang.identity.oidc.claims import ACR_LEVEL1
+
+    now = timezone.now()
+    values = [secrets.token_urlsafe(30) for _ in range(count)]
+    with transaction.atomic():
+        Grant.objects.bulk_create(
+            [
+                Grant(
+                    application=state["portal"],
+                    user=state["account"],
+                    code=value,
+                    expires=now + timedelta(hours=1),
+                    redirect_uri=CALLBACK,
+                    scope="openid profile",
+                    code_challenge=CHALLENGE,
+                    code_challenge_method="S256",
+                    nonce="bench",
+                    claims="{}",
+                )
+                for value in values
+            ],
+            batch_size=2000,
+        )
+        Authorization.objects.bulk_create(
+            [
+                Authorization(
+                    code_checksum=hashlib.sha256(value.encode()).hexdigest(),
+                    application=state["portal"],
+                    account=state["account"],
+                    consent=state["consent"],
+                    scope="openid profile",
+                    auth_time=now,
+                    acr=ACR_LEVEL1,
+                    created_at=now,
+                )
+                for value in values
+            ],
+            batch_size=2000,
+        )
+    return values
+
+
+@contextmanager
+def servers(context: Context) -> Iterator[None]:
+    """PostgreSQL database with fixtures, then nentang and the Node peer, both with
+    ``workers`` processes; stopped and dropped afterwards."""
+    _wrk.require_wrk()
+    node = shutil.which("node")
+    if node is None:
+        raise BenchmarkError("Node.js is needed for the oidc-provider baseline.")
+    if not (PEER_DIR / "node_modules" / "oidc-provider").exists():
+        raise BenchmarkError(
+            "the peer is not installed: run `npm ci --prefix bench/node_peer` first."
+        )
+    context.facts["wrk"] = _wrk.wrk_version()
+    with django_on_new_database(context):
+        state = fixtures()
+        context.state["fixtures"] = state
+        workers = int(context.params["workers"])
+        settings_file = context.workdir / "server-settings.json"
+        ours_port, peer_port = _servers.free_port(), _servers.free_port()
+        environment = _servers.child_environment(
+            {"NENTANG_BASE_URL": f"http://127.0.0.1:{ours_port}", "NENTANG_LOG_LEVEL": "WARNING"}
+        )
+        environment.pop("PROMETHEUS_MULTIPROC_DIR", None)
+        if not context.params.get("pool", True):
+            environment["NENTANG_DATABASE_URL"] += "?pool=false"
+        started: list[Any] = []
+        peer: subprocess.Popen[bytes] | None = None
+        try:
+            ours = _servers.start(
+                "nentang",
+                [
+                    "nentang",
+                    "--port",
+                    str(ours_port),
+                    "--workers",
+                    str(workers),
+                    "--settings",
+                    str(settings_file),
+                ],
+                environment,
+                context.workdir / "nentang.log",
+                ours_port,
+            )
+            started.append(ours)
+            _servers.wait_ready(ours, "/healthz")
+            code_list = context.workdir / "peer-codes.json"
+            peer_count = int(context.params.get("peer_codes", 0))
+            with (context.workdir / "peer.log").open("ab") as log:
+                peer = subprocess.Popen(
+                    [node, str(PEER_DIR / "server.mjs")],
+                    cwd=PEER_DIR,
+                    env={
+                        **os.environ,
+                        "PORT": str(peer_port),
+                        "WORKERS": str(workers),
+                        "CODES": str(peer_count),
+                        "CODE_LIST": str(code_list),
+                        "CLIENT_SECRET": MACHINE_SECRET,
+                        "VERIFIER": VERIFIER,
+                    },
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            peer_server = _servers.Server(
+                "oidc-provider", peer, context.workdir / "peer.log", peer_port
+            )
+            started.append(peer_server)
+            _servers.wait_ready(peer_server, "/.well-known/openid-configuration", timeout=300)
+            minted = json.loads(code_list.read_text()) if code_list.exists() else {}
+            context.state.update(
+                ours=ours.base_url,
+                peer=peer_server.base_url,
+                peer_codes=list(minted.get("codes", [])),
+                peer_token=minted.get("accessToken", ""),
+            )
+            context.facts["peer"] = {
+                "package": "oidc-provider",
+                "version": json.loads(
+                    (PEER_DIR / "node_modules" / "oidc-provider" / "package.json").read_text()
+                )["version"],
+                "node": subprocess.run(
+                    [node, "--version"], capture_output=True, text=True, check=False
+                ).stdout.strip(),
+                "storage": "in-memory (oidc-provider's usual adapter), one map per worker",
+                "workers": workers,
+            }
+            context.facts["server"] = json.loads(settings_file.read_text(encoding="utf-8"))
+            yield
+        finally:
+            for server in reversed(started):
+                _servers.stop(server)
+
+
+LUA_POST = """
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+wrk.body = os.getenv("BENCH_BODY")
+local auth = os.getenv("BENCH_AUTH")
+if auth and auth ~= "" then wrk.headers["Authorization"] = auth end
+"""
+
+LUA_CODES = """
+local bodies = {}
+for line in io.lines(os.getenv("BENCH_BODIES")) do bodies[#bodies + 1] = line end
+local i = 0
+local answered = 0
+request = function()
+  i = i + 1
+  if i > #bodies then i = #bodies end
+  local headers = {["Content-Type"] = "application/x-www-form-urlencoded"}
+  return wrk.format("POST", nil, headers, bodies[i])
+end
+response = function(status, headers, body)
+  answered = answered + 1
+  if answered >= #bodies - 64 then wrk.thread:stop() end
+end
+"""
+
+LUA_BEARER = """
+wrk.headers["Authorization"] = "Bearer " .. os.getenv("BENCH_TOKEN")
+"""
+
+
+def wrk_run(
+    context: Context, url: str, script: str, env: dict[str, str], duration: str
+) -> _wrk.WrkResult:
+    if not url.startswith("http://127.0.0.1:"):
+        raise BenchmarkError(f"benchmarks load loopback only, not {url}.")
+    path = context.workdir / f"script-{secrets.token_hex(4)}.lua"
+    path.write_text(script, encoding="utf-8")
+    command = [
+        _wrk.require_wrk(),
+        f"-t{context.params['threads']}",
+        f"-c{context.params['connections']}",
+        f"-d{duration}",
+        "--timeout=10s",
+        "--latency",
+        "-s",
+        str(path),
+        url,
+    ]
+    done = subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+        env={**os.environ, **env},
+    )
+    if done.returncode != 0:
+        raise BenchmarkError(f"wrk failed ({done.returncode}): {done.stderr.strip()[:200]}.")
+    return _wrk.parse(done.stdout)
+
+
+def code_bodies(path: Path, codes_: list[str]) -> None:
+    from urllib.parse import urlencode
+
+    path.write_text(
+        "\n".join(
+            urlencode(
+                {
+                    "grant_type": "authorization_code",
+                    "code": code,
+                    "redirect_uri": CALLBACK,
+                    "client_id": PORTAL_ID,
+                    "code_verifier": VERIFIER,
+                }
+            )
+            for code in codes_
+        )
+        + "\n",
+        encoding="utf-8",
+    )

@@ -1,0 +1,269 @@
+"""Signing keys of the OpenID provider and the pairwise-subject secret, under
+``$NENTANG_HOME/oidc/``.
+
+Each signing key is one file ``keys/<kid>.json`` (mode 0600, the directory 0700) holding
+the private JWK, its algorithm (ES256 or RS256), when it was created and, once a newer
+key of its algorithm replaced it, when it was retired. The ``kid`` is the RFC 7638
+thumbprint of the public key.
+
+* The **active** key of an algorithm is its newest key not retired; ID tokens are
+  signed with it. When there is none (first start) one is generated, under a file lock
+  so that two server workers do not both generate one.
+* ``rotate`` adds a new key per algorithm and retires the previous one. A retired key
+  stays in the JWKS until every token it signed has expired: ``retired_at`` +
+  ``ID_TOKEN_EXPIRE_SECONDS`` + clock skew. Relying parties keep verifying old tokens
+  and pick up the new key on their next JWKS fetch.
+
+Running servers see a rotation made by another process (``nentang keys rotate``) on
+their next request: the key set is re-read whenever the directory changes.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import fcntl
+import json
+import os
+import secrets
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from jwcrypto import jwk
+
+ALGORITHMS = ("ES256", "RS256")
+DEFAULT_ALGORITHM = "ES256"
+CLOCK_SKEW = timedelta(minutes=5)
+RSA_BITS = 3072
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    kid: str
+    alg: str
+    created_at: datetime
+    retired_at: datetime | None
+    key: jwk.JWK
+
+    def public_jwk(self) -> dict[str, Any]:
+        data: dict[str, Any] = self.key.export_public(as_dict=True)
+        data.update({"kid": self.kid, "alg": self.alg, "use": "sig"})
+        return data
+
+    @property
+    def active(self) -> bool:
+        return self.retired_at is None
+
+
+def oidc_home() -> Path:
+    return Path(settings.HOME) / "oidc"
+
+
+def key_directory() -> Path:
+    return oidc_home() / "keys"
+
+
+def _ensure_directory(path: Path) -> None:
+    path.mkdir(parents=True, exist_ok=True)
+    os.chmod(path, 0o700)
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write a file readable by its owner only, atomically (a reader sees old or new)."""
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.replace(temporary, path)
+
+
+@contextlib.contextmanager
+def _locked(directory: Path) -> Iterator[None]:
+    _ensure_directory(directory)
+    fd = os.open(directory / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
+def _generate(alg: str) -> jwk.JWK:
+    if alg == "ES256":
+        return jwk.JWK.generate(kty="EC", crv="P-256")
+    if alg == "RS256":
+        return jwk.JWK.generate(kty="RSA", size=RSA_BITS)
+    raise ValueError(f"unsupported signing algorithm {alg!r}; expected one of {ALGORITHMS}")
+
+
+def _serialise(key: SigningKey) -> str:
+    return json.dumps(
+        {
+            "kid": key.kid,
+            "alg": key.alg,
+            "created_at": key.created_at.isoformat(),
+            "retired_at": key.retired_at.isoformat() if key.retired_at else None,
+            "private_jwk": key.key.export_private(as_dict=True),
+        },
+        indent=1,
+    )
+
+
+def _parse(path: Path) -> SigningKey:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    retired = data.get("retired_at")
+    return SigningKey(
+        kid=data["kid"],
+        alg=data["alg"],
+        created_at=datetime.fromisoformat(data["created_at"]),
+        retired_at=datetime.fromisoformat(retired) if retired else None,
+        key=jwk.JWK(**data["private_jwk"]),
+    )
+
+
+def _new_key(alg: str, now: datetime) -> SigningKey:
+    private = _generate(alg)
+    return SigningKey(
+        kid=private.thumbprint(), alg=alg, created_at=now, retired_at=None, key=private
+    )
+
+
+class _Cache:
+    """The parsed key files, re-read when the directory's modification time changes."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.stamp: tuple[str, int] | None = None
+        self.keys: list[SigningKey] = []
+
+
+_cache = _Cache()
+
+
+def _stamp(directory: Path) -> tuple[str, int] | None:
+    try:
+        return (str(directory), directory.stat().st_mtime_ns)
+    except FileNotFoundError:
+        return None
+
+
+def _read_all(directory: Path) -> list[SigningKey]:
+    if not directory.exists():
+        return []
+    return sorted(
+        (_parse(path) for path in directory.glob("*.json")),
+        key=lambda item: (item.created_at, item.kid),
+    )
+
+
+def all_keys() -> list[SigningKey]:
+    """Every stored key, oldest first."""
+    directory = key_directory()
+    stamp = _stamp(directory)
+    with _cache.lock:
+        if stamp is None or stamp != _cache.stamp:
+            _cache.keys = _read_all(directory)
+            _cache.stamp = stamp
+        return list(_cache.keys)
+
+
+def _active(keys: list[SigningKey], alg: str) -> SigningKey | None:
+    candidates = [key for key in keys if key.alg == alg and key.active]
+    return candidates[-1] if candidates else None
+
+
+def active_key(alg: str = DEFAULT_ALGORITHM) -> SigningKey:
+    """The key that signs new tokens with ``alg``; generated on first use."""
+    if alg not in ALGORITHMS:
+        raise ValueError(f"unsupported signing algorithm {alg!r}; expected one of {ALGORITHMS}")
+    found = _active(all_keys(), alg)
+    if found is not None:
+        return found
+    directory = key_directory()
+    with _locked(directory):
+        found = _active(_read_all(directory), alg)  # another worker may have won the lock
+        if found is None:
+            found = _new_key(alg, datetime.now(UTC))
+            _write_private(directory / f"{found.kid}.json", _serialise(found))
+    return found
+
+
+def retention() -> timedelta:
+    """How long a retired key stays published: the longest life of a token it signed."""
+    from oauth2_provider.settings import oauth2_settings
+
+    return timedelta(seconds=int(oauth2_settings.ID_TOKEN_EXPIRE_SECONDS)) + CLOCK_SKEW
+
+
+def published_keys(now: datetime | None = None) -> list[SigningKey]:
+    """The keys in the JWKS: every active key, and retired keys still within retention."""
+    for alg in ALGORITHMS:
+        active_key(alg)
+    moment = now or datetime.now(UTC)
+    keep = retention()
+    return [key for key in all_keys() if key.retired_at is None or key.retired_at + keep > moment]
+
+
+def key_for_kid(kid: str) -> SigningKey | None:
+    for key in all_keys():
+        if key.kid == kid:
+            return key
+    return None
+
+
+def jwks() -> dict[str, Any]:
+    return {"keys": [key.public_jwk() for key in published_keys()]}
+
+
+def rotate(algorithms: tuple[str, ...] = ALGORITHMS) -> list[SigningKey]:
+    """Add a new signing key for each algorithm and retire the one it replaces; delete
+    the files of keys retired longer than the retention. Returns the new keys."""
+    for alg in algorithms:
+        if alg not in ALGORITHMS:
+            raise ValueError(f"unsupported signing algorithm {alg!r}; expected one of {ALGORITHMS}")
+    directory = key_directory()
+    now = datetime.now(UTC)
+    created: list[SigningKey] = []
+    with _locked(directory):
+        keys = _read_all(directory)
+        for alg in algorithms:
+            for old in keys:
+                if old.alg == alg and old.active:
+                    retired = SigningKey(old.kid, old.alg, old.created_at, now, old.key)
+                    _write_private(directory / f"{old.kid}.json", _serialise(retired))
+            fresh = _new_key(alg, now)
+            _write_private(directory / f"{fresh.kid}.json", _serialise(fresh))
+            created.append(fresh)
+        keep = retention()
+        for old in keys:
+            if old.retired_at is not None and old.retired_at + keep <= now:
+                (directory / f"{old.kid}.json").unlink(missing_ok=True)
+    return created
+
+
+def pairwise_secret() -> bytes:
+    """The key of the pairwise subject identifiers (32 random bytes, made once).
+
+    Losing it changes every pairwise ``sub``: back it up with the database.
+    """
+    path = oidc_home() / "pairwise.key"
+    cached = _pairwise.get(str(path))
+    if cached is not None:
+        return cached
+    if not path.exists():
+        _ensure_directory(oidc_home())
+        with _locked(oidc_home()):
+            if not path.exists():
+                _write_private(path, base64.b64encode(secrets.token_bytes(32)).decode() + "\n")
+    secret = base64.b64decode(path.read_text(encoding="ascii").strip())
+    _pairwise[str(path)] = secret
+    return secret
+
+
+_pairwise: dict[str, bytes] = {}

@@ -1,0 +1,599 @@
+"""django-oauth-toolkit's request validator, completed for a national e-ID provider.
+
+What this adds to ``oauth2_provider.oauth2_validators.OAuth2Validator``:
+
+* client authentication by ``private_key_jwt`` (RFC 7523, see assertions.py), and a
+  client's registered method enforced; secrets compared as SHA-256 digests (services);
+* exact redirect-URI matching (string equality with a registered URI);
+* PKCE required of public clients, and only ``S256`` (server.py drops ``plain``);
+* ID tokens signed with the provider's rotating ES256/RS256 keys (``kid`` in the
+  header), with ``iss`` = ``BASE_URL``, pairwise ``sub``, ``auth_time``, ``acr`` and the
+  claims of the granted scopes;
+* a reused authorization code revokes every token issued from it; a code is claimed
+  atomically once all checks passed (``claim_authorization``);
+* locked accounts, withdrawn consents and refresh-scope escalation refused;
+* every release of a person's data written to their data-usage log;
+* RFC 7662 introspection answers for the client's own tokens.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db.models import F
+from django.utils import timezone
+from jwcrypto import jws, jwt
+from oauth2_provider.models import AccessToken, Application, Grant, IDToken, RefreshToken
+from oauth2_provider.oauth2_validators import OAuth2Validator
+from oauth2_provider.settings import oauth2_settings
+from oauthlib.oauth2.rfc6749 import errors
+
+from nentang.identity.models import Authorization, ClientPolicy, Consent
+from nentang.identity.oidc import assertions, keys
+from nentang.identity.oidc.claims import person_claims, subject
+from nentang.identity.oidc.scopes import allowed_scopes
+from nentang.identity.oidc.services import SECRET_PREFIX
+from nentang.identity.oidc.usage import release_record
+from nentang.kernel import auditing
+from nentang.kernel.auditing import Actor
+
+logger = logging.getLogger("nentang.identity.oidc")
+
+SECRET_METHODS = {"client_secret_basic", "client_secret_post"}
+
+
+def checksum(value: str) -> str:
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()
+
+
+def policy_of(application: Application) -> ClientPolicy:
+    """The client's policy; a client registered without one (e.g. in DOT's own admin)
+    gets the strictest defaults: pairwise subjects, level 1, its type's auth method."""
+    try:
+        return application.nentang_policy  # type: ignore[no-any-return]
+    except ClientPolicy.DoesNotExist:
+        method = (
+            "none"
+            if application.client_type == Application.CLIENT_PUBLIC
+            else ("client_secret_basic")
+        )
+        return ClientPolicy(
+            application=application,
+            auth_method=method,
+            purpose=application.name,
+            scopes=["openid"],
+            created_at=application.created,
+        )
+
+
+def issuer() -> str:
+    return str(settings.BASE_URL)
+
+
+def endpoint(path: str) -> str:
+    return f"{issuer()}{path}"
+
+
+def token_endpoint() -> str:
+    return endpoint("/oidc/token")
+
+
+def _security_event(what: str, client_id: str, **detail: Any) -> None:
+    try:
+        auditing.security_event(
+            kind="token.misuse",
+            outcome="refused",
+            severity="high",
+            actor=Actor.client(client_id),
+            subject=client_id[:128],
+            detail={"what": what, **detail},
+        )
+    except Exception:  # monitoring must never break the token endpoint
+        logger.exception("could not record a token.misuse security event")
+
+
+class Validator(OAuth2Validator):
+    # --- clients ---------------------------------------------------------------------
+
+    def _load_application(self, client_id: str, request: Any) -> Application | None:
+        current = request.client
+        if isinstance(current, Application) and current.client_id == client_id:
+            return current
+        request.client = None
+        if not client_id or not isinstance(client_id, str) or "\x00" in client_id:
+            return None
+        client = (
+            Application.objects.select_related("nentang_policy")
+            .filter(client_id=client_id[:255])
+            .first()
+        )
+        request.client = client
+        return client
+
+    def _check_secret(self, provided_secret: str, stored_secret: str) -> bool:
+        if stored_secret.startswith(SECRET_PREFIX):
+            digest = hashlib.sha256(provided_secret.encode()).hexdigest()
+            return hmac.compare_digest(digest, stored_secret[len(SECRET_PREFIX) :])
+        if not stored_secret:
+            return False
+        return bool(super()._check_secret(provided_secret, stored_secret))
+
+    @staticmethod
+    def _assertion(request: Any) -> tuple[str | None, str | None]:
+        return (
+            getattr(request, "client_assertion", None),
+            getattr(request, "client_assertion_type", None),
+        )
+
+    def client_authentication_required(self, request: Any, *args: Any, **kwargs: Any) -> bool:
+        assertion, assertion_type = self._assertion(request)
+        if assertion is not None or assertion_type is not None:
+            return True
+        return bool(super().client_authentication_required(request, *args, **kwargs))
+
+    def authenticate_client(self, request: Any, *args: Any, **kwargs: Any) -> bool:
+        assertion, assertion_type = self._assertion(request)
+        if assertion is not None or assertion_type is not None:
+            return self._authenticate_assertion(request, assertion, assertion_type)
+        if not super().authenticate_client(request, *args, **kwargs):
+            return False
+        method = policy_of(request.client).auth_method
+        if method not in SECRET_METHODS:
+            raise errors.InvalidClientError(
+                description=f"This client is registered for {method}; a secret is not accepted.",
+                request=request,
+            )
+        return True
+
+    def _authenticate_assertion(
+        self, request: Any, assertion: str | None, assertion_type: str | None
+    ) -> bool:
+        def refuse(reason: str) -> bool:
+            raise errors.InvalidClientError(description=reason, request=request)
+
+        if assertion_type != assertions.ASSERTION_TYPE:
+            return refuse(f"client_assertion_type must be {assertions.ASSERTION_TYPE}.")
+        if not assertion:
+            return refuse("client_assertion is missing.")
+        try:
+            claimed = assertions.peek(assertion)
+        except assertions.AssertionRefused as error:
+            return refuse(str(error))
+        if request.client_id and request.client_id != claimed.client_id:
+            return refuse("client_id does not match the client assertion's iss.")
+        client = self._load_application(claimed.client_id, request)
+        if client is None:
+            return refuse("No client has the id named by the client assertion.")
+        policy = policy_of(client)
+        if policy.auth_method != "private_key_jwt":
+            return refuse(
+                f"This client is registered for {policy.auth_method}, not private_key_jwt."
+            )
+        audiences = {issuer(), token_endpoint(), request.uri.split("?", 1)[0]}
+        try:
+            expires, jti = assertions.verify(
+                assertion=assertion, policy=policy, audiences=audiences
+            )
+            assertions.consume_jti(policy=policy, jti=jti, expires=expires)
+        except assertions.AssertionRefused as error:
+            if "already used" in str(error):
+                _security_event("client_assertion_replay", client.client_id)
+            return refuse(str(error))
+        request.client_id = client.client_id
+        return True
+
+    def authenticate_client_id(
+        self, client_id: str, request: Any, *args: Any, **kwargs: Any
+    ) -> bool:
+        client = self._load_application(client_id, request)
+        if client is None:
+            return False
+        return policy_of(client).auth_method == "none" and (
+            client.client_type == Application.CLIENT_PUBLIC
+        )
+
+    # --- authorization requests -------------------------------------------------------
+
+    def validate_redirect_uri(
+        self, client_id: str, redirect_uri: str, request: Any, *args: Any, **kwargs: Any
+    ) -> bool:
+        registered = request.client.redirect_uris.split()
+        return isinstance(redirect_uri, str) and redirect_uri in registered
+
+    def get_default_redirect_uri(
+        self, client_id: str, request: Any, *args: Any, **kwargs: Any
+    ) -> str | None:
+        return None  # OpenID Connect: redirect_uri is required, never implied
+
+    def is_pkce_required(self, client_id: str, request: Any) -> bool:
+        client = request.client
+        return client is None or client.client_type == Application.CLIENT_PUBLIC
+
+    def validate_silent_login(self, request: Any) -> bool:
+        return True  # the authorization view decides login_required (it sees the session)
+
+    def validate_silent_authorization(self, request: Any) -> bool:
+        return True  # the authorization view decides consent_required
+
+    def validate_user_match(
+        self, id_token_hint: Any, scopes: Any, claims: Any, request: Any
+    ) -> bool:
+        return True
+
+    def save_authorization_code(
+        self, client_id: str, code: dict[str, Any], request: Any, *args: Any, **kwargs: Any
+    ) -> None:
+        super().save_authorization_code(client_id, code, request, *args, **kwargs)
+        Authorization.objects.create(
+            code_checksum=checksum(code["code"]),
+            application=request.client,
+            account=request.user,
+            consent_id=getattr(request, "nentang_consent_id", None),
+            scope=" ".join(request.scopes),
+            auth_time=request.nentang_auth_time,
+            acr=request.nentang_acr,
+            created_at=timezone.now(),
+        )
+
+    # --- token requests: authorization code --------------------------------------------
+
+    def _grant(self, code: str, request: Any) -> Grant | None:
+        cached = getattr(request, "nentang_grant", None)
+        if cached is not None and cached.code == code:
+            return cached
+        # By code only: the grant dispatcher asks for the scopes before the client is
+        # authenticated; validate_code checks the grant belongs to the client.
+        grant = Grant.objects.select_related("user").filter(code=code).first()
+        request.nentang_grant = grant
+        return grant
+
+    def validate_code(
+        self, client_id: str, code: str, client: Any, request: Any, *args: Any, **kwargs: Any
+    ) -> bool:
+        if not isinstance(code, str) or not code or "\x00" in code:
+            return False
+        grant = self._grant(code, request)
+        authorization = (
+            Authorization.objects.select_related("consent")
+            .filter(code_checksum=checksum(code))
+            .first()
+        )
+        if authorization is not None and authorization.redeemed_at is not None:
+            self._revoke_reused(authorization, request)
+            raise errors.InvalidGrantError(
+                description="This authorization code was already used; the tokens issued "
+                "from it have been revoked.",
+                request=request,
+            )
+        if grant is None or authorization is None or grant.is_expired():
+            return False
+        if authorization.application_id != client.pk or grant.application_id != client.pk:
+            return False
+        account = grant.user
+        if account.is_locked or not account.is_active:
+            raise errors.InvalidGrantError(
+                description="The account is locked: no tokens are issued for it.",
+                request=request,
+            )
+        consent = authorization.consent
+        if consent is None or consent.ended_at is not None:
+            raise errors.InvalidGrantError(
+                description="The person's consent for this client was withdrawn.",
+                request=request,
+            )
+        request.scopes = grant.scope.split(" ")
+        request.user = account
+        if grant.nonce:
+            request.nonce = grant.nonce
+        if grant.claims:
+            request.claims = json.loads(grant.claims)
+        request.nentang_authorization = authorization
+        return True
+
+    def _revoke_reused(self, authorization: Authorization, request: Any) -> None:
+        """RFC 6749, section 4.1.2: a code used twice revokes what it was exchanged for."""
+        RefreshToken.revoke_family(authorization.id)
+        _security_event(
+            "authorization_code_reuse",
+            request.client.client_id if request.client else "-",
+            authorization=str(authorization.id),
+        )
+
+    def claim_authorization(self, request: Any) -> None:
+        """Post-token check: mark the code redeemed once, atomically; a concurrent
+        exchange of the same code loses here and gets ``invalid_grant``."""
+        authorization = getattr(request, "nentang_authorization", None)
+        if authorization is None:
+            return
+        claimed = Authorization.objects.filter(
+            pk=authorization.pk, redeemed_at__isnull=True
+        ).update(redeemed_at=timezone.now())
+        if not claimed:
+            self._revoke_reused(authorization, request)
+            raise errors.InvalidGrantError(
+                description="This authorization code was already used.", request=request
+            )
+
+    def get_code_challenge(self, code: str, request: Any) -> str | None:
+        grant = self._grant(code, request)
+        return (grant.code_challenge or None) if grant else None
+
+    def get_code_challenge_method(self, code: str, request: Any) -> str | None:
+        grant = self._grant(code, request)
+        return (grant.code_challenge_method or None) if grant else None
+
+    def confirm_redirect_uri(
+        self, client_id: str, code: str, redirect_uri: str, client: Any, *args: Any, **kwargs: Any
+    ) -> bool:
+        request = kwargs.get("request") or (args[0] if args else None)
+        grant = self._grant(code, request) if request is not None else None
+        return grant is not None and redirect_uri == grant.redirect_uri
+
+    def get_authorization_code_nonce(
+        self, client_id: str, code: str, redirect_uri: str, request: Any
+    ) -> str | None:
+        grant = self._grant(code, request)
+        return (grant.nonce or None) if grant else None
+
+    def get_authorization_code_scopes(
+        self, client_id: str, code: str, redirect_uri: str, request: Any
+    ) -> list[str]:
+        grant = self._grant(code, request)
+        return grant.scope.split() if grant else []
+
+    def invalidate_authorization_code(
+        self, client_id: str, code: str, request: Any, *args: Any, **kwargs: Any
+    ) -> None:
+        Grant.objects.filter(code=code, application=request.client).delete()
+
+    # --- token requests: refresh -------------------------------------------------------
+
+    def validate_refresh_token(
+        self, refresh_token: str, client: Any, request: Any, *args: Any, **kwargs: Any
+    ) -> bool:
+        if not isinstance(refresh_token, str) or "\x00" in refresh_token:
+            return False
+        if not super().validate_refresh_token(refresh_token, client, request, *args, **kwargs):
+            reused = RefreshToken.objects.filter(
+                token_checksum=checksum(refresh_token), revoked__isnull=False
+            ).exists()
+            if reused:
+                _security_event("refresh_token_reuse", client.client_id if client else "-")
+            return False
+        rt = request.refresh_token_instance
+        account = rt.user
+        if account.is_locked or not account.is_active:
+            raise errors.InvalidGrantError(
+                description="The account is locked: no tokens are issued for it.",
+                request=request,
+            )
+        consent = Consent.objects.filter(
+            account=account, application=client, ended_at__isnull=True
+        ).first()
+        original = self.get_original_scopes(refresh_token, request)
+        if isinstance(original, str):
+            original = original.split()
+        original = set(original)
+        if consent is None or not original <= set(consent.scopes):
+            raise errors.InvalidGrantError(
+                description="The person's consent for this client was withdrawn.",
+                request=request,
+            )
+        request.nentang_authorization = Authorization.objects.filter(pk=rt.token_family).first()
+        return True
+
+    def _create_refresh_token(
+        self, request: Any, refresh_token_code: str, access_token: Any, previous_refresh_token: Any
+    ) -> Any:
+        if previous_refresh_token is None:
+            authorization = getattr(request, "nentang_authorization", None)
+            family = authorization.id if authorization is not None else uuid.uuid4()
+        else:
+            family = previous_refresh_token.token_family
+        refresh_token = RefreshToken(
+            user=request.user,
+            application=request.client,
+            access_token=access_token,
+            token_family=family,
+            resource=getattr(request, "resource", []),
+        )
+        self._set_token_value(refresh_token, refresh_token_code)
+        refresh_token.save()
+        return refresh_token
+
+    def _create_access_token(
+        self, expires: Any, request: Any, token: Any, source_refresh_token: Any = None
+    ) -> Any:
+        access_token = AccessToken(
+            user=request.user,
+            scope=token["scope"],
+            expires=expires,
+            id_token=getattr(request, "id_token", None),
+            application=request.client,
+            source_refresh_token=source_refresh_token,
+            resource=getattr(request, "resource", []),
+        )
+        self._set_token_value(access_token, token["access_token"])
+        access_token.save()
+        return access_token
+
+    def _save_bearer_token(self, token: Any, request: Any, *args: Any, **kwargs: Any) -> None:
+        super()._save_bearer_token(token, request, *args, **kwargs)
+        released = getattr(request, "nentang_released", None)
+        if released and request.user is not None:
+            release_record(
+                account=request.user,
+                application=request.client,
+                claims=released,
+                purpose=policy_of(request.client).purpose,
+            )
+
+    def validate_grant_type(
+        self, client_id: str, grant_type: str, client: Any, request: Any, *args: Any, **kwargs: Any
+    ) -> bool:
+        if grant_type not in ("authorization_code", "client_credentials", "refresh_token"):
+            return False
+        if grant_type == "refresh_token":
+            return bool(client.allows_grant_type(Application.GRANT_AUTHORIZATION_CODE))
+        return bool(
+            super().validate_grant_type(client_id, grant_type, client, request, *args, **kwargs)
+        )
+
+    def rotate_refresh_token(self, request: Any) -> bool:
+        return True
+
+    # --- ID tokens ---------------------------------------------------------------------
+
+    def get_oidc_issuer_endpoint(self, request: Any) -> str:
+        return issuer()
+
+    def finalize_id_token(
+        self, id_token: dict[str, Any], token: Any, token_handler: Any, request: Any
+    ) -> str:
+        client = request.client
+        policy = policy_of(client)
+        account = request.user
+        authorization = getattr(request, "nentang_authorization", None)
+        now = timezone.now()
+        expires = now + timedelta(seconds=int(oauth2_settings.ID_TOKEN_EXPIRE_SECONDS))
+        auth_time = authorization.auth_time if authorization else (account.last_login or now)
+        acr = authorization.acr if authorization else ""
+        scopes = list(request.scopes)
+        claims = person_claims(account, scopes)
+        id_token.update(claims)
+        id_token.update(
+            {
+                "iss": issuer(),
+                "sub": subject(
+                    account_id=account.pk,
+                    client_id=client.client_id,
+                    internal=policy.internal,
+                    sector=policy.sector,
+                ),
+                "aud": client.client_id,
+                "exp": int(expires.timestamp()),
+                "iat": int(now.timestamp()),
+                "auth_time": int(auth_time.timestamp()),
+                "jti": str(uuid.uuid4()),
+            }
+        )
+        if acr:
+            id_token["acr"] = acr
+        if "nonce" not in id_token and request.nonce:
+            id_token["nonce"] = request.nonce
+        key = keys.active_key(policy.id_token_alg)
+        signed = jwt.JWT(
+            header={"alg": key.alg, "kid": key.kid, "typ": "JWT"},
+            claims=json.dumps(id_token, default=str),
+        )
+        signed.make_signed_token(key.key)
+        request.id_token = IDToken.objects.create(
+            user=account,
+            scope=" ".join(scopes),
+            expires=expires,
+            jti=id_token["jti"],
+            application=client,
+        )
+        request.access_token = request.id_token
+        request.nentang_released = [*claims, *(["acr"] if acr else [])]
+        return str(signed.serialize())
+
+    def _get_key_for_token(self, token: str) -> Any:
+        """The provider key that signed ``token`` (by ``kid``), for id_token_hint checks."""
+        unverified = jws.JWS()
+        unverified.deserialize(token)
+        kid = unverified.jose_header.get("kid")
+        found = keys.key_for_kid(kid) if isinstance(kid, str) else None
+        return found.key if found is not None else None
+
+    def _load_id_token(self, token: str) -> Any:
+        key = self._get_key_for_token(token)
+        if key is None:
+            return None
+        try:
+            claims = json.loads(jwt.JWT(key=key, jwt=token).claims)
+            return IDToken.objects.get(jti=claims["jti"])
+        except Exception:  # any malformed or unknown token is simply not ours
+            return None
+
+    # --- resources ---------------------------------------------------------------------
+
+    def _load_access_token(self, token: str) -> Any:
+        return (
+            AccessToken.objects.select_related("application__nentang_policy", "user")
+            .filter(token_checksum=checksum(token))
+            .first()
+        )
+
+    def validate_bearer_token(self, token: str, scopes: Any, request: Any) -> bool:
+        if not super().validate_bearer_token(token, scopes, request):
+            return False
+        account = request.user
+        return account is None or (not account.is_locked and account.is_active)
+
+    def introspect_token(
+        self, token: str, token_type_hint: str | None, request: Any, *args: Any, **kwargs: Any
+    ) -> dict[str, Any] | None:
+        client = request.client
+        if not isinstance(token, str) or client is None or "\x00" in token:
+            return None
+        if client.client_type == Application.CLIENT_PUBLIC:
+            return None
+        everything = "introspection" in allowed_scopes(client)
+        digest = checksum(token)
+        access = (
+            AccessToken.objects.select_related("application__nentang_policy", "user")
+            .filter(token_checksum=digest)
+            .first()
+        )
+        if access is not None:
+            if access.is_expired() or access.application is None:
+                return None
+            if not everything and access.application_id != client.pk:
+                return None
+            return self._introspection(access, "Bearer", access.expires, access.scope)
+        refresh = (
+            RefreshToken.objects.select_related("application__nentang_policy", "user")
+            .filter(token_checksum=digest, revoked__isnull=True)
+            .order_by(F("revoked").desc(nulls_first=True))
+            .first()
+        )
+        if refresh is None or (not everything and refresh.application_id != client.pk):
+            return None
+        linked = refresh.access_token
+        scope = linked.scope if linked is not None else ""
+        return self._introspection(refresh, "refresh_token", None, scope)
+
+    def _introspection(
+        self, token: Any, kind: str, expires: Any, scope: str
+    ) -> dict[str, Any] | None:
+        application = token.application
+        account = token.user
+        if account is not None and (account.is_locked or not account.is_active):
+            return None
+        data: dict[str, Any] = {
+            "scope": scope,
+            "client_id": application.client_id,
+            "token_type": kind,
+            "iat": int(token.created.timestamp()),
+            "iss": issuer(),
+            "aud": application.client_id,
+        }
+        if expires is not None:
+            data["exp"] = int(expires.timestamp())
+        if account is not None:
+            policy = policy_of(application)
+            data["sub"] = subject(
+                account_id=account.pk,
+                client_id=application.client_id,
+                internal=policy.internal,
+                sector=policy.sector,
+            )
+        return data

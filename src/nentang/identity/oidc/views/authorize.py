@@ -1,0 +1,313 @@
+"""The authorization endpoint: ``GET /oidc/authorize`` (and ``POST`` of the consent page
+to the same URL).
+
+Order of checks, each with the answer OpenID Connect Core (section 3.1.2) asks for:
+
+1. client and redirect URI — an unknown client or a redirect URI that is missing or not
+   registered exactly is an **error page**, never a redirect (RFC 6749, 4.1.2.1);
+2. the request itself (response type, scope, PKCE S256, prompt, max_age) — an error
+   sent back to the registered redirect URI, with ``state`` and ``iss``;
+3. the person: not logged in → login (or ``login_required`` under ``prompt=none``);
+   ``prompt=login`` or an authentication older than ``max_age`` → login again; a locked
+   account → ``access_denied``; a level below the client's requirement (or an essential
+   ``acr`` asked in ``claims``) → a page that says so, then
+   ``unmet_authentication_requirements``;
+4. consent: a consent page listing exactly the claims the client will receive and its
+   purpose, unless an active consent covers them (and ``prompt`` is not ``consent``);
+   under ``prompt=none`` without consent → ``consent_required``: silence is not consent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render, resolve_url
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views import View
+from oauth2_provider.exceptions import FatalClientError, OAuthToolkitError
+from oauth2_provider.http import OAuth2ResponseRedirect
+from oauth2_provider.models import Application
+from oauth2_provider.views.mixins import OAuthLibMixin
+from oauthlib.common import add_params_to_uri
+from oauthlib.oauth2.rfc6749 import errors
+
+from nentang.identity.models import Consent
+from nentang.identity.oidc.claims import ACR_OF_LEVEL, LEVEL_OF_ACR, level_of
+from nentang.identity.oidc.scopes import SCOPES
+from nentang.identity.oidc.services import consent_grant
+from nentang.identity.oidc.validator import issuer, policy_of
+from nentang.kernel.security import CONTENT_SECURITY_POLICY
+
+# Set by the login page (epoch seconds): when the person last entered their credentials.
+AUTH_TIME_SESSION_KEY = "nentang_auth_time"
+PROMPTS = {"none", "login", "consent", "select_account"}
+
+
+def auth_time_of(request: HttpRequest) -> datetime:
+    value = request.session.get(AUTH_TIME_SESSION_KEY)
+    if isinstance(value, int | float):
+        return datetime.fromtimestamp(value, UTC)
+    last_login = getattr(request.user, "last_login", None)
+    return last_login if last_login is not None else timezone.now()
+
+
+def csp_allowing_form_action(origins: Iterable[str]) -> str:
+    """Our CSP with ``form-action`` widened to the client's origin: after the consent
+    form is posted, the browser follows the redirect to the client, and CSP Level 3
+    applies ``form-action`` to that redirect too."""
+    extra = " ".join(sorted(set(origins)))
+    return CONTENT_SECURITY_POLICY.replace("form-action 'self'", f"form-action 'self' {extra}")
+
+
+def origin_of(uri: str) -> str:
+    parts = urlsplit(uri)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def without_params(path: str, names: set[str]) -> str:
+    parts = urlsplit(path)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in names]
+    return urlunsplit(("", "", parts.path, urlencode(query), ""))
+
+
+def redirect_to_login(request: HttpRequest, *, drop: set[str]) -> HttpResponse:
+    """Send the person to the login page; back here afterwards without ``drop`` (the
+    parameters a fresh login satisfies, so they do not ask for it again)."""
+    next_url = without_params(request.get_full_path(), drop)
+    login_url = resolve_url(settings.LOGIN_URL)
+    return HttpResponseRedirect(f"{login_url}?{urlencode({'next': next_url})}")
+
+
+def fatal_error_page(request: HttpRequest, error: Any) -> HttpResponse:
+    """Never redirect on a bad client or redirect URI: say what is wrong, here."""
+    name = getattr(error, "error", "")
+    if isinstance(error, errors.MissingClientIdError | errors.InvalidClientIdError):
+        detail = _(
+            "The service that sent you here is not registered with this e-ID provider "
+            "(unknown client_id)."
+        )
+    elif isinstance(error, errors.MissingRedirectURIError):
+        detail = _(
+            "The service did not say where to send you back after logging in "
+            "(redirect_uri is missing)."
+        )
+    elif isinstance(error, errors.MismatchingRedirectURIError | errors.InvalidRedirectURIError):
+        detail = _(
+            "The address the service wants you sent back to is not registered for it "
+            "(redirect_uri does not match). You were not sent there, to protect your account."
+        )
+    else:
+        detail = _("The login request from the service is malformed: %(reason)s") % {
+            "reason": getattr(error, "description", "") or name
+        }
+    return render(
+        request,
+        "identity_oidc/request_error.html",
+        {"detail": detail, "error_code": name or "invalid_request"},
+        status=400,
+    )
+
+
+def error_redirect(redirect_uri: str, error: Any, *, fragment: bool = False) -> HttpResponse:
+    params = [*error.twotuples, ("iss", issuer())]
+    uri = add_params_to_uri(redirect_uri, params, fragment=fragment)
+    response: HttpResponse = OAuth2ResponseRedirect(uri, ["https", "http"])
+    return response
+
+
+def required_level(policy_level: int, claims: Any) -> int:
+    """The client's own requirement, raised by an essential ``acr`` in ``claims``."""
+    level = policy_level
+    if isinstance(claims, dict):
+        acr = (
+            (claims.get("id_token") or {}).get("acr")
+            if isinstance(claims.get("id_token"), dict)
+            else None
+        )
+        if isinstance(acr, dict) and acr.get("essential"):
+            values = acr.get("values") or ([acr["value"]] if "value" in acr else [])
+            known = [LEVEL_OF_ACR[v] for v in values if v in LEVEL_OF_ACR]
+            if known:
+                level = max(level, min(known))
+    return level
+
+
+def consent_rows(scopes: list[str]) -> list[dict[str, Any]]:
+    rows = []
+    for name in scopes:
+        scope = SCOPES.get(name)
+        if scope is None:
+            continue
+        rows.append(
+            {
+                "scope": name,
+                "description": scope.description,
+                "claims": [label for _c, label in scope.claims],
+            }
+        )
+    return rows
+
+
+class AuthorizeView(OAuthLibMixin, View):
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return self.handle(request, decision=None)
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        return self.handle(request, decision=request.POST.get("decision", ""))
+
+    def handle(self, request: HttpRequest, *, decision: str | None) -> HttpResponse:
+        ui_locales = request.GET.get("ui_locales", "").split()
+        supported = {code for code, _name in settings.LANGUAGES}
+        chosen = next(
+            (tag.split("-")[0] for tag in ui_locales if tag.split("-")[0] in supported), None
+        )
+        if chosen and settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
+            with translation.override(chosen):
+                response = self._handle(request, decision)
+                response.setdefault("Content-Language", chosen)
+                return response
+        return self._handle(request, decision)
+
+    def _handle(self, request: HttpRequest, decision: str | None) -> HttpResponse:
+        if not request.GET.get("redirect_uri"):
+            return fatal_error_page(request, errors.MissingRedirectURIError())
+        try:
+            scopes, credentials = self.validate_authorization_request(request)
+        except FatalClientError as error:
+            return fatal_error_page(request, error.oauthlib_error)
+        except OAuthToolkitError as error:
+            oauthlib_error = error.oauthlib_error
+            return error_redirect(oauthlib_error.redirect_uri, oauthlib_error)
+        oauth_request = credentials["request"]
+        client: Application = oauth_request.client
+        policy = policy_of(client)
+        redirect_uri: str = credentials["redirect_uri"]
+        state = credentials.get("state")
+        prompt = set(credentials.get("prompt") or ())
+
+        def refuse(error: Any) -> HttpResponse:
+            if state:
+                error.state = state
+            return error_redirect(redirect_uri, error)
+
+        unsupported = prompt - PROMPTS
+        if unsupported:
+            return refuse(
+                errors.InvalidRequestError(
+                    description=f"Unsupported prompt value: {', '.join(sorted(unsupported))}."
+                )
+            )
+        max_age_raw = request.GET.get("max_age")
+        max_age = None
+        if max_age_raw is not None:
+            if not max_age_raw.isdigit() or len(max_age_raw) > 9:
+                return refuse(
+                    errors.InvalidRequestError(
+                        description="max_age must be a whole number of seconds."
+                    )
+                )
+            max_age = int(max_age_raw)
+        silent = "none" in prompt
+
+        if not request.user.is_authenticated:
+            if silent:
+                return refuse(errors.LoginRequired())
+            return redirect_to_login(request, drop={"prompt", "max_age"})
+        account = request.user
+        if account.is_locked or not account.is_active:
+            return refuse(
+                errors.AccessDeniedError(
+                    description="The e-ID account is locked: it cannot log in to services."
+                )
+            )
+        auth_time = auth_time_of(request)
+        if "login" in prompt:
+            return redirect_to_login(request, drop={"prompt", "max_age"})
+        if max_age is not None and timezone.now() - auth_time > timedelta(seconds=max_age):
+            if silent:
+                return refuse(
+                    errors.LoginRequired(description="The authentication is older than max_age.")
+                )
+            return redirect_to_login(request, drop={"prompt", "max_age"})
+
+        level = level_of(account)
+        needed = required_level(policy.require_level, credentials.get("claims"))
+        if level < needed:
+            unmet = errors.CustomOAuth2Error(
+                error="unmet_authentication_requirements",
+                description=(
+                    f"This service requires e-ID level {needed}; the person has level {level}."
+                ),
+            )
+            if silent:
+                return refuse(unmet)
+            if state:
+                unmet.state = state
+            back = add_params_to_uri(redirect_uri, [*unmet.twotuples, ("iss", issuer())])
+            return render(
+                request,
+                "identity_oidc/level_required.html",
+                {"client": client, "needed": needed, "level": level, "back": back},
+                status=403,
+            )
+
+        requested = list(dict.fromkeys(scopes))
+        consent = Consent.objects.filter(
+            account=account, application=client, ended_at__isnull=True
+        ).first()
+        covered = consent is not None and set(requested) <= set(consent.scopes)
+        if "consent" in prompt:
+            covered = False
+        if decision == "deny":
+            return refuse(errors.AccessDeniedError(description="The person refused consent."))
+        if decision == "allow":
+            consent = consent_grant(
+                account=account,
+                application=client,
+                scopes=requested,
+                purpose=policy.purpose,
+            )
+        elif not covered:
+            if silent:
+                return refuse(errors.ConsentRequired())
+            response = render(
+                request,
+                "identity_oidc/consent.html",
+                {
+                    "client": client,
+                    "policy": policy,
+                    "rows": consent_rows(requested),
+                    "action": request.get_full_path(),
+                    "level": level,
+                    "internal": policy.internal,
+                },
+            )
+            response["Content-Security-Policy"] = csp_allowing_form_action(
+                [origin_of(redirect_uri)]
+            )
+            response["Cache-Control"] = "no-store"
+            return response
+        assert consent is not None
+
+        issue = {key: value for key, value in credentials.items() if key != "request"}
+        issue["nentang_auth_time"] = auth_time
+        issue["nentang_acr"] = ACR_OF_LEVEL.get(level, ACR_OF_LEVEL[1])
+        issue["nentang_consent_id"] = consent.pk
+        try:
+            uri, _headers, _body, _status = self.create_authorization_response(
+                request=request, scopes=" ".join(requested), credentials=issue, allow=True
+            )
+        except FatalClientError as error:
+            return fatal_error_page(request, error.oauthlib_error)
+        except OAuthToolkitError as error:
+            return error_redirect(redirect_uri, error.oauthlib_error)
+        done: HttpResponse = OAuth2ResponseRedirect(
+            add_params_to_uri(uri, [("iss", issuer())]), client.get_allowed_schemes()
+        )
+        return done

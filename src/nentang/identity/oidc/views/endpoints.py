@@ -1,0 +1,285 @@
+"""The machine endpoints: discovery, JWKS, token, revocation (RFC 7009), introspection
+(RFC 7662), userinfo and RP-initiated logout.
+
+OAuth clients expect the errors of RFC 6749 (``{"error", "error_description"}``) and
+RFC 6750 (``WWW-Authenticate: Bearer error=…``) here, not problem+json.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.csrf import csrf_exempt
+from oauth2_provider.models import AccessToken
+from oauth2_provider.views.mixins import OAuthLibMixin
+from oauth2_provider.views.oidc import RPInitiatedLogoutView
+
+from nentang.identity.models import Consent
+from nentang.identity.oidc import keys
+from nentang.identity.oidc.claims import ACR_VALUES, person_claims, subject
+from nentang.identity.oidc.scopes import CLAIMS, SCOPES
+from nentang.identity.oidc.services import tokens_revoke
+from nentang.identity.oidc.usage import release_record
+from nentang.identity.oidc.validator import checksum, endpoint, issuer, policy_of
+
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+def discovery_document() -> dict[str, Any]:
+    """OpenID Provider Metadata: every feature listed is one this provider implements."""
+    return {
+        "issuer": issuer(),
+        "authorization_endpoint": endpoint("/oidc/authorize"),
+        "token_endpoint": endpoint("/oidc/token"),
+        "userinfo_endpoint": endpoint("/oidc/userinfo"),
+        "jwks_uri": endpoint("/oidc/jwks"),
+        "revocation_endpoint": endpoint("/oidc/revoke"),
+        "introspection_endpoint": endpoint("/oidc/introspect"),
+        "end_session_endpoint": endpoint("/oidc/logout"),
+        "scopes_supported": list(SCOPES),
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
+        "subject_types_supported": ["pairwise", "public"],
+        "id_token_signing_alg_values_supported": list(keys.ALGORITHMS),
+        "token_endpoint_auth_methods_supported": [
+            "client_secret_basic",
+            "client_secret_post",
+            "private_key_jwt",
+            "none",
+        ],
+        "token_endpoint_auth_signing_alg_values_supported": [
+            "ES256",
+            "ES384",
+            "ES512",
+            "RS256",
+            "RS384",
+            "RS512",
+            "PS256",
+            "PS384",
+            "PS512",
+        ],
+        "revocation_endpoint_auth_methods_supported": [
+            "client_secret_basic",
+            "client_secret_post",
+            "private_key_jwt",
+            "none",
+        ],
+        "introspection_endpoint_auth_methods_supported": [
+            "client_secret_basic",
+            "client_secret_post",
+            "private_key_jwt",
+        ],
+        "code_challenge_methods_supported": ["S256"],
+        "acr_values_supported": list(ACR_VALUES),
+        "claims_supported": [
+            "sub",
+            "iss",
+            "aud",
+            "exp",
+            "iat",
+            "auth_time",
+            "nonce",
+            "acr",
+            "at_hash",
+            *[claim for claim in CLAIMS if claim not in ("sub", "acr")],
+        ],
+        "claims_parameter_supported": True,
+        "request_parameter_supported": False,
+        "request_uri_parameter_supported": False,
+        "prompt_values_supported": ["none", "login", "consent", "select_account"],
+        "ui_locales_supported": [code for code, _name in settings.LANGUAGES],
+        "claims_locales_supported": ["vi"],
+        "authorization_response_iss_parameter_supported": True,
+        "frontchannel_logout_supported": False,
+        "backchannel_logout_supported": False,
+        "service_documentation": endpoint("/api/v1/docs"),
+    }
+
+
+def discovery(request: HttpRequest) -> JsonResponse:
+    response = JsonResponse(discovery_document())
+    response["Access-Control-Allow-Origin"] = "*"
+    response["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+def jwks(request: HttpRequest) -> JsonResponse:
+    response = JsonResponse(keys.jwks())
+    response["Access-Control-Allow-Origin"] = "*"
+    # Short: relying parties must see a rotation soon (the new key signs at once).
+    response["Cache-Control"] = "public, max-age=300"
+    response["Content-Type"] = "application/jwk-set+json"
+    return response
+
+
+def _from_oauthlib(headers: dict[str, str], body: str | None, status: int) -> HttpResponse:
+    response = HttpResponse(body or "", status=status, content_type="application/json")
+    for name, value in headers.items():
+        response[name] = value
+    return response
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+class TokenView(OAuthLibMixin, View):
+    """RFC 6749 token endpoint, in one transaction: the tokens, the ID token, the code
+    claimed and the data-usage entry commit together (refusals write only what they
+    must: a consumed assertion ``jti``, a revoked token family)."""
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        if request.POST.get("grant_type") == "client_credentials":
+            # One write (the access token), already in DOT's own transaction.
+            _url, headers, body, status = self.create_token_response(request)
+        else:
+            with transaction.atomic():
+                _url, headers, body, status = self.create_token_response(request)
+        return _from_oauthlib(headers, body, status)
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+class RevokeView(OAuthLibMixin, View):
+    def post(self, request: HttpRequest) -> HttpResponse:
+        with transaction.atomic():
+            _url, headers, body, status = self.create_revocation_response(request)
+        return _from_oauthlib(headers, body, status)
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+class IntrospectView(OAuthLibMixin, View):
+    def post(self, request: HttpRequest) -> HttpResponse:
+        core = self.get_oauthlib_core()
+        uri, method, body, headers = core._extract_params(request)
+        with transaction.atomic():
+            out_headers, out_body, status = core.server.create_introspect_response(
+                uri, method, body, headers
+            )
+        return _from_oauthlib(out_headers, out_body, status)
+
+
+def _bearer_error(status: int, error: str, description: str) -> HttpResponse:
+    response = JsonResponse({"error": error, "error_description": description}, status=status)
+    response["WWW-Authenticate"] = f'Bearer error="{error}", error_description="{description}"'
+    for name, value in NO_STORE.items():
+        response[name] = value
+    return response
+
+
+def _bearer_token(request: HttpRequest) -> str | None:
+    header = str(request.META.get("HTTP_AUTHORIZATION", ""))
+    scheme, _sep, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    if request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
+        posted = request.POST.get("access_token")
+        return str(posted) if posted else None
+    return None
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+class UserInfoView(View):
+    """OpenID Connect userinfo: the claims of the token's scopes, for an account that is
+    not locked and a consent that still stands; every answer is a data release logged for
+    the person."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return self.answer(request)
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        return self.answer(request)
+
+    def answer(self, request: HttpRequest) -> HttpResponse:
+        token = _bearer_token(request)
+        if token is None:
+            response = HttpResponse(status=401)
+            response["WWW-Authenticate"] = 'Bearer realm="nentang"'
+            return response
+        access = (
+            AccessToken.objects.select_related("application__nentang_policy", "user")
+            .filter(token_checksum=checksum(token))
+            .first()
+        )
+        if access is None or access.is_expired() or access.application is None:
+            return _bearer_error(401, "invalid_token", "The access token is unknown or expired.")
+        account = access.user
+        scopes = access.scope.split()
+        if account is None:
+            return _bearer_error(
+                401, "invalid_token", "This token was issued to a client, not a person."
+            )
+        if "openid" not in scopes:
+            return _bearer_error(
+                403, "insufficient_scope", "The token was not granted the openid scope."
+            )
+        if account.is_locked or not account.is_active:
+            return _bearer_error(401, "invalid_token", "The e-ID account is locked.")
+        application = access.application
+        consent = Consent.objects.filter(
+            account=account, application=application, ended_at__isnull=True
+        ).first()
+        if consent is None or not set(scopes) <= set(consent.scopes):
+            return _bearer_error(401, "invalid_token", "The person withdrew their consent.")
+        policy = policy_of(application)
+        claims: dict[str, Any] = {
+            "sub": subject(
+                account_id=account.pk,
+                client_id=application.client_id,
+                internal=policy.internal,
+                sector=policy.sector,
+            )
+        }
+        released = person_claims(account, scopes)
+        claims.update(released)
+        with transaction.atomic():
+            release_record(
+                account=account, application=application, claims=released, purpose=policy.purpose
+            )
+        response = HttpResponse(
+            json.dumps(claims, ensure_ascii=False), content_type="application/json; charset=utf-8"
+        )
+        for name, value in NO_STORE.items():
+            response[name] = value
+        return response
+
+
+class LogoutView(RPInitiatedLogoutView):
+    """RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0): ends the session at
+    the provider and revokes the tokens of the client that asked (not of the others)."""
+
+    template_name = "identity_oidc/logout_confirm.html"
+
+    def get_request_application(self, id_token: Any, client_id: str | None) -> Any:
+        from oauth2_provider.exceptions import InvalidOIDCClientError
+        from oauth2_provider.models import Application
+
+        if client_id:
+            application = Application.objects.filter(client_id=client_id[:255]).first()
+            if application is None:
+                raise InvalidOIDCClientError()
+            return application
+        return id_token.application if id_token else None
+
+    def do_logout(
+        self,
+        application: Any = None,
+        post_logout_redirect_uri: str | None = None,
+        state: str | None = None,
+        token_user: Any = None,
+    ) -> HttpResponse:
+        user = token_user or self.request.user
+        if getattr(user, "is_authenticated", False):
+            with transaction.atomic():
+                tokens_revoke(account=user, application=application)
+        session_key = self.request.session.session_key
+        if session_key:
+            from nentang.identity.services.sessions import session_mark_ended
+
+            session_mark_ended(session_key=session_key)
+        logout(self.request)
+        return super().do_logout(application, post_logout_redirect_uri, state, None)  # type: ignore[no-any-return]

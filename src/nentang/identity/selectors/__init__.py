@@ -1,0 +1,33 @@
+"""Read operations of the identity context. A person reads only their own data; officers
+read other people's through ``services.person_find_by_id_number``, which logs the read.
+"""
+
+from nentang.identity.selectors.people import (
+    DATA_USAGE_ORDER,
+    account_lock_history,
+    agency_get,
+    agency_list,
+    data_usage_for,
+    officer_for_account,
+    organisation_for_account,
+    person_for_account,
+    person_own,
+    person_verifications,
+    person_wards,
+    session_list,
+)
+
+__all__ = [
+    "DATA_USAGE_ORDER",
+    "account_lock_history",
+    "agency_get",
+    "agency_list",
+    "data_usage_for",
+    "officer_for_account",
+    "organisation_for_account",
+    "person_for_account",
+    "person_own",
+    "person_verifications",
+    "person_wards",
+    "session_list",
+]

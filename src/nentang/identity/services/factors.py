@@ -1,0 +1,200 @@
+"""Second factors: TOTP (RFC 6238, with pyotp) and the per-session second-factor flag.
+
+A code is accepted within one time step either side (clock drift), and each time step
+at most once (``TotpDevice.last_step`` only moves forward, by a conditional UPDATE that
+two concurrent requests cannot both win). A wrong code counts as a failed login, so
+guessing six digits meets the same lockout as guessing a password.
+
+Level-2 actions may require a second factor: :func:`requires_second_factor` says
+whether an account has one to present, and the view asks for it when
+:func:`second_factor_satisfied` is false for the session, then calls
+:func:`second_factor_mark` after :func:`totp_verify` succeeded.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import MutableMapping
+from dataclasses import dataclass
+from typing import Any
+
+import pyotp
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from nentang.identity.models import Account, Passkey, TotpDevice
+from nentang.identity.problems import (
+    SECOND_FACTOR_REQUIRED,
+    TOTP_ALREADY_ENROLLED,
+    TOTP_NOT_ENROLLED,
+)
+from nentang.identity.services.common import Errors, actor_for
+from nentang.identity.services.login import (
+    login_failure_record,
+    login_refusal_if_throttled,
+    source_address,
+)
+from nentang.identity.services.sessions import session_second_factor_mark
+from nentang.kernel import auditing
+from nentang.kernel.errors import Conflict, Forbidden
+
+ISSUER = "nentang"
+VALID_WINDOW = 1  # time steps accepted either side of now
+SESSION_FLAG = "identity.second_factor"
+
+
+@dataclass(frozen=True)
+class TotpEnrolment:
+    """What the account page shows once: the secret and its otpauth:// URI (QR code)."""
+
+    secret: str
+    provisioning_uri: str
+
+
+def totp_enrol(*, actor: Account) -> TotpEnrolment:
+    """Start setting up an authenticator app: a new secret, unconfirmed until a first
+    code is entered (:func:`totp_confirm`). Replaces an unconfirmed one."""
+    secret = pyotp.random_base32()
+    with transaction.atomic():
+        device = TotpDevice.objects.select_for_update().filter(account=actor).first()
+        if device is not None and device.confirmed_at is not None:
+            raise Conflict(
+                _("An authenticator app is already set up for this account."),
+                code=TOTP_ALREADY_ENROLLED,
+            )
+        TotpDevice.objects.update_or_create(
+            account=actor,
+            defaults={"secret": secret, "confirmed_at": None, "last_step": 0},
+            create_defaults={
+                "secret": secret,
+                "confirmed_at": None,
+                "last_step": 0,
+                "created_at": timezone.now(),
+            },
+        )
+        auditing.record(
+            actor=actor_for(actor),
+            action="identity.totp.enrol",
+            subject_type="identity.account",
+            subject=str(actor.pk),
+        )
+    uri = pyotp.TOTP(secret).provisioning_uri(name=actor.username, issuer_name=ISSUER)
+    return TotpEnrolment(secret=secret, provisioning_uri=uri)
+
+
+def _matching_step(secret: str, code: str) -> int | None:
+    text = "".join((code or "").split())
+    if len(text) != 6 or not (text.isascii() and text.isdigit()):
+        return None
+    totp = pyotp.TOTP(secret)
+    now_step = totp.timecode(timezone.now())
+    for step in range(now_step - VALID_WINDOW, now_step + VALID_WINDOW + 1):
+        if hmac.compare_digest(totp.generate_otp(step), text):
+            return step
+    return None
+
+
+def _use_step(device: TotpDevice, step: int) -> bool:
+    """Consume ``step`` unless it (or a later one) was used already."""
+    return bool(TotpDevice.objects.filter(pk=device.pk, last_step__lt=step).update(last_step=step))
+
+
+def totp_confirm(*, actor: Account, code: str) -> None:
+    """Finish setting up the authenticator app with its first code."""
+    device = TotpDevice.objects.filter(account=actor, confirmed_at__isnull=True).first()
+    if device is None:
+        raise Conflict(_("Start setting up an authenticator app first."), code=TOTP_NOT_ENROLLED)
+    step = _matching_step(device.secret, code)
+    errors = Errors()
+    if step is None:
+        errors.add("code", _("This code is not the one your app shows now."), "invalid_code")
+        errors.raise_if_any()
+    assert step is not None
+    with transaction.atomic():
+        if not _use_step(device, step):
+            errors.add(
+                "code", _("This code was used already; wait for the next one."), "code_reused"
+            )
+            errors.raise_if_any()
+        TotpDevice.objects.filter(pk=device.pk).update(confirmed_at=timezone.now())
+        auditing.record(
+            actor=actor_for(actor),
+            action="identity.totp.confirm",
+            subject_type="identity.account",
+            subject=str(actor.pk),
+        )
+
+
+def totp_verify(
+    *, account: Account, code: str, source_ip: str | None = None, channel: str = "web"
+) -> None:
+    """Check a code from the account's confirmed authenticator app, as a second factor.
+
+    A wrong code is a failed login (throttled and locked out like a wrong password); a
+    code already used (same or earlier time step) is refused (RFC 6238 §5.2). Raises
+    422 with a field error on ``code``, 409 ``totp_not_enrolled`` or 429.
+    """
+    address = source_address(source_ip)
+    account.refresh_from_db(fields=["failed_logins", "lockout_until", "lockouts"])
+    login_refusal_if_throttled(
+        login=account.username, account=account, source_ip=address, channel=channel
+    )
+    device = TotpDevice.objects.filter(account=account, confirmed_at__isnull=False).first()
+    if device is None:
+        raise Conflict(_("This account has no authenticator app."), code=TOTP_NOT_ENROLLED)
+    errors = Errors()
+    step = _matching_step(device.secret, code)
+    if step is None:
+        login_failure_record(
+            login=account.username,
+            account=account,
+            source_ip=address,
+            channel=channel,
+            reason="wrong_code",
+        )
+        errors.add("code", _("This code is not the one your app shows now."), "invalid_code")
+        errors.raise_if_any()
+    assert step is not None
+    if not _use_step(device, step):
+        login_failure_record(
+            login=account.username,
+            account=account,
+            source_ip=address,
+            channel=channel,
+            reason="reused_code",
+        )
+        errors.add("code", _("This code was used already; wait for the next one."), "code_reused")
+        errors.raise_if_any()
+
+
+def requires_second_factor(account: Account) -> bool:
+    """Does this account have a second factor to present (a confirmed authenticator
+    app or a passkey)? Then level-2 actions and officer actions ask for it."""
+    return (
+        TotpDevice.objects.filter(account=account, confirmed_at__isnull=False).exists()
+        or Passkey.objects.filter(account=account).exists()
+    )
+
+
+def second_factor_mark(
+    session: MutableMapping[str, Any], *, method: str, session_key: str | None = None
+) -> None:
+    """Flag a session as having passed the second factor (``totp`` or ``passkey``)."""
+    session[SESSION_FLAG] = method
+    if session_key:
+        session_second_factor_mark(session_key=session_key, method=method)
+
+
+def second_factor_satisfied(session: MutableMapping[str, Any]) -> bool:
+    return bool(session.get(SESSION_FLAG))
+
+
+def second_factor_require(account: Account, session: MutableMapping[str, Any]) -> None:
+    """403 ``second_factor_required`` when the account has a second factor and this
+    session has not presented it."""
+    if requires_second_factor(account) and not second_factor_satisfied(session):
+        raise Forbidden(
+            _("Confirm with your authenticator app or passkey first."),
+            code=SECOND_FACTOR_REQUIRED,
+        )

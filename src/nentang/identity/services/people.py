@@ -1,0 +1,351 @@
+"""Persons: online self-registration (level 1), children attached to a guardian, and the
+in-person verification to level 2 (Decree 69/2024/NĐ-CP on electronic identification).
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from dataclasses import dataclass
+
+from django.contrib.auth.hashers import make_password
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
+
+from nentang.identity.models import Account, LevelVerification, Person
+from nentang.identity.problems import (
+    ID_NUMBER_TAKEN,
+    LEVEL2_REQUIRED,
+    PERSON_ALREADY_LEVEL2,
+    PERSON_NOT_FOUND,
+)
+from nentang.identity.services import inputs
+from nentang.identity.services.common import Errors, actor_for, denied, officer_with_role
+from nentang.kernel import auditing
+from nentang.kernel.auditing import Actor
+from nentang.kernel.errors import Conflict, Forbidden, NotFound
+from nentang.kernel.text import clean, fold
+
+# Decree 69/2024/NĐ-CP: an own e-ID account from 14 for citizens, from 6 for foreigners
+# holding a residence card; younger children are attached to a guardian's account.
+CITIZEN_MIN_AGE = 14
+FOREIGNER_MIN_AGE = 6
+
+
+@dataclass(frozen=True)
+class Residence:
+    """A place of residence: codes of the administrative-unit reference and a street."""
+
+    province_code: str
+    commune_code: str
+    street: str
+
+
+def _id_number_taken(id_number: str) -> Conflict:
+    return Conflict(
+        _("An electronic identification account already exists for this ID number."),
+        code=ID_NUMBER_TAKEN,
+    )
+
+
+def _store_portrait(content: bytes, extension: str) -> str:
+    today = timezone.localdate()
+    name = f"portraits/{today:%Y/%m}/{uuid.uuid4().hex}.{extension}"
+    return default_storage.save(name, ContentFile(content))
+
+
+def _create_person(
+    *,
+    fields: dict[str, object],
+    portrait: tuple[bytes, str] | None,
+    account: Account | None,
+    action: str,
+    actor_of: Actor | None,
+    summary: dict[str, object],
+) -> Person:
+    """Insert the person (and account), store the portrait, write the audit entry — all
+    or nothing: a lost race on the ID number is a 409, and the stored file is removed."""
+    stored = _store_portrait(*portrait) if portrait else ""
+    try:
+        with transaction.atomic():
+            if account is not None:
+                account.save(force_insert=True)
+            moment = timezone.now()
+            person = Person.objects.create(
+                account=account, portrait=stored, created_at=moment, updated_at=moment, **fields
+            )
+            auditing.record(
+                actor=actor_of or Actor.person(str(person.id)),
+                action=action,
+                subject_type="identity.person",
+                subject=str(person.id),
+                summary=summary,
+            )
+    except IntegrityError:
+        if stored:
+            default_storage.delete(stored)
+        id_number = str(fields["id_number"])
+        if (
+            Person.objects.filter(id_number=id_number).exists()
+            or Account.objects.filter(username=id_number).exists()
+        ):
+            raise _id_number_taken(id_number) from None
+        raise
+    except BaseException:
+        if stored:
+            default_storage.delete(stored)
+        raise
+    return person
+
+
+def person_register(
+    *,
+    id_number: str,
+    full_name: str,
+    date_of_birth: datetime.date | None,
+    sex: str,
+    phone: str,
+    password: str,
+    residence: Residence,
+    portrait: bytes | None,
+    email: str = "",
+    nationality: str = "VN",
+    residence_card_number: str = "",
+) -> Person:
+    """Online self-registration of an electronic identification at level 1.
+
+    Decree 69/2024/NĐ-CP: personal ID number, full name, date of birth, sex, portrait and
+    a mobile phone. The ID number's structure must agree with the date of birth and sex
+    (Circular 07/2016/TT-BCA); citizens from 14, foreigners from 6 with a residence
+    card; one account per ID number (409 ``id_number_taken``). The password follows
+    settings.AUTH_PASSWORD_VALIDATORS (OWASP ASVS 5.0 L2). Every mistake is a field
+    error of one 422, and nothing is written.
+    """
+    today = timezone.localdate()
+    errors = Errors()
+    name = inputs.full_name(errors, full_name)
+    born = inputs.date_of_birth_check(errors, date_of_birth, today=today)
+    sex = inputs.sex_check(errors, sex)
+    country = inputs.nationality_check(errors, nationality)
+    number = inputs.personal_id(
+        errors, id_number=id_number, date_of_birth=born, sex=sex, nationality=country, today=today
+    )
+    card = inputs.residence_card(errors, residence_card_number, nationality=country)
+    if born is not None and not errors.has("date_of_birth"):
+        minimum = CITIZEN_MIN_AGE if country == "VN" else FOREIGNER_MIN_AGE
+        if inputs.age_on(born, today) < minimum:
+            message = (
+                _(
+                    "An own account is possible from 14 years of age. A younger child is "
+                    "registered by a parent or guardian from their account."
+                )
+                if country == "VN"
+                else _("Foreigners can have an own account from 6 years of age.")
+            )
+            errors.add("date_of_birth", message, "too_young")
+    phone_e164 = inputs.mobile_phone(errors, phone)
+    email_address = inputs.email_address(errors, email)
+    extension = inputs.portrait_type(errors, portrait, required=True)
+    province, commune, street = inputs.residence_address(
+        errors,
+        province_code=residence.province_code,
+        commune_code=residence.commune_code,
+        street=residence.street,
+        today=today,
+    )
+    inputs.password_check(errors, password, username=number)
+    errors.raise_if_any()
+
+    if (
+        Person.objects.filter(id_number=number).exists()
+        or Account.objects.filter(username=number).exists()
+    ):
+        raise _id_number_taken(number)
+    # Argon2 is slow on purpose: hash before the transaction, not while holding locks.
+    account = Account(username=number, kind=Account.Kind.PERSON, password=make_password(password))
+    assert portrait is not None
+    return _create_person(
+        fields={
+            "id_number": number,
+            "full_name": name,
+            "full_name_folded": fold(name),
+            "date_of_birth": born,
+            "sex": sex,
+            "nationality": country,
+            "residence_card_number": card,
+            "phone": phone_e164,
+            "email": email_address,
+            "province_code": province,
+            "commune_code": commune,
+            "street": street,
+            "level": 1,
+        },
+        portrait=(portrait, extension),
+        account=account,
+        action="identity.person.register",
+        actor_of=None,
+        summary={"level": 1, "channel": "online", "foreigner": country != "VN"},
+    )
+
+
+def child_register(
+    *,
+    actor: Account,
+    id_number: str,
+    full_name: str,
+    date_of_birth: datetime.date | None,
+    sex: str,
+    residence: Residence | None = None,
+    portrait: bytes | None = None,
+) -> Person:
+    """A Vietnamese child under 14 is attached to a parent or guardian, without an own
+    account (Decree 69/2024/NĐ-CP). The guardian registers the child from their own
+    level-2 account; the child lives with the guardian unless another residence is given.
+    """
+    guardian = Person.objects.filter(account=actor).first()
+    if guardian is None or guardian.level < 2 or actor.is_locked or not actor.is_active:
+        denied(actor, what="identity.child.register", detail={"reason": "level2_required"})
+        raise Forbidden(
+            _("Only a guardian with a level-2 electronic identification can register a child."),
+            code=LEVEL2_REQUIRED,
+        )
+    today = timezone.localdate()
+    errors = Errors()
+    name = inputs.full_name(errors, full_name)
+    born = inputs.date_of_birth_check(errors, date_of_birth, today=today)
+    sex = inputs.sex_check(errors, sex)
+    number = inputs.personal_id(
+        errors, id_number=id_number, date_of_birth=born, sex=sex, nationality="VN", today=today
+    )
+    if (
+        born is not None
+        and not errors.has("date_of_birth")
+        and inputs.age_on(born, today) >= CITIZEN_MIN_AGE
+    ):
+        errors.add(
+            "date_of_birth",
+            _("From 14 years of age a child registers an own account."),
+            "too_old",
+        )
+    place = residence or Residence(guardian.province_code, guardian.commune_code, guardian.street)
+    province, commune, street = inputs.residence_address(
+        errors,
+        province_code=place.province_code,
+        commune_code=place.commune_code,
+        street=place.street,
+        today=today,
+    )
+    extension = inputs.portrait_type(errors, portrait, required=False)
+    errors.raise_if_any()
+    if Person.objects.filter(id_number=number).exists():
+        raise _id_number_taken(number)
+    return _create_person(
+        fields={
+            "id_number": number,
+            "full_name": name,
+            "full_name_folded": fold(name),
+            "date_of_birth": born,
+            "sex": sex,
+            "nationality": "VN",
+            "province_code": province,
+            "commune_code": commune,
+            "street": street,
+            "level": 1,
+            "guardian": guardian,
+        },
+        portrait=(portrait, extension) if portrait and extension else None,
+        account=None,
+        action="identity.person.register_child",
+        actor_of=Actor.person(str(guardian.id)),
+        summary={"guardian": str(guardian.id)},
+    )
+
+
+def document_reference(document_type: str, number: str) -> str:
+    """Keyed hash of a document number (HMAC-SHA256 with the installation's secret): a
+    verification can be matched against a document later without storing its number."""
+    return salted_hmac(
+        f"nentang.identity.document.{document_type}", number, algorithm="sha256"
+    ).hexdigest()
+
+
+def person_verify_level2(
+    *,
+    actor: Account,
+    person_id: uuid.UUID,
+    place: str,
+    document_type: str,
+    document_number: str,
+    fingerprint_attested: bool,
+) -> LevelVerification:
+    """Raise a person's electronic identification to level 2 after an in-person check.
+
+    Decree 69/2024/NĐ-CP: level 2 needs the person in front of an enrolment officer, the
+    identity document and a fingerprint check against the population database — here
+    the officer's attestation. Records who, when, where and which document (as a keyed
+    hash, never the number). Only officers with the ``enrolment`` role.
+    """
+    officer = officer_with_role(actor, "enrolment", what="identity.person.verify_level2")
+    person = Person.objects.filter(pk=person_id, account__isnull=False).first()
+    if person is None:
+        raise NotFound(_("No person with an account has this id."), code=PERSON_NOT_FOUND)
+    errors = Errors()
+    where = clean(place or "")
+    if not where:
+        errors.add("place", _("Enter where the verification takes place."), "required")
+    elif len(where) > 200:
+        errors.add("place", _("The place is at most 200 characters."), "too_long")
+    if document_type not in LevelVerification.Document.values:
+        errors.add("document_type", _("Choose the type of document shown."), "invalid_choice")
+    document = "".join((document_number or "").split()).upper()
+    if not document:
+        errors.add("document_number", _("Enter the number of the document shown."), "required")
+    elif (
+        document_type == LevelVerification.Document.CITIZEN_ID_CARD and document != person.id_number
+    ):
+        errors.add(
+            "document_number",
+            _("The number of a citizen identity card is the person's ID number."),
+            "document_mismatch",
+        )
+    elif len(document) > 20 or not document.isalnum() or not document.isascii():
+        errors.add(
+            "document_number",
+            _("A document number is at most 20 letters and digits."),
+            "invalid_format",
+        )
+    if fingerprint_attested is not True:
+        errors.add(
+            "fingerprint_attested",
+            _("Level 2 needs the fingerprint check; confirm that it matched."),
+            "required",
+        )
+    errors.raise_if_any()
+    with transaction.atomic():
+        locked = Person.objects.select_for_update().get(pk=person.pk)
+        if locked.level >= 2:
+            raise Conflict(_("This person is already at level 2."), code=PERSON_ALREADY_LEVEL2)
+        moment = timezone.now()
+        verification = LevelVerification.objects.create(
+            person=locked,
+            officer=officer,
+            agency=officer.agency,
+            verified_at=moment,
+            place=where,
+            document_type=document_type,
+            document_reference=document_reference(document_type, document),
+            fingerprint_attested=True,
+        )
+        Person.objects.filter(pk=locked.pk).update(level=2, updated_at=moment)
+        auditing.record(
+            actor=actor_for(actor),
+            action="identity.person.verify_level2",
+            subject_type="identity.person",
+            subject=str(locked.pk),
+            summary={"agency": officer.agency_id, "document_type": document_type},
+        )
+    return verification

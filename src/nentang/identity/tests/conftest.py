@@ -1,0 +1,45 @@
+"""Fixtures of the identity tests: the cast of ``support``, built through the services."""
+
+from __future__ import annotations
+
+import pytest
+
+from nentang.audit.services import security_defaults_install
+from nentang.identity import services
+from nentang.identity.models import Account, Person
+from nentang.identity.tests import support
+
+
+@pytest.fixture(autouse=True)
+def _audit_defaults(db: None) -> None:
+    """The platform's system row and detection rules (a flush by an earlier
+    transactional test empties them)."""
+    security_defaults_install()
+
+
+@pytest.fixture
+def admin() -> Account:
+    return support.administrator()
+
+
+@pytest.fixture
+def officer(admin: Account) -> Account:
+    """Lê Thị Hoa, "canbo.saigon", of UBND phường Sài Gòn: enrolment, identity
+    administration and reception."""
+    support.agency(admin)
+    return support.officer(admin)
+
+
+@pytest.fixture
+def an(officer: Account) -> Person:
+    """Nguyễn Văn An, registered online and verified to level 2 by canbo.saigon."""
+    person = services.person_register(**support.an_form())
+    support.verify(person, officer)
+    person.refresh_from_db()
+    return person
+
+
+@pytest.fixture
+def binh() -> Person:
+    """Trần Thị Bình, level 1."""
+    return services.person_register(**support.binh_form())

@@ -1,0 +1,81 @@
+"""The demo data of electronic identity: loaded twice, nothing changes; the documented
+accounts log in."""
+
+from __future__ import annotations
+
+import pytest
+
+from nentang.identity import demo, selectors, services
+from nentang.identity.models import (
+    Account,
+    AccountLockEvent,
+    Agency,
+    LevelVerification,
+    Officer,
+    Person,
+)
+from nentang.identity.tests import support
+from nentang.kernel import demodata
+from nentang.kernel.text import nfc
+
+pytestmark = pytest.mark.django_db
+
+
+def counts() -> dict[str, int]:
+    tables = (Person, Account, Agency, Officer, LevelVerification, AccountLockEvent)
+    return {
+        **{model.__name__: model.objects.count() for model in tables},
+        "AuditEntry": support.AuditEntry.objects.count(),
+    }
+
+
+def test_loading_twice_changes_nothing() -> None:
+    demo.load(demodata.SilentProgress())
+    first = counts()
+
+    demo.load(demodata.SilentProgress())
+
+    assert counts() == first
+    assert first["Person"] == 2 + demo.GENERATED
+    assert first["LevelVerification"] == 1
+
+
+def test_the_documented_accounts_log_in() -> None:
+    demo.load(demodata.SilentProgress())
+
+    for account in demo.ACCOUNTS:
+        logged_in = services.login_authenticate(
+            login=account.login, password=account.password, source_ip=support.HOME
+        )
+        assert logged_in.username == account.login
+    an = Person.objects.get(id_number=demo.AN_ID)
+    assert (an.full_name, an.level) == ("Nguyễn Văn An", 2)
+    binh = Person.objects.get(id_number=demo.BINH_ID)
+    assert (binh.full_name, binh.level) == ("Trần Thị Bình", 1)
+    officer = Account.objects.get(username=demo.OFFICER_LOGIN)
+    found = selectors.officer_for_account(account=officer)
+    assert found is not None
+    assert found.agency.name == "UBND phường Sài Gòn"
+    assert (found.agency.province_code, found.agency.commune_code) == ("79", "26740")
+    assert set(found.roles) == {
+        "enrolment",
+        "identity_admin",
+        "reception",
+        "processing",
+        "approval",
+    }
+    assert Account.objects.get(username=demo.ADMIN_LOGIN).is_superuser
+
+
+def test_generated_citizens_are_realistic_and_stable() -> None:
+    communes = [("79", "26740"), ("01", "00070")]
+    first = demo.generated_citizens(communes)
+
+    assert first == demo.generated_citizens(communes)
+    assert len({record.id_number for record in first}) == demo.GENERATED
+    family = [record.full_name.split()[0] for record in first]
+    assert family.count("Nguyễn") > family.count("Trần") > 0
+    assert all(record.full_name == nfc(record.full_name) for record in first)
+    women = [record for record in first if record.sex == "female"]
+    assert women
+    assert all(int(record.id_number[3]) % 2 == 1 for record in women)

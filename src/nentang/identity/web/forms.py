@@ -1,0 +1,345 @@
+"""Forms of the identity pages. They parse what a person typed (required fields,
+dates, files); the services check the rules again and their field errors are put on
+the same fields (:func:`add_field_errors`), so every mistake shows next to its field."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django import forms
+from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from nentang.addresses import selectors as addresses
+from nentang.identity.services.inputs import MAX_PORTRAIT_BYTES
+from nentang.kernel.errors import FieldError, NotFound, ValidationFailed
+from nentang.web.forms import Form
+
+# Field names of the register form as the service names them (FieldError.field).
+PASSWORD_RULES = _(
+    "At least 12 characters. Not a common password, and not like your ID number. "
+    "A short sentence you can remember is a good password, for example "
+    "“mùa thu Hà Nội có hoa sữa”."
+)
+
+
+def add_field_errors(form: forms.Form, errors: Iterable[FieldError]) -> None:
+    """Show a service's field errors on the form's fields of the same name (others on
+    top of the form, in the error summary)."""
+    for error in errors:
+        name = error.field if error.field in form.fields else None
+        if name is not None and form.has_error(name):
+            continue  # one message per field: the form's own came first
+        form.add_error(name, str(error.message))
+
+
+def _text(*attrs: tuple[str, str], cls: str = "", input_type: str = "text") -> forms.TextInput:
+    values = dict(attrs)
+    if cls:
+        values["class"] = cls
+    widget = forms.TextInput(attrs=values)
+    widget.input_type = input_type
+    return widget
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+def province_choices() -> list[tuple[str, str]]:
+    return [("", gettext("Choose a province or city"))] + [
+        (province.code, province.full_name) for province in addresses.province_list()
+    ]
+
+
+def commune_choices(province_code: str) -> list[tuple[str, str]]:
+    """The wards and communes of a province in force today ("" when none is chosen)."""
+    first = [("", gettext("Choose a ward or commune"))]
+    if not province_code:
+        return [("", gettext("Choose the province or city first"))]
+    try:
+        communes = addresses.commune_list(province_code=province_code)
+    except (NotFound, ValidationFailed):  # the service names the mistake on submit
+        return first
+    return first + [(commune.code, commune.name) for commune in communes]
+
+
+class RegisterForm(Form):
+    id_number = forms.CharField(
+        label=_("Personal ID number"),
+        help_text=_("The 12 digits on your citizen identity card (CCCD)."),
+        max_length=20,
+        error_messages={"required": _("Enter your 12-digit personal ID number.")},
+        widget=_text(
+            ("inputmode", "numeric"),
+            ("autocomplete", "off"),
+            ("spellcheck", "false"),
+            cls="input--w20",
+        ),
+    )
+    full_name = forms.CharField(
+        label=_("Full name"),
+        help_text=_("As written on your identity card, with its tone marks."),
+        max_length=200,
+        error_messages={"required": _("Enter your full name as written on your identity card.")},
+        widget=_text(("autocomplete", "name"), ("spellcheck", "false")),
+    )
+    date_of_birth = forms.DateField(
+        label=_("Date of birth"),
+        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+        error_messages={
+            "required": _("Enter your date of birth."),
+            "invalid": _("Enter the date of birth as day/month/year, for example 15/05/1990."),
+        },
+        widget=DateInput(attrs={"autocomplete": "bday", "class": "input--w10"}),
+    )
+    sex = forms.ChoiceField(
+        label=_("Sex"),
+        choices=[("male", _("Male")), ("female", _("Female"))],
+        error_messages={"required": _("Choose male or female, as on your identity card.")},
+        widget=forms.RadioSelect,
+    )
+    phone = forms.CharField(
+        label=_("Mobile phone number"),
+        help_text=_("For example 0912 345 678."),
+        max_length=30,
+        error_messages={"required": _("Enter your mobile phone number.")},
+        widget=_text(("autocomplete", "tel"), cls="input--w20", input_type="tel"),
+    )
+    email = forms.CharField(
+        label=_("E-mail address"),
+        required=False,
+        max_length=254,
+        widget=_text(("autocomplete", "email"), ("spellcheck", "false"), input_type="email"),
+    )
+    province_code = forms.ChoiceField(
+        label=_("Province or city"),
+        error_messages={"required": _("Choose the province or city where you live.")},
+    )
+    commune_code = forms.ChoiceField(
+        label=_("Ward or commune"),
+        help_text=_("Since 1 July 2025, as on the new list of wards and communes."),
+        error_messages={"required": _("Choose the ward or commune where you live.")},
+    )
+    street = forms.CharField(
+        label=_("House number and street"),
+        help_text=_("For example 12 Lê Lợi, or Tổ 3, ấp Phú Hòa."),
+        max_length=250,
+        error_messages={"required": _("Enter your house number and street.")},
+        widget=_text(("autocomplete", "street-address")),
+    )
+    nationality = forms.CharField(
+        label=_("Nationality"),
+        initial="VN",
+        max_length=2,
+        help_text=_(
+            "VN for Vietnamese citizens. Foreigners from 6 years of age: the two-letter "
+            "code of their country, for example KR, and their residence card number below."
+        ),
+        error_messages={"required": _("Enter VN, or the two-letter code of your country.")},
+        widget=_text(("autocomplete", "country"), ("spellcheck", "false"), cls="input--w10"),
+    )
+    residence_card_number = forms.CharField(
+        label=_("Residence card number (foreigners only)"),
+        required=False,
+        max_length=30,
+        widget=_text(("autocomplete", "off"), ("spellcheck", "false"), cls="input--w20"),
+    )
+    portrait = forms.FileField(
+        label=_("Portrait photo"),
+        help_text=_(
+            "A recent photo of your face, looking straight at the camera, on a plain "
+            "background. JPEG or PNG, at most 2 MB."
+        ),
+        error_messages={"required": _("Add a portrait photo (JPEG or PNG).")},
+        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png"}),
+    )
+    password = forms.CharField(
+        label=_("Password"),
+        help_text=PASSWORD_RULES,
+        max_length=1024,
+        strip=False,
+        error_messages={"required": _("Choose a password.")},
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password_again = forms.CharField(
+        label=_("Password again"),
+        max_length=1024,
+        strip=False,
+        error_messages={"required": _("Enter the password a second time.")},
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        province = str(self.data.get("province_code", "")) if self.is_bound else ""
+        province_field = self.fields["province_code"]
+        commune_field = self.fields["commune_code"]
+        assert isinstance(province_field, forms.ChoiceField)
+        assert isinstance(commune_field, forms.ChoiceField)
+        province_field.choices = province_choices()
+        commune_field.choices = commune_choices(province)
+        # htmx: choosing a province loads its wards into the next field, in place.
+        province_field.widget.attrs.update(
+            {
+                "hx-get": reverse("identity_web:register_communes"),
+                "hx-target": "#commune-field",
+                "hx-swap": "outerHTML",
+                "hx-trigger": "change",
+                "hx-include": "this",
+                "autocomplete": "address-level1",
+            }
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        password, again = data.get("password"), data.get("password_again")
+        if password and again is not None and password != again:
+            self.add_error("password_again", gettext("The two passwords are not the same."))
+        portrait = data.get("portrait")
+        if portrait is not None and portrait.size > MAX_PORTRAIT_BYTES:
+            self.add_error("portrait", gettext("The portrait photo is larger than 2 MB."))
+        return data
+
+
+class LoginForm(Form):
+    login = forms.CharField(
+        label=_("Personal ID number or login"),
+        help_text=_("Citizens: the 12 digits of your ID number. Organisations: the tax code."),
+        max_length=150,
+        error_messages={"required": _("Enter your personal ID number or login.")},
+        widget=_text(
+            ("autocomplete", "username"), ("spellcheck", "false"), ("autocapitalize", "none")
+        ),
+    )
+    password = forms.CharField(
+        label=_("Password"),
+        max_length=1024,
+        strip=False,
+        error_messages={"required": _("Enter your password.")},
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class CodeForm(Form):
+    """A 6-digit code from an authenticator app."""
+
+    code = forms.CharField(
+        label=_("6-digit code from your authenticator app"),
+        help_text=_(
+            "Open the app (for example Google Authenticator) and type the code for nentang."
+        ),
+        max_length=12,
+        error_messages={"required": _("Enter the 6-digit code from your authenticator app.")},
+        widget=_text(
+            ("inputmode", "numeric"),
+            ("autocomplete", "one-time-code"),
+            ("pattern", "[0-9 ]*"),
+            cls="input--w10",
+        ),
+    )
+
+
+class PasskeyNameForm(Form):
+    name = forms.CharField(
+        label=_("Name of the passkey"),
+        help_text=_("So that you recognise it later, for example “My phone”."),
+        max_length=100,
+        error_messages={"required": _("Enter a name for the passkey.")},
+        widget=_text(("autocomplete", "off")),
+    )
+
+
+class FindPersonForm(Form):
+    id_number = forms.CharField(
+        label=_("Personal ID number"),
+        help_text=_("12 digits, from the person's identity card."),
+        max_length=20,
+        error_messages={"required": _("Enter the person's 12-digit personal ID number.")},
+        widget=_text(("inputmode", "numeric"), ("autocomplete", "off"), cls="input--w20"),
+    )
+    purpose = forms.CharField(
+        label=_("Purpose of this look-up"),
+        help_text=_(
+            "For example “Verify to level 2 at the counter”. The person sees it in their "
+            "personal-data usage log, with the name of your agency."
+        ),
+        max_length=300,
+        error_messages={"required": _("State why you look this person up.")},
+        widget=_text(("autocomplete", "off")),
+    )
+
+
+class VerifyForm(Form):
+    place = forms.CharField(
+        label=_("Place of the verification"),
+        help_text=_("Where the person is standing in front of you."),
+        max_length=200,
+        error_messages={"required": _("Enter where the verification takes place.")},
+    )
+    document_type = forms.ChoiceField(
+        label=_("Document shown"),
+        choices=[
+            ("citizen_id_card", _("Citizen identity card (CCCD)")),
+            ("passport", _("Passport")),
+            ("residence_card", _("Residence card")),
+        ],
+        error_messages={"required": _("Choose the type of document shown.")},
+        widget=forms.RadioSelect,
+    )
+    document_number = forms.CharField(
+        label=_("Document number"),
+        help_text=_("Only a keyed fingerprint of the number is kept, never the number."),
+        max_length=30,
+        error_messages={"required": _("Enter the number of the document shown.")},
+        widget=_text(("autocomplete", "off"), ("spellcheck", "false"), cls="input--w20"),
+    )
+    fingerprint_attested = forms.BooleanField(
+        label=_(
+            "I checked the person's fingerprint against the national population database, "
+            "and it matched."
+        ),
+        error_messages={
+            "required": _("Level 2 needs the fingerprint check: tick the box once it matched.")
+        },
+    )
+
+
+LOCK_REASONS = [
+    ("holder_request", _("The holder asked for it")),
+    ("officer_action", _("Officer action")),
+    ("terms_breach", _("Breach of the terms of use")),
+    ("id_revoked", _("The identity document was revoked")),
+    ("deceased", _("The holder has died")),
+]
+
+
+class LockForm(Form):
+    reason = forms.ChoiceField(
+        label=_("Reason for the lock"),
+        choices=LOCK_REASONS,
+        error_messages={"required": _("Choose a reason for the lock.")},
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        help_text=_("What happened, for the lock history. Kept with the lock."),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class UnlockForm(Form):
+    note = forms.CharField(
+        label=_("Why the account is unlocked"),
+        help_text=_("For example: the holder came in person with their identity card."),
+        max_length=500,
+        error_messages={"required": _("Write why the account is unlocked.")},
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
