@@ -1,4 +1,5 @@
-"""API of the identity context (/api/v1/identity/…): the caller's own e-ID data.
+"""API of the identity context (/api/v1/identity/…): the caller's own e-ID data, and what
+a holder registers from their level-2 e-ID (a child under 14, an organisation).
 
 Authenticated by the OpenID Connect provider's bearer tokens (with scopes) or the
 browser session (``api_auth.AUTHENTICATORS``). A person reads only their own data
@@ -13,12 +14,15 @@ import datetime
 import uuid
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from django.utils.translation import gettext as _
+from ninja import Router, Schema, Status
 
 from nentang.identity import selectors, services
-from nentang.identity.api_auth import AUTHENTICATORS, Principal, require_scope
+from nentang.identity.api_auth import AUTHENTICATORS, Principal, principal, require_scope
 from nentang.identity.models import Account, DataUsage, Officer, Organisation, Person
+from nentang.identity.problems import HOLDER_SESSION_REQUIRED
 from nentang.kernel.api import Problem
+from nentang.kernel.errors import Forbidden
 from nentang.kernel.observability.context import current_request_id
 from nentang.kernel.pagination import CursorQuery, LimitQuery, PageOut, paginate
 
@@ -32,7 +36,7 @@ class PlaceOut(Schema):
 
 
 class MeAccountOut(Schema):
-    id: uuid.UUID
+    id: uuid.UUID | None  # internal id: for the holder's session only, never for a token
     kind: str
     username: str
     locked: bool
@@ -40,7 +44,7 @@ class MeAccountOut(Schema):
 
 
 class MePersonOut(Schema):
-    id: uuid.UUID
+    id: uuid.UUID | None  # internal id: for the holder's session only, never for a token
     id_number: str | None
     full_name: str
     date_of_birth: datetime.date
@@ -54,7 +58,7 @@ class MePersonOut(Schema):
 
 
 class MeOrganisationOut(Schema):
-    id: uuid.UUID
+    id: uuid.UUID | None  # internal id: for the holder's session only, never for a token
     tax_code: str
     name: str
     english_name: str
@@ -88,7 +92,7 @@ class MeOut(Schema):
 def _person_out(person: Person, caller: Principal) -> MePersonOut:
     # A token sees what its scopes release; the holder's session sees everything.
     return MePersonOut(
-        id=person.id,
+        id=person.id if caller.via == "session" else None,
         id_number=person.id_number if caller.allows("vn_id") else None,
         full_name=person.full_name,
         date_of_birth=person.date_of_birth,
@@ -131,9 +135,9 @@ def _release_record(person: Person, caller: Principal) -> None:
     )
 
 
-def _organisation_out(organisation: Organisation) -> MeOrganisationOut:
+def _organisation_out(organisation: Organisation, caller: Principal) -> MeOrganisationOut:
     return MeOrganisationOut(
-        id=organisation.id,
+        id=organisation.id if caller.via == "session" else None,
         tax_code=organisation.tax_code,
         name=organisation.name,
         english_name=organisation.english_name,
@@ -174,14 +178,14 @@ def me(request: HttpRequest) -> MeOut:
         _release_record(person, caller)
     return MeOut(
         account=MeAccountOut(
-            id=account.id,
+            id=account.id if caller.via == "session" else None,
             kind=account.kind,
             username=account.username if caller.allows("vn_id") else "",
             locked=account.is_locked,
             second_factor=services.requires_second_factor(account),
         ),
         person=_person_out(person, caller) if person else None,
-        organisation=_organisation_out(organisation) if organisation else None,
+        organisation=_organisation_out(organisation, caller) if organisation else None,
         officer=_officer_out(officer) if officer else None,
     )
 
@@ -233,6 +237,7 @@ class DataUsageItemOut(Schema):
         401: Problem,
         403: Problem,
         404: Problem,
+        422: Problem,
     },
     summary="Who used my personal data (officers' reads, releases to services)",
 )
@@ -240,8 +245,143 @@ def my_data_usage(
     request: HttpRequest, cursor: CursorQuery = None, limit: LimitQuery = None
 ) -> object:
     """Newest first, cursor-paginated (Law 91/2025/QH15: the person sees every use).
-    404 ``no_personal_profile`` for accounts that are not a person's."""
-    caller = require_scope(request, "profile")
+    For the holder only (their browser session): the log names the other services and
+    agencies that used the data, which no relying party may learn, so a token gets 403
+    ``holder_session_required``. 404 ``no_personal_profile`` for accounts that are not a
+    person's."""
+    caller = principal(request)
+    if caller.via != "session":
+        raise Forbidden(
+            _(
+                "Only the holder, signed in on this platform, can read their data-usage log; "
+                "a service's access token cannot."
+            ),
+            code=HOLDER_SESSION_REQUIRED,
+        )
     person = selectors.person_own(actor=caller.account)
     usage = selectors.data_usage_for(person=person)
     return paginate(usage, order=selectors.DATA_USAGE_ORDER, cursor=cursor, limit=limit)
+
+
+# --- acting from one's own level-2 e-ID ---------------------------------------------
+
+
+def _holder_session(request: HttpRequest) -> Principal:
+    """Registering on someone's behalf is done by the holder signed in here, never by a
+    service holding a token."""
+    caller = principal(request)
+    if caller.via != "session":
+        raise Forbidden(
+            _("Only the holder, signed in on this platform, can do this; a token cannot."),
+            code=HOLDER_SESSION_REQUIRED,
+        )
+    return caller
+
+
+class PlaceIn(Schema):
+    province_code: str
+    commune_code: str
+    street: str
+
+
+class ChildIn(Schema):
+    id_number: str
+    full_name: str
+    date_of_birth: datetime.date | None = None
+    sex: str
+    residence: PlaceIn | None = None  # default: the guardian's
+
+
+class ChildOut(Schema):
+    id: uuid.UUID
+    id_number: str
+    full_name: str
+    date_of_birth: datetime.date
+    sex: str
+    level: int
+    residence: PlaceOut
+
+
+@router.post(
+    "/me/children",
+    response={201: ChildOut, 400: Problem, 401: Problem, 403: Problem, 409: Problem, 422: Problem},
+    summary="Register my child under 14 (attached to me as guardian)",
+)
+def my_child_register(request: HttpRequest, payload: ChildIn) -> Status[ChildOut]:
+    """Decree 69/2024/NĐ-CP: a Vietnamese child under 14 has no account of their own and
+    is attached to a parent or guardian, who registers them from a level-2 e-ID (403
+    ``level2_required`` otherwise). Field mistakes are one 422 naming each field; 409
+    ``id_number_taken`` when the child is registered already."""
+    caller = _holder_session(request)
+    place = payload.residence
+    child = services.child_register(
+        actor=caller.account,
+        id_number=payload.id_number,
+        full_name=payload.full_name,
+        date_of_birth=payload.date_of_birth,
+        sex=payload.sex,
+        residence=services.Residence(place.province_code, place.commune_code, place.street)
+        if place
+        else None,
+    )
+    return Status(
+        201,
+        ChildOut(
+            id=child.id,
+            id_number=child.id_number or "",
+            full_name=child.full_name,
+            date_of_birth=child.date_of_birth,
+            sex=child.sex,
+            level=child.level,
+            residence=PlaceOut(
+                province_code=child.province_code,
+                commune_code=child.commune_code,
+                street=child.street,
+            ),
+        ),
+    )
+
+
+class OrganisationIn(Schema):
+    tax_code: str
+    name: str
+    english_name: str = ""
+    short_name: str = ""
+    established_on: datetime.date | None = None
+    head_office: PlaceIn
+    password: str
+
+
+@router.post(
+    "/organisations",
+    response={
+        201: MeOrganisationOut,
+        400: Problem,
+        401: Problem,
+        403: Problem,
+        409: Problem,
+        422: Problem,
+    },
+    summary="Register an organisation's e-ID, as its legal representative",
+)
+def organisations_create(
+    request: HttpRequest, payload: OrganisationIn
+) -> Status[MeOrganisationOut]:
+    """The caller becomes the legal representative and must hold a level-2 personal
+    e-ID (403 ``level2_required``). The organisation logs in with its tax code (checked
+    with its check digit) and the password given here; one account per tax code (409
+    ``tax_code_taken``)."""
+    caller = _holder_session(request)
+    organisation = services.organisation_register(
+        actor=caller.account,
+        tax_code=payload.tax_code,
+        name=payload.name,
+        english_name=payload.english_name,
+        short_name=payload.short_name,
+        established_on=payload.established_on,
+        province_code=payload.head_office.province_code,
+        commune_code=payload.head_office.commune_code,
+        street=payload.head_office.street,
+        password=payload.password,
+    )
+    return Status(201, _organisation_out(organisation, caller))

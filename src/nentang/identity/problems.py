@@ -144,6 +144,16 @@ SECOND_FACTOR_REQUIRED = register(
     ),
     advice=_("Confirm with your authenticator app or passkey, then try again."),
 )
+HOLDER_SESSION_REQUIRED = register(
+    "holder_session_required",
+    status=403,
+    title=_("Only the holder can read this"),
+    meaning=_(
+        "This part of an e-ID (such as the log of who used the person's data) is shown only "
+        "to the holder signed in on this platform, never to a service holding an access token."
+    ),
+    advice=_("Log in on this platform and open your account page."),
+)
 ADMINISTRATOR_REQUIRED = register(
     "administrator_required",
     status=403,

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
@@ -241,6 +242,14 @@ def _install_handlers(api: NinjaAPI) -> None:
             status=exc.status_code, detail=message, instance=request.path, headers=headers
         )
 
+    def malformed_form(request: HttpRequest, exc: Any) -> HttpResponse:
+        return problem_response(
+            status=400,
+            code=MALFORMED_BODY,
+            detail=_("The request body is not a valid form (multipart or URL-encoded)."),
+            instance=request.path,
+        )
+
     def not_found(request: HttpRequest, exc: Any) -> HttpResponse:
         return problem_response(status=404, instance=request.path)
 
@@ -261,3 +270,4 @@ def _install_handlers(api: NinjaAPI) -> None:
     api.add_exception_handler(Http404, not_found)
     api.add_exception_handler(PermissionDenied, forbidden)
     api.add_exception_handler(RequestDataTooBig, too_big)
+    api.add_exception_handler(MultiPartParserError, malformed_form)

@@ -134,32 +134,23 @@ class RegisteredClient:
         return data
 
 
-def client_register(
+def client_rules_check(
     *,
-    actor: Actor,
     name: str,
-    redirect_uris: Sequence[str] = (),
-    public: bool = False,
-    grant: str = "authorization_code",
-    auth_method: str | None = None,
-    jwks: Any = None,
-    jwks_uri: str = "",
-    require_level: int = 1,
-    internal: bool = False,
-    purpose: str = "",
-    scopes: Sequence[str] | None = None,
-    id_token_alg: str = keys.DEFAULT_ALGORITHM,
+    redirect_uris: Sequence[str],
+    public: bool,
+    grant: str,
+    auth_method: str | None,
+    jwks: Any,
+    jwks_uri: str,
+    require_level: int,
+    purpose: str,
+    scopes: Sequence[str] | None,
+    id_token_alg: str,
     post_logout_redirect_uris: Sequence[str] = (),
-    client_id: str | None = None,
-    client_secret: str | None = None,
-) -> RegisteredClient:
-    """Register a relying party or a machine client with its policy.
-
-    Rules: a public client uses the authorization-code grant with PKCE and no secret; a
-    machine client (``client_credentials``) is confidential; ``private_key_jwt`` needs
-    exactly one of an inline JWKS (public keys only) or a ``jwks_uri``; redirect URIs are
-    absolute, without fragment, https (http for loopback only) and matched exactly.
-    The secret, if any, is returned once and stored only as a digest.
+) -> tuple[list[FieldError], dict[str, Any]]:
+    """The rules of a client's registration, shared by ``client_register`` and the admin:
+    (field errors, the cleaned values: name, purpose, method, uris, logout_uris, scopes).
     """
     errors: list[FieldError] = []
     name = clean(name or "")
@@ -231,6 +222,59 @@ def client_register(
                     % {"s": ", ".join(personal)},
                 )
             )
+    return errors, {
+        "name": name,
+        "purpose": purpose,
+        "method": method,
+        "uris": uris,
+        "logout_uris": logout_uris,
+        "scopes": chosen,
+    }
+
+
+def client_register(
+    *,
+    actor: Actor,
+    name: str,
+    redirect_uris: Sequence[str] = (),
+    public: bool = False,
+    grant: str = "authorization_code",
+    auth_method: str | None = None,
+    jwks: Any = None,
+    jwks_uri: str = "",
+    require_level: int = 1,
+    internal: bool = False,
+    purpose: str = "",
+    scopes: Sequence[str] | None = None,
+    id_token_alg: str = keys.DEFAULT_ALGORITHM,
+    post_logout_redirect_uris: Sequence[str] = (),
+    client_id: str | None = None,
+    client_secret: str | None = None,
+) -> RegisteredClient:
+    """Register a relying party or a machine client with its policy.
+
+    Rules: a public client uses the authorization-code grant with PKCE and no secret; a
+    machine client (``client_credentials``) is confidential; ``private_key_jwt`` needs
+    exactly one of an inline JWKS (public keys only) or a ``jwks_uri``; redirect URIs are
+    absolute, without fragment, https (http for loopback only) and matched exactly.
+    The secret, if any, is returned once and stored only as a digest.
+    """
+    errors, cleaned = client_rules_check(
+        name=name,
+        redirect_uris=redirect_uris,
+        public=public,
+        grant=grant,
+        auth_method=auth_method,
+        jwks=jwks,
+        jwks_uri=jwks_uri,
+        require_level=require_level,
+        purpose=purpose,
+        scopes=scopes,
+        id_token_alg=id_token_alg,
+        post_logout_redirect_uris=post_logout_redirect_uris,
+    )
+    name, purpose, method = cleaned["name"], cleaned["purpose"], cleaned["method"]
+    uris, logout_uris, chosen = cleaned["uris"], cleaned["logout_uris"], cleaned["scopes"]
     if client_id is not None and (
         not 1 <= len(client_id) <= 100 or Application.objects.filter(client_id=client_id).exists()
     ):

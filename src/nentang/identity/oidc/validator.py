@@ -265,6 +265,8 @@ class Validator(OAuth2Validator):
             .filter(code_checksum=checksum(code))
             .first()
         )
+        if authorization is not None and authorization.application_id != client.pk:
+            return False  # another client's code: its owner's tokens are none of our business
         if authorization is not None and authorization.redeemed_at is not None:
             self._revoke_reused(authorization, request)
             raise errors.InvalidGrantError(

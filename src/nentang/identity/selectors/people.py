@@ -79,6 +79,11 @@ def person_wards(*, guardian: Person) -> QuerySet[Person]:
     return Person.objects.filter(guardian=guardian)
 
 
+def organisations_represented(*, person: Person) -> QuerySet[Organisation]:
+    """The organisations whose legal representative this person is."""
+    return Organisation.objects.filter(legal_representative=person).order_by("name")
+
+
 def agency_list() -> QuerySet[Agency]:
     return Agency.objects.filter(is_active=True).order_by("name", "code")
 

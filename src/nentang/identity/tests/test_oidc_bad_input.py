@@ -124,6 +124,34 @@ def test_plain_pkce_is_refused(provider: str, an: Person, method: str | None) ->
     assert counts() == before
 
 
+@pytest.mark.parametrize(
+    ("extra", "error"),
+    [
+        ({"prompt": "select_account"}, "invalid_request"),
+        ({"request": "eyJhbGciOiJub25lIn0.e30."}, "request_not_supported"),
+        ({"request_uri": "https://rp.example.vn/request.jwt"}, "request_uri_not_supported"),
+    ],
+)
+def test_what_discovery_does_not_advertise_is_refused_not_ignored(
+    provider: str, an: Person, extra: dict[str, str], error: str
+) -> None:
+    client = register()
+    rp = RelyingParty(provider, client.application.client_id, client.client_secret)
+    browser = Browser(provider)
+    browser.follow(browser.log_in(*AN))
+    before = counts()
+
+    params = callback_params(browser.authorize(rp.authorization_url(**extra), consent=None))
+
+    assert params["error"] == error
+    assert params["state"] == rp.state
+    assert counts() == before
+    document = requests.get(f"{provider}/.well-known/openid-configuration", timeout=10).json()
+    assert "select_account" not in document["prompt_values_supported"]
+    assert document["request_parameter_supported"] is False
+    assert document["request_uri_parameter_supported"] is False
+
+
 def _code(provider: str, rp: RelyingParty) -> dict[str, str]:
     return callback_params(Browser(provider).authorize(rp.authorization_url(), login=AN))
 
@@ -193,6 +221,35 @@ def test_a_reused_code_is_refused_and_the_tokens_issued_from_it_are_revoked(
     )
     assert again.json()["error"] == "invalid_grant"
     assert not AccessToken.objects.exists()
+
+
+def test_another_client_replaying_a_used_code_revokes_nothing(provider: str, an: Person) -> None:
+    client = register()
+    rp = RelyingParty(provider, client.application.client_id, client.client_secret)
+    params = _code(provider, rp)
+    tokens = rp.exchange(params)
+    intruder = register(name="Dịch vụ khác")
+
+    replay = requests.post(
+        f"{provider}/oidc/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": params["code"],
+            "redirect_uri": CALLBACK,
+            "code_verifier": rp.verifier,
+        },
+        auth=(intruder.application.client_id, intruder.client_secret or ""),
+        timeout=10,
+    )
+
+    assert replay.status_code == 400
+    assert replay.json()["error"] == "invalid_grant"
+    userinfo = requests.get(
+        f"{provider}/oidc/userinfo",
+        headers={"Authorization": f"Bearer {tokens['access_token']}"},
+        timeout=10,
+    )
+    assert userinfo.status_code == 200  # the rightful client's tokens still work
 
 
 def test_a_code_is_bound_to_its_client_and_redirect_uri(provider: str, an: Person) -> None:

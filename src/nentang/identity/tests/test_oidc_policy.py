@@ -15,6 +15,7 @@ from oauth2_provider.models import AccessToken, Grant
 from nentang.identity import services as identity_services
 from nentang.identity.models import Account, Consent, DataUsage, Person
 from nentang.identity.oidc.claims import ACR_LEVEL2
+from nentang.identity.tests import support
 from nentang.identity.tests.oidc_support import Browser, RelyingParty, callback_params
 from nentang.identity.tests.test_oidc_flows import AN, BINH, provider, register
 
@@ -239,9 +240,28 @@ def test_bearer_tokens_authenticate_our_own_apis_with_scopes(provider: str, an: 
     assert "full_name" in entry.fields
     assert "id_number" not in entry.fields
 
+    # No internal id that would let services correlate the person (subjects are pairwise).
+    assert me.json()["account"]["id"] is None
+    assert person["id"] is None
+    # The data-usage log names the person's other services: the holder's alone.
     usage = requests.get(f"{provider}/api/v1/identity/me/data-usage", headers=bearer, timeout=10)
-    assert usage.status_code == 200
-    assert rp.client_id in {item["client_id"] for item in usage.json()["items"]}
+    assert usage.status_code == 403
+    assert usage.json()["code"] == "holder_session_required"
+    # Nor may a service register anything on the person's behalf.
+    born = support.years_ago(5)
+    child = requests.post(
+        f"{provider}/api/v1/identity/me/children",
+        json={
+            "id_number": support.id_number_for(born, sex="female", serial=779),
+            "full_name": "Nguyễn Ngọc Hân",
+            "date_of_birth": born.isoformat(),
+            "sex": "female",
+        },
+        headers=bearer,
+        timeout=10,
+    )
+    assert child.status_code == 403
+    assert child.json()["code"] == "holder_session_required"
 
     narrow = RelyingParty(
         provider, client.application.client_id, client.client_secret, scope="openid"

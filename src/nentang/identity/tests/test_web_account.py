@@ -25,6 +25,8 @@ PAGES = [
     "/account/sessions",
     "/account/consents",
     "/account/data-usage",
+    "/account/children",
+    "/account/organisations",
     "/account/passkeys",
     "/account/totp",
 ]

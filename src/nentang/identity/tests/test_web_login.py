@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pyotp
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from nentang.identity import services
@@ -107,6 +108,41 @@ class TestLoginPage:
         consent = client.get(next_url)
         assert consent.status_code == 200
         assert 'name="decision"' in consent.content.decode()
+
+    def test_the_services_ui_locales_choose_the_language_unless_the_person_did(
+        self, client: Client, binh: Person
+    ) -> None:
+        client_register(
+            actor=Actor.system("tests"),
+            name="Cổng dịch vụ công",
+            redirect_uris=["http://127.0.0.1:9/callback"],
+            public=True,
+            client_id="cong-dvc",
+            purpose="Nộp hồ sơ trực tuyến",
+        )
+        query = urlencode(
+            {
+                "client_id": "cong-dvc",
+                "redirect_uri": "http://127.0.0.1:9/callback",
+                "response_type": "code",
+                "scope": "openid",
+                "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+                "code_challenge_method": "S256",
+                "ui_locales": "fr-CA en-GB vi",
+            }
+        )
+        login_url = client.get(f"/oidc/authorize?{query}")["Location"]
+
+        english = client.get(login_url)
+
+        assert english["Content-Language"] == "en"
+        assert '<html lang="en"' in english.content.decode()
+        assert "Log in with your e-ID" in english.content.decode()
+
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "vi"
+        chosen = client.get(login_url)
+
+        assert '<html lang="vi"' in chosen.content.decode()
 
     def test_an_unknown_client_is_an_error_page_not_a_login(self, client: Client) -> None:
         response = client.get(

@@ -69,6 +69,34 @@ def commune_choices(province_code: str) -> list[tuple[str, str]]:
     return first + [(commune.code, commune.name) for commune in communes]
 
 
+def wire_place_fields(form: forms.Form) -> None:
+    """Province and ward choices of a form with ``province_code``/``commune_code``;
+    with htmx, choosing a province loads its wards into the next field, in place."""
+    province = str(form.data.get("province_code", "")) if form.is_bound else ""
+    province_field = form.fields["province_code"]
+    commune_field = form.fields["commune_code"]
+    assert isinstance(province_field, forms.ChoiceField)
+    assert isinstance(commune_field, forms.ChoiceField)
+    province_field.choices = province_choices()
+    commune_field.choices = commune_choices(province)
+    province_field.widget.attrs.update(
+        {
+            "hx-get": reverse("identity_web:register_communes"),
+            "hx-target": "#commune-field",
+            "hx-swap": "outerHTML",
+            "hx-trigger": "change",
+            "hx-include": "this",
+            "autocomplete": "address-level1",
+        }
+    )
+
+
+def passwords_match(form: forms.Form, data: dict[str, Any]) -> None:
+    password, again = data.get("password"), data.get("password_again")
+    if password and again is not None and password != again:
+        form.add_error("password_again", gettext("The two passwords are not the same."))
+
+
 class RegisterForm(Form):
     id_number = forms.CharField(
         label=_("Personal ID number"),
@@ -177,30 +205,11 @@ class RegisterForm(Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        province = str(self.data.get("province_code", "")) if self.is_bound else ""
-        province_field = self.fields["province_code"]
-        commune_field = self.fields["commune_code"]
-        assert isinstance(province_field, forms.ChoiceField)
-        assert isinstance(commune_field, forms.ChoiceField)
-        province_field.choices = province_choices()
-        commune_field.choices = commune_choices(province)
-        # htmx: choosing a province loads its wards into the next field, in place.
-        province_field.widget.attrs.update(
-            {
-                "hx-get": reverse("identity_web:register_communes"),
-                "hx-target": "#commune-field",
-                "hx-swap": "outerHTML",
-                "hx-trigger": "change",
-                "hx-include": "this",
-                "autocomplete": "address-level1",
-            }
-        )
+        wire_place_fields(self)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        password, again = data.get("password"), data.get("password_again")
-        if password and again is not None and password != again:
-            self.add_error("password_again", gettext("The two passwords are not the same."))
+        passwords_match(self, data)
         portrait = data.get("portrait")
         if portrait is not None and portrait.size > MAX_PORTRAIT_BYTES:
             self.add_error("portrait", gettext("The portrait photo is larger than 2 MB."))
@@ -343,3 +352,109 @@ class UnlockForm(Form):
         error_messages={"required": _("Write why the account is unlocked.")},
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class ChildForm(Form):
+    """A child under 14 registered by their level-2 parent or guardian."""
+
+    id_number = forms.CharField(
+        label=_("The child's personal ID number"),
+        help_text=_("12 digits, on the birth certificate or the child's identity card."),
+        max_length=20,
+        error_messages={"required": _("Enter the child's 12-digit personal ID number.")},
+        widget=_text(("inputmode", "numeric"), ("autocomplete", "off"), cls="input--w20"),
+    )
+    full_name = forms.CharField(
+        label=_("The child's full name"),
+        max_length=200,
+        error_messages={"required": _("Enter the child's full name.")},
+        widget=_text(("autocomplete", "off"), ("spellcheck", "false")),
+    )
+    date_of_birth = forms.DateField(
+        label=_("Date of birth"),
+        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+        error_messages={
+            "required": _("Enter the child's date of birth."),
+            "invalid": _("Enter the date of birth as day/month/year, for example 01/06/2020."),
+        },
+        widget=DateInput(attrs={"class": "input--w10"}),
+    )
+    sex = forms.ChoiceField(
+        label=_("Sex"),
+        choices=[("male", _("Male")), ("female", _("Female"))],
+        error_messages={"required": _("Choose male or female, as on the birth certificate.")},
+        widget=forms.RadioSelect,
+    )
+
+
+class OrganisationForm(Form):
+    """An organisation's e-ID, registered by its legal representative."""
+
+    tax_code = forms.CharField(
+        label=_("Tax code (MST)"),
+        help_text=_("10 digits; a branch adds its 3-digit suffix, for example 0100109106-001."),
+        max_length=20,
+        error_messages={"required": _("Enter the organisation's tax code.")},
+        widget=_text(("inputmode", "numeric"), ("autocomplete", "off"), cls="input--w20"),
+    )
+    name = forms.CharField(
+        label=_("Name of the organisation"),
+        help_text=_("As on the business registration certificate."),
+        max_length=300,
+        error_messages={"required": _("Enter the organisation's name.")},
+        widget=_text(("autocomplete", "organization")),
+    )
+    short_name = forms.CharField(
+        label=_("Short name"), required=False, max_length=100, widget=_text(cls="input--w20")
+    )
+    english_name = forms.CharField(
+        label=_("Name in English"), required=False, max_length=300, widget=_text()
+    )
+    established_on = forms.DateField(
+        label=_("Date of establishment"),
+        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+        error_messages={
+            "required": _("Enter the date the organisation was established."),
+            "invalid": _("Enter the date as day/month/year, for example 02/03/2015."),
+        },
+        widget=DateInput(attrs={"class": "input--w10"}),
+    )
+    province_code = forms.ChoiceField(
+        label=_("Province or city of the head office"),
+        error_messages={"required": _("Choose the province or city of the head office.")},
+    )
+    commune_code = forms.ChoiceField(
+        label=_("Ward or commune"),
+        help_text=_("Since 1 July 2025, as on the new list of wards and communes."),
+        error_messages={"required": _("Choose the ward or commune of the head office.")},
+    )
+    street = forms.CharField(
+        label=_("House number and street"),
+        max_length=250,
+        error_messages={"required": _("Enter the head office's house number and street.")},
+        widget=_text(("autocomplete", "street-address")),
+    )
+    password = forms.CharField(
+        label=_("The organisation's password"),
+        help_text=PASSWORD_RULES,
+        max_length=1024,
+        strip=False,
+        error_messages={"required": _("Choose a password for the organisation.")},
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password_again = forms.CharField(
+        label=_("Password again"),
+        max_length=1024,
+        strip=False,
+        error_messages={"required": _("Enter the password a second time.")},
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        wire_place_fields(self)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        passwords_match(self, data)
+        return data

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from nentang.identity.web.views import account, login, officer, register, security
+from nentang.identity.web.views import account, family, login, officer, register, security
 
 app_name = "identity_web"
 
@@ -26,6 +26,8 @@ urlpatterns = [
         name="consent_withdraw",
     ),
     path("account/data-usage", account.data_usage, name="data_usage"),
+    path("account/children", family.children, name="children"),
+    path("account/organisations", family.organisations, name="organisations"),
     path("account/passkeys", security.passkey_list, name="passkeys"),
     path("account/passkeys/options", security.passkey_add_options, name="passkey_add_options"),
     path("account/passkeys/add", security.passkey_add, name="passkey_add"),

@@ -22,11 +22,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render, resolve_url
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views import View
@@ -36,6 +37,7 @@ from oauth2_provider.models import Application
 from oauth2_provider.views.mixins import OAuthLibMixin
 from oauthlib.common import add_params_to_uri
 from oauthlib.oauth2.rfc6749 import errors
+from oauthlib.openid.connect.core import exceptions as oidc_errors
 
 from nentang.identity.models import Consent
 from nentang.identity.oidc.claims import ACR_OF_LEVEL, LEVEL_OF_ACR, level_of
@@ -46,7 +48,9 @@ from nentang.kernel.security import CONTENT_SECURITY_POLICY
 
 # Set by the login page (epoch seconds): when the person last entered their credentials.
 AUTH_TIME_SESSION_KEY = "nentang_auth_time"
-PROMPTS = {"none", "login", "consent", "select_account"}
+# One e-ID per browser session: there is no account chooser, so "select_account" is
+# refused (and not advertised) rather than silently ignored.
+PROMPTS = {"none", "login", "consent"}
 
 
 def auth_time_of(request: HttpRequest) -> datetime:
@@ -74,6 +78,25 @@ def without_params(path: str, names: set[str]) -> str:
     parts = urlsplit(path)
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in names]
     return urlunsplit(("", "", parts.path, urlencode(query), ""))
+
+
+def requested_locale(request: HttpRequest, ui_locales: str) -> str | None:
+    """The first of the client's ``ui_locales`` that we speak, unless the person chose a
+    language themselves (the language cookie wins)."""
+    if settings.LANGUAGE_COOKIE_NAME in request.COOKIES:
+        return None
+    supported = {code for code, _name in settings.LANGUAGES}
+    tags = (tag.split("-")[0].lower() for tag in ui_locales.split()[:10])
+    return next((tag for tag in tags if tag in supported), None)
+
+
+def requested_locale_of_next(request: HttpRequest, next_url: str) -> str | None:
+    """``requested_locale`` of an authorization request the login page will return to."""
+    parts = urlsplit(next_url)
+    if parts.path != reverse("identity_oidc:authorize"):
+        return None
+    values = parse_qs(parts.query).get("ui_locales") or [""]
+    return requested_locale(request, values[0])
 
 
 def redirect_to_login(request: HttpRequest, *, drop: set[str]) -> HttpResponse:
@@ -162,12 +185,8 @@ class AuthorizeView(OAuthLibMixin, View):
         return self.handle(request, decision=request.POST.get("decision", ""))
 
     def handle(self, request: HttpRequest, *, decision: str | None) -> HttpResponse:
-        ui_locales = request.GET.get("ui_locales", "").split()
-        supported = {code for code, _name in settings.LANGUAGES}
-        chosen = next(
-            (tag.split("-")[0] for tag in ui_locales if tag.split("-")[0] in supported), None
-        )
-        if chosen and settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
+        chosen = requested_locale(request, request.GET.get("ui_locales", ""))
+        if chosen:
             with translation.override(chosen):
                 response = self._handle(request, decision)
                 response.setdefault("Content-Language", chosen)
@@ -203,6 +222,11 @@ class AuthorizeView(OAuthLibMixin, View):
                     description=f"Unsupported prompt value: {', '.join(sorted(unsupported))}."
                 )
             )
+        # Request objects (OIDC Core 6) are not supported: refused, never ignored.
+        if "request" in request.GET:
+            return refuse(oidc_errors.RequestNotSupported())
+        if "request_uri" in request.GET:
+            return refuse(oidc_errors.RequestURINotSupported())
         max_age_raw = request.GET.get("max_age")
         max_age = None
         if max_age_raw is not None:

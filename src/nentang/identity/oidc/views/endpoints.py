@@ -91,10 +91,12 @@ def discovery_document() -> dict[str, Any]:
             "at_hash",
             *[claim for claim in CLAIMS if claim not in ("sub", "acr")],
         ],
+        # The claims parameter is read for an essential "acr" (a required e-ID level);
+        # other requested claims follow the granted scopes, as OIDC Core 5.5 allows.
         "claims_parameter_supported": True,
         "request_parameter_supported": False,
         "request_uri_parameter_supported": False,
-        "prompt_values_supported": ["none", "login", "consent", "select_account"],
+        "prompt_values_supported": ["none", "login", "consent"],
         "ui_locales_supported": [code for code, _name in settings.LANGUAGES],
         "claims_locales_supported": ["vi"],
         "authorization_response_iss_parameter_supported": True,

@@ -33,25 +33,30 @@ SECTIONS = (
     ("sessions", "identity_web:sessions"),
     ("consents", "identity_web:consents"),
     ("data_usage", "identity_web:data_usage"),
+    ("children", "identity_web:children"),
+    ("organisations", "identity_web:organisations"),
     ("passkeys", "identity_web:passkeys"),
     ("totp", "identity_web:totp"),
 )
 
 
 def account_nav(current: str, *, person: bool) -> list[tuple[Link, bool]]:
-    """The account's own navigation (consents and data usage only for persons)."""
+    """The account's own navigation (consents, data usage, children and organisations
+    only for persons)."""
     labels = {
         "overview": _("Overview"),
         "sessions": _("Where you are logged in"),
         "consents": _("Services you share data with"),
         "data_usage": _("Who used your data"),
+        "children": _("Your children"),
+        "organisations": _("Organisations you represent"),
         "passkeys": _("Passkeys"),
         "totp": _("Authenticator app"),
     }
     return [
         (Link(labels[key], reverse(name)), key == current)
         for key, name in SECTIONS
-        if person or key not in ("consents", "data_usage")
+        if person or key not in ("consents", "data_usage", "children", "organisations")
     ]
 
 

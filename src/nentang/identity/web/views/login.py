@@ -15,6 +15,7 @@ from django.contrib.auth import login as django_login
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
@@ -22,7 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from nentang.identity.auth import LoginRefused, request_source_ip
 from nentang.identity.models import Account
-from nentang.identity.oidc.views.authorize import AUTH_TIME_SESSION_KEY
+from nentang.identity.oidc.views.authorize import AUTH_TIME_SESSION_KEY, requested_locale_of_next
 from nentang.identity.problems import ACCOUNT_LOCKED
 from nentang.identity.services import (
     requires_second_factor,
@@ -79,6 +80,18 @@ def refusal_message(problem: ProblemError) -> str:
 @require_http_methods(["GET", "HEAD", "POST"])
 def login_view(request: IdentityRequest) -> HttpResponse:
     next_url = safe_next(request, request.POST.get("next") or request.GET.get("next"))
+    # A service that sent the person here with ui_locales gets its language (OIDC Core
+    # 3.1.2.1) unless the person chose one on this site.
+    locale = requested_locale_of_next(request, next_url)
+    if locale:
+        with translation.override(locale):
+            response = _login(request, next_url)
+            response.setdefault("Content-Language", locale)
+            return response
+    return _login(request, next_url)
+
+
+def _login(request: IdentityRequest, next_url: str) -> HttpResponse:
     form = LoginForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
