@@ -13,7 +13,7 @@ from django.utils import timezone
 from oauth2_provider.models import AccessToken, Grant
 
 from nentang.identity import services as identity_services
-from nentang.identity.models import Account, Consent, DataUsage, Person
+from nentang.identity.models import Account, ClientPolicy, Consent, DataUsage, Person
 from nentang.identity.oidc.claims import ACR_LEVEL2
 from nentang.identity.tests import support
 from nentang.identity.tests.oidc_support import Browser, RelyingParty, callback_params
@@ -319,3 +319,22 @@ def test_a_machine_clients_token_acts_for_no_person(provider: str) -> None:
 
     assert answer.status_code == 401
     assert answer.json()["code"] == "invalid_token"
+
+
+def test_a_new_purpose_asks_for_consent_again(provider: str, an: Person) -> None:
+    client = register()
+    rp = RelyingParty(provider, client.application.client_id, client.client_secret)
+    browser = Browser(provider)
+    rp.exchange(callback_params(browser.authorize(rp.authorization_url(), login=AN)))
+    ClientPolicy.objects.filter(application=client.application).update(
+        purpose="Chia sẻ dữ liệu cho đối tác quảng cáo"
+    )
+
+    silent = callback_params(browser.authorize(rp.authorization_url(prompt="none"), login=AN))
+    page = browser.authorize(rp.authorization_url(), login=AN, consent=None)
+
+    assert silent["error"] == "consent_required"  # the person agreed to another purpose
+    assert page.status_code == 200
+    assert "Chia sẻ dữ liệu cho đối tác quảng cáo" in page.text
+    consent = Consent.objects.get(account=an.account, ended_at__isnull=True)
+    assert consent.purpose == "Nộp hồ sơ dịch vụ công trực tuyến"  # unchanged until they agree

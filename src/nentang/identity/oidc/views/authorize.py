@@ -285,7 +285,13 @@ class AuthorizeView(OAuthLibMixin, View):
         consent = Consent.objects.filter(
             account=account, application=client, ended_at__isnull=True
         ).first()
-        covered = consent is not None and set(requested) <= set(consent.scopes)
+        # A consent covers a request for the same scopes (or fewer) and the same purpose:
+        # a client that changes what it does with the data must ask again.
+        covered = (
+            consent is not None
+            and set(requested) <= set(consent.scopes)
+            and consent.purpose == policy.purpose
+        )
         if "consent" in prompt:
             covered = False
         if decision == "deny":
