@@ -126,6 +126,7 @@ def _release_record(person: Person, caller: Principal) -> None:
         if caller.allows(scope)
     ]
     services.data_usage_record(
+        person=person,
         person_id=person.pk,
         client_id=caller.client_id[:100],
         client_name=caller.client_name,

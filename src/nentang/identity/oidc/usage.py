@@ -39,6 +39,7 @@ def release_record(*, account: Any, application: Any, claims: Iterable[str], pur
     if person is None or not fields:
         return
     data_usage_record(
+        person=person,
         person_id=person.pk,
         client_id=application.client_id[:100],
         client_name=application.name or application.client_id,

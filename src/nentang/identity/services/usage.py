@@ -128,10 +128,13 @@ def data_usage_record(
     fields: Sequence[str],
     purpose: str,
     request_id: str = "",
+    person: Person | None = None,
 ) -> DataUsage:
     """Record a release of a person's data to a client service (ID token, userinfo,
     token exchange), for the person's data-usage log. Called by the OpenID Connect
     provider inside or outside its own transaction; writes one row and its audit entry.
+    A caller that holds the person already passes it (no lookup). Inside a caller's
+    transaction no savepoint is made: a failure here fails the release as a whole.
     """
     errors = Errors()
     chosen = _fields(errors, fields)
@@ -139,10 +142,11 @@ def data_usage_record(
     if not client_id or len(client_id) > 100:
         errors.add("client_id", _("A client id is 1 to 100 characters."), "invalid")
     errors.raise_if_any()
-    person = Person.objects.filter(pk=person_id).only("id").first()
+    if person is None or person.pk != person_id:
+        person = Person.objects.filter(pk=person_id).only("id").first()
     if person is None:
         raise NotFound(_("No person has this id."), code=PERSON_NOT_FOUND)
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         usage = DataUsage.objects.create(
             person=person,
             occurred_at=timezone.now(),
