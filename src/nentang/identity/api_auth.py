@@ -20,13 +20,14 @@ from typing import Any, cast
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.security.base import AuthBase
-from oauth2_provider.models import AccessToken
 
-from nentang.identity.models import Account, Consent
+from nentang.identity.models import Account
+from nentang.identity.oidc.common import policy_of
 from nentang.identity.oidc.problems import INSUFFICIENT_SCOPE, INVALID_TOKEN
-from nentang.identity.oidc.validator import checksum, policy_of
+from nentang.identity.oidc.tokens import TokenRefused, person_token
 from nentang.kernel.errors import Forbidden, Unauthorized
 
 
@@ -71,51 +72,33 @@ class BearerAuth(HttpBearer):
     that header the next authenticator (the session) is tried."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Principal | None:
-        access = (
-            AccessToken.objects.select_related("application", "user")
-            .filter(token_checksum=checksum(token))
-            .first()
-            if token and "\x00" not in token
-            else None
-        )
-        if access is None or access.is_expired() or access.application is None:
+        try:
+            held = person_token(token)
+        except TokenRefused as refused:
             raise Unauthorized(
-                _("The access token is unknown, expired or revoked."),
+                str(_REFUSALS[refused.reason]),
                 code=INVALID_TOKEN,
                 headers=_challenge("invalid_token"),
-            )
-        account = access.user
-        if account is None:
-            raise Unauthorized(
-                _("This access token was issued to a machine client and acts for no person."),
-                code=INVALID_TOKEN,
-                headers=_challenge("invalid_token"),
-            )
-        if account.is_locked or not account.is_active:
-            raise Unauthorized(
-                _("The e-ID account of this token is locked."),
-                code=INVALID_TOKEN,
-                headers=_challenge("invalid_token"),
-            )
-        granted = frozenset(access.scope.split())
-        consent = Consent.objects.filter(
-            account=account, application=access.application, ended_at__isnull=True
-        ).first()
-        if consent is None or not granted <= set(consent.scopes):
-            raise Unauthorized(
-                _("The person withdrew their consent to this service."),
-                code=INVALID_TOKEN,
-                headers=_challenge("invalid_token"),
-            )
-        application = access.application
+            ) from None
+        application = held.application
         return Principal(
-            account=account,
+            account=held.account,
             via="token",
-            scopes=granted,
+            scopes=held.scopes,
             client_id=application.client_id,
             client_name=application.name or application.client_id,
-            purpose=policy_of(application).purpose or consent.purpose,
+            purpose=policy_of(application).purpose or held.consent.purpose,
         )
+
+
+_REFUSALS = {
+    "unknown": gettext_lazy("The access token is unknown, expired or revoked."),
+    "machine": gettext_lazy(
+        "This access token was issued to a machine client and acts for no person."
+    ),
+    "locked": gettext_lazy("The e-ID account of this token is locked."),
+    "consent": gettext_lazy("The person withdrew their consent to this service."),
+}
 
 
 AUTHENTICATORS: list[AuthBase] = [BearerAuth(), SessionAuth()]

@@ -26,7 +26,6 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
 from jwcrypto import jws, jwt
@@ -35,9 +34,10 @@ from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.settings import oauth2_settings
 from oauthlib.oauth2.rfc6749 import errors
 
-from nentang.identity.models import Authorization, ClientPolicy, Consent
+from nentang.identity.models import Authorization, Consent
 from nentang.identity.oidc import assertions, keys
 from nentang.identity.oidc.claims import person_claims, subject
+from nentang.identity.oidc.common import checksum, issuer, policy_of, token_endpoint
 from nentang.identity.oidc.scopes import allowed_scopes
 from nentang.identity.oidc.services import SECRET_PREFIX
 from nentang.identity.oidc.usage import release_record
@@ -47,42 +47,6 @@ from nentang.kernel.auditing import Actor
 logger = logging.getLogger("nentang.identity.oidc")
 
 SECRET_METHODS = {"client_secret_basic", "client_secret_post"}
-
-
-def checksum(value: str) -> str:
-    return hashlib.sha256(value.encode("utf-8")).hexdigest()
-
-
-def policy_of(application: Application) -> ClientPolicy:
-    """The client's policy; a client registered without one (e.g. in DOT's own admin)
-    gets the strictest defaults: pairwise subjects, level 1, its type's auth method."""
-    try:
-        return application.nentang_policy  # type: ignore[no-any-return]
-    except ClientPolicy.DoesNotExist:
-        method = (
-            "none"
-            if application.client_type == Application.CLIENT_PUBLIC
-            else ("client_secret_basic")
-        )
-        return ClientPolicy(
-            application=application,
-            auth_method=method,
-            purpose=application.name,
-            scopes=["openid"],
-            created_at=application.created,
-        )
-
-
-def issuer() -> str:
-    return str(settings.BASE_URL)
-
-
-def endpoint(path: str) -> str:
-    return f"{issuer()}{path}"
-
-
-def token_endpoint() -> str:
-    return endpoint("/oidc/token")
 
 
 def _security_event(what: str, client_id: str, **detail: Any) -> None:

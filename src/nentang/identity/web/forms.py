@@ -4,8 +4,8 @@ the same fields (:func:`add_field_errors`), so every mistake shows next to its f
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
 
 from django import forms
 from django.urls import reverse
@@ -14,8 +14,10 @@ from django.utils.translation import gettext_lazy as _
 
 from nentang.addresses import selectors as addresses
 from nentang.identity.services.inputs import MAX_PORTRAIT_BYTES
-from nentang.kernel.errors import FieldError, NotFound, ValidationFailed
+from nentang.kernel.errors import Conflict, FieldError, NotFound, ValidationFailed
 from nentang.web.forms import Form
+
+T = TypeVar("T")
 
 # Field names of the register form as the service names them (FieldError.field).
 PASSWORD_RULES = _(
@@ -33,6 +35,32 @@ def add_field_errors(form: forms.Form, errors: Iterable[FieldError]) -> None:
         if name is not None and form.has_error(name):
             continue  # one message per field: the form's own came first
         form.add_error(name, str(error.message))
+
+
+def submit(
+    form: forms.Form,
+    service: Callable[[dict[str, Any]], T],
+    *,
+    conflict_fields: Mapping[str, str] | None = None,
+) -> tuple[T | None, int]:
+    """Call ``service`` with the form's cleaned data when the form is valid. Returns
+    (its result, 200), or (None, the status to answer with): 400 for the form's own
+    mistakes, 422 for the service's field errors (shown at their fields), 409 for a
+    conflict (at the field ``conflict_fields`` names for its code, else on top)."""
+    if not form.is_valid():
+        return None, 400
+    try:
+        return service(form.cleaned_data), 200
+    except ValidationFailed as failed:
+        add_field_errors(form, failed.errors)
+        return None, 422
+    except Conflict as conflict:
+        field = (conflict_fields or {}).get(conflict.code)
+        if field:
+            add_field_errors(form, [FieldError(field, str(conflict.detail), conflict.code)])
+        else:
+            form.add_error(None, str(conflict.detail))
+        return None, 409
 
 
 def _text(*attrs: tuple[str, str], cls: str = "", input_type: str = "text") -> forms.TextInput:
@@ -67,6 +95,29 @@ def commune_choices(province_code: str) -> list[tuple[str, str]]:
     except (NotFound, ValidationFailed):  # the service names the mistake on submit
         return first
     return first + [(commune.code, commune.name) for commune in communes]
+
+
+def new_password_field(label: Any, *, required: Any) -> forms.CharField:
+    """A new password, with the rules shown under it (checked by the service)."""
+    return forms.CharField(
+        label=label,
+        help_text=PASSWORD_RULES,
+        max_length=1024,
+        strip=False,
+        error_messages={"required": required},
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+
+def password_again_field() -> forms.CharField:
+    """The same password a second time (compared by :func:`passwords_match`)."""
+    return forms.CharField(
+        label=_("Password again"),
+        max_length=1024,
+        strip=False,
+        error_messages={"required": _("Enter the password a second time.")},
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
 
 
 def wire_place_fields(form: forms.Form) -> None:
@@ -187,21 +238,8 @@ class RegisterForm(Form):
         error_messages={"required": _("Add a portrait photo (JPEG or PNG).")},
         widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png"}),
     )
-    password = forms.CharField(
-        label=_("Password"),
-        help_text=PASSWORD_RULES,
-        max_length=1024,
-        strip=False,
-        error_messages={"required": _("Choose a password.")},
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
-    password_again = forms.CharField(
-        label=_("Password again"),
-        max_length=1024,
-        strip=False,
-        error_messages={"required": _("Enter the password a second time.")},
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
+    password = new_password_field(_("Password"), required=_("Choose a password."))
+    password_again = password_again_field()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -434,21 +472,10 @@ class OrganisationForm(Form):
         error_messages={"required": _("Enter the head office's house number and street.")},
         widget=_text(("autocomplete", "street-address")),
     )
-    password = forms.CharField(
-        label=_("The organisation's password"),
-        help_text=PASSWORD_RULES,
-        max_length=1024,
-        strip=False,
-        error_messages={"required": _("Choose a password for the organisation.")},
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    password = new_password_field(
+        _("The organisation's password"), required=_("Choose a password for the organisation.")
     )
-    password_again = forms.CharField(
-        label=_("Password again"),
-        max_length=1024,
-        strip=False,
-        error_messages={"required": _("Enter the password a second time.")},
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
+    password_again = password_again_field()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -41,9 +41,9 @@ from oauthlib.openid.connect.core import exceptions as oidc_errors
 
 from nentang.identity.models import Consent
 from nentang.identity.oidc.claims import ACR_OF_LEVEL, LEVEL_OF_ACR, level_of
+from nentang.identity.oidc.common import issuer, policy_of
 from nentang.identity.oidc.scopes import SCOPES
 from nentang.identity.oidc.services import consent_grant
-from nentang.identity.oidc.validator import issuer, policy_of
 from nentang.kernel.security import CONTENT_SECURITY_POLICY
 
 # Set by the login page (epoch seconds): when the person last entered their credentials.

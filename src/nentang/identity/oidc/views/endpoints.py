@@ -17,17 +17,16 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
-from oauth2_provider.models import AccessToken
 from oauth2_provider.views.mixins import OAuthLibMixin
 from oauth2_provider.views.oidc import RPInitiatedLogoutView
 
-from nentang.identity.models import Consent
 from nentang.identity.oidc import keys
 from nentang.identity.oidc.claims import ACR_VALUES, person_claims, subject
+from nentang.identity.oidc.common import endpoint, issuer, policy_of
 from nentang.identity.oidc.scopes import CLAIMS, SCOPES
 from nentang.identity.oidc.services import tokens_revoke
+from nentang.identity.oidc.tokens import TokenRefused, person_token
 from nentang.identity.oidc.usage import release_record
-from nentang.identity.oidc.validator import checksum, endpoint, issuer, policy_of
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
@@ -202,31 +201,11 @@ class UserInfoView(View):
             response = HttpResponse(status=401)
             response["WWW-Authenticate"] = 'Bearer realm="nentang"'
             return response
-        access = (
-            AccessToken.objects.select_related("application__nentang_policy", "user")
-            .filter(token_checksum=checksum(token))
-            .first()
-        )
-        if access is None or access.is_expired() or access.application is None:
-            return _bearer_error(401, "invalid_token", "The access token is unknown or expired.")
-        account = access.user
-        scopes = access.scope.split()
-        if account is None:
-            return _bearer_error(
-                401, "invalid_token", "This token was issued to a client, not a person."
-            )
-        if "openid" not in scopes:
-            return _bearer_error(
-                403, "insufficient_scope", "The token was not granted the openid scope."
-            )
-        if account.is_locked or not account.is_active:
-            return _bearer_error(401, "invalid_token", "The e-ID account is locked.")
-        application = access.application
-        consent = Consent.objects.filter(
-            account=account, application=application, ended_at__isnull=True
-        ).first()
-        if consent is None or not set(scopes) <= set(consent.scopes):
-            return _bearer_error(401, "invalid_token", "The person withdrew their consent.")
+        try:
+            held = person_token(token, required_scope="openid")
+        except TokenRefused as refused:
+            return _USERINFO_REFUSALS[refused.reason]()
+        account, application, scopes = held.account, held.application, sorted(held.scopes)
         policy = policy_of(application)
         claims: dict[str, Any] = {
             "sub": subject(
@@ -248,6 +227,21 @@ class UserInfoView(View):
         for name, value in NO_STORE.items():
             response[name] = value
         return response
+
+
+_USERINFO_REFUSALS = {
+    "unknown": lambda: _bearer_error(
+        401, "invalid_token", "The access token is unknown or expired."
+    ),
+    "machine": lambda: _bearer_error(
+        401, "invalid_token", "This token was issued to a client, not a person."
+    ),
+    "scope": lambda: _bearer_error(
+        403, "insufficient_scope", "The token was not granted the openid scope."
+    ),
+    "locked": lambda: _bearer_error(401, "invalid_token", "The e-ID account is locked."),
+    "consent": lambda: _bearer_error(401, "invalid_token", "The person withdrew their consent."),
+}
 
 
 class LogoutView(RPInitiatedLogoutView):

@@ -23,19 +23,12 @@ from nentang.identity.web.access import IdentityRequest, account_of, security_pa
 from nentang.identity.web.forms import (
     ChildForm,
     OrganisationForm,
-    add_field_errors,
     commune_choices,
+    submit,
 )
 from nentang.identity.web.views.account import account_nav, crumbs
-from nentang.kernel.errors import Conflict, FieldError, ValidationFailed
 
-
-def _conflict_on(form: ChildForm | OrganisationForm, conflict: Conflict) -> None:
-    field = {ID_NUMBER_TAKEN: "id_number", TAX_CODE_TAKEN: "tax_code"}.get(conflict.code)
-    if field:
-        add_field_errors(form, [FieldError(field, str(conflict.detail), conflict.code)])
-    else:
-        form.add_error(None, str(conflict.detail))
+CONFLICT_FIELDS = {ID_NUMBER_TAKEN: "id_number", TAX_CODE_TAKEN: "tax_code"}
 
 
 @never_cache
@@ -48,30 +41,23 @@ def children(request: IdentityRequest) -> HttpResponse:
     form = ChildForm(request.POST if posted else None)
     status = 200
     if posted:
-        status = 400
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                child = child_register(
-                    actor=account,
-                    id_number=data["id_number"],
-                    full_name=data["full_name"],
-                    date_of_birth=data["date_of_birth"],
-                    sex=data["sex"],
-                )
-            except ValidationFailed as failed:
-                status = 422
-                add_field_errors(form, failed.errors)
-            except Conflict as conflict:
-                status = 409
-                _conflict_on(form, conflict)
-            else:
-                messages.success(
-                    request,
-                    _("%(name)s is registered and attached to your e-ID.")
-                    % {"name": child.full_name},
-                )
-                return HttpResponseRedirect(reverse("identity_web:children"))
+        child, status = submit(
+            form,
+            lambda data: child_register(
+                actor=account,
+                id_number=data["id_number"],
+                full_name=data["full_name"],
+                date_of_birth=data["date_of_birth"],
+                sex=data["sex"],
+            ),
+            conflict_fields=CONFLICT_FIELDS,
+        )
+        if child is not None:
+            messages.success(
+                request,
+                _("%(name)s is registered and attached to your e-ID.") % {"name": child.full_name},
+            )
+            return HttpResponseRedirect(reverse("identity_web:children"))
     wards: list[Person] = list(person_wards(guardian=guardian))
     return render(
         request,
@@ -103,38 +89,32 @@ def organisations(request: IdentityRequest) -> HttpResponse:
             request.POST.get("province_code", "")
         )
     elif posted:
-        status = 400
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                organisation = organisation_register(
-                    actor=account,
-                    tax_code=data["tax_code"],
-                    name=data["name"],
-                    short_name=data["short_name"],
-                    english_name=data["english_name"],
-                    established_on=data["established_on"],
-                    province_code=data["province_code"],
-                    commune_code=data["commune_code"],
-                    street=data["street"],
-                    password=data["password"],
+        organisation, status = submit(
+            form,
+            lambda data: organisation_register(
+                actor=account,
+                tax_code=data["tax_code"],
+                name=data["name"],
+                short_name=data["short_name"],
+                english_name=data["english_name"],
+                established_on=data["established_on"],
+                province_code=data["province_code"],
+                commune_code=data["commune_code"],
+                street=data["street"],
+                password=data["password"],
+            ),
+            conflict_fields=CONFLICT_FIELDS,
+        )
+        if organisation is not None:
+            messages.success(
+                request,
+                _(
+                    "%(name)s has its e-ID. It logs in with its tax code %(tax_code)s and "
+                    "the password you chose."
                 )
-            except ValidationFailed as failed:
-                status = 422
-                add_field_errors(form, failed.errors)
-            except Conflict as conflict:
-                status = 409
-                _conflict_on(form, conflict)
-            else:
-                messages.success(
-                    request,
-                    _(
-                        "%(name)s has its e-ID. It logs in with its tax code %(tax_code)s and "
-                        "the password you chose."
-                    )
-                    % {"name": organisation.name, "tax_code": organisation.tax_code},
-                )
-                return HttpResponseRedirect(reverse("identity_web:organisations"))
+                % {"name": organisation.name, "tax_code": organisation.tax_code},
+            )
+            return HttpResponseRedirect(reverse("identity_web:organisations"))
     represented: list[Organisation] = list(organisations_represented(person=representative))
     return render(
         request,

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -216,6 +218,25 @@ def _action_result(
     return render(request, "identity/officer/action_page.html", context, status=status)
 
 
+def _attempt(form: forms.Form, action: Callable[[dict[str, Any]], object]) -> int | None:
+    """Run an officer's action with the form's data: None when it was done, else the
+    status to answer with (mistakes at their fields or on top). A refusal (403) is not
+    the form's business: it goes on to the error page and the security event."""
+    if not form.is_valid():
+        return 400
+    try:
+        action(form.cleaned_data)
+    except ValidationFailed as failed:
+        add_field_errors(form, failed.errors)
+        return 422
+    except ProblemError as problem:
+        if problem.status == 403:
+            raise
+        form.add_error(None, str(problem.detail or problem.code))
+        return problem.status
+    return None
+
+
 def _done(request: IdentityRequest, message: str) -> HttpResponse:
     messages.success(request, message)
     target = reverse("identity_web:officer_find")
@@ -233,31 +254,23 @@ def verify(request: IdentityRequest, person_id: uuid.UUID) -> HttpResponse:
     if grant is None:
         return HttpResponseRedirect(reverse("identity_web:officer_find"))
     form = VerifyForm(request.POST)
-    status = 400
-    if form.is_valid():
-        try:
-            person_verify_level2(
-                actor=front_office_officer(request).account,
-                person_id=person_id,
-                place=form.cleaned_data["place"],
-                document_type=form.cleaned_data["document_type"],
-                document_number=form.cleaned_data["document_number"],
-                fingerprint_attested=form.cleaned_data["fingerprint_attested"],
-            )
-        except ValidationFailed as failed:
-            status = 422
-            add_field_errors(form, failed.errors)
-        except ProblemError as problem:
-            if problem.status == 403:
-                raise
-            status = problem.status
-            form.add_error(None, str(problem.detail or problem.code))
-        else:
-            return _done(
-                request,
-                _("The e-ID of ID number %(number)s is now at level 2.")
-                % {"number": grant["id_number"]},
-            )
+    status = _attempt(
+        form,
+        lambda data: person_verify_level2(
+            actor=front_office_officer(request).account,
+            person_id=person_id,
+            place=data["place"],
+            document_type=data["document_type"],
+            document_number=data["document_number"],
+            fingerprint_attested=data["fingerprint_attested"],
+        ),
+    )
+    if status is None:
+        return _done(
+            request,
+            _("The e-ID of ID number %(number)s is now at level 2.")
+            % {"number": grant["id_number"]},
+        )
     return _action_result(
         request,
         template="identity/officer/verify_form.html",
@@ -275,32 +288,24 @@ def lock(request: IdentityRequest, person_id: uuid.UUID) -> HttpResponse:
     if grant is None or not grant.get("account"):
         return HttpResponseRedirect(reverse("identity_web:officer_find"))
     form = LockForm(request.POST)
-    status = 400
-    if form.is_valid():
-        try:
-            account_lock(
-                actor=front_office_officer(request).account,
-                account_id=uuid.UUID(grant["account"]),
-                reason=form.cleaned_data["reason"],
-                note=form.cleaned_data["note"],
+    status = _attempt(
+        form,
+        lambda data: account_lock(
+            actor=front_office_officer(request).account,
+            account_id=uuid.UUID(grant["account"]),
+            reason=data["reason"],
+            note=data["note"],
+        ),
+    )
+    if status is None:
+        return _done(
+            request,
+            _(
+                "The e-ID of ID number %(number)s is locked: it cannot log in, and every "
+                "session and service access it had is ended."
             )
-        except ValidationFailed as failed:
-            status = 422
-            add_field_errors(form, failed.errors)
-        except ProblemError as problem:
-            if problem.status == 403:
-                raise
-            status = problem.status
-            form.add_error(None, str(problem.detail or problem.code))
-        else:
-            return _done(
-                request,
-                _(
-                    "The e-ID of ID number %(number)s is locked: it cannot log in, and every "
-                    "session and service access it had is ended."
-                )
-                % {"number": grant["id_number"]},
-            )
+            % {"number": grant["id_number"]},
+        )
     return _action_result(
         request,
         template="identity/officer/lock_form.html",
@@ -318,28 +323,20 @@ def unlock(request: IdentityRequest, person_id: uuid.UUID) -> HttpResponse:
     if grant is None or not grant.get("account"):
         return HttpResponseRedirect(reverse("identity_web:officer_find"))
     form = UnlockForm(request.POST)
-    status = 400
-    if form.is_valid():
-        try:
-            account_unlock(
-                actor=front_office_officer(request).account,
-                account_id=uuid.UUID(grant["account"]),
-                note=form.cleaned_data["note"],
-            )
-        except ValidationFailed as failed:
-            status = 422
-            add_field_errors(form, failed.errors)
-        except ProblemError as problem:
-            if problem.status == 403:
-                raise
-            status = problem.status
-            form.add_error(None, str(problem.detail or problem.code))
-        else:
-            return _done(
-                request,
-                _("The e-ID of ID number %(number)s is unlocked: it can log in again.")
-                % {"number": grant["id_number"]},
-            )
+    status = _attempt(
+        form,
+        lambda data: account_unlock(
+            actor=front_office_officer(request).account,
+            account_id=uuid.UUID(grant["account"]),
+            note=data["note"],
+        ),
+    )
+    if status is None:
+        return _done(
+            request,
+            _("The e-ID of ID number %(number)s is unlocked: it can log in again.")
+            % {"number": grant["id_number"]},
+        )
     return _action_result(
         request,
         template="identity/officer/unlock_form.html",

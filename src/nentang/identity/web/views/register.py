@@ -13,9 +13,8 @@ from nentang.identity.problems import ID_NUMBER_TAKEN
 from nentang.identity.services import Residence, person_register
 from nentang.identity.services.inputs import MAX_PORTRAIT_BYTES
 from nentang.identity.web.access import IdentityRequest
-from nentang.identity.web.forms import RegisterForm, add_field_errors, commune_choices
+from nentang.identity.web.forms import RegisterForm, commune_choices, submit
 from nentang.identity.web.presenters import level_info
-from nentang.kernel.errors import Conflict, FieldError, ValidationFailed
 from nentang.web.components import Link
 
 DONE_KEY = "identity.register.done"
@@ -36,42 +35,30 @@ def register(request: IdentityRequest) -> HttpResponse:
             request.POST.get("province_code", "")
         )
     elif posted:
-        status = 400
-        if form.is_valid():
-            data = form.cleaned_data
-            upload = data["portrait"]
-            try:
-                person_register(
-                    id_number=data["id_number"],
-                    full_name=data["full_name"],
-                    date_of_birth=data["date_of_birth"],
-                    sex=data["sex"],
-                    phone=data["phone"],
-                    email=data["email"],
-                    password=data["password"],
-                    residence=Residence(
-                        province_code=data["province_code"],
-                        commune_code=data["commune_code"],
-                        street=data["street"],
-                    ),
-                    portrait=upload.read(MAX_PORTRAIT_BYTES + 1),
-                    nationality=data["nationality"],
-                    residence_card_number=data["residence_card_number"],
-                )
-            except ValidationFailed as failed:
-                status = 422
-                add_field_errors(form, failed.errors)
-            except Conflict as conflict:
-                status = 409
-                if conflict.code == ID_NUMBER_TAKEN:
-                    add_field_errors(
-                        form, [FieldError("id_number", str(conflict.detail), conflict.code)]
-                    )
-                else:
-                    form.add_error(None, str(conflict.detail))
-            else:
-                request.session[DONE_KEY] = True
-                return HttpResponseRedirect(reverse("identity_web:register_done"))
+        person, status = submit(
+            form,
+            lambda data: person_register(
+                id_number=data["id_number"],
+                full_name=data["full_name"],
+                date_of_birth=data["date_of_birth"],
+                sex=data["sex"],
+                phone=data["phone"],
+                email=data["email"],
+                password=data["password"],
+                residence=Residence(
+                    province_code=data["province_code"],
+                    commune_code=data["commune_code"],
+                    street=data["street"],
+                ),
+                portrait=data["portrait"].read(MAX_PORTRAIT_BYTES + 1),
+                nationality=data["nationality"],
+                residence_card_number=data["residence_card_number"],
+            ),
+            conflict_fields={ID_NUMBER_TAKEN: "id_number"},
+        )
+        if person is not None:
+            request.session[DONE_KEY] = True
+            return HttpResponseRedirect(reverse("identity_web:register_done"))
     return render(
         request,
         "identity/register/form.html",

@@ -1,0 +1,63 @@
+"""Which access tokens of this provider act for a person right now: the one check
+behind the userinfo endpoint and the bearer authentication of our own APIs.
+
+A token acts for a person when it is known, unexpired and unrevoked, was issued for a
+person (not to a machine client), the account is not locked, and the person's consent
+to that client still covers the token's scopes. Callers turn a refusal's ``reason``
+into their own answer (RFC 6750 error, problem+json).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from oauth2_provider.models import AccessToken, Application
+
+from nentang.identity.models import Account, Consent
+from nentang.identity.oidc.common import checksum
+
+
+@dataclass(frozen=True)
+class PersonToken:
+    account: Account
+    application: Application
+    consent: Consent
+    scopes: frozenset[str]
+
+
+class TokenRefused(Exception):
+    """``reason``: ``unknown`` (unknown, expired or revoked), ``machine`` (issued to a
+    machine client), ``scope`` (lacks the required scope), ``locked`` (account locked or
+    disabled), ``consent`` (consent withdrawn or narrowed)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def person_token(token: str, *, required_scope: str | None = None) -> PersonToken:
+    access = (
+        AccessToken.objects.select_related("application__nentang_policy", "user")
+        .filter(token_checksum=checksum(token))
+        .first()
+        if token and "\x00" not in token
+        else None
+    )
+    if access is None or access.is_expired() or access.application is None:
+        raise TokenRefused("unknown")
+    account = access.user
+    if account is None:
+        raise TokenRefused("machine")
+    scopes = frozenset(access.scope.split())
+    if required_scope is not None and required_scope not in scopes:
+        raise TokenRefused("scope")
+    if account.is_locked or not account.is_active:
+        raise TokenRefused("locked")
+    consent = Consent.objects.filter(
+        account=account, application=access.application, ended_at__isnull=True
+    ).first()
+    if consent is None or not scopes <= set(consent.scopes):
+        raise TokenRefused("consent")
+    return PersonToken(
+        account=account, application=access.application, consent=consent, scopes=scopes
+    )
