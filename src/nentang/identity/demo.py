@@ -25,13 +25,16 @@ from nentang.identity.demo_names import (
     MOBILE_PREFIXES,
     STREETS,
 )
-from nentang.identity.models import Account, Person
+from nentang.identity.models import Account, Organisation, Person
 from nentang.identity.services import PersonRecord, Residence
 from nentang.identity.validators import BIRTH_PROVINCES
 from nentang.kernel import demodata
 from nentang.kernel.auditing import Actor
 
 CITIZEN_PASSWORD = "demo-citizen-2026"  # noqa: S105 - documented demo accounts
+ORGANISATION_TAX_CODE = "0300588569"
+ORGANISATION_PASSWORD = "demo-organisation-2026"  # noqa: S105 - documented demo account
+CHILD_ID = "079322001235"  # Nguyễn Ngọc Hân, born 2022 (digit 3: female, 2000s)
 OFFICER_LOGIN = "canbo.saigon"
 OFFICER_PASSWORD = "demo-officer-2026"  # noqa: S105
 ADMIN_LOGIN = "admin"
@@ -58,6 +61,11 @@ ACCOUNTS = (
         role="officer of UBND phường Sài Gòn (enrolment, identity admin, one-stop shop)",
         login=OFFICER_LOGIN,
         password=OFFICER_PASSWORD,
+    ),
+    demodata.DemoAccount(
+        role="organisation (Công ty TNHH Bánh mì Sài Gòn), legal representative Nguyễn Văn An",
+        login=ORGANISATION_TAX_CODE,
+        password=ORGANISATION_PASSWORD,
     ),
     demodata.DemoAccount(
         role="administrator",
@@ -152,6 +160,32 @@ def _citizens(officer: Account) -> None:
         )
 
 
+def _family_and_company() -> None:
+    """An's daughter under 14 (attached to him) and the company he represents."""
+    an = Person.objects.get(id_number=AN_ID)
+    assert an.account is not None
+    if not Person.objects.filter(id_number=CHILD_ID).exists():
+        services.child_register(
+            actor=an.account,
+            id_number=CHILD_ID,
+            full_name="Nguyễn Ngọc Hân",
+            date_of_birth=datetime.date(2022, 6, 1),
+            sex="female",
+        )
+    if not Organisation.objects.filter(tax_code=ORGANISATION_TAX_CODE).exists():
+        services.organisation_register(
+            actor=an.account,
+            tax_code=ORGANISATION_TAX_CODE,
+            name="Công ty TNHH Bánh mì Sài Gòn",
+            short_name="Bánh mì SG",
+            established_on=datetime.date(2015, 3, 2),
+            province_code="79",
+            commune_code="26740",
+            street="45 Lê Thánh Tôn",
+            password=ORGANISATION_PASSWORD,
+        )
+
+
 def _weighted(rng: random.Random, table: tuple[tuple[str, int], ...]) -> str:
     names = [name for name, _weight in table]
     weights = [weight for _name, weight in table]
@@ -220,5 +254,6 @@ def load(progress: demodata.Progress) -> None:
     officer = _agency_and_officer(admin)
     progress.advance()
     _citizens(officer)
+    _family_and_company()
     progress.advance()
     _generated(progress)

@@ -12,6 +12,7 @@ from nentang.identity.models import (
     Agency,
     LevelVerification,
     Officer,
+    Organisation,
     Person,
 )
 from nentang.identity.tests import support
@@ -22,7 +23,15 @@ pytestmark = pytest.mark.django_db
 
 
 def counts() -> dict[str, int]:
-    tables = (Person, Account, Agency, Officer, LevelVerification, AccountLockEvent)
+    tables = (
+        Person,
+        Account,
+        Agency,
+        Officer,
+        LevelVerification,
+        AccountLockEvent,
+        Organisation,
+    )
     return {
         **{model.__name__: model.objects.count() for model in tables},
         "AuditEntry": support.AuditEntry.objects.count(),
@@ -36,7 +45,8 @@ def test_loading_twice_changes_nothing() -> None:
     demo.load(demodata.SilentProgress())
 
     assert counts() == first
-    assert first["Person"] == 2 + demo.GENERATED
+    assert first["Person"] == 3 + demo.GENERATED  # An, Bình, An's daughter, generated
+    assert first["Organisation"] == 1
     assert first["LevelVerification"] == 1
 
 
@@ -50,6 +60,10 @@ def test_the_documented_accounts_log_in() -> None:
         assert logged_in.username == account.login
     an = Person.objects.get(id_number=demo.AN_ID)
     assert (an.full_name, an.level) == ("Nguyễn Văn An", 2)
+    child = Person.objects.get(id_number=demo.CHILD_ID)
+    assert (child.guardian, child.account) == (an, None)
+    company = Organisation.objects.get(tax_code=demo.ORGANISATION_TAX_CODE)
+    assert company.legal_representative == an
     binh = Person.objects.get(id_number=demo.BINH_ID)
     assert (binh.full_name, binh.level) == ("Trần Thị Bình", 1)
     officer = Account.objects.get(username=demo.OFFICER_LOGIN)
