@@ -10,14 +10,47 @@ import os
 import tempfile
 from collections.abc import Iterable, Iterator
 
-# Before Django reads its settings: never touch a developer's ./var from tests.
+# Before Django reads its settings: never touch a developer's ./var from tests, and give
+# each pytest-xdist worker a home of its own (keys, uploads, metrics are per process).
 os.environ.setdefault("NENTANG_HOME", tempfile.mkdtemp(prefix="nentang-test-home-"))
+if worker := os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ["NENTANG_HOME"] = os.path.join(os.environ["NENTANG_HOME"], worker)
+    os.makedirs(os.environ["NENTANG_HOME"], exist_ok=True)
 os.environ.setdefault("NENTANG_LOG_FORMAT", "text")
 os.environ.setdefault("NENTANG_LOG_LEVEL", "WARNING")
 
 import pytest
 
 POSTGRES_SKIP = "needs PostgreSQL"
+
+# Argon2id costs ~50 ms of a core per hash by design; the suite hashes thousands of
+# passwords. Tests hash with a counting MD5 hasher instead, except those marked
+# ``argon2`` (the ones about the production hasher itself). Servers a test starts in
+# another process (``nentang serve``/``demo``) keep the production settings.
+FAST_HASHERS = ["tests.support.hashers.CountingHasher"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hasher() -> Iterator[None]:
+    from django.test.utils import override_settings
+
+    with override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _argon2_when_marked(request: pytest.FixtureRequest) -> Iterator[None]:
+    if request.node.get_closest_marker("argon2") is None:
+        yield
+        return
+    from django.conf import settings
+    from django.test.utils import override_settings
+
+    from nentang.config import settings as production
+
+    assert settings.PASSWORD_HASHERS == FAST_HASHERS
+    with override_settings(PASSWORD_HASHERS=production.PASSWORD_HASHERS):
+        yield
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -13,3 +13,6 @@ class IdentityConfig(AppConfig):
         )
 
         receivers.connect()
+        from nentang.identity.views import navigation  # its entries in the primary nav
+
+        navigation.install()

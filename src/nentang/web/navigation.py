@@ -1,19 +1,42 @@
 """The primary navigation: only areas that exist on this installation.
 
-A context adds its entry here when its first page ships (public services, payments
-and post will come). Labels are English msgids, shown translated. The e-ID entries
-depend on who is looking: "Log in" for visitors, "Account" once logged in, and
-"Officer" for officers of an agency.
+The web shell knows no context: each context registers its entries when its app is
+ready (``register``), with the audience that sees them — "Log in" for visitors,
+"Account" once logged in, "Officer" for officers of an agency. Labels are English
+msgids, shown translated; ``order`` places an entry among the others.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+
+def everyone(user: Any) -> bool:
+    return True
+
+
+def visitors(user: Any) -> bool:
+    return user is None or not user.is_authenticated
+
+
+def signed_in(user: Any) -> bool:
+    return user is not None and bool(user.is_authenticated)
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    label: Promise
+    url_name: str
+    # A page whose path starts with this prefix belongs to the entry ("" = the URL only).
+    section: str = ""
+    order: int = 100
+    audience: Callable[[Any], bool] = everyone
 
 
 @dataclass(frozen=True)
@@ -23,37 +46,30 @@ class NavItem:
     current: bool = False
 
 
-def _is_officer(user: Any) -> bool:
-    # Only staff accounts can be officers: citizens' pages cost no query.
-    if not getattr(user, "is_staff", False) and getattr(user, "kind", "") != "staff":
-        return False
-    from nentang.identity.selectors import officer_for_account
-
-    officer = officer_for_account(account=user)
-    return officer is not None and officer.is_active
+_ENTRIES: dict[str, NavEntry] = {}
 
 
-def _entries(user: Any) -> list[tuple[Promise, str, str]]:
-    """(label, url, section prefix that makes the entry current)."""
-    entries: list[tuple[Promise, str, str]] = [(_("Home"), reverse("web:home"), "/")]
-    if user is not None and user.is_authenticated:
-        entries.append((_("Account"), reverse("identity_web:account"), "/account/"))
-        if _is_officer(user):
-            entries.append((_("Officer"), reverse("identity_web:officer_find"), "/officer/"))
-    else:
-        entries.append((_("Log in"), reverse("identity_web:login"), "/login"))
-    entries += [
-        (_("API documentation"), reverse("api-v1:openapi-view"), reverse("api-v1:openapi-view")),
-        (_("Problem types"), reverse("web:problems"), reverse("web:problems")),
-    ]
-    return entries
+def register(*entries: NavEntry) -> None:
+    """Add (or replace, by URL name) entries of the primary navigation."""
+    for entry in entries:
+        _ENTRIES[entry.url_name] = entry
+
+
+register(
+    NavEntry(_("Home"), "web:home", order=0),
+    NavEntry(_("API documentation"), "api-v1:openapi-view", order=900),
+    NavEntry(_("Problem types"), "web:problems", section="/problems/", order=910),
+)
 
 
 def primary_nav(path: str, user: Any = None) -> list[NavItem]:
-    """The entries for ``user``, with ``current`` set on the one the page at ``path``
-    belongs to."""
+    """The entries ``user`` may see, in order, with ``current`` set on the one the page
+    at ``path`` belongs to."""
     items = []
-    for label, url, prefix in _entries(user):
-        current = path == url if url == "/" else path == url or path.startswith(prefix)
-        items.append(NavItem(label=label, url=url, current=current))
+    for entry in sorted(_ENTRIES.values(), key=lambda e: (e.order, e.url_name)):
+        if not entry.audience(user):
+            continue
+        url = reverse(entry.url_name)
+        current = path == url or (bool(entry.section) and path.startswith(entry.section))
+        items.append(NavItem(label=entry.label, url=url, current=current))
     return items

@@ -26,6 +26,7 @@ def refused(**changes: Any) -> dict[str, str]:
     return {error.field: error.code for error in caught.value.errors}
 
 
+@pytest.mark.argon2  # the production hasher: Argon2id
 def test_an_registers_online_at_level_1() -> None:
     person = services.person_register(**support.an_form(full_name="  Nguye\u0302\u0303n   Văn An "))
 

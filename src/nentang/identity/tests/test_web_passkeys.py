@@ -13,9 +13,9 @@ from webauthn.helpers import bytes_to_base64url
 
 from nentang.identity import services
 from nentang.identity.models import AccountSession, Passkey, Person
+from nentang.identity.services.passkeys import relying_party
 from nentang.identity.tests import support
 from nentang.identity.tests.web_support import SoftAuthenticator
-from nentang.identity.web.passkeys import relying_party
 from nentang.web.tests.htmlcheck import read
 
 AuditEntry = apps.get_model("audit", "AuditEntry")

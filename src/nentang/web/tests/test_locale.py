@@ -1,15 +1,17 @@
 """The committed translations: complete for Vietnamese, and compiled.
 
-A fresh machine serves the committed ``.mo`` files without running compilemessages, so
-a ``.po`` edited without recompiling would silently not show. These tests compare what
-each ``.po`` says with what its ``.mo`` holds, entry by entry (file dates mean nothing
-after a git checkout), and require every Vietnamese entry to be translated.
+Each context keeps its own catalogues (``<context>/locale/{vi,en}/LC_MESSAGES``), so two
+contexts built side by side never edit the same file. A fresh machine serves the
+committed ``.mo`` files without running compilemessages, so a ``.po`` edited without
+recompiling would silently not show. These tests compare what each ``.po`` says with
+what its ``.mo`` holds, entry by entry (file dates mean nothing after a git checkout),
+and require every Vietnamese entry to be translated.
 
-To fix a failure, from ``src/nentang``::
+To fix a failure::
 
-    nentang manage makemessages -l vi -l en --no-obsolete   # after changing msgids
-    (translate the new or fuzzy entries in locale/vi/LC_MESSAGES/django.po)
-    nentang manage compilemessages
+    ./scripts/messages CONTEXT     # makemessages + compilemessages for that context
+    (translate the new or fuzzy entries in CONTEXT/locale/vi/LC_MESSAGES/django.po)
+    ./scripts/messages CONTEXT
 """
 
 from __future__ import annotations
@@ -22,8 +24,14 @@ from pathlib import Path
 
 import pytest
 
-LOCALE_DIR = Path(__file__).resolve().parents[2] / "locale"
-PO_FILES = sorted(LOCALE_DIR.glob("*/LC_MESSAGES/django.po"))
+PACKAGE_DIR = Path(__file__).resolve().parents[2]
+PO_FILES = sorted(PACKAGE_DIR.glob("*/locale/*/LC_MESSAGES/django.po"))
+VI_FILES = [po for po in PO_FILES if po.parts[-3] == "vi"]
+CONTEXTS = sorted({po.parts[-5] for po in PO_FILES})
+
+
+def _name(po: Path) -> str:
+    return f"{po.parts[-5]}-{po.parts[-3]}"
 
 
 @dataclass
@@ -115,11 +123,23 @@ def _header_field(header: str, name: str) -> str | None:
     return None
 
 
-def test_both_languages_have_catalogs() -> None:
-    assert [p.parts[-3] for p in PO_FILES] == ["en", "vi"]
+@pytest.mark.parametrize("context", CONTEXTS)
+def test_each_context_has_both_languages(context: str) -> None:
+    languages = [po.parts[-3] for po in PO_FILES if po.parts[-5] == context]
+
+    assert languages == ["en", "vi"]
 
 
-@pytest.mark.parametrize("po", PO_FILES, ids=lambda p: p.parts[-3])
+def test_the_contexts_with_catalogues_are_the_installed_ones() -> None:
+    from django.conf import settings
+
+    installed = {app.rsplit(".", 1)[-1] for app in settings.NENTANG_APPS}
+
+    assert set(CONTEXTS) <= installed
+    assert {"kernel", "web", "identity", "audit", "addresses"} <= set(CONTEXTS)
+
+
+@pytest.mark.parametrize("po", PO_FILES, ids=_name)
 def test_mo_is_compiled_from_the_current_po(po: Path) -> None:
     mo = po.with_suffix(".mo")
     assert mo.exists(), f"{mo} is missing: run `nentang manage compilemessages`"
@@ -135,35 +155,37 @@ def test_mo_is_compiled_from_the_current_po(po: Path) -> None:
     stale = sorted(str(k) for k in expected.keys() ^ actual.keys())
     changed = sorted(str(k) for k in expected.keys() & actual.keys() if expected[k] != actual[k])
     assert (stale, changed) == ([], []), (
-        f"{mo.relative_to(LOCALE_DIR)} differs from its .po: run `nentang manage compilemessages`"
+        f"{mo.relative_to(PACKAGE_DIR)} differs from its .po: run ./scripts/messages"
     )
 
 
-class TestVietnamese:
-    entries = parse_po(LOCALE_DIR / "vi" / "LC_MESSAGES" / "django.po")
-    messages = [e for e in entries if e.msgid]
+def _messages(po: Path) -> list[Entry]:
+    return [e for e in parse_po(po) if e.msgid]
 
-    def test_header_declares_the_language_and_its_plural_rule(self) -> None:
-        header = next(e for e in self.entries if not e.msgid)
+
+@pytest.mark.parametrize("po", VI_FILES, ids=_name)
+class TestVietnamese:
+    def test_header_declares_the_language_and_its_plural_rule(self, po: Path) -> None:
+        header = next(e for e in parse_po(po) if not e.msgid)
 
         assert "Language: vi\n" in header.msgstr
         assert "Plural-Forms: nplurals=1; plural=0;\n" in header.msgstr
         assert "fuzzy" not in header.flags
 
-    def test_every_message_is_translated(self) -> None:
-        untranslated = [e.msgid for e in self.messages if not e.translated]
+    def test_every_message_is_translated(self, po: Path) -> None:
+        untranslated = [e.msgid for e in _messages(po) if not e.translated]
 
         assert untranslated == []
 
-    def test_no_message_is_fuzzy(self) -> None:
-        fuzzy = [f"line {e.line}: {e.msgid}" for e in self.messages if "fuzzy" in e.flags]
+    def test_no_message_is_fuzzy(self, po: Path) -> None:
+        fuzzy = [f"line {e.line}: {e.msgid}" for e in _messages(po) if "fuzzy" in e.flags]
 
         assert fuzzy == []
 
-    def test_translations_keep_their_placeholders(self) -> None:
+    def test_translations_keep_their_placeholders(self, po: Path) -> None:
         placeholder = re.compile(r"%\(\w+\)[sdr]|<[^>]+>")
         broken = []
-        for entry in self.messages:
+        for entry in _messages(po):
             wanted = sorted(placeholder.findall(entry.msgid))
             texts = (
                 list(entry.msgstr_plural.values())
@@ -177,32 +199,40 @@ class TestVietnamese:
 
 @pytest.mark.slow
 def test_catalogs_hold_every_message_of_the_source(tmp_path: Path) -> None:
-    """Re-extract the messages (makemessages on a copy of the source) and compare: a
-    msgid added to code or templates without updating the catalogues fails here."""
+    """Re-extract the messages of every context (makemessages in a copy of the source,
+    context by context, as ``scripts/messages`` does) and compare: a msgid added to code
+    or templates without updating its context's catalogue fails here, and so does a
+    context with translatable text but no ``locale/`` folder (makemessages refuses)."""
     import shutil
     import subprocess
     import sys
 
+    from django.conf import settings
+
     if shutil.which("xgettext") is None:
         pytest.skip("gettext's xgettext is not installed (apt-get install gettext)")
-    source = LOCALE_DIR.parent
     copy = tmp_path / "nentang"
-    shutil.copytree(source, copy, ignore=shutil.ignore_patterns("__pycache__", "*.mo", "static"))
-    script = (
-        "import os, django; django.setup();"
-        "from django.conf import settings;"
-        "from django.core.management import call_command;"
-        f"settings.LOCALE_PATHS = [{str(copy / 'locale')!r}];"
-        f"os.chdir({str(copy)!r});"
-        "call_command('makemessages', locale=['vi'], no_obsolete=True, no_location=True,"
-        " verbosity=0)"
+    shutil.copytree(
+        PACKAGE_DIR, copy, ignore=shutil.ignore_patterns("__pycache__", "*.mo", "static")
     )
-    subprocess.run(
-        [sys.executable, "-c", script],
-        check=True,
+    contexts = [app.rsplit(".", 1)[-1] for app in settings.NENTANG_APPS] + ["config"]
+    script = (
+        "import os, sys, django; django.setup();"
+        "from django.core.management import call_command;"
+        "[(os.chdir(d), call_command('makemessages', locale=['vi'], no_obsolete=True,"
+        " no_location=True, verbosity=0)) for d in sys.argv[1:]]"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, *(str(copy / name) for name in contexts)],
+        check=False,
+        capture_output=True,
+        text=True,
         env={**__import__("os").environ, "DJANGO_SETTINGS_MODULE": "nentang.config.settings"},
     )
-    committed = {e.msgid for e in parse_po(LOCALE_DIR / "vi/LC_MESSAGES/django.po")}
-    extracted = {e.msgid for e in parse_po(copy / "locale/vi/LC_MESSAGES/django.po")}
-    assert sorted(extracted - committed) == [], "run makemessages and translate the new entries"
-    assert sorted(committed - extracted) == [], "run makemessages --no-obsolete"
+    assert result.returncode == 0, result.stderr[-2000:]
+    for context in CONTEXTS:
+        relative = Path(context, "locale/vi/LC_MESSAGES/django.po")
+        committed = {e.msgid for e in parse_po(PACKAGE_DIR / relative)}
+        extracted = {e.msgid for e in parse_po(copy / relative)}
+        assert sorted(extracted - committed) == [], f"{context}: run ./scripts/messages {context}"
+        assert sorted(committed - extracted) == [], f"{context}: run ./scripts/messages {context}"
