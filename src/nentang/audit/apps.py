@@ -14,3 +14,6 @@ class AuditConfig(AppConfig):
         from nentang.audit import receivers  # Django's login and admin → security events
 
         receivers.connect()
+        from nentang.audit.views import navigation  # its entries on the operators' page
+
+        navigation.install()

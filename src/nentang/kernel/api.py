@@ -234,10 +234,17 @@ def _install_handlers(api: NinjaAPI) -> None:
                 instance=request.path,
             )
         headers = {}
-        if isinstance(exc, Throttled) and exc.wait:
-            headers["Retry-After"] = str(exc.wait)
+        if isinstance(exc, Throttled):
+            # ninja's own wording is English: say it in the reader's language.
+            message = _("Too many requests. Wait a moment, then try again.")
+            if exc.wait:
+                headers["Retry-After"] = str(exc.wait)
         if isinstance(exc, AuthenticationError):
             headers["WWW-Authenticate"] = "Bearer"
+            message = _(
+                "Log in first, or send an access token issued by this platform "
+                "(Authorization: Bearer …)."
+            )
         return problem_response(
             status=exc.status_code, detail=message, instance=request.path, headers=headers
         )

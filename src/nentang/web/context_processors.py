@@ -10,6 +10,7 @@ from django.http import HttpRequest
 
 from nentang import __version__
 from nentang.web.navigation import primary_nav
+from nentang.web.selectors import installation
 
 
 @cache
@@ -33,4 +34,5 @@ def platform(request: HttpRequest) -> dict[str, Any]:
         "BASE_URL": settings.BASE_URL,
         "primary_nav": primary_nav(request.path, getattr(request, "user", None)),
         "language_autonyms": language_autonyms(),
+        "installation": installation(),
     }

@@ -55,11 +55,9 @@ def register(*entries: NavEntry) -> None:
         _ENTRIES[entry.url_name] = entry
 
 
-register(
-    NavEntry(_("Home"), "web:home", order=0),
-    NavEntry(_("API documentation"), "api-v1:openapi-view", order=900),
-    NavEntry(_("Problem types"), "web:problems", section="/problems/", order=910),
-)
+# Developers' and operators' tools are on the page linked from the footer
+# ("For operators and developers"), not in the citizens' menu.
+register(NavEntry(_("Home"), "web:home", order=0))
 
 
 def primary_nav(path: str, user: Any = None) -> list[NavItem]:

@@ -6,10 +6,10 @@ and changes nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import UTC, datetime
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -17,157 +17,86 @@ from django.views.decorators.http import require_http_methods, require_safe
 from django_htmx.middleware import HtmxDetails
 
 from nentang.kernel.errors import NotFound
+from nentang.web import home as home_page
 from nentang.web.components import (
     Badge,
     Cell,
     Column,
     Link,
     SummaryRow,
-    Text,
     TimelineEvent,
 )
 from nentang.web.forms import ExampleLookupForm
 from nentang.web.problems import problem_type_for_code, problem_types
-
-# Set by the administrative-units context; linked by path so the home page does not
-# depend on that router being mounted.
-PROVINCES_API_PATH = "/api/v1/addresses/provinces"
-# Set by the audit context (transparency log and security operations centre).
-AUDIT_CHECKPOINT_PATH = "/audit/checkpoint"
-AUDIT_TREE_API_PATH = "/api/v1/audit/tree"
-SOC_PATH = "/soc/"
+from nentang.web.selectors import installation
 
 
 class HtmxHttpRequest(HttpRequest):
     htmx: HtmxDetails
 
 
-@dataclass(frozen=True)
-class Area:
-    """An area of the platform that exists today, shown as a card on the home page."""
-
-    title: Text
-    text: Text
-    url: str
-    meta: str
-    links: tuple[Link, ...] = ()
-
-
-@dataclass(frozen=True)
-class ComingArea:
-    title: Text
-    text: Text
-
-
-def available_areas() -> list[Area]:
-    return [
-        Area(
-            title=_("Electronic identity (e-ID)"),
-            text=_(
-                "Register online with your citizen identity card, log in once to every "
-                "public service, and see who used your personal data."
-            ),
-            url=reverse("identity_web:login"),
-            meta=f"{reverse('identity_web:login')} · {reverse('identity_web:register')}",
-            links=(
-                Link(_("Register an e-ID"), reverse("identity_web:register")),
-                Link(_("Log in"), reverse("identity_web:login")),
-            ),
-        ),
-        Area(
-            title=_("API documentation"),
-            text=_(
-                "Interactive reference of every JSON API: operations, schemas, examples "
-                "and error codes (OpenAPI 3.1)."
-            ),
-            url=reverse("api-v1:openapi-view"),
-            meta=reverse("api-v1:openapi-view"),
-            links=(Link(_("OpenAPI document (JSON)"), reverse("api-v1:openapi-json")),),
-        ),
-        Area(
-            title=_("Administrative units"),
-            text=_(
-                "The provinces, cities, communes and wards in force since 1 July 2025, "
-                "as open JSON data."
-            ),
-            url=PROVINCES_API_PATH,
-            meta=PROVINCES_API_PATH,
-        ),
-        Area(
-            title=_("System status"),
-            text=_(
-                "For operators: is the service running, and is its database reachable "
-                "and up to date?"
-            ),
-            url=reverse("readyz"),
-            meta=f"{reverse('healthz')} · {reverse('readyz')}",
-            links=(
-                Link(_("Health check (the process answers)"), reverse("healthz")),
-                Link(_("Readiness check (database and migrations)"), reverse("readyz")),
-            ),
-        ),
-        Area(
-            title=_("Tamper-evident audit log"),
-            text=_(
-                "Every change on the platform is an entry in a public Merkle-tree log with "
-                "signed checkpoints: anyone can check that history was not rewritten."
-            ),
-            url=AUDIT_CHECKPOINT_PATH,
-            meta=AUDIT_CHECKPOINT_PATH,
-            links=(Link(_("Tree head and proofs (JSON API)"), AUDIT_TREE_API_PATH),),
-        ),
-        Area(
-            title=_("Security monitoring"),
-            text=_(
-                "For security operators: alerts raised by the detection rules, security "
-                "events, the audit log and the register of information systems."
-            ),
-            url=SOC_PATH,
-            meta=SOC_PATH,
-        ),
-        Area(
-            title=_("Administration"),
-            text=_("Sign-in for the staff who run this installation."),
-            url=reverse("admin:index"),
-            meta=reverse("admin:index"),
-        ),
-        Area(
-            title=_("Problem types"),
-            text=_("What each error code of the platform means, and what to do about it."),
-            url=reverse("web:problems"),
-            meta=reverse("web:problems"),
-        ),
-    ]
-
-
-def coming_areas() -> list[ComingArea]:
-    return [
-        ComingArea(
-            _("Online public services"),
-            _("Find a service, fill in its form online and follow your dossier step by step."),
-        ),
-        ComingArea(
-            _("Payments"),
-            _("Pay fees from a mobile-money wallet or by scanning a VietQR code."),
-        ),
-        ComingArea(
-            _("Digital post"),
-            _("Receive paper results by post and track the parcel until it reaches you."),
-        ),
-    ]
-
-
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
+    """The citizen's front door: log in, find a service, what can be done here. What is
+    listed comes from the contexts (``web.home``), so only what exists is offered."""
+    user = getattr(request, "user", None)
     return render(
         request,
         "web/home.html",
         {
-            "areas": available_areas(),
-            "coming": coming_areas(),
-            "coming_badge": Badge(_("Coming later"), "neutral"),
+            "search": home_page.search(),
+            "citizen_entries": home_page.entries("citizen", user),
+            "business_entries": home_page.entries("business", user),
+            "login_url": reverse("identity_web:login"),
+            "register_url": reverse("identity_web:register"),
+            "account_url": reverse("identity_web:account"),
         },
     )
+
+
+@require_safe
+def operators(request: HttpRequest) -> HttpResponse:
+    """Links for the people who run the installation and integrate with it."""
+    user = getattr(request, "user", None)
+    return render(
+        request,
+        "web/pages/operators.html",
+        {
+            "operator_entries": home_page.entries("operator", user),
+            "developer_entries": home_page.entries("developer", user),
+            "breadcrumbs": [Link(_("Home"), reverse("web:home"))],
+        },
+    )
+
+
+def _page(template: str) -> Callable[[HttpRequest], HttpResponse]:
+    @require_safe
+    def view(request: HttpRequest) -> HttpResponse:
+        return render(request, template, {"breadcrumbs": [Link(_("Home"), reverse("web:home"))]})
+
+    return view
+
+
+about = _page("web/pages/about.html")
+terms = _page("web/pages/terms.html")
+privacy = _page("web/pages/privacy.html")
+accessibility = _page("web/pages/accessibility.html")
+
+
+@require_safe
+def emblem(request: HttpRequest) -> HttpResponse:
+    """The installation's emblem as uploaded in the admin (public: it is in every header)."""
+    row = installation()
+    if not row.emblem:
+        raise Http404
+    name = row.emblem.name.lower()
+    content_type = "image/svg+xml" if name.endswith(".svg") else "image/png"
+    with row.emblem.open("rb") as handle:
+        response = HttpResponse(handle.read(), content_type=content_type)
+    # An SVG may carry script: served as an image only, never as a document.
+    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    response["Cache-Control"] = "public, max-age=300"
+    return response
 
 
 @require_safe
@@ -187,7 +116,6 @@ def problem_list(request: HttpRequest) -> HttpResponse:
         {
             "columns": columns,
             "rows": rows,
-            "coming_badge": Badge(_("Coming later"), "neutral"),
             "breadcrumbs": [Link(_("Home"), reverse("web:home"))],
         },
     )

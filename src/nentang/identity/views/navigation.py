@@ -1,4 +1,5 @@
-"""identity's entries in the primary navigation (registered when the app is ready)."""
+"""identity's entries in the primary navigation and on the home page (registered when
+the app is ready)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from nentang.identity.selectors import officer_for_account
+from nentang.web import home
 from nentang.web.navigation import NavEntry, register, signed_in, visitors
 
 
@@ -32,5 +34,43 @@ def install() -> None:
             section="/officer/",
             order=20,
             audience=_is_officer,
+        ),
+    )
+    home.register(
+        home.HomeEntry(
+            "identity",
+            _("Electronic identity (e-ID)"),
+            _(
+                "One account for every public service: register online, raise it to level 2 "
+                "in person, and see who used your personal data."
+            ),
+            "identity_web:account",
+            order=10,
+            links=(
+                home.HomeLink(_("Create an e-ID account"), "identity_web:register"),
+                home.HomeLink(_("Who used my data"), "identity_web:data_usage"),
+            ),
+        ),
+        home.HomeEntry(
+            "organisation",
+            _("Organisation e-ID"),
+            _(
+                "A company's legal representative registers it with its tax code; the "
+                "company then logs in to public services with its own account."
+            ),
+            "identity_web:organisations",
+            audience="business",
+            order=10,
+        ),
+        home.HomeEntry(
+            "oidc",
+            _("Log in with e-ID (OpenID Connect)"),
+            _(
+                "Let people log in to your service with their e-ID: discovery document, "
+                "code flow with PKCE, signed ID tokens and the data they agree to share."
+            ),
+            "identity_oidc:discovery",
+            audience="developer",
+            order=30,
         ),
     )

@@ -15,11 +15,25 @@ from nentang.kernel.errors import STATUS_CODES, problem_type
 from nentang.web.problems import problem_types
 from nentang.web.tests.htmlcheck import Page, read
 
-H1_VI = "Nền tảng số dùng chung cho chính quyền và người dân"
-H1_EN = "A shared digital platform for government and citizens"
+H1_VI = "Dịch vụ công, thanh toán và bưu chính trực tuyến với tài khoản định danh điện tử"
+H1_EN = "Public services, payments and post, online with your e-ID"
 
 # Every page of the shell, and the language each is read in.
-PAGES = ["/", "/problems/", "/problems/not_found", "/problems/validation_failed", "/design-system/"]
+PAGES = [
+    "/",
+    "/problems/",
+    "/problems/not_found",
+    "/problems/validation_failed",
+    "/design-system/",
+    "/for-operators",
+    "/about",
+    "/terms",
+    "/privacy",
+    "/accessibility",
+]
+
+# Every page shows who runs the installation, which is read from the database.
+pytestmark = pytest.mark.django_db
 
 
 def get(client: Client, path: str, *, language: str | None = None) -> Page:
@@ -86,36 +100,30 @@ class TestHome:
 
         assert html_lang(page) == "en"
         assert page.texts("h1") == [H1_EN]
-        assert "Available today" in page.texts("h2")
+        assert "What you can do here" in page.texts("h2")
 
-    def test_links_only_areas_that_exist(self, client: Client) -> None:
+    def test_speaks_to_citizens_and_sends_operators_to_their_page(self, client: Client) -> None:
         page = get(client, "/")
         internal = {href for href in page.hrefs() if href.startswith("/")}
 
-        assert internal == {
-            "/",
-            "/login",
-            "/register",
-            "/api/v1/docs",
-            "/api/v1/openapi.json",
-            "/api/v1/addresses/provinces",
-            "/healthz",
-            "/readyz",
-            "/admin/",
-            "/problems/",
-            "/design-system/",
-            "/audit/checkpoint",
-            "/api/v1/audit/tree",
-            "/soc/",
-        }
-        # The e-ID is linked (register, log in); public services, payments and post are
-        # announced, not linked.
+        # Log in / register first; the contexts' cards; operator tools only in the footer.
+        assert {"/login", "/register", "/account/", "/for-operators"} <= internal
         assert "Định danh điện tử (e-ID)" in page.texts("h3")
-        assert "Dịch vụ công trực tuyến" in page.texts("h3")
+        assert not internal & {"/readyz", "/healthz", "/soc/", "/audit/checkpoint", "/admin/"}
+        assert not any("sắp ra mắt" in text.lower() for text in page.texts("p"))
+
+    def test_operators_page_lists_the_tools(self, client: Client) -> None:
+        page = get(client, "/for-operators")
+        internal = {href for href in page.hrefs() if href.startswith("/")}
+
+        assert {"/readyz", "/healthz", "/soc/", "/audit/checkpoint", "/admin/"} <= internal
+        assert {"/api/v1/docs", "/problems/", "/api/v1/addresses/provinces"} <= internal
+        assert_well_formed(page)
 
     def test_every_internal_link_resolves(self, client: Client) -> None:
         # The provinces endpoint belongs to the addresses context; it may be mounted later.
-        for href in {h for h in get(client, "/").hrefs() if h.startswith("/")}:
+        hrefs = get(client, "/").hrefs() + get(client, "/for-operators").hrefs()
+        for href in {h for h in hrefs if h.startswith("/")}:
             if href.startswith("/api/v1/addresses/"):
                 continue
             try:
