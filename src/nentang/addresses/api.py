@@ -11,6 +11,7 @@ import datetime
 from typing import Annotated
 
 from django.http import HttpRequest
+from django.utils.translation import gettext_noop
 from ninja import Router, Schema
 from ninja.params.functions import Path, Query
 
@@ -24,14 +25,16 @@ router = Router(tags=["addresses"], auth=None)
 ProvinceCode = Annotated[
     str,
     Path(
-        description="Province code, 2 digits (Decision 19/2025/QĐ-TTg), e.g. `79`.",
+        description=gettext_noop("Province code, 2 digits (Decision 19/2025/QĐ-TTg), e.g. `79`."),
         pattern=r"^[0-9]{2}$",
     ),
 ]
 WardCode = Annotated[
     str,
     Path(
-        description="Ward (commune-level) code, 5 digits (Decision 19/2025/QĐ-TTg), e.g. `26740`.",
+        description=gettext_noop(
+            "Ward (commune-level) code, 5 digits (Decision 19/2025/QĐ-TTg), e.g. `26740`."
+        ),
         pattern=r"^[0-9]{5}$",
     ),
 ]
@@ -39,7 +42,7 @@ NameQuery = Annotated[
     str | None,
     Query(
         max_length=100,
-        description=(
+        description=gettext_noop(
             "Words of the name, with or without Vietnamese marks, in any case: "
             "“phuong sai gon”, “Sài Gòn” and “SAI GON” all find Phường Sài Gòn."
         ),
@@ -143,20 +146,24 @@ class WardOut(Schema):
 @router.get(
     "/provinces",
     response=list[ProvinceListItemOut],
-    summary="The 34 provincial units in force",
+    summary=gettext_noop("The 34 provincial units in force"),
+    description=gettext_noop(
+        "Tỉnh and thành phố in force today, by code (Resolution 202/2025/QH15)."
+    ),
 )
 def province_list(request: HttpRequest) -> list[Province]:
-    """Tỉnh and thành phố in force today, by code (Resolution 202/2025/QH15)."""
     return list(selectors.province_list())
 
 
 @router.get(
     "/provinces/{code}",
     response={200: ProvinceOut, 404: Problem, 422: Problem},
-    summary="One provincial unit by its 2-digit code",
+    summary=gettext_noop("One provincial unit by its 2-digit code"),
+    description=gettext_noop(
+        "404 `province_not_found` for an unknown code, 422 for a code that is not 2 digits."
+    ),
 )
 def province_detail(request: HttpRequest, code: ProvinceCode) -> ProvinceOut:
-    """404 `province_not_found` for an unknown code, 422 for a code that is not 2 digits."""
     province = selectors.province_get(code=code)
     count = selectors.province_commune_count(province=province)
     return ProvinceOut.build(province, ward_count=count)
@@ -165,7 +172,10 @@ def province_detail(request: HttpRequest, code: ProvinceCode) -> ProvinceOut:
 @router.get(
     "/provinces/{code}/wards",
     response={200: PageOut[ProvinceWardItemOut], 400: Problem, 404: Problem, 422: Problem},
-    summary="The wards (xã, phường, đặc khu) of one province, by name",
+    summary=gettext_noop("The wards (xã, phường, đặc khu) of one province, by name"),
+    description=gettext_noop(
+        "Ordered by folded name then code; 404 `province_not_found` for an unknown province."
+    ),
 )
 def province_ward_list(
     request: HttpRequest,
@@ -174,7 +184,6 @@ def province_ward_list(
     cursor: Cursor = None,
     limit: Limit = None,
 ) -> object:
-    """Ordered by folded name then code; 404 `province_not_found` for an unknown province."""
     communes = selectors.commune_list(province_code=code, q=q)
     return paginate(communes, order=selectors.COMMUNE_ORDER, cursor=cursor, limit=limit)
 
@@ -182,7 +191,10 @@ def province_ward_list(
 @router.get(
     "/wards",
     response={200: PageOut[WardSearchItemOut], 400: Problem, 422: Problem},
-    summary="Search the wards of the whole country by name",
+    summary=gettext_noop("Search the wards of the whole country by name"),
+    description=gettext_noop(
+        "Ordered by folded name then code. Without ``q``, every ward in force."
+    ),
 )
 def ward_search(
     request: HttpRequest,
@@ -190,7 +202,6 @@ def ward_search(
     cursor: Cursor = None,
     limit: Limit = None,
 ) -> object:
-    """Ordered by folded name then code. Without ``q``, every ward in force."""
     communes = selectors.commune_search(q=q)
     return paginate(communes, order=selectors.COMMUNE_ORDER, cursor=cursor, limit=limit)
 
@@ -198,8 +209,10 @@ def ward_search(
 @router.get(
     "/wards/{code}",
     response={200: WardOut, 404: Problem, 422: Problem},
-    summary="One ward by its 5-digit code",
+    summary=gettext_noop("One ward by its 5-digit code"),
+    description=gettext_noop(
+        "404 `ward_not_found` for an unknown code, 422 for a code that is not 5 digits."
+    ),
 )
 def ward_detail(request: HttpRequest, code: WardCode) -> Commune:
-    """404 `ward_not_found` for an unknown code, 422 for a code that is not 5 digits."""
     return selectors.commune_get(code=code)

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext_noop
 from ninja import Router, Schema
 from ninja.params.functions import Path, Query
 
@@ -25,7 +26,12 @@ from nentang.kernel.pagination import CursorQuery, LimitQuery, PageOut
 router = Router(tags=["audit"], auth=None)
 
 Index = Annotated[
-    int, Path(ge=0, le=MAX_TREE_SIZE, description="Position of the entry in the log, from 0.")
+    int,
+    Path(
+        ge=0,
+        le=MAX_TREE_SIZE,
+        description=gettext_noop("Position of the entry in the log, from 0."),
+    ),
 ]
 
 
@@ -80,7 +86,11 @@ class CheckpointOut(Schema):
         )
 
 
-@router.get("/tree", response=TreeHeadOut, summary="Size and root of the log, latest checkpoint")
+@router.get(
+    "/tree",
+    response=TreeHeadOut,
+    summary=gettext_noop("Size and root of the log, latest checkpoint"),
+)
 def tree_head(request: HttpRequest) -> TreeHeadOut:
     head = selectors.tlog_tree_head()
     latest = selectors.checkpoint_latest()
@@ -94,7 +104,9 @@ def tree_head(request: HttpRequest) -> TreeHeadOut:
 @router.get(
     "/entries/{index}",
     response={200: EntryOut, 404: Problem, 422: Problem},
-    summary="One entry: its canonical bytes (the leaf), the document they encode, its hash",
+    summary=gettext_noop(
+        "One entry: its canonical bytes (the leaf), the document they encode, its hash"
+    ),
 )
 def entry(request: HttpRequest, index: Index) -> EntryOut:
     found = selectors.tlog_entry(index=index)
@@ -109,14 +121,20 @@ def entry(request: HttpRequest, index: Index) -> EntryOut:
 @router.get(
     "/proofs/inclusion",
     response={200: InclusionProofOut, 400: Problem, 422: Problem},
-    summary="Inclusion proof (RFC 9162 §2.1.3) of an entry in a tree of a given size",
+    summary=gettext_noop("Inclusion proof (RFC 9162 §2.1.3) of an entry in a tree of a given size"),
 )
 def inclusion_proof(
     request: HttpRequest,
-    index: Annotated[int, Query(ge=0, le=MAX_TREE_SIZE, description="Index of the entry.")],
+    index: Annotated[
+        int, Query(ge=0, le=MAX_TREE_SIZE, description=gettext_noop("Index of the entry."))
+    ],
     tree_size: Annotated[
         int,
-        Query(ge=0, le=MAX_TREE_SIZE, description="Size of the tree, e.g. of a checkpoint."),
+        Query(
+            ge=0,
+            le=MAX_TREE_SIZE,
+            description=gettext_noop("Size of the tree, e.g. of a checkpoint."),
+        ),
     ],
 ) -> InclusionProofOut:
     proof = selectors.tlog_inclusion_proof(index=index, tree_size=tree_size)
@@ -132,12 +150,16 @@ def inclusion_proof(
 @router.get(
     "/proofs/consistency",
     response={200: ConsistencyProofOut, 400: Problem, 422: Problem},
-    summary="Consistency proof (RFC 9162 §2.1.4) between two tree sizes",
+    summary=gettext_noop("Consistency proof (RFC 9162 §2.1.4) between two tree sizes"),
 )
 def consistency_proof(
     request: HttpRequest,
-    first: Annotated[int, Query(ge=0, le=MAX_TREE_SIZE, description="The older tree size.")],
-    second: Annotated[int, Query(ge=0, le=MAX_TREE_SIZE, description="The newer tree size.")],
+    first: Annotated[
+        int, Query(ge=0, le=MAX_TREE_SIZE, description=gettext_noop("The older tree size."))
+    ],
+    second: Annotated[
+        int, Query(ge=0, le=MAX_TREE_SIZE, description=gettext_noop("The newer tree size."))
+    ],
 ) -> ConsistencyProofOut:
     proof = selectors.tlog_consistency_proof(first=first, second=second)
     return ConsistencyProofOut(
@@ -152,7 +174,7 @@ def consistency_proof(
 @router.get(
     "/checkpoints",
     response={200: PageOut[CheckpointOut], 400: Problem, 422: Problem},
-    summary="Signed checkpoints, newest first",
+    summary=gettext_noop("Signed checkpoints, newest first"),
 )
 def checkpoints(
     request: HttpRequest, cursor: CursorQuery = None, limit: LimitQuery = None

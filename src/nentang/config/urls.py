@@ -23,6 +23,7 @@ from django.urls import URLPattern, URLResolver, include, path
 
 from nentang.kernel import health
 from nentang.kernel.api import create_api
+from nentang.web.apidocs import api_reference
 
 
 def _module(app: str, name: str) -> ModuleType | None:
@@ -48,6 +49,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("metrics", health.metrics_view, name="metrics"),
+    path("api/v1/docs", api_reference(api.get_openapi_schema), name="api_docs"),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

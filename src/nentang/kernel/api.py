@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
@@ -174,8 +175,41 @@ class StrictParser(Parser):
         return parsed
 
 
+# Response descriptions ninja writes in English (HTTP reason phrases), in the reader's
+# language in the document.
+_STATUS_TEXTS: dict[str, Any] = {
+    "200": gettext_lazy("OK"),
+    "201": gettext_lazy("Created"),
+    "202": gettext_lazy("Accepted"),
+    "204": gettext_lazy("No content"),
+    "400": gettext_lazy("Bad request"),
+    "401": gettext_lazy("Not logged in"),
+    "403": gettext_lazy("Forbidden"),
+    "404": gettext_lazy("Not found"),
+    "409": gettext_lazy("Conflict"),
+    "410": gettext_lazy("Gone"),
+    "413": gettext_lazy("Request too large"),
+    "422": gettext_lazy("Invalid data"),
+    "429": gettext_lazy("Too many requests"),
+}
+
+
+def _localise(node: Any, key: str | None = None) -> Any:
+    """Summaries and descriptions through gettext, so the document (and the reference
+    page built from it) speaks the reader's language. Contexts mark these strings with
+    ``gettext_noop`` where they write them, so makemessages extracts them."""
+    if isinstance(node, dict):
+        return {k: _localise(v, k) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_localise(item) for item in node]
+    if isinstance(node, str) and key in ("summary", "description") and node:
+        return _(node)
+    return node
+
+
 class ProblemNinjaAPI(NinjaAPI):
-    """Documents every 4xx/5xx response as ``application/problem+json``, as it is sent."""
+    """Documents every 4xx/5xx response as ``application/problem+json``, as it is sent,
+    in the reader's language."""
 
     def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
         schema = super().get_openapi_schema(*args, **kwargs)
@@ -185,7 +219,9 @@ class ProblemNinjaAPI(NinjaAPI):
                     content = response.get("content")
                     if str(status)[:1] in "45" and content and "application/json" in content:
                         content[PROBLEM_CONTENT_TYPE] = content.pop("application/json")
-        return schema
+                    if str(status) in _STATUS_TEXTS:
+                        response["description"] = str(_STATUS_TEXTS[str(status)])
+        return _localise(schema)
 
 
 def create_api(*, title: str = "nentang API", namespace: str = "api-v1") -> NinjaAPI:
@@ -193,17 +229,20 @@ def create_api(*, title: str = "nentang API", namespace: str = "api-v1") -> Ninj
         title=title,
         parser=StrictParser(),
         version=__version__,
-        description=(
-            "Nền tảng số — APIs of the nentang national digital platform. "
-            "Every error is RFC 9457 `application/problem+json` with a stable `code`."
+        description=gettext_noop(
+            "The JSON APIs of this installation of nentang, the open-source digital "
+            "platform. Every error is RFC 9457 `application/problem+json` with a stable `code`."
         ),
         urls_namespace=namespace,
-        docs_url="/docs",
+        # The reference page is the web shell's (config/urls.py mounts it at /api/v1/docs).
+        docs_url=None,
         openapi_url="/openapi.json",
     )
     _install_handlers(api)
 
-    @api.get("/ping", tags=["platform"], summary="Liveness of the API stack", auth=None)
+    @api.get(
+        "/ping", tags=["platform"], summary=gettext_noop("Liveness of the API stack"), auth=None
+    )
     async def ping(request: HttpRequest) -> dict[str, str]:
         return {"status": "ok"}
 

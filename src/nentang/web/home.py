@@ -125,7 +125,7 @@ register(
             "Interactive reference of every JSON API: operations, schemas, examples and "
             "error codes (OpenAPI 3.1)."
         ),
-        "api-v1:openapi-view",
+        "api_docs",
         audience="developer",
         order=10,
         links=(HomeLink(_("OpenAPI document (JSON)"), "api-v1:openapi-json"),),

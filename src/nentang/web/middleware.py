@@ -19,8 +19,11 @@ from nentang.kernel.async_middleware import InlineHooks
 # InlineHooks: both hooks only read headers and cookies and switch the active language,
 # so under ASGI they run in the event loop instead of a thread each.
 class LocaleMiddleware(InlineHooks, DjangoLocaleMiddleware):
+    # HTML pages that live under /api/ (the API reference): web pages, Vietnamese first.
+    PAGES_UNDER_API = ("/api/v1/docs",)
+
     def process_request(self, request: HttpRequest) -> None:
-        if request.path.startswith("/api/"):
+        if request.path.startswith("/api/") and request.path not in self.PAGES_UNDER_API:
             super().process_request(request)
             return
         chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")

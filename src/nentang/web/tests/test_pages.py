@@ -30,6 +30,7 @@ PAGES = [
     "/terms",
     "/privacy",
     "/accessibility",
+    "/api/v1/docs",
 ]
 
 # Every page shows who runs the installation, which is read from the database.
