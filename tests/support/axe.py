@@ -11,7 +11,7 @@ BLOCKING = ("serious", "critical")
 def axe_violations(page: Any, impacts: tuple[str, ...] = BLOCKING) -> list[str]:
     """One line per violation of the given impacts: rule, impact, how many nodes, and
     the first offending element, so a failure says what to fix."""
-    from axe_playwright_python.sync_playwright import Axe
+    from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped]
 
     results = Axe().run(page)
     found = []
