@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from nentang.kernel.privatefiles import SecretFileError, load_or_create_text
+
 
 class ConfigError(Exception):
     """A setting is malformed. ``str(error)`` is a complete sentence for the operator."""
@@ -222,19 +224,14 @@ def _secret_key(environ: Mapping[str, str], home: Path) -> str:
             raise ConfigError("NENTANG_SECRET_KEY", "must be at least 32 characters long.")
         return given
     path = home / "secret_key"
-    if path.exists():
-        key = path.read_text(encoding="utf-8").strip()
-        if len(key) < 32:
-            raise ConfigError(
-                "NENTANG_SECRET_KEY", f"the generated key in {path} is damaged; delete it."
-            )
-        return key
-    key = secrets.token_urlsafe(50)
-    # Create with 0600 from the start so the key is never readable by others.
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(key + "\n")
-    return key
+
+    def check(text: str) -> str | None:
+        return "shorter than 32 characters" if len(text) < 32 else None
+
+    try:
+        return load_or_create_text(path, generate=lambda: secrets.token_urlsafe(50), check=check)
+    except SecretFileError as error:
+        raise ConfigError("NENTANG_SECRET_KEY", str(error)) from None
 
 
 def read(environ: Mapping[str, str] | None = None) -> Config:

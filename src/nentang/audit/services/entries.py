@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 import re
 import threading
 from collections.abc import Mapping
@@ -27,6 +26,7 @@ from django.utils import timezone
 from nentang.audit.models import AuditEntry, PendingEntry
 from nentang.kernel.auditing import Actor
 from nentang.kernel.observability.context import current_request_id
+from nentang.kernel.privatefiles import load_or_create_key
 
 __all__ = ["AuditRecordError", "leaf_bytes", "pseudonym", "record"]
 
@@ -46,19 +46,9 @@ class AuditRecordError(ValueError):
 def _pseudonym_key() -> bytes:
     path = Path(settings.HOME) / "audit" / "pseudonym.key"
     with _key_lock:
-        if path in _key_cache:
-            return _key_cache[path]
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            key = bytes.fromhex(path.read_text(encoding="ascii").strip())
-        else:
-            key = os.urandom(32)
-            with os.fdopen(fd, "w", encoding="ascii") as handle:
-                handle.write(key.hex() + "\n")
-        _key_cache[path] = key
-        return key
+        if path not in _key_cache:
+            _key_cache[path] = load_or_create_key(path, size=32)
+        return _key_cache[path]
 
 
 def pseudonym(identifier: str) -> str:
