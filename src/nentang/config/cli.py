@@ -133,9 +133,11 @@ def serve(host: str, port: int, workers: int, migrate: bool, task_worker: bool) 
 
 def _prepare_metrics_dir(home: Path) -> None:
     # prometheus-client reads this before it is imported, in every worker process.
+    from nentang.kernel.privatefiles import private_directory
+
     metrics_dir = home / "metrics"
     shutil.rmtree(metrics_dir, ignore_errors=True)
-    metrics_dir.mkdir(parents=True, exist_ok=True)
+    private_directory(metrics_dir)
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
 
 

@@ -18,7 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from nentang.kernel.privatefiles import SecretFileError, load_or_create_text
+from nentang.kernel.privatefiles import (
+    SecretFileError,
+    load_or_create_text,
+    private_directory,
+    private_file,
+    private_process,
+)
 
 
 class ConfigError(Exception):
@@ -234,13 +240,35 @@ def _secret_key(environ: Mapping[str, str], home: Path) -> str:
         raise ConfigError("NENTANG_SECRET_KEY", str(error)) from None
 
 
+def _private_sqlite(path: Path) -> None:
+    """The SQLite file (and so its WAL and shared memory, which SQLite creates with the
+    database's mode) exists with mode 0600 before Django first opens it."""
+    try:
+        if not path.parent.exists():
+            private_directory(path.parent)
+        for item in (path, *(path.with_name(path.name + s) for s in ("-wal", "-shm"))):
+            if item == path or item.exists():
+                private_file(item)
+    except OSError as error:
+        raise ConfigError(
+            "NENTANG_DATABASE_URL", f"cannot create {path}: {error.strerror}."
+        ) from None
+
+
 def read(environ: Mapping[str, str] | None = None) -> Config:
-    """Read and validate every NENTANG_* variable; create NENTANG_HOME when missing."""
+    """Read and validate every NENTANG_* variable; create NENTANG_HOME when missing.
+
+    Also makes this process create private files (umask 077) and keeps the home and
+    the SQLite database owner-only (kernel.privatefiles).
+    """
     env = os.environ if environ is None else environ
 
     home = Path(_get(env, "NENTANG_HOME") or "./var").expanduser().resolve()
+    private_process()  # what this process creates is its owner's only (0600/0700)
     try:
-        home.mkdir(parents=True, exist_ok=True)
+        private_directory(home)
+    except PermissionError:
+        pass  # a folder someone else owns: its content is still private (umask 077)
     except OSError as error:
         raise ConfigError("NENTANG_HOME", f"cannot create {home}: {error.strerror}.") from None
     if not os.access(home, os.W_OK):
@@ -252,13 +280,7 @@ def read(environ: Mapping[str, str] | None = None) -> Config:
         home,
     )
     if database.engine == "sqlite":
-        folder = Path(database.name).parent
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise ConfigError(
-                "NENTANG_DATABASE_URL", f"cannot create {folder}: {error.strerror}."
-            ) from None
+        _private_sqlite(Path(database.name))
     base_url = parse_base_url(
         "NENTANG_BASE_URL", _get(env, "NENTANG_BASE_URL") or "http://127.0.0.1:8000"
     )

@@ -181,9 +181,12 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = HOME / "static"
-STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise expects it even when serving from finders
+STATIC_ROOT.mkdir(mode=0o700, exist_ok=True)  # whitenoise expects it, even serving from finders
 MEDIA_URL = "/media/"
 MEDIA_ROOT = HOME / "uploads"
+# Uploads (portraits) are personal data: owner-only, whatever the umask.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 # Serve straight from the app directories: no collectstatic step on a fresh machine.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG

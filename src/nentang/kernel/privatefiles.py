@@ -36,6 +36,8 @@ __all__ = [
     "load_or_create_key",
     "load_or_create_text",
     "private_directory",
+    "private_file",
+    "private_process",
     "write_private",
 ]
 
@@ -67,6 +69,26 @@ def private_directory(path: Path) -> Path:
             directory.mkdir(mode=DIRECTORY_MODE)
     if os.stat(path).st_mode & 0o077:
         os.chmod(path, DIRECTORY_MODE)
+    return path
+
+
+def private_process() -> None:
+    """From now on this process creates files 0600 and folders 0700 (umask 077),
+    whatever umask it was started with: the SQLite file, its WAL and shared memory,
+    uploads, metrics files, exports. Called when the configuration is read, before any
+    of them exists; Granian's workers and the task worker inherit it."""
+    os.umask(PRIVATE_UMASK)
+
+
+def private_file(path: Path) -> Path:
+    """Create ``path`` empty with mode 0600 when missing; tighten it when it exists
+    (a database file made by an older version under a permissive umask)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, FILE_MODE)
+    try:
+        if os.fstat(fd).st_mode & 0o077:
+            os.fchmod(fd, FILE_MODE)
+    finally:
+        os.close(fd)
     return path
 
 
