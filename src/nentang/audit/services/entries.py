@@ -24,6 +24,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from nentang.audit.models import AuditEntry, PendingEntry
+from nentang.audit.services.facts import check_facts, check_text, facts_size
 from nentang.kernel.auditing import Actor
 from nentang.kernel.observability.context import current_request_id
 from nentang.kernel.privatefiles import load_or_create_key
@@ -65,21 +66,6 @@ def _actor_ref(actor: Actor) -> str:
     return actor.id
 
 
-def _check_json(value: Any, path: str) -> None:
-    if isinstance(value, float):
-        raise AuditRecordError(f"{path}: floats are not allowed in audit summaries.")
-    if isinstance(value, Mapping):
-        for key, item in value.items():
-            if not isinstance(key, str):
-                raise AuditRecordError(f"{path}: keys must be strings.")
-            _check_json(item, f"{path}.{key}")
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            _check_json(item, f"{path}.{index}")
-    elif value is not None and not isinstance(value, (str, int, bool)):
-        raise AuditRecordError(f"{path}: {type(value).__name__} is not JSON.")
-
-
 def leaf_bytes(entry: AuditEntry) -> bytes:
     """The canonical bytes of an entry: the leaf of the log, what a verifier sees."""
     occurred = entry.occurred_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -98,6 +84,23 @@ def leaf_bytes(entry: AuditEntry) -> bytes:
     return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
         "utf-8"
     )
+
+
+# One counter row per database session (modulo the shard count) on PostgreSQL, so two
+# writers rarely wait for each other's commit; SQLite has one writer at a time anyway.
+COUNTER_SHARDS = 128
+_COUNT_ENTRY = (
+    "INSERT INTO audit_entrycounter (shard, entries) VALUES ({shard}, 1) "
+    "ON CONFLICT (shard) DO UPDATE SET entries = audit_entrycounter.entries + 1"
+)
+
+
+def _count_entry() -> None:
+    """Add one to the committed-entries counters, in the entry's transaction (see
+    models.EntryCounter: ``nentang audit verify`` compares them with the entries)."""
+    shard = f"pg_backend_pid() % {COUNTER_SHARDS}" if connection.vendor == "postgresql" else "0"
+    with connection.cursor() as cursor:
+        cursor.execute(_COUNT_ENTRY.format(shard=shard))
 
 
 def record(
@@ -126,9 +129,11 @@ def record(
         raise AuditRecordError(f"unknown actor type {actor.type!r}.")
     if not subject or len(subject) > 128:
         raise AuditRecordError("subject must be 1 to 128 characters.")
+    check_text(subject, "subject", AuditRecordError)
+    check_text(actor.id, "actor", AuditRecordError)
     facts = dict(summary or {})
-    _check_json(facts, "summary")
-    if len(json.dumps(facts, ensure_ascii=False).encode()) > MAX_SUMMARY_BYTES:
+    check_facts(facts, "summary", AuditRecordError)
+    if facts_size(facts) > MAX_SUMMARY_BYTES:
         raise AuditRecordError(f"summary is larger than {MAX_SUMMARY_BYTES} bytes.")
 
     entry = AuditEntry.objects.create(
@@ -142,6 +147,7 @@ def record(
         request_id=current_request_id() if current_request_id() != "-" else "",
     )
     PendingEntry.objects.create(entry=entry)
+    _count_entry()
     from nentang.audit.services.tlog import integration_schedule
 
     transaction.on_commit(integration_schedule, robust=True)
