@@ -427,6 +427,12 @@ def audit_verify(checkpoint_files: tuple[Any, ...]) -> None:
         f"nentang: the audit log verifies: {report.entries_checked:,} entries, "
         f"{report.checkpoints_checked:,} signed checkpoints, root {root}"
         + (f"; {report.pending:,} entries queued" if report.pending else "")
+        + (
+            f"; signed under {len(report.origins)} origins ({', '.join(sorted(report.origins))})"
+            if len(report.origins) > 1
+            else ""
+        )
+        + (f"; {report.witness}" if report.witness else "")
     )
 
 
@@ -536,15 +542,28 @@ def manage(args: tuple[str, ...]) -> None:
 
 
 def _run(entry: Callable[[], Any]) -> None:
-    from django.db.utils import OperationalError
+    from django.db.utils import DatabaseError
 
     try:
         entry()
     except ConfigError as error:
         _fail(f"invalid setting {error}")
-    except OperationalError as error:
+    except DatabaseError as error:
         first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        if _database_answers():
+            # Reachable, yet a statement failed (a table or column changed behind us):
+            # say so, instead of sending the operator to check the connection.
+            _fail(f"the database refused a statement ({first_line}).", code=1)
         _fail(f"the database is not reachable ({first_line}); check NENTANG_DATABASE_URL.")
+
+
+def _database_answers() -> bool:
+    try:
+        from nentang.kernel.health import database_reachable
+
+        return database_reachable()[0]
+    except Exception:  # not configured, or anything else: it does not answer
+        return False
 
 
 # The OpenID provider's commands (`nentang keys`, `nentang clients`) live in their own module.

@@ -102,6 +102,13 @@ VARIABLES: tuple[Variable, ...] = (
         "60",
         "Seconds between signed checkpoints of the audit log while it grows.",
     ),
+    Variable(
+        "NENTANG_AUDIT_WITNESS",
+        "(empty)",
+        "Where each signed checkpoint of the audit log is also published: a directory "
+        "outside `NENTANG_HOME` (another disk, a mounted share) or an http(s) URL that "
+        "accepts PUT and answers GET; `nentang audit verify` compares the log with it.",
+    ),
 )
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -135,6 +142,7 @@ class Config:
     webhook_max_attempts: int
     idempotency_ttl_hours: int
     audit_checkpoint_seconds: int
+    audit_witness: str  # "" (none), an absolute directory outside home, or an http(s) URL
 
 
 def _get(environ: Mapping[str, str], name: str) -> str | None:
@@ -221,6 +229,27 @@ def parse_networks(
         except ValueError:
             raise ConfigError(name, f"{item!r} is not an IP network such as 127.0.0.0/8.") from None
     return tuple(networks)
+
+
+def parse_witness(name: str, raw: str, home: Path) -> str:
+    """A witness location: an http(s) URL, or an absolute directory outside ``home`` (a
+    copy the same intruder can rewrite together with the log proves nothing)."""
+    if not raw:
+        return ""
+    if raw.startswith(("http://", "https://")):
+        parts = urlsplit(raw)
+        if not parts.hostname or parts.fragment:
+            raise ConfigError(name, f"expected an http(s) URL with a host, got {raw!r}.")
+        return raw
+    path = Path(raw).expanduser()
+    if not path.is_absolute():
+        raise ConfigError(name, f"expected an absolute directory or an http(s) URL, got {raw!r}.")
+    resolved = path.resolve()
+    if resolved == home or home in resolved.parents:
+        raise ConfigError(
+            name, f"{resolved} lies inside NENTANG_HOME; a witness must be kept elsewhere."
+        )
+    return str(resolved)
 
 
 def _secret_key(environ: Mapping[str, str], home: Path) -> str:
@@ -328,5 +357,8 @@ def read(environ: Mapping[str, str] | None = None) -> Config:
         audit_checkpoint_seconds=parse_positive_int(
             "NENTANG_AUDIT_CHECKPOINT_SECONDS",
             _get(env, "NENTANG_AUDIT_CHECKPOINT_SECONDS") or "60",
+        ),
+        audit_witness=parse_witness(
+            "NENTANG_AUDIT_WITNESS", _get(env, "NENTANG_AUDIT_WITNESS") or "", home
         ),
     )
