@@ -24,8 +24,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from nentang.audit.models import AuditEntry, PendingEntry
-from nentang.audit.services.facts import check_facts, check_text, facts_size
 from nentang.kernel.auditing import Actor
+from nentang.kernel.jsonvalues import check_json, check_text, json_size
 from nentang.kernel.observability.context import current_request_id
 from nentang.kernel.privatefiles import load_or_create_key
 
@@ -132,8 +132,8 @@ def record(
     check_text(subject, "subject", AuditRecordError)
     check_text(actor.id, "actor", AuditRecordError)
     facts = dict(summary or {})
-    check_facts(facts, "summary", AuditRecordError)
-    if facts_size(facts) > MAX_SUMMARY_BYTES:
+    check_json(facts, "summary", AuditRecordError)
+    if json_size(facts) > MAX_SUMMARY_BYTES:
         raise AuditRecordError(f"summary is larger than {MAX_SUMMARY_BYTES} bytes.")
 
     entry = AuditEntry.objects.create(

@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from nentang.audit.models import AuditEntry, SecurityEvent, System
 from nentang.audit.services.entries import pseudonym
-from nentang.audit.services.facts import check_facts, check_text, facts_size
 from nentang.kernel.auditing import Actor
+from nentang.kernel.jsonvalues import check_json, check_text, json_size
 from nentang.kernel.observability.context import current_request_id
 
 # The kinds every context uses (see the package docstring). Others may be added with the
@@ -121,8 +121,8 @@ def security_event_record(
     if actor is not None:
         check_text(actor.id, "actor", SecurityEventError)
     facts = dict(detail or {})
-    check_facts(facts, "detail", SecurityEventError, max_depth=4)
-    if facts_size(facts) > MAX_DETAIL_BYTES:
+    check_json(facts, "detail", SecurityEventError, max_depth=4)
+    if json_size(facts) > MAX_DETAIL_BYTES:
         raise SecurityEventError(f"detail is larger than {MAX_DETAIL_BYTES} bytes.")
     address = _normalised_ip(source_ip)
     actor_type, actor_ref = actor_reference(actor)
