@@ -14,3 +14,9 @@ class AuditConfig(AppConfig):
         from nentang.audit import receivers  # Django's login and admin → security events
 
         receivers.connect()
+
+        from nentang.audit.services.tlog import integration_resume, pending_oldest
+        from nentang.kernel import health, worker
+
+        worker.on_worker_start(integration_resume)
+        health.register_backlog("audit entries", pending_oldest)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -164,11 +163,12 @@ def _serve(*, host: str, port: int, workers: int, migrate: bool, task_worker: bo
     from granian import Granian
     from granian.constants import Interfaces
 
-    worker_process = None
+    supervisor = None
     if task_worker:
-        worker_process = subprocess.Popen(
-            [sys.executable, "-m", "nentang", "worker"], env=os.environ.copy()
-        )
+        from nentang.config.supervisor import WorkerSupervisor
+
+        supervisor = WorkerSupervisor()
+        supervisor.start()
     console.print(f"nentang: serving on [bold]http://{host}:{port}[/] with {workers} worker(s)")
     try:
         Granian(
@@ -177,15 +177,12 @@ def _serve(*, host: str, port: int, workers: int, migrate: bool, task_worker: bo
             port=port,
             interface=Interfaces.ASGINL,  # Django does not implement the lifespan protocol
             workers=workers,
+            respawn_failed_workers=True,  # a web worker that dies is started again
             log_access=False,  # our middleware writes the access log, with request ids
         ).serve()
     finally:
-        if worker_process is not None:
-            worker_process.terminate()
-            try:
-                worker_process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                worker_process.kill()
+        if supervisor is not None:
+            supervisor.stop()
 
 
 @cli.command()
@@ -259,12 +256,20 @@ def check(deploy: bool) -> None:
 @cli.command()
 @click.option("--queue", default="*", show_default=True, help="Queues, comma-separated.")
 @click.option("--batch", is_flag=True, help="Run what is due, then exit.")
-def worker(queue: str, batch: bool) -> None:
-    """Run the background task worker (django-tasks database backend)."""
+@click.option(
+    "--worker-id",
+    default=None,
+    help="Stable id of this worker (given by `nentang serve` across restarts).",
+)
+def worker(queue: str, batch: bool, worker_id: str | None) -> None:
+    """Run the background task worker (django-tasks database backend). It rides out a
+    lost database connection: it waits, reconnects and goes on (kernel.worker)."""
     _setup()
-    from django.core.management import call_command
+    from django.utils.crypto import get_random_string
 
-    call_command("db_worker", queue_name=queue, batch=batch, reload=False, startup_delay=False)
+    from nentang.kernel.worker import run_worker
+
+    run_worker(queues=queue, batch=batch, worker_id=worker_id or get_random_string(32))
 
 
 @cli.command(

@@ -103,6 +103,12 @@ VARIABLES: tuple[Variable, ...] = (
         "Seconds between signed checkpoints of the audit log while it grows.",
     ),
     Variable(
+        "NENTANG_QUEUE_STALL_SECONDS",
+        "120",
+        "A queue whose oldest waiting item is older than this many seconds makes /readyz "
+        "answer 503; 0 turns the check off.",
+    ),
+    Variable(
         "NENTANG_AUDIT_WITNESS",
         "(empty)",
         "Where each signed checkpoint of the audit log is also published: a directory "
@@ -142,6 +148,7 @@ class Config:
     webhook_max_attempts: int
     idempotency_ttl_hours: int
     audit_checkpoint_seconds: int
+    queue_stall_seconds: int
     audit_witness: str  # "" (none), an absolute directory outside home, or an http(s) URL
 
 
@@ -168,6 +175,16 @@ def parse_positive_int(name: str, raw: str) -> int:
         raise ConfigError(name, f"expected a whole number, got {raw!r}.") from None
     if value <= 0:
         raise ConfigError(name, f"expected a number greater than zero, got {raw!r}.")
+    return value
+
+
+def parse_non_negative_int(name: str, raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(name, f"expected a whole number, got {raw!r}.") from None
+    if value < 0:
+        raise ConfigError(name, f"expected zero or more, got {raw!r}.")
     return value
 
 
@@ -357,6 +374,9 @@ def read(environ: Mapping[str, str] | None = None) -> Config:
         audit_checkpoint_seconds=parse_positive_int(
             "NENTANG_AUDIT_CHECKPOINT_SECONDS",
             _get(env, "NENTANG_AUDIT_CHECKPOINT_SECONDS") or "60",
+        ),
+        queue_stall_seconds=parse_non_negative_int(
+            "NENTANG_QUEUE_STALL_SECONDS", _get(env, "NENTANG_QUEUE_STALL_SECONDS") or "120"
         ),
         audit_witness=parse_witness(
             "NENTANG_AUDIT_WITNESS", _get(env, "NENTANG_AUDIT_WITNESS") or "", home

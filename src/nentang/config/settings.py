@@ -202,6 +202,7 @@ NENTANG_WEBHOOK_MAX_ATTEMPTS = CONFIG.webhook_max_attempts
 NENTANG_IDEMPOTENCY_TTL_HOURS = CONFIG.idempotency_ttl_hours
 NENTANG_AUDIT_CHECKPOINT_SECONDS = CONFIG.audit_checkpoint_seconds
 NENTANG_AUDIT_WITNESS = CONFIG.audit_witness
+NENTANG_QUEUE_STALL_SECONDS = CONFIG.queue_stall_seconds
 NENTANG_METRICS_DIR = HOME / "metrics"
 
 # Security headers and cookies.

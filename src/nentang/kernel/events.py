@@ -131,6 +131,27 @@ def outbox_schedule_dispatch(*, run_after: datetime | None = None) -> None:
     task.enqueue()
 
 
+def outbox_resume() -> None:
+    """Schedule a dispatch for whatever waits in the outbox (run when a worker starts or
+    reconnects: an after-commit enqueue lost with the connection leaves events behind)."""
+    from nentang.kernel.webhooks import webhook_next_due_at
+
+    due = webhook_next_due_at()
+    if due is not None:
+        outbox_schedule_dispatch(run_after=None if due <= timezone.now() else due)
+
+
+def outbox_oldest_waiting() -> datetime | None:
+    """When the oldest event still waiting to be fanned out occurred (None: none waits)."""
+    oldest: datetime | None = (
+        OutboxEvent.objects.filter(fanned_out_at__isnull=True)
+        .order_by("occurred_at")
+        .values_list("occurred_at", flat=True)
+        .first()
+    )
+    return oldest
+
+
 def _dispatch_waiting(backend: Any, task_path: str, run_after: datetime | None) -> bool:
     """Is a dispatch already queued (not yet running) to start by ``run_after``/now?"""
     from django_tasks import TaskResultStatus

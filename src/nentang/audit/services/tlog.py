@@ -51,7 +51,9 @@ __all__ = [
     "checkpoint_schedule",
     "checkpoint_sign",
     "integrate_pending",
+    "integration_resume",
     "integration_schedule",
+    "pending_oldest",
 ]
 
 DEFAULT_BATCH_SIZE = 5_000
@@ -83,6 +85,28 @@ def checkpoint_schedule() -> None:
         sign_task.using(run_after=due).enqueue()
     else:
         sign_task.enqueue()
+
+
+def integration_resume() -> None:
+    """Schedule the integrator for entries still queued, and a checkpoint for a tree
+    that grew past the last one (run when a worker starts or reconnects)."""
+    if PendingEntry.objects.exists():
+        integration_schedule()
+    latest = Checkpoint.objects.order_by("-id").values_list("size", flat=True).first()
+    size = TreeState.objects.filter(id=1).values_list("size", flat=True).first() or 0
+    if size and latest != size:
+        checkpoint_schedule()
+
+
+def pending_oldest() -> datetime | None:
+    """When the oldest entry still waiting for the integrator was recorded."""
+    oldest: datetime | None = (
+        AuditEntry.objects.filter(pendingentry__isnull=False)
+        .order_by("id")
+        .values_list("occurred_at", flat=True)
+        .first()
+    )
+    return oldest
 
 
 def _task_waiting(task: Any) -> bool:
