@@ -231,25 +231,36 @@ def migrate() -> None:
 
 
 @cli.command()
-@click.option("--deploy", is_flag=True, help="Also run Django's deployment checks.")
+@click.option(
+    "--deploy", is_flag=True, help="Also run the deployment checks; any warning then fails."
+)
 def check(deploy: bool) -> None:
-    """System checks: configuration, database reachable, migrations applied, secret key."""
+    """System checks: configuration, database reachable, migrations applied, secret key;
+    with --deploy, what a production deployment needs (https, secure cookies, HSTS …)."""
     _setup()
+    from django.conf import settings
     from django.core.management import call_command
     from django.core.management.base import SystemCheckError
 
     from nentang.kernel.checks import readiness_problems
 
     try:
-        call_command("check", deploy=deploy, fail_level="ERROR")
+        call_command("check", deploy=deploy, fail_level="WARNING" if deploy else "ERROR")
     except SystemCheckError as error:
-        err_console.print(str(error), highlight=False)
+        click.echo(str(error), err=True)  # never wrapped: one finding per line
         sys.exit(1)
     problems = readiness_problems()
     for problem in problems:
         click.echo(f"nentang: {problem}", err=True)
     if problems:
         sys.exit(1)
+    if deploy and settings.SILENCED_SYSTEM_CHECKS:
+        console.print(
+            f"nentang: silenced {', '.join(settings.SILENCED_SYSTEM_CHECKS)} (the reasons "
+            "are in config/settings.py: Django's security checks ran on nentang's middleware "
+            "instead; HSTS preloading is the domain owner's decision)",
+            highlight=False,
+        )
     console.print("nentang: all checks passed")
 
 

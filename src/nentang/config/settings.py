@@ -220,7 +220,20 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if _https:
     SECURE_HSTS_SECONDS = 31_536_000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True  # names under the platform's host are the platform's
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Plain http is redirected to the public https URL, except the probes a load
+    # balancer or Prometheus calls on the private address.
+    SECURE_SSL_REDIRECT = True
+    SECURE_SSL_HOST = urlsplit(BASE_URL).netloc
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+# Django looks for its security, clickjacking and CSRF middleware by name; ours extend
+# them under other names (kernel.async_middleware), so these three warnings are false.
+# kernel.checks runs Django's security checks on our middleware instead (and warns as
+# nentang.W001–W003 should one of ours stop extending Django's). security.W021 (HSTS
+# preload) is a decision for the owner of the registrable domain, who submits it to the
+# browsers' preload list for every name under it, not for one host.
+SILENCED_SYSTEM_CHECKS = ["security.W001", "security.W002", "security.W003", "security.W021"]
 
 LOGGING: dict[str, Any] = {
     "version": 1,
