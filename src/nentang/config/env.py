@@ -103,6 +103,16 @@ VARIABLES: tuple[Variable, ...] = (
         "Seconds between signed checkpoints of the audit log while it grows.",
     ),
     Variable(
+        "NENTANG_METRICS_ALLOW_NETWORKS",
+        "127.0.0.0/8,::1/128",
+        "Comma-separated CIDRs whose direct requests may read /metrics; empty: none.",
+    ),
+    Variable(
+        "NENTANG_METRICS_TOKEN",
+        "(empty)",
+        "A bearer token (32 characters or more) that reads /metrics from anywhere.",
+    ),
+    Variable(
         "NENTANG_QUEUE_STALL_SECONDS",
         "120",
         "A queue whose oldest waiting item is older than this many seconds makes /readyz "
@@ -149,6 +159,8 @@ class Config:
     idempotency_ttl_hours: int
     audit_checkpoint_seconds: int
     queue_stall_seconds: int
+    metrics_allow_networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
+    metrics_token: str
     audit_witness: str  # "" (none), an absolute directory outside home, or an http(s) URL
 
 
@@ -246,6 +258,12 @@ def parse_networks(
         except ValueError:
             raise ConfigError(name, f"{item!r} is not an IP network such as 127.0.0.0/8.") from None
     return tuple(networks)
+
+
+def parse_token(name: str, raw: str) -> str:
+    if raw and len(raw) < 32:
+        raise ConfigError(name, "must be at least 32 characters long (or empty).")
+    return raw
 
 
 def parse_witness(name: str, raw: str, home: Path) -> str:
@@ -374,6 +392,14 @@ def read(environ: Mapping[str, str] | None = None) -> Config:
         audit_checkpoint_seconds=parse_positive_int(
             "NENTANG_AUDIT_CHECKPOINT_SECONDS",
             _get(env, "NENTANG_AUDIT_CHECKPOINT_SECONDS") or "60",
+        ),
+        metrics_allow_networks=parse_networks(
+            "NENTANG_METRICS_ALLOW_NETWORKS",
+            # Set but empty means "no network"; unset means loopback.
+            env.get("NENTANG_METRICS_ALLOW_NETWORKS", "127.0.0.0/8,::1/128"),
+        ),
+        metrics_token=parse_token(
+            "NENTANG_METRICS_TOKEN", _get(env, "NENTANG_METRICS_TOKEN") or ""
         ),
         queue_stall_seconds=parse_non_negative_int(
             "NENTANG_QUEUE_STALL_SECONDS", _get(env, "NENTANG_QUEUE_STALL_SECONDS") or "120"

@@ -203,6 +203,8 @@ NENTANG_IDEMPOTENCY_TTL_HOURS = CONFIG.idempotency_ttl_hours
 NENTANG_AUDIT_CHECKPOINT_SECONDS = CONFIG.audit_checkpoint_seconds
 NENTANG_AUDIT_WITNESS = CONFIG.audit_witness
 NENTANG_QUEUE_STALL_SECONDS = CONFIG.queue_stall_seconds
+NENTANG_METRICS_ALLOW_NETWORKS = CONFIG.metrics_allow_networks
+NENTANG_METRICS_TOKEN = CONFIG.metrics_token
 NENTANG_METRICS_DIR = HOME / "metrics"
 
 # Security headers and cookies.

@@ -10,6 +10,8 @@ queues with :func:`register_backlog`.
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 import json
 import logging
 from collections.abc import Callable
@@ -134,8 +136,39 @@ def readyz(request: HttpRequest) -> HttpResponse:
     return HttpResponse(body, status=200 if ready else 503, content_type="application/json")
 
 
+def metrics_allowed(request: HttpRequest) -> bool:
+    """/metrics is for the operator's Prometheus, not the public: a request presenting
+    ``NENTANG_METRICS_TOKEN`` as a bearer token, or one made directly (no proxy headers)
+    from ``NENTANG_METRICS_ALLOW_NETWORKS`` (loopback by default). A request relayed by
+    a reverse proxy on this machine comes from loopback too, so relayed requests need
+    the token."""
+    token: str = settings.NENTANG_METRICS_TOKEN
+    given = request.headers.get("Authorization", "")
+    if token and hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+        return True
+    relayed = any(name in request.headers for name in ("Forwarded", "X-Forwarded-For", "X-Real-IP"))
+    if relayed:
+        return False
+    try:
+        address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return any(address in network for network in settings.NENTANG_METRICS_ALLOW_NETWORKS)
+
+
 def metrics_view(request: HttpRequest) -> HttpResponse:
     from prometheus_client import CONTENT_TYPE_LATEST
+
+    if not metrics_allowed(request):
+        response = HttpResponse(
+            b"Forbidden: /metrics needs NENTANG_METRICS_TOKEN or an allowed network.\n",
+            status=403,
+            content_type="text/plain; charset=utf-8",
+        )
+        response["WWW-Authenticate"] = 'Bearer realm="metrics"'
+        return response
 
     from nentang.kernel.observability.metrics import render
 
