@@ -119,6 +119,12 @@ VARIABLES: tuple[Variable, ...] = (
         "answer 503; 0 turns the check off.",
     ),
     Variable(
+        "NENTANG_SECURITY_EVENTS_MIN_DAYS",
+        "365",
+        "The shortest retention of raw security events the SOC may set (days), on top of "
+        "TCVN 11930:2017's minimum per level.",
+    ),
+    Variable(
         "NENTANG_AUDIT_WITNESS",
         "(empty)",
         "Where each signed checkpoint of the audit log is also published: a directory "
@@ -161,6 +167,7 @@ class Config:
     queue_stall_seconds: int
     metrics_allow_networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
     metrics_token: str
+    security_events_min_days: int
     audit_witness: str  # "" (none), an absolute directory outside home, or an http(s) URL
 
 
@@ -403,6 +410,10 @@ def read(environ: Mapping[str, str] | None = None) -> Config:
         ),
         queue_stall_seconds=parse_non_negative_int(
             "NENTANG_QUEUE_STALL_SECONDS", _get(env, "NENTANG_QUEUE_STALL_SECONDS") or "120"
+        ),
+        security_events_min_days=parse_non_negative_int(
+            "NENTANG_SECURITY_EVENTS_MIN_DAYS",
+            _get(env, "NENTANG_SECURITY_EVENTS_MIN_DAYS") or "365",
         ),
         audit_witness=parse_witness(
             "NENTANG_AUDIT_WITNESS", _get(env, "NENTANG_AUDIT_WITNESS") or "", home

@@ -263,10 +263,18 @@ def test_a_taken_code_is_shown_on_the_field(soc: Client) -> None:
 
 
 def test_the_retention_form_saves_and_refuses(soc: Client) -> None:
-    refused = soc.post("/soc/retention/3/edit", {"raw_event_days": "0"})
-    saved = soc.post("/soc/retention/3/edit", {"raw_event_days": "90", "source": "TCVN 11930:2017"})
+    refused = soc.post("/soc/retention/3/edit", {"raw_event_days": "1"})
+    too_short = soc.post("/soc/retention/3/edit", {"raw_event_days": "364"})
+    saved = soc.post(
+        "/soc/retention/3/edit", {"raw_event_days": "400", "source": "TCVN 11930:2017"}
+    )
 
-    assert refused.status_code == 422
+    assert refused.status_code == too_short.status_code == 422
+    assert (
+        "Lưu sự kiện gốc ít nhất 365 ngày: mức tối thiểu theo quy định "
+        "(Nghị định 53/2022/NĐ-CP và TCVN 11930:2017)." in too_short.content.decode()
+    )
+    assert 'min="365"' in refused.content.decode()
     assert saved.status_code == 302
     _parsed, html = page(soc, "/soc/systems/")
     assert "TCVN 11930:2017" in html
