@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import nentang_env, run_nentang
+from tests.support.processes import nentang_env, run_nentang
 
 pytestmark = pytest.mark.slow
 

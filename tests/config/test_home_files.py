@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import nentang_env, start_server, stop_server
+from tests.support.processes import nentang_env, start_server, stop_server
 
 pytestmark = pytest.mark.slow
 

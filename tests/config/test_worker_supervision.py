@@ -24,7 +24,7 @@ import httpx
 import psycopg
 import pytest
 
-from tests.conftest import (
+from tests.support.processes import (
     Server,
     free_port,
     nentang_env,

@@ -172,7 +172,14 @@ AUTH_PASSWORD_VALIDATORS = [
 # Internationalisation: Vietnamese first, English available.
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
-LOCALE_PATHS: list[Path] = []  # each context keeps its catalogue in <context>/locale/
+# Each context keeps its catalogue in <context>/locale/. Listing them here too makes
+# nentang's words win over those of Django's bundled apps, whose catalogues otherwise
+# rank first by INSTALLED_APPS order (the admin's "Log out" is "Thoát"; ours, "Đăng xuất").
+LOCALE_PATHS = [
+    path
+    for app in NENTANG_APPS
+    if (path := PACKAGE_DIR / app.rsplit(".", 1)[-1] / "locale").is_dir()
+]
 LANGUAGE_COOKIE_NAME = "nentang_language"
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "Asia/Ho_Chi_Minh"

@@ -9,13 +9,12 @@ from typing import Any
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
+from tests.support.html import Page, assert_well_formed, read
 
 from nentang.audit.models import Alert, AlertTransition, SecurityEvent, System
 from nentang.audit.services import checkpoint_sign, integrate_pending
 from nentang.audit.services.security import alert_resolve, security_event_record
 from nentang.audit.tests.security_support import ATTACKER, COLLEAGUE, seed, soc_operator
-from nentang.web.tests.htmlcheck import Page, read
-from nentang.web.tests.test_pages import assert_well_formed
 
 User = get_user_model()
 

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.transaction import TransactionManagementError
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
+from tests.support.http import Receiver, Reply
 
 from nentang.kernel.auditing import Actor
 from nentang.kernel.events import MAX_PAYLOAD_BYTES, InvalidEvent, emit
@@ -20,7 +21,6 @@ from nentang.kernel.ids import id_timestamp_ms
 from nentang.kernel.models import OutboxEvent, WebhookDelivery
 from nentang.kernel.observability.context import bind_request_id, reset_request_id
 from nentang.kernel.tasks import dispatch_outbox
-from nentang.kernel.tests.conftest import Receiver, Reply
 from nentang.kernel.webhooks import webhook_deliver_due, webhook_subscription_create
 
 OPERATOR = Actor.officer("can-bo-van-hanh")  # the operator acting in these tests
