@@ -50,14 +50,26 @@ def check_json(
     *,
     floats: bool = False,
     max_depth: int | None = None,
+    canonical_keys: bool = False,
 ) -> None:
     """Raise ``refuse(sentence)`` naming the first place where ``value`` leaves the
-    subset above (or nests deeper than ``max_depth`` levels)."""
-    _check(value, path, refuse, floats, max_depth, 0)
+    subset above (or nests deeper than ``max_depth`` levels).
+
+    ``canonical_keys``: object keys hold no character above U+FFFF, so that sorting them
+    by code point (Python's ``sort_keys``) and by UTF-16 code unit (RFC 8785 §3.2.3) give
+    one order — what the audit log's canonical form relies on.
+    """
+    _check(value, path, refuse, floats, max_depth, 0, canonical_keys)
 
 
 def _check(
-    value: Any, path: str, refuse: Refuse, floats: bool, max_depth: int | None, depth: int
+    value: Any,
+    path: str,
+    refuse: Refuse,
+    floats: bool,
+    max_depth: int | None,
+    depth: int,
+    canonical_keys: bool = False,
 ) -> None:
     if max_depth is not None and depth > max_depth:
         raise refuse(f"{path}: nested too deeply ({max_depth} levels at most).")
@@ -85,10 +97,12 @@ def _check(
             problem = text_problem(key)
             if problem:
                 raise refuse(f"{path}: a key {problem.replace('not valid', 'is not valid')}.")
-            _check(item, f"{path}.{key}", refuse, floats, max_depth, depth + 1)
+            if canonical_keys and any(ord(character) > 0xFFFF for character in key):
+                raise refuse(f"{path}: a key holds a character above U+FFFF.")
+            _check(item, f"{path}.{key}", refuse, floats, max_depth, depth + 1, canonical_keys)
     elif isinstance(value, list | tuple):
         for index, item in enumerate(value):
-            _check(item, f"{path}.{index}", refuse, floats, max_depth, depth + 1)
+            _check(item, f"{path}.{index}", refuse, floats, max_depth, depth + 1, canonical_keys)
     else:
         raise refuse(f"{path}: a {type(value).__name__} is not JSON; {_CONVERT}.")
 

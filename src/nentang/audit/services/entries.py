@@ -67,7 +67,12 @@ def _actor_ref(actor: Actor) -> str:
 
 
 def leaf_bytes(entry: AuditEntry) -> bytes:
-    """The canonical bytes of an entry: the leaf of the log, what a verifier sees."""
+    """The canonical bytes of an entry: the leaf of the log, what a verifier sees.
+
+    Leaf format v1 (docs/audit-log.md): the entry as a JSON object in the RFC 8785
+    (JCS) canonical form, which ``record``'s rules make Python's compact, key-sorted
+    encoding produce exactly (integers within ±(2⁵³ − 1), no floats, keys in the BMP).
+    """
     occurred = entry.occurred_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     document = {
         "v": LEAF_FORMAT_VERSION,
@@ -132,7 +137,7 @@ def record(
     check_text(subject, "subject", AuditRecordError)
     check_text(actor.id, "actor", AuditRecordError)
     facts = dict(summary or {})
-    check_json(facts, "summary", AuditRecordError)
+    check_json(facts, "summary", AuditRecordError, canonical_keys=True)
     if json_size(facts) > MAX_SUMMARY_BYTES:
         raise AuditRecordError(f"summary is larger than {MAX_SUMMARY_BYTES} bytes.")
 
