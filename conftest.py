@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 # Before Django reads its settings: never touch a developer's ./var from tests, and give
@@ -94,6 +95,14 @@ def _flush_keeps_reference_data_and_lifts_the_audit_guards() -> Iterator[None]:
     finally:
         BaseDatabaseOperations.execute_sql_flush = original_execute  # type: ignore[method-assign]
         setattr(flush, "sql_flush", original_sql_flush)  # noqa: B010
+
+
+@pytest.fixture
+def artifacts(request: pytest.FixtureRequest) -> Path:
+    """Where tests put what a person should look at: screenshots (test-artifacts/)."""
+    directory = request.config.rootpath / "test-artifacts"
+    directory.mkdir(exist_ok=True)
+    return directory
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -1,5 +1,6 @@
-# Shared by scripts/demo and scripts/test: find Python 3.11, create .venv, install the
-# pinned set (constraints.txt) so every machine runs the same versions.
+# Shared by scripts/demo, scripts/test and scripts/lock: find Python 3.11, create .venv,
+# install exactly the locked set (requirements/*.lock, every file's hash checked), so a
+# fresh machine runs what CI tested. ./scripts/lock regenerates the locks.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -25,15 +26,20 @@ ensure_venv() {
   if [ ! -x .venv/bin/python ]; then
     "$python" -m venv .venv || die "could not create .venv; on Debian install python3.11-venv."
   fi
-  local stamp=".venv/.installed-$extras-$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)"
+  local lock=requirements/runtime.lock
+  [ "$extras" = "[dev]" ] && lock=requirements/dev.lock
+  [ -f "$lock" ] || die "$lock is missing; run ./scripts/lock."
+  local stamp=".venv/.installed-$extras-$(cat pyproject.toml "$lock" | sha256sum | cut -c1-16)"
   if [ ! -f "$stamp" ]; then
     echo "nentang: installing dependencies into .venv ..." >&2
-    .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip \
-      2> >(grep -v "^WARNING: Location 'file:" >&2) >/dev/null
-    # (This machine's pip config names optional local indexes; their absence is noise.)
-    .venv/bin/python -m pip install --quiet --disable-pip-version-check \
-      -c constraints.txt -e ".$extras" 2> >(grep -v "^WARNING: Location 'file:" >&2) \
-      || die "dependency installation failed."
+    # The lock holds pip, setuptools and wheel too: nothing unhashed is ever fetched, and
+    # the project itself installs without build isolation, from the locked backend.
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes \
+      --no-deps -r "$lock" 2> >(grep -v "^WARNING: Location 'file:" >&2) \
+      || die "installing $lock failed (a hash that does not match means a changed file)."
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps \
+      --no-build-isolation -e . 2> >(grep -v "^WARNING: Location 'file:" >&2) \
+      || die "installing nentang itself failed."
     rm -f ".venv/.installed-$extras-"* && touch "$stamp"
   fi
   export PATH="$ROOT/.venv/bin:$PATH"

@@ -6,33 +6,17 @@ contexts' own browser tests."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from tests.support.axe import axe_violations
+from tests.support.browser import DESKTOP, NEEDS_CHROMIUM, PHONE, launch_chromium
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser
+    from playwright.sync_api import Browser, ViewportSize
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason="needs Debian's chromium (apt-get install chromium)"
-    ),
-]
+pytestmark = [*NEEDS_CHROMIUM, pytest.mark.django_db(transaction=True)]
 
 PAGES = [
     "/",
@@ -52,18 +36,15 @@ PAGES = [
 
 @pytest.fixture
 def browser(live_server: Any) -> Iterator[Browser]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+    with launch_chromium() as chromium:
         yield chromium
-        chromium.close()
 
 
-@pytest.mark.parametrize(("width", "height"), [(390, 844), (1280, 900)])
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["390", "1280"])
 def test_no_serious_or_critical_violation(
-    browser: Browser, live_server: Any, width: int, height: int
+    browser: Browser, live_server: Any, viewport: ViewportSize
 ) -> None:
-    context = browser.new_context(viewport={"width": width, "height": height})
+    context = browser.new_context(viewport=viewport)
     page = context.new_page()
     found = {}
     for path in PAGES:

@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import Server, nentang_env, run_nentang, start_server, stop_server
+from tests.support.processes import Server, nentang_env, run_nentang, start_server, stop_server
 
 pytestmark = pytest.mark.slow
 
@@ -116,7 +116,7 @@ def test_served_platform_answers_the_done_when_urls(served: Server) -> None:
         assert http.get("/healthz").json() == {"status": "ok"}
         ready = http.get("/readyz")
         assert ready.status_code == 200
-        assert ready.json()["checks"] == {"database": "ok", "migrations": "ok"}
+        assert ready.json()["checks"] == {"database": "ok", "migrations": "ok", "queues": "ok"}
 
         home = http.get("/")
         assert home.status_code == 200

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import base64
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
 from django.db import connection, transaction
+from django.utils import timezone
 
 from nentang.audit.models import AuditEntry, Checkpoint, LogLeaf, PendingEntry, Tile
 from nentang.audit.selectors import tlog_signer, tlog_tree_head
@@ -18,6 +20,7 @@ from nentang.audit.services import checkpoint_sign, integrate_pending, record
 from nentang.audit.tests.guards import guards_lifted
 from nentang.audit.tlog import Checkpoint as CheckpointText
 from nentang.audit.tlog import Signer, leaf_hash, sign_checkpoint
+from nentang.config import cli as cli_module
 from nentang.config.cli import cli
 from nentang.kernel.auditing import Actor
 
@@ -197,3 +200,49 @@ def test_a_valid_checkpoint_of_a_larger_log_means_entries_were_lost(
         "nentang: the checkpoint given is for 1000 entries, but the log holds only 900: the "
         "log lost entries, or the checkpoint is not ours."
     )
+
+
+def test_a_rewritten_tile_is_named_as_tampering(signed_log: None) -> None:
+    tamper('UPDATE audit_tile SET hashes = %s WHERE level = 0 AND "index" = 2', b"\x00" * 31)
+    result = nentang("verify")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        "nentang: Tile 0/2 was rewritten behind the application: it holds 31 bytes where the "
+        "log keeps 32-byte hashes."
+    )
+
+
+def test_a_statement_the_database_refuses_is_not_called_unreachable(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The database answers, but a table was changed behind the application: the
+    operator is told that, not sent to check NENTANG_DATABASE_URL."""
+
+    def query_a_missing_column() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT no_such_column FROM audit_tile")
+
+    with pytest.raises(SystemExit) as exited:
+        cli_module._run(query_a_missing_column)
+    assert exited.value.code == 1
+    message = capsys.readouterr().err
+    assert message.startswith("nentang: the database refused a statement (")
+    assert "not reachable" not in message
+
+
+def test_verify_names_every_origin_the_log_was_signed_under(
+    signed_log: None, settings: Any
+) -> None:
+    head = tlog_tree_head()
+    old = Signer("staging.nentang.example/audit", tlog_signer().seed)
+    note = sign_checkpoint(CheckpointText(old.name, head.size, head.root_hash), old)
+    with transaction.atomic():
+        Checkpoint.objects.create(
+            size=head.size, root_hash=head.root_hash, note=note, created_at=timezone.now()
+        )
+    settings.BASE_URL = "https://dichvucong.example.vn"  # a move: the origin stays
+    result = nentang("verify")
+    assert result.exit_code == 0, result.output
+    origins = ", ".join(sorted(["staging.nentang.example/audit", tlog_signer().name]))
+    assert "4 signed checkpoints, root " in result.stdout
+    assert f"signed under 2 origins ({origins})" in result.stdout

@@ -23,8 +23,8 @@ from nentang.kernel.auditing import Actor
 from nentang.kernel.events import emit
 from nentang.kernel.ids import new_id
 from nentang.kernel.models import OutboxEvent, WebhookDelivery
-from nentang.kernel.tests.conftest import Receiver, Reply
 from nentang.kernel.webhooks import webhook_subscription_create
+from tests.support.http import Receiver, Reply
 
 OPERATOR = Actor.officer("can-bo-van-hanh")  # the operator acting in these tests
 

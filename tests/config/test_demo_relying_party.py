@@ -21,7 +21,7 @@ import requests
 from authlib.integrations.requests_client import OAuth2Session
 
 from nentang.identity.tests.oidc_support import Browser, verify_id_token
-from tests.conftest import free_port, nentang_env
+from tests.support.processes import free_port, nentang_env
 
 pytestmark = pytest.mark.slow
 

@@ -128,3 +128,12 @@ def test_the_sqlite_folder_is_created(tmp_path: Path) -> None:
     config = read(env(tmp_path, NENTANG_DATABASE_URL=f"sqlite:///{target}"))
     assert config.database.name == str(target)
     assert target.parent.is_dir()
+
+
+def test_metrics_default_to_loopback_only_and_no_token(tmp_path: Path) -> None:
+    config = read(env(tmp_path))
+    assert [str(n) for n in config.metrics_allow_networks] == ["127.0.0.0/8", "::1/128"]
+    assert config.metrics_token == ""
+    assert read(env(tmp_path, NENTANG_METRICS_ALLOW_NETWORKS="")).metrics_allow_networks == ()
+    with pytest.raises(ConfigError, match=r"^NENTANG_METRICS_TOKEN: must be at least 32"):
+        read(env(tmp_path, NENTANG_METRICS_TOKEN="short"))

@@ -17,3 +17,9 @@ class AuditConfig(AppConfig):
         from nentang.audit.views import navigation  # its entries on the operators' page
 
         navigation.install()
+
+        from nentang.audit.services.tlog import integration_resume, pending_oldest
+        from nentang.kernel import health, worker
+
+        worker.on_worker_start(integration_resume)
+        health.register_backlog("audit entries", pending_oldest)

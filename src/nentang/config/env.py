@@ -18,6 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from nentang.kernel.privatefiles import (
+    SecretFileError,
+    load_or_create_text,
+    private_directory,
+    private_file,
+    private_process,
+)
+
 
 class ConfigError(Exception):
     """A setting is malformed. ``str(error)`` is a complete sentence for the operator."""
@@ -94,6 +102,35 @@ VARIABLES: tuple[Variable, ...] = (
         "60",
         "Seconds between signed checkpoints of the audit log while it grows.",
     ),
+    Variable(
+        "NENTANG_METRICS_ALLOW_NETWORKS",
+        "127.0.0.0/8,::1/128",
+        "Comma-separated CIDRs whose direct requests may read /metrics; empty: none.",
+    ),
+    Variable(
+        "NENTANG_METRICS_TOKEN",
+        "(empty)",
+        "A bearer token (32 characters or more) that reads /metrics from anywhere.",
+    ),
+    Variable(
+        "NENTANG_QUEUE_STALL_SECONDS",
+        "120",
+        "A queue whose oldest waiting item is older than this many seconds makes /readyz "
+        "answer 503; 0 turns the check off.",
+    ),
+    Variable(
+        "NENTANG_SECURITY_EVENTS_MIN_DAYS",
+        "365",
+        "The shortest retention of raw security events the SOC may set (days), on top of "
+        "TCVN 11930:2017's minimum per level.",
+    ),
+    Variable(
+        "NENTANG_AUDIT_WITNESS",
+        "(empty)",
+        "Where each signed checkpoint of the audit log is also published: a directory "
+        "outside `NENTANG_HOME` (another disk, a mounted share) or an http(s) URL that "
+        "accepts PUT and answers GET; `nentang audit verify` compares the log with it.",
+    ),
 )
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -127,6 +164,11 @@ class Config:
     webhook_max_attempts: int
     idempotency_ttl_hours: int
     audit_checkpoint_seconds: int
+    queue_stall_seconds: int
+    metrics_allow_networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
+    metrics_token: str
+    security_events_min_days: int
+    audit_witness: str  # "" (none), an absolute directory outside home, or an http(s) URL
 
 
 def _get(environ: Mapping[str, str], name: str) -> str | None:
@@ -152,6 +194,16 @@ def parse_positive_int(name: str, raw: str) -> int:
         raise ConfigError(name, f"expected a whole number, got {raw!r}.") from None
     if value <= 0:
         raise ConfigError(name, f"expected a number greater than zero, got {raw!r}.")
+    return value
+
+
+def parse_non_negative_int(name: str, raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(name, f"expected a whole number, got {raw!r}.") from None
+    if value < 0:
+        raise ConfigError(name, f"expected zero or more, got {raw!r}.")
     return value
 
 
@@ -215,6 +267,33 @@ def parse_networks(
     return tuple(networks)
 
 
+def parse_token(name: str, raw: str) -> str:
+    if raw and len(raw) < 32:
+        raise ConfigError(name, "must be at least 32 characters long (or empty).")
+    return raw
+
+
+def parse_witness(name: str, raw: str, home: Path) -> str:
+    """A witness location: an http(s) URL, or an absolute directory outside ``home`` (a
+    copy the same intruder can rewrite together with the log proves nothing)."""
+    if not raw:
+        return ""
+    if raw.startswith(("http://", "https://")):
+        parts = urlsplit(raw)
+        if not parts.hostname or parts.fragment:
+            raise ConfigError(name, f"expected an http(s) URL with a host, got {raw!r}.")
+        return raw
+    path = Path(raw).expanduser()
+    if not path.is_absolute():
+        raise ConfigError(name, f"expected an absolute directory or an http(s) URL, got {raw!r}.")
+    resolved = path.resolve()
+    if resolved == home or home in resolved.parents:
+        raise ConfigError(
+            name, f"{resolved} lies inside NENTANG_HOME; a witness must be kept elsewhere."
+        )
+    return str(resolved)
+
+
 def _secret_key(environ: Mapping[str, str], home: Path) -> str:
     given = _get(environ, "NENTANG_SECRET_KEY")
     if given:
@@ -222,28 +301,45 @@ def _secret_key(environ: Mapping[str, str], home: Path) -> str:
             raise ConfigError("NENTANG_SECRET_KEY", "must be at least 32 characters long.")
         return given
     path = home / "secret_key"
-    if path.exists():
-        key = path.read_text(encoding="utf-8").strip()
-        if len(key) < 32:
-            raise ConfigError(
-                "NENTANG_SECRET_KEY", f"the generated key in {path} is damaged; delete it."
-            )
-        return key
-    key = secrets.token_urlsafe(50)
-    # Create with 0600 from the start so the key is never readable by others.
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(key + "\n")
-    return key
+
+    def check(text: str) -> str | None:
+        return "shorter than 32 characters" if len(text) < 32 else None
+
+    try:
+        return load_or_create_text(path, generate=lambda: secrets.token_urlsafe(50), check=check)
+    except SecretFileError as error:
+        raise ConfigError("NENTANG_SECRET_KEY", str(error)) from None
+
+
+def _private_sqlite(path: Path) -> None:
+    """The SQLite file (and so its WAL and shared memory, which SQLite creates with the
+    database's mode) exists with mode 0600 before Django first opens it."""
+    try:
+        if not path.parent.exists():
+            private_directory(path.parent)
+        for item in (path, *(path.with_name(path.name + s) for s in ("-wal", "-shm"))):
+            if item == path or item.exists():
+                private_file(item)
+    except OSError as error:
+        raise ConfigError(
+            "NENTANG_DATABASE_URL", f"cannot create {path}: {error.strerror}."
+        ) from None
 
 
 def read(environ: Mapping[str, str] | None = None) -> Config:
-    """Read and validate every NENTANG_* variable; create NENTANG_HOME when missing."""
+    """Read and validate every NENTANG_* variable; create NENTANG_HOME when missing.
+
+    Also makes this process create private files (umask 077) and keeps the home and
+    the SQLite database owner-only (kernel.privatefiles).
+    """
     env = os.environ if environ is None else environ
 
     home = Path(_get(env, "NENTANG_HOME") or "./var").expanduser().resolve()
+    private_process()  # what this process creates is its owner's only (0600/0700)
     try:
-        home.mkdir(parents=True, exist_ok=True)
+        private_directory(home)
+    except PermissionError:
+        pass  # a folder someone else owns: its content is still private (umask 077)
     except OSError as error:
         raise ConfigError("NENTANG_HOME", f"cannot create {home}: {error.strerror}.") from None
     if not os.access(home, os.W_OK):
@@ -255,13 +351,7 @@ def read(environ: Mapping[str, str] | None = None) -> Config:
         home,
     )
     if database.engine == "sqlite":
-        folder = Path(database.name).parent
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise ConfigError(
-                "NENTANG_DATABASE_URL", f"cannot create {folder}: {error.strerror}."
-            ) from None
+        _private_sqlite(Path(database.name))
     base_url = parse_base_url(
         "NENTANG_BASE_URL", _get(env, "NENTANG_BASE_URL") or "http://127.0.0.1:8000"
     )
@@ -309,5 +399,23 @@ def read(environ: Mapping[str, str] | None = None) -> Config:
         audit_checkpoint_seconds=parse_positive_int(
             "NENTANG_AUDIT_CHECKPOINT_SECONDS",
             _get(env, "NENTANG_AUDIT_CHECKPOINT_SECONDS") or "60",
+        ),
+        metrics_allow_networks=parse_networks(
+            "NENTANG_METRICS_ALLOW_NETWORKS",
+            # Set but empty means "no network"; unset means loopback.
+            env.get("NENTANG_METRICS_ALLOW_NETWORKS", "127.0.0.0/8,::1/128"),
+        ),
+        metrics_token=parse_token(
+            "NENTANG_METRICS_TOKEN", _get(env, "NENTANG_METRICS_TOKEN") or ""
+        ),
+        queue_stall_seconds=parse_non_negative_int(
+            "NENTANG_QUEUE_STALL_SECONDS", _get(env, "NENTANG_QUEUE_STALL_SECONDS") or "120"
+        ),
+        security_events_min_days=parse_non_negative_int(
+            "NENTANG_SECURITY_EVENTS_MIN_DAYS",
+            _get(env, "NENTANG_SECURITY_EVENTS_MIN_DAYS") or "365",
+        ),
+        audit_witness=parse_witness(
+            "NENTANG_AUDIT_WITNESS", _get(env, "NENTANG_AUDIT_WITNESS") or "", home
         ),
     )

@@ -172,7 +172,14 @@ AUTH_PASSWORD_VALIDATORS = [
 # Internationalisation: Vietnamese first, English available.
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
-LOCALE_PATHS: list[Path] = []  # each context keeps its catalogue in <context>/locale/
+# Each context keeps its catalogue in <context>/locale/. Listing them here too makes
+# nentang's words win over those of Django's bundled apps, whose catalogues otherwise
+# rank first by INSTALLED_APPS order (the admin's "Log out" is "Thoát"; ours, "Đăng xuất").
+LOCALE_PATHS = [
+    path
+    for app in NENTANG_APPS
+    if (path := PACKAGE_DIR / app.rsplit(".", 1)[-1] / "locale").is_dir()
+]
 LANGUAGE_COOKIE_NAME = "nentang_language"
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "Asia/Ho_Chi_Minh"
@@ -181,9 +188,12 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = HOME / "static"
-STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise expects it even when serving from finders
+STATIC_ROOT.mkdir(mode=0o700, exist_ok=True)  # whitenoise expects it, even serving from finders
 MEDIA_URL = "/media/"
 MEDIA_ROOT = HOME / "uploads"
+# Uploads (portraits) are personal data: owner-only, whatever the umask.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 # Serve straight from the app directories: no collectstatic step on a fresh machine.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
@@ -198,6 +208,11 @@ NENTANG_OUTBOUND_ALLOW_NETWORKS = CONFIG.outbound_allow_networks
 NENTANG_WEBHOOK_MAX_ATTEMPTS = CONFIG.webhook_max_attempts
 NENTANG_IDEMPOTENCY_TTL_HOURS = CONFIG.idempotency_ttl_hours
 NENTANG_AUDIT_CHECKPOINT_SECONDS = CONFIG.audit_checkpoint_seconds
+NENTANG_AUDIT_WITNESS = CONFIG.audit_witness
+NENTANG_QUEUE_STALL_SECONDS = CONFIG.queue_stall_seconds
+NENTANG_SECURITY_EVENTS_MIN_DAYS = CONFIG.security_events_min_days
+NENTANG_METRICS_ALLOW_NETWORKS = CONFIG.metrics_allow_networks
+NENTANG_METRICS_TOKEN = CONFIG.metrics_token
 NENTANG_METRICS_DIR = HOME / "metrics"
 
 # Security headers and cookies.
@@ -215,7 +230,20 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if _https:
     SECURE_HSTS_SECONDS = 31_536_000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True  # names under the platform's host are the platform's
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Plain http is redirected to the public https URL, except the probes a load
+    # balancer or Prometheus calls on the private address.
+    SECURE_SSL_REDIRECT = True
+    SECURE_SSL_HOST = urlsplit(BASE_URL).netloc
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+# Django looks for its security, clickjacking and CSRF middleware by name; ours extend
+# them under other names (kernel.async_middleware), so these three warnings are false.
+# kernel.checks runs Django's security checks on our middleware instead (and warns as
+# nentang.W001–W003 should one of ours stop extending Django's). security.W021 (HSTS
+# preload) is a decision for the owner of the registrable domain, who submits it to the
+# browsers' preload list for every name under it, not for one host.
+SILENCED_SYSTEM_CHECKS = ["security.W001", "security.W002", "security.W003", "security.W021"]
 
 LOGGING: dict[str, Any] = {
     "version": 1,

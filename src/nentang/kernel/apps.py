@@ -7,4 +7,8 @@ class KernelConfig(AppConfig):
     verbose_name = "Kernel"
 
     def ready(self) -> None:
-        from nentang.kernel import checks, problems  # noqa: F401 - register checks and codes
+        from nentang.kernel import checks, events, health, problems, worker  # noqa: F401 - register checks and codes
+
+        worker.on_worker_start(events.outbox_resume)
+        health.register_backlog("tasks", health.oldest_due_task)
+        health.register_backlog("outbox events", events.outbox_oldest_waiting)

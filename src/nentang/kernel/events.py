@@ -19,8 +19,6 @@ what it is authorised to read through the API, where the read is logged.
 
 from __future__ import annotations
 
-import json
-import math
 import re
 from collections.abc import Mapping
 from datetime import datetime
@@ -32,6 +30,7 @@ from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 
 from nentang.kernel.ids import new_id
+from nentang.kernel.jsonvalues import check_json, json_size
 from nentang.kernel.models import OutboxEvent
 from nentang.kernel.observability.context import current_request_id
 
@@ -60,38 +59,12 @@ def validate_topic(topic: str) -> str:
     return topic
 
 
-def _check_json(value: Any, path: str) -> None:
-    if value is None or isinstance(value, str | bool | int):
-        return
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise InvalidEvent(f"{path} is {value!r}; JSON has no NaN or infinity.")
-        return
-    if isinstance(value, Mapping):
-        for key, item in value.items():
-            if not isinstance(key, str):
-                raise InvalidEvent(
-                    f"{path} has the key {key!r} of type {type(key).__name__}; "
-                    "JSON object keys must be strings."
-                )
-            _check_json(item, f"{path}[{key!r}]")
-        return
-    if isinstance(value, list | tuple):
-        for index, item in enumerate(value):
-            _check_json(item, f"{path}[{index}]")
-        return
-    raise InvalidEvent(
-        f"{path} is a {type(value).__name__}, which is not JSON. Convert it first: money "
-        "as int đồng, ids and Decimals as str, times as ISO 8601 str."
-    )
-
-
 def validate_payload(payload: Mapping[str, Any]) -> None:
     """Raise :class:`InvalidEvent` unless ``payload`` is a small JSON object of JSON values."""
     if not isinstance(payload, Mapping):
         raise InvalidEvent(f"The payload must be a dict, got {type(payload).__name__}.")
-    _check_json(payload, "payload")
-    size = len(json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode())
+    check_json(payload, "payload", InvalidEvent, floats=True)
+    size = json_size(payload)
     if size > MAX_PAYLOAD_BYTES:
         raise InvalidEvent(
             f"The payload is {size} bytes of JSON; the limit is {MAX_PAYLOAD_BYTES}. "
@@ -156,6 +129,27 @@ def outbox_schedule_dispatch(*, run_after: datetime | None = None) -> None:
         return
     task = dispatch_outbox if run_after is None else dispatch_outbox.using(run_after=run_after)
     task.enqueue()
+
+
+def outbox_resume() -> None:
+    """Schedule a dispatch for whatever waits in the outbox (run when a worker starts or
+    reconnects: an after-commit enqueue lost with the connection leaves events behind)."""
+    from nentang.kernel.webhooks import webhook_next_due_at
+
+    due = webhook_next_due_at()
+    if due is not None:
+        outbox_schedule_dispatch(run_after=None if due <= timezone.now() else due)
+
+
+def outbox_oldest_waiting() -> datetime | None:
+    """When the oldest event still waiting to be fanned out occurred (None: none waits)."""
+    oldest: datetime | None = (
+        OutboxEvent.objects.filter(fanned_out_at__isnull=True)
+        .order_by("occurred_at")
+        .values_list("occurred_at", flat=True)
+        .first()
+    )
+    return oldest
 
 
 def _dispatch_waiting(backend: Any, task_path: str, run_after: datetime | None) -> bool:

@@ -3,7 +3,7 @@
 * entries.py — the audit entries themselves (append-only) and the queue the integrator
   drains;
 * tlog.py — the transparency log derived from them: leaves, tiles, tree state,
-  signed checkpoints;
+  signed checkpoints, the entry counters;
 * security.py — security events, detection rules, alerts, the system register.
 """
 
@@ -17,7 +17,7 @@ from nentang.audit.models.security import (
     SecurityEvent,
     System,
 )
-from nentang.audit.models.tlog import Checkpoint, LogLeaf, Tile, TreeState
+from nentang.audit.models.tlog import Checkpoint, EntryCounter, LogLeaf, Tile, TreeState
 
 __all__ = [
     "Alert",
@@ -26,6 +26,7 @@ __all__ = [
     "AuditEntry",
     "Checkpoint",
     "DetectionRule",
+    "EntryCounter",
     "LogLeaf",
     "PendingEntry",
     "RetentionPolicy",

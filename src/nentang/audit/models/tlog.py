@@ -38,12 +38,19 @@ class Tile(models.Model):
 
 
 class TreeState(models.Model):
-    """The single row holding the integrated tree's size and root; locked by the integrator."""
+    """The single row holding the integrated tree's size and root; locked by the integrator.
+
+    ``origin`` is the log's name (C2SP origin, the first line of every checkpoint and the
+    name of its key): set once, when the tree is first written, and never changed, so
+    that moving the installation to another ``NENTANG_BASE_URL`` does not turn it into
+    another log.
+    """
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     size = models.BigIntegerField(default=0)
     root_hash = models.BinaryField(max_length=32)
     updated_at = models.DateTimeField()
+    origin = models.CharField(max_length=255, blank=True, default="")
 
     def __str__(self) -> str:
         return f"tree size {self.size}"
@@ -63,3 +70,20 @@ class Checkpoint(models.Model):
 
     def __str__(self) -> str:
         return f"checkpoint {self.size} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class EntryCounter(models.Model):
+    """How many audit entries were ever committed, split over shards (one per database
+    session, modulo the shard count) so that concurrent writers rarely share a row.
+
+    ``record`` adds one in the transaction of the entry, so the sum equals the number
+    of rows in the entries table unless someone deleted (or inserted) entries behind
+    the application: ``nentang audit verify`` compares them. Counters only grow
+    (database guards, migration 0005).
+    """
+
+    shard = models.PositiveSmallIntegerField(primary_key=True)
+    entries = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"shard {self.shard}: {self.entries}"

@@ -45,11 +45,13 @@ from nentang.kernel.pagination import Page, paginate
 
 __all__ = [
     "ENTRY_COLUMNS",
+    "DamagedTileError",
     "DatabaseTiles",
     "LogEntry",
     "TreeHead",
     "checkpoint_latest",
     "checkpoint_list",
+    "derived_origin",
     "entries_from_rows",
     "tlog_consistency_proof",
     "tlog_entry",
@@ -78,6 +80,28 @@ class LogEntry:
     document: dict[str, Any]
 
 
+class DamagedTileError(MissingHashError):
+    """A stored tile that is not a list of hashes (a value of another type, or a length
+    that is not a multiple of 32 bytes): someone rewrote it behind the application."""
+
+    def __init__(self, key: TileKey, found: str) -> None:
+        self.key = key
+        self.found = found
+        super().__init__(
+            f"tile {key.level}/{key.index} holds {found} where the log keeps 32-byte hashes"
+        )
+
+
+def stored_hashes(key: TileKey, value: object) -> bytes:
+    """The bytes of a stored tile, or :class:`DamagedTileError` when they cannot be."""
+    if not isinstance(value, bytes | bytearray | memoryview):
+        raise DamagedTileError(key, f"a value of type {type(value).__name__}")
+    data = bytes(value)
+    if len(data) % HASH_SIZE:
+        raise DamagedTileError(key, f"{len(data)} bytes")
+    return data
+
+
 class DatabaseTiles:
     """The tiles table as a :class:`~nentang.audit.tlog.tiles.TileReader`: one query.
 
@@ -85,7 +109,8 @@ class DatabaseTiles:
     (0.7 against 0.17 ms for the five tiles of a proof at a million entries).
     """
 
-    def read_tiles(self, keys: Collection[TileKey]) -> Mapping[TileKey, bytes]:
+    def read_raw(self, keys: Collection[TileKey]) -> dict[TileKey, object]:
+        """The stored values as the database returns them, unchecked."""
         if not keys:
             return {}
         wanted = " OR ".join(['(level = %s AND "index" = %s)'] * len(keys))
@@ -94,7 +119,10 @@ class DatabaseTiles:
         with connection.cursor() as cursor:  # the query holds placeholders only
             cursor.execute(query, parameters)
             rows = cursor.fetchall()
-        return {TileKey(level, index): bytes(hashes) for level, index, hashes in rows}
+        return {TileKey(level, index): hashes for level, index, hashes in rows}
+
+    def read_tiles(self, keys: Collection[TileKey]) -> Mapping[TileKey, bytes]:
+        return {key: stored_hashes(key, value) for key, value in self.read_raw(keys).items()}
 
 
 # Entries read with plain SQL (the integrator's batches, the verifier's scan): selecting
@@ -123,9 +151,9 @@ def entries_from_rows(rows: Sequence[Sequence[Any]], start: int = 0) -> list[Aud
     return entries
 
 
-def tlog_origin() -> str:
-    """The log's name: BASE_URL without its scheme, then ``/audit`` (C2SP tlog-tiles
-    recommends the URL prefix of the log), e.g. ``dichvucong.example.vn/audit``."""
+def derived_origin() -> str:
+    """The name a new log takes: BASE_URL without its scheme, then ``/audit`` (C2SP
+    tlog-tiles recommends the URL prefix of the log), e.g. ``dichvucong.example.vn/audit``."""
     parts = urlsplit(settings.BASE_URL)
     host = parts.hostname or ""
     if ":" in host:
@@ -133,6 +161,14 @@ def tlog_origin() -> str:
     if parts.port is not None:
         host = f"{host}:{parts.port}"
     return f"{host}{parts.path.rstrip('/')}/audit"
+
+
+def tlog_origin() -> str:
+    """The log's name (C2SP origin, and the name of its key): stored with the tree when
+    the log is first written and never changed afterwards, whatever NENTANG_BASE_URL
+    becomes; before that, the name the log will take (:func:`derived_origin`)."""
+    stored = TreeState.objects.filter(id=1).values_list("origin", flat=True).first()
+    return stored or derived_origin()
 
 
 def _leaf_bytes() -> Callable[[AuditEntry], bytes]:
@@ -146,14 +182,16 @@ def _key_path() -> Path:
     return Path(settings.HOME) / "audit" / "checkpoint.key"
 
 
-def tlog_signer() -> Signer:
-    """The log's signing key (NENTANG_HOME/audit/checkpoint.key, created on first use)."""
-    return Signer(name=tlog_origin(), seed=load_or_create_seed(_key_path()))
+def tlog_signer(origin: str | None = None) -> Signer:
+    """The log's signing key (NENTANG_HOME/audit/checkpoint.key, created on first use),
+    named ``origin`` (by default the log's own, :func:`tlog_origin`)."""
+    return Signer(name=origin or tlog_origin(), seed=load_or_create_seed(_key_path()))
 
 
-def tlog_verifier() -> Verifier:
-    """The log's public key, as published at /audit/key."""
-    return tlog_signer().verifier
+def tlog_verifier(origin: str | None = None) -> Verifier:
+    """The log's public key, as published at /audit/key; ``origin`` names it as a log
+    that once had another name signed with it (a checkpoint from before a move)."""
+    return tlog_signer(origin).verifier
 
 
 def tlog_tree_head() -> TreeHead:
@@ -239,7 +277,7 @@ def tlog_tile(*, level: int, index: int, width: int | None) -> bytes | None:
     row = Tile.objects.filter(level=level, index=index).values_list("width", "hashes").first()
     if row is None or row[0] < wanted:
         return None
-    return bytes(row[1])[: wanted * HASH_SIZE]
+    return stored_hashes(TileKey(level, index), row[1])[: wanted * HASH_SIZE]
 
 
 def tlog_entry_bundle(*, index: int, width: int | None) -> bytes | None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 import re
 import threading
 from collections.abc import Mapping
@@ -26,7 +25,9 @@ from django.utils import timezone
 
 from nentang.audit.models import AuditEntry, PendingEntry
 from nentang.kernel.auditing import Actor
+from nentang.kernel.jsonvalues import check_json, check_text, json_size
 from nentang.kernel.observability.context import current_request_id
+from nentang.kernel.privatefiles import load_or_create_key
 
 __all__ = ["AuditRecordError", "leaf_bytes", "pseudonym", "record"]
 
@@ -46,19 +47,9 @@ class AuditRecordError(ValueError):
 def _pseudonym_key() -> bytes:
     path = Path(settings.HOME) / "audit" / "pseudonym.key"
     with _key_lock:
-        if path in _key_cache:
-            return _key_cache[path]
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            key = bytes.fromhex(path.read_text(encoding="ascii").strip())
-        else:
-            key = os.urandom(32)
-            with os.fdopen(fd, "w", encoding="ascii") as handle:
-                handle.write(key.hex() + "\n")
-        _key_cache[path] = key
-        return key
+        if path not in _key_cache:
+            _key_cache[path] = load_or_create_key(path, size=32)
+        return _key_cache[path]
 
 
 def pseudonym(identifier: str) -> str:
@@ -75,23 +66,13 @@ def _actor_ref(actor: Actor) -> str:
     return actor.id
 
 
-def _check_json(value: Any, path: str) -> None:
-    if isinstance(value, float):
-        raise AuditRecordError(f"{path}: floats are not allowed in audit summaries.")
-    if isinstance(value, Mapping):
-        for key, item in value.items():
-            if not isinstance(key, str):
-                raise AuditRecordError(f"{path}: keys must be strings.")
-            _check_json(item, f"{path}.{key}")
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            _check_json(item, f"{path}.{index}")
-    elif value is not None and not isinstance(value, (str, int, bool)):
-        raise AuditRecordError(f"{path}: {type(value).__name__} is not JSON.")
-
-
 def leaf_bytes(entry: AuditEntry) -> bytes:
-    """The canonical bytes of an entry: the leaf of the log, what a verifier sees."""
+    """The canonical bytes of an entry: the leaf of the log, what a verifier sees.
+
+    Leaf format v1 (docs/audit-log.md): the entry as a JSON object in the RFC 8785
+    (JCS) canonical form, which ``record``'s rules make Python's compact, key-sorted
+    encoding produce exactly (integers within ±(2⁵³ − 1), no floats, keys in the BMP).
+    """
     occurred = entry.occurred_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     document = {
         "v": LEAF_FORMAT_VERSION,
@@ -108,6 +89,23 @@ def leaf_bytes(entry: AuditEntry) -> bytes:
     return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
         "utf-8"
     )
+
+
+# One counter row per database session (modulo the shard count) on PostgreSQL, so two
+# writers rarely wait for each other's commit; SQLite has one writer at a time anyway.
+COUNTER_SHARDS = 128
+_COUNT_ENTRY = (
+    "INSERT INTO audit_entrycounter (shard, entries) VALUES ({shard}, 1) "
+    "ON CONFLICT (shard) DO UPDATE SET entries = audit_entrycounter.entries + 1"
+)
+
+
+def _count_entry() -> None:
+    """Add one to the committed-entries counters, in the entry's transaction (see
+    models.EntryCounter: ``nentang audit verify`` compares them with the entries)."""
+    shard = f"pg_backend_pid() % {COUNTER_SHARDS}" if connection.vendor == "postgresql" else "0"
+    with connection.cursor() as cursor:
+        cursor.execute(_COUNT_ENTRY.format(shard=shard))
 
 
 def record(
@@ -136,9 +134,11 @@ def record(
         raise AuditRecordError(f"unknown actor type {actor.type!r}.")
     if not subject or len(subject) > 128:
         raise AuditRecordError("subject must be 1 to 128 characters.")
+    check_text(subject, "subject", AuditRecordError)
+    check_text(actor.id, "actor", AuditRecordError)
     facts = dict(summary or {})
-    _check_json(facts, "summary")
-    if len(json.dumps(facts, ensure_ascii=False).encode()) > MAX_SUMMARY_BYTES:
+    check_json(facts, "summary", AuditRecordError, canonical_keys=True)
+    if json_size(facts) > MAX_SUMMARY_BYTES:
         raise AuditRecordError(f"summary is larger than {MAX_SUMMARY_BYTES} bytes.")
 
     entry = AuditEntry.objects.create(
@@ -152,6 +152,7 @@ def record(
         request_id=current_request_id() if current_request_id() != "-" else "",
     )
     PendingEntry.objects.create(entry=entry)
+    _count_entry()
     from nentang.audit.services.tlog import integration_schedule
 
     transaction.on_commit(integration_schedule, robust=True)

@@ -35,6 +35,7 @@ from nentang.audit.models import (
 from nentang.audit.selectors.tlog import (
     ENTRY_COLUMNS,
     DatabaseTiles,
+    derived_origin,
     entries_from_rows,
     tlog_signer,
 )
@@ -50,7 +51,9 @@ __all__ = [
     "checkpoint_schedule",
     "checkpoint_sign",
     "integrate_pending",
+    "integration_resume",
     "integration_schedule",
+    "pending_oldest",
 ]
 
 DEFAULT_BATCH_SIZE = 5_000
@@ -82,6 +85,28 @@ def checkpoint_schedule() -> None:
         sign_task.using(run_after=due).enqueue()
     else:
         sign_task.enqueue()
+
+
+def integration_resume() -> None:
+    """Schedule the integrator for entries still queued, and a checkpoint for a tree
+    that grew past the last one (run when a worker starts or reconnects)."""
+    if PendingEntry.objects.exists():
+        integration_schedule()
+    latest = Checkpoint.objects.order_by("-id").values_list("size", flat=True).first()
+    size = TreeState.objects.filter(id=1).values_list("size", flat=True).first() or 0
+    if size and latest != size:
+        checkpoint_schedule()
+
+
+def pending_oldest() -> datetime | None:
+    """When the oldest entry still waiting for the integrator was recorded."""
+    oldest: datetime | None = (
+        AuditEntry.objects.filter(pendingentry__isnull=False)
+        .order_by("id")
+        .values_list("occurred_at", flat=True)
+        .first()
+    )
+    return oldest
 
 
 def _task_waiting(task: Any) -> bool:
@@ -120,9 +145,20 @@ def integrate_pending(*, batch_size: int = DEFAULT_BATCH_SIZE, limit: int | None
 
 
 def _locked_tree_state(now: datetime) -> TreeState:
+    """The tree state, locked; the log's origin is fixed here the first time (see
+    models.TreeState), from NENTANG_BASE_URL as it is then."""
     state, _created = TreeState.objects.select_for_update().get_or_create(
-        id=1, defaults={"size": 0, "root_hash": EMPTY_ROOT, "updated_at": now}
+        id=1,
+        defaults={
+            "size": 0,
+            "root_hash": EMPTY_ROOT,
+            "updated_at": now,
+            "origin": derived_origin(),
+        },
     )
+    if not state.origin:
+        state.origin = derived_origin()
+        TreeState.objects.filter(id=1).update(origin=state.origin)
     return state
 
 
@@ -237,8 +273,10 @@ def checkpoint_sign(*, only_if_grown: bool = False) -> Checkpoint | None:
     """Sign the current tree head as a C2SP checkpoint in a signed note and keep it.
 
     Checkpoints never go backwards: the tree state is locked while signing, so each
-    checkpoint's size is at least the previous one's. With ``only_if_grown`` nothing is
-    signed (None) when the latest checkpoint already has the current size.
+    checkpoint's size is at least the previous one's. Once committed, the checkpoint is
+    published to the witness when one is configured (services.witness). With
+    ``only_if_grown`` nothing is signed (None) when the latest checkpoint already has the
+    current size.
     """
     with transaction.atomic():
         now = timezone.now()
@@ -246,7 +284,14 @@ def checkpoint_sign(*, only_if_grown: bool = False) -> Checkpoint | None:
         latest = Checkpoint.objects.order_by("-id").values_list("size", flat=True).first()
         if only_if_grown and latest == state.size:
             return None
-        signer = tlog_signer()
+        signer = tlog_signer(state.origin)
         root = bytes(state.root_hash)
         note = sign_checkpoint(CheckpointText(signer.name, state.size, root), signer)
-        return Checkpoint.objects.create(size=state.size, root_hash=root, note=note, created_at=now)
+        checkpoint = Checkpoint.objects.create(
+            size=state.size, root_hash=root, note=note, created_at=now
+        )
+    if settings.NENTANG_AUDIT_WITNESS:
+        from nentang.audit.services.witness import witness_publish
+
+        transaction.on_commit(lambda: witness_publish(note), robust=True)
+    return checkpoint

@@ -14,7 +14,10 @@ from contextlib import contextmanager
 from types import SimpleNamespace
 from typing import Any
 
-_guards = importlib.import_module("nentang.audit.migrations.0002_append_only_guards")
+_GUARDS = tuple(
+    importlib.import_module(f"nentang.audit.migrations.{name}")
+    for name in ("0002_append_only_guards", "0005_log_origin_and_entry_counters")
+)
 
 
 def _sqlite_has_guards(connection: Any) -> bool:
@@ -39,10 +42,12 @@ def guards_lifted(connection: Any) -> Iterator[None]:
         return
     if connection.vendor == "sqlite" and _sqlite_has_guards(connection):
         editor = SimpleNamespace(connection=connection)
-        _guards.remove(None, editor)
+        for guards in _GUARDS:
+            guards.remove(None, editor)
         try:
             yield
         finally:
-            _guards.install(None, editor)
+            for guards in _GUARDS:
+                guards.install(None, editor)
         return
     yield

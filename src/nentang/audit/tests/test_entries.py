@@ -85,6 +85,18 @@ def test_outside_a_transaction_is_refused() -> None:
         ({"summary": {"amount": 1.5}}, "floats"),
         ({"summary": {"blob": "x" * 5000}}, "larger than"),
         ({"actor": Actor("robot", "r2")}, "unknown actor type"),
+        # A lone surrogate cannot be encoded (it was a UnicodeEncodeError); a NUL was
+        # refused only by PostgreSQL (a DataError) and stored by SQLite.
+        ({"summary": {"name": "Nguy\ud800n"}}, "summary.name: not valid Unicode"),
+        ({"summary": {"\udcff": 1}}, "summary: a key is not valid Unicode"),
+        ({"summary": {"note": "a\x00b"}}, "summary.note: contains a NUL character"),
+        ({"summary": {"list": ["ok", "x\x00"]}}, "summary.list.1: contains a NUL"),
+        ({"summary": {"a\x00": 1}}, "summary: a key contains a NUL"),
+        ({"subject": "t-\x00"}, "subject: contains a NUL"),
+        ({"subject": "t-\udc80"}, "subject: not valid Unicode"),
+        ({"actor": Actor.client("c\x00")}, "actor: contains a NUL"),
+        ({"summary": {"n": 2**53}}, "summary.n: integers must lie within"),
+        ({"summary": {"n": -(2**53)}}, "summary.n: integers must lie within"),
     ],
 )
 def test_malformed_entries_are_refused(override: dict[str, object], message: str) -> None:

@@ -75,6 +75,10 @@ def test_an_ipv4_mapped_address_is_the_same_source() -> None:
         ({"kind": "auth.failure", "subject": "s" * 129}, "subject"),
         ({"kind": "auth.failure", "system": "khong-co"}, "unknown system 'khong-co'"),
         ({"kind": "auth.failure", "actor": Actor("robot", "r1")}, "actor type"),
+        ({"kind": "auth.failure", "detail": {"login": "an\x00"}}, "detail.login: contains a NUL"),
+        ({"kind": "auth.failure", "detail": {"login": "\ud83d"}}, "detail.login: not valid"),
+        ({"kind": "auth.failure", "subject": "x\x00"}, "subject: contains a NUL"),
+        ({"kind": "auth.failure", "actor": Actor.client("\ud800")}, "actor: not valid"),
     ],
 )
 def test_bad_calls_are_refused_and_write_nothing(

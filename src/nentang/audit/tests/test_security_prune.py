@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.db import DatabaseError, transaction
@@ -38,7 +39,10 @@ def _seeded() -> None:
 
 
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+def clock(monkeypatch: pytest.MonkeyPatch, settings: Any) -> Clock:
+    # Short periods keep the walk through time short: only TCVN 11930:2017's per-level
+    # minimum applies (90 days at level 3), not the platform-wide floor of 365 days.
+    settings.NENTANG_SECURITY_EVENTS_MIN_DAYS = 0
     return freeze(monkeypatch, vn(2025, 1, 6, 10, 0))
 
 
@@ -132,3 +136,15 @@ def test_systems_keep_events_per_their_own_level(clock: Clock) -> None:
     assert security_events_prune() == 1
     assert list(SecurityEvent.objects.values_list("system__code", flat=True)) == ["nentang"]
     assert System.objects.count() == 2
+
+
+def test_pruning_never_deletes_before_the_legal_minimum(clock: Clock, settings: Any) -> None:
+    """A policy row that says one day (written before the minimum existed, or edited in
+    the database) does not make pruning delete younger events."""
+    settings.NENTANG_SECURITY_EVENTS_MIN_DAYS = 365
+    RetentionPolicy.objects.filter(security_level=3).update(raw_event_days=1)
+    security_event_record(kind="auth.failure", source_ip=ATTACKER)
+    clock.advance(364 * DAY)
+    assert security_events_prune() == 0
+    clock.advance(2 * DAY)
+    assert security_events_prune() == 1

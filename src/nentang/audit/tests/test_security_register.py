@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -10,6 +11,7 @@ from django.utils import timezone
 from nentang.audit.models import AuditEntry, DetectionRule, RetentionPolicy, System
 from nentang.audit.services import pseudonym
 from nentang.audit.services.security import (
+    retention_minimum,
     retention_policy_set,
     security_defaults_install,
     system_create,
@@ -164,13 +166,37 @@ def test_updating_an_unknown_system_is_404() -> None:
 def test_retention_is_set_within_bounds() -> None:
     binh = soc_operator()
 
-    retention_policy_set(by=binh, security_level=2, raw_event_days=30, source="TCVN 11930:2017")
+    retention_policy_set(by=binh, security_level=2, raw_event_days=400, source="TCVN 11930:2017")
 
-    assert RetentionPolicy.objects.get(security_level=2).raw_event_days == 30
-    for days in (0, 3651):
+    assert RetentionPolicy.objects.get(security_level=2).raw_event_days == 400
+    for days in (0, 1, 364, 3651):
         with pytest.raises(ValidationFailed):
             retention_policy_set(by=binh, security_level=2, raw_event_days=days)
-    assert RetentionPolicy.objects.get(security_level=2).raw_event_days == 30
+    assert RetentionPolicy.objects.get(security_level=2).raw_event_days == 400
+
+
+@pytest.mark.parametrize(
+    ("floor", "level", "minimum"),
+    [
+        (365, 1, 365),  # the platform floor (Decree 53/2022/NĐ-CP, verify) …
+        (365, 5, 365),
+        (0, 1, 1),  # … configurable; TCVN 11930:2017's per-level minimum remains
+        (0, 2, 30),
+        (0, 3, 90),
+        (0, 4, 180),
+        (0, 5, 365),
+        (730, 3, 730),
+    ],
+)
+def test_the_legal_minimum_retention(settings: Any, floor: int, level: int, minimum: int) -> None:
+    settings.NENTANG_SECURITY_EVENTS_MIN_DAYS = floor
+    binh = soc_operator()
+    assert retention_minimum(level) == minimum
+    with pytest.raises(ValidationFailed) as refused:
+        retention_policy_set(by=binh, security_level=level, raw_event_days=minimum - 1)
+    assert [(e.field, e.code) for e in refused.value.errors] == [("raw_event_days", "too_short")]
+    retention_policy_set(by=binh, security_level=level, raw_event_days=minimum)
+    assert RetentionPolicy.objects.get(security_level=level).raw_event_days == minimum
 
 
 def test_register_changes_need_their_permissions() -> None:

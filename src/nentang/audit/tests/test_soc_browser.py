@@ -13,6 +13,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from tests.support.browser import (
+    DESKTOP,
+    NEEDS_CHROMIUM,
+    PHONE,
+    Watch,
+    launch_chromium,
+    no_horizontal_scroll,
+    open_page,
+    text,
+)
 
 from nentang.audit.tests.security_support import (
     ADMIN_PASSWORD,
@@ -21,27 +31,11 @@ from nentang.audit.tests.security_support import (
     seed,
     soc_operator,
 )
-from nentang.web.tests.test_browser import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    DESKTOP,
-    PHONE,
-    Watch,
-    no_horizontal_scroll,
-    open_page,
-    text,
-)
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)",
-    ),
-]
+pytestmark = NEEDS_CHROMIUM
 
 BRUTE_FORCE = "Dò mật khẩu: đăng nhập sai nhiều lần từ một địa chỉ"
 COMPROMISE = "Đăng nhập sai nhiều lần rồi thành công từ cùng địa chỉ"
@@ -58,18 +52,8 @@ def cast(transactional_db: None) -> None:
 
 @pytest.fixture
 def chromium(live_server: Any, cast: None) -> Iterator[Browser]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with launch_chromium() as browser:
         yield browser
-        browser.close()
-
-
-@pytest.fixture
-def artifacts(request: pytest.FixtureRequest) -> Path:
-    directory = request.config.rootpath / "test-artifacts"
-    directory.mkdir(exist_ok=True)
-    return directory
 
 
 def log_in(page: Page, base: str, username: str, password: str, next_path: str = "") -> None:

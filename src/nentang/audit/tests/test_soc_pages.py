@@ -9,13 +9,12 @@ from typing import Any
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
+from tests.support.html import Page, assert_well_formed, read
 
 from nentang.audit.models import Alert, AlertTransition, SecurityEvent, System
 from nentang.audit.services import checkpoint_sign, integrate_pending
 from nentang.audit.services.security import alert_resolve, security_event_record
 from nentang.audit.tests.security_support import ATTACKER, COLLEAGUE, seed, soc_operator
-from nentang.web.tests.htmlcheck import Page, read
-from nentang.web.tests.test_pages import assert_well_formed
 
 User = get_user_model()
 
@@ -263,10 +262,18 @@ def test_a_taken_code_is_shown_on_the_field(soc: Client) -> None:
 
 
 def test_the_retention_form_saves_and_refuses(soc: Client) -> None:
-    refused = soc.post("/soc/retention/3/edit", {"raw_event_days": "0"})
-    saved = soc.post("/soc/retention/3/edit", {"raw_event_days": "90", "source": "TCVN 11930:2017"})
+    refused = soc.post("/soc/retention/3/edit", {"raw_event_days": "1"})
+    too_short = soc.post("/soc/retention/3/edit", {"raw_event_days": "364"})
+    saved = soc.post(
+        "/soc/retention/3/edit", {"raw_event_days": "400", "source": "TCVN 11930:2017"}
+    )
 
-    assert refused.status_code == 422
+    assert refused.status_code == too_short.status_code == 422
+    assert (
+        "Lưu sự kiện gốc ít nhất 365 ngày: mức tối thiểu theo quy định "
+        "(Nghị định 53/2022/NĐ-CP và TCVN 11930:2017)." in too_short.content.decode()
+    )
+    assert 'min="365"' in refused.content.decode()
     assert saved.status_code == 302
     _parsed, html = page(soc, "/soc/systems/")
     assert "TCVN 11930:2017" in html

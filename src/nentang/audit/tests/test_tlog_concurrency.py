@@ -14,7 +14,7 @@ from django.db import connection, transaction
 from nentang.audit.models import AuditEntry, LogLeaf, PendingEntry, Tile, TreeState
 from nentang.audit.selectors import DatabaseTiles, tlog_tree_head
 from nentang.audit.selectors.tlog_verify import tlog_verify
-from nentang.audit.services import integrate_pending, leaf_bytes, record
+from nentang.audit.services import checkpoint_sign, integrate_pending, leaf_bytes, record
 from nentang.audit.tests.tlog_support import MemoryTiles
 from nentang.audit.tlog import leaf_hash, tree_root
 from nentang.kernel.auditing import Actor
@@ -132,3 +132,30 @@ def test_a_writer_does_not_wait_for_an_integrator_holding_the_tree() -> None:
     assert elapsed < 1.0  # committed while the tree was locked
     assert integrate_pending() == 1
     assert tlog_tree_head().size == 2
+
+
+def test_verify_raises_no_alarm_while_writers_integrate_and_sign() -> None:
+    """``nentang audit verify`` on a live system: four writers, an integrator and a
+    checkpoint signer keep going while the verifier runs, again and again."""
+    writer(99)()
+    integrate_pending()
+    errors: list[BaseException] = []
+    done = threading.Event()
+
+    def integrator_and_signer() -> None:
+        while not done.is_set():
+            integrate_pending(batch_size=17)
+            checkpoint_sign(only_if_grown=True)
+
+    threads = [in_thread(writer(number), errors) for number in range(WRITERS)]
+    threads.append(in_thread(integrator_and_signer, errors))
+    reports = []
+    while any(thread.is_alive() for thread in threads[:WRITERS]):
+        reports.append(tlog_verify())
+    done.set()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len(reports) >= 2
+    assert [report.problems for report in reports if not report.ok] == []
+    assert tlog_verify().ok

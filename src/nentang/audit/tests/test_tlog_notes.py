@@ -192,5 +192,5 @@ def test_the_signing_key_is_created_once_with_mode_0600(tmp_path: Path) -> None:
     assert load_or_create_seed(path) == seed
     damaged = tmp_path / "damaged.key"
     damaged.write_text("not hex\n")
-    with pytest.raises(ValueError, match="32-byte"):
+    with pytest.raises(ValueError, match="is not hexadecimal"):
         load_or_create_seed(damaged)

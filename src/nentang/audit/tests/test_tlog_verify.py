@@ -5,11 +5,14 @@ intruder with database access would — and prove the verifier names exactly wha
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.db import connection, transaction
+from django.utils import timezone
 
 from nentang.audit.models import AuditEntry, Checkpoint, LogLeaf, PendingEntry, Tile
-from nentang.audit.selectors import tlog_signer, tlog_tree_head
+from nentang.audit.selectors import tlog_origin, tlog_signer, tlog_tree_head
 from nentang.audit.selectors.tlog_verify import tlog_verify
 from nentang.audit.services import checkpoint_sign, integrate_pending, leaf_bytes, record
 from nentang.audit.tests.guards import guards_lifted
@@ -195,3 +198,149 @@ def test_an_empty_log_verifies() -> None:
     report = tlog_verify()
     assert report.ok
     assert report.entries_checked == 0
+
+
+# --- A live log: writers keep going while the verifier scans (issue 8, item 8) -------
+
+
+def test_entries_integrated_and_signed_during_the_scan_raise_no_alarm(signed_log: None) -> None:
+    """The progress callback runs between reading the head and counting the entries:
+    exactly where the old verifier subtracted counts taken minutes apart."""
+
+    def writers_meanwhile(done: int, total: int) -> None:
+        record_entries(5)
+        integrate_pending()
+        checkpoint_sign()
+        record_entries(2)  # queued, not yet integrated
+
+    report = tlog_verify(progress=writers_meanwhile)
+    assert report.ok, report.problems
+    assert report.tree_size == report.entries_checked == 900
+    assert report.checkpoints_checked == 3  # the one signed meanwhile is left for next time
+    assert tlog_verify().ok
+
+
+# --- The origin stays when NENTANG_BASE_URL changes (item 10) -------------------------
+
+
+def test_moving_to_another_base_url_keeps_the_origin(settings: Any) -> None:
+    settings.BASE_URL = "http://127.0.0.1:8000"
+    record_entries(3)
+    integrate_pending()
+    checkpoint_sign()
+    settings.BASE_URL = "https://dichvucong.example.vn"
+    record_entries(3)
+    integrate_pending()
+    later = checkpoint_sign()
+    assert later is not None
+    assert tlog_origin() == "127.0.0.1:8000/audit"
+    assert later.note.startswith("127.0.0.1:8000/audit\n6\n")
+    report = tlog_verify()
+    assert report.ok, report.problems
+    assert report.origins == {"127.0.0.1:8000/audit"}
+
+
+def test_checkpoints_signed_under_an_earlier_origin_still_verify(signed_log: None) -> None:
+    """Before the origin was stored, it followed NENTANG_BASE_URL: an installation that
+    moved holds checkpoints signed under two names with one key."""
+    head = tlog_tree_head()
+    old_name = Signer("staging.nentang.example/audit", tlog_signer().seed)
+    note = sign_checkpoint(CheckpointText(old_name.name, head.size, head.root_hash), old_name)
+    with transaction.atomic():
+        Checkpoint.objects.create(
+            size=head.size, root_hash=head.root_hash, note=note, created_at=timezone.now()
+        )
+    report = tlog_verify(notes=[note])
+    assert report.ok, report.problems
+    assert report.origins == {tlog_origin(), "staging.nentang.example/audit"}
+    # Another key under the old name is still refused.
+    intruder = Signer("staging.nentang.example/audit", bytes(32))
+    forged = sign_checkpoint(CheckpointText(intruder.name, 900, head.root_hash), intruder)
+    assert tlog_verify(notes=[forged]).problems == [
+        "the checkpoint given is not a valid signed checkpoint of this log: the note carries "
+        "no signature by staging.nentang.example/audit."
+    ]
+
+
+# --- Entries deleted before integration, a cut tail (item 11) --------------------------
+
+
+def entry_ids() -> list[int]:
+    return list(AuditEntry.objects.order_by("id").values_list("id", flat=True))
+
+
+def test_a_deleted_entry_that_was_not_yet_integrated_is_found() -> None:
+    record_entries(5)
+    integrate_pending()
+    record_entries(4)  # queued
+    victim = entry_ids()[6]
+    tamper("DELETE FROM audit_pendingentry WHERE entry_id = %s", victim)
+    tamper("DELETE FROM audit_auditentry WHERE id = %s", victim)
+    assert tlog_verify().problems == [
+        "1 committed audit entries are missing from the database (9 were recorded, 8 remain): "
+        f"entries were deleted behind the application. Entry ids missing: #{victim}."
+    ]
+
+
+def test_a_cut_tail_of_queued_entries_is_found() -> None:
+    record_entries(6)
+    last_two = entry_ids()[-2:]
+    for entry_id in last_two:
+        tamper("DELETE FROM audit_pendingentry WHERE entry_id = %s", entry_id)
+        tamper("DELETE FROM audit_auditentry WHERE id = %s", entry_id)
+    assert tlog_verify().problems == [
+        "2 committed audit entries are missing from the database (6 were recorded, 4 remain): "
+        "entries were deleted behind the application. The newest entries are missing."
+    ]
+
+
+def test_a_queued_entry_deleted_without_its_queue_row_is_named() -> None:
+    record_entries(3)
+    victim = entry_ids()[1]
+    tamper("DELETE FROM audit_auditentry WHERE id = %s", victim)
+    problems = tlog_verify().problems
+    assert problems[0] == (
+        "1 queued audit entries no longer exist: entries were deleted before they were "
+        "integrated into the log."
+    )
+    assert problems[1].startswith("1 committed audit entries are missing from the database")
+    tamper("DELETE FROM audit_pendingentry WHERE entry_id = %s", victim)  # for the teardown
+
+
+def test_an_entry_inserted_behind_the_application_is_found() -> None:
+    record_entries(2)
+    with transaction.atomic():
+        forged = AuditEntry.objects.create(
+            occurred_at=timezone.now(),
+            actor_type="system",
+            actor="intruder",
+            action="identity.person.verify_level2",
+            subject_type="identity.person",
+            subject="forged",
+            summary={},
+        )
+        PendingEntry.objects.create(entry=forged)
+    assert tlog_verify().problems == [
+        "1 audit entries were never recorded by the application (3 rows for 2 recorded): "
+        "rows were inserted behind it."
+    ]
+
+
+# --- A rewritten tile is tampering, not an outage (item 11) ----------------------------
+
+
+def test_a_tile_rewritten_with_a_value_of_another_length_is_named_as_tampering(
+    signed_log: None,
+) -> None:
+    tamper('UPDATE audit_tile SET hashes = %s WHERE level = 0 AND "index" = 1', b"x" * 33)
+    problems = tlog_verify().problems
+    assert problems[0] == (
+        "Tile 0/1 was rewritten behind the application: it holds 33 bytes where the log keeps "
+        "32-byte hashes."
+    )
+    if connection.vendor == "sqlite":  # SQLite keeps text in a blob column; PostgreSQL cannot
+        tamper("UPDATE audit_tile SET hashes = 'abc' WHERE level = 0 AND \"index\" = 0")
+        assert tlog_verify().problems[0] == (
+            "Tile 0/0 was rewritten behind the application: it holds a value of type str "
+            "where the log keeps 32-byte hashes."
+        )

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from django import forms
-from django.core.validators import RegexValidator
+from django.core.validators import MinValueValidator, RegexValidator
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -170,16 +170,30 @@ class SystemForm(Form):
 class RetentionForm(Form):
     raw_event_days = forms.IntegerField(
         label=_("Keep raw security events for (days)"),
-        min_value=1,
         max_value=MAX_RETENTION_DAYS,
         error_messages={
             "required": _("Enter how many days raw events are kept."),
             "invalid": _("Enter the number of days as a whole number."),
-            "min_value": _("Keep raw events for at least 1 day."),
+            "min_value": _(
+                "Keep raw events for at least %(limit_value)s days: the legal minimum "
+                "(Decree 53/2022/NĐ-CP and TCVN 11930:2017)."
+            ),
             "max_value": _("Keep raw events for at most %(limit_value)s days."),
         },
         widget=forms.NumberInput(attrs={"class": "input--w10"}),
     )
+
+    def __init__(self, *args: Any, minimum: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["raw_event_days"]
+        assert isinstance(field, forms.IntegerField)
+        field.min_value = minimum
+        field.validators.append(MinValueValidator(minimum))
+        field.widget.attrs["min"] = str(minimum)
+        field.help_text = _(
+            "At least %(min)s days (Decree 53/2022/NĐ-CP, TCVN 11930:2017), at most %(max)s."
+        ) % {"min": minimum, "max": MAX_RETENTION_DAYS}
+
     source = forms.CharField(
         label=_("Legal basis or source"),
         required=False,

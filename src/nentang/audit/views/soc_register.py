@@ -233,13 +233,15 @@ def retention_edit(request: SocRequest, level: int) -> HttpResponse:
         policy.security_level: policy for policy in selectors.retention_policy_list(viewer=user)
     }
     policy = current.get(level)
+    minimum = services.retention_minimum(level)
     if request.method == "POST":
-        form = RetentionForm(request.POST)
+        form = RetentionForm(request.POST, minimum=minimum)
     else:
         form = RetentionForm(
             initial={"raw_event_days": policy.raw_event_days, "source": policy.source}
             if policy
-            else None
+            else None,
+            minimum=minimum,
         )
     if form.is_bound and form.is_valid():
         try:

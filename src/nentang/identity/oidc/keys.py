@@ -22,12 +22,9 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import fcntl
 import json
-import os
 import secrets
 import threading
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -35,6 +32,13 @@ from typing import Any
 
 from django.conf import settings
 from jwcrypto import jwk
+
+from nentang.kernel.privatefiles import (
+    file_lock,
+    load_or_create_text,
+    private_directory,
+    write_private,
+)
 
 ALGORITHMS = ("ES256", "RS256")
 DEFAULT_ALGORITHM = "ES256"
@@ -69,29 +73,16 @@ def key_directory() -> Path:
 
 
 def _ensure_directory(path: Path) -> None:
-    path.mkdir(parents=True, exist_ok=True)
-    os.chmod(path, 0o700)
+    private_directory(path)
 
 
 def _write_private(path: Path, text: str) -> None:
     """Write a file readable by its owner only, atomically (a reader sees old or new)."""
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(temporary, path)
+    write_private(path, text.encode("utf-8"))
 
 
-@contextlib.contextmanager
-def _locked(directory: Path) -> Iterator[None]:
-    _ensure_directory(directory)
-    fd = os.open(directory / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
+def _locked(directory: Path) -> contextlib.AbstractContextManager[None]:
+    return file_lock(directory / ".lock")
 
 
 def _generate(alg: str) -> jwk.JWK:
@@ -256,12 +247,17 @@ def pairwise_secret() -> bytes:
     cached = _pairwise.get(str(path))
     if cached is not None:
         return cached
-    if not path.exists():
-        _ensure_directory(oidc_home())
-        with _locked(oidc_home()):
-            if not path.exists():
-                _write_private(path, base64.b64encode(secrets.token_bytes(32)).decode() + "\n")
-    secret = base64.b64decode(path.read_text(encoding="ascii").strip())
+
+    def check(text: str) -> str | None:
+        try:
+            return None if len(base64.b64decode(text, validate=True)) == 32 else "not 32 bytes"
+        except ValueError:
+            return "it is not base64"
+
+    text = load_or_create_text(
+        path, generate=lambda: base64.b64encode(secrets.token_bytes(32)).decode(), check=check
+    )
+    secret = base64.b64decode(text)
     _pairwise[str(path)] = secret
     return secret
 

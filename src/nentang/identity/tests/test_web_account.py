@@ -10,6 +10,7 @@ import pyotp
 import pytest
 from django.test import Client
 from django.utils import timezone
+from tests.support.html import assert_well_formed, read
 
 from nentang.identity import services
 from nentang.identity.middleware import TOUCHED_KEY
@@ -17,8 +18,6 @@ from nentang.identity.models import Account, AccountSession, Consent, Person, To
 from nentang.identity.oidc.services import client_register, consent_grant
 from nentang.identity.tests import support
 from nentang.kernel.auditing import Actor
-from nentang.web.tests.htmlcheck import read
-from nentang.web.tests.test_pages import assert_well_formed
 
 PAGES = [
     "/account/",

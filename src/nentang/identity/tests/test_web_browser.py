@@ -14,33 +14,26 @@ from typing import TYPE_CHECKING, Any
 import pyotp
 import pytest
 from django.db import connections
-
-from nentang.identity import services
-from nentang.identity.models import Passkey, Person
-from nentang.identity.tests import support
-from nentang.identity.tests.support import administrative_units
-from nentang.web.tests.test_browser import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
+from tests.support.browser import (
     DESKTOP,
+    NEEDS_CHROMIUM,
     PHONE,
     Watch,
+    launch_chromium,
     no_horizontal_scroll,
     open_page,
     text,
 )
 
+from nentang.identity import services
+from nentang.identity.models import Passkey, Person
+from nentang.identity.tests import support
+from nentang.identity.tests.support import administrative_units
+
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, FilePayload, Page
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)",
-    ),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = [*NEEDS_CHROMIUM, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
@@ -57,21 +50,11 @@ def browser(site: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Browser]:
     # Playwright's sync API runs an event loop in this thread; the test's own reads and
     # writes (through the services) are still plain synchronous calls.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with launch_chromium() as chromium:
         yield chromium
-        chromium.close()
-        # Connections opened while Playwright's loop ran live in its context: close them
-        # here, or the test database cannot be dropped at the end (PostgreSQL).
-        connections.close_all()
-
-
-@pytest.fixture
-def artifacts(request: pytest.FixtureRequest) -> Path:
-    directory = request.config.rootpath / "test-artifacts"
-    directory.mkdir(exist_ok=True)
-    return directory
+    # Connections opened while Playwright's loop ran live in its context: close them
+    # here, or the test database cannot be dropped at the end (PostgreSQL).
+    connections.close_all()
 
 
 def script_errors(watch: Watch) -> list[str]:

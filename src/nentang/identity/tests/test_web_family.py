@@ -8,12 +8,11 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from tests.support.html import assert_well_formed, read
 
 from nentang.identity.models import Organisation, Person
 from nentang.identity.tests import support
 from nentang.identity.tests.test_web_account import logged_in
-from nentang.web.tests.htmlcheck import read
-from nentang.web.tests.test_pages import assert_well_formed
 
 pytestmark = pytest.mark.django_db
 

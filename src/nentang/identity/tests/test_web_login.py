@@ -10,14 +10,13 @@ import pyotp
 import pytest
 from django.conf import settings
 from django.test import Client
+from tests.support.html import assert_well_formed, read
 
 from nentang.identity import services
 from nentang.identity.models import Account, AccountSession, Person
 from nentang.identity.oidc.services import client_register
 from nentang.identity.tests import support
 from nentang.kernel.auditing import Actor
-from nentang.web.tests.htmlcheck import read
-from nentang.web.tests.test_pages import assert_well_formed
 
 
 def log_in(client: Client, login: str, password: str, next_url: str = "") -> Any:

@@ -7,12 +7,11 @@ import pyotp
 import pytest
 from django.apps import apps
 from django.test import Client
+from tests.support.html import assert_well_formed, read
 
 from nentang.identity import services
 from nentang.identity.models import Account, DataUsage, LevelVerification, Person
 from nentang.identity.tests import support
-from nentang.web.tests.htmlcheck import read
-from nentang.web.tests.test_pages import assert_well_formed
 
 SecurityEvent = apps.get_model("audit", "SecurityEvent")
 PURPOSE = "Xác thực mức độ 2 tại bộ phận một cửa"

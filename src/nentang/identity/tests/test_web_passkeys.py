@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.apps import apps
 from django.test import Client
+from tests.support.html import read
 from webauthn.helpers import bytes_to_base64url
 
 from nentang.identity import services
@@ -16,7 +17,6 @@ from nentang.identity.models import AccountSession, Passkey, Person
 from nentang.identity.services.passkeys import relying_party
 from nentang.identity.tests import support
 from nentang.identity.tests.web_support import SoftAuthenticator
-from nentang.web.tests.htmlcheck import read
 
 AuditEntry = apps.get_model("audit", "AuditEntry")
 SecurityEvent = apps.get_model("audit", "SecurityEvent")

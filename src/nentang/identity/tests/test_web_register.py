@@ -7,11 +7,10 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from tests.support.html import Page, assert_well_formed, read
 
 from nentang.identity.models import Account, Person
 from nentang.identity.tests import support
-from nentang.web.tests.htmlcheck import Page, read
-from nentang.web.tests.test_pages import assert_well_formed
 
 URL = "/register"
 

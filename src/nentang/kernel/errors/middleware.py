@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from nentang.kernel.errors import (
     PROBLEM_CONTENT_TYPE,
+    PayloadTooLarge,
     ProblemError,
     is_api_path,
     problem_response,
@@ -70,12 +71,13 @@ class ProblemMiddleware(DualMiddleware):
 
 def _too_large(request: HttpRequest) -> HttpResponseBase:
     limit = settings.NENTANG_MAX_BODY_BYTES
-    detail = _("The request body exceeds the limit of %(limit)s bytes.") % {"limit": limit}
+    error = PayloadTooLarge(
+        _("The request body exceeds the limit of %(limit)s bytes.") % {"limit": limit},
+        extra={"max_bytes": limit},
+    )
     if is_api_path(request.path):
-        return problem_response(
-            status=413, detail=detail, instance=request.path, extra={"max_bytes": limit}
-        )
-    return error_page(request, 413, detail=detail)
+        return response_for(error, instance=request.path)
+    return error_page(request, error.status, detail=error.detail)
 
 
 class BodyLimitMiddleware(DualMiddleware):

@@ -59,6 +59,12 @@ class DatabaseCollector(Collector):
         dead = GaugeMetricFamily(
             "nentang_webhook_deliveries_dead", "Webhook deliveries dead-lettered."
         )
+        oldest = GaugeMetricFamily(
+            "nentang_queue_oldest_seconds",
+            "How long the oldest waiting item of each queue has waited (0: empty); "
+            "/readyz fails past NENTANG_QUEUE_STALL_SECONDS.",
+            labels=["queue"],
+        )
         try:
             from django_tasks_db.models import DBTaskResult
 
@@ -75,11 +81,16 @@ class DatabaseCollector(Collector):
             pending = WebhookDelivery.objects.filter(status="pending").count()
             backlog.add_metric([], events + pending)
             dead.add_metric([], WebhookDelivery.objects.filter(status="dead").count())
+            from nentang.kernel.health import backlog_ages
+
+            for name, age in backlog_ages().items():
+                oldest.add_metric([name], age)
         except Exception:  # a scrape must not fail because the database is down
             logger.warning("metrics: database gauges unavailable", exc_info=True)
         yield queue
         yield backlog
         yield dead
+        yield oldest
 
 
 _database_collector = DatabaseCollector()

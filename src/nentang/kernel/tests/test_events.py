@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.transaction import TransactionManagementError
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
+from tests.support.http import Receiver, Reply
 
 from nentang.kernel.auditing import Actor
 from nentang.kernel.events import MAX_PAYLOAD_BYTES, InvalidEvent, emit
@@ -20,7 +21,6 @@ from nentang.kernel.ids import id_timestamp_ms
 from nentang.kernel.models import OutboxEvent, WebhookDelivery
 from nentang.kernel.observability.context import bind_request_id, reset_request_id
 from nentang.kernel.tasks import dispatch_outbox
-from nentang.kernel.tests.conftest import Receiver, Reply
 from nentang.kernel.webhooks import webhook_deliver_due, webhook_subscription_create
 
 OPERATOR = Actor.officer("can-bo-van-hanh")  # the operator acting in these tests
@@ -122,11 +122,16 @@ def test_topics_must_be_context_noun_verb(topic: str) -> None:
 @pytest.mark.parametrize(
     ("payload", "message"),
     [
-        ({"amount": Decimal("150000")}, r"payload\['amount'\] is a Decimal, which is not JSON"),
-        ({"at": datetime(2025, 1, 1, tzinfo=UTC)}, r"payload\['at'\] is a datetime"),
-        ({"tags": {"a", "b"}}, r"payload\['tags'\] is a set"),
-        ({"items": [1, {"x": math.nan}]}, r"payload\['items'\]\[1\]\['x'\] is nan"),
-        ({"by_ward": {79: 1}}, r"payload\['by_ward'\] has the key 79 of type int"),
+        ({"amount": Decimal("150000")}, r"payload\.amount: a Decimal is not JSON; convert it"),
+        ({"at": datetime(2025, 1, 1, tzinfo=UTC)}, r"payload\.at: a datetime is not JSON"),
+        ({"tags": {"a", "b"}}, r"payload\.tags: a set is not JSON"),
+        ({"items": [1, {"x": math.nan}]}, r"payload\.items\.1\.x: nan is not a number"),
+        ({"by_ward": {79: 1}}, r"payload\.by_ward: keys must be strings, not 79 of type int"),
+        # PostgreSQL refuses a NUL in JSON and nobody can encode a lone surrogate: both
+        # used to escape as database or encoding errors instead of InvalidEvent.
+        ({"note": "a\x00b"}, r"payload\.note: contains a NUL character"),
+        ({"name": "Nguy\ud800n"}, r"payload\.name: not valid Unicode"),
+        ({"big": 2**60}, r"payload\.big: integers must lie within"),
         ({"blob": "x" * MAX_PAYLOAD_BYTES}, "the limit is 65536"),
         (["not", "a", "dict"], "The payload must be a dict, got list"),
     ],

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from tests.support.http import Receiver, Reply
 
 from nentang.kernel.outbound import (
     OutboundBlocked,
@@ -22,7 +23,6 @@ from nentang.kernel.outbound import (
     check_url,
     request,
 )
-from nentang.kernel.tests.conftest import Receiver, Reply
 
 # --- SSRF refusals -------------------------------------------------------------------
 

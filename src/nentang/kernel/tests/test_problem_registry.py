@@ -112,3 +112,35 @@ def test_register_refuses_bad_codes_and_status_changes() -> None:
         register("fine_code", status=200, title="t", meaning="m", advice="a")
     with pytest.raises(ValueError, match="already registered"):
         register("not_found", status=410, title="t", meaning="m", advice="a")
+
+
+# Kernel problem classes no code raises yet, each with the change that will use it. A
+# class listed here that is used fails this test too: take it off the list.
+NOT_YET_RAISED = {"RateLimited": "identity's LoginThrottled is to become it (issue 7)"}
+
+
+def test_every_kernel_problem_class_is_raised_somewhere() -> None:
+    """A problem class nobody raises is a promise the API does not keep (PayloadTooLarge
+    was one: the 413 was built by hand beside it)."""
+    defined = {
+        name
+        for name, value in vars(errors).items()
+        if isinstance(value, type)
+        and issubclass(value, errors.ProblemError)
+        and value is not errors.ProblemError
+    }
+    used: set[str] = set()
+    for path in SOURCE.rglob("*.py"):
+        if "tests" in path.parts or path == Path(errors.__file__).resolve():
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call):
+                target = node.func
+                name = (
+                    target.attr
+                    if isinstance(target, ast.Attribute)
+                    else getattr(target, "id", None)
+                )
+                if name in defined:
+                    used.add(name)
+    assert defined - used == set(NOT_YET_RAISED), sorted(defined - used)

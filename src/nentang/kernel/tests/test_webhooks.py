@@ -20,12 +20,12 @@ from django.test import Client
 from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
+from tests.support.http import Receiver, Reply
 
 from nentang.kernel.auditing import Actor
 from nentang.kernel.errors import Conflict, NotFound, ValidationFailed
 from nentang.kernel.events import emit
 from nentang.kernel.models import OutboxEvent, WebhookAttempt, WebhookDelivery, WebhookSubscription
-from nentang.kernel.tests.conftest import Receiver, Reply
 from nentang.kernel.webhooks import (
     BACKOFF_CAP,
     BATCH_SIZE,

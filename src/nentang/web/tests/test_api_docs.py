@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
-
-from nentang.web.tests.htmlcheck import read
+from tests.support.html import read
 
 pytestmark = pytest.mark.django_db
 

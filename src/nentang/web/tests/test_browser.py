@@ -1,83 +1,33 @@
 """The web shell in a real browser: Debian's chromium driven by Playwright.
 
-Never downloads a browser: the test uses /usr/bin/chromium (``apt-get install chromium``)
-and is skipped, with that reason, when it is absent. Screenshots go to
+Set-up shared with every browser test: tests/support/browser.py. Screenshots go to
 ``test-artifacts/`` at the repository root (ignored by git).
 """
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 import pytest
+from tests.support.browser import (
+    DESKTOP,
+    NEEDS_CHROMIUM,
+    PHONE,
+    SMALL_PHONE,
+    Watch,
+    launch_chromium,
+    no_horizontal_scroll,
+    open_page,
+    text,
+)
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page, Route, ViewportSize
+    from playwright.sync_api import Browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-PHONE: ViewportSize = {"width": 390, "height": 844}
-SMALL_PHONE: ViewportSize = {"width": 360, "height": 740}
-DESKTOP: ViewportSize = {"width": 1280, "height": 900}
-
-pytestmark = [
-    pytest.mark.browser,
-    # The live server's thread reads the installation's identity for every page.
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)",
-    ),
-]
-
-
-def is_loopback(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-@dataclass
-class Watch:
-    """What a page did that it should not: console errors, outside requests, failures."""
-
-    console_errors: list[str] = field(default_factory=list)
-    outside_requests: list[str] = field(default_factory=list)
-    failed: list[str] = field(default_factory=list)
-    responses: dict[str, int] = field(default_factory=dict)
-
-    def attach(self, page: Page) -> None:
-        page.on(
-            "console",
-            lambda m: self.console_errors.append(m.text) if m.type == "error" else None,
-        )
-        page.on("pageerror", lambda error: self.console_errors.append(str(error)))
-        page.on("requestfailed", lambda r: self.failed.append(f"{r.url} {r.failure}"))
-        page.on("response", lambda r: self.responses.__setitem__(urlsplit(r.url).path, r.status))
-
-    def route(self, route: Route) -> None:
-        # Anything not on loopback is recorded and refused, so it cannot even leak.
-        if is_loopback(route.request.url):
-            route.continue_()
-        else:
-            self.outside_requests.append(route.request.url)
-            route.abort()
+# The live server's thread reads the installation's identity for every page.
+pytestmark = [*NEEDS_CHROMIUM, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
@@ -85,38 +35,8 @@ def browser(live_server: Any) -> Iterator[Browser]:
     # Function-scoped, and set up after live_server: Playwright's event loop is closed
     # before pytest-django flushes the database, which Django refuses to do from a
     # thread with a running loop.
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with launch_chromium() as chromium:
         yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def artifacts(request: pytest.FixtureRequest) -> Path:
-    directory = request.config.rootpath / "test-artifacts"
-    directory.mkdir(exist_ok=True)
-    return directory
-
-
-def open_page(browser: Browser, viewport: ViewportSize, watch: Watch) -> Page:
-    # A phone set to English, as many in Vietnam are: pages must still open in Vietnamese.
-    context = browser.new_context(viewport=viewport, locale="en-US")
-    context.route("**/*", watch.route)
-    page = context.new_page()
-    watch.attach(page)
-    return page
-
-
-def text(page: Page, selector: str) -> str:
-    return " ".join(page.locator(selector).inner_text().split())
-
-
-def no_horizontal_scroll(page: Page) -> bool:
-    result: Any = page.evaluate(
-        "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
-    )
-    return bool(result)
 
 
 def test_home_on_a_phone_switches_language(

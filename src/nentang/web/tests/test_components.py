@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 import pytest
 from django.template import Context, Template, TemplateSyntaxError
 from django.utils import translation
+from tests.support.html import read
 
 from nentang.kernel.errors import STATUS_CODES
 from nentang.web.components import Badge, Cell, Column, TimelineEvent
 from nentang.web.problems import problem_type_for_status, problem_types
-from nentang.web.tests.htmlcheck import read
 
 
 def render(source: str, **context: object) -> str:

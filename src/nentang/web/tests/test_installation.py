@@ -7,10 +7,10 @@ from collections.abc import Iterator
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from tests.support.html import read
 
 from nentang.web.models import Installation
 from nentang.web.selectors import installation, installation_forget
-from nentang.web.tests.htmlcheck import read
 
 pytestmark = pytest.mark.django_db
 

@@ -10,10 +10,10 @@ import pytest
 from django.contrib.staticfiles import finders
 from django.test import Client, RequestFactory
 from django.urls import Resolver404, resolve
+from tests.support.html import Page, assert_well_formed, read
 
 from nentang.kernel.errors import STATUS_CODES, problem_type
 from nentang.web.problems import problem_types
-from nentang.web.tests.htmlcheck import Page, read
 
 H1_VI = "Dịch vụ công, thanh toán và bưu chính trực tuyến với tài khoản định danh điện tử"
 H1_EN = "Public services, payments and post, online with your e-ID"
@@ -49,36 +49,6 @@ def get(client: Client, path: str, *, language: str | None = None) -> Page:
 
 def html_lang(page: Page) -> str:
     return page.all("html")[0].attrs["lang"]
-
-
-def assert_well_formed(page: Page) -> None:
-    """What every page of the design system promises, whatever its content."""
-    assert len(page.all("h1")) == 1
-    assert len(page.all("main")) == 1
-    assert len(page.all("header")) == 1
-    assert len(page.all("footer")) == 1
-    scripts_without_src = [s for s in page.all("script") if "src" not in s.attrs]
-    assert scripts_without_src == []
-    handlers = [
-        (element.tag, name)
-        for element in page.elements
-        for name in element.attrs
-        if name.startswith("on")
-    ]
-    assert handlers == []
-    assert page.unlabelled_controls() == []
-    stylesheets = [
-        link.attrs["href"] for link in page.all("link") if link.attrs["rel"] == "stylesheet"
-    ]
-    assert stylesheets == ["/static/web/css/nentang.css"]
-    skip = page.all("a")[0]
-    assert skip.attrs["href"] == "#main"
-    assert "main" in page.ids()
-    # aria-describedby only points at ids that exist on the page
-    ids = page.ids()
-    for element in page.elements:
-        for target in element.attrs.get("aria-describedby", "").split():
-            assert target in ids, (element.tag, target)
 
 
 class TestHome:

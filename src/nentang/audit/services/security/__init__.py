@@ -46,6 +46,7 @@ from nentang.audit.services.security.export import (
     security_export_syslog,
 )
 from nentang.audit.services.security.register import (
+    retention_minimum,
     retention_policy_set,
     security_defaults_install,
     security_events_prune,
@@ -62,6 +63,7 @@ __all__ = [
     "SecurityEventError",
     "alert_acknowledge",
     "alert_resolve",
+    "retention_minimum",
     "retention_policy_set",
     "security_defaults_install",
     "security_event_record",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ipaddress
-import json
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -15,6 +14,7 @@ from django.utils import timezone
 from nentang.audit.models import AuditEntry, SecurityEvent, System
 from nentang.audit.services.entries import pseudonym
 from nentang.kernel.auditing import Actor
+from nentang.kernel.jsonvalues import check_json, check_text, json_size
 from nentang.kernel.observability.context import current_request_id
 
 # The kinds every context uses (see the package docstring). Others may be added with the
@@ -41,23 +41,6 @@ _HUMAN_ACTORS = {"person", "officer"}
 
 class SecurityEventError(ValueError):
     """A call to ``security_event_record`` broke a rule; nothing was written."""
-
-
-def _check_detail(value: Any, path: str, depth: int = 0) -> None:
-    if depth > 4:
-        raise SecurityEventError(f"{path}: detail is nested too deeply (4 levels at most).")
-    if isinstance(value, Mapping):
-        for key, item in value.items():
-            if not isinstance(key, str):
-                raise SecurityEventError(f"{path}: keys must be strings.")
-            _check_detail(item, f"{path}.{key}", depth + 1)
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            _check_detail(item, f"{path}.{index}", depth + 1)
-    elif isinstance(value, float):
-        raise SecurityEventError(f"{path}: floats are not allowed; use integers or strings.")
-    elif value is not None and not isinstance(value, (str, int, bool)):
-        raise SecurityEventError(f"{path}: {type(value).__name__} is not JSON.")
 
 
 def _normalised_ip(source_ip: str | None) -> str | None:
@@ -134,9 +117,12 @@ def security_event_record(
         raise SecurityEventError(f"outcome {outcome!r} is not a short lower-case word.")
     if len(subject) > 128:
         raise SecurityEventError("subject is longer than 128 characters.")
+    check_text(subject, "subject", SecurityEventError)
+    if actor is not None:
+        check_text(actor.id, "actor", SecurityEventError)
     facts = dict(detail or {})
-    _check_detail(facts, "detail")
-    if len(json.dumps(facts, ensure_ascii=False).encode()) > MAX_DETAIL_BYTES:
+    check_json(facts, "detail", SecurityEventError, max_depth=4)
+    if json_size(facts) > MAX_DETAIL_BYTES:
         raise SecurityEventError(f"detail is larger than {MAX_DETAIL_BYTES} bytes.")
     address = _normalised_ip(source_ip)
     actor_type, actor_ref = actor_reference(actor)

@@ -16,6 +16,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -237,19 +238,50 @@ def system_update(
     return system
 
 
+def retention_minimum(security_level: int) -> int:
+    """The shortest time raw security events of systems of ``security_level`` may be kept:
+    the longer of the platform-wide floor ``NENTANG_SECURITY_EVENTS_MIN_DAYS`` (365 days
+    by default: Decree 53/2022/NĐ-CP keeps system logs for the investigation of
+    cybersecurity offences at least 12 months, verify) and the level's minimum in TCVN
+    11930:2017, the baseline standard of Decree 85/2016/NĐ-CP (data/security_defaults.json,
+    verify). At least one day in any case."""
+    floor: int = settings.NENTANG_SECURITY_EVENTS_MIN_DAYS
+    by_level = {row["security_level"]: row["days"] for row in _defaults()["retention_minimums"]}
+    return max(1, floor, int(by_level.get(security_level, 0)))
+
+
 def retention_policy_set(
     *, by: Operator, security_level: int, raw_event_days: int, source: str = ""
 ) -> RetentionPolicy:
-    """Set how long raw events of systems of a level are kept (``change_retentionpolicy``)."""
+    """Set how long raw events of systems of a level are kept (``change_retentionpolicy``).
+
+    Never shorter than :func:`retention_minimum` (the legal minimum, configurable), never
+    longer than ten years: a log kept one day would erase the evidence an investigation
+    needs.
+    """
     require(by, CHANGE_RETENTION)
     errors = []
     if not 1 <= security_level <= 5:
         errors.append(FieldError("security_level", _("Choose a security level from 1 to 5.")))
-    if not 1 <= raw_event_days <= MAX_RETENTION_DAYS:
+    minimum = retention_minimum(security_level) if 1 <= security_level <= 5 else 1
+    if raw_event_days < minimum:
         errors.append(
             FieldError(
                 "raw_event_days",
-                _("Keep events between 1 and %(max)s days.") % {"max": MAX_RETENTION_DAYS},
+                _(
+                    "Keep raw events of level %(level)s systems for at least %(min)s days: "
+                    "the legal minimum (Decree 53/2022/NĐ-CP and TCVN 11930:2017)."
+                )
+                % {"level": security_level, "min": minimum},
+                code="too_short",
+            )
+        )
+    elif raw_event_days > MAX_RETENTION_DAYS:
+        errors.append(
+            FieldError(
+                "raw_event_days",
+                _("Keep events at most %(max)s days.") % {"max": MAX_RETENTION_DAYS},
+                code="too_long",
             )
         )
     if len(source) > 300:
@@ -281,13 +313,18 @@ def retention_policy_set(
 def security_events_prune(*, now: datetime | None = None) -> int:
     """Delete raw security events older than their system's retention; returns how many.
 
-    Events of a system whose level has no policy are kept. Deletes in batches so a
+    Events of a system whose level has no policy are kept, and no event is deleted
+    before the legal minimum (:func:`retention_minimum`), even if a policy row says less
+    (set before the minimum existed, or edited in the database). Deletes in batches so a
     large backlog never holds one huge transaction; records one audit entry per run
     that deleted something.
     """
     moment = now or timezone.now()
     past_retention = Q(pk__in=[])
-    for level, days in RetentionPolicy.objects.values_list("security_level", "raw_event_days"):
+    for level, policy_days in RetentionPolicy.objects.values_list(
+        "security_level", "raw_event_days"
+    ):
+        days = max(policy_days, retention_minimum(level))
         past_retention |= Q(
             system__security_level=level, occurred_at__lt=moment - timedelta(days=days)
         )

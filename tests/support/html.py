@@ -1,4 +1,5 @@
-"""A small HTML reader for tests: what a page contains, without a browser.
+"""A small HTML reader for tests: what a page contains, without a browser, and what
+every page of the design system promises (:func:`assert_well_formed`).
 
 Built on the standard library's parser, so the page tests stay fast and need nothing
 beyond Django's test client.
@@ -105,3 +106,33 @@ def read(html: bytes | str) -> Page:
     reader.feed(html.decode() if isinstance(html, bytes) else html)
     reader.close()
     return reader.page
+
+
+def assert_well_formed(page: Page) -> None:
+    """What every page of the design system promises, whatever its content."""
+    assert len(page.all("h1")) == 1
+    assert len(page.all("main")) == 1
+    assert len(page.all("header")) == 1
+    assert len(page.all("footer")) == 1
+    scripts_without_src = [s for s in page.all("script") if "src" not in s.attrs]
+    assert scripts_without_src == []
+    handlers = [
+        (element.tag, name)
+        for element in page.elements
+        for name in element.attrs
+        if name.startswith("on")
+    ]
+    assert handlers == []
+    assert page.unlabelled_controls() == []
+    stylesheets = [
+        link.attrs["href"] for link in page.all("link") if link.attrs["rel"] == "stylesheet"
+    ]
+    assert stylesheets == ["/static/web/css/nentang.css"]
+    skip = page.all("a")[0]
+    assert skip.attrs["href"] == "#main"
+    assert "main" in page.ids()
+    # aria-describedby only points at ids that exist on the page
+    ids = page.ids()
+    for element in page.elements:
+        for target in element.attrs.get("aria-describedby", "").split():
+            assert target in ids, (element.tag, target)

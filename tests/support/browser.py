@@ -1,0 +1,116 @@
+"""Browser tests' shared set-up: Debian's chromium driven by Playwright.
+
+Never downloads a browser: tests use /usr/bin/chromium (``apt-get install chromium``) and
+are skipped, with that reason, when it is absent (``NEEDS_CHROMIUM``). Every page opens
+in a context that records console errors, failed requests and any request leaving the
+loopback interface (refused before it leaves). Screenshots go to ``test-artifacts/`` at
+the repository root (the ``artifacts`` fixture of the root conftest).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import pytest
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page, Route, ViewportSize
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PHONE: ViewportSize = {"width": 390, "height": 844}
+SMALL_PHONE: ViewportSize = {"width": 360, "height": 740}
+DESKTOP: ViewportSize = {"width": 1280, "height": 900}
+
+# Marks for a module of browser tests: ``pytestmark = NEEDS_CHROMIUM``.
+NEEDS_CHROMIUM = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)",
+    ),
+]
+
+
+@contextmanager
+def launch_chromium() -> Iterator[Browser]:
+    """Debian's chromium under Playwright, headless, closed afterwards. Start it after
+    the live server and after any database set-up: Django refuses database calls from a
+    thread where Playwright's event loop runs."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass
+class Watch:
+    """What a page did that it should not: console errors, outside requests, failures."""
+
+    console_errors: list[str] = field(default_factory=list)
+    outside_requests: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    responses: dict[str, int] = field(default_factory=dict)
+
+    def attach(self, page: Page) -> None:
+        page.on(
+            "console",
+            lambda m: self.console_errors.append(m.text) if m.type == "error" else None,
+        )
+        page.on("pageerror", lambda error: self.console_errors.append(str(error)))
+        page.on("requestfailed", lambda r: self.failed.append(f"{r.url} {r.failure}"))
+        page.on("response", lambda r: self.responses.__setitem__(urlsplit(r.url).path, r.status))
+
+    def route(self, route: Route) -> None:
+        # Anything not on loopback is recorded and refused, so it cannot even leak.
+        if is_loopback(route.request.url):
+            route.continue_()
+        else:
+            self.outside_requests.append(route.request.url)
+            route.abort()
+
+
+def open_page(browser: Browser, viewport: ViewportSize, watch: Watch) -> Page:
+    # A phone set to English, as many in Vietnam are: pages must still open in Vietnamese.
+    context = browser.new_context(viewport=viewport, locale="en-US")
+    context.route("**/*", watch.route)
+    page = context.new_page()
+    watch.attach(page)
+    return page
+
+
+def text(page: Page, selector: str) -> str:
+    return " ".join(page.locator(selector).inner_text().split())
+
+
+def no_horizontal_scroll(page: Page) -> bool:
+    result: Any = page.evaluate(
+        "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+    )
+    return bool(result)
