@@ -40,7 +40,7 @@ def fixtures() -> dict[str, Any]:
     import datetime
 
     from django.utils import timezone
-    from oauth2_provider.models import AccessToken
+    from oauth2_provider.models import AccessToken, set_token_value
 
     from nentang.identity.models import Account
     from nentang.identity.oidc.services import client_register, consent_grant
@@ -86,7 +86,7 @@ def fixtures() -> dict[str, Any]:
         scope="openid profile",
         expires=timezone.now() + timedelta(hours=6),
     )
-    token.token = USERINFO_TOKEN
+    set_token_value(token, USERINFO_TOKEN)  # stored as its digest, as the provider does
     token.save()
     return {"portal": portal, "account": account, "consent": consent}
 

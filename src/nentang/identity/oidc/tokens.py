@@ -9,12 +9,16 @@ into their own answer (RFC 6750 error, problem+json).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from typing import Any
 
+from jwcrypto import jws, jwt
 from oauth2_provider.models import AccessToken, Application
 
 from nentang.identity.models import Account, Consent
-from nentang.identity.oidc.common import checksum
+from nentang.identity.oidc import keys
+from nentang.identity.oidc.common import checksum, issuer
 
 
 @dataclass(frozen=True)
@@ -61,3 +65,25 @@ def person_token(token: str, *, required_scope: str | None = None) -> PersonToke
     return PersonToken(
         account=account, application=access.application, consent=consent, scopes=scopes
     )
+
+
+def id_token_claims(token: str) -> dict[str, Any] | None:
+    """The claims of an ID token this provider signed (by ``kid``, with any key still
+    published), expired or not, or None for anything else: the check behind
+    ``id_token_hint`` at the authorization and logout endpoints."""
+    if not isinstance(token, str) or not token or len(token) > 16_384 or "\x00" in token:
+        return None
+    try:
+        unverified = jws.JWS()
+        unverified.deserialize(token)
+        kid = unverified.jose_header.get("kid")
+        found = keys.key_for_kid(kid) if isinstance(kid, str) else None
+        if found is None:
+            return None
+        # check_claims={}: types of the registered claims only; "exp" is not enforced.
+        claims = json.loads(jwt.JWT(key=found.key, jwt=token, check_claims={}).claims)
+    except Exception:  # any malformed, foreign or tampered token is simply not ours
+        return None
+    if not isinstance(claims, dict) or claims.get("iss") != issuer():
+        return None
+    return claims

@@ -46,8 +46,6 @@ from nentang.kernel.auditing import Actor
 
 logger = logging.getLogger("nentang.identity.oidc")
 
-SECRET_METHODS = {"client_secret_basic", "client_secret_post"}
-
 
 def _security_event(what: str, client_id: str, **detail: Any) -> None:
     try:
@@ -96,22 +94,48 @@ class Validator(OAuth2Validator):
             getattr(request, "client_assertion_type", None),
         )
 
-    def client_authentication_required(self, request: Any, *args: Any, **kwargs: Any) -> bool:
+    def _presented_methods(self, request: Any) -> set[str]:
+        """Which client authentication methods the request carries (RFC 6749 2.3:
+        "The client MUST NOT use more than one authentication method in each request")."""
+        presented = set()
+        if self._extract_basic_auth(request):
+            presented.add("client_secret_basic")
+        if getattr(request, "client_secret", None):
+            presented.add("client_secret_post")
         assertion, assertion_type = self._assertion(request)
         if assertion is not None or assertion_type is not None:
+            presented.add("private_key_jwt")
+        return presented
+
+    def client_authentication_required(self, request: Any, *args: Any, **kwargs: Any) -> bool:
+        if self._presented_methods(request):
             return True
         return bool(super().client_authentication_required(request, *args, **kwargs))
 
     def authenticate_client(self, request: Any, *args: Any, **kwargs: Any) -> bool:
-        assertion, assertion_type = self._assertion(request)
-        if assertion is not None or assertion_type is not None:
+        """Authenticate by the one method the request carries, which must be the one the
+        client registered (``token_endpoint_auth_method``): a Basic client may not post
+        its secret, a post client may not use Basic, and a request carrying two kinds
+        of credentials (an assertion with someone's Basic header) is refused."""
+        presented = self._presented_methods(request)
+        if len(presented) > 1:
+            raise errors.InvalidClientError(
+                description="Use one client authentication method per request, not "
+                + " and ".join(sorted(presented))
+                + ".",
+                request=request,
+            )
+        if presented == {"private_key_jwt"}:
+            assertion, assertion_type = self._assertion(request)
             return self._authenticate_assertion(request, assertion, assertion_type)
         if not super().authenticate_client(request, *args, **kwargs):
             return False
         method = policy_of(request.client).auth_method
-        if method not in SECRET_METHODS:
+        used = next(iter(presented), "none")
+        if method != used:
             raise errors.InvalidClientError(
-                description=f"This client is registered for {method}; a secret is not accepted.",
+                description=f"This client is registered for {method}; "
+                f"it authenticated with {used}.",
                 request=request,
             )
         return True
@@ -189,6 +213,9 @@ class Validator(OAuth2Validator):
     def validate_user_match(
         self, id_token_hint: Any, scopes: Any, claims: Any, request: Any
     ) -> bool:
+        # The person logged in is known to the authorization view, not to oauthlib's
+        # request: the view compares the hint's subject with them (views/authorize.py,
+        # OpenID Connect Core 3.1.2.1) for every prompt, not only "none".
         return True
 
     def save_authorization_code(
@@ -212,6 +239,8 @@ class Validator(OAuth2Validator):
         cached = getattr(request, "nentang_grant", None)
         if cached is not None and cached.code == code:
             return cached
+        if not isinstance(code, str) or not code or "\x00" in code:
+            return None
         # By code only: the grant dispatcher asks for the scopes before the client is
         # authenticated; validate_code checks the grant belongs to the client.
         grant = Grant.objects.select_related("user").filter(code=code).first()

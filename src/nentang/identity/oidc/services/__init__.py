@@ -14,7 +14,7 @@ from nentang.identity.oidc.services.clients import (
 )
 from nentang.identity.oidc.services.consents import consent_grant, consent_withdraw
 from nentang.identity.oidc.services.keys import signing_keys_rotate
-from nentang.identity.oidc.services.tokens import tokens_revoke
+from nentang.identity.oidc.services.tokens import logout_by_client, tokens_revoke
 
 __all__ = [
     "GRANTS",
@@ -24,6 +24,7 @@ __all__ = [
     "client_rules_check",
     "consent_grant",
     "consent_withdraw",
+    "logout_by_client",
     "secret_digest",
     "signing_keys_rotate",
     "tokens_revoke",
