@@ -18,6 +18,8 @@ What this adds to ``oauth2_provider.oauth2_validators.OAuth2Validator``:
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import hmac
 import json
@@ -59,6 +61,17 @@ def _security_event(what: str, client_id: str, **detail: Any) -> None:
         )
     except Exception:  # monitoring must never break the token endpoint
         logger.exception("could not record a token.misuse security event")
+
+
+def _well_formed_basic(value: str | None) -> bool:
+    """RFC 7617: base64 (ASCII) of ``user-id ":" password`` in UTF-8."""
+    if not value or not value.isascii():
+        return False
+    try:
+        decoded = base64.b64decode(value, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return False
+    return ":" in decoded and "\x00" not in decoded
 
 
 class Validator(OAuth2Validator):
@@ -128,6 +141,13 @@ class Validator(OAuth2Validator):
         if presented == {"private_key_jwt"}:
             assertion, assertion_type = self._assertion(request)
             return self._authenticate_assertion(request, assertion, assertion_type)
+        if presented == {"client_secret_basic"} and not _well_formed_basic(
+            self._extract_basic_auth(request)
+        ):
+            raise errors.InvalidClientError(
+                description="The Basic credentials are not base64 of client_id:client_secret.",
+                request=request,
+            )
         if not super().authenticate_client(request, *args, **kwargs):
             return False
         method = policy_of(request.client).auth_method

@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.urls import get_resolver
 
@@ -22,6 +23,7 @@ from nentang.identity.tests.test_api import (
 )
 
 pytestmark = pytest.mark.django_db
+CSRF_SECRET = "k" * 32
 
 
 def post(browser: Client, url: str, body: Any, key: str | None = None) -> Any:
@@ -50,7 +52,14 @@ def test_a_malformed_body_is_a_clear_4xx_problem(
     assert an.account is not None
     before = support.snapshot()
 
-    response = browser_of(an.account).generic("POST", url, body, content_type=content_type)
+    # A real browser session: CSRF is checked (the check reads a form body first).
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(an.account)
+    browser.cookies[settings.CSRF_COOKIE_NAME] = CSRF_SECRET
+
+    response = browser.generic(
+        "POST", url, body, content_type=content_type, headers={"X-CSRFToken": CSRF_SECRET}
+    )
 
     assert 400 <= response.status_code < 500, response.content
     assert response["Content-Type"].startswith("application/problem+json")
@@ -117,7 +126,7 @@ def test_keys_belong_to_their_holder(an: Person, binh: Person, officer: Any) -> 
     theirs = post(
         browser_of(binh.account),
         CHILDREN,
-        child_body(id_number=support.id_number_for(support.years_ago(6), sex="male", serial=779)),
+        child_body(id_number=support.id_number_for(support.years_ago(5), sex="female", serial=779)),
         key="shared-key",
     )
 

@@ -47,6 +47,8 @@ from nentang.identity.oidc.services import consent_grant
 from nentang.identity.oidc.tokens import id_token_claims
 from nentang.kernel.security import CONTENT_SECURITY_POLICY
 
+# Resource indicators (RFC 8707) are not offered (not in discovery): refused, not ignored.
+NOT_A_TARGET = "Resource indicators (RFC 8707) are not supported."
 # Set by the login page (epoch seconds): when the person last entered their credentials.
 AUTH_TIME_SESSION_KEY = "nentang_auth_time"
 # One e-ID per browser session: there is no account chooser, so "select_account" is
@@ -288,6 +290,10 @@ class AuthorizeView(OAuthLibMixin, View):
                     description=f"The parameter {with_nul.replace(chr(0), '')} contains a "
                     "NUL character."
                 )
+            )
+        if "resource" in request.GET:
+            return refuse(
+                errors.CustomOAuth2Error(error="invalid_target", description=NOT_A_TARGET)
             )
         problem = claims_request_problem(credentials.get("claims"))
         if problem is not None:

@@ -172,6 +172,10 @@ class TokenView(RefuseNul, OAuthLibMixin, View):
     must: a consumed assertion ``jti``, a revoked token family)."""
 
     def post(self, request: HttpRequest) -> HttpResponse:
+        if "resource" in request.POST:  # RFC 8707 is not offered (not in discovery)
+            return oauth_error(
+                400, "invalid_target", "Resource indicators (RFC 8707) are not supported."
+            )
         if request.POST.get("grant_type") == "client_credentials":
             # One write (the access token), already in DOT's own transaction.
             _url, headers, body, status = self.create_token_response(request)
