@@ -14,7 +14,7 @@ import base64
 import os
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -83,7 +83,7 @@ SPECIAL = [
 text = st.one_of(
     st.sampled_from(SPECIAL),
     st.text(max_size=40),
-    st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=300),
+    st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=300),
 )
 
 
@@ -140,14 +140,15 @@ def cast(db: None) -> Cast:
         scopes=["introspection"],
         purpose="Thử",
     )
-    for client in (public, confidential):
+    assert an.account is not None
+    for registered in (public, confidential):
         consent_grant(
             account=an.account,
-            application=client.application,
+            application=registered.application,
             scopes=["openid", "profile", "vn_id", "address", "phone", "email"],
-            purpose=client.policy.purpose,
+            purpose=registered.policy.purpose,
         )
-    clients = {"anonymous": csrf_client()}
+    clients: dict[str, Client] = {"anonymous": csrf_client()}
     for name, account in (
         ("citizen", an.account),
         ("officer", officer),
@@ -368,7 +369,7 @@ def test_userinfo_logout_and_discovery_never_answer_5xx(cast: Cast) -> None:
 # and operational endpoints are not HTML forms of ours.
 _NOT_FORMS = re.compile(r"^(api/|admin/|oidc/|\.well-known/|healthz|readyz|metrics|i18n/)")
 _NAME = re.compile(r'<(?:input|select|textarea)[^>]*\sname="([^"]+)"')
-_CONVERTERS = {
+_CONVERTERS: dict[str, Callable[[], str]] = {
     "uuid": lambda: str(uuid.uuid4()),
     "int": lambda: "1",
     "slug": lambda: "khong-co",

@@ -122,6 +122,7 @@ def test_keys_belong_to_their_holder(an: Person, binh: Person, officer: Any) -> 
     assert an.account is not None
     post(browser_of(an.account), CHILDREN, child_body(), key="shared-key")
     support.verify(binh, officer)
+    assert binh.account is not None
 
     theirs = post(
         browser_of(binh.account),
