@@ -392,7 +392,9 @@ def html_routes() -> list[str]:
     for route in walk(get_resolver(), ""):
         if _NOT_FORMS.match(route) or route.startswith("^") or "(?P" in route:
             continue
-        filled = re.sub(r"<(?:(\w+):)?\w+>", lambda m: _CONVERTERS[m.group(1) or "str"](), route)
+        filled = re.sub(
+            r"<(?:(\w+):)?\w+>", lambda m: _CONVERTERS[str(m.group(1) or "str")](), route
+        )
         routes.append("/" + filled)
     return sorted(set(routes))
 
