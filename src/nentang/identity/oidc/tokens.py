@@ -41,7 +41,7 @@ class TokenRefused(Exception):
 
 def person_token(token: str, *, required_scope: str | None = None) -> PersonToken:
     access = (
-        AccessToken.objects.select_related("application__nentang_policy", "user")
+        AccessToken.objects.select_related("application__nentang_policy", "user", "user__person")
         .filter(token_checksum=checksum(token))
         .first()
         if token and "\x00" not in token

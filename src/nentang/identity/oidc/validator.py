@@ -28,6 +28,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from jwcrypto import jws, jwt
@@ -39,7 +40,13 @@ from oauthlib.oauth2.rfc6749 import errors
 from nentang.identity.models import Authorization, Consent
 from nentang.identity.oidc import assertions, keys
 from nentang.identity.oidc.claims import person_claims, subject
-from nentang.identity.oidc.common import checksum, issuer, policy_of, token_endpoint
+from nentang.identity.oidc.common import (
+    cached_client,
+    checksum,
+    issuer,
+    policy_of,
+    token_endpoint,
+)
 from nentang.identity.oidc.scopes import allowed_scopes
 from nentang.identity.oidc.services import SECRET_PREFIX
 from nentang.identity.oidc.usage import release_record
@@ -78,19 +85,30 @@ class Validator(OAuth2Validator):
     # --- clients ---------------------------------------------------------------------
 
     def _load_application(self, client_id: str, request: Any) -> Application | None:
+        """The client (with its policy), from the short-lived cache of the token,
+        revocation and introspection endpoints (common.cached_client)."""
         current = request.client
         if isinstance(current, Application) and current.client_id == client_id:
             return current
         request.client = None
         if not client_id or not isinstance(client_id, str) or "\x00" in client_id:
             return None
-        client = (
+        client = cached_client(client_id)
+        request.client = client
+        return client
+
+    def validate_client_id(self, client_id: str, request: Any, *args: Any, **kwargs: Any) -> bool:
+        # The authorization endpoint reads the client fresh: a changed purpose or level
+        # requirement applies to the very next login (the cache is for machine calls).
+        request.client = None
+        if not client_id or not isinstance(client_id, str) or "\x00" in client_id:
+            return False
+        request.client = (
             Application.objects.select_related("nentang_policy")
             .filter(client_id=client_id[:255])
             .first()
         )
-        request.client = client
-        return client
+        return request.client is not None
 
     def _check_secret(self, provided_secret: str, stored_secret: str) -> bool:
         if stored_secret.startswith(SECRET_PREFIX):
@@ -262,8 +280,9 @@ class Validator(OAuth2Validator):
         if not isinstance(code, str) or not code or "\x00" in code:
             return None
         # By code only: the grant dispatcher asks for the scopes before the client is
-        # authenticated; validate_code checks the grant belongs to the client.
-        grant = Grant.objects.select_related("user").filter(code=code).first()
+        # authenticated; validate_code checks the grant belongs to the client. The
+        # person comes along (the ID token's claims and the data-usage entry need it).
+        grant = Grant.objects.select_related("user", "user__person").filter(code=code).first()
         request.nentang_grant = grant
         return grant
 
@@ -438,6 +457,18 @@ class Validator(OAuth2Validator):
         self._set_token_value(access_token, token["access_token"])
         access_token.save()
         return access_token
+
+    def save_bearer_token(self, token: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
+        # Inside the token endpoint's transaction (code and refresh grants) the writes
+        # are atomic already: no savepoint round trips. Client credentials: DOT's own.
+        if transaction.get_connection().in_atomic_block:
+            return self._save_bearer_token(token, request, *args, **kwargs)
+        return super().save_bearer_token(token, request, *args, **kwargs)
+
+    def _check_and_set_request_resource(self, request: Any) -> None:
+        # RFC 8707 resource indicators are refused at both endpoints (views), so no
+        # grant carries one: nothing to look up (DOT reads the code's grant again here).
+        request.resource = []
 
     def _save_bearer_token(self, token: Any, request: Any, *args: Any, **kwargs: Any) -> None:
         super()._save_bearer_token(token, request, *args, **kwargs)

@@ -21,6 +21,7 @@ from oauth2_provider.models import Application
 
 from nentang.identity.models import ClientPolicy
 from nentang.identity.oidc import keys
+from nentang.identity.oidc.common import forget_client
 from nentang.identity.oidc.scopes import PERSONAL_SCOPES, SCOPES
 from nentang.kernel import auditing
 from nentang.kernel.auditing import Actor
@@ -321,4 +322,5 @@ def client_register(
                 "scopes": chosen,
             },
         )
+    forget_client(application.client_id)
     return RegisteredClient(application=application, policy=policy, client_secret=secret)
