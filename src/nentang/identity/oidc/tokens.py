@@ -13,6 +13,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import models
+from django.db.models import OuterRef, Subquery
 from jwcrypto import jws, jwt
 from oauth2_provider.models import AccessToken, Application
 
@@ -25,7 +27,7 @@ from nentang.identity.oidc.common import checksum, issuer
 class PersonToken:
     account: Account
     application: Application
-    consent: Consent
+    consent: Consent  # read with the token: id, scopes and purpose only
     scopes: frozenset[str]
 
 
@@ -39,9 +41,26 @@ class TokenRefused(Exception):
         self.reason = reason
 
 
+def _with_consent(tokens: Any) -> Any:
+    """The person's active consent to the token's client, read in the same query (one
+    round trip per userinfo answer or API call instead of two)."""
+    active = Consent.objects.filter(
+        account=OuterRef("user"), application=OuterRef("application"), ended_at__isnull=True
+    )
+    return tokens.annotate(
+        consent_id=Subquery(active.values("id")[:1]),
+        consent_scopes=Subquery(active.values("scopes")[:1], output_field=models.JSONField()),
+        consent_purpose=Subquery(active.values("purpose")[:1]),
+    )
+
+
 def person_token(token: str, *, required_scope: str | None = None) -> PersonToken:
     access = (
-        AccessToken.objects.select_related("application__nentang_policy", "user", "user__person")
+        _with_consent(
+            AccessToken.objects.select_related(
+                "application__nentang_policy", "user", "user__person"
+            )
+        )
         .filter(token_checksum=checksum(token))
         .first()
         if token and "\x00" not in token
@@ -57,11 +76,16 @@ def person_token(token: str, *, required_scope: str | None = None) -> PersonToke
         raise TokenRefused("scope")
     if account.is_locked or not account.is_active:
         raise TokenRefused("locked")
-    consent = Consent.objects.filter(
-        account=account, application=access.application, ended_at__isnull=True
-    ).first()
-    if consent is None or not scopes <= set(consent.scopes):
+    consented = access.consent_scopes
+    if access.consent_id is None or not isinstance(consented, list) or not scopes <= set(consented):
         raise TokenRefused("consent")
+    consent = Consent(
+        id=access.consent_id,
+        account=account,
+        application=access.application,
+        scopes=consented,
+        purpose=access.consent_purpose or "",
+    )
     return PersonToken(
         account=account, application=access.application, consent=consent, scopes=scopes
     )
