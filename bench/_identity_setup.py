@@ -40,7 +40,7 @@ def fixtures() -> dict[str, Any]:
     import datetime
 
     from django.utils import timezone
-    from oauth2_provider.models import AccessToken
+    from oauth2_provider.models import AccessToken, set_token_value
 
     from nentang.identity.models import Account
     from nentang.identity.oidc.services import client_register, consent_grant
@@ -86,7 +86,7 @@ def fixtures() -> dict[str, Any]:
         scope="openid profile",
         expires=timezone.now() + timedelta(hours=6),
     )
-    token.token = USERINFO_TOKEN
+    set_token_value(token, USERINFO_TOKEN)  # stored as its digest, as the provider does
     token.save()
     return {"portal": portal, "account": account, "consent": consent}
 
@@ -141,25 +141,105 @@ def codes(count: int, state: dict[str, Any]) -> list[str]:
     return values
 
 
+REDIS_URL = "redis://127.0.0.1:6379"
+PEER_STORAGES = ("redis", "memory")
+
+
+def _peer_version() -> str:
+    package = PEER_DIR / "node_modules" / "oidc-provider" / "package.json"
+    return str(json.loads(package.read_text())["version"])
+
+
+def _start_peer(
+    context: Context, node: str, storage: str, port: int, prefix: str
+) -> tuple[_servers.Server, dict[str, Any]]:
+    """One oidc-provider with ``workers`` processes and the given storage; returns the
+    server and what its primary minted (codes, an access token)."""
+    code_list = context.workdir / f"peer-codes-{storage}.json"
+    peer_count = int(context.params.get("peer_codes", 0))
+    log_path = context.workdir / f"peer-{storage}.log"
+    with log_path.open("ab") as log:
+        process = subprocess.Popen(
+            [node, str(PEER_DIR / "server.mjs")],
+            cwd=PEER_DIR,
+            env={
+                **os.environ,
+                "PORT": str(port),
+                "WORKERS": str(context.params["workers"]),
+                "CODES": str(peer_count),
+                "CODE_LIST": str(code_list),
+                "CLIENT_SECRET": MACHINE_SECRET,
+                "VERIFIER": VERIFIER,
+                "ADAPTER": storage,
+                "REDIS_URL": REDIS_URL,
+                "REDIS_PREFIX": prefix,
+            },
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    server = _servers.Server(f"oidc-provider ({storage})", process, log_path, port)
+    _servers.wait_ready(server, "/.well-known/openid-configuration", timeout=600)
+    minted = json.loads(code_list.read_text()) if code_list.exists() else {}
+    return server, minted
+
+
+def _redis_forget(prefix: str) -> None:
+    """Delete the persisted peer's keys (Redis is shared on this machine)."""
+    cli = shutil.which("redis-cli")
+    if cli is None:
+        return
+    keys = subprocess.run(
+        [cli, "-u", REDIS_URL, "--scan", "--pattern", f"{prefix}*"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    ).stdout.split()
+    for start in range(0, len(keys), 1000):
+        subprocess.run(
+            [cli, "-u", REDIS_URL, "del", *keys[start : start + 1000]],
+            capture_output=True,
+            timeout=120,
+            check=False,
+        )
+
+
+def _require_redis() -> None:
+    cli = shutil.which("redis-cli")
+    answer = (
+        subprocess.run(
+            [cli, "-u", REDIS_URL, "ping"], capture_output=True, text=True, timeout=10, check=False
+        ).stdout.strip()
+        if cli
+        else ""
+    )
+    if answer != "PONG":
+        raise BenchmarkError(f"the persisted peer needs Redis at {REDIS_URL} (and redis-cli).")
+
+
 @contextmanager
 def servers(context: Context) -> Iterator[None]:
-    """PostgreSQL database with fixtures, then nentang and the Node peer, both with
-    ``workers`` processes; stopped and dropped afterwards."""
+    """PostgreSQL database with fixtures, then nentang and two Node peers — one storing
+    in Redis (the fair baseline: both sides persist what they issue), one in memory —
+    each with ``workers`` processes; stopped, dropped and deleted afterwards."""
     _wrk.require_wrk()
     node = shutil.which("node")
     if node is None:
         raise BenchmarkError("Node.js is needed for the oidc-provider baseline.")
-    if not (PEER_DIR / "node_modules" / "oidc-provider").exists():
+    if not (PEER_DIR / "node_modules" / "ioredis").exists():
         raise BenchmarkError(
             "the peer is not installed: run `npm ci --prefix bench/node_peer` first."
         )
+    _require_redis()
     context.facts["wrk"] = _wrk.wrk_version()
+    prefix = f"nentang-bench:{os.getpid()}:{secrets.token_hex(4)}:"
     with django_on_new_database(context):
         state = fixtures()
         context.state["fixtures"] = state
         workers = int(context.params["workers"])
         settings_file = context.workdir / "server-settings.json"
-        ours_port, peer_port = _servers.free_port(), _servers.free_port()
+        ours_port = _servers.free_port()
         environment = _servers.child_environment(
             {"NENTANG_BASE_URL": f"http://127.0.0.1:{ours_port}", "NENTANG_LOG_LEVEL": "WARNING"}
         )
@@ -167,7 +247,6 @@ def servers(context: Context) -> Iterator[None]:
         if not context.params.get("pool", True):
             environment["NENTANG_DATABASE_URL"] += "?pool=false"
         started: list[Any] = []
-        peer: subprocess.Popen[bytes] | None = None
         try:
             ours = _servers.start(
                 "nentang",
@@ -186,46 +265,22 @@ def servers(context: Context) -> Iterator[None]:
             )
             started.append(ours)
             _servers.wait_ready(ours, "/healthz")
-            code_list = context.workdir / "peer-codes.json"
-            peer_count = int(context.params.get("peer_codes", 0))
-            with (context.workdir / "peer.log").open("ab") as log:
-                peer = subprocess.Popen(
-                    [node, str(PEER_DIR / "server.mjs")],
-                    cwd=PEER_DIR,
-                    env={
-                        **os.environ,
-                        "PORT": str(peer_port),
-                        "WORKERS": str(workers),
-                        "CODES": str(peer_count),
-                        "CODE_LIST": str(code_list),
-                        "CLIENT_SECRET": MACHINE_SECRET,
-                        "VERIFIER": VERIFIER,
-                    },
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                )
-            peer_server = _servers.Server(
-                "oidc-provider", peer, context.workdir / "peer.log", peer_port
-            )
-            started.append(peer_server)
-            _servers.wait_ready(peer_server, "/.well-known/openid-configuration", timeout=300)
-            minted = json.loads(code_list.read_text()) if code_list.exists() else {}
-            context.state.update(
-                ours=ours.base_url,
-                peer=peer_server.base_url,
-                peer_codes=list(minted.get("codes", [])),
-                peer_token=minted.get("accessToken", ""),
-            )
+            context.state["ours"] = ours.base_url
+            for storage in PEER_STORAGES:
+                peer, minted = _start_peer(context, node, storage, _servers.free_port(), prefix)
+                started.append(peer)
+                suffix = "" if storage == "redis" else "_memory"
+                context.state[f"peer{suffix}"] = peer.base_url
+                context.state[f"peer{suffix}_codes"] = list(minted.get("codes", []))
+                context.state[f"peer{suffix}_token"] = minted.get("accessToken", "")
             context.facts["peer"] = {
                 "package": "oidc-provider",
-                "version": json.loads(
-                    (PEER_DIR / "node_modules" / "oidc-provider" / "package.json").read_text()
-                )["version"],
+                "version": _peer_version(),
                 "node": subprocess.run(
                     [node, "--version"], capture_output=True, text=True, check=False
                 ).stdout.strip(),
-                "storage": "in-memory (oidc-provider's usual adapter), one map per worker",
+                "storage": "baseline: Redis (127.0.0.1:6379, the adapter interface the "
+                "provider documents); also measured: in memory, one map per worker",
                 "workers": workers,
             }
             context.facts["server"] = json.loads(settings_file.read_text(encoding="utf-8"))
@@ -233,6 +288,7 @@ def servers(context: Context) -> Iterator[None]:
         finally:
             for server in reversed(started):
                 _servers.stop(server)
+            _redis_forget(prefix)
 
 
 LUA_POST = """

@@ -2,16 +2,24 @@
 // same grants as nentang, on loopback, with WORKERS processes (node:cluster) like
 // `nentang serve --workers 2`.
 //
-// Storage is oidc-provider's usual in-memory kind, one map per process. Codes and the
-// userinfo access token are minted once by the primary process with the provider's own
-// models and handed to every worker, so any worker can redeem any of them (each code is
-// sent once by the load generator). Nothing here leaves 127.0.0.1.
+// ADAPTER=memory (default): oidc-provider's usual in-memory kind, one map per process.
+// Codes and the userinfo access token are minted once by the primary process with the
+// provider's own models and handed to every worker, so any worker can redeem any of
+// them (each code is sent once by the load generator).
 //
-//   PORT=… WORKERS=2 CODES=40000 CODE_LIST=/tmp/codes.json node server.mjs
+// ADAPTER=redis: every model is stored in Redis (REDIS_URL, default
+// redis://127.0.0.1:6379) as oidc-provider's adapter interface documents it (one hash
+// per entity with its payload and "consumed" mark, an expiry, a list per grant for
+// revocation, an index by uid), so both sides of the comparison persist what they
+// issue. Keys live under REDIS_PREFIX and are deleted by the harness afterwards.
+// Nothing here leaves 127.0.0.1.
+//
+//   PORT=… WORKERS=2 CODES=40000 CODE_LIST=/tmp/codes.json [ADAPTER=redis] node server.mjs
 import cluster from "node:cluster";
 import { readFileSync, writeFileSync } from "node:fs";
 import Provider from "oidc-provider";
 import { generateKeyPair, exportJWK } from "jose";
+import Redis from "ioredis";
 
 const port = Number(process.env.PORT || 3000);
 const workers = Number(process.env.WORKERS || 2);
@@ -60,9 +68,84 @@ class MapAdapter {
 
 let captured = null;
 
+const adapterKind = process.env.ADAPTER || "memory";
+let redis = null;
+function redisClient() {
+  if (redis === null) {
+    redis = new Redis(process.env.REDIS_URL || "redis://127.0.0.1:6379", {
+      keyPrefix: process.env.REDIS_PREFIX || "nentang-bench:oidc:",
+    });
+  }
+  return redis;
+}
+
+// The adapter interface of oidc-provider (upsert/find/findByUid/findByUserCode/consume/
+// destroy/revokeByGrantId) over Redis: written for this benchmark, after the design
+// the provider's documentation describes.
+const byGrant = new Set(["AccessToken", "AuthorizationCode", "RefreshToken", "DeviceCode",
+  "BackchannelAuthenticationRequest"]);
+
+class RedisAdapter {
+  constructor(name) {
+    this.name = name;
+  }
+  key(id) {
+    return `${this.name}:${id}`;
+  }
+  async upsert(id, payload, expiresIn) {
+    const key = this.key(id);
+    const tx = redisClient().multi().del(key).hset(key, "payload", JSON.stringify(payload));
+    if (expiresIn) tx.expire(key, expiresIn);
+    if (byGrant.has(this.name) && payload.grantId) {
+      const list = `grant:${payload.grantId}`;
+      tx.rpush(list, key);
+      if (expiresIn) tx.expire(list, expiresIn, "GT").expire(list, expiresIn, "NX");
+    }
+    if (payload.uid) {
+      tx.set(`uid:${payload.uid}`, id);
+      if (expiresIn) tx.expire(`uid:${payload.uid}`, expiresIn);
+    }
+    if (payload.userCode) {
+      tx.set(`userCode:${payload.userCode}`, id);
+      if (expiresIn) tx.expire(`userCode:${payload.userCode}`, expiresIn);
+    }
+    await tx.exec();
+  }
+  async find(id) {
+    const stored = await redisClient().hgetall(this.key(id));
+    if (!stored || !stored.payload) return undefined;
+    const payload = JSON.parse(stored.payload);
+    if (stored.consumed) payload.consumed = Number(stored.consumed);
+    return payload;
+  }
+  async findByUid(uid) {
+    const id = await redisClient().get(`uid:${uid}`);
+    return id ? this.find(id) : undefined;
+  }
+  async findByUserCode(userCode) {
+    const id = await redisClient().get(`userCode:${userCode}`);
+    return id ? this.find(id) : undefined;
+  }
+  async consume(id) {
+    await redisClient().hset(this.key(id), "consumed", Math.floor(Date.now() / 1000));
+  }
+  async destroy(id) {
+    await redisClient().del(this.key(id));
+  }
+  async revokeByGrantId(grantId) {
+    const list = `grant:${grantId}`;
+    const keys = await redisClient().lrange(list, 0, -1);
+    // The list holds unprefixed names; ioredis prefixes them again in del().
+    const tx = redisClient().multi();
+    for (const key of keys) tx.del(key);
+    tx.del(list);
+    await tx.exec();
+  }
+}
+
 async function configuration(jwks) {
   return {
-    adapter: MapAdapter,
+    adapter: adapterKind === "redis" ? RedisAdapter : MapAdapter,
     clients: [
       {
         client_id: "bench-machine",
@@ -150,8 +233,9 @@ if (cluster.isPrimary) {
   if (process.env.CODE_LIST) {
     writeFileSync(process.env.CODE_LIST, JSON.stringify({ ...minted, verifier, redirectUri }));
   }
-  const records = JSON.stringify(captured);
+  const records = JSON.stringify(adapterKind === "redis" ? [] : captured);
   writeFileSync(`${process.env.CODE_LIST || "/tmp/oidc-peer"}.records`, records);
+  if (redis !== null) await redis.quit();
   for (let i = 0; i < workers; i += 1) {
     cluster.fork({ PEER_JWKS: JSON.stringify(jwks), PEER_RECORDS: `${process.env.CODE_LIST || "/tmp/oidc-peer"}.records` });
   }

@@ -312,4 +312,6 @@ OAUTH2_PROVIDER: dict[str, Any] = {
     "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
     "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
     "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+    # Access and refresh tokens stored as SHA-256 digests only (RFC 9700 4.14 / issue 8).
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
 }

@@ -16,6 +16,7 @@ import uuid
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
+from ninja.decorators import decorate_view
 
 from nentang.identity import selectors, services
 from nentang.identity.api_auth import AUTHENTICATORS, Principal, principal, require_scope
@@ -23,6 +24,7 @@ from nentang.identity.models import Account, DataUsage, Officer, Organisation, P
 from nentang.identity.problems import HOLDER_SESSION_REQUIRED
 from nentang.kernel.api import Problem
 from nentang.kernel.errors import Forbidden
+from nentang.kernel.idempotency import IDEMPOTENCY_OPENAPI, idempotent
 from nentang.kernel.observability.context import current_request_id
 from nentang.kernel.pagination import CursorQuery, LimitQuery, PageOut, paginate
 
@@ -307,12 +309,15 @@ class ChildOut(Schema):
     "/me/children",
     response={201: ChildOut, 400: Problem, 401: Problem, 403: Problem, 409: Problem, 422: Problem},
     summary="Register my child under 14 (attached to me as guardian)",
+    openapi_extra=IDEMPOTENCY_OPENAPI,
 )
+@decorate_view(idempotent)
 def my_child_register(request: HttpRequest, payload: ChildIn) -> Status[ChildOut]:
     """Decree 69/2024/NĐ-CP: a Vietnamese child under 14 has no account of their own and
     is attached to a parent or guardian, who registers them from a level-2 e-ID (403
     ``level2_required`` otherwise). Field mistakes are one 422 naming each field; 409
-    ``id_number_taken`` when the child is registered already."""
+    ``id_number_taken`` when the child is registered already. A retry with the same
+    ``Idempotency-Key`` gets the first answer again."""
     caller = _holder_session(request)
     place = payload.residence
     child = services.child_register(
@@ -364,14 +369,17 @@ class OrganisationIn(Schema):
         422: Problem,
     },
     summary="Register an organisation's e-ID, as its legal representative",
+    openapi_extra=IDEMPOTENCY_OPENAPI,
 )
+@decorate_view(idempotent)
 def organisations_create(
     request: HttpRequest, payload: OrganisationIn
 ) -> Status[MeOrganisationOut]:
     """The caller becomes the legal representative and must hold a level-2 personal
     e-ID (403 ``level2_required``). The organisation logs in with its tax code (checked
     with its check digit) and the password given here; one account per tax code (409
-    ``tax_code_taken``)."""
+    ``tax_code_taken``). A retry with the same ``Idempotency-Key`` gets the first answer
+    again (the password is never stored with it: only a digest of the request)."""
     caller = _holder_session(request)
     organisation = services.organisation_register(
         actor=caller.account,

@@ -10,7 +10,7 @@ import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, RawPostDataException
 from django.http.multipartparser import MultiPartParserError
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
@@ -296,6 +296,16 @@ def _install_handlers(api: NinjaAPI) -> None:
             instance=request.path,
         )
 
+    def body_already_read(request: HttpRequest, exc: Any) -> HttpResponse:
+        # A session's CSRF check parsed a form (multipart) body before the operation
+        # asked for its JSON body: the body was never JSON, so say so.
+        return problem_response(
+            status=400,
+            code=MALFORMED_BODY,
+            detail=_("The request body is not valid JSON."),
+            instance=request.path,
+        )
+
     def not_found(request: HttpRequest, exc: Any) -> HttpResponse:
         return problem_response(status=404, instance=request.path)
 
@@ -317,3 +327,4 @@ def _install_handlers(api: NinjaAPI) -> None:
     api.add_exception_handler(PermissionDenied, forbidden)
     api.add_exception_handler(RequestDataTooBig, too_big)
     api.add_exception_handler(MultiPartParserError, malformed_form)
+    api.add_exception_handler(RawPostDataException, body_already_read)

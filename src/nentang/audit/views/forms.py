@@ -56,6 +56,17 @@ class LocalDateTimeInput(forms.DateTimeInput):
         super().__init__(attrs, format="%Y-%m-%dT%H:%M")
 
 
+class BoundedDateTimeField(forms.DateTimeField):
+    """A date and time the database can compare with: 0001-01-01 in Vietnam time falls
+    before year 1 in UTC (an overflow, not an answer), so the years are bounded."""
+
+    def to_python(self, value: Any) -> Any:
+        result = super().to_python(value)
+        if result is not None and not 1900 <= result.year <= 9998:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return result
+
+
 class EventFilterForm(Form):
     kind = forms.ChoiceField(label=_("Kind of event"), required=False, choices=_kind_choices)
     source_ip = forms.GenericIPAddressField(
@@ -65,14 +76,14 @@ class EventFilterForm(Form):
         error_messages={"invalid": _("Enter the source address as an IPv4 or IPv6 address.")},
         widget=forms.TextInput(attrs={"class": "input--w20", "spellcheck": "false"}),
     )
-    since = forms.DateTimeField(
+    since = BoundedDateTimeField(
         label=_("From"),
         required=False,
         help_text=_("Vietnam time (UTC+7)."),
         error_messages={"invalid": _("Enter the start as a date and time.")},
         widget=LocalDateTimeInput(attrs={"class": "input--w20"}),
     )
-    until = forms.DateTimeField(
+    until = BoundedDateTimeField(
         label=_("Until"),
         required=False,
         error_messages={"invalid": _("Enter the end as a date and time.")},

@@ -21,6 +21,7 @@ from oauth2_provider.admin import ApplicationAdmin
 from oauth2_provider.models import Application
 
 from nentang.identity.models import ClientPolicy, Consent
+from nentang.identity.oidc.common import forget_client
 from nentang.identity.oidc.services import (
     GRANTS,
     SECRET_PREFIX,
@@ -95,6 +96,11 @@ class ClientAdmin(ApplicationAdmin):
             obj.client_secret = secret_digest(secret)
         obj.hash_client_secret = False
         super().save_model(request, obj, form, change)
+        forget_client(obj.client_id)
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        super().delete_model(request, obj)
+        forget_client(obj.client_id)
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         for inline in formset.forms:
@@ -102,6 +108,7 @@ class ClientAdmin(ApplicationAdmin):
             if isinstance(instance, ClientPolicy) and not getattr(instance, "created_at", None):
                 instance.created_at = timezone.now()
         super().save_formset(request, form, formset, change)
+        forget_client(form.instance.client_id)
 
 
 if admin.site.is_registered(Application):

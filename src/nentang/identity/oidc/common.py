@@ -4,6 +4,8 @@ client's policy, and the digest under which tokens and codes are looked up."""
 from __future__ import annotations
 
 import hashlib
+import threading
+import time
 
 from django.conf import settings
 from oauth2_provider.models import Application
@@ -45,3 +47,40 @@ def endpoint(path: str) -> str:
 
 def token_endpoint() -> str:
     return endpoint("/oidc/token")
+
+
+# How long a worker process keeps a client row for the token, revocation and
+# introspection endpoints: the row (application joined with its policy) was the largest
+# cost of a client-credentials grant. A change made in the admin or by a registration
+# applies at once in the process that made it and within this many seconds elsewhere;
+# the authorization endpoint always reads the client fresh.
+CLIENT_CACHE_SECONDS = 5.0
+_clients: dict[str, tuple[float, Application]] = {}
+_clients_lock = threading.Lock()
+
+
+def cached_client(client_id: str) -> Application | None:
+    """The client with its policy, or None (an unknown client is never cached)."""
+    now = time.monotonic()
+    found = _clients.get(client_id)
+    if found is not None and now - found[0] < CLIENT_CACHE_SECONDS:
+        return found[1]
+    client = (
+        Application.objects.select_related("nentang_policy")
+        .filter(client_id=client_id[:255])
+        .first()
+    )
+    with _clients_lock:
+        if client is None:
+            _clients.pop(client_id, None)
+        else:
+            if len(_clients) > 10_000:  # bounded: a flood of ids cannot grow it
+                _clients.clear()
+            _clients[client_id] = (now, client)
+    return client
+
+
+def forget_client(client_id: str) -> None:
+    """Drop a client from this process's cache (after it was changed)."""
+    with _clients_lock:
+        _clients.pop(client_id, None)

@@ -18,6 +18,8 @@ What this adds to ``oauth2_provider.oauth2_validators.OAuth2Validator``:
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import hmac
 import json
@@ -26,6 +28,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from jwcrypto import jws, jwt
@@ -37,7 +40,13 @@ from oauthlib.oauth2.rfc6749 import errors
 from nentang.identity.models import Authorization, Consent
 from nentang.identity.oidc import assertions, keys
 from nentang.identity.oidc.claims import person_claims, subject
-from nentang.identity.oidc.common import checksum, issuer, policy_of, token_endpoint
+from nentang.identity.oidc.common import (
+    cached_client,
+    checksum,
+    issuer,
+    policy_of,
+    token_endpoint,
+)
 from nentang.identity.oidc.scopes import allowed_scopes
 from nentang.identity.oidc.services import SECRET_PREFIX
 from nentang.identity.oidc.usage import release_record
@@ -45,8 +54,6 @@ from nentang.kernel import auditing
 from nentang.kernel.auditing import Actor
 
 logger = logging.getLogger("nentang.identity.oidc")
-
-SECRET_METHODS = {"client_secret_basic", "client_secret_post"}
 
 
 def _security_event(what: str, client_id: str, **detail: Any) -> None:
@@ -63,23 +70,45 @@ def _security_event(what: str, client_id: str, **detail: Any) -> None:
         logger.exception("could not record a token.misuse security event")
 
 
+def _well_formed_basic(value: str | None) -> bool:
+    """RFC 7617: base64 (ASCII) of ``user-id ":" password`` in UTF-8."""
+    if not value or not value.isascii():
+        return False
+    try:
+        decoded = base64.b64decode(value, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return False
+    return ":" in decoded and "\x00" not in decoded
+
+
 class Validator(OAuth2Validator):
     # --- clients ---------------------------------------------------------------------
 
     def _load_application(self, client_id: str, request: Any) -> Application | None:
+        """The client (with its policy), from the short-lived cache of the token,
+        revocation and introspection endpoints (common.cached_client)."""
         current = request.client
         if isinstance(current, Application) and current.client_id == client_id:
             return current
         request.client = None
         if not client_id or not isinstance(client_id, str) or "\x00" in client_id:
             return None
-        client = (
+        client = cached_client(client_id)
+        request.client = client
+        return client
+
+    def validate_client_id(self, client_id: str, request: Any, *args: Any, **kwargs: Any) -> bool:
+        # The authorization endpoint reads the client fresh: a changed purpose or level
+        # requirement applies to the very next login (the cache is for machine calls).
+        request.client = None
+        if not client_id or not isinstance(client_id, str) or "\x00" in client_id:
+            return False
+        request.client = (
             Application.objects.select_related("nentang_policy")
             .filter(client_id=client_id[:255])
             .first()
         )
-        request.client = client
-        return client
+        return request.client is not None
 
     def _check_secret(self, provided_secret: str, stored_secret: str) -> bool:
         if stored_secret.startswith(SECRET_PREFIX):
@@ -96,22 +125,55 @@ class Validator(OAuth2Validator):
             getattr(request, "client_assertion_type", None),
         )
 
-    def client_authentication_required(self, request: Any, *args: Any, **kwargs: Any) -> bool:
+    def _presented_methods(self, request: Any) -> set[str]:
+        """Which client authentication methods the request carries (RFC 6749 2.3:
+        "The client MUST NOT use more than one authentication method in each request")."""
+        presented = set()
+        if self._extract_basic_auth(request):
+            presented.add("client_secret_basic")
+        if getattr(request, "client_secret", None):
+            presented.add("client_secret_post")
         assertion, assertion_type = self._assertion(request)
         if assertion is not None or assertion_type is not None:
+            presented.add("private_key_jwt")
+        return presented
+
+    def client_authentication_required(self, request: Any, *args: Any, **kwargs: Any) -> bool:
+        if self._presented_methods(request):
             return True
         return bool(super().client_authentication_required(request, *args, **kwargs))
 
     def authenticate_client(self, request: Any, *args: Any, **kwargs: Any) -> bool:
-        assertion, assertion_type = self._assertion(request)
-        if assertion is not None or assertion_type is not None:
+        """Authenticate by the one method the request carries, which must be the one the
+        client registered (``token_endpoint_auth_method``): a Basic client may not post
+        its secret, a post client may not use Basic, and a request carrying two kinds
+        of credentials (an assertion with someone's Basic header) is refused."""
+        presented = self._presented_methods(request)
+        if len(presented) > 1:
+            raise errors.InvalidClientError(
+                description="Use one client authentication method per request, not "
+                + " and ".join(sorted(presented))
+                + ".",
+                request=request,
+            )
+        if presented == {"private_key_jwt"}:
+            assertion, assertion_type = self._assertion(request)
             return self._authenticate_assertion(request, assertion, assertion_type)
+        if presented == {"client_secret_basic"} and not _well_formed_basic(
+            self._extract_basic_auth(request)
+        ):
+            raise errors.InvalidClientError(
+                description="The Basic credentials are not base64 of client_id:client_secret.",
+                request=request,
+            )
         if not super().authenticate_client(request, *args, **kwargs):
             return False
         method = policy_of(request.client).auth_method
-        if method not in SECRET_METHODS:
+        used = next(iter(presented), "none")
+        if method != used:
             raise errors.InvalidClientError(
-                description=f"This client is registered for {method}; a secret is not accepted.",
+                description=f"This client is registered for {method}; "
+                f"it authenticated with {used}.",
                 request=request,
             )
         return True
@@ -189,6 +251,9 @@ class Validator(OAuth2Validator):
     def validate_user_match(
         self, id_token_hint: Any, scopes: Any, claims: Any, request: Any
     ) -> bool:
+        # The person logged in is known to the authorization view, not to oauthlib's
+        # request: the view compares the hint's subject with them (views/authorize.py,
+        # OpenID Connect Core 3.1.2.1) for every prompt, not only "none".
         return True
 
     def save_authorization_code(
@@ -212,9 +277,12 @@ class Validator(OAuth2Validator):
         cached = getattr(request, "nentang_grant", None)
         if cached is not None and cached.code == code:
             return cached
+        if not isinstance(code, str) or not code or "\x00" in code:
+            return None
         # By code only: the grant dispatcher asks for the scopes before the client is
-        # authenticated; validate_code checks the grant belongs to the client.
-        grant = Grant.objects.select_related("user").filter(code=code).first()
+        # authenticated; validate_code checks the grant belongs to the client. The
+        # person comes along (the ID token's claims and the data-usage entry need it).
+        grant = Grant.objects.select_related("user", "user__person").filter(code=code).first()
         request.nentang_grant = grant
         return grant
 
@@ -389,6 +457,18 @@ class Validator(OAuth2Validator):
         self._set_token_value(access_token, token["access_token"])
         access_token.save()
         return access_token
+
+    def save_bearer_token(self, token: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
+        # Inside the token endpoint's transaction (code and refresh grants) the writes
+        # are atomic already: no savepoint round trips. Client credentials: DOT's own.
+        if transaction.get_connection().in_atomic_block:
+            return self._save_bearer_token(token, request, *args, **kwargs)
+        return super().save_bearer_token(token, request, *args, **kwargs)
+
+    def _check_and_set_request_resource(self, request: Any) -> None:
+        # RFC 8707 resource indicators are refused at both endpoints (views), so no
+        # grant carries one: nothing to look up (DOT reads the code's grant again here).
+        request.resource = []
 
     def _save_bearer_token(self, token: Any, request: Any, *args: Any, **kwargs: Any) -> None:
         super()._save_bearer_token(token, request, *args, **kwargs)

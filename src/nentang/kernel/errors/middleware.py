@@ -7,7 +7,7 @@ import logging
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest
+from django.http import HttpRequest, RawPostDataException
 from django.http.response import HttpResponseBase
 from django.utils.translation import gettext as _
 
@@ -66,6 +66,14 @@ class ProblemMiddleware(DualMiddleware):
             )
         if isinstance(exception, RequestDataTooBig):
             return _too_large(request)
+        if isinstance(exception, RawPostDataException):
+            # A view read the raw body of a request whose form body (multipart) was
+            # already parsed, e.g. by the CSRF check: a body of the wrong kind, the
+            # client's mistake (as Django treats a malformed multipart body), not ours.
+            if is_api_path(request.path):
+                detail = _("The request body is not valid JSON.")
+                return problem_response(status=400, detail=detail, instance=request.path)
+            return error_page(request, 400)
         return None
 
 

@@ -40,12 +40,15 @@ from oauthlib.oauth2.rfc6749 import errors
 from oauthlib.openid.connect.core import exceptions as oidc_errors
 
 from nentang.identity.models import Consent
-from nentang.identity.oidc.claims import ACR_OF_LEVEL, LEVEL_OF_ACR, level_of
+from nentang.identity.oidc.claims import ACR_OF_LEVEL, LEVEL_OF_ACR, level_of, subject
 from nentang.identity.oidc.common import issuer, policy_of
 from nentang.identity.oidc.scopes import SCOPES
 from nentang.identity.oidc.services import consent_grant
+from nentang.identity.oidc.tokens import id_token_claims
 from nentang.kernel.security import CONTENT_SECURITY_POLICY
 
+# Resource indicators (RFC 8707) are not offered (not in discovery): refused, not ignored.
+NOT_A_TARGET = "Resource indicators (RFC 8707) are not supported."
 # Set by the login page (epoch seconds): when the person last entered their credentials.
 AUTH_TIME_SESSION_KEY = "nentang_auth_time"
 # One e-ID per browser session: there is no account chooser, so "select_account" is
@@ -107,6 +110,32 @@ def redirect_to_login(request: HttpRequest, *, drop: set[str]) -> HttpResponse:
     return HttpResponseRedirect(f"{login_url}?{urlencode({'next': next_url})}")
 
 
+def registered_redirect_uri(request: HttpRequest) -> str | None:
+    """The request's redirect URI when it is registered exactly for its client."""
+    client_id = request.GET.get("client_id") or ""
+    redirect_uri = request.GET.get("redirect_uri") or ""
+    if not client_id or "\x00" in client_id + redirect_uri:
+        return None
+    client = Application.objects.filter(client_id=client_id[:255]).first()
+    if client is None or redirect_uri not in client.redirect_uris.split():
+        return None
+    return redirect_uri
+
+
+def hinted_subject(hint: str, client: Application) -> str | None:
+    """The ``sub`` of an ``id_token_hint`` that this provider signed for ``client``
+    (expired or not: a hint may be old), or None."""
+    claims = id_token_claims(hint)
+    if claims is None:
+        return None
+    audience = claims.get("aud")
+    audiences = audience if isinstance(audience, list) else [audience]
+    named = claims.get("sub")
+    if client.client_id not in audiences or not isinstance(named, str):
+        return None
+    return named
+
+
 def fatal_error_page(request: HttpRequest, error: Any) -> HttpResponse:
     """Never redirect on a bad client or redirect URI: say what is wrong, here."""
     name = getattr(error, "error", "")
@@ -144,6 +173,33 @@ def error_redirect(redirect_uri: str, error: Any, *, fragment: bool = False) -> 
     return response
 
 
+def claims_request_problem(claims: Any) -> str | None:
+    """What is wrong with a parsed ``claims`` parameter (OpenID Connect Core 5.5), or
+    None: a JSON object whose ``userinfo`` and ``id_token`` members are objects of
+    claim name → null or {"essential": bool, "value": …, "values": [...]}. Other
+    members are ignored, as the specification says."""
+    if claims is None:
+        return None
+    if not isinstance(claims, dict):
+        return "The claims parameter must be a JSON object."
+    for target in ("userinfo", "id_token"):
+        requested = claims.get(target)
+        if requested is None:
+            continue
+        if not isinstance(requested, dict):
+            return f"claims.{target} must be a JSON object."
+        for name, options in requested.items():
+            if options is None:
+                continue
+            if not isinstance(options, dict):
+                return f"claims.{target}.{name} must be null or a JSON object."
+            if "essential" in options and not isinstance(options["essential"], bool):
+                return f"claims.{target}.{name}.essential must be true or false."
+            if "values" in options and not isinstance(options["values"], list):
+                return f"claims.{target}.{name}.values must be a JSON array."
+    return None
+
+
 def required_level(policy_level: int, claims: Any) -> int:
     """The client's own requirement, raised by an essential ``acr`` in ``claims``."""
     level = policy_level
@@ -155,7 +211,7 @@ def required_level(policy_level: int, claims: Any) -> int:
         )
         if isinstance(acr, dict) and acr.get("essential"):
             values = acr.get("values") or ([acr["value"]] if "value" in acr else [])
-            known = [LEVEL_OF_ACR[v] for v in values if v in LEVEL_OF_ACR]
+            known = [LEVEL_OF_ACR[v] for v in values if isinstance(v, str) and v in LEVEL_OF_ACR]
             if known:
                 level = max(level, min(known))
     return level
@@ -201,8 +257,15 @@ class AuthorizeView(OAuthLibMixin, View):
         except FatalClientError as error:
             return fatal_error_page(request, error.oauthlib_error)
         except OAuthToolkitError as error:
+            # Some of oauthlib's errors (a malformed ``claims``) carry no redirect URI:
+            # it was checked already (client and redirect URI come first), so use it.
             oauthlib_error = error.oauthlib_error
-            return error_redirect(oauthlib_error.redirect_uri, oauthlib_error)
+            back = oauthlib_error.redirect_uri or registered_redirect_uri(request)
+            if back is None:
+                return fatal_error_page(request, oauthlib_error)
+            if oauthlib_error.state is None and isinstance(request.GET.get("state"), str):
+                oauthlib_error.state = request.GET["state"]
+            return error_redirect(back, oauthlib_error)
         oauth_request = credentials["request"]
         client: Application = oauth_request.client
         policy = policy_of(client)
@@ -215,6 +278,26 @@ class AuthorizeView(OAuthLibMixin, View):
                 error.state = state
             return error_redirect(redirect_uri, error)
 
+        # Nothing with a NUL character reaches the database (PostgreSQL refuses it in
+        # text) or the client: refused whichever parameter carries it.
+        with_nul = next(
+            (name for name, values in request.GET.lists() if "\x00" in name + "".join(values)),
+            None,
+        )
+        if with_nul is not None:
+            return refuse(
+                errors.InvalidRequestError(
+                    description=f"The parameter {with_nul.replace(chr(0), '')} contains a "
+                    "NUL character."
+                )
+            )
+        if "resource" in request.GET:
+            return refuse(
+                errors.CustomOAuth2Error(error="invalid_target", description=NOT_A_TARGET)
+            )
+        problem = claims_request_problem(credentials.get("claims"))
+        if problem is not None:
+            return refuse(errors.InvalidRequestError(description=problem))
         unsupported = prompt - PROMPTS
         if unsupported:
             return refuse(
@@ -250,6 +333,29 @@ class AuthorizeView(OAuthLibMixin, View):
                     description="The e-ID account is locked: it cannot log in to services."
                 )
             )
+        hint = request.GET.get("id_token_hint")
+        if hint is not None:
+            # OpenID Connect Core 3.1.2.1: the hint names the person the client expects;
+            # a code for whoever else is logged in would be issued to the wrong person.
+            named = hinted_subject(hint, client)
+            if named is None:
+                return refuse(
+                    errors.InvalidRequestError(
+                        description="id_token_hint is not an ID token this provider issued "
+                        "to this client."
+                    )
+                )
+            if named != subject(
+                account_id=account.pk,
+                client_id=client.client_id,
+                internal=policy.internal,
+                sector=policy.sector,
+            ):
+                return refuse(
+                    errors.LoginRequired(
+                        description="The person named by id_token_hint is not the one logged in."
+                    )
+                )
         auth_time = auth_time_of(request)
         if "login" in prompt:
             return redirect_to_login(request, drop={"prompt", "max_age"})

@@ -17,6 +17,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
+from oauth2_provider.exceptions import InvalidOIDCClientError, OIDCError
+from oauth2_provider.models import Application
 from oauth2_provider.views.mixins import OAuthLibMixin
 from oauth2_provider.views.oidc import RPInitiatedLogoutView
 
@@ -24,7 +26,7 @@ from nentang.identity.oidc import keys
 from nentang.identity.oidc.claims import ACR_VALUES, person_claims, subject
 from nentang.identity.oidc.common import endpoint, issuer, policy_of
 from nentang.identity.oidc.scopes import CLAIMS, SCOPES
-from nentang.identity.oidc.services import tokens_revoke
+from nentang.identity.oidc.services import logout_by_client
 from nentang.identity.oidc.tokens import TokenRefused, person_token
 from nentang.identity.oidc.usage import release_record
 
@@ -121,6 +123,41 @@ def jwks(request: HttpRequest) -> JsonResponse:
     return response
 
 
+def oauth_error(status: int, error: str, description: str) -> HttpResponse:
+    """An RFC 6749 (section 5.2) error answer."""
+    response = JsonResponse({"error": error, "error_description": description}, status=status)
+    for name, value in NO_STORE.items():
+        response[name] = value
+    return response
+
+
+def parameter_with_nul(request: HttpRequest) -> str | None:
+    """The first parameter (query or form) whose name or value holds a NUL character:
+    such a value cannot be stored (PostgreSQL refuses it in text) and is never a valid
+    OAuth value, so it is refused before it reaches oauthlib or the database."""
+    sources = [request.GET]
+    if request.method == "POST":
+        sources.append(request.POST)
+    for source in sources:
+        for name, values in source.lists():
+            if "\x00" in name + "".join(values):
+                return name.replace("\x00", "")
+    return None
+
+
+class RefuseNul:
+    """Mixin of the machine endpoints: a NUL character anywhere is ``invalid_request``."""
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        name = parameter_with_nul(request)
+        if name is not None:
+            return oauth_error(
+                400, "invalid_request", f"The parameter {name} contains a NUL character."
+            )
+        response: HttpResponse = super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+        return response
+
+
 def _from_oauthlib(headers: dict[str, str], body: str | None, status: int) -> HttpResponse:
     response = HttpResponse(body or "", status=status, content_type="application/json")
     for name, value in headers.items():
@@ -129,12 +166,16 @@ def _from_oauthlib(headers: dict[str, str], body: str | None, status: int) -> Ht
 
 
 @method_decorator(csrf_exempt, name="dispatch")
-class TokenView(OAuthLibMixin, View):
+class TokenView(RefuseNul, OAuthLibMixin, View):
     """RFC 6749 token endpoint, in one transaction: the tokens, the ID token, the code
     claimed and the data-usage entry commit together (refusals write only what they
     must: a consumed assertion ``jti``, a revoked token family)."""
 
     def post(self, request: HttpRequest) -> HttpResponse:
+        if "resource" in request.POST:  # RFC 8707 is not offered (not in discovery)
+            return oauth_error(
+                400, "invalid_target", "Resource indicators (RFC 8707) are not supported."
+            )
         if request.POST.get("grant_type") == "client_credentials":
             # One write (the access token), already in DOT's own transaction.
             _url, headers, body, status = self.create_token_response(request)
@@ -145,7 +186,7 @@ class TokenView(OAuthLibMixin, View):
 
 
 @method_decorator(csrf_exempt, name="dispatch")
-class RevokeView(OAuthLibMixin, View):
+class RevokeView(RefuseNul, OAuthLibMixin, View):
     def post(self, request: HttpRequest) -> HttpResponse:
         with transaction.atomic():
             _url, headers, body, status = self.create_revocation_response(request)
@@ -153,7 +194,7 @@ class RevokeView(OAuthLibMixin, View):
 
 
 @method_decorator(csrf_exempt, name="dispatch")
-class IntrospectView(OAuthLibMixin, View):
+class IntrospectView(RefuseNul, OAuthLibMixin, View):
     def post(self, request: HttpRequest) -> HttpResponse:
         core = self.get_oauthlib_core()
         uri, method, body, headers = core._extract_params(request)
@@ -184,7 +225,7 @@ def _bearer_token(request: HttpRequest) -> str | None:
 
 
 @method_decorator(csrf_exempt, name="dispatch")
-class UserInfoView(View):
+class UserInfoView(RefuseNul, View):
     """OpenID Connect userinfo: the claims of the token's scopes, for an account that is
     not locked and a consent that still stands; every answer is a data release logged for
     the person."""
@@ -244,16 +285,27 @@ _USERINFO_REFUSALS = {
 }
 
 
+class NulInRequest(OIDCError):
+    error = "invalid_request"
+    description = "A parameter of the logout request contains a NUL character."
+
+
 class LogoutView(RPInitiatedLogoutView):
-    """RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0): ends the session at
-    the provider and revokes the tokens of the client that asked (not of the others)."""
+    """RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0): ends the session of
+    this browser at the provider and revokes that person's tokens of the client that
+    asked (not of the others). An ``id_token_hint`` names the client and says whether
+    to ask first; it never decides whose tokens end — someone holding another person's
+    ID token ends nobody's session but their own."""
 
     template_name = "identity_oidc/logout_confirm.html"
 
-    def get_request_application(self, id_token: Any, client_id: str | None) -> Any:
-        from oauth2_provider.exceptions import InvalidOIDCClientError
-        from oauth2_provider.models import Application
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if parameter_with_nul(request) is not None:
+            self.oidc_data: dict[str, Any] = {}
+            return self.error_response(NulInRequest())  # type: ignore[no-any-return]
+        return super().dispatch(request, *args, **kwargs)  # type: ignore[no-any-return]
 
+    def get_request_application(self, id_token: Any, client_id: str | None) -> Any:
         if client_id:
             application = Application.objects.filter(client_id=client_id[:255]).first()
             if application is None:
@@ -268,14 +320,13 @@ class LogoutView(RPInitiatedLogoutView):
         state: str | None = None,
         token_user: Any = None,
     ) -> HttpResponse:
-        user = token_user or self.request.user
-        if getattr(user, "is_authenticated", False):
-            with transaction.atomic():
-                tokens_revoke(account=user, application=application)
-        session_key = self.request.session.session_key
-        if session_key:
-            from nentang.identity.services.sessions import session_mark_ended
-
-            session_mark_ended(session_key=session_key)
+        user = self.request.user
+        if user.is_authenticated:
+            logout_by_client(
+                account=user,
+                application=application,
+                session_key=self.request.session.session_key,
+            )
         logout(self.request)
+        # token_user=None: DOT would otherwise delete the hint owner's tokens.
         return super().do_logout(application, post_logout_redirect_uri, state, None)  # type: ignore[no-any-return]

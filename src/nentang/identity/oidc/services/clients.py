@@ -1,8 +1,5 @@
-"""Write operations of the OpenID Connect provider: register clients, record and
-withdraw consents, revoke a person's tokens, rotate signing keys.
-
-Each is the transaction boundary of its change and writes its audit entry inside it.
-"""
+"""Registering clients (relying parties and machine clients) and the rules a
+registration must meet; shared by ``client_register``, the admin and the CLI."""
 
 from __future__ import annotations
 
@@ -10,7 +7,7 @@ import hashlib
 import ipaddress
 import json
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,14 +17,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from jwcrypto import jwk
 from jwcrypto.common import JWException
-from oauth2_provider.models import AccessToken, Application, Grant, IDToken, RefreshToken
+from oauth2_provider.models import Application
 
-from nentang.identity.models import Account, ClientPolicy, Consent
+from nentang.identity.models import ClientPolicy
 from nentang.identity.oidc import keys
+from nentang.identity.oidc.common import forget_client
 from nentang.identity.oidc.scopes import PERSONAL_SCOPES, SCOPES
 from nentang.kernel import auditing
 from nentang.kernel.auditing import Actor
-from nentang.kernel.errors import FieldError, NotFound, ValidationFailed
+from nentang.kernel.errors import FieldError, ValidationFailed
 from nentang.kernel.text import clean
 
 SECRET_PREFIX = "sha256$"  # noqa: S105 - the digest format tag, not a secret
@@ -324,110 +322,5 @@ def client_register(
                 "scopes": chosen,
             },
         )
+    forget_client(application.client_id)
     return RegisteredClient(application=application, policy=policy, client_secret=secret)
-
-
-def _person_actor(account: Account) -> Actor:
-    return Actor.person(str(account.pk))
-
-
-def consent_grant(
-    *, account: Account, application: Application, scopes: Iterable[str], purpose: str
-) -> Consent:
-    """The person agreed, on the consent page, to release ``scopes`` to ``application``
-    for ``purpose``. A consent already covering them is kept; otherwise the active one
-    is superseded by a consent for the union of both (Law 91/2025: consent is specific
-    and recorded)."""
-    wanted = list(dict.fromkeys(scopes))
-    now = timezone.now()
-    with transaction.atomic():
-        current = (
-            Consent.objects.select_for_update()
-            .filter(account=account, application=application, ended_at__isnull=True)
-            .first()
-        )
-        if (
-            current is not None
-            and set(wanted) <= set(current.scopes)
-            and (current.purpose == purpose)
-        ):
-            return current
-        union = list(dict.fromkeys([*(current.scopes if current else []), *wanted]))
-        if current is not None:
-            Consent.objects.filter(pk=current.pk).update(
-                ended_at=now, end_reason=Consent.EndReason.SUPERSEDED
-            )
-        consent = Consent.objects.create(
-            account=account,
-            application=application,
-            scopes=union,
-            purpose=purpose,
-            granted_at=now,
-        )
-        auditing.record(
-            actor=_person_actor(account),
-            action="identity.oidc.consent.grant",
-            subject_type="identity.oidc.consent",
-            subject=str(consent.pk),
-            summary={"client_id": application.client_id, "scopes": union},
-        )
-    return consent
-
-
-def tokens_revoke(*, account: Account, application: Application | None = None) -> int:
-    """Revoke the account's refresh tokens and delete its access tokens, ID tokens and
-    unused authorization codes (of one client, or of all). Returns how many access and
-    refresh tokens were live. Runs inside the caller's transaction when there is one."""
-    now = timezone.now()
-    scope: dict[str, Any] = {"user": account}
-    if application is not None:
-        scope["application"] = application
-    with transaction.atomic():
-        refreshed = RefreshToken.objects.filter(revoked__isnull=True, **scope).update(
-            revoked=now, updated=now
-        )
-        accessed, _detail = AccessToken.objects.filter(**scope).delete()
-        IDToken.objects.filter(**scope).delete()
-        Grant.objects.filter(**scope).delete()
-    return int(refreshed) + int(accessed)
-
-
-def consent_withdraw(*, actor: Account, consent_id: Any) -> Consent:
-    """The person withdraws a consent: no further release to that client — its tokens
-    are revoked now, and userinfo and refresh are refused without an active consent."""
-    with transaction.atomic():
-        consent = (
-            Consent.objects.select_for_update()
-            .select_related("application")
-            .filter(pk=consent_id, account=actor, ended_at__isnull=True)
-            .first()
-        )
-        if consent is None:
-            raise NotFound(_("You have no active consent with this id."), code="consent_not_found")
-        consent.ended_at = timezone.now()
-        consent.end_reason = Consent.EndReason.WITHDRAWN
-        consent.save(update_fields=["ended_at", "end_reason"])
-        revoked = tokens_revoke(account=actor, application=consent.application)
-        auditing.record(
-            actor=_person_actor(actor),
-            action="identity.oidc.consent.withdraw",
-            subject_type="identity.oidc.consent",
-            subject=str(consent.pk),
-            summary={"client_id": consent.application.client_id, "tokens_revoked": revoked},
-        )
-    return consent
-
-
-def signing_keys_rotate(*, actor: Actor, algorithms: Sequence[str] = keys.ALGORITHMS) -> list[str]:
-    """Add a new signing key per algorithm; the old ones stay published until the tokens
-    they signed expire (see keys.py). Returns the new key ids."""
-    created = keys.rotate(tuple(algorithms))
-    with transaction.atomic():
-        auditing.record(
-            actor=actor,
-            action="identity.oidc.key.rotate",
-            subject_type="identity.oidc.signing_key",
-            subject=",".join(key.kid for key in created),
-            summary={"algorithms": [key.alg for key in created]},
-        )
-    return [key.kid for key in created]
