@@ -86,7 +86,7 @@ def test_register_then_log_in_then_account_on_a_phone(
     watch = Watch()
     page = open_page(browser, PHONE, watch)
     page.goto(site + "/")
-    page.get_by_role("link", name="Đăng ký định danh điện tử").first.click()
+    page.get_by_role("link", name="Tạo tài khoản định danh điện tử").first.click()
     page.wait_for_load_state()
     assert text(page, "h1") == "Đăng ký định danh điện tử trực tuyến"
     shoot(page, artifacts, "identity-register-390")
