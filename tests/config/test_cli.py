@@ -124,9 +124,8 @@ def test_served_platform_answers_the_done_when_urls(served: Server) -> None:
 
         docs = http.get("/api/v1/docs")
         assert docs.status_code == 200
-        assert "/static/ninja/swagger-ui-bundle.js" in docs.text
+        assert "/api/v1/addresses/provinces/{code}" in docs.text  # rendered on the server
         assert "cdn." not in docs.text
-        assert http.get("/static/ninja/swagger-ui-bundle.js").status_code == 200
 
         spec = http.get("/api/v1/openapi.json").json()
         assert spec["openapi"].startswith("3.1")
