@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class PostalConfig(AppConfig):
+    name = "nentang.postal"
+    label = "postal"
+    verbose_name = "Digital post"
+
+    def ready(self) -> None:
+        from nentang.postal import problems  # noqa: F401 - registers the problem codes
