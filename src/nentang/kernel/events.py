@@ -104,6 +104,7 @@ def emit(
     payload: Mapping[str, Any],
     *,
     occurred_at: datetime | None = None,
+    audience: str = "",
     using: str = DEFAULT_DB_ALIAS,
 ) -> OutboxEvent:
     """Record that something happened, atomically with the change that made it happen.
@@ -111,6 +112,7 @@ def emit(
     Must run inside the calling service's ``transaction.atomic()``: the event is written
     in that transaction and its delivery is scheduled for after commit, so a rolled-back
     change emits nothing. Never put raw personal identifiers in ``topic`` or ``payload``.
+    ``audience``, when given, restricts delivery to the subscriptions of that owner.
     """
     connection = transaction.get_connection(using)
     if not connection.in_atomic_block:
@@ -127,6 +129,7 @@ def emit(
         payload=dict(payload),
         occurred_at=occurred_at or timezone.now(),
         request_id="" if request_id == "-" else request_id,
+        audience=audience,
     )
     # One dispatch per transaction, however many events it emits. Django keeps the
     # callbacks of the open transaction in ``run_on_commit`` and drops those of a

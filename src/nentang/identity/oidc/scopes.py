@@ -61,6 +61,7 @@ SCOPES: dict[str, Scope] = {
             _("Check tokens presented to this service (RFC 7662)"),
             personal=False,
         ),
+        Scope("postal", _("Ship and track parcels (postal merchant API)"), personal=False),
     )
 }
 

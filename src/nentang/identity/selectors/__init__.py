@@ -2,6 +2,7 @@
 read other people's through ``services.person_find_by_id_number``, which logs the read.
 """
 
+from nentang.identity.selectors.clients import MachineCaller, client_exists, machine_token
 from nentang.identity.selectors.people import (
     DATA_USAGE_ORDER,
     account_lock_history,
@@ -20,6 +21,9 @@ from nentang.identity.selectors.people import (
 
 __all__ = [
     "DATA_USAGE_ORDER",
+    "MachineCaller",
+    "client_exists",
+    "machine_token",
     "account_lock_history",
     "agency_get",
     "agency_list",
