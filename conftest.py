@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 # Before Django reads its settings: never touch a developer's ./var from tests, and give
 # each pytest-xdist worker a home of its own (keys, uploads, metrics are per process).
@@ -53,25 +54,46 @@ def _argon2_when_marked(request: pytest.FixtureRequest) -> Iterator[None]:
         yield
 
 
+# Reference data that migrations load (administrative units, the holiday calendar): the
+# flush that empties the database after each transactional test keeps these tables, so
+# a test that runs after a transactional one on the same pytest-xdist worker still finds
+# them. A context whose migrations load reference data adds its tables here.
+REFERENCE_TABLES = frozenset(
+    {"addresses_datasource", "addresses_province", "addresses_commune", "kernel_calendarday"}
+)
+
+
 @pytest.fixture(scope="session", autouse=True)
-def _flush_lifts_the_audit_guards() -> Iterator[None]:
+def _flush_keeps_reference_data_and_lifts_the_audit_guards() -> Iterator[None]:
     """The audit tables refuse UPDATE, DELETE and TRUNCATE (audit migration 0002); the
-    flush that empties the database after each transactional test may pass them."""
+    flush that empties the database after each transactional test may pass them, and it
+    leaves the reference tables alone."""
+    from django.core.management.commands import flush
     from django.db.backends.base.operations import BaseDatabaseOperations
 
     from nentang.audit.tests.guards import guards_lifted
 
-    original = BaseDatabaseOperations.execute_sql_flush
+    original_execute = BaseDatabaseOperations.execute_sql_flush
+    original_sql_flush = flush.sql_flush
 
     def execute_sql_flush(self: BaseDatabaseOperations, sql_list: Iterable[str]) -> None:
         with guards_lifted(self.connection):
-            original(self, sql_list)
+            original_execute(self, sql_list)
+
+    def sql_flush(style: Any, connection: Any, **kwargs: Any) -> list[str]:
+        tables = connection.introspection.django_table_names(
+            only_existing=True, include_views=False
+        )
+        kept = [table for table in tables if table not in REFERENCE_TABLES]
+        return list(connection.ops.sql_flush(style, kept, **kwargs))
 
     BaseDatabaseOperations.execute_sql_flush = execute_sql_flush  # type: ignore[method-assign]
+    flush.sql_flush = sql_flush
     try:
         yield
     finally:
-        BaseDatabaseOperations.execute_sql_flush = original  # type: ignore[method-assign]
+        BaseDatabaseOperations.execute_sql_flush = original_execute  # type: ignore[method-assign]
+        flush.sql_flush = original_sql_flush
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
