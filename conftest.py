@@ -74,7 +74,7 @@ def _flush_keeps_reference_data_and_lifts_the_audit_guards() -> Iterator[None]:
     from nentang.audit.tests.guards import guards_lifted
 
     original_execute = BaseDatabaseOperations.execute_sql_flush
-    original_sql_flush = flush.sql_flush
+    original_sql_flush = getattr(flush, "sql_flush")  # noqa: B009 - not in the stubs
 
     def execute_sql_flush(self: BaseDatabaseOperations, sql_list: Iterable[str]) -> None:
         with guards_lifted(self.connection):
@@ -88,12 +88,12 @@ def _flush_keeps_reference_data_and_lifts_the_audit_guards() -> Iterator[None]:
         return list(connection.ops.sql_flush(style, kept, **kwargs))
 
     BaseDatabaseOperations.execute_sql_flush = execute_sql_flush  # type: ignore[method-assign]
-    flush.sql_flush = sql_flush
+    setattr(flush, "sql_flush", sql_flush)  # noqa: B010
     try:
         yield
     finally:
         BaseDatabaseOperations.execute_sql_flush = original_execute  # type: ignore[method-assign]
-        flush.sql_flush = original_sql_flush
+        setattr(flush, "sql_flush", original_sql_flush)  # noqa: B010
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
