@@ -171,6 +171,7 @@ def scans_record(
             actor=actor, shipments=list(shipments.values()), new_events=new_events,
             cod=cod.cod_ledger(),
         )  # fmt: skip
+    claimed: set[tuple[Any, str, datetime.datetime, str]] = set()
     for entry in work:
         if not entry.code or entry.shipment is None:
             continue
@@ -178,12 +179,13 @@ def scans_record(
         key = (entry.shipment.id, entry.code, entry.at, entry.facility)
         outcome = entry.outcome
         outcome.status = entry.shipment.status
-        if key in applied.flags:
-            outcome.result, outcome.flag = "flagged", applied.flags[key]
-        elif key in applied.duplicates:
-            outcome.result = "duplicate"
-        else:
+        if key in applied.inserted_keys and key not in claimed:
+            claimed.add(key)  # the first item of the batch with this key stored it
             outcome.result = "recorded"
+            if key in applied.flags:
+                outcome.result, outcome.flag = "flagged", applied.flags[key]
+        else:
+            outcome.result = "duplicate"
     return [entry.outcome for entry in work]
 
 

@@ -165,6 +165,7 @@ class Applied:
     """What ingesting a batch did, per shipment and per event."""
 
     inserted: list[TrackingEvent] = field(default_factory=list)
+    inserted_keys: set[tuple[Any, str, datetime.datetime, str]] = field(default_factory=set)
     duplicates: set[tuple[Any, str, datetime.datetime, str]] = field(default_factory=set)
     changed: list[Shipment] = field(default_factory=list)  # status changed
     delivered: list[Shipment] = field(default_factory=list)
@@ -230,6 +231,7 @@ def events_apply(
     # every row gets its id back (PostgreSQL RETURNING, SQLite 3.35+).
     TrackingEvent.objects.bulk_create(fresh, batch_size=1000)
     result.inserted = fresh
+    result.inserted_keys = seen
     for event in fresh:
         existing_rows[event.shipment_id].append((event.id, event.code, event.occurred_at))
 
@@ -244,10 +246,8 @@ def events_apply(
         was_final = before in (S.DELIVERED, S.CANCELLED) or shipment.returned_at is not None
         if was_final and state.status != before:
             # A final outcome stands: the late events that would undo it are flagged.
-            for event in fresh:
-                if event.shipment_id == shipment_id:
-                    state.flags.setdefault(event.id, "conflicts_with_final")
-            state = _refold_keeping(existing_rows[shipment_id], state.flags)
+            late = {e.id: "conflicts_with_final" for e in fresh if e.shipment_id == shipment_id}
+            state = _refold_without(existing_rows[shipment_id], late)
         for event_id, _code, _at in existing_rows[shipment_id]:
             flag = state.flags.get(event_id, "")
             if event_id in fresh_ids:
@@ -310,11 +310,10 @@ def events_apply(
     return result
 
 
-def _refold_keeping(rows: list[tuple[int, str, datetime.datetime]], flags: dict[int, str]) -> Fold:
-    """Fold again without the events flagged (so the final outcome is kept)."""
-    kept = [row for row in rows if row[0] not in flags]
-    state = fold(kept)
-    state.flags.update(flags)
+def _refold_without(rows: list[tuple[int, str, datetime.datetime]], late: dict[int, str]) -> Fold:
+    """Fold again without the late events (so the final outcome is kept), flagged."""
+    state = fold([row for row in rows if row[0] not in late])
+    state.flags.update(late)
     return state
 
 
