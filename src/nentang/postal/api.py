@@ -20,7 +20,7 @@ from typing import Any, cast
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import File, Router
+from ninja import File, Router, Status
 from ninja.decorators import decorate_view
 from ninja.files import UploadedFile
 from ninja.security import APIKeyCookie, HttpBearer
@@ -196,14 +196,14 @@ def quote(request: HttpRequest, payload: QuoteIn) -> QuoteOut:
     summary="Create a shipment (S10 number, price, label)",
 )
 @decorate_view(idempotent)
-def shipment_create(request: HttpRequest, payload: ShipmentIn) -> tuple[int, ShipmentOut]:
+def shipment_create(request: HttpRequest, payload: ShipmentIn) -> Status[ShipmentOut]:
     """An address that fits several wards (a ward split in 2025, marks not written) is a
     422 ``address_unresolved`` listing ``candidates``: send again with ``ward_code``."""
     caller = merchant_of(request)
     shipment = services.shipment_create(
         actor=caller.actor, merchant=caller.merchant, data=_input(payload)
     )
-    return 201, ShipmentOut.build(shipment, base=_base())
+    return Status(201, ShipmentOut.build(shipment, base=_base()))
 
 
 @router.get(
@@ -231,70 +231,6 @@ def shipment_list(
     return ShipmentListOut(
         items=[ShipmentOut.build(s, base=_base()) for s in page.items],
         next_cursor=page.next_cursor,
-    )
-
-
-@router.get(
-    "/shipments/{reference}",
-    auth=MERCHANT,
-    response={200: ShipmentOut, 400: Problem, 401: Problem, 403: Problem, 404: Problem},
-    summary="One shipment by id or S10 number",
-)
-def shipment_detail(request: HttpRequest, reference: str) -> ShipmentOut:
-    caller = merchant_of(request)
-    shipment = selectors.shipment_for_merchant(merchant=caller.merchant, reference=reference)
-    return ShipmentOut.build(shipment, base=_base())
-
-
-@router.get(
-    "/shipments/{reference}/label",
-    auth=MERCHANT,
-    response={200: None, 401: Problem, 403: Problem, 404: Problem},
-    summary="The 100 × 150 mm label (PDF)",
-)
-def shipment_label(request: HttpRequest, reference: str) -> HttpResponse:
-    caller = merchant_of(request)
-    shipment = selectors.shipment_for_merchant(merchant=caller.merchant, reference=reference)
-    response = HttpResponse(labels.label_pdf(shipment), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{shipment.s10}.pdf"'
-    return response
-
-
-@router.post(
-    "/shipments/{reference}/cancel",
-    auth=MERCHANT,
-    response={200: ShipmentOut, 401: Problem, 403: Problem, 404: Problem, 409: Problem},
-    summary="Cancel a shipment not yet handed to the post",
-)
-def shipment_cancel(request: HttpRequest, reference: str) -> ShipmentOut:
-    caller = merchant_of(request)
-    shipment = selectors.shipment_for_merchant(merchant=caller.merchant, reference=reference)
-    cancelled = services.shipment_cancel(
-        actor=caller.actor, merchant=caller.merchant, shipment_id=shipment.id
-    )
-    return ShipmentOut.build(cancelled, base=_base())
-
-
-@router.get(
-    "/shipments/{reference}/tracking",
-    auth=MERCHANT,
-    response={200: TrackingOut, 401: Problem, 403: Problem, 404: Problem},
-    summary="Tracking events of a shipment, oldest first (flagged ones included)",
-)
-def shipment_tracking(request: HttpRequest, reference: str) -> TrackingOut:
-    caller = merchant_of(request)
-    shipment = selectors.shipment_for_merchant(merchant=caller.merchant, reference=reference)
-    return TrackingOut(
-        id=shipment.id,
-        s10=shipment.s10,
-        status=shipment.status,
-        events=[
-            EventOut(
-                code=e.code, label=str(EVENT_CODES[e.code].label), occurred_at=e.occurred_at,
-                facility_code=e.facility_code or None, reason=e.reason or None, flag=e.flag or None,
-            )  # fmt: skip
-            for e in selectors.events_of(shipment=shipment)
-        ],
     )
 
 
@@ -388,6 +324,70 @@ def shipment_bulk(request: HttpRequest, file: File[UploadedFile]) -> BulkOut:
 
 
 @router.get(
+    "/shipments/{reference}",
+    auth=MERCHANT,
+    response={200: ShipmentOut, 400: Problem, 401: Problem, 403: Problem, 404: Problem},
+    summary="One shipment by id or S10 number",
+)
+def shipment_detail(request: HttpRequest, reference: str) -> ShipmentOut:
+    caller = merchant_of(request)
+    shipment = selectors.shipment_for_merchant(merchant=caller.merchant, reference=reference)
+    return ShipmentOut.build(shipment, base=_base())
+
+
+@router.get(
+    "/shipments/{reference}/label",
+    auth=MERCHANT,
+    response={200: None, 401: Problem, 403: Problem, 404: Problem},
+    summary="The 100 × 150 mm label (PDF)",
+)
+def shipment_label(request: HttpRequest, reference: str) -> HttpResponse:
+    caller = merchant_of(request)
+    shipment = selectors.shipment_for_merchant(merchant=caller.merchant, reference=reference)
+    response = HttpResponse(labels.label_pdf(shipment), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{shipment.s10}.pdf"'
+    return response
+
+
+@router.post(
+    "/shipments/{reference}/cancel",
+    auth=MERCHANT,
+    response={200: ShipmentOut, 401: Problem, 403: Problem, 404: Problem, 409: Problem},
+    summary="Cancel a shipment not yet handed to the post",
+)
+def shipment_cancel(request: HttpRequest, reference: str) -> ShipmentOut:
+    caller = merchant_of(request)
+    shipment = selectors.shipment_for_merchant(merchant=caller.merchant, reference=reference)
+    cancelled = services.shipment_cancel(
+        actor=caller.actor, merchant=caller.merchant, shipment_id=shipment.id
+    )
+    return ShipmentOut.build(cancelled, base=_base())
+
+
+@router.get(
+    "/shipments/{reference}/tracking",
+    auth=MERCHANT,
+    response={200: TrackingOut, 401: Problem, 403: Problem, 404: Problem},
+    summary="Tracking events of a shipment, oldest first (flagged ones included)",
+)
+def shipment_tracking(request: HttpRequest, reference: str) -> TrackingOut:
+    caller = merchant_of(request)
+    shipment = selectors.shipment_for_merchant(merchant=caller.merchant, reference=reference)
+    return TrackingOut(
+        id=shipment.id,
+        s10=shipment.s10,
+        status=shipment.status,
+        events=[
+            EventOut(
+                code=e.code, label=str(EVENT_CODES[e.code].label), occurred_at=e.occurred_at,
+                facility_code=e.facility_code or None, reason=e.reason or None, flag=e.flag or None,
+            )  # fmt: skip
+            for e in selectors.events_of(shipment=shipment)
+        ],
+    )
+
+
+@router.get(
     "/cod",
     auth=MERCHANT,
     response={200: CodReportOut, 401: Problem, 403: Problem},
@@ -403,13 +403,13 @@ def cod_report(request: HttpRequest) -> dict[str, Any]:
     response={201: WebhookOut, 401: Problem, 403: Problem, 422: Problem},
     summary="Receive shipment.updated (and COD remittance) webhooks at a URL",
 )
-def webhook_create(request: HttpRequest, payload: WebhookIn) -> tuple[int, WebhookOut]:
+def webhook_create(request: HttpRequest, payload: WebhookIn) -> Status[WebhookOut]:
     caller = merchant_of(request)
     subscription, secret = services.merchant_webhook_create(
         actor=caller.actor, merchant=caller.merchant, url=payload.url
     )
-    return 201, WebhookOut(
-        id=subscription.id, url=subscription.url, topics=subscription.topics, secret=secret
+    return Status(
+        201, WebhookOut(id=subscription.id, url=subscription.url, topics=subscription.topics, secret=secret)
     )
 
 
@@ -419,7 +419,7 @@ def webhook_create(request: HttpRequest, payload: WebhookIn) -> tuple[int, Webho
     response={204: None, 401: Problem, 403: Problem, 404: Problem},
     summary="Stop a webhook subscription",
 )
-def webhook_delete(request: HttpRequest, subscription_id: str) -> tuple[int, None]:
+def webhook_delete(request: HttpRequest, subscription_id: str) -> Status[None]:
     caller = merchant_of(request)
     import uuid
 
@@ -428,7 +428,7 @@ def webhook_delete(request: HttpRequest, subscription_id: str) -> tuple[int, Non
     except ValueError:
         raise selectors.shipment_not_found() from None
     services.merchant_webhook_disable(actor=caller.actor, merchant=caller.merchant, subscription_id=ident)
-    return 204, None
+    return Status(204, None)
 
 
 @router.post(

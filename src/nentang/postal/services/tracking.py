@@ -236,6 +236,7 @@ def events_apply(
         existing_rows[event.shipment_id].append((event.id, event.code, event.occurred_at))
 
     flag_updates: list[TrackingEvent] = []
+    state_flags_all: set[int] = set()
     touched = {event.shipment_id for event in fresh}
     fresh_ids = {event.id for event in fresh}
     shipment_updates: list[Shipment] = []
@@ -260,6 +261,7 @@ def events_apply(
                     ] = flag
             elif old_flags.get(event_id, "") != flag:
                 flag_updates.append(TrackingEvent(id=event_id, flag=flag))
+        state_flags_all.update(state.flags)
         _copy(state, shipment)
         shipment.flagged_events = len(state.flags)
         shipment_updates.append(shipment)
@@ -283,8 +285,16 @@ def events_apply(
         ],
         batch_size=500,
     )  # fmt: skip
+    latest: dict[Any, TrackingEvent] = {}
+    for event in fresh:
+        if event.id not in state_flags_all and (
+            event.shipment_id not in latest or event.occurred_at >= latest[event.shipment_id].occurred_at
+        ):
+            latest[event.shipment_id] = event
+    for shipment in shipment_updates:
+        if shipment.id in latest:
+            shipment_emit_updated(shipment, event=latest[shipment.id].code)
     for shipment in result.changed:
-        shipment_emit_updated(shipment)
         if shipment.status == S.DELIVERED and shipment.dossier_reference:
             events.emit(
                 "postal.shipment.delivered",
@@ -331,11 +341,13 @@ def _iso(value: datetime.datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def shipment_emit_updated(shipment: Shipment) -> None:
-    """``postal.shipment.updated`` to the merchant's webhooks (no personal data)."""
+def shipment_emit_updated(shipment: Shipment, *, event: str = "") -> None:
+    """``postal.shipment.updated`` to the merchant's webhooks (no personal data): on
+    creation and on every new event that was applied (not on flagged ones)."""
     payload = {
         "id": str(shipment.id),
         "s10": shipment.s10,
+        "event": event or None,
         "client_order_code": shipment.client_order_code or None,
         "status": shipment.status,
         "cod_status": shipment.cod_status,

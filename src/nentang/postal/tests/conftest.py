@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
 from nentang.audit.services import security_defaults_install
+from nentang.kernel.tests.conftest import Receiver
 from nentang.postal.tests import support
 
 
@@ -16,3 +19,11 @@ def _audit_defaults(db: None) -> None:
 @pytest.fixture
 def cast(_audit_defaults: None) -> support.Cast:
     return support.cast()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A merchant's webhook endpoint: a real HTTP server on 127.0.0.1."""
+    server = Receiver()
+    yield server
+    server.close()

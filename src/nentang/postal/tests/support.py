@@ -77,7 +77,21 @@ def worker(facility: Facility, *, username: str = "buuta.tam") -> PostalWorker:
     )  # fmt: skip
 
 
+def administrative_units() -> None:
+    """The units, loaded as their migration loads them, when a flush by an earlier
+    transactional test emptied them (live-server tests are transactional)."""
+    import importlib
+
+    from django.apps import apps
+
+    if apps.get_model("addresses", "Province").objects.exists():
+        return
+    migration = importlib.import_module("nentang.addresses.migrations.0002_load_units_2025_07_01")
+    migration.load(apps, None)
+
+
 def cast() -> Cast:
+    administrative_units()
     saigon, centre, hanoi = network()
     return Cast(merchant(), saigon, centre, hanoi, worker(saigon))
 
