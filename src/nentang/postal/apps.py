@@ -8,3 +8,6 @@ class PostalConfig(AppConfig):
 
     def ready(self) -> None:
         from nentang.postal import problems  # noqa: F401 - registers the problem codes
+        from nentang.postal.views import navigation  # its entries in the primary nav
+
+        navigation.install()

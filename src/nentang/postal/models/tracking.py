@@ -54,7 +54,7 @@ class DeliveryProof(models.Model):
     method = models.CharField(max_length=10, choices=Method.choices)
     received_by = models.CharField(max_length=150)
     signature_png = models.BinaryField(null=True, blank=True)
-    worker_account_id = models.BigIntegerField()
+    worker = models.CharField(max_length=64, help_text="Account id of the postal worker.")
     recorded_at = models.DateTimeField()
 
 

@@ -241,7 +241,7 @@ def delivery_code_send(*, actor: Actor, shipment_id: Any) -> str:
 def shipment_deliver(
     *,
     actor: Actor,
-    worker_account_id: int,
+    worker_account_id: object,
     facility_code: str,
     shipment_id: Any,
     received_by: str,
@@ -291,7 +291,7 @@ def shipment_deliver(
                 shipment=shipment,
                 method=DeliveryProof.Method.OTP if code else DeliveryProof.Method.SIGNATURE,
                 received_by=name, signature_png=signature_png,
-                worker_account_id=worker_account_id, recorded_at=now,
+                worker=str(worker_account_id), recorded_at=now,
             )  # fmt: skip
             tracking.events_apply(
                 actor=actor, shipments=[shipment],
