@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from nentang.kernel.ids import new_id
 
@@ -26,30 +27,30 @@ class S10Counter(models.Model):
 
 
 class Service(models.TextChoices):
-    EXPRESS = "express", "Express (EMS)"
-    STANDARD = "standard", "Standard parcel"
-    ECOMMERCE = "ecommerce", "E-commerce parcel"
+    EXPRESS = "express", _("Express (EMS)")
+    STANDARD = "standard", _("Standard parcel")
+    ECOMMERCE = "ecommerce", _("E-commerce parcel")
 
 
 class Status(models.TextChoices):
     """The common tracker vocabulary (EasyPost, AfterShip), plus ``cancelled``."""
 
-    PRE_TRANSIT = "pre_transit", "Label created"
-    IN_TRANSIT = "in_transit", "In transit"
-    OUT_FOR_DELIVERY = "out_for_delivery", "Out for delivery"
-    AVAILABLE_FOR_PICKUP = "available_for_pickup", "Available for pickup"
-    DELIVERED = "delivered", "Delivered"
-    RETURN_TO_SENDER = "return_to_sender", "Returned to sender"
-    FAILURE = "failure", "Delivery attempt failed"
-    CANCELLED = "cancelled", "Cancelled"
+    PRE_TRANSIT = "pre_transit", _("Label created")
+    IN_TRANSIT = "in_transit", _("In transit")
+    OUT_FOR_DELIVERY = "out_for_delivery", _("Out for delivery")
+    AVAILABLE_FOR_PICKUP = "available_for_pickup", _("Available for pickup")
+    DELIVERED = "delivered", _("Delivered")
+    RETURN_TO_SENDER = "return_to_sender", _("Returned to sender")
+    FAILURE = "failure", _("Delivery attempt failed")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class CodStatus(models.TextChoices):
-    NONE = "none", "No COD"
-    PENDING = "pending", "To collect on delivery"
-    COLLECTED = "collected", "Collected, to remit"
-    REMITTED = "remitted", "Remitted to the merchant"
-    VOIDED = "voided", "Voided (not delivered)"
+    NONE = "none", _("No COD")
+    PENDING = "pending", _("To collect on delivery")
+    COLLECTED = "collected", _("Collected, to remit")
+    REMITTED = "remitted", _("Remitted to the merchant")
+    VOIDED = "voided", _("Voided (not delivered)")
 
 
 class Shipment(models.Model):

@@ -6,11 +6,12 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from nentang.postal.services.tracking import EVENT_CODES, FAILURE_REASONS
+from nentang.web.forms import Form
 
 SCAN_CHOICES = ("EMA", "EDD", "EDE", "EMC", "EMD", "EMG", "EDF", "EDG", "RTS", "RTD")
 
 
-class TrackForm(forms.Form):
+class TrackForm(Form):
     s10 = forms.CharField(
         label=_("Item number"),
         help_text=_("13 characters under the barcode, e.g. EE473124829VN."),
@@ -19,7 +20,7 @@ class TrackForm(forms.Form):
     )
 
 
-class ScanForm(forms.Form):
+class ScanForm(Form):
     s10 = forms.CharField(
         label=_("Item number"),
         help_text=_("Type it, or scan the barcode with the camera."),
@@ -42,7 +43,7 @@ class ScanForm(forms.Form):
     )
 
 
-class DeliverForm(forms.Form):
+class DeliverForm(Form):
     received_by = forms.CharField(label=_("Received by"), max_length=150,
                                   help_text=_("Full name of the person who took the parcel."))  # fmt: skip
     code = forms.CharField(
@@ -52,7 +53,7 @@ class DeliverForm(forms.Form):
     signature = forms.CharField(required=False, widget=forms.HiddenInput)
 
 
-class FailedForm(forms.Form):
+class FailedForm(Form):
     reason = forms.ChoiceField(label=_("Why it could not be delivered"), choices=list(FAILURE_REASONS.items()))
     next_attempt_on = forms.DateField(
         label=_("Next attempt"), required=False, widget=forms.DateInput(attrs={"type": "date"})
