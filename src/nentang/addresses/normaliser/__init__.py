@@ -23,7 +23,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nentang.addresses.normaliser.index import Index, Unit, fold_fast, get_index
-from nentang.addresses.normaliser.parse import Reading, accent_filter, read, tokenize
+from nentang.addresses.normaliser.parse import (
+    Reading,
+    accent_filter,
+    fast_read,
+    read,
+    starts_with_province,
+    tokenize,
+)
 
 MAX_LENGTH = 500
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -142,11 +149,19 @@ def normalise(text: str) -> Normalised:
     if not tokens:
         return Normalised(input=original, status=UNRESOLVED, reason="empty")
 
-    # Exact names first, from the end then from the start; typos only when that fails
-    # (a typo search costs ten times an exact one).
-    best = read(index, nfc, tokens, from_end=True)
-    for from_end, fuzzy in ((False, False), (True, True), (False, True)):
-        if best.ward is not None and best.score >= 7:
+    # Exact names first, in the direction the address seems written (a province at the
+    # start: "TP HCM, Q1, …"), then the other; typos only when that fails (a typo search
+    # costs ten times an exact one).
+    fast = fast_read(index, nfc, tokens)
+    if fast is not None:
+        return _result(index, original, nfc, tokens, fast)
+    first = not starts_with_province(index, tokens)
+    best = read(index, nfc, tokens, from_end=first)
+    attempts = ((not first, False), (first, True), (not first, True))
+    if best.province is not None:
+        attempts = ((first, True), (not first, False), (not first, True))
+    for from_end, fuzzy in attempts:
+        if best.ward is not None and (best.province is not None or best.ward.marked):
             break
         other = read(index, nfc, tokens, from_end=from_end, fuzzy=fuzzy)
         if other.score > best.score:

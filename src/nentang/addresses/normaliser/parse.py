@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from nentang.addresses.normaliser.index import (
     COUNTRY_WORDS,
@@ -41,16 +42,14 @@ MAX_NAME_WORDS = 6
 _EDGE = " \t,.;:-–—|/\\"
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
     text: str  # folded; numbers without leading zeros
     start: int
     end: int
     segment: int
 
 
-@dataclass(frozen=True, slots=True)
-class Match:
+class Match(NamedTuple):
     units: tuple[Unit, ...]
     start: int  # token index of the first consumed token (kind word included)
     end: int  # one past the last consumed token
@@ -93,13 +92,26 @@ def _marker(
     return set(), 0
 
 
-def _lookup(scopes: Iterable[Scope], name: str) -> list[Unit]:
+def _lookup(scopes: Sequence[Scope], name: str) -> list[Unit]:
+    if len(scopes) == 1:
+        return scopes[0].names.get(name) or []
     found: list[Unit] = []
     for scope in scopes:
         units = scope.names.get(name)
         if units:
             found.extend(u for u in units if u not in found)
     return found
+
+
+def starts_with_province(index: Index, tokens: Sequence[Token]) -> bool:
+    """Is the first segment a province's name ("TP HCM, Q1, …" is written big-to-small)?"""
+    if not tokens or tokens[0].segment == tokens[-1].segment:
+        return False
+    segment = tokens[0].segment
+    words = [t.text for t in tokens if t.segment == segment]
+    if len(words) > 1 and words[0] in ("tinh", "tp") or words[:2] == ["thanh", "pho"]:
+        words = words[2:] if words[:2] == ["thanh", "pho"] else words[1:]
+    return " ".join(words) in index.province_names.names
 
 
 def _segment_bounds(tokens: Sequence[Token], start: int, end: int) -> bool:
@@ -145,7 +157,7 @@ def match(
                     name_start, name_end = hi - size, hi
                 else:
                     name_start, name_end = lo + skip, lo + skip + size
-                name = " ".join([t.text for t in tokens[name_start:name_end]])
+                name = " ".join([t[0] for t in tokens[name_start:name_end]])
                 if fuzzy:
                     squashed = name.replace(" ", "")
                     if squashed.isdigit() or len(squashed) < 5:
@@ -378,3 +390,120 @@ def accent_filter(units: Sequence[Unit], original: str, found: Match, tokens: Se
     written = " ".join(written.replace("-", " ").split())
     same = [u for u in units if u.accented == written]
     return same or list(units)
+
+
+# --- the fast path: one look-up per comma-separated part ------------------------------
+
+
+def _segment_unit(
+    tokens: Sequence[Token],
+    start: int,
+    end: int,
+    scopes: Sequence[Scope],
+    markers: dict[str, set[str]],
+) -> Match | None:
+    """The unit named by the whole part tokens[start:end], with its kind word or not."""
+    kinds, size = _marker(tokens, start, markers, False, start, end)
+    if size and size < end - start:
+        name = " ".join([t[0] for t in tokens[start + size : end]])
+        units = _lookup(scopes, name)
+        if units:
+            agreeing = [u for u in units if u.kind in kinds]
+            if agreeing:
+                return Match(tuple(agreeing), start, end, True, False, True, start + size, end)
+    name = " ".join([t[0] for t in tokens[start:end]])
+    if is_numeric(name):
+        return None
+    units = _lookup(scopes, name)
+    if not units:
+        return None
+    return Match(tuple(units), start, end, False, False, True, start, end)
+
+
+def fast_read(index: Index, text: str, tokens: Sequence[Token]) -> Reading | None:
+    """The common case, "line, [ward], [district], province" with commas (or the same
+    parts the other way round), read with one look-up per part; None when the address is
+    not of that shape (the general reading then takes over)."""
+    bounds: list[tuple[int, int]] = []
+    start = 0
+    for i in range(1, len(tokens) + 1):
+        if i == len(tokens) or tokens[i].segment != tokens[start].segment:
+            bounds.append((start, i))
+            start = i
+    while bounds:
+        words = " ".join([t[0] for t in tokens[bounds[-1][0] : bounds[-1][1]]])
+        if words in COUNTRY_WORDS or (words.isdigit() and len(words) in (5, 6)):
+            bounds.pop()
+        else:
+            break
+    # "Bà Rịa - Vũng Tàu": the one province name with a spaced hyphen in it.
+    for side in (-1, 0):
+        if len(bounds) >= 3:
+            a, b = (bounds[-2], bounds[-1]) if side == -1 else (bounds[0], bounds[1])
+            between = text[tokens[a[1] - 1].end : tokens[b[0]].start]
+            if "-" in between and "," not in between and _segment_unit(
+                tokens, a[0], b[1], [index.province_names], PROVINCE_MARKERS
+            ):
+                if side == -1:
+                    bounds[-2:] = [(a[0], b[1])]
+                else:
+                    bounds[:2] = [(a[0], b[1])]
+    if len(bounds) < 2:
+        return None
+    found = _fast(index, text, tokens, bounds[::-1], from_end=True)
+    if found is None and len(bounds) >= 3:
+        found = _fast(index, text, tokens, bounds, from_end=False)
+    return found
+
+
+def _fast(
+    index: Index, text: str, tokens: Sequence[Token], parts: list[tuple[int, int]], *, from_end: bool
+) -> Reading | None:
+    """``parts``: the comma-separated parts, the province's first."""
+    province = _segment_unit(tokens, *parts[0], [index.province_names], PROVINCE_MARKERS)
+    if province is None:
+        return None
+    new_provinces, old_provinces = _province_sets(index, province)
+    reading = Reading(province=province, provinces=tuple(new_provinces))
+    part = parts[1]
+
+    def line(after: tuple[int, int]) -> tuple[int, int]:
+        if from_end:
+            return (0, tokens[after[0]].start)
+        return (tokens[after[1] - 1].end, len(text))
+
+    district_scopes = [
+        index.districts_by_province[c] for c in old_provinces if c in index.districts_by_province
+    ]
+    district = _segment_unit(tokens, *part, district_scopes, DISTRICT_MARKERS)
+    if district is not None and len(parts) >= 3:
+        ward_part = parts[2]
+        ward_scopes = [index.old_wards_by_district.get(u.code, Scope()) for u in district.units]
+        ward = _segment_unit(tokens, *ward_part, ward_scopes, WARD_MARKERS)
+        if ward is not None and (district.marked or ward.marked):
+            reading.district, reading.ward, reading.regime = district, ward, "pre_2025"
+            reading.provinces = tuple(
+                sorted({index.old_to_new_province[u.parent] for u in district.units})
+            )
+            reading.line_span = line(ward_part)
+            reading.score = _score(reading)
+            return reading
+        if district.marked:
+            return None
+    ward = _segment_unit(
+        tokens, *part, [index.new_wards_by_province[c] for c in new_provinces], WARD_MARKERS
+    )
+    regime = "2025"
+    if ward is None:
+        ward = _segment_unit(
+            tokens, *part,
+            [index.old_wards_by_province[c] for c in old_provinces if c in index.old_wards_by_province],
+            WARD_MARKERS,
+        )  # fmt: skip
+        regime = "pre_2025"
+    if ward is None:
+        return None
+    reading.ward, reading.regime = ward, regime
+    reading.line_span = line(part)
+    reading.score = _score(reading)
+    return reading
