@@ -43,16 +43,20 @@ def _setup(context: Context) -> Iterator[None]:
     context.state["rows"] = _rows()
     context.facts["addresses"] = len(context.state["rows"])
     try:
-        import vietnamadminunits
-        from vietnamadminunits.parser import utils as baseline_utils
+        import vietnamadminunits  # type: ignore[import-untyped]  # ships no type information
+        from vietnamadminunits.parser import utils as baseline_utils  # type: ignore[import-untyped]  # ships no type information
     except ImportError as error:
-        raise BenchmarkError(f"the baseline is not installed: pip install vietnamadminunits ({error})") from None
-    from vietnamadminunits.converter import converter_2025
+        raise BenchmarkError(
+            f"the baseline is not installed: pip install vietnamadminunits ({error})"
+        ) from None
+    from vietnamadminunits.converter import converter_2025  # type: ignore[import-untyped]  # ships no type information
 
     # Offline: the geocoder answers "not found", the documented fallback.
     baseline_utils.get_geo_location = lambda address: None
     converter_2025.get_geo_location = lambda address: None
-    context.facts["baseline"] = f"vietnamadminunits {getattr(vietnamadminunits, '__version__', '1.0.4')}"
+    context.facts["baseline"] = (
+        f"vietnamadminunits {getattr(vietnamadminunits, '__version__', '1.0.4')}"
+    )
     from nentang.addresses.normaliser import normalise
     from nentang.addresses.normaliser.index import get_index
 
@@ -76,8 +80,13 @@ def _nentang(context: Context) -> Sample:
     elapsed, cpu_used = time.perf_counter() - clock, time.process_time() - cpu
     for row in rows:
         result = normalise(row["address"])
-        codes = sorted(c.ward_code for c in result.candidates) if result.status != "unresolved" else []
-        right += (result.status, codes) == (row["expected_status"], row["expected_ward_codes"].split())
+        codes = (
+            sorted(c.ward_code for c in result.candidates) if result.status != "unresolved" else []
+        )
+        right += (result.status, codes) == (
+            row["expected_status"],
+            row["expected_ward_codes"].split(),
+        )
     count = passes * len(rows)
     return Sample(
         count / elapsed,
@@ -98,7 +107,7 @@ def _baseline_answer(row: dict[str, str]) -> str:
             unit: Any = convert_address(row["address"])
         else:
             unit = parse_address(row["address"], mode=ParseMode.FROM_2025, level=2)
-    except Exception:  # noqa: BLE001 - the baseline raises on input it cannot read
+    except Exception:
         return ""
     return str(getattr(unit, "ward_code", "") or "")
 

@@ -226,7 +226,8 @@ def render_records(meta: dict[str, Any], sections: dict[str, Any]) -> bytes:
             out.append(f',\n  "{name}": [\n{body}\n  ]')
         else:
             body = ",\n".join(
-                f"    {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}" for k, v in value.items()
+                f"    {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}"
+                for k, v in value.items()
             )
             out.append(f',\n  "{name}": {{\n{body}\n  }}')
     return ("".join(out[:1]) + "\n" + "".join(out[1:]) + "\n}\n").encode("utf-8")

@@ -35,12 +35,34 @@ OUTPUT = ROOT / "src/nentang/addresses/tests/data/labelled_addresses.csv"
 SEED = 20250701
 
 STREETS = [
-    "Lê Lợi", "Trần Hưng Đạo", "Nguyễn Trãi", "Hai Bà Trưng", "Quang Trung", "Lý Thường Kiệt",
-    "Nguyễn Văn Cừ", "Phạm Văn Đồng", "Võ Văn Kiệt", "Điện Biên Phủ", "Cách Mạng Tháng Tám",
-    "Nguyễn Thị Minh Khai", "Lạc Long Quân", "Hùng Vương", "Trường Chinh", "Tôn Đức Thắng",
-    "Nguyễn Huệ", "Bà Triệu", "Hoàng Diệu", "Phan Chu Trinh", "Ngô Quyền", "Lê Duẩn",
-    "Nguyễn Đình Chiểu", "Xô Viết Nghệ Tĩnh", "Trần Phú", "Bạch Đằng", "Lê Thánh Tôn",
-]  # fmt: skip
+    "Lê Lợi",
+    "Trần Hưng Đạo",
+    "Nguyễn Trãi",
+    "Hai Bà Trưng",
+    "Quang Trung",
+    "Lý Thường Kiệt",
+    "Nguyễn Văn Cừ",
+    "Phạm Văn Đồng",
+    "Võ Văn Kiệt",
+    "Điện Biên Phủ",
+    "Cách Mạng Tháng Tám",
+    "Nguyễn Thị Minh Khai",
+    "Lạc Long Quân",
+    "Hùng Vương",
+    "Trường Chinh",
+    "Tôn Đức Thắng",
+    "Nguyễn Huệ",
+    "Bà Triệu",
+    "Hoàng Diệu",
+    "Phan Chu Trinh",
+    "Ngô Quyền",
+    "Lê Duẩn",
+    "Nguyễn Đình Chiểu",
+    "Xô Viết Nghệ Tĩnh",
+    "Trần Phú",
+    "Bạch Đằng",
+    "Lê Thánh Tôn",
+]
 PLACES = ["Thôn {n}", "Ấp {n}", "Tổ {n}", "Khu phố {n}", "Xóm {n}", "Bản {n}"]
 PROVINCE_FORMS: dict[str, list[str]] = {
     "79": ["TP.HCM", "Tp HCM", "HCM", "SG", "TP Hồ Chí Minh", "Thành phố Hồ Chí Minh", "tphcm"],
@@ -81,7 +103,9 @@ class Data:
         for w in self.old_wards.values():
             self.old_by_district[w["district_code"]].append(w)
 
-    def new_same(self, ward: dict[str, str], marked: bool, scope: list[dict[str, str]]) -> list[str]:
+    def new_same(
+        self, ward: dict[str, str], marked: bool, scope: list[dict[str, str]]
+    ) -> list[str]:
         """The wards of ``scope`` an unmarked (or marked) name cannot be told apart from."""
         if marked:
             return [ward["code"]]
@@ -89,16 +113,20 @@ class Data:
 
     def old_expected(self, ward: dict[str, str], marked: bool) -> list[str]:
         siblings = self.old_by_district[ward["district_code"]]
-        same = [ward] if marked else [
-            w for w in siblings if fold(w["short_name"]) == fold(ward["short_name"])
-        ]  # fmt: skip
+        same = (
+            [ward]
+            if marked
+            else [w for w in siblings if fold(w["short_name"]) == fold(ward["short_name"])]
+        )
         return sorted({code for w in same for code in self.conversion[w["code"]]})
 
 
 def house(rng: random.Random) -> str:
     roll = rng.random()
     if roll < 0.45:
-        number = str(rng.randint(1, 350)) + rng.choice(["", "", "", "A", "B", f"/{rng.randint(1, 40)}"])
+        number = str(rng.randint(1, 350)) + rng.choice(
+            ["", "", "", "A", "B", f"/{rng.randint(1, 40)}"]
+        )
         return f"{rng.choice(['', '', 'Số '])}{number} {rng.choice(STREETS)}"
     if roll < 0.65:
         return f"Ngõ {rng.randint(1, 200)} {rng.choice(STREETS)}"
@@ -108,7 +136,11 @@ def house(rng: random.Random) -> str:
 def strip_marks(text: str) -> str:
     folded = fold(text)
     # Keep the writer's capitals where the letter survives folding.
-    return "".join(f.upper() if o.isupper() else f for o, f in zip(text, folded, strict=False)) if len(folded) == len(text) else folded
+    return (
+        "".join(f.upper() if o.isupper() else f for o, f in zip(text, folded, strict=False))
+        if len(folded) == len(text)
+        else folded
+    )
 
 
 def typo(name: str, rng: random.Random) -> str | None:
@@ -137,7 +169,7 @@ def province_text(code: str, data: Data, rng: random.Random, *, old: bool) -> st
     forms = [unit["name"], unit["full_name"]]
     if code in PROVINCE_FORMS and (not old or unit["name"] in ("Hồ Chí Minh", "Hà Nội")):
         forms += PROVINCE_FORMS[code]
-    return rng.choice(forms)
+    return str(rng.choice(forms))
 
 
 def ward_text(unit: dict[str, str], rng: random.Random, *, numbered_f: bool = False) -> str:
@@ -146,21 +178,35 @@ def ward_text(unit: dict[str, str], rng: random.Random, *, numbered_f: bool = Fa
     if short.isdigit():
         marker = rng.choice(markers + (["F"] if numbered_f else []))
         number = short if rng.random() < 0.7 else short.zfill(2)
-        return f"{marker}{'' if marker in ('P', 'F') else ' '}{number}" if marker in ("P", "F", "P.") and rng.random() < 0.5 else f"{marker} {number}"
+        return (
+            f"{marker}{'' if marker in ('P', 'F') else ' '}{number}"
+            if marker in ("P", "F", "P.") and rng.random() < 0.5
+            else f"{marker} {number}"
+        )
     marker = rng.choice([*markers, ""]) if rng.random() < 0.85 else ""
-    return f"{marker} {short}".strip() if marker not in ("P.", "X.", "TT.") else f"{marker}{short}" if rng.random() < 0.3 else f"{marker} {short}"
+    return (
+        f"{marker} {short}".strip()
+        if marker not in ("P.", "X.", "TT.")
+        else f"{marker}{short}"
+        if rng.random() < 0.3
+        else f"{marker} {short}"
+    )
 
 
 def district_text(unit: dict[str, str], rng: random.Random) -> str:
     short = unit["short_name"]
     marker = rng.choice(DISTRICT_MARKERS[unit["kind"]])
     if short.isdigit():
-        return f"{marker}{short}" if marker in ("Q", "Q.") and rng.random() < 0.5 else f"{marker} {short}"
+        return (
+            f"{marker}{short}"
+            if marker in ("Q", "Q.") and rng.random() < 0.5
+            else f"{marker} {short}"
+        )
     return f"{marker} {short}"
 
 
 def rows(data: Data) -> list[dict[str, str]]:
-    rng = random.Random(SEED)
+    rng = random.Random(SEED)  # noqa: S311 - reproducible test data, not a secret
     out: list[dict[str, str]] = []
 
     def add(form: str, address: str, status: str, codes: list[str], province: str) -> None:
@@ -181,7 +227,15 @@ def rows(data: Data) -> list[dict[str, str]]:
     old_wards = sorted(data.old_wards.values(), key=lambda w: w["code"])
 
     # Post-reform, two levels, in every written form.
-    for form in ("new_full", "new_no_marks", "new_abbrev", "new_upper", "new_reversed", "new_typo", "new_no_commas"):
+    for form in (
+        "new_full",
+        "new_no_marks",
+        "new_abbrev",
+        "new_upper",
+        "new_reversed",
+        "new_typo",
+        "new_no_commas",
+    ):
         for ward in rng.sample(new_wards, 60):
             province = ward["province_code"]
             scope = data.new_by_province[province]
@@ -221,12 +275,28 @@ def rows(data: Data) -> list[dict[str, str]]:
         if ward["short_name"].isdigit():
             continue
         provinces = {data.communes[c]["province_code"] for c in codes}
-        add("new_no_province", f"{house(rng)}, {marker} {ward['short_name']}", "resolved", codes,
-            provinces.pop() if len(provinces) == 1 else "")  # fmt: skip
+        add(
+            "new_no_province",
+            f"{house(rng)}, {marker} {ward['short_name']}",
+            "resolved",
+            codes,
+            provinces.pop() if len(provinces) == 1 else "",
+        )
 
     # Pre-reform, three levels (old ward, district, one of the 63 provinces).
-    for form in ("old_full", "old_no_marks", "old_abbrev", "old_reversed", "old_typo", "old_numbered"):
-        pool = [w for w in old_wards if w["short_name"].isdigit()] if form == "old_numbered" else old_wards
+    for form in (
+        "old_full",
+        "old_no_marks",
+        "old_abbrev",
+        "old_reversed",
+        "old_typo",
+        "old_numbered",
+    ):
+        pool = (
+            [w for w in old_wards if w["short_name"].isdigit()]
+            if form == "old_numbered"
+            else old_wards
+        )
         for ward in rng.sample(pool, 55):
             district = data.districts[ward["district_code"]]
             province_code = ward["province_code"]
@@ -259,17 +329,31 @@ def rows(data: Data) -> list[dict[str, str]]:
 
     # Nothing to resolve.
     for address in [
-        "", "123", "Không có địa chỉ", "1600 Amphitheatre Parkway, Mountain View, CA",
-        "10 Downing Street, London", "Phường, Quận, Thành phố", "asdf qwer zxcv",
-        "Số nhà 12, đường số 5", "P.", "Việt Nam",
-    ]:  # fmt: skip
+        "",
+        "123",
+        "Không có địa chỉ",
+        "1600 Amphitheatre Parkway, Mountain View, CA",
+        "10 Downing Street, London",
+        "Phường, Quận, Thành phố",
+        "asdf qwer zxcv",
+        "Số nhà 12, đường số 5",
+        "P.",
+        "Việt Nam",
+    ]:
         add("unresolvable", address, "unresolved", [], "")
     return out
 
 
 def render(records: list[dict[str, str]]) -> str:
     buffer = io.StringIO()
-    fields = ["id", "form", "address", "expected_status", "expected_ward_codes", "expected_province_code"]
+    fields = [
+        "id",
+        "form",
+        "address",
+        "expected_status",
+        "expected_ward_codes",
+        "expected_province_code",
+    ]
     writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
     writer.writerows(records)

@@ -37,9 +37,9 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from nentang.kernel.text import fold, nfc
-
 import _addresses_legacy as legacy  # the pre-reform half, next to this script
+
+from nentang.kernel.text import fold, nfc
 
 PACKAGE = "vietnamadminunits"
 VERSION = "1.0.4"
@@ -312,7 +312,8 @@ def main(argv: list[str] | None = None) -> int:
         (directory / f"legacy-units-{legacy.LEGACY_EFFECTIVE_TO}.json", legacy_data),
         (directory / f"conversion-{EFFECTIVE_FROM}.json", conversion_data),
     ]
-    ok = all([_write_or_check(path, content, check=args.check) for path, content in outputs])
+    # A list, not a generator: every file is written (or checked) even after a failure.
+    ok = all([_write_or_check(path, content, check=args.check) for path, content in outputs])  # noqa: C419
     return 0 if ok else 1
 
 

@@ -296,7 +296,9 @@ def normalize(request: HttpRequest, payload: NormalizeIn) -> object:
     if any(len(text) > 500 for text in texts):
         raise ValidationFailed(
             _("Some fields are invalid."),
-            errors=[FieldError("addresses", _("Each address is at most 500 characters."), "too_long")],
+            errors=[
+                FieldError("addresses", _("Each address is at most 500 characters."), "too_long")
+            ],
         )
     return {"results": [r.as_dict() for r in selectors.address_normalize_many(texts=texts)]}
 
@@ -335,8 +337,10 @@ def digital_code_decode(request: HttpRequest, code: str) -> DigitalCodeOut:
             errors=[
                 FieldError(
                     "code",
-                    _("A digital address code is 5 digits, a hyphen and a plus code, "
-                      "e.g. 70000-7P28QPG2+Q96."),
+                    _(
+                        "A digital address code is 5 digits, a hyphen and a plus code, "
+                        "e.g. 70000-7P28QPG2+Q96."
+                    ),
                     "invalid_format",
                 )
             ],

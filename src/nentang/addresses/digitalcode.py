@@ -14,7 +14,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from openlocationcode import openlocationcode as olc
+from openlocationcode import openlocationcode as olc  # type: ignore[import-untyped]  # ships no type information
 
 from nentang.addresses.normaliser.index import get_index
 

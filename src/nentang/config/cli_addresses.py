@@ -8,6 +8,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import cast
 
 import click
 from rich.console import Console
@@ -16,9 +17,18 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from nentang.config import cli as base
 
 OUT_FIELDS = (
-    "status", "reason", "line", "ward_code", "ward_name", "province_code", "province_name",
-    "postal_code", "confidence", "regime", "candidates",
-)  # fmt: skip
+    "status",
+    "reason",
+    "line",
+    "ward_code",
+    "ward_name",
+    "province_code",
+    "province_name",
+    "postal_code",
+    "confidence",
+    "regime",
+    "candidates",
+)
 
 
 @click.group()
@@ -28,8 +38,15 @@ def addresses() -> None:
 
 @addresses.command("normalize")
 @click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--column", default="", help="Column holding the address (default: 'address', else the first).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here (default: standard output).")
+@click.option(
+    "--column", default="", help="Column holding the address (default: 'address', else the first)."
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write here (default: standard output).",
+)
 def normalize(source: Path, column: str, output: Path | None) -> None:
     """Add today's ward and province (with the pre-reform conversion and every candidate
     of a split ward), postal code and confidence to each row of a UTF-8 CSV file."""
@@ -55,12 +72,19 @@ def normalize(source: Path, column: str, output: Path | None) -> None:
         base._fail(f"no column {name!r} in {source}; columns: {', '.join(fields)}.")
 
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=[*fields, *(f for f in OUT_FIELDS if f not in fields)], lineterminator="\n")
+    writer = csv.DictWriter(
+        buffer,
+        fieldnames=[*fields, *(f for f in OUT_FIELDS if f not in fields)],
+        lineterminator="\n",
+    )
     writer.writeheader()
     counts = {"resolved": 0, "ambiguous": 0, "unresolved": 0}
     progress_console = base.console if output else Console(stderr=True)
     with Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
         console=progress_console,
     ) as progress:
         task = progress.add_task("Normalising addresses", total=len(rows))
@@ -69,15 +93,23 @@ def normalize(source: Path, column: str, output: Path | None) -> None:
             counts[result.status] += 1
             row.update(
                 {
-                    "status": result.status, "reason": result.reason, "line": result.line,
-                    "ward_code": result.ward_code, "ward_name": result.ward_name,
-                    "province_code": result.province_code, "province_name": result.province_name,
-                    "postal_code": result.postal_code, "confidence": f"{result.confidence:.2f}",
+                    "status": result.status,
+                    "reason": result.reason,
+                    "line": result.line,
+                    "ward_code": result.ward_code,
+                    "ward_name": result.ward_name,
+                    "province_code": result.province_code,
+                    "province_name": result.province_name,
+                    "postal_code": result.postal_code,
+                    "confidence": f"{result.confidence:.2f}",
                     "regime": result.regime,
-                    "candidates": "|".join(f"{c.ward_code}:{c.ward_name}" for c in result.candidates)
-                    if result.status == "ambiguous" else "",
+                    "candidates": "|".join(
+                        f"{c.ward_code}:{c.ward_name}" for c in result.candidates
+                    )
+                    if result.status == "ambiguous"
+                    else "",
                 }
-            )  # fmt: skip
+            )
             writer.writerow(row)
             progress.advance(task)
     if output is None:
@@ -93,4 +125,6 @@ def normalize(source: Path, column: str, output: Path | None) -> None:
     click.echo(f"nentang: {len(rows)} addresses: {summary}", err=output is None)
 
 
-base.cli.add_command(addresses)
+# Through the module's namespace: this module is imported at the end of cli.py, where
+# `cli` exists at run time but the import cycle hides its type from mypy.
+cast(click.Group, vars(base)["cli"]).add_command(addresses)

@@ -59,10 +59,21 @@ router = Router(tags=["postal"])
 MAX_CSV_BYTES = 2_000_000
 MAX_CSV_ROWS = 1000
 CSV_FIELDS = (
-    "client_order_code", "recipient_name", "recipient_phone", "recipient_address",
-    "recipient_ward_code", "service", "weight_g", "length_cm", "width_cm", "height_cm",
-    "cod_amount", "declared_value", "insured", "note",
-)  # fmt: skip
+    "client_order_code",
+    "recipient_name",
+    "recipient_phone",
+    "recipient_address",
+    "recipient_ward_code",
+    "service",
+    "weight_g",
+    "length_cm",
+    "width_cm",
+    "height_cm",
+    "cod_amount",
+    "declared_value",
+    "insured",
+    "note",
+)
 
 
 @dataclass(frozen=True)
@@ -102,7 +113,9 @@ class MerchantAuth(HttpBearer):
             )
         merchant = selectors.merchant_for_client(client_id=caller.client_id)
         if merchant is None:
-            raise Forbidden(_("This client is not a merchant's API client."), code=MERCHANT_REQUIRED)
+            raise Forbidden(
+                _("This client is not a merchant's API client."), code=MERCHANT_REQUIRED
+            )
         return MerchantCaller(merchant=merchant, client_id=caller.client_id)
 
 
@@ -253,8 +266,11 @@ def _csv_rows(data: bytes) -> list[tuple[int, services.ShipmentInput | list[Fiel
     if "\x00" in text:
         raise BadRequest(_("The CSV file contains NUL characters."), code="invalid_csv")
     reader = csv.DictReader(io.StringIO(text))
-    missing = [f for f in ("recipient_name", "recipient_phone", "service", "weight_g")
-               if f not in (reader.fieldnames or [])]  # fmt: skip
+    missing = [
+        f
+        for f in ("recipient_name", "recipient_phone", "service", "weight_g")
+        if f not in (reader.fieldnames or [])
+    ]
     if missing:
         raise BadRequest(
             _("The CSV header lacks: %(f)s. Expected columns: %(all)s.")
@@ -271,8 +287,10 @@ def _csv_rows(data: bytes) -> list[tuple[int, services.ShipmentInput | list[Fiel
             errors: list[FieldError] = []
             parsed = services.ShipmentInput(
                 recipient=services.Party(
-                    row.get("recipient_name") or "", row.get("recipient_phone") or "",
-                    row.get("recipient_address") or "", row.get("recipient_ward_code") or "",
+                    row.get("recipient_name") or "",
+                    row.get("recipient_phone") or "",
+                    row.get("recipient_address") or "",
+                    row.get("recipient_ward_code") or "",
                 ),
                 service=(row.get("service") or "").strip(),
                 weight_g=_int(row, "weight_g", errors),
@@ -281,13 +299,16 @@ def _csv_rows(data: bytes) -> list[tuple[int, services.ShipmentInput | list[Fiel
                 height_cm=_int(row, "height_cm", errors, 10),
                 cod_amount=_int(row, "cod_amount", errors),
                 declared_value=_int(row, "declared_value", errors),
-                insured=(row.get("insured") or "").strip().lower() in ("1", "true", "yes", "có", "x"),
+                insured=(row.get("insured") or "").strip().lower()
+                in ("1", "true", "yes", "có", "x"),
                 client_order_code=(row.get("client_order_code") or "").strip(),
                 note=row.get("note") or "",
-            )  # fmt: skip
+            )
             rows.append((number, errors or parsed))
     except csv.Error as error:
-        raise BadRequest(_("The CSV file is malformed: %(e)s") % {"e": error}, code="invalid_csv") from None
+        raise BadRequest(
+            _("The CSV file is malformed: %(e)s") % {"e": error}, code="invalid_csv"
+        ) from None
     return rows
 
 
@@ -308,7 +329,9 @@ def shipment_bulk(request: HttpRequest, file: File[UploadedFile]) -> BulkOut:
     if file.size and file.size > MAX_CSV_BYTES:
         raise PayloadTooLarge(_("The CSV file is larger than 2 MB."), code=BATCH_TOO_LARGE)
     rows = _csv_rows(file.read(MAX_CSV_BYTES + 1))
-    outcomes = services.shipments_create_many(actor=caller.actor, merchant=caller.merchant, rows=rows)
+    outcomes = services.shipments_create_many(
+        actor=caller.actor, merchant=caller.merchant, rows=rows
+    )
     out = [
         BulkRowOut(
             row=o.row,
@@ -379,9 +402,13 @@ def shipment_tracking(request: HttpRequest, reference: str) -> TrackingOut:
         status=shipment.status,
         events=[
             EventOut(
-                code=e.code, label=str(EVENT_CODES[e.code].label), occurred_at=e.occurred_at,
-                facility_code=e.facility_code or None, reason=e.reason or None, flag=e.flag or None,
-            )  # fmt: skip
+                code=e.code,
+                label=str(EVENT_CODES[e.code].label),
+                occurred_at=e.occurred_at,
+                facility_code=e.facility_code or None,
+                reason=e.reason or None,
+                flag=e.flag or None,
+            )
             for e in selectors.events_of(shipment=shipment)
         ],
     )
@@ -409,7 +436,10 @@ def webhook_create(request: HttpRequest, payload: WebhookIn) -> Status[WebhookOu
         actor=caller.actor, merchant=caller.merchant, url=payload.url
     )
     return Status(
-        201, WebhookOut(id=subscription.id, url=subscription.url, topics=subscription.topics, secret=secret)
+        201,
+        WebhookOut(
+            id=subscription.id, url=subscription.url, topics=subscription.topics, secret=secret
+        ),
     )
 
 
@@ -427,7 +457,9 @@ def webhook_delete(request: HttpRequest, subscription_id: str) -> Status[None]:
         ident = uuid.UUID(subscription_id)
     except ValueError:
         raise selectors.shipment_not_found() from None
-    services.merchant_webhook_disable(actor=caller.actor, merchant=caller.merchant, subscription_id=ident)
+    services.merchant_webhook_disable(
+        actor=caller.actor, merchant=caller.merchant, subscription_id=ident
+    )
     return Status(204, None)
 
 
@@ -448,17 +480,27 @@ def scans(request: HttpRequest, payload: ScanBatchIn) -> ScanBatchOut:
         default_facility=caller.facility_code,
         items=[
             services.ScanInput(
-                s10=s.s10, code=s.code, occurred_at=s.occurred_at, facility_code=s.facility_code,
-                reason=s.reason, next_attempt_on=s.next_attempt_on,
-            )  # fmt: skip
+                s10=s.s10,
+                code=s.code,
+                occurred_at=s.occurred_at,
+                facility_code=s.facility_code,
+                reason=s.reason,
+                next_attempt_on=s.next_attempt_on,
+            )
             for s in payload.scans
         ],
     )
-    counts = {k: sum(1 for r in results if r.result == k) for k in ("recorded", "duplicate", "flagged", "rejected")}
+    counts = {
+        k: sum(1 for r in results if r.result == k)
+        for k in ("recorded", "duplicate", "flagged", "rejected")
+    }
     return ScanBatchOut(
-        recorded=counts["recorded"], duplicates=counts["duplicate"], flagged=counts["flagged"],
-        rejected=counts["rejected"], results=[r.as_dict() for r in results],  # type: ignore[misc]
-    )  # fmt: skip
+        recorded=counts["recorded"],
+        duplicates=counts["duplicate"],
+        flagged=counts["flagged"],
+        rejected=counts["rejected"],
+        results=[r.as_dict() for r in results],  # type: ignore[misc]
+    )
 
 
 @router.get(
@@ -470,15 +512,24 @@ def scans(request: HttpRequest, payload: ScanBatchIn) -> ScanBatchOut:
 def public_tracking(request: HttpRequest, s10: str) -> PublicTrackingOut:
     found = selectors.shipment_public(s10=s10)
     return PublicTrackingOut(
-        s10=found.s10, status=found.status, status_label=found.status_label, service=found.service,
-        destination_city=found.destination_city, promised_by=found.promised_by,
+        s10=found.s10,
+        status=found.status,
+        status_label=found.status_label,
+        service=found.service,
+        destination_city=found.destination_city,
+        promised_by=found.promised_by,
         delivered_at=found.delivered_at,
         events=[
-            {"code": e.code, "label": e.label, "occurred_at": e.occurred_at,  # type: ignore[misc]
-             "city": e.city or None, "reason": e.reason or None}
+            {
+                "code": e.code,
+                "label": e.label,
+                "occurred_at": e.occurred_at,  # type: ignore[misc]
+                "city": e.city or None,
+                "reason": e.reason or None,
+            }
             for e in found.events
         ],
-    )  # fmt: skip
+    )
 
 
 @router.get(
@@ -489,4 +540,3 @@ def public_tracking(request: HttpRequest, s10: str) -> PublicTrackingOut:
 )
 def statistics(request: HttpRequest) -> dict[str, Any]:
     return selectors.statistics_summary()
-

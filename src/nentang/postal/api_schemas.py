@@ -18,13 +18,15 @@ class PartyIn(Schema):
     name: str = Field(max_length=150, description="Full name.")
     phone: str = Field(max_length=20, description="Vietnamese phone number, any usual form.")
     address: str = Field(
-        "", max_length=500,
+        "",
+        max_length=500,
         description="The address as written (any form, before or after the 2025 reform).",
-    )  # fmt: skip
+    )
     ward_code: str = Field(
-        "", max_length=5,
+        "",
+        max_length=5,
         description="Ward code chosen among the candidates of an ambiguous address.",
-    )  # fmt: skip
+    )
 
 
 class ParcelIn(Schema):

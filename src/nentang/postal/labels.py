@@ -15,11 +15,11 @@ from pathlib import Path
 
 import segno
 from django.conf import settings
-from reportlab.graphics.barcode import code128
-from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.pdfgen import canvas
+from reportlab.graphics.barcode import code128  # type: ignore[import-untyped]  # ships no type information
+from reportlab.lib.units import mm  # type: ignore[import-untyped]  # ships no type information
+from reportlab.pdfbase import pdfmetrics  # type: ignore[import-untyped]  # ships no type information
+from reportlab.pdfbase.ttfonts import TTFont  # type: ignore[import-untyped]  # ships no type information
+from reportlab.pdfgen import canvas  # type: ignore[import-untyped]  # ships no type information
 
 from nentang.kernel.money import format_vnd
 from nentang.postal.models import Shipment
@@ -67,7 +67,9 @@ def label_pdf(shipment: Shipment) -> bytes:
 
     # Header: service and postal code of the destination.
     pdf.setFont(bold, 13)
-    pdf.drawString(margin, HEIGHT - 9 * mm, SERVICE_NAMES.get(shipment.service, shipment.service.upper()))
+    pdf.drawString(
+        margin, HEIGHT - 9 * mm, SERVICE_NAMES.get(shipment.service, shipment.service.upper())
+    )
     pdf.setFont(bold, 20)
     pdf.drawRightString(WIDTH - margin, HEIGHT - 10 * mm, shipment.recipient_postal_code)
     pdf.setLineWidth(0.8)
@@ -78,9 +80,19 @@ def label_pdf(shipment: Shipment) -> bytes:
     x = (WIDTH - barcode.width) / 2
     barcode.drawOn(pdf, x, HEIGHT - 33 * mm)
     pdf.setFont(bold, 14)
-    pdf.drawCentredString(WIDTH / 2, HEIGHT - 38.5 * mm, " ".join(
-        (shipment.s10[:2], shipment.s10[2:5], shipment.s10[5:8], shipment.s10[8:11], shipment.s10[11:])
-    ))  # fmt: skip
+    pdf.drawCentredString(
+        WIDTH / 2,
+        HEIGHT - 38.5 * mm,
+        " ".join(
+            (
+                shipment.s10[:2],
+                shipment.s10[2:5],
+                shipment.s10[5:8],
+                shipment.s10[8:11],
+                shipment.s10[11:],
+            )
+        ),
+    )
     pdf.line(margin, HEIGHT - 41 * mm, WIDTH - margin, HEIGHT - 41 * mm)
 
     # Recipient (large), then sender.
@@ -92,7 +104,13 @@ def label_pdf(shipment: Shipment) -> bytes:
     pdf.drawString(margin, y, f"{shipment.recipient_name}  {_phone(shipment.recipient_phone)}")
     pdf.setFont(regular, 9.5)
     address = ", ".join(
-        p for p in (shipment.recipient_line, shipment.recipient_ward_name, shipment.recipient_province_name) if p
+        p
+        for p in (
+            shipment.recipient_line,
+            shipment.recipient_ward_name,
+            shipment.recipient_province_name,
+        )
+        if p
     )
     for line in _wrap(address, regular, 9.5, inner)[:3]:
         y -= 4.3 * mm
@@ -118,16 +136,28 @@ def label_pdf(shipment: Shipment) -> bytes:
         for col_index, dark in enumerate(row):
             if dark:
                 pdf.rect(
-                    origin_x + col_index * cell, origin_y + size - (row_index + 1) * cell,
-                    cell, cell, stroke=0, fill=1,
-                )  # fmt: skip
+                    origin_x + col_index * cell,
+                    origin_y + size - (row_index + 1) * cell,
+                    cell,
+                    cell,
+                    stroke=0,
+                    fill=1,
+                )
     pdf.setFont(regular, 8)
     pdf.drawString(margin, 37 * mm, "THU HỘ (COD)")
     pdf.setFont(bold, 18 if shipment.cod_amount else 14)
-    pdf.drawString(margin, 30 * mm, format_vnd(shipment.cod_amount) if shipment.cod_amount else "Không thu tiền")
+    pdf.drawString(
+        margin,
+        30 * mm,
+        format_vnd(shipment.cod_amount) if shipment.cod_amount else "Không thu tiền",
+    )
     pdf.setFont(regular, 8.5)
     pdf.drawString(margin, 22 * mm, f"Khối lượng: {shipment.weight_g:,} g".replace(",", "."))
-    pdf.drawString(margin, 18 * mm, f"Kích thước: {shipment.length_cm}×{shipment.width_cm}×{shipment.height_cm} cm")
+    pdf.drawString(
+        margin,
+        18 * mm,
+        f"Kích thước: {shipment.length_cm}×{shipment.width_cm}×{shipment.height_cm} cm",
+    )
     if shipment.client_order_code:
         pdf.drawString(margin, 14 * mm, f"Mã đơn: {shipment.client_order_code[:28]}")
     if shipment.dossier_reference:

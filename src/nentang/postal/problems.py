@@ -11,10 +11,12 @@ INVALID_S10 = register(
     "invalid_s10",
     status=400,
     title=_("Invalid S10 item number"),
-    meaning=_("The item number is not 2 letters, 8 digits, a check digit and 2 letters, "
-              "or its check digit is wrong (UPU S10)."),
+    meaning=_(
+        "The item number is not 2 letters, 8 digits, a check digit and 2 letters, "
+        "or its check digit is wrong (UPU S10)."
+    ),
     advice=_("Copy the number printed under the barcode, e.g. EE473124829VN."),
-)  # fmt: skip
+)
 SHIPMENT_NOT_FOUND = register(
     "shipment_not_found",
     status=404,
@@ -47,11 +49,15 @@ ADDRESS_UNRESOLVED = register(
     "address_unresolved",
     status=422,
     title=_("Address not recognised"),
-    meaning=_("The ward or the province of an address could not be found, or several "
-              "wards fit and none may be chosen silently."),
-    advice=_("Give the ward code (ward_code) of one of the candidates listed, or correct "
-             "the ward and province."),
-)  # fmt: skip
+    meaning=_(
+        "The ward or the province of an address could not be found, or several "
+        "wards fit and none may be chosen silently."
+    ),
+    advice=_(
+        "Give the ward code (ward_code) of one of the candidates listed, or correct "
+        "the ward and province."
+    ),
+)
 POSTAL_WORKER_REQUIRED = register(
     "postal_worker_required",
     status=403,

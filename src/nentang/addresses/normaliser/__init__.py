@@ -169,7 +169,9 @@ def normalise(text: str) -> Normalised:
     return _result(index, original, nfc, tokens, best)
 
 
-def _result(index: Index, original: str, nfc: str, tokens: list[Any], reading: Reading) -> Normalised:
+def _result(
+    index: Index, original: str, nfc: str, tokens: list[Any], reading: Reading
+) -> Normalised:
     line = _clean_line(nfc[reading.line_span[0] : reading.line_span[1]])
     confidence = 1.0
     if reading.province is None:
@@ -204,12 +206,17 @@ def _result(index: Index, original: str, nfc: str, tokens: list[Any], reading: R
         if len(provinces) == 1:
             province = index.provinces_new[provinces[0]]
             return Normalised(
-                input=original, status=UNRESOLVED, reason="no_ward", line=line,
-                province_code=province.code, province_name=province.name,
+                input=original,
+                status=UNRESOLVED,
+                reason="no_ward",
+                line=line,
+                province_code=province.code,
+                province_name=province.name,
                 postal_code=_province_postal(index, province.code),
-                confidence=round(max(confidence, 0.0) * 0.5, 2), regime=reading.regime,
+                confidence=round(max(confidence, 0.0) * 0.5, 2),
+                regime=reading.regime,
                 legacy=legacy,
-            )  # fmt: skip
+            )
         reason = "ambiguous_province" if len(provinces) > 1 else "no_province"
         return Normalised(input=original, status=UNRESOLVED, reason=reason, line=line)
 
@@ -217,22 +224,34 @@ def _result(index: Index, original: str, nfc: str, tokens: list[Any], reading: R
     if len(candidates) == 1:
         only = candidates[0]
         return Normalised(
-            input=original, status=RESOLVED, line=line, ward_code=only.ward_code,
-            ward_name=only.ward_name, province_code=only.province_code,
-            province_name=only.province_name, postal_code=only.postal_code,
-            confidence=round(max(confidence, 0.05), 2), regime=reading.regime,
-            legacy=legacy, candidates=candidates,
-        )  # fmt: skip
-    provinces = {c.province_code for c in candidates}
-    province = index.provinces_new[provinces.pop()] if len(provinces) == 1 else None
+            input=original,
+            status=RESOLVED,
+            line=line,
+            ward_code=only.ward_code,
+            ward_name=only.ward_name,
+            province_code=only.province_code,
+            province_name=only.province_name,
+            postal_code=only.postal_code,
+            confidence=round(max(confidence, 0.05), 2),
+            regime=reading.regime,
+            legacy=legacy,
+            candidates=candidates,
+        )
+    candidate_provinces = sorted({c.province_code for c in candidates})
+    shared = index.provinces_new[candidate_provinces[0]] if len(candidate_provinces) == 1 else None
     return Normalised(
-        input=original, status=AMBIGUOUS, reason="several_wards", line=line,
-        province_code=province.code if province else "",
-        province_name=province.name if province else "",
-        postal_code=_province_postal(index, province.code) if province else "",
-        confidence=round(max(confidence, 0.05) / len(candidates), 2), regime=reading.regime,
-        legacy=legacy, candidates=candidates,
-    )  # fmt: skip
+        input=original,
+        status=AMBIGUOUS,
+        reason="several_wards",
+        line=line,
+        province_code=shared.code if shared else "",
+        province_name=shared.name if shared else "",
+        postal_code=_province_postal(index, shared.code) if shared else "",
+        confidence=round(max(confidence, 0.05) / len(candidates), 2),
+        regime=reading.regime,
+        legacy=legacy,
+        candidates=candidates,
+    )
 
 
 def _province_postal(index: Index, code: str) -> str:

@@ -133,8 +133,19 @@ def _one_edit(a: str, b: str) -> bool:
 # Ways people write the provinces besides their names (folded). Old and new names are
 # indexed as such; these are the nicknames and abbreviations in common use.
 PROVINCE_ALIASES: dict[str, tuple[str, ...]] = {
-    "79": ("hcm", "tphcm", "tp hcm", "hcmc", "sai gon", "saigon", "sg", "ho chi minh city",
-           "thanh pho hcm", "tp ho chi minh", "tp sai gon"),
+    "79": (
+        "hcm",
+        "tphcm",
+        "tp hcm",
+        "hcmc",
+        "sai gon",
+        "saigon",
+        "sg",
+        "ho chi minh city",
+        "thanh pho hcm",
+        "tp ho chi minh",
+        "tp sai gon",
+    ),
     "01": ("hn", "hanoi", "tp hn", "tphn", "ha noi city"),
     "31": ("hp", "tp hp", "haiphong"),
     "48": ("danang", "tp dn"),
@@ -143,18 +154,32 @@ PROVINCE_ALIASES: dict[str, tuple[str, ...]] = {
     "77": ("brvt", "ba ria vung tau", "vung tau", "ba ria"),
     "66": ("daklak", "dak lak", "dac lac", "daklac"),
     "67": ("daknong", "dak nong", "dac nong"),
-}  # fmt: skip
+}
 
 PROVINCE_MARKERS = {"tinh": {"tinh"}, "tp": {"thanh_pho"}, "thanh pho": {"thanh_pho"}}
 DISTRICT_MARKERS = {
-    "quan": {"quan"}, "q": {"quan"}, "huyen": {"huyen"}, "h": {"huyen"},
-    "thi xa": {"thi_xa"}, "tx": {"thi_xa"}, "thanh pho": {"thanh_pho"}, "tp": {"thanh_pho"},
-}  # fmt: skip
+    "quan": {"quan"},
+    "q": {"quan"},
+    "huyen": {"huyen"},
+    "h": {"huyen"},
+    "thi xa": {"thi_xa"},
+    "tx": {"thi_xa"},
+    "thanh pho": {"thanh_pho"},
+    "tp": {"thanh_pho"},
+}
 WARD_MARKERS = {
-    "phuong": {"phuong"}, "p": {"phuong"}, "f": {"phuong"}, "ph": {"phuong"},
-    "xa": {"xa"}, "x": {"xa"}, "thi tran": {"thi_tran"}, "tt": {"thi_tran"},
-    "ttr": {"thi_tran"}, "dac khu": {"dac_khu"}, "dk": {"dac_khu"},
-}  # fmt: skip
+    "phuong": {"phuong"},
+    "p": {"phuong"},
+    "f": {"phuong"},
+    "ph": {"phuong"},
+    "xa": {"xa"},
+    "x": {"xa"},
+    "thi tran": {"thi_tran"},
+    "tt": {"thi_tran"},
+    "ttr": {"thi_tran"},
+    "dac khu": {"dac_khu"},
+    "dk": {"dac_khu"},
+}
 # Trailing words that are not part of an address inside Vietnam.
 COUNTRY_WORDS = {"viet nam", "vietnam", "vn", "vietnam vn"}
 
@@ -220,9 +245,13 @@ def build() -> Index:
     new_wards_all = Scope()
     for c in units["communes"]:
         unit = Unit(
-            c["code"], c["name"], c["short_name"], c["kind"], c["province_code"],
+            c["code"],
+            c["name"],
+            c["short_name"],
+            c["kind"],
+            c["province_code"],
             accented=_accented(c["short_name"]),
-        )  # fmt: skip
+        )
         wards_new[unit.code] = unit
         name_key = key(unit.short_name)
         new_wards_by_province[unit.parent].add(name_key, unit)
@@ -245,9 +274,14 @@ def build() -> Index:
     for w in legacy["wards"]:
         short = w["short_name"]
         unit = Unit(
-            w["code"], w["name"], short, w["kind"], w["province_code"],
-            district=w["district_code"], accented=_accented(short),
-        )  # fmt: skip
+            w["code"],
+            w["name"],
+            short,
+            w["kind"],
+            w["province_code"],
+            district=w["district_code"],
+            accented=_accented(short),
+        )
         wards_old[unit.code] = unit
         name_key = key(short)
         old_by_district[unit.district].add(name_key, unit)

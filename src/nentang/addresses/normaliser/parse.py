@@ -109,7 +109,7 @@ def starts_with_province(index: Index, tokens: Sequence[Token]) -> bool:
         return False
     segment = tokens[0].segment
     words = [t.text for t in tokens if t.segment == segment]
-    if len(words) > 1 and words[0] in ("tinh", "tp") or words[:2] == ["thanh", "pho"]:
+    if (len(words) > 1 and words[0] in ("tinh", "tp")) or words[:2] == ["thanh", "pho"]:
         words = words[2:] if words[:2] == ["thanh", "pho"] else words[1:]
     return " ".join(words) in index.province_names.names
 
@@ -245,9 +245,14 @@ def read(
 
     # 1. Province (new or old name, or a nickname).
     province = match(
-        tokens, pointer, [index.province_names], PROVINCE_MARKERS,
-        from_end=from_end, bound=bound, allow_fuzzy=fuzzy,
-    )  # fmt: skip
+        tokens,
+        pointer,
+        [index.province_names],
+        PROVINCE_MARKERS,
+        from_end=from_end,
+        bound=bound,
+        allow_fuzzy=fuzzy,
+    )
     if province is not None and province.fuzzy and not province.whole_segment:
         province = None
     if province is not None:
@@ -262,9 +267,15 @@ def read(
         else [index.districts_all]
     )
     district = match(
-        tokens, pointer, district_scopes, DISTRICT_MARKERS, from_end=from_end, bound=bound,
-        allow_fuzzy=fuzzy and province is not None, need_marker_alone=province is None,
-    )  # fmt: skip
+        tokens,
+        pointer,
+        district_scopes,
+        DISTRICT_MARKERS,
+        from_end=from_end,
+        bound=bound,
+        allow_fuzzy=fuzzy and province is not None,
+        need_marker_alone=province is None,
+    )
     if district is not None and not (district.marked or district.whole_segment):
         district = None
     if district is not None and not district.marked:
@@ -291,9 +302,9 @@ def read(
         # An island district had no wards: the district itself is the unit.
     else:
         known = province is not None
-        new_scopes = (
-            [index.new_wards_by_province[c] for c in new_provinces] if known else []
-        ) or ([index.new_wards_all] if not known else [])
+        new_scopes = ([index.new_wards_by_province[c] for c in new_provinces] if known else []) or (
+            [index.new_wards_all] if not known else []
+        )
         ward = _ward(tokens, pointer, new_scopes, from_end, bound, fuzzy=fuzzy and known)
         regime = "2025"
         if ward is None:
@@ -302,8 +313,10 @@ def read(
             ) or ([index.old_wards_all] if not known else [])
             ward = _ward(tokens, pointer, old_scopes, from_end, bound, fuzzy=fuzzy and known)
             regime = "pre_2025" if ward is not None else ""
-        if province is not None and ward is None and province.units[0].code in (
-            index.provinces_old.keys() - index.provinces_new.keys()
+        if (
+            province is not None
+            and ward is None
+            and province.units[0].code in (index.provinces_old.keys() - index.provinces_new.keys())
         ):
             regime = "pre_2025"
         if ward is None and province is not None:
@@ -378,7 +391,9 @@ def _score(reading: Reading) -> float:
     return score
 
 
-def accent_filter(units: Sequence[Unit], original: str, found: Match, tokens: Sequence[Token]) -> list[Unit]:
+def accent_filter(
+    units: Sequence[Unit], original: str, found: Match, tokens: Sequence[Token]
+) -> list[Unit]:
     """Among units whose folded names collide, keep those whose marks match the text."""
     if len(units) < 2:
         return list(units)
@@ -441,8 +456,10 @@ def fast_read(index: Index, text: str, tokens: Sequence[Token]) -> Reading | Non
         if len(bounds) >= 3:
             a, b = (bounds[-2], bounds[-1]) if side == -1 else (bounds[0], bounds[1])
             between = text[tokens[a[1] - 1].end : tokens[b[0]].start]
-            if "-" in between and "," not in between and _segment_unit(
-                tokens, a[0], b[1], [index.province_names], PROVINCE_MARKERS
+            if (
+                "-" in between
+                and "," not in between
+                and _segment_unit(tokens, a[0], b[1], [index.province_names], PROVINCE_MARKERS)
             ):
                 if side == -1:
                     bounds[-2:] = [(a[0], b[1])]
@@ -457,7 +474,12 @@ def fast_read(index: Index, text: str, tokens: Sequence[Token]) -> Reading | Non
 
 
 def _fast(
-    index: Index, text: str, tokens: Sequence[Token], parts: list[tuple[int, int]], *, from_end: bool
+    index: Index,
+    text: str,
+    tokens: Sequence[Token],
+    parts: list[tuple[int, int]],
+    *,
+    from_end: bool,
 ) -> Reading | None:
     """``parts``: the comma-separated parts, the province's first."""
     province = _segment_unit(tokens, *parts[0], [index.province_names], PROVINCE_MARKERS)
@@ -496,10 +518,15 @@ def _fast(
     regime = "2025"
     if ward is None:
         ward = _segment_unit(
-            tokens, *part,
-            [index.old_wards_by_province[c] for c in old_provinces if c in index.old_wards_by_province],
+            tokens,
+            *part,
+            [
+                index.old_wards_by_province[c]
+                for c in old_provinces
+                if c in index.old_wards_by_province
+            ],
             WARD_MARKERS,
-        )  # fmt: skip
+        )
         regime = "pre_2025"
     if ward is None:
         return None

@@ -35,10 +35,22 @@ def test_the_labelled_set_covers_every_written_form() -> None:
     forms = Counter(row["form"] for row in rows)
     assert len(rows) >= 500
     assert set(forms) >= {
-        "new_full", "new_no_marks", "new_abbrev", "new_upper", "new_reversed", "new_typo",
-        "new_no_commas", "new_no_province", "old_full", "old_no_marks", "old_abbrev",
-        "old_reversed", "old_typo", "old_numbered", "unresolvable",
-    }  # fmt: skip
+        "new_full",
+        "new_no_marks",
+        "new_abbrev",
+        "new_upper",
+        "new_reversed",
+        "new_typo",
+        "new_no_commas",
+        "new_no_province",
+        "old_full",
+        "old_no_marks",
+        "old_abbrev",
+        "old_reversed",
+        "old_typo",
+        "old_numbered",
+        "unresolvable",
+    }
     assert sum(1 for row in rows if len(row["expected_ward_codes"].split()) > 1) >= 20
 
 
@@ -69,7 +81,12 @@ def test_a_split_ward_is_never_resolved_silently() -> None:
         ("12 NGUYỄN HUỆ, PHƯỜNG SÀI GÒN, SG", "26740", "12 NGUYỄN HUỆ", "2025"),
         ("45 Trần Phú, P Bến Ngé, Q.1, HCM", "26740", "45 Trần Phú", "pre_2025"),
         ("123 Lê Lợi, P.7, Tp Vũng Tàu, BRVT", "26526", "123 Lê Lợi", "pre_2025"),
-        ("Số 5 ngõ 10 Tôn Thất Tùng, Phường Kim Liên, Hà Nội, Việt Nam", "00229", "Số 5 ngõ 10 Tôn Thất Tùng", "2025"),
+        (
+            "Số 5 ngõ 10 Tôn Thất Tùng, Phường Kim Liên, Hà Nội, Việt Nam",
+            "00229",
+            "Số 5 ngõ 10 Tôn Thất Tùng",
+            "2025",
+        ),
         ("Huyện Côn Đảo, Bà Rịa - Vũng Tàu", "26732", "", "pre_2025"),
         ("Ấp 3, Xã Tân Thạnh, Tây Ninh", "27826", "Ấp 3", "2025"),
         ("10 Nguyễn Thái Bình, Quận 1, HCM 700000", "", "10 Nguyễn Thái Bình", "pre_2025"),
@@ -79,15 +96,17 @@ def test_written_forms(address: str, ward: str, line: str, regime: str) -> None:
     result = normalise(address)
     assert (result.ward_code, result.line, result.regime) == (ward, line, regime)
     if ward:
-        assert result.status == "resolved" and result.postal_code.isdigit()
+        assert result.status == "resolved"
+        assert result.postal_code.isdigit()
 
 
 def test_marks_tell_names_apart_and_their_absence_gives_every_candidate() -> None:
     result = normalise("Ap 3, Xa Tan Thanh, Tay Ninh")
     assert result.status == "ambiguous"
     assert sorted((c.ward_code, c.ward_name) for c in result.candidates) == [
-        ("25534", "Xã Tân Thành"), ("27826", "Xã Tân Thạnh"),
-    ]  # fmt: skip
+        ("25534", "Xã Tân Thành"),
+        ("27826", "Xã Tân Thạnh"),
+    ]
 
 
 def test_a_split_ward_lists_its_successors_and_the_old_units() -> None:
@@ -95,7 +114,10 @@ def test_a_split_ward_lists_its_successors_and_the_old_units() -> None:
     assert (result.status, result.province_code) == ("ambiguous", "31")
     assert [c.ward_name for c in result.candidates] == ["Phường Kiến An", "Phường Phù Liễn"]
     assert result.legacy is not None
-    assert (result.legacy.ward_name, result.legacy.district_name) == ("Phường Văn Đẩu", "Quận Kiến An")
+    assert (result.legacy.ward_name, result.legacy.district_name) == (
+        "Phường Văn Đẩu",
+        "Quận Kiến An",
+    )
 
 
 @pytest.mark.parametrize(
@@ -124,15 +146,29 @@ def test_any_text_gets_an_answer_never_an_exception(text: str) -> None:
 
 @pytest.mark.django_db
 def test_the_api_normalises_one_or_many(client: Client) -> None:
-    one = client.post("/api/v1/addresses/normalize", {"address": "12 nguyen hue, p ben nghe, q1, tphcm"}, content_type="application/json")
+    one = client.post(
+        "/api/v1/addresses/normalize",
+        {"address": "12 nguyen hue, p ben nghe, q1, tphcm"},
+        content_type="application/json",
+    )
     assert one.status_code == 200
     body = one.json()
-    assert (body["status"], body["ward_code"], body["legacy"]["ward_name"]) == ("resolved", "26740", "Phường Bến Nghé")
-    many = client.post("/api/v1/addresses/normalize", {"addresses": ["Ap 3, Xa Tan Thanh, Tay Ninh", "xyz"]}, content_type="application/json")
+    assert (body["status"], body["ward_code"], body["legacy"]["ward_name"]) == (
+        "resolved",
+        "26740",
+        "Phường Bến Nghé",
+    )
+    many = client.post(
+        "/api/v1/addresses/normalize",
+        {"addresses": ["Ap 3, Xa Tan Thanh, Tay Ninh", "xyz"]},
+        content_type="application/json",
+    )
     assert [r["status"] for r in many.json()["results"]] == ["ambiguous", "unresolved"]
     neither = client.post("/api/v1/addresses/normalize", {}, content_type="application/json")
     assert (neither.status_code, neither.json()["code"]) == (422, "validation_failed")
-    too_many = client.post("/api/v1/addresses/normalize", {"addresses": ["a"] * 1001}, content_type="application/json")
+    too_many = client.post(
+        "/api/v1/addresses/normalize", {"addresses": ["a"] * 1001}, content_type="application/json"
+    )
     assert too_many.status_code == 422
 
 
@@ -143,38 +179,71 @@ def test_digital_codes_round_trip_to_a_3_metre_cell(latitude: float, longitude: 
     # The reference library computes cell edges in floating point: 1e-9° is 0.1 mm.
     assert cell.south - 1e-9 <= latitude < cell.north + 1e-9
     assert cell.west - 1e-9 <= longitude < cell.east + 1e-9
-    assert (cell.north - cell.south) * 111_000 < 3.6 and (cell.east - cell.west) * 111_000 < 3.6
+    assert (cell.north - cell.south) * 111_000 < 3.6
+    assert (cell.east - cell.west) * 111_000 < 3.6
     again = digitalcode.decode(cell.code.lower())
-    assert (again.code, again.latitude, again.longitude) == (cell.code, cell.latitude, cell.longitude)
+    assert (again.code, again.latitude, again.longitude) == (
+        cell.code,
+        cell.latitude,
+        cell.longitude,
+    )
     assert len(cell.postal_code) == 5
 
 
 @pytest.mark.django_db
 def test_the_digital_code_api(client: Client) -> None:
-    encoded = client.post("/api/v1/addresses/digital-codes", {"latitude": 10.7769, "longitude": 106.7009}, content_type="application/json").json()
-    assert encoded["code"] == "70000-7P28QPG2+Q96" and encoded["ward_code"] == "26740"
+    encoded = client.post(
+        "/api/v1/addresses/digital-codes",
+        {"latitude": 10.7769, "longitude": 106.7009},
+        content_type="application/json",
+    ).json()
+    assert encoded["code"] == "70000-7P28QPG2+Q96"
+    assert encoded["ward_code"] == "26740"
     decoded = client.get("/api/v1/addresses/digital-codes/70000-7P28QPG2+Q96").json()
     assert decoded["plus_code"] == "7P28QPG2+Q96"
     assert client.get("/api/v1/addresses/digital-codes/70000-XXXX").status_code == 422
-    outside = client.post("/api/v1/addresses/digital-codes", {"latitude": 48.85, "longitude": 2.35}, content_type="application/json")
+    outside = client.post(
+        "/api/v1/addresses/digital-codes",
+        {"latitude": 48.85, "longitude": 2.35},
+        content_type="application/json",
+    )
     assert (outside.status_code, outside.json()["errors"][0]["code"]) == (422, "outside_vietnam")
 
 
 def test_the_cli_normalises_a_file(tmp_path: Path) -> None:
     source = tmp_path / "orders.csv"
-    source.write_text('id,address\n1,"12 nguyen hue, p ben nghe, q1, tphcm"\n2,"Ap 3, Xa Tan Thanh, Tay Ninh"\n', encoding="utf-8")
+    source.write_text(
+        'id,address\n1,"12 nguyen hue, p ben nghe, q1, tphcm"\n2,"Ap 3, Xa Tan Thanh, Tay Ninh"\n',
+        encoding="utf-8",
+    )
     output = tmp_path / "out.csv"
     done = subprocess.run(
         [sys.executable, "-m", "nentang", "addresses", "normalize", str(source), "-o", str(output)],
-        capture_output=True, text=True, timeout=120, check=False,
-        env={**__import__("os").environ, "NENTANG_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"},
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={
+            **__import__("os").environ,
+            "NENTANG_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        },
+    )
     assert done.returncode == 0, done.stderr
     rows = list(csv.DictReader(output.open(encoding="utf-8")))
-    assert [(r["status"], r["ward_code"]) for r in rows] == [("resolved", "26740"), ("ambiguous", "")]
+    assert [(r["status"], r["ward_code"]) for r in rows] == [
+        ("resolved", "26740"),
+        ("ambiguous", ""),
+    ]
     assert rows[1]["candidates"] == "25534:Xã Tân Thành|27826:Xã Tân Thạnh"
     assert "2 addresses: 1 resolved, 1 ambiguous, 0 unresolved" in done.stdout
     bad = tmp_path / "bad.csv"
     bad.write_bytes(b"\xff\xfe\x00a")
-    refused = subprocess.run([sys.executable, "-m", "nentang", "addresses", "normalize", str(bad)], capture_output=True, text=True, timeout=120, check=False)
-    assert refused.returncode == 2 and "not UTF-8" in refused.stderr
+    refused = subprocess.run(
+        [sys.executable, "-m", "nentang", "addresses", "normalize", str(bad)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert refused.returncode == 2
+    assert "not UTF-8" in refused.stderr

@@ -40,4 +40,4 @@ def machine_token(*, token: str) -> MachineCaller | None:
 
 
 def client_exists(*, client_id: str) -> bool:
-    return Application.objects.filter(client_id=client_id).exists()
+    return bool(Application.objects.filter(client_id=client_id).exists())

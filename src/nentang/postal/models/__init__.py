@@ -5,8 +5,8 @@ Ids: UUIDv7 (``kernel.ids.new_id``) for public ids, the S10 item identifier in i
 format; money in integer đồng; weights in grams, dimensions in centimetres; times UTC.
 """
 
-from nentang.postal.models.network import Facility, PostalWorker
 from nentang.postal.models.merchants import CodRemittance, Merchant
+from nentang.postal.models.network import Facility, PostalWorker
 from nentang.postal.models.shipments import S10Counter, Shipment
 from nentang.postal.models.tracking import DeliveryOtp, DeliveryProof, TrackingEvent
 

@@ -60,3 +60,6 @@ class CodRemittance(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["merchant", "-created_at"], name="postal_remit_merchant")]
+
+    def __str__(self) -> str:
+        return f"{self.amount} ₫ ({self.shipment_count} shipments)"

@@ -111,9 +111,12 @@ class Shipment(models.Model):
     cod_status = models.CharField(max_length=10, choices=CodStatus.choices, default=CodStatus.NONE)
     cod_collected_at = models.DateTimeField(null=True, blank=True)
     cod_remittance = models.ForeignKey(
-        "postal.CodRemittance", null=True, blank=True, on_delete=models.PROTECT,
+        "postal.CodRemittance",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="shipments",
-    )  # fmt: skip
+    )
 
     created_at = models.DateTimeField()
     created_by = models.CharField(max_length=120, help_text="Actor that created it.")

@@ -57,6 +57,9 @@ class DeliveryProof(models.Model):
     worker = models.CharField(max_length=64, help_text="Account id of the postal worker.")
     recorded_at = models.DateTimeField()
 
+    def __str__(self) -> str:
+        return f"{self.method} {self.recorded_at:%Y-%m-%d %H:%M}"
+
 
 class DeliveryOtp(models.Model):
     """A one-time code sent to the recipient's phone at the door (stored as a digest)."""
@@ -70,3 +73,6 @@ class DeliveryOtp(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["shipment", "-created_at"], name="postal_otp_latest")]
+
+    def __str__(self) -> str:
+        return f"code until {self.expires_at:%H:%M}"

@@ -21,7 +21,9 @@ SHIPMENT_ORDER = ("-created_at", "-id")
 
 
 def shipment_not_found() -> NotFound:
-    return NotFound(_("No shipment you may see has this id or item number."), code=SHIPMENT_NOT_FOUND)
+    return NotFound(
+        _("No shipment you may see has this id or item number."), code=SHIPMENT_NOT_FOUND
+    )
 
 
 def merchant_for_client(*, client_id: str) -> Merchant | None:

@@ -20,7 +20,9 @@ from nentang.postal.models import CodRemittance, Shipment
 from nentang.postal.models.shipments import Service, Status
 
 
-def ecommerce_parcels_per_month(*, months: int = 12, now: datetime.datetime | None = None) -> list[dict[str, Any]]:
+def ecommerce_parcels_per_month(
+    *, months: int = 12, now: datetime.datetime | None = None
+) -> list[dict[str, Any]]:
     """E-commerce parcels created per month (Vietnam time), oldest first, with the
     growth over the same month a year before and over the month before (None when
     there is nothing to compare with)."""
@@ -33,7 +35,12 @@ def ecommerce_parcels_per_month(*, months: int = 12, now: datetime.datetime | No
         .values("month")
         .annotate(count=Count("id"))
     )
-    counts = {timezone.localtime(r["month"]).date().replace(day=1) if isinstance(r["month"], datetime.datetime) else r["month"]: r["count"] for r in rows}
+    counts = {
+        timezone.localtime(r["month"]).date().replace(day=1)
+        if isinstance(r["month"], datetime.datetime)
+        else r["month"]: r["count"]
+        for r in rows
+    }
     out = []
     month = local.date().replace(day=1)
     series = []
@@ -79,7 +86,9 @@ def cod_remittance_hours(*, since: datetime.datetime | None = None) -> float | N
     if since:
         queryset = queryset.filter(cod_collected_at__gte=since)
     mean = queryset.annotate(
-        wait=ExpressionWrapper(F("cod_remittance__paid_at") - F("cod_collected_at"), output_field=DurationField())
+        wait=ExpressionWrapper(
+            F("cod_remittance__paid_at") - F("cod_collected_at"), output_field=DurationField()
+        )
     ).aggregate(mean=Avg("wait"))["mean"]
     return round(mean.total_seconds() / 3600, 1) if mean is not None else None
 

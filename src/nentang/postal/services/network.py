@@ -32,13 +32,13 @@ def tax_code_valid(code: str) -> bool:
     return 0 <= check <= 9 and check == int(code[9])
 
 
-def facility_create(
-    *, actor: Actor, code: str, name: str, kind: str, ward_code: str
-) -> Facility:
+def facility_create(*, actor: Actor, code: str, name: str, kind: str, ward_code: str) -> Facility:
     """A post office, sorting centre or delivery office in a ward in force."""
     errors: list[FieldError] = []
     if not _SLUG.fullmatch(code or "") or len(code) > 40:
-        errors.append(FieldError("code", _("Lower-case letters, digits and hyphens."), "invalid_format"))
+        errors.append(
+            FieldError("code", _("Lower-case letters, digits and hyphens."), "invalid_format")
+        )
     if kind not in Facility.Kind.values:
         errors.append(FieldError("kind", _("Unknown kind of facility."), "invalid_choice"))
     title = clean(name or "")
@@ -46,7 +46,7 @@ def facility_create(
         errors.append(FieldError("name", _("Give a name of 1 to 150 characters."), "required"))
     try:
         ward = addresses.commune_get(code=ward_code)
-    except Exception:  # noqa: BLE001 - reported as a field error
+    except Exception:
         ward = None
         errors.append(FieldError("ward_code", _("No ward has this code."), "unknown_ward"))
     if errors:
@@ -56,13 +56,20 @@ def facility_create(
         if Facility.objects.filter(code=code).exists():
             raise Conflict(_("A facility with this code exists."))
         facility = Facility.objects.create(
-            code=code, name=title, kind=kind, ward_code=ward.code,
-            province_code=ward.province_id, city=ward.province.name,
-        )  # fmt: skip
+            code=code,
+            name=title,
+            kind=kind,
+            ward_code=ward.code,
+            province_code=ward.province_id,
+            city=ward.province.name,
+        )
         auditing.record(
-            actor=actor, action="postal.facility.create", subject_type="postal.facility",
-            subject=code, summary={"kind": kind, "ward": ward.code},
-        )  # fmt: skip
+            actor=actor,
+            action="postal.facility.create",
+            subject_type="postal.facility",
+            subject=code,
+            summary={"kind": kind, "ward": ward.code},
+        )
     return facility
 
 
@@ -87,9 +94,12 @@ def postal_worker_create(
         )
         if created:
             auditing.record(
-                actor=actor, action="postal.worker.create", subject_type="postal.worker",
-                subject=str(worker.id), summary={"facility": facility.code},
-            )  # fmt: skip
+                actor=actor,
+                action="postal.worker.create",
+                subject_type="postal.worker",
+                subject=str(worker.id),
+                summary={"facility": facility.code},
+            )
     return worker
 
 
@@ -108,28 +118,49 @@ def merchant_create(
     """A shop that ships through the merchant API with its OIDC machine client."""
     problems = Problems()
     if not _SLUG.fullmatch(code or "") or len(code) > 60:
-        problems.errors.append(FieldError("code", _("Lower-case letters, digits and hyphens."), "invalid_format"))
+        problems.errors.append(
+            FieldError("code", _("Lower-case letters, digits and hyphens."), "invalid_format")
+        )
     if not tax_code_valid(tax_code or ""):
-        problems.errors.append(FieldError("tax_code", _("Not a valid tax code (MST)."), "invalid_tax_code"))
+        problems.errors.append(
+            FieldError("tax_code", _("Not a valid tax code (MST)."), "invalid_tax_code")
+        )
     if not 1 <= remittance_days <= 30:
-        problems.errors.append(FieldError("remittance_days", _("Between 1 and 30 days."), "invalid"))
-    pickup = resolve_party(Party(name=name, phone=phone, address=pickup_address), "pickup", problems)
+        problems.errors.append(
+            FieldError("remittance_days", _("Between 1 and 30 days."), "invalid")
+        )
+    pickup = resolve_party(
+        Party(name=name, phone=phone, address=pickup_address), "pickup", problems
+    )
     if problems.errors:
         raise ValidationFailed(_("Some fields are invalid."), errors=problems.errors)
     assert pickup is not None
     with transaction.atomic():
-        if Merchant.objects.filter(code=code).exists() or Merchant.objects.filter(client_id=client_id).exists():
+        if (
+            Merchant.objects.filter(code=code).exists()
+            or Merchant.objects.filter(client_id=client_id).exists()
+        ):
             raise Conflict(_("A merchant with this code or API client exists."))
         merchant = Merchant.objects.create(
-            code=code, name=pickup.name, tax_code=tax_code, organisation_id=organisation_id,
-            client_id=client_id, phone=pickup.phone, pickup_line=pickup.line,
-            pickup_ward_code=pickup.ward_code, pickup_province_code=pickup.province_code,
-            remittance_days=remittance_days, created_at=timezone.now(),
-        )  # fmt: skip
+            code=code,
+            name=pickup.name,
+            tax_code=tax_code,
+            organisation_id=organisation_id,
+            client_id=client_id,
+            phone=pickup.phone,
+            pickup_line=pickup.line,
+            pickup_ward_code=pickup.ward_code,
+            pickup_province_code=pickup.province_code,
+            remittance_days=remittance_days,
+            created_at=timezone.now(),
+        )
         auditing.record(
-            actor=actor, action="postal.merchant.create", subject_type="postal.merchant",
-            subject=str(merchant.id), summary={"code": code, "client_id": client_id},
-        )  # fmt: skip
+            actor=actor,
+            action="postal.merchant.create",
+            subject_type="postal.merchant",
+            subject=str(merchant.id),
+            summary={"code": code, "client_id": client_id},
+        )
     return merchant
 
 
@@ -149,7 +180,9 @@ def merchant_webhook_create(*, actor: Actor, merchant: Merchant, url: str) -> tu
 def merchant_webhook_disable(*, actor: Actor, merchant: Merchant, subscription_id: Any) -> None:
     from nentang.kernel.models import WebhookSubscription
 
-    if not WebhookSubscription.objects.filter(id=subscription_id, owner=merchant.webhook_owner).exists():
+    if not WebhookSubscription.objects.filter(
+        id=subscription_id, owner=merchant.webhook_owner
+    ).exists():
         from nentang.postal.selectors import shipment_not_found
 
         raise shipment_not_found()

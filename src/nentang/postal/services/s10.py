@@ -60,10 +60,13 @@ def s10_parse(value: str, *, field: str = "s10") -> str:
     found = S10_PATTERN.fullmatch(cleaned)
     if found is None:
         raise BadRequest(
-            _("%(value)s is not an S10 item number: 2 letters, 9 digits, 2 letters "
-              "(e.g. EE473124829VN).") % {"value": cleaned[:20] or "“”"},
+            _(
+                "%(value)s is not an S10 item number: 2 letters, 9 digits, 2 letters "
+                "(e.g. EE473124829VN)."
+            )
+            % {"value": cleaned[:20] or "“”"},
             code=INVALID_S10,
-        )  # fmt: skip
+        )
     if check_digit(found.group(2)) != int(found.group(3)):
         raise BadRequest(
             _("The check digit of %(value)s is wrong: check the number on the label.")

@@ -24,7 +24,13 @@ from django.utils.translation import gettext as _
 
 from nentang.kernel import auditing
 from nentang.kernel.auditing import Actor
-from nentang.kernel.errors import Conflict, FieldError, PayloadTooLarge, ProblemError, ValidationFailed
+from nentang.kernel.errors import (
+    Conflict,
+    FieldError,
+    PayloadTooLarge,
+    ProblemError,
+    ValidationFailed,
+)
 from nentang.kernel.text import clean
 from nentang.postal.models import DeliveryOtp, DeliveryProof, Facility, Shipment
 from nentang.postal.models.shipments import Status
@@ -135,18 +141,21 @@ def scans_record(
         if facility and facility not in facilities:
             _reject(outcome, "facility_not_found", _("No active facility has this code."))
             continue
-        entry.code, entry.at, entry.facility = code, at.replace(microsecond=at.microsecond), facility
-        entry.reason, entry.next_attempt_on = reason if rules.needs_reason else "", item.next_attempt_on
+        entry.code, entry.at, entry.facility = (
+            code,
+            at.replace(microsecond=at.microsecond),
+            facility,
+        )
+        entry.reason, entry.next_attempt_on = (
+            reason if rules.needs_reason else "",
+            item.next_attempt_on,
+        )
 
     wanted = {e.outcome.s10 for e in work if e.code}
     with transaction.atomic():
         # The latest cycle of each identifier, locked in a stable order.
         shipments: dict[str, Shipment] = {}
-        for shipment in (
-            Shipment.objects.select_for_update()
-            .filter(s10__in=wanted)
-            .order_by("id")
-        ):
+        for shipment in Shipment.objects.select_for_update().filter(s10__in=wanted).order_by("id"):
             current = shipments.get(shipment.s10)
             if current is None or shipment.s10_cycle > current.s10_cycle:
                 shipments[shipment.s10] = shipment
@@ -154,23 +163,29 @@ def scans_record(
         for entry in work:
             if not entry.code:
                 continue
-            shipment = shipments.get(entry.outcome.s10)
-            if shipment is None:
+            target = shipments.get(entry.outcome.s10)
+            if target is None:
                 _reject(entry.outcome, SHIPMENT_NOT_FOUND, _("No shipment has this item number."))
                 entry.code = ""
                 continue
-            entry.shipment = shipment
+            entry.shipment = target
             assert entry.at is not None
             new_events.append(
                 tracking.NewEvent(
-                    shipment.id, entry.code, entry.at, entry.facility, entry.reason,
+                    target.id,
+                    entry.code,
+                    entry.at,
+                    entry.facility,
+                    entry.reason,
                     entry.next_attempt_on,
-                )  # fmt: skip
+                )
             )
         applied = tracking.events_apply(
-            actor=actor, shipments=list(shipments.values()), new_events=new_events,
+            actor=actor,
+            shipments=list(shipments.values()),
+            new_events=new_events,
             cod=cod.cod_ledger(),
-        )  # fmt: skip
+        )
     claimed: set[tuple[Any, str, datetime.datetime, str]] = set()
     for entry in work:
         if not entry.code or entry.shipment is None:
@@ -201,8 +216,11 @@ def _deliverable(shipment_id: Any) -> Shipment:
     if shipment is None:
         raise ProblemError(_("No shipment has this id."), code=SHIPMENT_NOT_FOUND)
     if shipment.status in (
-        Status.PRE_TRANSIT, Status.DELIVERED, Status.CANCELLED, Status.RETURN_TO_SENDER
-    ):  # fmt: skip
+        Status.PRE_TRANSIT,
+        Status.DELIVERED,
+        Status.CANCELLED,
+        Status.RETURN_TO_SENDER,
+    ):
         raise Conflict(
             _("Shipment %(s10)s cannot be delivered now (%(status)s).")
             % {"s10": shipment.s10, "status": shipment.get_status_display()},
@@ -222,18 +240,26 @@ def delivery_code_send(*, actor: Actor, shipment_id: Any) -> str:
             shipment=shipment, created_at__gt=now - datetime.timedelta(hours=1)
         ).count()
         if recent >= OTP_MAX_PER_HOUR:
-            raise Conflict(_("Three codes were sent this hour: use the signature instead."),
-                           code=DELIVERY_NOT_ALLOWED)  # fmt: skip
+            raise Conflict(
+                _("Three codes were sent this hour: use the signature instead."),
+                code=DELIVERY_NOT_ALLOWED,
+            )
         DeliveryOtp.objects.create(
-            shipment=shipment, digest=_digest(shipment, code), expires_at=now + OTP_TTL,
+            shipment=shipment,
+            digest=_digest(shipment, code),
+            expires_at=now + OTP_TTL,
             created_at=now,
-        )  # fmt: skip
+        )
         auditing.record(
-            actor=actor, action="postal.delivery.code_send", subject_type="postal.shipment",
+            actor=actor,
+            action="postal.delivery.code_send",
+            subject_type="postal.shipment",
             subject=shipment.s10,
-        )  # fmt: skip
+        )
         phone = shipment.recipient_phone
-        text = f"Ma nhan hang buu gui {shipment.s10}: {code}. Chi doc ma cho buu ta khi da nhan hang."
+        text = (
+            f"Ma nhan hang buu gui {shipment.s10}: {code}. Chi doc ma cho buu ta khi da nhan hang."
+        )
         transaction.on_commit(lambda: sms.sms_sender().send(to=phone, text=text))
     return sms.mask(phone)
 
@@ -253,13 +279,19 @@ def shipment_deliver(
     name = clean(received_by or "")
     errors: list[FieldError] = []
     if not 1 <= len(name) <= 150 or any(ord(ch) < 32 for ch in name):
-        errors.append(FieldError("received_by", _("Write the name of the person who received it."), "required"))
+        errors.append(
+            FieldError(
+                "received_by", _("Write the name of the person who received it."), "required"
+            )
+        )
     if bool(code) == bool(signature_png):
         errors.append(FieldError("code", _("Give either the SMS code or a signature."), "required"))
     if signature_png is not None and (
         not signature_png.startswith(PNG_MAGIC) or len(signature_png) > SIGNATURE_MAX_BYTES
     ):
-        errors.append(FieldError("signature", _("The signature must be a PNG image under 200 KB."), "invalid"))
+        errors.append(
+            FieldError("signature", _("The signature must be a PNG image under 200 KB."), "invalid")
+        )
     if errors:
         raise ValidationFailed(_("Some fields are invalid."), errors=errors)
     now = timezone.now()
@@ -290,14 +322,17 @@ def shipment_deliver(
             DeliveryProof.objects.create(
                 shipment=shipment,
                 method=DeliveryProof.Method.OTP if code else DeliveryProof.Method.SIGNATURE,
-                received_by=name, signature_png=signature_png,
-                worker=str(worker_account_id), recorded_at=now,
-            )  # fmt: skip
+                received_by=name,
+                signature_png=signature_png,
+                worker=str(worker_account_id),
+                recorded_at=now,
+            )
             tracking.events_apply(
-                actor=actor, shipments=[shipment],
+                actor=actor,
+                shipments=[shipment],
                 new_events=[tracking.NewEvent(shipment.id, "EMI", now, facility_code)],
                 cod=cod.cod_ledger(),
-            )  # fmt: skip
+            )
     if wrong:
         raise ValidationFailed(
             _("The code is wrong."),
@@ -322,18 +357,27 @@ def shipment_delivery_failed(
             errors=[FieldError("reason", _("Choose a reason from the list."), "invalid_choice")],
         )
     today = timezone.localdate()
-    if next_attempt_on is not None and not today <= next_attempt_on <= today + datetime.timedelta(days=14):
+    if next_attempt_on is not None and not today <= next_attempt_on <= today + datetime.timedelta(
+        days=14
+    ):
         raise ValidationFailed(
             _("Some fields are invalid."),
-            errors=[FieldError("next_attempt_on", _("Choose a date within the next 14 days."), "invalid_date")],
+            errors=[
+                FieldError(
+                    "next_attempt_on", _("Choose a date within the next 14 days."), "invalid_date"
+                )
+            ],
         )
     with transaction.atomic():
         shipment = _deliverable(shipment_id)
         tracking.events_apply(
-            actor=actor, shipments=[shipment],
+            actor=actor,
+            shipments=[shipment],
             new_events=[
-                tracking.NewEvent(shipment.id, "EMH", timezone.now(), facility_code, reason, next_attempt_on)
+                tracking.NewEvent(
+                    shipment.id, "EMH", timezone.now(), facility_code, reason, next_attempt_on
+                )
             ],
             cod=cod.cod_ledger(),
-        )  # fmt: skip
+        )
     return shipment

@@ -89,16 +89,22 @@ def _phone(value: str, field_name: str, problems: Problems) -> str:
         number = None
     if number is None or not phonenumbers.is_valid_number(number):
         problems.errors.append(
-            FieldError(field_name, _("Give a Vietnamese phone number, e.g. 0912 345 678."), "invalid_phone")
+            FieldError(
+                field_name, _("Give a Vietnamese phone number, e.g. 0912 345 678."), "invalid_phone"
+            )
         )
         return ""
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def _text(value: str, field_name: str, limit: int, problems: Problems, *, required: bool = True) -> str:
+def _text(
+    value: str, field_name: str, limit: int, problems: Problems, *, required: bool = True
+) -> str:
     text = clean(value or "")
     if any(ord(ch) < 32 for ch in text):
-        problems.errors.append(FieldError(field_name, _("Must not contain control characters."), "invalid_characters"))
+        problems.errors.append(
+            FieldError(field_name, _("Must not contain control characters."), "invalid_characters")
+        )
         return ""
     if required and not text:
         problems.errors.append(FieldError(field_name, _("This field is required."), "required"))
@@ -117,18 +123,28 @@ def resolve_party(party: Party, prefix: str, problems: Problems) -> Resolved | N
     ward_code = (party.ward_code or "").strip()
     if not address and not ward_code:
         problems.errors.append(
-            FieldError(f"{prefix}.address", _("Give the address (house, street, ward, province)."), "required")
+            FieldError(
+                f"{prefix}.address",
+                _("Give the address (house, street, ward, province)."),
+                "required",
+            )
         )
         return None
     result = addresses.address_normalize(text=address) if address else None
     if ward_code:
         if not (len(ward_code) == 5 and ward_code.isascii() and ward_code.isdigit()):
             problems.errors.append(
-                FieldError(f"{prefix}.ward_code", _("A ward code is exactly 5 digits."), "invalid_format")
+                FieldError(
+                    f"{prefix}.ward_code", _("A ward code is exactly 5 digits."), "invalid_format"
+                )
             )
             return None
         candidates = {c.ward_code for c in result.candidates} if result else set()
-        if result is not None and result.status != addresses.UNRESOLVED and ward_code not in candidates:
+        if (
+            result is not None
+            and result.status != addresses.UNRESOLVED
+            and ward_code not in candidates
+        ):
             problems.errors.append(
                 FieldError(
                     f"{prefix}.ward_code",
@@ -141,25 +157,39 @@ def resolve_party(party: Party, prefix: str, problems: Problems) -> Resolved | N
         ward = _ward(ward_code)
         if ward is None:
             problems.errors.append(
-                FieldError(f"{prefix}.ward_code", _("No ward in force has this code."), "unknown_ward")
+                FieldError(
+                    f"{prefix}.ward_code", _("No ward in force has this code."), "unknown_ward"
+                )
             )
             return None
         line = result.line if result is not None and result.line else address
         if not line:
-            problems.errors.append(FieldError(f"{prefix}.address", _("Give the house and street."), "required"))
+            problems.errors.append(
+                FieldError(f"{prefix}.address", _("Give the house and street."), "required")
+            )
             return None
         return Resolved(name, phone, line[:MAX_LINE], *ward)
     assert result is not None
     if result.status == addresses.RESOLVED:
         if not result.line:
             problems.errors.append(
-                FieldError(f"{prefix}.address", _("Add the house number and street, or village."), "no_street")
+                FieldError(
+                    f"{prefix}.address",
+                    _("Add the house number and street, or village."),
+                    "no_street",
+                )
             )
             return None
         return Resolved(
-            name, phone, result.line[:MAX_LINE], result.ward_code, result.ward_name,
-            result.province_code, result.province_name, result.postal_code,
-        )  # fmt: skip
+            name,
+            phone,
+            result.line[:MAX_LINE],
+            result.ward_code,
+            result.ward_name,
+            result.province_code,
+            result.province_name,
+            result.postal_code,
+        )
     if result.status == addresses.AMBIGUOUS:
         problems.errors.append(
             FieldError(
@@ -191,32 +221,43 @@ def _ward(code: str) -> tuple[str, str, str, str, str] | None:
 
     try:
         ward = addresses.commune_get(code=code)
-    except Exception:  # noqa: BLE001 - not found or malformed: the caller reports it
+    except Exception:
         return None
     if ward.effective_to is not None:
         return None
     return (
-        ward.code, ward.name, ward.province_id, ward.province.name,
+        ward.code,
+        ward.name,
+        ward.province_id,
+        ward.province.name,
         ward_postal_code(ward_code=ward.code),
-    )  # fmt: skip
+    )
 
 
-def _validate(merchant: Merchant | None, data: ShipmentInput, prefix: str = "") -> tuple[Problems, Resolved | None, Resolved | None]:
+def _validate(
+    merchant: Merchant | None, data: ShipmentInput, prefix: str = ""
+) -> tuple[Problems, Resolved | None, Resolved | None]:
     problems = Problems()
     if data.service not in Service.values:
         problems.errors.append(
-            FieldError(f"{prefix}service", _("Choose express, standard or ecommerce."), "invalid_choice")
+            FieldError(
+                f"{prefix}service", _("Choose express, standard or ecommerce."), "invalid_choice"
+            )
         )
     parcel = tariff.Parcel(data.weight_g, data.length_cm, data.width_cm, data.height_cm)
     problems.errors += tariff.parcel_errors(parcel, prefix=prefix)
     problems.errors += tariff.money_errors(
-        declared_value=data.declared_value, insured=data.insured, cod_amount=data.cod_amount,
+        declared_value=data.declared_value,
+        insured=data.insured,
+        cod_amount=data.cod_amount,
         prefix=prefix,
-    )  # fmt: skip
+    )
     order = data.client_order_code or ""
     if len(order) > 50 or any(ord(ch) < 32 for ch in order):
         problems.errors.append(
-            FieldError(f"{prefix}client_order_code", _("At most 50 printable characters."), "invalid")
+            FieldError(
+                f"{prefix}client_order_code", _("At most 50 printable characters."), "invalid"
+            )
         )
     _text(data.note, f"{prefix}note", 300, problems, required=False)
     recipient = resolve_party(data.recipient, f"{prefix}recipient", problems)
@@ -225,9 +266,15 @@ def _validate(merchant: Merchant | None, data: ShipmentInput, prefix: str = "") 
         sender = resolve_party(data.sender, f"{prefix}sender", problems)
     elif merchant is not None:
         sender = Resolved(
-            merchant.name, merchant.phone, merchant.pickup_line, merchant.pickup_ward_code,
-            "", merchant.pickup_province_code, "", "",
-        )  # fmt: skip
+            merchant.name,
+            merchant.phone,
+            merchant.pickup_line,
+            merchant.pickup_ward_code,
+            "",
+            merchant.pickup_province_code,
+            "",
+            "",
+        )
     else:
         problems.errors.append(FieldError(f"{prefix}sender", _("Give the sender."), "required"))
         sender = None
@@ -248,13 +295,17 @@ def shipment_quote(*, merchant: Merchant | None, data: ShipmentInput) -> tariff.
     problems, sender, recipient = _validate(merchant, data)
     if problems.errors:
         _raise(problems)
-    assert sender is not None and recipient is not None
+    assert sender is not None
+    assert recipient is not None
     return tariff.quote(
-        service=data.service, from_province=sender.province_code,
+        service=data.service,
+        from_province=sender.province_code,
         to_province=recipient.province_code,
         parcel=tariff.Parcel(data.weight_g, data.length_cm, data.width_cm, data.height_cm),
-        declared_value=data.declared_value, insured=data.insured, cod_amount=data.cod_amount,
-    )  # fmt: skip
+        declared_value=data.declared_value,
+        insured=data.insured,
+        cod_amount=data.cod_amount,
+    )
 
 
 def _require_merchant(merchant: Merchant | None) -> None:
@@ -281,11 +332,17 @@ def shipment_create(
     problems, sender, recipient = _validate(merchant, data)
     if problems.errors:
         _raise(problems)
-    assert sender is not None and recipient is not None
+    assert sender is not None
+    assert recipient is not None
     return _create(
-        actor=actor, merchant=merchant, data=data, sender=sender, recipient=recipient,
-        dossier_reference=dossier_reference, now=now,
-    )  # fmt: skip
+        actor=actor,
+        merchant=merchant,
+        data=data,
+        sender=sender,
+        recipient=recipient,
+        dossier_reference=dossier_reference,
+        now=now,
+    )
 
 
 def _create(
@@ -300,11 +357,14 @@ def _create(
 ) -> Shipment:
     now = now or timezone.now()
     price = tariff.quote(
-        service=data.service, from_province=sender.province_code,
+        service=data.service,
+        from_province=sender.province_code,
         to_province=recipient.province_code,
         parcel=tariff.Parcel(data.weight_g, data.length_cm, data.width_cm, data.height_cm),
-        declared_value=data.declared_value, insured=data.insured, cod_amount=data.cod_amount,
-    )  # fmt: skip
+        declared_value=data.declared_value,
+        insured=data.insured,
+        cod_amount=data.cod_amount,
+    )
     order = (data.client_order_code or "").strip()
     indicator = s10.INDICATORS["result" if dossier_reference else data.service]
     try:
@@ -320,25 +380,42 @@ def _create(
                     )
             [(number, cycle)] = s10.s10_allocate(indicator=indicator)
             shipment = Shipment(
-                s10=number, s10_cycle=cycle, merchant=merchant, client_order_code=order,
-                dossier_reference=dossier_reference, service=data.service,
-                sender_name=sender.name, sender_phone=sender.phone, sender_line=sender.line,
-                sender_ward_code=sender.ward_code, sender_province_code=sender.province_code,
-                recipient_name=recipient.name, recipient_phone=recipient.phone,
-                recipient_line=recipient.line, recipient_ward_code=recipient.ward_code,
+                s10=number,
+                s10_cycle=cycle,
+                merchant=merchant,
+                client_order_code=order,
+                dossier_reference=dossier_reference,
+                service=data.service,
+                sender_name=sender.name,
+                sender_phone=sender.phone,
+                sender_line=sender.line,
+                sender_ward_code=sender.ward_code,
+                sender_province_code=sender.province_code,
+                recipient_name=recipient.name,
+                recipient_phone=recipient.phone,
+                recipient_line=recipient.line,
+                recipient_ward_code=recipient.ward_code,
                 recipient_ward_name=recipient.ward_name,
                 recipient_province_code=recipient.province_code,
                 recipient_province_name=recipient.province_name,
                 recipient_postal_code=recipient.postal_code,
-                weight_g=data.weight_g, length_cm=data.length_cm, width_cm=data.width_cm,
-                height_cm=data.height_cm, declared_value=data.declared_value,
-                insured=data.insured, note=clean(data.note or ""),
-                fee_shipping=price.shipping, fee_insurance=price.insurance,
-                fee_cod=price.cod_fee, fee_total=price.total, zone=price.zone,
-                cod_amount=data.cod_amount, created_at=now,
+                weight_g=data.weight_g,
+                length_cm=data.length_cm,
+                width_cm=data.width_cm,
+                height_cm=data.height_cm,
+                declared_value=data.declared_value,
+                insured=data.insured,
+                note=clean(data.note or ""),
+                fee_shipping=price.shipping,
+                fee_insurance=price.insurance,
+                fee_cod=price.cod_fee,
+                fee_total=price.total,
+                zone=price.zone,
+                cod_amount=data.cod_amount,
+                created_at=now,
                 created_by=f"{actor.type}:{actor.id}"[:120],
                 promised_by=tariff.promised_date(timezone.localdate(now), price.transit_days),
-            )  # fmt: skip
+            )
             cod.cod_ledger().hold(shipment=shipment)
             shipment.save(force_insert=True)
             auditing.record(
@@ -386,14 +463,22 @@ def shipments_create_many(
             continue
         problems, sender, recipient = _validate(merchant, data)
         if problems.errors:
-            outcomes.append(RowOutcome(number, errors=problems.errors, candidates=problems.candidates))
+            outcomes.append(
+                RowOutcome(number, errors=problems.errors, candidates=problems.candidates)
+            )
             continue
-        assert sender is not None and recipient is not None
+        assert sender is not None
+        assert recipient is not None
         try:
             shipment = _create(
-                actor=actor, merchant=merchant, data=data, sender=sender, recipient=recipient,
-                dossier_reference="", now=None,
-            )  # fmt: skip
+                actor=actor,
+                merchant=merchant,
+                data=data,
+                sender=sender,
+                recipient=recipient,
+                dossier_reference="",
+                now=None,
+            )
         except Conflict as conflict:
             outcomes.append(
                 RowOutcome(
@@ -410,7 +495,9 @@ def shipment_cancel(*, actor: Actor, merchant: Merchant, shipment_id: Any) -> Sh
     """Cancel a shipment not yet handed to the post (status ``pre_transit``); its COD
     hold is voided. Cancelling a cancelled shipment changes nothing (idempotent)."""
     with transaction.atomic():
-        shipment = Shipment.objects.select_for_update().filter(id=shipment_id, merchant=merchant).first()
+        shipment = (
+            Shipment.objects.select_for_update().filter(id=shipment_id, merchant=merchant).first()
+        )
         if shipment is None:
             from nentang.postal.selectors import shipment_not_found
 
@@ -451,13 +538,21 @@ def shipment_create_for_result(
     if not reference or len(reference) > 40:
         raise ValidationFailed(
             _("Some fields are invalid."),
-            errors=[FieldError("dossier_reference", _("Give the dossier's receipt code."), "required")],
+            errors=[
+                FieldError("dossier_reference", _("Give the dossier's receipt code."), "required")
+            ],
         )
     existing = Shipment.objects.filter(dossier_reference=reference, merchant__isnull=True).first()
     if existing is not None:
         return existing
     data = ShipmentInput(
-        recipient=recipient, sender=sender, service=Service.STANDARD, weight_g=weight_g,
-        length_cm=32, width_cm=23, height_cm=2, client_order_code="",
-    )  # fmt: skip
+        recipient=recipient,
+        sender=sender,
+        service=Service.STANDARD,
+        weight_g=weight_g,
+        length_cm=32,
+        width_cm=23,
+        height_cm=2,
+        client_order_code="",
+    )
     return shipment_create(actor=actor, merchant=None, data=data, dossier_reference=reference)

@@ -86,16 +86,23 @@ def parcel_errors(parcel: Parcel, *, prefix: str = "") -> list[FieldError]:
     limits = tariff()["limits"]
     errors: list[FieldError] = []
     if parcel.weight_g <= 0:
-        errors.append(FieldError(f"{prefix}weight_g", _("The weight must be above 0 g."), "too_small"))
+        errors.append(
+            FieldError(f"{prefix}weight_g", _("The weight must be above 0 g."), "too_small")
+        )
     elif parcel.weight_g > limits["max_weight_g"]:
         errors.append(
             FieldError(
                 f"{prefix}weight_g",
-                _("At most %(n)s g per parcel.") % {"n": f"{limits['max_weight_g']:,}".replace(",", ".")},
+                _("At most %(n)s g per parcel.")
+                % {"n": f"{limits['max_weight_g']:,}".replace(",", ".")},
                 "too_heavy",
             )
         )
-    sides = {"length_cm": parcel.length_cm, "width_cm": parcel.width_cm, "height_cm": parcel.height_cm}
+    sides = {
+        "length_cm": parcel.length_cm,
+        "width_cm": parcel.width_cm,
+        "height_cm": parcel.height_cm,
+    }
     for name, value in sides.items():
         if value <= 0:
             errors.append(FieldError(f"{prefix}{name}", _("Must be at least 1 cm."), "too_small"))
@@ -122,7 +129,9 @@ def parcel_errors(parcel: Parcel, *, prefix: str = "") -> list[FieldError]:
     return errors
 
 
-def money_errors(*, declared_value: int, insured: bool, cod_amount: int, prefix: str = "") -> list[FieldError]:
+def money_errors(
+    *, declared_value: int, insured: bool, cod_amount: int, prefix: str = ""
+) -> list[FieldError]:
     table = tariff()
     errors: list[FieldError] = []
     if cod_amount < 0:
@@ -149,7 +158,9 @@ def money_errors(*, declared_value: int, insured: bool, cod_amount: int, prefix:
         )
     if insured and declared_value <= 0:
         errors.append(
-            FieldError(f"{prefix}declared_value", _("Insurance needs a declared value."), "required")
+            FieldError(
+                f"{prefix}declared_value", _("Insurance needs a declared value."), "required"
+            )
         )
     return errors
 
@@ -169,9 +180,12 @@ def quote(
     rules = table["services"][service]
     zone = zone_of(from_province, to_province)
     volumetric = math.ceil(
-        parcel.length_cm * parcel.width_cm * parcel.height_cm * 1000
+        parcel.length_cm
+        * parcel.width_cm
+        * parcel.height_cm
+        * 1000
         / table["volumetric_divisor_cm3_per_kg"]
-    )  # fmt: skip
+    )
     charged = max(parcel.weight_g, volumetric)
     bands: list[int] = table["weight_bands_g"]
     prices: list[int] = rules["prices"][zone]

@@ -173,7 +173,9 @@ class Applied:
     flags: dict[tuple[Any, str, datetime.datetime, str], str] = field(default_factory=dict)
 
 
-def _key(shipment_id: Any, code: str, occurred_at: datetime.datetime, facility: str) -> tuple[Any, str, datetime.datetime, str]:
+def _key(
+    shipment_id: Any, code: str, occurred_at: datetime.datetime, facility: str
+) -> tuple[Any, str, datetime.datetime, str]:
     return (shipment_id, code, occurred_at, facility)
 
 
@@ -280,15 +282,24 @@ def events_apply(
     Shipment.objects.bulk_update(
         shipment_updates,
         [
-            "status", "picked_up_at", "delivered_at", "returned_at", "cancelled_at",
-            "attempts", "last_event_at", "flagged_events", "cod_status", "cod_collected_at",
+            "status",
+            "picked_up_at",
+            "delivered_at",
+            "returned_at",
+            "cancelled_at",
+            "attempts",
+            "last_event_at",
+            "flagged_events",
+            "cod_status",
+            "cod_collected_at",
         ],
         batch_size=500,
-    )  # fmt: skip
+    )
     latest: dict[Any, TrackingEvent] = {}
     for event in fresh:
         if event.id not in state_flags_all and (
-            event.shipment_id not in latest or event.occurred_at >= latest[event.shipment_id].occurred_at
+            event.shipment_id not in latest
+            or event.occurred_at >= latest[event.shipment_id].occurred_at
         ):
             latest[event.shipment_id] = event
     for shipment in shipment_updates:

@@ -71,9 +71,14 @@ def api(base: str, bearer: str) -> httpx.Client:
 
 def run_worker() -> None:
     call_command(
-        "db_worker", queue_name="webhooks", batch=True, startup_delay=False, reload=False,
-        interval=0, verbosity=0,
-    )  # fmt: skip
+        "db_worker",
+        queue_name="webhooks",
+        batch=True,
+        startup_delay=False,
+        reload=False,
+        interval=0,
+        verbosity=0,
+    )
 
 
 def verify(received: Any, secret: str) -> dict[str, Any]:
@@ -86,7 +91,9 @@ def verify(received: Any, secret: str) -> dict[str, Any]:
     return dict(json.loads(received.body))
 
 
-def test_a_merchant_ships_labels_and_tracks_a_parcel_with_cod(base: str, receiver: Receiver) -> None:
+def test_a_merchant_ships_labels_and_tracks_a_parcel_with_cod(
+    base: str, receiver: Receiver
+) -> None:
     shop = api(base, token(base))
     hook = shop.post("/webhooks", json={"url": receiver.url + "/hooks/nentang"})
     assert hook.status_code == 201, hook.text
@@ -99,11 +106,14 @@ def test_a_merchant_ships_labels_and_tracks_a_parcel_with_cod(base: str, receive
     created = shop.post("/shipments", json=ORDER, headers={"Idempotency-Key": "order-1001"})
     assert created.status_code == 201, created.text
     body = created.json()
-    assert body["recipient"]["ward_code"] == "00229" and body["cod_status"] == "pending"
+    assert body["recipient"]["ward_code"] == "00229"
+    assert body["cod_status"] == "pending"
     again = shop.post("/shipments", json=ORDER, headers={"Idempotency-Key": "order-1001"})
     assert (again.status_code, again.json()["s10"], again.headers["Idempotent-Replayed"]) == (
-        201, body["s10"], "true",
-    )  # fmt: skip
+        201,
+        body["s10"],
+        "true",
+    )
     duplicate = shop.post("/shipments", json=ORDER)
     assert (duplicate.status_code, duplicate.json()["code"]) == (409, "client_order_code_taken")
 
@@ -114,15 +124,25 @@ def test_a_merchant_ships_labels_and_tracks_a_parcel_with_cod(base: str, receive
     width_mm, height_mm = (float(v) * 25.4 / 72 for v in page.mediabox.upper_right)
     assert (round(width_mm), round(height_mm)) == (100, 150)
     text = page.extract_text()
-    assert "Trần Thị Bình" in text and "Phường Kim Liên" in text and "150.000 ₫" in text
+    assert "Trần Thị Bình" in text
+    assert "Phường Kim Liên" in text
+    assert "150.000 ₫" in text
 
     s10 = body["s10"]
-    for code, facility in (("EMA", "bc-sai-gon"), ("EDD", "ktc-tan-son-nhat"), ("EDG", "bc-kim-lien")):
-        [outcome] = services.scans_record(actor=OPERATOR, items=[services.ScanInput(s10, code, facility_code=facility)])
+    for code, facility in (
+        ("EMA", "bc-sai-gon"),
+        ("EDD", "ktc-tan-son-nhat"),
+        ("EDG", "bc-kim-lien"),
+    ):
+        [outcome] = services.scans_record(
+            actor=OPERATOR, items=[services.ScanInput(s10, code, facility_code=facility)]
+        )
         assert outcome.result == "recorded"
     cancel = shop.post(f"/shipments/{s10}/cancel")
     assert (cancel.status_code, cancel.json()["code"]) == (409, "shipment_not_cancellable")
-    services.scans_record(actor=OPERATOR, items=[services.ScanInput(s10, "EMI", facility_code="bc-kim-lien")])
+    services.scans_record(
+        actor=OPERATOR, items=[services.ScanInput(s10, "EMI", facility_code="bc-kim-lien")]
+    )
 
     tracking = shop.get(f"/shipments/{s10}/tracking").json()
     assert [e["code"] for e in tracking["events"]] == ["EMA", "EDD", "EDG", "EMI"]
@@ -135,9 +155,12 @@ def test_a_merchant_ships_labels_and_tracks_a_parcel_with_cod(base: str, receive
     # Delivered in no particular order; event ids are UUIDv7, in the order of emission.
     updates = sorted((verify(r, secret) for r in receiver.requests), key=lambda u: u["id"])
     assert [(u["data"]["event"], u["data"]["status"]) for u in updates] == [
-        (None, "pre_transit"), ("EMA", "in_transit"), ("EDD", "in_transit"),
-        ("EDG", "out_for_delivery"), ("EMI", "delivered"),
-    ]  # fmt: skip
+        (None, "pre_transit"),
+        ("EMA", "in_transit"),
+        ("EDD", "in_transit"),
+        ("EDG", "out_for_delivery"),
+        ("EMI", "delivered"),
+    ]
     assert {u["topic"] for u in updates} == {"postal.shipment.updated"}
     assert updates[-1]["data"]["cod_status"] == "collected"
     assert "Trần" not in json.dumps(updates, ensure_ascii=False)  # no personal data in events
@@ -152,13 +175,20 @@ def test_another_merchant_sees_none_of_it(base: str, receiver: Receiver) -> None
     hook = other.post("/webhooks", json={"url": receiver.url + "/other"})
     assert hook.status_code == 201
 
-    for path in (f"/shipments/{created['id']}", f"/shipments/{created['s10']}",
-                 f"/shipments/{created['id']}/label", f"/shipments/{created['id']}/tracking"):  # fmt: skip
+    for path in (
+        f"/shipments/{created['id']}",
+        f"/shipments/{created['s10']}",
+        f"/shipments/{created['id']}/label",
+        f"/shipments/{created['id']}/tracking",
+    ):
         answer = other.get(path)
         assert (answer.status_code, answer.json()["code"]) == (404, "shipment_not_found")
     assert other.post(f"/shipments/{created['id']}/cancel").status_code == 404
     assert other.get("/shipments").json()["items"] == []
-    services.scans_record(actor=OPERATOR, items=[services.ScanInput(created["s10"], "EMA", facility_code="bc-sai-gon")])
+    services.scans_record(
+        actor=OPERATOR,
+        items=[services.ScanInput(created["s10"], "EMA", facility_code="bc-sai-gon")],
+    )
     run_worker()
     assert receiver.requests == []  # the other shop's webhook gets none of these events
 
@@ -169,20 +199,30 @@ def test_tokens_are_checked(base: str) -> None:
     forged = api(base, "not-a-token").post("/shipments", json=ORDER)
     assert (forged.status_code, forged.json()["code"]) == (401, "invalid_token")
     support.merchant(client_id="chi-tra-cuu", code="chi-tra-cuu", scopes=("introspection",))
-    wrong_scope = api(base, token(base, "chi-tra-cuu", "introspection")).post("/shipments", json=ORDER)
+    wrong_scope = api(base, token(base, "chi-tra-cuu", "introspection")).post(
+        "/shipments", json=ORDER
+    )
     assert (wrong_scope.status_code, wrong_scope.json()["code"]) == (403, "insufficient_scope")
 
 
 def test_bulk_csv_creates_the_good_rows_and_reports_the_bad_ones(base: str) -> None:
     shop = api(base, token(base))
+    header = (
+        "client_order_code,recipient_name,recipient_phone,recipient_address,"
+        "recipient_ward_code,service,weight_g,length_cm,width_cm,height_cm,cod_amount"
+    )
+    kien_an = '"8 Trần Phú, P. Vạn Đẩu, Q. Kiến An, Hải Phòng"'
     rows = "\n".join(
         [
-            "client_order_code,recipient_name,recipient_phone,recipient_address,recipient_ward_code,service,weight_g,length_cm,width_cm,height_cm,cod_amount",
-            'BULK-1,Nguyễn Văn Cường,0903123456,"12 Lê Lợi, Phường Bến Thành, TP HCM",,standard,500,20,15,5,0',
-            'BULK-2,Lê Thị Dung,0903123457,"8 Trần Phú, P. Vạn Đẩu, Q. Kiến An, Hải Phòng",,ecommerce,800,20,15,5,90000',
-            "BULK-3,Phạm Văn Em,0903123458,\"3 Hùng Vương, Phường Kim Liên, Hà Nội\",,express,0,20,15,5,0",
-            'BULK-4,Hoàng Thị Gấm,0903123459,"8 Trần Phú, P. Vạn Đẩu, Q. Kiến An, Hải Phòng",11446,ecommerce,800,20,15,5,90000',
-            "BULK-5,Vũ Văn Hải,090,\"1 Lý Thường Kiệt, Phường Kim Liên, Hà Nội\",,standard,abc,20,15,5,0",
+            header,
+            'BULK-1,Nguyễn Văn Cường,0903123456,"12 Lê Lợi, Phường Bến Thành, TP HCM",,'
+            "standard,500,20,15,5,0",
+            f"BULK-2,Lê Thị Dung,0903123457,{kien_an},,ecommerce,800,20,15,5,90000",
+            'BULK-3,Phạm Văn Em,0903123458,"3 Hùng Vương, Phường Kim Liên, Hà Nội",,'
+            "express,0,20,15,5,0",
+            f"BULK-4,Hoàng Thị Gấm,0903123459,{kien_an},11446,ecommerce,800,20,15,5,90000",
+            'BULK-5,Vũ Văn Hải,090,"1 Lý Thường Kiệt, Phường Kim Liên, Hà Nội",,'
+            "standard,abc,20,15,5,0",
         ]
     )
     answer = shop.post("/shipments/bulk", files={"file": ("orders.csv", rows.encode(), "text/csv")})
@@ -190,7 +230,8 @@ def test_bulk_csv_creates_the_good_rows_and_reports_the_bad_ones(base: str) -> N
     result = answer.json()
     assert (result["created"], result["failed"]) == (2, 3)
     by_row = {r["row"]: r for r in result["rows"]}
-    assert by_row[2]["ok"] and by_row[5]["ok"]
+    assert by_row[2]["ok"]
+    assert by_row[5]["ok"]
     assert [e["code"] for e in by_row[3]["errors"]] == ["ambiguous_address"]
     assert len(by_row[3]["candidates"]["recipient"]) == 2
     assert [e["field"] for e in by_row[4]["errors"]] == ["weight_g"]

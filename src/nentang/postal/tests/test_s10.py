@@ -59,15 +59,19 @@ def test_a_check_digit_of_ten_becomes_zero() -> None:
 @given(st.integers(min_value=0, max_value=99_999_999), st.sampled_from(["EE", "CP", "CE", "RR"]))
 def test_formatted_identifiers_round_trip(serial: int, indicator: str) -> None:
     number = s10_format(indicator, serial)
-    assert len(number) == 13 and number.endswith("VN")
+    assert len(number) == 13
+    assert number.endswith("VN")
     assert s10_is_valid(number)
     assert s10_parse(number.lower()) == number
     assert s10_parse(f" {number[:2]} {number[2:7]} {number[7:]} ") == number
     assert check_digit(number[2:10]) == _reference(number[2:10])
 
 
-@given(st.integers(min_value=0, max_value=99_999_999), st.integers(min_value=0, max_value=7),
-       st.integers(min_value=1, max_value=9))  # fmt: skip
+@given(
+    st.integers(min_value=0, max_value=99_999_999),
+    st.integers(min_value=0, max_value=7),
+    st.integers(min_value=1, max_value=9),
+)
 def test_any_single_digit_error_is_caught(serial: int, position: int, shift: int) -> None:
     number = s10_format("EE", serial)
     digits = list(number[2:10])

@@ -34,7 +34,9 @@ if TYPE_CHECKING:
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium"),
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium"
+    ),
 ]
 
 
@@ -73,8 +75,12 @@ def s10(transactional_db: None) -> str:
         actor=OPERATOR,
         items=[
             services.ScanInput(created.s10, "EMA", base, "bc-sai-gon"),
-            services.ScanInput(created.s10, "EDD", base + datetime.timedelta(hours=1), "ktc-tan-son-nhat"),
-            services.ScanInput(created.s10, "EMG", base + datetime.timedelta(hours=3), "bc-kim-lien"),
+            services.ScanInput(
+                created.s10, "EDD", base + datetime.timedelta(hours=1), "ktc-tan-son-nhat"
+            ),
+            services.ScanInput(
+                created.s10, "EMG", base + datetime.timedelta(hours=3), "bc-kim-lien"
+            ),
         ],
     )
     return created.s10
@@ -97,7 +103,7 @@ def artifacts(request: pytest.FixtureRequest) -> Path:
 
 
 def accessible(page: Page) -> None:
-    from axe_playwright_python.sync_playwright import Axe
+    from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped]  # ships no type information
 
     results = Axe().run(page)
     serious = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]

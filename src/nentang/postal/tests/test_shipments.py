@@ -17,26 +17,38 @@ pytestmark = pytest.mark.django_db
 def test_a_pre_reform_address_is_converted_and_priced(cast: Cast) -> None:
     shipment = services.shipment_create(actor=OPERATOR, merchant=cast.merchant, data=parcel())
 
-    assert s10_is_valid(shipment.s10) and shipment.s10.startswith("CE")
-    assert (shipment.recipient_ward_code, shipment.recipient_ward_name) == ("00229", "Phường Kim Liên")
+    assert s10_is_valid(shipment.s10)
+    assert shipment.s10.startswith("CE")
+    assert (shipment.recipient_ward_code, shipment.recipient_ward_name) == (
+        "00229",
+        "Phường Kim Liên",
+    )
     assert (shipment.recipient_province_code, shipment.recipient_postal_code) == ("01", "10000")
     assert shipment.recipient_line == "Số 5 ngõ 10 Tôn Thất Tùng"
     assert shipment.recipient_phone == "+84912345678"
-    assert shipment.sender_ward_code == "26740" and shipment.sender_province_code == "79"
+    assert shipment.sender_ward_code == "26740"
+    assert shipment.sender_province_code == "79"
     # 1.2 kg, 30×20×10 cm (volumetric 1 kg): band ≤ 2 kg, north ↔ south is "far".
     assert (shipment.zone, shipment.fee_shipping) == ("far", 52_000)
     # COD fee: 0.8 % of 150.000 ₫ = 1.200 ₫, at least 10.000 ₫.
     assert (shipment.fee_cod, shipment.fee_total) == (10_000, 62_000)
-    assert (shipment.cod_amount, shipment.cod_status, shipment.status) == (150_000, "pending", "pre_transit")
+    assert (shipment.cod_amount, shipment.cod_status, shipment.status) == (
+        150_000,
+        "pending",
+        "pre_transit",
+    )
 
 
 def test_a_split_ward_is_refused_with_every_candidate_and_accepted_once_chosen(cast: Cast) -> None:
     recipient = services.Party(
-        name="Lê Văn Hùng", phone="0987654321",
+        name="Lê Văn Hùng",
+        phone="0987654321",
         address="12 Lê Lợi, Phường Vạn Đẩu, Quận Kiến An, Hải Phòng",
-    )  # fmt: skip
+    )
     with pytest.raises(ValidationFailed) as refused:
-        services.shipment_create(actor=OPERATOR, merchant=cast.merchant, data=parcel(recipient=recipient))
+        services.shipment_create(
+            actor=OPERATOR, merchant=cast.merchant, data=parcel(recipient=recipient)
+        )
 
     assert refused.value.code == "address_unresolved"
     candidates = refused.value.extra["candidates"]["recipient"]
@@ -45,9 +57,14 @@ def test_a_split_ward_is_refused_with_every_candidate_and_accepted_once_chosen(c
 
     chosen = next(c for c in candidates if c["ward_name"] == "Phường Phù Liễn")
     shipment = services.shipment_create(
-        actor=OPERATOR, merchant=cast.merchant,
-        data=parcel(recipient=services.Party(recipient.name, recipient.phone, recipient.address, chosen["ward_code"])),
-    )  # fmt: skip
+        actor=OPERATOR,
+        merchant=cast.merchant,
+        data=parcel(
+            recipient=services.Party(
+                recipient.name, recipient.phone, recipient.address, chosen["ward_code"]
+            )
+        ),
+    )
     assert shipment.recipient_ward_name == "Phường Phù Liễn"
 
 
@@ -63,9 +80,25 @@ def test_a_split_ward_is_refused_with_every_candidate_and_accepted_once_chosen(c
         ({"cod_amount": -1}, "cod_amount", "too_small"),
         ({"service": "teleport"}, "service", "invalid_choice"),
         ({"insured": True}, "declared_value", "required"),
-        ({"recipient": services.Party("Bình", "12345", "5 Tôn Thất Tùng, Kim Liên, Hà Nội")}, "recipient.phone", "invalid_phone"),
-        ({"recipient": services.Party("Bình", "0912345678", "Số 5, phường Không Có, Hà Nội")}, "recipient.address", "unresolved_address"),
-        ({"recipient": services.Party("Bình\x00", "0912345678", "5 Tôn Thất Tùng, Kim Liên, Hà Nội")}, "recipient.name", "invalid_characters"),
+        (
+            {"recipient": services.Party("Bình", "12345", "5 Tôn Thất Tùng, Kim Liên, Hà Nội")},
+            "recipient.phone",
+            "invalid_phone",
+        ),
+        (
+            {"recipient": services.Party("Bình", "0912345678", "Số 5, phường Không Có, Hà Nội")},
+            "recipient.address",
+            "unresolved_address",
+        ),
+        (
+            {
+                "recipient": services.Party(
+                    "Bình\x00", "0912345678", "5 Tôn Thất Tùng, Kim Liên, Hà Nội"
+                )
+            },
+            "recipient.name",
+            "invalid_characters",
+        ),
     ],
 )
 def test_bad_input_is_refused_field_by_field_and_writes_nothing(
@@ -95,7 +128,9 @@ def test_cancel_before_pickup_voids_cod_and_after_pickup_is_refused(cast: Cast) 
     dropped = services.shipment_create(
         actor=OPERATOR, merchant=cast.merchant, data=parcel(client_order_code="BMSG-0002")
     )
-    cancelled = services.shipment_cancel(actor=OPERATOR, merchant=cast.merchant, shipment_id=dropped.id)
+    cancelled = services.shipment_cancel(
+        actor=OPERATOR, merchant=cast.merchant, shipment_id=dropped.id
+    )
     assert (cancelled.status, cancelled.cod_status) == ("cancelled", "voided")
 
     assert support.scan(kept, "EMA", minutes=30, facility="bc-sai-gon").result == "recorded"

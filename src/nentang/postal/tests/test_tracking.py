@@ -35,7 +35,9 @@ def test_the_journey_derives_each_status(shipment: Shipment) -> None:
     for minute, (code, facility, status) in enumerate(steps):
         outcome = support.scan(shipment, code, minutes=minute * 60, facility=facility)
         assert (outcome.result, outcome.status) == ("recorded", status)
-    failed = support.scan(shipment, "EMH", minutes=300, facility="bc-kim-lien", reason="recipient_absent")
+    failed = support.scan(
+        shipment, "EMH", minutes=300, facility="bc-kim-lien", reason="recipient_absent"
+    )
     assert (failed.result, failed.status) == ("recorded", "failure")
     support.scan(shipment, "EDG", minutes=900, facility="bc-kim-lien")
     delivered = support.scan(shipment, "EMI", minutes=960, facility="bc-kim-lien")
@@ -77,7 +79,11 @@ def test_events_after_delivery_are_flagged_and_change_nothing(shipment: Shipment
     assert (after.result, after.flag, after.status) == ("flagged", "after_final", "delivered")
     assert (back.result, back.flag) == ("flagged", "after_final")
     shipment = fresh(shipment)
-    assert (shipment.status, shipment.cod_status, shipment.flagged_events) == ("delivered", "collected", 2)
+    assert (shipment.status, shipment.cod_status, shipment.flagged_events) == (
+        "delivered",
+        "collected",
+        2,
+    )
 
 
 def test_a_late_event_cannot_undo_a_delivery(shipment: Shipment) -> None:
@@ -101,7 +107,8 @@ def test_a_return_voids_cod_and_a_delivery_while_returning_is_flagged(shipment: 
     assert (transit.result, transit.status) == ("recorded", "return_to_sender")
     support.scan(shipment, "RTD", minutes=900, facility="bc-sai-gon")
     shipment = fresh(shipment)
-    assert shipment.returned_at is not None and shipment.status == "return_to_sender"
+    assert shipment.returned_at is not None
+    assert shipment.status == "return_to_sender"
 
 
 def test_bad_scans_are_rejected_one_by_one(shipment: Shipment) -> None:
@@ -115,7 +122,9 @@ def test_bad_scans_are_rejected_one_by_one(shipment: Shipment) -> None:
             services.ScanInput(shipment.s10, "EMH", now),
             services.ScanInput(shipment.s10, "EMA", now + datetime.timedelta(hours=2)),
             services.ScanInput(shipment.s10, "EMA", now, "bc-khong-co"),
-            services.ScanInput(shipment.s10, "EMA", now - datetime.timedelta(minutes=5), "bc-sai-gon"),
+            services.ScanInput(
+                shipment.s10, "EMA", now - datetime.timedelta(minutes=5), "bc-sai-gon"
+            ),
         ],
     )
     assert [(o.result, o.error_code) for o in outcomes] == [

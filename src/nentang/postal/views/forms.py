@@ -16,7 +16,9 @@ class TrackForm(Form):
         label=_("Item number"),
         help_text=_("13 characters under the barcode, e.g. EE473124829VN."),
         max_length=20,
-        widget=forms.TextInput(attrs={"autocapitalize": "characters", "autocomplete": "off", "spellcheck": "false"}),
+        widget=forms.TextInput(
+            attrs={"autocapitalize": "characters", "autocomplete": "off", "spellcheck": "false"}
+        ),
     )
 
 
@@ -27,11 +29,14 @@ class ScanForm(Form):
         max_length=20,
         widget=forms.TextInput(
             attrs={
-                "autocapitalize": "characters", "autocomplete": "off", "spellcheck": "false",
-                "autofocus": True, "enterkeyhint": "send",
+                "autocapitalize": "characters",
+                "autocomplete": "off",
+                "spellcheck": "false",
+                "autofocus": True,
+                "enterkeyhint": "send",
             }
         ),
-    )  # fmt: skip
+    )
     code = forms.ChoiceField(
         label=_("Event"),
         choices=[(code, f"{code} · {EVENT_CODES[code].label}") for code in SCAN_CHOICES],
@@ -44,17 +49,24 @@ class ScanForm(Form):
 
 
 class DeliverForm(Form):
-    received_by = forms.CharField(label=_("Received by"), max_length=150,
-                                  help_text=_("Full name of the person who took the parcel."))  # fmt: skip
+    received_by = forms.CharField(
+        label=_("Received by"),
+        max_length=150,
+        help_text=_("Full name of the person who took the parcel."),
+    )
     code = forms.CharField(
-        label=_("Code from the SMS"), required=False, max_length=6,
+        label=_("Code from the SMS"),
+        required=False,
+        max_length=6,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
-    )  # fmt: skip
+    )
     signature = forms.CharField(required=False, widget=forms.HiddenInput)
 
 
 class FailedForm(Form):
-    reason = forms.ChoiceField(label=_("Why it could not be delivered"), choices=list(FAILURE_REASONS.items()))
+    reason = forms.ChoiceField(
+        label=_("Why it could not be delivered"), choices=list(FAILURE_REASONS.items())
+    )
     next_attempt_on = forms.DateField(
         label=_("Next attempt"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )

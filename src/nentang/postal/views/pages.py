@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -24,10 +25,19 @@ from nentang.postal.views.forms import DeliverForm, FailedForm, ScanForm, TrackF
 from nentang.web.components import TimelineEvent
 
 STATUS_TONES = {
-    "delivered": "success", "failure": "warning", "return_to_sender": "warning",
-    "cancelled": "neutral", "out_for_delivery": "info", "available_for_pickup": "info",
-}  # fmt: skip
-RESULT_TONES = {"recorded": "success", "duplicate": "info", "flagged": "warning", "rejected": "error"}
+    "delivered": "success",
+    "failure": "warning",
+    "return_to_sender": "warning",
+    "cancelled": "neutral",
+    "out_for_delivery": "info",
+    "available_for_pickup": "info",
+}
+RESULT_TONES = {
+    "recorded": "success",
+    "duplicate": "info",
+    "flagged": "warning",
+    "rejected": "error",
+}
 
 
 @require_http_methods(["GET"])
@@ -55,14 +65,21 @@ def track(request: HttpRequest, s10: str = "") -> HttpResponse:
                     title=event.label,
                     time=event.occurred_at,
                     text=", ".join(part for part in (event.city, event.reason) if part),
-                    state="failed" if failed and last else ("current" if last and found.status != "delivered" else "done"),
+                    state="failed"
+                    if failed and last
+                    else ("current" if last and found.status != "delivered" else "done"),
                 )
             )
         events.reverse()
     return render(
         request,
         "postal/track.html",
-        {"form": form, "found": found, "events": events, "tone": STATUS_TONES.get(found.status, "info") if found else ""},
+        {
+            "form": form,
+            "found": found,
+            "events": events,
+            "tone": STATUS_TONES.get(found.status, "info") if found else "",
+        },
         status=status,
     )
 
@@ -102,9 +119,15 @@ def scan(request: HttpRequest) -> HttpResponse:
             code = scanned = form.cleaned_data["code"]
             request.session["postal.scan.code"] = code
             [outcome] = services.scans_record(
-                actor=_actor(worker), default_facility=worker.facility_id, allow_delivery=False,
-                items=[services.ScanInput(form.cleaned_data["s10"], code, reason=form.cleaned_data["reason"])],
-            )  # fmt: skip
+                actor=_actor(worker),
+                default_facility=worker.facility_id,
+                allow_delivery=False,
+                items=[
+                    services.ScanInput(
+                        form.cleaned_data["s10"], code, reason=form.cleaned_data["reason"]
+                    )
+                ],
+            )
             if outcome.result == "rejected" and outcome.error_code == "invalid_s10":
                 form.add_error("s10", outcome.error)
                 outcome = None
@@ -117,11 +140,14 @@ def scan(request: HttpRequest) -> HttpResponse:
         request,
         "postal/scan.html",
         {
-            "form": form, "worker": worker, "outcome": outcome, "shipment": shipment,
+            "form": form,
+            "worker": worker,
+            "outcome": outcome,
+            "shipment": shipment,
             "tone": RESULT_TONES.get(outcome.result, "info") if outcome else "",
             "event_label": EVENT_CODES[scanned].label if scanned else "",
         },
-    )  # fmt: skip
+    )
 
 
 @never_cache
@@ -150,22 +176,29 @@ def deliver(request: HttpRequest, s10: str) -> HttpResponse:
                 if form.is_valid():
                     signature = _signature(form.cleaned_data["signature"])
                     services.shipment_deliver(
-                        actor=_actor(worker), worker_account_id=worker.account_id,
-                        facility_code=worker.facility_id, shipment_id=shipment.id,
+                        actor=_actor(worker),
+                        worker_account_id=worker.account_id,
+                        facility_code=worker.facility_id,
+                        shipment_id=shipment.id,
                         received_by=form.cleaned_data["received_by"],
-                        code=form.cleaned_data["code"], signature_png=signature,
-                    )  # fmt: skip
+                        code=form.cleaned_data["code"],
+                        signature_png=signature,
+                    )
                     messages.success(request, _("%(s10)s delivered.") % {"s10": shipment.s10})
                     return HttpResponseRedirect(reverse("postal:scan"))
             elif action == "failed":
                 failed_form = FailedForm(request.POST)
                 if failed_form.is_valid():
                     services.shipment_delivery_failed(
-                        actor=_actor(worker), facility_code=worker.facility_id,
-                        shipment_id=shipment.id, reason=failed_form.cleaned_data["reason"],
+                        actor=_actor(worker),
+                        facility_code=worker.facility_id,
+                        shipment_id=shipment.id,
+                        reason=failed_form.cleaned_data["reason"],
                         next_attempt_on=failed_form.cleaned_data["next_attempt_on"],
-                    )  # fmt: skip
-                    messages.info(request, _("Failed attempt recorded for %(s10)s.") % {"s10": shipment.s10})
+                    )
+                    messages.info(
+                        request, _("Failed attempt recorded for %(s10)s.") % {"s10": shipment.s10}
+                    )
                     return HttpResponseRedirect(reverse("postal:scan"))
         except ProblemError as error:
             target = failed_form if action == "failed" else form
@@ -182,9 +215,13 @@ def deliver(request: HttpRequest, s10: str) -> HttpResponse:
         request,
         "postal/deliver.html",
         {
-            "shipment": shipment, "form": form, "failed_form": failed_form, "sent_to": sent_to,
-            "worker": worker, "cod_text": format_vnd(shipment.cod_amount),
-        },  # fmt: skip
+            "shipment": shipment,
+            "form": form,
+            "failed_form": failed_form,
+            "sent_to": sent_to,
+            "worker": worker,
+            "cod_text": format_vnd(shipment.cod_amount),
+        },
     )
 
 
@@ -195,7 +232,6 @@ def _signature(data_url: str) -> bytes | None:
     if not data_url.startswith(prefix):
         return b"invalid"
     try:
-        return base64.b64decode(data_url[len(prefix):], validate=True)
+        return base64.b64decode(data_url[len(prefix) :], validate=True)
     except (binascii.Error, ValueError):
         return b"invalid"
-
