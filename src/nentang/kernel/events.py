@@ -139,6 +139,45 @@ def emit(
     return event
 
 
+def emit_many(
+    events: list[tuple[str, Mapping[str, Any], str]],
+    *,
+    using: str = DEFAULT_DB_ALIAS,
+) -> int:
+    """:func:`emit` for many events at once, as (topic, payload, audience) triples: one
+    multi-row INSERT instead of one per event (a sorting centre's batch announces a
+    thousand shipment updates). Same rules, same transaction requirement."""
+    if not events:
+        return 0
+    connection = transaction.get_connection(using)
+    if not connection.in_atomic_block:
+        raise TransactionManagementError(
+            "emit_many() must be called inside the service's transaction.atomic() block."
+        )
+    for topic, payload, _audience in events:
+        validate_topic(topic)
+        validate_payload(payload)
+    request_id = current_request_id()
+    now = timezone.now()
+    OutboxEvent.objects.using(using).bulk_create(
+        [
+            OutboxEvent(
+                id=new_id(),
+                topic=topic,
+                payload=dict(payload),
+                occurred_at=now,
+                request_id="" if request_id == "-" else request_id,
+                audience=audience,
+            )
+            for topic, payload, audience in events
+        ],
+        batch_size=1000,
+    )
+    if not any(func is _dispatch_after_commit for _, func, _ in connection.run_on_commit):
+        transaction.on_commit(_dispatch_after_commit, using=using, robust=True)
+    return len(events)
+
+
 def _dispatch_after_commit() -> None:
     outbox_schedule_dispatch()
 

@@ -36,6 +36,7 @@ from nentang.kernel import auditing, events
 from nentang.kernel.auditing import Actor
 from nentang.postal.models import Shipment, TrackingEvent
 from nentang.postal.models.shipments import CodStatus, Status
+from nentang.postal.services.bulk import bulk_set
 
 S = Status
 
@@ -278,8 +279,8 @@ def events_apply(
                 cod.voided(shipment=shipment, at=now)
                 result.returning.append(shipment)
     if flag_updates:
-        TrackingEvent.objects.bulk_update(flag_updates, ["flag"], batch_size=1000)
-    Shipment.objects.bulk_update(
+        bulk_set(flag_updates, ["flag"])
+    bulk_set(
         shipment_updates,
         [
             "status",
@@ -293,7 +294,6 @@ def events_apply(
             "cod_status",
             "cod_collected_at",
         ],
-        batch_size=500,
     )
     latest: dict[Any, TrackingEvent] = {}
     for event in fresh:
@@ -302,9 +302,13 @@ def events_apply(
             or event.occurred_at >= latest[event.shipment_id].occurred_at
         ):
             latest[event.shipment_id] = event
-    for shipment in shipment_updates:
-        if shipment.id in latest:
-            shipment_emit_updated(shipment, event=latest[shipment.id].code)
+    events.emit_many(
+        [
+            updated_event(shipment, event=latest[shipment.id].code)
+            for shipment in shipment_updates
+            if shipment.id in latest
+        ]
+    )
     for shipment in result.changed:
         if shipment.status == S.DELIVERED and shipment.dossier_reference:
             events.emit(
@@ -316,16 +320,20 @@ def events_apply(
                     "delivered_at": _iso(shipment.delivered_at),
                 },
             )
+    # One entry per batch: the item numbers it touched (not personal data) and counts.
+    numbers = sorted(by_id[i].s10 for i in touched)
     auditing.record(
         actor=actor,
         action="postal.tracking.ingest",
         subject_type="postal.shipment",
-        subject=",".join(sorted(by_id[i].s10 for i in touched))[:500],
+        subject=numbers[0] if len(numbers) == 1 else f"batch of {len(numbers)}",
         summary={
             "events": len(fresh),
             "duplicates": len(result.duplicates),
             "flagged": len(result.flags),
-            "status_changes": {s.s10: s.status for s in result.changed[:50]},
+            "shipments": len(numbers),
+            "s10": numbers[:200],
+            "status_changes": len(result.changed),
         },
     )
     return result
@@ -352,8 +360,8 @@ def _iso(value: datetime.datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def shipment_emit_updated(shipment: Shipment, *, event: str = "") -> None:
-    """``postal.shipment.updated`` to the merchant's webhooks (no personal data): on
+def updated_event(shipment: Shipment, *, event: str = "") -> tuple[str, dict[str, Any], str]:
+    """``postal.shipment.updated`` for the merchant's webhooks (no personal data): on
     creation and on every new event that was applied (not on flagged ones)."""
     payload = {
         "id": str(shipment.id),
@@ -366,4 +374,9 @@ def shipment_emit_updated(shipment: Shipment, *, event: str = "") -> None:
         "updated_at": _iso(shipment.last_event_at or shipment.created_at),
     }
     audience = f"postal.merchant:{shipment.merchant_id}" if shipment.merchant_id else "postal"
-    events.emit("postal.shipment.updated", payload, audience=audience)
+    return "postal.shipment.updated", payload, audience
+
+
+def shipment_emit_updated(shipment: Shipment, *, event: str = "") -> None:
+    topic, payload, audience = updated_event(shipment, event=event)
+    events.emit(topic, payload, audience=audience)
