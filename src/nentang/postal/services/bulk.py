@@ -9,9 +9,10 @@ and SQLite (3.33+) both accept it; values go through each field's own conversion
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from django.db import connection
-from django.db.models import Model
+from django.db.models import Field, Model
 
 CHUNK = 500
 
@@ -25,26 +26,32 @@ def bulk_set(rows: Sequence[Model], fields: Sequence[str]) -> None:
     table = connection.ops.quote_name(meta.db_table)
     pk = meta.pk
     assert pk is not None
-    columns = [pk, *(meta.get_field(name) for name in fields)]
+    columns: list[Field[Any, Any]] = [pk]
+    for name in fields:
+        field = meta.get_field(name)
+        assert isinstance(field, Field)
+        columns.append(field)
     postgres = connection.vendor == "postgresql"
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start : start + CHUNK]
-        params: list[object] = []
+        params: list[Any] = []
         for row in chunk:
             for field in columns:
-                value = getattr(row, field.attname)  # type: ignore[union-attr]
-                params.append(field.get_db_prep_value(value, connection))  # type: ignore[union-attr]
+                value = getattr(row, field.attname)
+                params.append(field.get_db_prep_value(value, connection))
         if postgres:
             # Typed placeholders: VALUES infers each column's type from its first row,
             # which may hold a NULL.
-            cell = ", ".join(f"%s::{f.db_type(connection)}" for f in columns)  # type: ignore[union-attr]
+            cell = ", ".join(f"%s::{f.db_type(connection)}" for f in columns)
         else:
             cell = ", ".join(["%s"] * len(columns))
         values = ", ".join([f"({cell})"] * len(chunk))
-        names = [connection.ops.quote_name(f.column) for f in columns]  # type: ignore[union-attr]
+        names = [connection.ops.quote_name(str(f.column)) for f in columns]
         assignments = ", ".join(f"{name} = v.{name}" for name in names[1:])
+        # Identifiers come from the model's own metadata; every value is a parameter.
         sql = (
-            f"UPDATE {table} SET {assignments} FROM (VALUES {values}) AS v({', '.join(names)}) "
+            f"UPDATE {table} SET {assignments} FROM (VALUES {values}) "  # noqa: S608
+            f"AS v({', '.join(names)}) "
             f"WHERE {table}.{names[0]} = v.{names[0]}"
         )
         with connection.cursor() as cursor:
