@@ -305,13 +305,29 @@ def read(
         new_scopes = ([index.new_wards_by_province[c] for c in new_provinces] if known else []) or (
             [index.new_wards_all] if not known else []
         )
-        ward = _ward(tokens, pointer, new_scopes, from_end, bound, fuzzy=fuzzy and known)
+        ward = _ward(
+            tokens,
+            pointer,
+            new_scopes,
+            from_end,
+            bound,
+            fuzzy=fuzzy and known,
+            nationwide=not known,
+        )
         regime = "2025"
         if ward is None:
             old_scopes = (
                 [index.old_wards_by_province[c] for c in old_provinces] if known else []
             ) or ([index.old_wards_all] if not known else [])
-            ward = _ward(tokens, pointer, old_scopes, from_end, bound, fuzzy=fuzzy and known)
+            ward = _ward(
+                tokens,
+                pointer,
+                old_scopes,
+                from_end,
+                bound,
+                fuzzy=fuzzy and known,
+                nationwide=not known,
+            )
             regime = "pre_2025" if ward is not None else ""
         if (
             province is not None
@@ -344,12 +360,15 @@ def _ward(
     bound: int,
     *,
     fuzzy: bool,
+    nationwide: bool = False,
 ) -> Match | None:
     found = match(
         tokens, pointer, scopes, WARD_MARKERS, from_end=from_end, bound=bound, allow_fuzzy=fuzzy
     )
     if found is None:
         return None
+    if nationwide and not found.marked:
+        return None  # without a province, "61 Trường Chinh" is a street, not a ward
     has_commas = tokens[0].segment != tokens[-1].segment
     if not found.marked and has_commas and not found.whole_segment:
         return None  # a bare name inside "12 Nguyễn Thái Bình, …" is the street

@@ -47,12 +47,20 @@ def bulk_set(rows: Sequence[Model], fields: Sequence[str]) -> None:
             cell = ", ".join(["%s"] * len(columns))
         values = ", ".join([f"({cell})"] * len(chunk))
         names = [connection.ops.quote_name(str(f.column)) for f in columns]
-        assignments = ", ".join(f"{name} = v.{name}" for name in names[1:])
+        if postgres:
+            source = f"(VALUES {values}) AS v({', '.join(names)})"
+            refs = names
+        else:
+            # SQLite names the columns of a VALUES list column1, column2, …
+            source = f"(VALUES {values}) AS v"
+            refs = [f"column{i + 1}" for i in range(len(names))]
+        assignments = ", ".join(
+            f"{name} = v.{ref}" for name, ref in zip(names[1:], refs[1:], strict=True)
+        )
         # Identifiers come from the model's own metadata; every value is a parameter.
         sql = (
-            f"UPDATE {table} SET {assignments} FROM (VALUES {values}) "  # noqa: S608
-            f"AS v({', '.join(names)}) "
-            f"WHERE {table}.{names[0]} = v.{names[0]}"
+            f"UPDATE {table} SET {assignments} FROM {source} "  # noqa: S608
+            f"WHERE {table}.{names[0]} = v.{refs[0]}"
         )
         with connection.cursor() as cursor:
             cursor.execute(sql, params)

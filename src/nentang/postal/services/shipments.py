@@ -556,3 +556,100 @@ def shipment_create_for_result(
         client_order_code="",
     )
     return shipment_create(actor=actor, merchant=None, data=data, dossier_reference=reference)
+
+
+@dataclass(frozen=True)
+class ImportRecord:
+    """A shipment made elsewhere (a carrier migration, the demo): its data and when it
+    was created."""
+
+    data: ShipmentInput
+    created_at: datetime.datetime
+
+
+def shipments_import(
+    *, actor: Actor, merchant: Merchant, records: list[ImportRecord]
+) -> list[Shipment]:
+    """Create many shipments at once with the same rules as ``shipment_create``, for a
+    backfill: S10 numbers drawn as one block, one multi-row insert and one audit entry.
+    Any invalid record refuses the whole import (nothing written) with its index; a
+    backfill sends no webhooks (the merchant already knows these parcels)."""
+    _require_merchant(merchant)
+    prepared: list[tuple[ImportRecord, Resolved, Resolved, tariff.Quote]] = []
+    for number, record in enumerate(records):
+        problems, sender, recipient = _validate(merchant, record.data, prefix=f"{number}.")
+        if problems.errors:
+            _raise(problems)
+        assert sender is not None
+        assert recipient is not None
+        data = record.data
+        price = tariff.quote(
+            service=data.service,
+            from_province=sender.province_code,
+            to_province=recipient.province_code,
+            parcel=tariff.Parcel(data.weight_g, data.length_cm, data.width_cm, data.height_cm),
+            declared_value=data.declared_value,
+            insured=data.insured,
+            cod_amount=data.cod_amount,
+        )
+        prepared.append((record, sender, recipient, price))
+    by_indicator: dict[str, list[int]] = {}
+    for number, (record, *_rest) in enumerate(prepared):
+        by_indicator.setdefault(s10.INDICATORS[record.data.service], []).append(number)
+    shipments: list[Shipment | None] = [None] * len(prepared)
+    with transaction.atomic():
+        for indicator, numbers in by_indicator.items():
+            drawn = s10.s10_allocate(indicator=indicator, count=len(numbers))
+            for number, (identifier, cycle) in zip(numbers, drawn, strict=True):
+                record, sender, recipient, price = prepared[number]
+                data = record.data
+                shipment = Shipment(
+                    s10=identifier,
+                    s10_cycle=cycle,
+                    merchant=merchant,
+                    client_order_code=(data.client_order_code or "").strip(),
+                    service=data.service,
+                    sender_name=sender.name,
+                    sender_phone=sender.phone,
+                    sender_line=sender.line,
+                    sender_ward_code=sender.ward_code,
+                    sender_province_code=sender.province_code,
+                    recipient_name=recipient.name,
+                    recipient_phone=recipient.phone,
+                    recipient_line=recipient.line,
+                    recipient_ward_code=recipient.ward_code,
+                    recipient_ward_name=recipient.ward_name,
+                    recipient_province_code=recipient.province_code,
+                    recipient_province_name=recipient.province_name,
+                    recipient_postal_code=recipient.postal_code,
+                    weight_g=data.weight_g,
+                    length_cm=data.length_cm,
+                    width_cm=data.width_cm,
+                    height_cm=data.height_cm,
+                    declared_value=data.declared_value,
+                    insured=data.insured,
+                    note=clean(data.note or ""),
+                    fee_shipping=price.shipping,
+                    fee_insurance=price.insurance,
+                    fee_cod=price.cod_fee,
+                    fee_total=price.total,
+                    zone=price.zone,
+                    cod_amount=data.cod_amount,
+                    created_at=record.created_at,
+                    created_by=f"{actor.type}:{actor.id}"[:120],
+                    promised_by=tariff.promised_date(
+                        timezone.localdate(record.created_at), price.transit_days
+                    ),
+                )
+                cod.cod_ledger().hold(shipment=shipment)
+                shipments[number] = shipment
+        created = [s for s in shipments if s is not None]
+        Shipment.objects.bulk_create(created, batch_size=500)
+        auditing.record(
+            actor=actor,
+            action="postal.shipment.import",
+            subject_type="postal.merchant",
+            subject=str(merchant.id),
+            summary={"merchant": merchant.code, "shipments": len(created)},
+        )
+    return created
