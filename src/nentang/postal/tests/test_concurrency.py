@@ -32,7 +32,7 @@ def race(workers: int, job: Callable[[int], Any]) -> list[Any]:
             result = job(number)
         except Conflict as error:
             result = error.code
-        except Exception as error:  # noqa: BLE001 - reported in the assertion
+        except Exception as error:
             result = repr(error)
         finally:
             connection.close()
