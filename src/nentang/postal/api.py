@@ -52,7 +52,12 @@ from nentang.postal.api_schemas import (
     WebhookOut,
 )
 from nentang.postal.models import Merchant
-from nentang.postal.problems import BATCH_TOO_LARGE, MERCHANT_REQUIRED, POSTAL_WORKER_REQUIRED
+from nentang.postal.problems import (
+    BATCH_TOO_LARGE,
+    INVALID_CSV,
+    MERCHANT_REQUIRED,
+    POSTAL_WORKER_REQUIRED,
+)
 from nentang.postal.services.tracking import EVENT_CODES
 
 router = Router(tags=["postal"])
@@ -262,9 +267,9 @@ def _csv_rows(data: bytes) -> list[tuple[int, services.ShipmentInput | list[Fiel
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise BadRequest(_("The CSV file must be UTF-8."), code="invalid_csv") from None
+        raise BadRequest(_("The CSV file must be UTF-8."), code=INVALID_CSV) from None
     if "\x00" in text:
-        raise BadRequest(_("The CSV file contains NUL characters."), code="invalid_csv")
+        raise BadRequest(_("The CSV file contains NUL characters."), code=INVALID_CSV)
     reader = csv.DictReader(io.StringIO(text))
     missing = [
         f
@@ -275,7 +280,7 @@ def _csv_rows(data: bytes) -> list[tuple[int, services.ShipmentInput | list[Fiel
         raise BadRequest(
             _("The CSV header lacks: %(f)s. Expected columns: %(all)s.")
             % {"f": ", ".join(missing), "all": ", ".join(CSV_FIELDS)},
-            code="invalid_csv",
+            code=INVALID_CSV,
         )
     rows: list[tuple[int, services.ShipmentInput | list[FieldError]]] = []
     try:
@@ -307,7 +312,7 @@ def _csv_rows(data: bytes) -> list[tuple[int, services.ShipmentInput | list[Fiel
             rows.append((number, errors or parsed))
     except csv.Error as error:
         raise BadRequest(
-            _("The CSV file is malformed: %(e)s") % {"e": error}, code="invalid_csv"
+            _("The CSV file is malformed: %(e)s") % {"e": error}, code=INVALID_CSV
         ) from None
     return rows
 

@@ -93,6 +93,13 @@ FACILITY_NOT_FOUND = register(
     meaning=_("No active post office or sorting centre has this code."),
     advice=_("Use the facility code printed on your station."),
 )
+INVALID_CSV = register(
+    "invalid_csv",
+    status=400,
+    title=_("Invalid CSV file"),
+    meaning=_("The file is not UTF-8 CSV with a header row naming the expected columns."),
+    advice=_("Export the sheet as CSV UTF-8 with the columns listed in the API guide."),
+)
 BATCH_TOO_LARGE = register(
     "batch_too_large",
     status=413,

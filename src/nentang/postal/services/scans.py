@@ -27,6 +27,7 @@ from nentang.kernel.auditing import Actor
 from nentang.kernel.errors import (
     Conflict,
     FieldError,
+    NotFound,
     PayloadTooLarge,
     ProblemError,
     ValidationFailed,
@@ -214,7 +215,7 @@ def _digest(shipment: Shipment, code: str) -> str:
 def _deliverable(shipment_id: Any) -> Shipment:
     shipment = Shipment.objects.select_for_update().filter(id=shipment_id).first()
     if shipment is None:
-        raise ProblemError(_("No shipment has this id."), code=SHIPMENT_NOT_FOUND)
+        raise NotFound(_("No shipment has this id."), code=SHIPMENT_NOT_FOUND)
     if shipment.status in (
         Status.PRE_TRANSIT,
         Status.DELIVERED,

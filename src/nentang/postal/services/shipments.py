@@ -282,12 +282,14 @@ def _validate(
 
 
 def _raise(problems: Problems) -> None:
-    raise ValidationFailed(
-        _("Some fields are invalid."),
-        errors=problems.errors,
-        extra={"candidates": problems.candidates} if problems.candidates else None,
-        code=ADDRESS_UNRESOLVED if problems.candidates else None,
-    )
+    if problems.candidates:
+        raise ValidationFailed(
+            _("Some fields are invalid."),
+            errors=problems.errors,
+            extra={"candidates": problems.candidates},
+            code=ADDRESS_UNRESOLVED,
+        )
+    raise ValidationFailed(_("Some fields are invalid."), errors=problems.errors)
 
 
 def shipment_quote(*, merchant: Merchant | None, data: ShipmentInput) -> tariff.Quote:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -94,7 +95,7 @@ def test_any_single_digit_error_is_caught(serial: int, position: int, shift: int
     ],
 )
 def test_bad_identifiers_say_what_is_wrong(text: str, fragment: str) -> None:
-    with pytest.raises(BadRequest) as error:
+    with translation.override("en"), pytest.raises(BadRequest) as error:
         s10_parse(text)
     assert error.value.code == "invalid_s10"
     assert fragment in str(error.value.detail)
