@@ -171,7 +171,9 @@ def _input(payload: ShipmentIn | QuoteIn) -> services.ShipmentInput:
     def party(value: PartyIn | None) -> services.Party | None:
         if value is None:
             return None
-        return services.Party(value.name, value.phone, value.address, value.ward_code)
+        return services.Party(
+            value.name, value.phone, value.address, value.ward_code, value.digital_code
+        )
 
     recipient = party(payload.recipient)
     assert recipient is not None

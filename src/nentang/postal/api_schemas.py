@@ -22,6 +22,9 @@ class PartyIn(Schema):
         max_length=500,
         description="The address as written (any form, before or after the 2025 reform).",
     )
+    digital_code: str = Field(
+        "", max_length=24, description="Digital address code, e.g. 70000-7P28QPG2+Q96."
+    )
     ward_code: str = Field(
         "",
         max_length=5,
@@ -75,6 +78,7 @@ class RecipientOut(AddressOut):
     ward_name: str
     province_name: str
     postal_code: str
+    digital_code: str | None
 
 
 class ShipmentOut(Schema):
@@ -123,6 +127,7 @@ class ShipmentOut(Schema):
                 province_code=shipment.recipient_province_code,
                 province_name=shipment.recipient_province_name,
                 postal_code=shipment.recipient_postal_code,
+                digital_code=shipment.recipient_digital_code or None,
             ),
             sender=AddressOut(
                 name=shipment.sender_name,

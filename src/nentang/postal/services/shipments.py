@@ -46,6 +46,7 @@ class Party:
     phone: str
     address: str = ""
     ward_code: str = ""
+    digital_code: str = ""  # e.g. 70000-7P28QPG2+Q96 (addresses.digitalcode)
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ class Resolved:
     province_code: str
     province_name: str
     postal_code: str
+    digital_code: str = ""
 
 
 @dataclass
@@ -121,6 +123,18 @@ def resolve_party(party: Party, prefix: str, problems: Problems) -> Resolved | N
     phone = _phone(party.phone, f"{prefix}.phone", problems)
     address = _text(party.address, f"{prefix}.address", 500, problems, required=False)
     ward_code = (party.ward_code or "").strip()
+    digital = ""
+    if party.digital_code:
+        try:
+            digital = addresses.digital_code_decode(code=party.digital_code).code
+        except addresses.InvalidDigitalCode:
+            problems.errors.append(
+                FieldError(
+                    f"{prefix}.digital_code",
+                    _("A digital address code is 5 digits, a hyphen and a plus code."),
+                    "invalid_format",
+                )
+            )
     if not address and not ward_code:
         problems.errors.append(
             FieldError(
@@ -168,7 +182,7 @@ def resolve_party(party: Party, prefix: str, problems: Problems) -> Resolved | N
                 FieldError(f"{prefix}.address", _("Give the house and street."), "required")
             )
             return None
-        return Resolved(name, phone, line[:MAX_LINE], *ward)
+        return Resolved(name, phone, line[:MAX_LINE], *ward, digital_code=digital)
     assert result is not None
     if result.status == addresses.RESOLVED:
         if not result.line:
@@ -189,6 +203,7 @@ def resolve_party(party: Party, prefix: str, problems: Problems) -> Resolved | N
             result.province_code,
             result.province_name,
             result.postal_code,
+            digital_code=digital,
         )
     if result.status == addresses.AMBIGUOUS:
         problems.errors.append(
@@ -401,6 +416,7 @@ def _create(
                 recipient_province_code=recipient.province_code,
                 recipient_province_name=recipient.province_name,
                 recipient_postal_code=recipient.postal_code,
+                recipient_digital_code=recipient.digital_code,
                 weight_g=data.weight_g,
                 length_cm=data.length_cm,
                 width_cm=data.width_cm,
@@ -624,6 +640,7 @@ def shipments_import(
                     recipient_province_code=recipient.province_code,
                     recipient_province_name=recipient.province_name,
                     recipient_postal_code=recipient.postal_code,
+                    recipient_digital_code=recipient.digital_code,
                     weight_g=data.weight_g,
                     length_cm=data.length_cm,
                     width_cm=data.width_cm,

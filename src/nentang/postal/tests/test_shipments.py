@@ -139,3 +139,24 @@ def test_cancel_before_pickup_voids_cod_and_after_pickup_is_refused(cast: Cast) 
     assert refused.value.code == "shipment_not_cancellable"
     kept.refresh_from_db()
     assert kept.status == "in_transit"
+
+
+def test_a_recipient_may_carry_a_digital_address_code(cast: Cast) -> None:
+    recipient = services.Party(
+        "Trần Thị Bình", "0912345678", "5 Tôn Thất Tùng, Phường Kim Liên, Hà Nội",
+        digital_code="10000-7PH72R4P+FMP",
+    )  # fmt: skip
+    shipment = services.shipment_create(
+        actor=OPERATOR, merchant=cast.merchant, data=parcel(recipient=recipient)
+    )
+    assert shipment.recipient_digital_code == "10000-7PH72R4P+FMP"
+    bad = services.Party(
+        "Bình", "0912345678", "5 Tôn Thất Tùng, Kim Liên, Hà Nội", digital_code="x"
+    )
+    with pytest.raises(ValidationFailed) as refused:
+        services.shipment_create(
+            actor=OPERATOR,
+            merchant=cast.merchant,
+            data=parcel(recipient=bad, client_order_code="BMSG-0009"),
+        )
+    assert [e.field for e in refused.value.errors] == ["recipient.digital_code"]
