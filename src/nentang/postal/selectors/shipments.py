@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -103,25 +104,50 @@ class PublicTracking:
     events: list[PublicEvent]
 
 
+_CITIES: tuple[float, dict[str, str]] = (0.0, {})
+CITIES_TTL = 60.0
+
+
+def _facility_cities(wanted: set[str]) -> dict[str, str]:
+    """Facility → province name, kept a minute per process: a few hundred rows that
+    change when a post office opens, read on every public look-up (read again at once
+    when a code is not known yet)."""
+    global _CITIES
+    now = time.monotonic()
+    if now - _CITIES[0] > CITIES_TTL or not wanted <= _CITIES[1].keys():
+        _CITIES = (now, dict(Facility.objects.values_list("code", "city")))
+    return _CITIES[1]
+
+
 def shipment_public(*, s10: str) -> PublicTracking:
     """What anyone holding the number may see: status, destination province and events
     with the facility's province only — no names, phones or street addresses."""
     number = s10_parse(s10)
-    shipment = Shipment.objects.filter(s10=number).order_by("-s10_cycle").first()
+    shipment = (
+        Shipment.objects.filter(s10=number)
+        .order_by("-s10_cycle")
+        .only("id", "s10", "status", "service", "recipient_province_name", "promised_by",
+              "delivered_at")
+        .first()
+    )  # fmt: skip
     if shipment is None:
         raise shipment_not_found()
-    cities = dict(Facility.objects.values_list("code", "city"))
+    rows = list(
+        TrackingEvent.objects.filter(shipment_id=shipment.id, flag="")
+        .order_by("-occurred_at", "-id")
+        .values_list("code", "occurred_at", "facility_code", "reason")
+    )
+    cities = _facility_cities({facility for _c, _a, facility, _r in rows if facility})
     events = [
         PublicEvent(
-            code=event.code,
-            label=str(EVENT_CODES[event.code].label),
-            occurred_at=event.occurred_at,
-            city=cities.get(event.facility_code, ""),
-            reason=str(FAILURE_REASONS.get(event.reason, "")),
-            flagged=bool(event.flag),
+            code=code,
+            label=str(EVENT_CODES[code].label),
+            occurred_at=occurred_at,
+            city=cities.get(facility, ""),
+            reason=str(FAILURE_REASONS.get(reason, "")),
+            flagged=False,
         )
-        for event in TrackingEvent.objects.filter(shipment=shipment).order_by("-occurred_at", "-id")
-        if not event.flag
+        for code, occurred_at, facility, reason in rows
     ]
     return PublicTracking(
         s10=shipment.s10,
