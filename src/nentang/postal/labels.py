@@ -175,4 +175,7 @@ def _phone(e164: str) -> str:
     if e164.startswith("+84") and len(e164) == 12:
         local = "0" + e164[3:]
         return f"{local[:4]} {local[4:7]} {local[7:]}"
+    if e164.startswith("+842") and len(e164) == 13:  # a fixed line: 028 3822 1234
+        local = "0" + e164[3:]
+        return f"{local[:3]} {local[3:7]} {local[7:]}"
     return e164

@@ -107,6 +107,7 @@ class TestHome:
             "/audit/checkpoint",
             "/api/v1/audit/tree",
             "/soc/",
+            "/tracking",  # postal: public parcel tracking (a navigation entry)
         }
         # The e-ID is linked (register, log in); public services, payments and post are
         # announced, not linked.
