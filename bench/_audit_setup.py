@@ -53,13 +53,15 @@ def _admin_url(server: str) -> str:
 
 
 @contextmanager
-def django_on_new_database(context: Context) -> Iterator[None]:
+def django_on_new_database(
+    context: Context, *, prefix: str = "nentang_bench_audit"
+) -> Iterator[None]:
     """Create a database, point Django at it, migrate; drop it afterwards."""
     import psycopg
 
     server = str(context.params["server"]).rstrip("/")
     admin = _admin_url(server)
-    name = f"nentang_bench_audit_{secrets.token_hex(4)}"
+    name = f"{prefix}_{secrets.token_hex(4)}"
     try:
         with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')

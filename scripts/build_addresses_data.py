@@ -1,4 +1,12 @@
-"""Build src/nentang/addresses/data/units-2025-07-01.json from the vietnamadminunits wheel.
+"""Build the administrative-unit data files of src/nentang/addresses/data/ from the
+vietnamadminunits wheel:
+
+* ``units-2025-07-01.json``: the units in force since 1 July 2025 (loaded by migration);
+* ``legacy-units-2025-06-30.json``: the 63 provinces, 696 districts and 10,035 wards in
+  force until 30 June 2025 (for reading addresses written before the reform);
+* ``conversion-2025-07-01.json``: which unit of 1 July 2025 each pre-reform ward (or
+  ward-less island district) became, with every candidate when it was split, and the
+  centroid of each new ward.
 
 The administrative units in force since 1 July 2025 (Resolution 202/2025/QH15: 34
 provincial units, 3,321 commune-level units) with their official codes (Decision
@@ -28,6 +36,8 @@ import zipfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+
+import _addresses_legacy as legacy  # the pre-reform half, next to this script
 
 from nentang.kernel.text import fold, nfc
 
@@ -223,6 +233,21 @@ def render(provinces: list[dict[str, str]], communes: list[dict[str, str]], whee
     return text.encode("utf-8")
 
 
+def _write_or_check(path: Path, data: bytes, *, check: bool) -> bool:
+    print(f"{path.name} sha256: {sha256_of(data)}")
+    if check:
+        current = path.read_bytes() if path.exists() else b""
+        if current != data:
+            print(f"{path} differs from what the wheel gives", file=sys.stderr)
+            return False
+        print(f"{path} is up to date")
+        return True
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    print(f"wrote {path}")
+    return True
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("wheel", type=Path, help=f"{PACKAGE}-{VERSION}-py3-none-any.whl")
@@ -239,7 +264,10 @@ def main(argv: list[str] | None = None) -> int:
         provinces = build_provinces(rows)
         communes = build_communes(rows)
         cross_check(provinces, communes)
-    except DataError as error:
+        legacy_units, conversion, legacy_stats = legacy.build_legacy(
+            args.wheel, {c["code"] for c in communes}
+        )
+    except (DataError, legacy.LegacyDataError) as error:
         print(f"source disagrees: {error}", file=sys.stderr)
         return 1
     data = render(provinces, communes, wheel_sha)
@@ -249,19 +277,44 @@ def main(argv: list[str] | None = None) -> int:
     print(f"communes: {len(communes)} ({kinds['xa']} xã, {kinds['phuong']} phường, ", end="")
     print(f"{kinds['dac_khu']} đặc khu)")
     print(f"corrected wardType (name wins): {sorted(KNOWN_WARD_TYPE_ERRORS)}")
+    print(f"legacy (until {legacy.LEGACY_EFFECTIVE_TO}): {legacy_stats}")
     print(f"wheel sha256: {wheel_sha}")
-    print(f"data sha256:  {sha256_of(data)}")
-    if args.check:
-        current = args.output.read_bytes() if args.output.exists() else b""
-        if current != data:
-            print(f"{args.output} differs from what the wheel gives", file=sys.stderr)
-            return 1
-        print(f"{args.output} is up to date")
-        return 0
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_bytes(data)
-    print(f"wrote {args.output}")
-    return 0
+    source = {
+        "name": PACKAGE,
+        "version": VERSION,
+        "licence": "MIT",
+        "url": f"https://pypi.org/project/{PACKAGE}/{VERSION}/",
+        "wheel_sha256": wheel_sha,
+    }
+    legacy_data = legacy.render_records(
+        {
+            **source,
+            "file": f"{DATASET} (table {legacy.LEGACY_TABLE})",
+            "effective_to": legacy.LEGACY_EFFECTIVE_TO,
+            "legal_basis": "units before Resolution 202/2025/QH15; codes: Decision "
+            "124/2004/QĐ-TTg as amended",
+        },
+        legacy_units,
+    )
+    conversion_data = legacy.render_records(
+        {
+            **source,
+            "file": f"{legacy.CONVERTER}; centroids from {DATASET} (table {TABLE})",
+            "effective_from": EFFECTIVE_FROM,
+            "legal_basis": "Resolution 202/2025/QH15 and the Standing Committee's "
+            "resolutions on the commune-level arrangement of each province",
+        },
+        conversion,
+    )
+    directory = args.output.parent
+    outputs = [
+        (args.output, data),
+        (directory / f"legacy-units-{legacy.LEGACY_EFFECTIVE_TO}.json", legacy_data),
+        (directory / f"conversion-{EFFECTIVE_FROM}.json", conversion_data),
+    ]
+    # A list, not a generator: every file is written (or checked) even after a failure.
+    ok = all([_write_or_check(path, content, check=args.check) for path, content in outputs])  # noqa: C419
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

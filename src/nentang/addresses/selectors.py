@@ -146,3 +146,43 @@ def commune_get(*, code: str) -> Commune:
             _("No ward or commune has code %(code)s.") % {"code": code},
             code=WARD_NOT_FOUND,
         ) from None
+
+
+# --- address normalisation and digital address codes ----------------------------------
+# Pure reads of the in-memory index (addresses.normaliser): no query per call.
+
+from nentang.addresses import digitalcode  # noqa: E402 - grouped with what uses it
+from nentang.addresses.digitalcode import Cell as Cell  # noqa: E402
+from nentang.addresses.digitalcode import InvalidDigitalCode as InvalidDigitalCode  # noqa: E402
+from nentang.addresses.normaliser import AMBIGUOUS as AMBIGUOUS  # noqa: E402
+from nentang.addresses.normaliser import RESOLVED as RESOLVED  # noqa: E402
+from nentang.addresses.normaliser import UNRESOLVED as UNRESOLVED  # noqa: E402
+from nentang.addresses.normaliser import Candidate as Candidate  # noqa: E402
+from nentang.addresses.normaliser import Normalised as Normalised  # noqa: E402
+from nentang.addresses.normaliser import normalise  # noqa: E402
+
+
+def address_normalize(*, text: str) -> Normalised:
+    """Normalise one address written in any form (see ``addresses.normaliser``)."""
+    return normalise(text)
+
+
+def address_normalize_many(*, texts: list[str]) -> list[Normalised]:
+    return [normalise(text) for text in texts]
+
+
+def digital_code_encode(*, latitude: float, longitude: float) -> digitalcode.Cell:
+    """The digital address code of the ~3 m cell containing a point in Vietnam."""
+    return digitalcode.encode(latitude, longitude)
+
+
+def digital_code_decode(*, code: str) -> digitalcode.Cell:
+    """The cell named by a digital address code (``InvalidDigitalCode`` if malformed)."""
+    return digitalcode.decode(code)
+
+
+def ward_postal_code(*, ward_code: str) -> str:
+    """The 5-digit postal code of a ward in force (empty for an unknown code)."""
+    from nentang.addresses.normaliser.index import get_index
+
+    return get_index().postal_codes.get(ward_code, "")

@@ -333,6 +333,7 @@ from nentang.config import cli_identity  # noqa: E402 - needs `cli` and the help
 
 cli.add_command(cli_identity.keys)
 cli.add_command(cli_identity.clients)
+from nentang.config import cli_addresses  # noqa: E402, F401 - registers `nentang addresses`
 
 
 def main() -> None:

@@ -30,6 +30,7 @@ NENTANG_APPS = [
     "nentang.addresses",
     "nentang.identity",
     "nentang.audit",
+    "nentang.postal",
 ]
 
 INSTALLED_APPS = [

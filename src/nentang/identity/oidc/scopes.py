@@ -61,6 +61,8 @@ SCOPES: dict[str, Scope] = {
             _("Check tokens presented to this service (RFC 7662)"),
             personal=False,
         ),
+        Scope("postal", _("Ship and track parcels (postal merchant API)"), personal=False),
+        Scope("postal.scan", _("Record scans of a sorting centre (postal)"), personal=False),
     )
 }
 

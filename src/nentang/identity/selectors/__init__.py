@@ -2,6 +2,7 @@
 read other people's through ``services.person_find_by_id_number``, which logs the read.
 """
 
+from nentang.identity.selectors.clients import MachineCaller, client_exists, machine_token
 from nentang.identity.selectors.people import (
     DATA_USAGE_ORDER,
     account_lock_history,
@@ -20,10 +21,13 @@ from nentang.identity.selectors.people import (
 
 __all__ = [
     "DATA_USAGE_ORDER",
+    "MachineCaller",
     "account_lock_history",
     "agency_get",
     "agency_list",
+    "client_exists",
     "data_usage_for",
+    "machine_token",
     "officer_for_account",
     "organisation_for_account",
     "organisations_represented",

@@ -19,6 +19,7 @@ Each function is keyword-only, takes the acting account explicitly, checks its
 permission, is its own transaction and writes its audit entry inside it.
 """
 
+from nentang.identity.oidc.services import client_register
 from nentang.identity.services.accounts import account_lock, account_unlock
 from nentang.identity.services.agencies import (
     administrator_create,
@@ -78,6 +79,7 @@ __all__ = [
     "administrator_create",
     "agency_create",
     "child_register",
+    "client_register",
     "data_usage_record",
     "login_authenticate",
     "officer_create",

@@ -17,6 +17,9 @@ class OutboxEvent(models.Model):
     payload = models.JSONField()
     occurred_at = models.DateTimeField()
     request_id = models.CharField(max_length=128, blank=True, default="")
+    # Empty: every subscription to the topic receives it. Otherwise only subscriptions
+    # whose ``owner`` equals it (a merchant receives the events of its own shipments).
+    audience = models.CharField(max_length=200, blank=True, default="")
     fanned_out_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

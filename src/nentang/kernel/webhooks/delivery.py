@@ -72,11 +72,13 @@ def webhook_fan_out(*, now: datetime | None = None, limit: int = FAN_OUT_BATCH) 
     now = now or timezone.now()
     with transaction.atomic():
         pending = OutboxEvent.objects.filter(fanned_out_at__isnull=True).order_by("id")
-        batch = list(_locked(pending).only("id", "topic", "occurred_at")[:limit])
+        batch = list(_locked(pending).only("id", "topic", "occurred_at", "audience")[:limit])
         if not batch:
             return 0
         router = _Router(
-            WebhookSubscription.objects.filter(is_active=True).only("id", "topics", "created_at")
+            WebhookSubscription.objects.filter(is_active=True).only(
+                "id", "topics", "created_at", "owner"
+            )
         )
         deliveries = [
             WebhookDelivery(
@@ -88,6 +90,7 @@ def webhook_fan_out(*, now: datetime | None = None, limit: int = FAN_OUT_BATCH) 
             for event in batch
             for subscription in router.match(event.topic)
             if subscription.created_at <= event.occurred_at
+            and (not event.audience or subscription.owner == event.audience)
         ]
         WebhookDelivery.objects.bulk_create(deliveries, ignore_conflicts=True, batch_size=500)
         OutboxEvent.objects.filter(id__in=[event.id for event in batch]).update(fanned_out_at=now)

@@ -1,0 +1,249 @@
+"""Address normalisation: the labelled set, the rules, the API, the CLI and digital codes."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from django.test import Client
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from nentang.addresses import digitalcode
+from nentang.addresses.normaliser import normalise
+
+LABELLED = Path(__file__).parent / "data" / "labelled_addresses.csv"
+
+
+def labelled() -> list[dict[str, str]]:
+    with LABELLED.open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def outcome(address: str) -> tuple[str, list[str]]:
+    result = normalise(address)
+    codes = sorted(c.ward_code for c in result.candidates) if result.status != "unresolved" else []
+    return result.status, codes
+
+
+def test_the_labelled_set_covers_every_written_form() -> None:
+    rows = labelled()
+    forms = Counter(row["form"] for row in rows)
+    assert len(rows) >= 500
+    assert set(forms) >= {
+        "new_full",
+        "new_no_marks",
+        "new_abbrev",
+        "new_upper",
+        "new_reversed",
+        "new_typo",
+        "new_no_commas",
+        "new_no_province",
+        "old_full",
+        "old_no_marks",
+        "old_abbrev",
+        "old_reversed",
+        "old_typo",
+        "old_numbered",
+        "unresolvable",
+    }
+    assert sum(1 for row in rows if len(row["expected_ward_codes"].split()) > 1) >= 20
+
+
+def test_the_labelled_set_is_normalised_exactly() -> None:
+    wrong = []
+    for row in labelled():
+        got = outcome(row["address"])
+        want = (row["expected_status"], row["expected_ward_codes"].split())
+        if got != want:
+            wrong.append((row["id"], row["address"], want, got))
+    # One known miss, recorded in docs/postal.md: a bare typo'd ward name ("Hòa Bình"
+    # family) that is one letter from two wards. Anything more is a regression.
+    assert len(wrong) <= 1, wrong
+
+
+def test_a_split_ward_is_never_resolved_silently() -> None:
+    for row in labelled():
+        if len(row["expected_ward_codes"].split()) > 1:
+            assert normalise(row["address"]).status == "ambiguous", row["address"]
+
+
+@pytest.mark.parametrize(
+    ("address", "ward", "line", "regime"),
+    [
+        ("12 Nguyễn Huệ, Phường Bến Nghé, Quận 1, TP.HCM", "26740", "12 Nguyễn Huệ", "pre_2025"),
+        ("12 nguyen hue, p ben nghe, q1, tphcm", "26740", "12 nguyen hue", "pre_2025"),
+        ("TP HCM, Q1, P Ben Nghe, 12 Nguyen Hue", "26740", "12 Nguyen Hue", "pre_2025"),
+        ("12 NGUYỄN HUỆ, PHƯỜNG SÀI GÒN, SG", "26740", "12 NGUYỄN HUỆ", "2025"),
+        ("45 Trần Phú, P Bến Ngé, Q.1, HCM", "26740", "45 Trần Phú", "pre_2025"),
+        ("123 Lê Lợi, P.7, Tp Vũng Tàu, BRVT", "26526", "123 Lê Lợi", "pre_2025"),
+        (
+            "Số 5 ngõ 10 Tôn Thất Tùng, Phường Kim Liên, Hà Nội, Việt Nam",
+            "00229",
+            "Số 5 ngõ 10 Tôn Thất Tùng",
+            "2025",
+        ),
+        ("Huyện Côn Đảo, Bà Rịa - Vũng Tàu", "26732", "", "pre_2025"),
+        ("Ấp 3, Xã Tân Thạnh, Tây Ninh", "27826", "Ấp 3", "2025"),
+        ("10 Nguyễn Thái Bình, Quận 1, HCM 700000", "", "10 Nguyễn Thái Bình", "pre_2025"),
+    ],
+)
+def test_written_forms(address: str, ward: str, line: str, regime: str) -> None:
+    result = normalise(address)
+    assert (result.ward_code, result.line, result.regime) == (ward, line, regime)
+    if ward:
+        assert result.status == "resolved"
+        assert result.postal_code.isdigit()
+
+
+def test_marks_tell_names_apart_and_their_absence_gives_every_candidate() -> None:
+    result = normalise("Ap 3, Xa Tan Thanh, Tay Ninh")
+    assert result.status == "ambiguous"
+    assert sorted((c.ward_code, c.ward_name) for c in result.candidates) == [
+        ("25534", "Xã Tân Thành"),
+        ("27826", "Xã Tân Thạnh"),
+    ]
+
+
+def test_a_split_ward_lists_its_successors_and_the_old_units() -> None:
+    result = normalise("8 Trần Phú, P. Văn Đẩu, Q. Kiến An, Hải Phòng")
+    assert (result.status, result.province_code) == ("ambiguous", "31")
+    assert [c.ward_name for c in result.candidates] == ["Phường Kiến An", "Phường Phù Liễn"]
+    assert result.legacy is not None
+    assert (result.legacy.ward_name, result.legacy.district_name) == (
+        "Phường Văn Đẩu",
+        "Quận Kiến An",
+    )
+
+
+@pytest.mark.parametrize(
+    ("address", "reason"),
+    [
+        ("", "empty"),
+        ("   ,,, ", "empty"),
+        ("12 Nguyễn Huệ\x00, Sài Gòn", "invalid_characters"),
+        ("x" * 501, "too_long"),
+        ("10 Downing Street, London", "no_province"),
+        ("Số 12, Phường Không Tồn Tại, Hà Nội", "no_ward"),
+    ],
+)
+def test_unresolvable_input_says_why(address: str, reason: str) -> None:
+    result = normalise(address)
+    assert (result.status, result.reason) == ("unresolved", reason)
+
+
+@given(st.text(max_size=300))
+@settings(max_examples=300, deadline=None)
+def test_any_text_gets_an_answer_never_an_exception(text: str) -> None:
+    result = normalise(text)
+    assert result.status in ("resolved", "ambiguous", "unresolved")
+    assert (result.status == "resolved") == (len(result.candidates) == 1 and bool(result.ward_code))
+
+
+@pytest.mark.django_db
+def test_the_api_normalises_one_or_many(client: Client) -> None:
+    one = client.post(
+        "/api/v1/addresses/normalize",
+        {"address": "12 nguyen hue, p ben nghe, q1, tphcm"},
+        content_type="application/json",
+    )
+    assert one.status_code == 200
+    body = one.json()
+    assert (body["status"], body["ward_code"], body["legacy"]["ward_name"]) == (
+        "resolved",
+        "26740",
+        "Phường Bến Nghé",
+    )
+    many = client.post(
+        "/api/v1/addresses/normalize",
+        {"addresses": ["Ap 3, Xa Tan Thanh, Tay Ninh", "xyz"]},
+        content_type="application/json",
+    )
+    assert [r["status"] for r in many.json()["results"]] == ["ambiguous", "unresolved"]
+    neither = client.post("/api/v1/addresses/normalize", {}, content_type="application/json")
+    assert (neither.status_code, neither.json()["code"]) == (422, "validation_failed")
+    too_many = client.post(
+        "/api/v1/addresses/normalize", {"addresses": ["a"] * 1001}, content_type="application/json"
+    )
+    assert too_many.status_code == 422
+
+
+@given(st.floats(min_value=8.6, max_value=23.3), st.floats(min_value=102.2, max_value=109.4))
+@settings(max_examples=100, deadline=None)
+def test_digital_codes_round_trip_to_a_3_metre_cell(latitude: float, longitude: float) -> None:
+    cell = digitalcode.encode(latitude, longitude)
+    # The reference library computes cell edges in floating point: 1e-9° is 0.1 mm.
+    assert cell.south - 1e-9 <= latitude < cell.north + 1e-9
+    assert cell.west - 1e-9 <= longitude < cell.east + 1e-9
+    assert (cell.north - cell.south) * 111_000 < 3.6
+    assert (cell.east - cell.west) * 111_000 < 3.6
+    again = digitalcode.decode(cell.code.lower())
+    assert (again.code, again.latitude, again.longitude) == (
+        cell.code,
+        cell.latitude,
+        cell.longitude,
+    )
+    assert len(cell.postal_code) == 5
+
+
+@pytest.mark.django_db
+def test_the_digital_code_api(client: Client) -> None:
+    encoded = client.post(
+        "/api/v1/addresses/digital-codes",
+        {"latitude": 10.7769, "longitude": 106.7009},
+        content_type="application/json",
+    ).json()
+    assert encoded["code"] == "70000-7P28QPG2+Q96"
+    assert encoded["ward_code"] == "26740"
+    decoded = client.get("/api/v1/addresses/digital-codes/70000-7P28QPG2+Q96").json()
+    assert decoded["plus_code"] == "7P28QPG2+Q96"
+    assert client.get("/api/v1/addresses/digital-codes/70000-XXXX").status_code == 422
+    outside = client.post(
+        "/api/v1/addresses/digital-codes",
+        {"latitude": 48.85, "longitude": 2.35},
+        content_type="application/json",
+    )
+    assert (outside.status_code, outside.json()["errors"][0]["code"]) == (422, "outside_vietnam")
+
+
+def test_the_cli_normalises_a_file(tmp_path: Path) -> None:
+    source = tmp_path / "orders.csv"
+    source.write_text(
+        'id,address\n1,"12 nguyen hue, p ben nghe, q1, tphcm"\n2,"Ap 3, Xa Tan Thanh, Tay Ninh"\n',
+        encoding="utf-8",
+    )
+    output = tmp_path / "out.csv"
+    done = subprocess.run(
+        [sys.executable, "-m", "nentang", "addresses", "normalize", str(source), "-o", str(output)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={
+            **__import__("os").environ,
+            "NENTANG_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        },
+    )
+    assert done.returncode == 0, done.stderr
+    rows = list(csv.DictReader(output.open(encoding="utf-8")))
+    assert [(r["status"], r["ward_code"]) for r in rows] == [
+        ("resolved", "26740"),
+        ("ambiguous", ""),
+    ]
+    assert rows[1]["candidates"] == "25534:Xã Tân Thành|27826:Xã Tân Thạnh"
+    assert "2 addresses: 1 resolved, 1 ambiguous, 0 unresolved" in done.stdout
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(b"\xff\xfe\x00a")
+    refused = subprocess.run(
+        [sys.executable, "-m", "nentang", "addresses", "normalize", str(bad)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert refused.returncode == 2
+    assert "not UTF-8" in refused.stderr

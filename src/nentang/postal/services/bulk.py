@@ -1,0 +1,66 @@
+"""One UPDATE for many rows with different values: ``UPDATE … FROM (VALUES …)``.
+
+Django's ``bulk_update`` writes one ``CASE WHEN id = … THEN …`` per field and row, which
+PostgreSQL evaluates row by row: 1,000 shipments × 10 fields took seconds. A VALUES list
+joined on the key is the same statement the database plans as a hash join. PostgreSQL
+and SQLite (3.33+) both accept it; values go through each field's own conversion.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import connection
+from django.db.models import Field, Model
+
+CHUNK = 500
+
+
+def bulk_set(rows: Sequence[Model], fields: Sequence[str]) -> None:
+    """Write ``fields`` of ``rows`` (instances of one model) to the database."""
+    if not rows:
+        return
+    model = type(rows[0])
+    meta = model._meta
+    table = connection.ops.quote_name(meta.db_table)
+    pk = meta.pk
+    assert pk is not None
+    columns: list[Field[Any, Any]] = [pk]
+    for name in fields:
+        field = meta.get_field(name)
+        assert isinstance(field, Field)
+        columns.append(field)
+    postgres = connection.vendor == "postgresql"
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start : start + CHUNK]
+        params: list[Any] = []
+        for row in chunk:
+            for field in columns:
+                value = getattr(row, field.attname)
+                params.append(field.get_db_prep_value(value, connection))
+        if postgres:
+            # Typed placeholders: VALUES infers each column's type from its first row,
+            # which may hold a NULL.
+            cell = ", ".join(f"%s::{f.db_type(connection)}" for f in columns)
+        else:
+            cell = ", ".join(["%s"] * len(columns))
+        values = ", ".join([f"({cell})"] * len(chunk))
+        names = [connection.ops.quote_name(str(f.column)) for f in columns]
+        if postgres:
+            source = f"(VALUES {values}) AS v({', '.join(names)})"
+            refs = names
+        else:
+            # SQLite names the columns of a VALUES list column1, column2, …
+            source = f"(VALUES {values}) AS v"
+            refs = [f"column{i + 1}" for i in range(len(names))]
+        assignments = ", ".join(
+            f"{name} = v.{ref}" for name, ref in zip(names[1:], refs[1:], strict=True)
+        )
+        # Identifiers come from the model's own metadata; every value is a parameter.
+        sql = (
+            f"UPDATE {table} SET {assignments} FROM {source} "  # noqa: S608
+            f"WHERE {table}.{names[0]} = v.{refs[0]}"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)

@@ -1,0 +1,382 @@
+"""Tracking events: EMSEVT-style codes, idempotent and order-tolerant ingestion, and the
+status derived from them.
+
+UPU EMSEVT codes (DOMAIN.md): EMA posting, EMC/EMD transit between offices, EMG arrival
+at the delivery office, EMH unsuccessful delivery attempt (with a reason), EMI delivered;
+from the same family EDD/EDE into/out of a sorting centre, EDF held at the office for
+collection, EDG out for delivery. Two of nentang's own for returns: RTS returning to
+sender, RTD returned to the sender; and CAN, cancelled before pickup (by the merchant).
+
+Rules:
+
+* an event is stored once per (shipment, code, time, facility): a scan sent twice, or a
+  batch retried, changes nothing the second time;
+* events are applied in the order of their time, whatever order they arrive in, so a
+  late "posted" scan slots in before the transit scans that overtook it;
+* an event that would make an impossible transition is stored with a ``flag`` and does
+  not change the status: anything after delivery or cancellation, a delivery while the
+  parcel is on its way back, a return completed that never started; a delivered,
+  returned or cancelled shipment stays so even if an older event arrives late and would
+  tell another story (that event is flagged ``conflicts_with_final``).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from nentang.kernel import auditing, events
+from nentang.kernel.auditing import Actor
+from nentang.postal.models import Shipment, TrackingEvent
+from nentang.postal.models.shipments import CodStatus, Status
+from nentang.postal.services.bulk import bulk_set
+
+S = Status
+
+
+@dataclass(frozen=True)
+class EventCode:
+    code: str
+    label: Any  # lazy translation
+    status: str  # the status it leads to ("" = keeps the current one)
+    needs_reason: bool = False
+
+
+EVENT_CODES: dict[str, EventCode] = {
+    e.code: e
+    for e in (
+        EventCode("EMA", _("Posted, accepted by the post office"), S.IN_TRANSIT),
+        EventCode("EDD", _("Arrived at the sorting centre"), S.IN_TRANSIT),
+        EventCode("EDE", _("Left the sorting centre"), S.IN_TRANSIT),
+        EventCode("EMC", _("Left the office of origin"), S.IN_TRANSIT),
+        EventCode("EMD", _("Arrived at the office of destination"), S.IN_TRANSIT),
+        EventCode("EMG", _("Arrived at the delivery office"), S.IN_TRANSIT),
+        EventCode("EDF", _("Held at the post office for collection"), S.AVAILABLE_FOR_PICKUP),
+        EventCode("EDG", _("Out for delivery"), S.OUT_FOR_DELIVERY),
+        EventCode("EMH", _("Delivery attempt failed"), S.FAILURE, needs_reason=True),
+        EventCode("EMI", _("Delivered"), S.DELIVERED),
+        EventCode("RTS", _("Returning to the sender"), S.RETURN_TO_SENDER, needs_reason=True),
+        EventCode("RTD", _("Returned to the sender"), S.RETURN_TO_SENDER),
+        EventCode("CAN", _("Cancelled by the sender before pickup"), S.CANCELLED),
+    )
+}
+SCAN_CODES = tuple(code for code in EVENT_CODES if code != "CAN")
+TRANSIT = {"EMA", "EDD", "EDE", "EMC", "EMD", "EMG"}
+
+# Reasons of a failed attempt or a return (the carriers' usual list).
+FAILURE_REASONS: dict[str, Any] = {
+    "recipient_absent": _("Nobody at the address"),
+    "address_not_found": _("Address not found"),
+    "refused": _("Refused by the recipient"),
+    "phone_unreachable": _("The recipient's phone did not answer"),
+    "cod_not_ready": _("The recipient could not pay the cash on delivery"),
+    "rescheduled": _("Delivery rescheduled at the recipient's request"),
+    "damaged": _("Parcel damaged"),
+    "attempts_exhausted": _("Too many failed attempts"),
+    "sender_request": _("Returned at the sender's request"),
+}
+
+
+@dataclass
+class Fold:
+    """The state of a shipment after applying its events in time order."""
+
+    status: str = S.PRE_TRANSIT
+    returning: bool = False
+    returned: bool = False
+    picked_up_at: datetime.datetime | None = None
+    delivered_at: datetime.datetime | None = None
+    returned_at: datetime.datetime | None = None
+    cancelled_at: datetime.datetime | None = None
+    attempts: int = 0
+    last_event_at: datetime.datetime | None = None
+    flags: dict[int, str] = field(default_factory=dict)  # event id → flag
+
+    @property
+    def final(self) -> bool:
+        return self.status in (S.DELIVERED, S.CANCELLED) or self.returned
+
+
+def _transition(state: Fold, code: str) -> str:
+    """'' when ``code`` may apply to ``state``, else the flag naming why not."""
+    if state.final:
+        return "after_final"
+    if code == "CAN":
+        return "" if state.status == S.PRE_TRANSIT else "cancel_after_pickup"
+    if code == "EMI" and state.returning:
+        return "delivered_while_returning"
+    if code == "RTD" and not state.returning:
+        return "return_not_started"
+    if code in ("EMH", "EDG", "EDF") and state.returning:
+        return "delivery_step_while_returning"
+    return ""
+
+
+def fold(rows: Iterable[tuple[int, str, datetime.datetime]]) -> Fold:
+    """Apply (id, code, occurred_at) rows in time order (then id: arrival order)."""
+    state = Fold()
+    for event_id, code, occurred_at in sorted(rows, key=lambda r: (r[2], r[0])):
+        flag = _transition(state, code)
+        if flag:
+            state.flags[event_id] = flag
+            continue
+        if code != "CAN" and state.picked_up_at is None:
+            state.picked_up_at = occurred_at
+        target = EVENT_CODES[code].status
+        if state.returning and code in TRANSIT:
+            target = S.RETURN_TO_SENDER
+        if code == "EMH":
+            state.attempts += 1
+        elif code == "EMI":
+            state.attempts += 1
+            state.delivered_at = occurred_at
+        elif code == "RTS":
+            state.returning = True
+        elif code == "RTD":
+            state.returned = True
+            state.returned_at = occurred_at
+        elif code == "CAN":
+            state.cancelled_at = occurred_at
+        state.status = target
+        state.last_event_at = occurred_at
+    return state
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    """An event to record: already validated (known code, reason where needed)."""
+
+    shipment_id: Any
+    code: str
+    occurred_at: datetime.datetime
+    facility_code: str = ""
+    reason: str = ""
+    next_attempt_on: datetime.date | None = None
+
+
+@dataclass
+class Applied:
+    """What ingesting a batch did, per shipment and per event."""
+
+    inserted: list[TrackingEvent] = field(default_factory=list)
+    inserted_keys: set[tuple[Any, str, datetime.datetime, str]] = field(default_factory=set)
+    duplicates: set[tuple[Any, str, datetime.datetime, str]] = field(default_factory=set)
+    changed: list[Shipment] = field(default_factory=list)  # status changed
+    delivered: list[Shipment] = field(default_factory=list)
+    returning: list[Shipment] = field(default_factory=list)
+    flags: dict[tuple[Any, str, datetime.datetime, str], str] = field(default_factory=dict)
+
+
+def _key(
+    shipment_id: Any, code: str, occurred_at: datetime.datetime, facility: str
+) -> tuple[Any, str, datetime.datetime, str]:
+    return (shipment_id, code, occurred_at, facility)
+
+
+def events_apply(
+    *, actor: Actor, shipments: Sequence[Shipment], new_events: Sequence[NewEvent], cod: Any
+) -> Applied:
+    """Record ``new_events`` for ``shipments`` (locked by the caller, in its transaction)
+    and re-derive each shipment's status. See the module docstring for the rules.
+
+    ``cod`` is the cash-on-delivery port (``services.cod``): collected on delivery,
+    voided when the parcel starts back to its sender.
+    """
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        raise RuntimeError("events_apply runs inside the caller's transaction")
+    result = Applied()
+    if not new_events:
+        return result
+    now = timezone.now()
+    by_id = {s.id: s for s in shipments}
+    existing_rows: dict[Any, list[tuple[int, str, datetime.datetime]]] = defaultdict(list)
+    existing_keys: set[tuple[Any, str, datetime.datetime, str]] = set()
+    old_flags: dict[int, str] = {}
+    for row in TrackingEvent.objects.filter(shipment_id__in=list(by_id)).values_list(
+        "id", "shipment_id", "code", "occurred_at", "facility_code", "flag"
+    ):
+        event_id, shipment_id, code, occurred_at, facility, flag = row
+        existing_rows[shipment_id].append((event_id, code, occurred_at))
+        existing_keys.add(_key(shipment_id, code, occurred_at, facility))
+        old_flags[event_id] = flag
+
+    fresh: list[TrackingEvent] = []
+    seen: set[tuple[Any, str, datetime.datetime, str]] = set()
+    for item in new_events:
+        key = _key(item.shipment_id, item.code, item.occurred_at, item.facility_code)
+        if key in existing_keys or key in seen:
+            result.duplicates.add(key)
+            continue
+        seen.add(key)
+        fresh.append(
+            TrackingEvent(
+                shipment_id=item.shipment_id,
+                code=item.code,
+                occurred_at=item.occurred_at,
+                facility_code=item.facility_code,
+                actor=f"{actor.type}:{actor.id}"[:120],
+                reason=item.reason,
+                next_attempt_on=item.next_attempt_on,
+                recorded_at=now,
+            )
+        )
+    if not fresh:
+        return result
+    # The shipments are locked: no concurrent insert of the same key can happen, so
+    # every row gets its id back (PostgreSQL RETURNING, SQLite 3.35+).
+    TrackingEvent.objects.bulk_create(fresh, batch_size=1000)
+    result.inserted = fresh
+    result.inserted_keys = seen
+    for event in fresh:
+        existing_rows[event.shipment_id].append((event.id, event.code, event.occurred_at))
+
+    flag_updates: list[TrackingEvent] = []
+    state_flags_all: set[int] = set()
+    touched = {event.shipment_id for event in fresh}
+    fresh_ids = {event.id for event in fresh}
+    shipment_updates: list[Shipment] = []
+    for shipment_id in touched:
+        shipment = by_id[shipment_id]
+        state = fold(existing_rows[shipment_id])
+        before = shipment.status
+        was_final = before in (S.DELIVERED, S.CANCELLED) or shipment.returned_at is not None
+        if was_final and state.status != before:
+            # A final outcome stands: the late events that would undo it are flagged.
+            late = {e.id: "conflicts_with_final" for e in fresh if e.shipment_id == shipment_id}
+            state = _refold_without(existing_rows[shipment_id], late)
+        for event_id, _code, _at in existing_rows[shipment_id]:
+            flag = state.flags.get(event_id, "")
+            if event_id in fresh_ids:
+                event = next(e for e in fresh if e.id == event_id)
+                if flag:
+                    event.flag = flag
+                    flag_updates.append(event)
+                    result.flags[
+                        _key(shipment_id, event.code, event.occurred_at, event.facility_code)
+                    ] = flag
+            elif old_flags.get(event_id, "") != flag:
+                flag_updates.append(TrackingEvent(id=event_id, flag=flag))
+        state_flags_all.update(state.flags)
+        _copy(state, shipment)
+        shipment.flagged_events = len(state.flags)
+        shipment_updates.append(shipment)
+        if shipment.status != before:
+            result.changed.append(shipment)
+            if shipment.status == S.DELIVERED and shipment.cod_status == CodStatus.PENDING:
+                cod.collected(shipment=shipment, at=shipment.delivered_at or now)
+                result.delivered.append(shipment)
+            elif shipment.status == S.DELIVERED:
+                result.delivered.append(shipment)
+            if state.returning and shipment.cod_status == CodStatus.PENDING:
+                cod.voided(shipment=shipment, at=now)
+                result.returning.append(shipment)
+    if flag_updates:
+        bulk_set(flag_updates, ["flag"])
+    bulk_set(
+        shipment_updates,
+        [
+            "status",
+            "picked_up_at",
+            "delivered_at",
+            "returned_at",
+            "cancelled_at",
+            "attempts",
+            "last_event_at",
+            "flagged_events",
+            "cod_status",
+            "cod_collected_at",
+        ],
+    )
+    latest: dict[Any, TrackingEvent] = {}
+    for event in fresh:
+        if event.id not in state_flags_all and (
+            event.shipment_id not in latest
+            or event.occurred_at >= latest[event.shipment_id].occurred_at
+        ):
+            latest[event.shipment_id] = event
+    events.emit_many(
+        [
+            updated_event(shipment, event=latest[shipment.id].code)
+            for shipment in shipment_updates
+            if shipment.id in latest
+        ]
+    )
+    for shipment in result.changed:
+        if shipment.status == S.DELIVERED and shipment.dossier_reference:
+            events.emit(
+                "postal.shipment.delivered",
+                {
+                    "shipment_id": str(shipment.id),
+                    "s10": shipment.s10,
+                    "dossier_reference": shipment.dossier_reference,
+                    "delivered_at": _iso(shipment.delivered_at),
+                },
+            )
+    # One entry per batch: the item numbers it touched (not personal data) and counts.
+    numbers = sorted(by_id[i].s10 for i in touched)
+    auditing.record(
+        actor=actor,
+        action="postal.tracking.ingest",
+        subject_type="postal.shipment",
+        subject=numbers[0] if len(numbers) == 1 else f"batch of {len(numbers)}",
+        summary={
+            "events": len(fresh),
+            "duplicates": len(result.duplicates),
+            "flagged": len(result.flags),
+            "shipments": len(numbers),
+            "s10": numbers[:200],
+            "status_changes": len(result.changed),
+        },
+    )
+    return result
+
+
+def _refold_without(rows: list[tuple[int, str, datetime.datetime]], late: dict[int, str]) -> Fold:
+    """Fold again without the late events (so the final outcome is kept), flagged."""
+    state = fold([row for row in rows if row[0] not in late])
+    state.flags.update(late)
+    return state
+
+
+def _copy(state: Fold, shipment: Shipment) -> None:
+    shipment.status = state.status
+    shipment.picked_up_at = state.picked_up_at
+    shipment.delivered_at = state.delivered_at
+    shipment.returned_at = state.returned_at
+    shipment.cancelled_at = state.cancelled_at
+    shipment.attempts = state.attempts
+    shipment.last_event_at = state.last_event_at
+
+
+def _iso(value: datetime.datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def updated_event(shipment: Shipment, *, event: str = "") -> tuple[str, dict[str, Any], str]:
+    """``postal.shipment.updated`` for the merchant's webhooks (no personal data): on
+    creation and on every new event that was applied (not on flagged ones)."""
+    payload = {
+        "id": str(shipment.id),
+        "s10": shipment.s10,
+        "event": event or None,
+        "client_order_code": shipment.client_order_code or None,
+        "status": shipment.status,
+        "cod_status": shipment.cod_status,
+        "cod_amount": shipment.cod_amount,
+        "updated_at": _iso(shipment.last_event_at or shipment.created_at),
+    }
+    audience = f"postal.merchant:{shipment.merchant_id}" if shipment.merchant_id else "postal"
+    return "postal.shipment.updated", payload, audience
+
+
+def shipment_emit_updated(shipment: Shipment, *, event: str = "") -> None:
+    topic, payload, audience = updated_event(shipment, event=event)
+    events.emit(topic, payload, audience=audience)

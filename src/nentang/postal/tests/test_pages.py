@@ -1,0 +1,170 @@
+"""The public tracking page (no personal data) and the worker's scan and delivery pages."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from nentang.postal import services
+from nentang.postal.models import DeliveryOtp, DeliveryProof, Shipment
+from nentang.postal.services import scans as scan_services
+from nentang.postal.tests import support
+from nentang.postal.tests.support import OPERATOR, PASSWORD, Cast, parcel
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def shipment(cast: Cast) -> Shipment:
+    created = services.shipment_create(actor=OPERATOR, merchant=cast.merchant, data=parcel())
+    base = timezone.now() - datetime.timedelta(hours=5)
+    services.scans_record(
+        actor=OPERATOR,
+        items=[
+            services.ScanInput(created.s10, "EMA", base, "bc-sai-gon"),
+            services.ScanInput(
+                created.s10, "EDD", base + datetime.timedelta(hours=1), "ktc-tan-son-nhat"
+            ),
+            services.ScanInput(
+                created.s10, "EMG", base + datetime.timedelta(hours=3), "bc-kim-lien"
+            ),
+            services.ScanInput(
+                created.s10, "EDG", base + datetime.timedelta(hours=4), "bc-kim-lien"
+            ),
+        ],
+    )
+    created.refresh_from_db()
+    return created
+
+
+def test_the_public_page_shows_status_and_cities_but_no_personal_data(
+    client: Client, shipment: Shipment
+) -> None:
+    page = client.get(f"/tracking/{shipment.s10}")
+    html = page.content.decode()
+
+    assert page.status_code == 200
+    assert "Đang giao hàng" in html or "Out for delivery" in html
+    assert "Hồ Chí Minh" in html
+    assert "Hà Nội" in html
+    for secret in (
+        "Trần Thị Bình",
+        "0912",
+        "+8491",
+        "Tôn Thất Tùng",
+        "Kim Liên",
+        "Bánh mì",
+        "Lê Thánh Tôn",
+        "bc-kim-lien",
+    ):
+        assert secret not in html, secret
+    api = client.get(f"/api/v1/postal/tracking/{shipment.s10}").json()
+    assert [e["city"] for e in api["events"]] == ["Hà Nội", "Hà Nội", "Hồ Chí Minh", "Hồ Chí Minh"]
+    assert "Bình" not in str(api)
+
+
+def test_the_public_page_explains_a_bad_number(client: Client, shipment: Shipment) -> None:
+    wrong = client.get("/tracking/EE473124828VN")
+    assert (
+        wrong.status_code == 400 and "check digit" in wrong.content.decode().lower()
+    ) or "kiểm tra" in wrong.content.decode()
+    unknown = client.get("/tracking/EE473124829VN")
+    assert unknown.status_code == 404
+
+
+def test_scanning_needs_a_postal_worker(client: Client, cast: Cast) -> None:
+    assert client.get("/post/scan").status_code == 302  # to the login page
+    client.force_login(support.worker(cast.hanoi_office, username="khong.phai").account)
+    # a worker of another facility is still a worker; a citizen would get 403
+    assert client.get("/post/scan").status_code == 200
+
+
+def test_a_worker_scans_and_delivers_with_the_sms_code(
+    client: Client,
+    shipment: Shipment,
+    cast: Cast,
+    caplog: pytest.LogCaptureFixture,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    client.force_login(cast.worker.account)
+    answer = client.post("/post/scan", {"s10": shipment.s10.lower(), "code": "EMG"})
+    assert answer.status_code == 200
+    assert (
+        "đã được quét" in answer.content.decode()
+        or "already scanned" in answer.content.decode()
+        or "EMG" in answer.content.decode()
+    )
+
+    with (
+        caplog.at_level("INFO", logger="nentang.postal.sms"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        client.post(f"/post/deliver/{shipment.s10}", {"action": "send_code", "received_by": ""})
+    # The development SMS adapter logs the message with the number masked.
+    [message] = [r.getMessage() for r in caplog.records if r.name == "nentang.postal.sms"]
+    assert "+849******78" in message
+    code = re.search(r": (\d{6})\.", message).group(1)  # type: ignore[union-attr]
+
+    wrong = client.post(
+        f"/post/deliver/{shipment.s10}",
+        {
+            "action": "deliver",
+            "received_by": "Trần Thị Bình",
+            "code": "000000" if code != "000000" else "111111",
+        },
+    )
+    assert wrong.status_code == 200
+    assert DeliveryOtp.objects.get().attempts == 1
+    done = client.post(
+        f"/post/deliver/{shipment.s10}",
+        {"action": "deliver", "received_by": "Trần Thị Bình", "code": code},
+    )
+    assert done.status_code == 302
+    shipment.refresh_from_db()
+    assert (shipment.status, shipment.cod_status) == ("delivered", "collected")
+    proof = DeliveryProof.objects.get(shipment=shipment)
+    assert (proof.method, proof.received_by) == ("otp", "Trần Thị Bình")
+
+
+def test_a_failed_attempt_with_its_reason(client: Client, shipment: Shipment, cast: Cast) -> None:
+    client.force_login(cast.worker.account)
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    answer = client.post(
+        f"/post/deliver/{shipment.s10}",
+        {"action": "failed", "reason": "recipient_absent", "next_attempt_on": tomorrow.isoformat()},
+    )
+    assert answer.status_code == 302
+    shipment.refresh_from_db()
+    assert (shipment.status, shipment.attempts) == ("failure", 1)
+    event = shipment.events.get(code="EMH")
+    assert (event.reason, event.next_attempt_on) == ("recipient_absent", tomorrow)
+
+
+def test_a_signature_must_be_a_png(shipment: Shipment, cast: Cast) -> None:
+    from nentang.kernel.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed):
+        scan_services.shipment_deliver(
+            actor=OPERATOR,
+            worker_account_id=cast.worker.account_id,
+            facility_code="bc-kim-lien",
+            shipment_id=shipment.id,
+            received_by="Bình",
+            signature_png=b"GIF89a" + b"0" * 10,
+        )
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    delivered = scan_services.shipment_deliver(
+        actor=OPERATOR,
+        worker_account_id=cast.worker.account_id,
+        facility_code="bc-kim-lien",
+        shipment_id=shipment.id,
+        received_by="Bình",
+        signature_png=png,
+    )
+    assert delivered.status == "delivered"
+    assert PASSWORD  # the cast's password is documented for the browser test

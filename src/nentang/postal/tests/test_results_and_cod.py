@@ -1,0 +1,124 @@
+"""Results by post (Decision 45/2016/QĐ-TTg), cash on delivery through its port, and the
+programme statistics."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from nentang.kernel.models import OutboxEvent
+from nentang.postal import selectors, services
+from nentang.postal.models import CodRemittance, Shipment
+from nentang.postal.services.cod import LocalCodLedger, cod_ledger_install
+from nentang.postal.tests import support
+from nentang.postal.tests.support import OPERATOR, Cast, parcel
+
+pytestmark = pytest.mark.django_db
+
+AN = services.Party("Nguyễn Văn An", "0903 123 456", "12 Lê Lợi, Phường Sài Gòn, TP Hồ Chí Minh")
+WARD = services.Party("UBND phường Sài Gòn", "028 3829 1234", "45 Lê Duẩn, Phường Sài Gòn, TP HCM")
+
+
+def test_a_result_by_post_announces_its_delivery_with_the_dossier(cast: Cast) -> None:
+    reference = "000.00.26.H29-261201-0001"
+    shipment = services.shipment_create_for_result(
+        actor=OPERATOR, dossier_reference=reference, recipient=AN, sender=WARD
+    )
+    again = services.shipment_create_for_result(
+        actor=OPERATOR, dossier_reference=reference, recipient=AN, sender=WARD
+    )
+    assert again.id == shipment.id  # one parcel per dossier
+    assert shipment.s10.startswith("RR")
+    assert shipment.merchant_id is None
+
+    support.scan(shipment, "EMA", minutes=0, facility="bc-sai-gon")
+    support.scan(shipment, "EMI", minutes=120, facility="bc-sai-gon")
+
+    [delivered] = OutboxEvent.objects.filter(topic="postal.shipment.delivered")
+    assert delivered.payload["dossier_reference"] == reference
+    assert delivered.payload["s10"] == shipment.s10
+    assert delivered.audience == ""  # public services subscribe to it
+
+
+class RecordingLedger(LocalCodLedger):
+    """The payments adapter's place: records what postal asks of it."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str]] = []
+
+    def hold(self, *, shipment: Shipment) -> None:
+        super().hold(shipment=shipment)
+        self.calls.append(("hold", shipment.client_order_code))
+
+    def collected(self, *, shipment: Shipment, at: datetime.datetime) -> None:
+        super().collected(shipment=shipment, at=at)
+        self.calls.append(("collected", shipment.client_order_code))
+
+    def voided(self, *, shipment: Shipment, at: datetime.datetime) -> None:
+        super().voided(shipment=shipment, at=at)
+        self.calls.append(("voided", shipment.client_order_code))
+
+    def remitted(self, *, remittance: Any) -> None:
+        self.calls.append(("remitted", str(remittance.amount)))
+
+
+def test_cod_goes_through_the_port_and_is_remitted_on_schedule(cast: Cast) -> None:
+    ledger = RecordingLedger()
+    cod_ledger_install(ledger)
+    try:
+        paid = services.shipment_create(actor=OPERATOR, merchant=cast.merchant, data=parcel())
+        back = services.shipment_create(
+            actor=OPERATOR, merchant=cast.merchant, data=parcel(client_order_code="BMSG-0002")
+        )
+        support.scan(paid, "EMI", minutes=60, facility="bc-kim-lien")
+        support.scan(back, "RTS", minutes=60, facility="bc-kim-lien", reason="refused")
+        assert (
+            services.cod_remittance_run(actor=OPERATOR, merchant=cast.merchant) is None
+        )  # not due
+
+        later = timezone.now() + datetime.timedelta(days=2)
+        remittance = services.cod_remittance_run(actor=OPERATOR, merchant=cast.merchant, now=later)
+        assert remittance is not None
+        assert (remittance.amount, remittance.shipment_count) == (150_000, 1)
+        assert (
+            services.cod_remittance_run(actor=OPERATOR, merchant=cast.merchant, now=later) is None
+        )
+    finally:
+        cod_ledger_install(LocalCodLedger())
+    assert ledger.calls == [
+        ("hold", "BMSG-0001"),
+        ("hold", "BMSG-0002"),
+        ("collected", "BMSG-0001"),
+        ("voided", "BMSG-0002"),
+        ("remitted", "150000"),
+    ]
+    report = selectors.cod_report(merchant=cast.merchant)
+    assert report["totals"]["remitted"] == {"amount": 150_000, "count": 1}
+    assert report["totals"]["voided"] == {"amount": 150_000, "count": 1}
+    assert CodRemittance.objects.get().paid_at == later
+
+
+def test_statistics_for_the_programme_dashboard(cast: Cast) -> None:
+    now = timezone.now()
+    first = services.shipment_create(actor=OPERATOR, merchant=cast.merchant, data=parcel())
+    second = services.shipment_create(
+        actor=OPERATOR, merchant=cast.merchant, data=parcel(client_order_code="BMSG-0002")
+    )
+    support.scan(first, "EMI", minutes=60, facility="bc-kim-lien")
+    support.scan(second, "EMH", minutes=60, facility="bc-kim-lien", reason="recipient_absent")
+    support.scan(second, "EMI", minutes=120, facility="bc-kim-lien")
+
+    assert selectors.first_attempt_success_rate() == 0.5
+    assert selectors.on_time_rate() == 1.0
+    months = selectors.ecommerce_parcels_per_month(months=2, now=now)
+    assert months[-1]["parcels"] == 2
+    assert months[-1]["month"] == timezone.localtime(now).strftime("%Y-%m")
+    services.cod_remittance_run(
+        actor=OPERATOR, merchant=cast.merchant, now=now + datetime.timedelta(days=3)
+    )
+    hours = selectors.cod_remittance_hours()
+    assert hours is not None
+    assert 70 < hours < 98  # collected "yesterday", remitted three days from now
