@@ -313,10 +313,18 @@ def _run(entry: Callable[[], Any]) -> None:
 
 
 def _database_answers() -> bool:
+    """Does the database answer a new connection? (The failed one may be unusable: on
+    PostgreSQL a failed statement aborts the transaction it ran in.)"""
     try:
-        from nentang.kernel.health import database_reachable
+        from django.db import connections
 
-        return database_reachable()[0]
+        probe = connections.create_connection("default")
+        try:
+            with probe.cursor() as cursor:
+                cursor.execute("SELECT 1")
+            return True
+        finally:
+            probe.close()
     except Exception:  # not configured, or anything else: it does not answer
         return False
 
