@@ -87,9 +87,9 @@ def _table_counts(env: dict[str, str]) -> dict[str, int]:
 
 
 def test_demo_loads_and_a_second_run_changes_nothing(
-    tmp_path: Path, fresh_database_url: str
+    tmp_path: Path, migrated_database_url: str
 ) -> None:
-    env = nentang_env(tmp_path / "home", fresh_database_url)
+    env = nentang_env(tmp_path / "home", migrated_database_url)
     first = run_nentang("demo", "--no-serve", env=env, timeout=600)
     assert first.returncode == 0, first.stderr
     assert "http://127.0.0.1:8000/" in first.stdout
@@ -100,8 +100,8 @@ def test_demo_loads_and_a_second_run_changes_nothing(
 
 
 @pytest.fixture
-def served(tmp_path: Path, fresh_database_url: str) -> Iterator[Server]:
-    env = nentang_env(tmp_path / "home", fresh_database_url)
+def served(tmp_path: Path, migrated_database_url: str) -> Iterator[Server]:
+    env = nentang_env(tmp_path / "home", migrated_database_url)
     server = start_server(
         env, "--workers", "2", "--no-task-worker", log_path=tmp_path / "server.log"
     )

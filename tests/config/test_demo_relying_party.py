@@ -37,11 +37,11 @@ class PersonsBrowser(Browser):
 
 
 @pytest.fixture
-def demo(tmp_path: Path, fresh_database_url: str) -> Iterator[tuple[str, str]]:
+def demo(tmp_path: Path, migrated_database_url: str) -> Iterator[tuple[str, str]]:
     """`nentang demo` serving on a free port: (base URL, what it printed)."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = nentang_env(tmp_path / "home", fresh_database_url, NENTANG_BASE_URL=base)
+    env = nentang_env(tmp_path / "home", migrated_database_url, NENTANG_BASE_URL=base)
     log_path = tmp_path / "demo.log"
     with log_path.open("w", encoding="utf-8") as log:
         process = subprocess.Popen(

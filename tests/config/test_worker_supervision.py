@@ -86,8 +86,8 @@ def log_messages(server: Server) -> list[str]:
     return messages
 
 
-def test_a_killed_task_worker_is_started_again(tmp_path: Path, fresh_database_url: str) -> None:
-    env = nentang_env(tmp_path / "home", fresh_database_url)
+def test_a_killed_task_worker_is_started_again(tmp_path: Path, migrated_database_url: str) -> None:
+    env = nentang_env(tmp_path / "home", migrated_database_url)
     server = start_server(env, log_path=tmp_path / "serve.log")
     try:
         wait_for(lambda: len(task_workers(server)) == 1, 60, "the task worker")
