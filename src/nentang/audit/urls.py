@@ -16,6 +16,7 @@ soc_pages = [
     path("alerts/<uuid:alert_id>/", soc.alert_detail, name="alert"),
     path("alerts/<uuid:alert_id>/acknowledge", soc.alert_acknowledge, name="alert_acknowledge"),
     path("alerts/<uuid:alert_id>/resolve", soc.alert_resolve, name="alert_resolve"),
+    path("alerts/<uuid:alert_id>/assign", soc.alert_assign, name="alert_assign"),
     path("events/", soc.event_list, name="events"),
     path("events/export", soc.event_export, name="export"),
     path("audit-log/", soc.audit_log, name="audit_log"),

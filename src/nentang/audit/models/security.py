@@ -136,6 +136,9 @@ class Alert(models.Model):
     last_event_at = models.DateTimeField()
     event_count = models.PositiveIntegerField(default=0)
     system = models.ForeignKey(System, on_delete=models.PROTECT, related_name="alerts")
+    assigned_to = models.CharField(
+        max_length=150, blank=True, default="", help_text="Login of the operator handling it."
+    )
 
     ACTIVE_STATES = (State.OPEN, State.ACKNOWLEDGED)
 
@@ -179,6 +182,9 @@ class AlertTransition(models.Model):
     alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="transitions")
     from_state = models.CharField(max_length=16)
     to_state = models.CharField(max_length=16)
+    assigned_to = models.CharField(
+        max_length=150, blank=True, default="", help_text="Set when the step is an assignment."
+    )
     by = models.CharField(max_length=128)
     reason = models.TextField()
     at = models.DateTimeField()

@@ -12,10 +12,15 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
+from typing import Any
 from uuid import UUID
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
 from django.db.models import Count
+from django.db.models.functions import TruncDate
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from nentang.audit.models import (
@@ -33,6 +38,7 @@ from nentang.audit.models import (
 from nentang.audit.problems import ALERT_NOT_FOUND, SYSTEM_NOT_FOUND
 from nentang.audit.selectors.tlog import checkpoint_latest
 from nentang.audit.services.security.access import (
+    CHANGE_ALERTS,
     VIEW_ALERTS,
     VIEW_AUDIT_LOG,
     VIEW_EVENTS,
@@ -44,6 +50,7 @@ from nentang.kernel.errors import NotFound
 from nentang.kernel.pagination import Page, paginate
 
 __all__ = [
+    "ActivityDay",
     "AlertCounts",
     "AlertDetail",
     "AuditLogPage",
@@ -51,10 +58,12 @@ __all__ = [
     "SystemRow",
     "alert_counts",
     "alert_detail",
+    "alert_operators",
     "alert_page",
     "audit_log_page",
     "detection_rule_list",
     "retention_policy_list",
+    "security_activity",
     "security_event_page",
     "system_get",
     "system_list",
@@ -83,6 +92,54 @@ def alert_counts(*, viewer: Operator) -> AlertCounts:
         if row["state"] in Alert.ACTIVE_STATES:
             by_severity[row["severity"]] += row["n"]
     return AlertCounts(by_state=dict(by_state), active_by_severity=dict(by_severity))
+
+
+@dataclass(frozen=True)
+class ActivityDay:
+    day: date
+    events: int
+    alerts: int
+
+
+def security_activity(
+    *, viewer: Operator, days: int = 14, now: datetime | None = None
+) -> list[ActivityDay]:
+    """Security events recorded and alerts opened per day (Vietnam time) over the last
+    ``days`` days, oldest first, every day present (zero when quiet)."""
+    require(viewer, VIEW_EVENTS)
+    require(viewer, VIEW_ALERTS)
+    zone = timezone.get_current_timezone()
+    today = timezone.localtime(now or timezone.now(), zone).date()
+    first = today - timedelta(days=days - 1)
+    since = datetime.combine(first, time.min, tzinfo=zone)
+
+    def per_day(model: Any, field: str) -> dict[date, int]:
+        rows = (
+            model.objects.filter(**{f"{field}__gte": since})
+            .annotate(day=TruncDate(field, tzinfo=zone))
+            .values("day")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        return {row["day"]: row["n"] for row in rows}
+
+    events = per_day(SecurityEvent, "occurred_at")
+    alerts = per_day(Alert, "opened_at")
+    return [
+        ActivityDay(day=day, events=events.get(day, 0), alerts=alerts.get(day, 0))
+        for day in (first + timedelta(days=i) for i in range(days))
+    ]
+
+
+def alert_operators(*, viewer: Operator) -> list[str]:
+    """Logins of the active staff who may handle alerts (to assign one to them)."""
+    require(viewer, VIEW_ALERTS)
+    users = ModelBackend().with_perm(CHANGE_ALERTS, is_active=True, include_superusers=True)
+    field = get_user_model().USERNAME_FIELD
+    return sorted(
+        getattr(user, field)
+        for user in users.filter(is_active=True, is_staff=True).order_by()[:500]
+    )
 
 
 def alert_page(

@@ -14,7 +14,8 @@ from tests.support.html import Page, assert_well_formed, read
 from nentang.audit.models import Alert, AlertTransition, SecurityEvent, System
 from nentang.audit.services import checkpoint_sign, integrate_pending
 from nentang.audit.services.security import alert_resolve, security_event_record
-from nentang.audit.tests.security_support import ATTACKER, COLLEAGUE, seed, soc_operator
+from nentang.audit.services.security import SOC_PERMISSIONS
+from nentang.audit.tests.security_support import ATTACKER, COLLEAGUE, make_user, seed, soc_operator
 
 User = get_user_model()
 
@@ -92,6 +93,7 @@ def test_the_alert_detail_shows_facts_timeline_and_forms(soc: Client, alert: Ale
     assert "Wazuh 5712" in html
     forms = [form for form in parsed.all("form") if "hx-post" in form.attrs]
     assert [form.attrs["action"].split("#")[0] for form in forms] == [
+        f"/soc/alerts/{alert.pk}/assign",
         f"/soc/alerts/{alert.pk}/acknowledge",
         f"/soc/alerts/{alert.pk}/resolve",
     ]
@@ -277,3 +279,60 @@ def test_the_retention_form_saves_and_refuses(soc: Client) -> None:
     assert saved.status_code == 302
     _parsed, html = page(soc, "/soc/systems/")
     assert "TCVN 11930:2017" in html
+
+
+def test_the_alert_list_charts_events_and_alerts_per_day(soc: Client, alert: Alert) -> None:
+    parsed, html = page(soc, "/soc/")
+
+    assert "Hoạt động trong 14 ngày qua" in html
+    table = [t for t in parsed.all("table") if "chart" in t.attrs.get("class", "")]
+    assert len(table) == 1
+    # 8 failed logins and the one alert they opened, today; 13 quiet days before.
+    assert "8 sự kiện an ninh và 1 cảnh báo được mở." in html
+    assert html.count('class="chart__bar chart__bar--events"') == 14
+    assert 'style="width: 100%"' in html
+
+
+def test_an_operator_takes_an_alert_and_gives_it_to_a_colleague(
+    soc: Client, binh: Any, alert: Alert
+) -> None:
+    colleague = make_user("soc.chi", permissions=SOC_PERMISSIONS)
+    taken = soc.post(f"/soc/alerts/{alert.pk}/assign", {"take": "1"})
+    assert taken.status_code == 302
+    alert.refresh_from_db()
+    assert alert.assigned_to == binh.get_username()
+
+    given = soc.post(
+        f"/soc/alerts/{alert.pk}/assign",
+        {"assign-assignee": colleague.get_username(), "assign-reason": "Ca đêm"},
+    )
+    assert given.status_code == 302
+    alert.refresh_from_db()
+    assert alert.assigned_to == "soc.chi"
+    steps = list(AlertTransition.objects.filter(alert=alert).values_list("assigned_to", "by"))
+    assert steps == [(binh.get_username(), binh.get_username()), ("soc.chi", binh.get_username())]
+    _parsed, html = page(soc, f"/soc/alerts/{alert.pk}/")
+    assert f"Đã giao cho soc.chi bởi {binh.get_username()}" in html
+
+    from nentang.audit.models import AuditEntry
+
+    assert AuditEntry.objects.filter(action="audit.alert.assign").count() == 2
+
+
+def test_an_alert_goes_only_to_an_operator(soc: Client, alert: Alert) -> None:
+    outsider = User.objects.create_user(username="ke.la", password="x" * 12, is_staff=True)
+    response = soc.post(
+        f"/soc/alerts/{alert.pk}/assign", {"assign-assignee": outsider.get_username()}
+    )
+    assert response.status_code == 400
+    assert "Hãy chọn một cán bộ được phép xử lý cảnh báo." in response.content.decode()
+    alert.refresh_from_db()
+    assert alert.assigned_to == ""
+
+
+def test_a_resolved_alert_cannot_be_assigned(soc: Client, binh: Any, alert: Alert) -> None:
+    alert_resolve(alert_id=alert.pk, by=binh, reason="Dương tính giả")
+    response = soc.post(f"/soc/alerts/{alert.pk}/assign", {"take": "1"})
+    assert response.status_code == 409
+    alert.refresh_from_db()
+    assert alert.assigned_to == ""

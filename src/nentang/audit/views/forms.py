@@ -45,6 +45,28 @@ class AlertStepForm(Form):
     )
 
 
+class AlertAssignForm(Form):
+    assignee = forms.ChoiceField(
+        label=_("Operator"),
+        help_text=_("The operator who handles this alert from now on."),
+        required=False,
+        error_messages={"invalid_choice": _("Choose an operator who may handle alerts.")},
+    )
+    reason = forms.CharField(
+        label=_("Note (optional)"),
+        required=False,
+        max_length=MAX_REASON_LENGTH,
+        error_messages={"max_length": _("Keep the note under %(limit_value)s characters.")},
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: Any, operators: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["assignee"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", str(_("Nobody")))] + [(login, login) for login in operators]
+
+
 def _kind_choices() -> list[tuple[str, str]]:
     return [("", str(_("All kinds")))] + [(kind, f"{kind_label(kind)} ({kind})") for kind in KINDS]
 

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from nentang.audit.models import Alert, DetectionRule
-from nentang.audit.selectors import AlertDetail
+from nentang.audit.selectors import ActivityDay, AlertDetail
 from nentang.web.components import Badge, Text
 
 # Names of the shipped detection rules (audit/data/security_defaults.json), so the
@@ -141,12 +141,60 @@ def alert_timeline(detail: AlertDetail) -> list[Happening]:
         )
     )
     for transition in detail.transitions:
-        title = (
-            _("Acknowledged by %(who)s")
-            if transition.to_state == Alert.State.ACKNOWLEDGED
-            else _("Resolved by %(who)s")
-        ) % {"who": transition.by}
+        if transition.from_state == transition.to_state:  # an assignment
+            title = (
+                _("Assigned to %(whom)s by %(who)s")
+                % {"whom": transition.assigned_to, "who": transition.by}
+                if transition.assigned_to
+                else _("Unassigned by %(who)s") % {"who": transition.by}
+            )
+        elif transition.to_state == Alert.State.ACKNOWLEDGED:
+            title = _("Acknowledged by %(who)s") % {"who": transition.by}
+        else:
+            title = _("Resolved by %(who)s") % {"who": transition.by}
         items.append(
             Happening(time=transition.at, title=title, text=transition.reason, is_step=True)
         )
     return sorted(items, key=lambda item: (item.time, item.is_step))
+
+
+@dataclass(frozen=True)
+class ActivityBar:
+    label: str
+    iso: str
+    events: int
+    alerts: int
+    events_percent: int
+    alerts_percent: int
+
+
+@dataclass(frozen=True)
+class ActivityChart:
+    bars: list[ActivityBar]
+    total_events: int
+    total_alerts: int
+    busiest: ActivityBar | None
+
+
+def activity_chart(days: list[ActivityDay]) -> ActivityChart:
+    """Bars scaled to the busiest day of each series (a series of zeros draws none)."""
+    top_events = max((day.events for day in days), default=0) or 1
+    top_alerts = max((day.alerts for day in days), default=0) or 1
+    bars = [
+        ActivityBar(
+            label=day.day.strftime("%d/%m"),
+            iso=day.day.isoformat(),
+            events=day.events,
+            alerts=day.alerts,
+            events_percent=round(100 * day.events / top_events),
+            alerts_percent=round(100 * day.alerts / top_alerts),
+        )
+        for day in days
+    ]
+    busiest = max(bars, key=lambda bar: bar.events) if any(b.events for b in bars) else None
+    return ActivityChart(
+        bars=bars,
+        total_events=sum(bar.events for bar in bars),
+        total_alerts=sum(bar.alerts for bar in bars),
+        busiest=busiest,
+    )

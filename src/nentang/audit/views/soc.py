@@ -33,6 +33,7 @@ from nentang.audit.services.security.alerts import ALLOWED
 from nentang.audit.views import presenters
 from nentang.audit.views.access import SocRequest, operator, soc_page
 from nentang.audit.views.forms import (
+    AlertAssignForm,
     AlertStepForm,
     AuditLogFilterForm,
     EventFilterForm,
@@ -84,10 +85,16 @@ def alert_list(request: SocRequest) -> HttpResponse:
         viewer=user, states=STATE_FILTERS[state], cursor=request.GET.get("cursor")
     )
     counts = selectors.alert_counts(viewer=user)
+    activity = (
+        presenters.activity_chart(selectors.security_activity(viewer=user))
+        if may(user, VIEW_EVENTS)
+        else None
+    )
     columns = [
         Column(_("Alert"), row_header=True),
         Column(_("Severity")),
         Column(_("State")),
+        Column(_("Handled by")),
         Column(_("Source or actor")),
         Column(_("Events"), numeric=True),
         Column(_("Last event")),
@@ -97,6 +104,7 @@ def alert_list(request: SocRequest) -> HttpResponse:
             Cell(presenters.rule_name(alert.rule), url=reverse("soc:alert", args=[alert.pk])),
             Cell(badge=presenters.severity_badge(alert.severity)),
             Cell(badge=presenters.state_badge(alert.state)),
+            Cell(alert.assigned_to or "—"),
             Cell(alert.key, mono=True),
             Cell(str(alert.event_count)),
             Cell(timezone.localtime(alert.last_event_at).strftime("%H:%M:%S %d/%m/%Y")),
@@ -124,6 +132,7 @@ def alert_list(request: SocRequest) -> HttpResponse:
             "soc_nav": soc_nav(request, "alerts"),
             "breadcrumbs": [Link(_("Home"), reverse("web:home"))],
             "counts": counts,
+            "activity": activity,
             "severities": severities,
             "filters": filters,
             "state": state,
@@ -134,9 +143,7 @@ def alert_list(request: SocRequest) -> HttpResponse:
     )
 
 
-def _detail_context(
-    request: SocRequest, alert_id: UUID, forms: dict[str, AlertStepForm]
-) -> dict[str, Any]:
+def _detail_context(request: SocRequest, alert_id: UUID, forms: dict[str, Any]) -> dict[str, Any]:
     user = operator(request)
     detail = selectors.alert_detail(viewer=user, alert_id=alert_id)
     alert = detail.alert
@@ -150,6 +157,7 @@ def _detail_context(
         SummaryRow(_("How it fires"), presenters.rule_kind_label(alert.rule)),
         SummaryRow(_("Source or actor"), alert.key, mono=True),
         SummaryRow(_("System"), f"{alert.system.name} ({alert.system.code})"),
+        SummaryRow(_("Handled by"), alert.assigned_to or _("Nobody yet")),
         SummaryRow(_("Opened"), when(alert.opened_at)),
         SummaryRow(_("First event"), when(alert.first_event_at)),
         SummaryRow(_("Last event"), when(alert.last_event_at)),
@@ -170,6 +178,14 @@ def _detail_context(
         "can_resolve": Alert.State.RESOLVED in allowed,
         "acknowledge_form": forms.get("acknowledge") or AlertStepForm(prefix="acknowledge"),
         "resolve_form": forms.get("resolve") or AlertStepForm(prefix="resolve"),
+        "can_assign": bool(allowed),
+        "assigned_to_me": alert.assigned_to == user.get_username(),
+        "assign_form": forms.get("assign")
+        or AlertAssignForm(
+            prefix="assign",
+            operators=selectors.alert_operators(viewer=user) if allowed else [],
+            initial={"assignee": alert.assigned_to},
+        ),
     }
 
 
@@ -180,13 +196,21 @@ def alert_detail(request: SocRequest, alert_id: UUID) -> HttpResponse:
 
 
 def _alert_step(
-    request: SocRequest, alert_id: UUID, step: str, service: Callable[..., Alert], done: str
+    request: SocRequest,
+    alert_id: UUID,
+    step: str,
+    service: Callable[..., Alert],
+    done: str,
+    *,
+    form: AlertStepForm | AlertAssignForm | None = None,
 ) -> HttpResponse:
-    form = AlertStepForm(request.POST, prefix=step)
+    form = form or AlertStepForm(request.POST, prefix=step)
     status = 200
     if form.is_valid():
         try:
-            service(alert_id=alert_id, by=operator(request), reason=form.cleaned_data["reason"])
+            service(
+                alert_id=alert_id, by=operator(request), reason=form.cleaned_data["reason"] or ""
+            )
         except ProblemError as problem:
             if problem.status in (403, 404):
                 raise
@@ -220,6 +244,35 @@ def alert_acknowledge(request: SocRequest, alert_id: UUID) -> HttpResponse:
 @soc_page(CHANGE_ALERTS)
 def alert_resolve(request: SocRequest, alert_id: UUID) -> HttpResponse:
     return _alert_step(request, alert_id, "resolve", services.alert_resolve, _("Alert resolved."))
+
+
+@require_POST
+@soc_page(CHANGE_ALERTS)
+def alert_assign(request: SocRequest, alert_id: UUID) -> HttpResponse:
+    user = operator(request)
+    if "take" in request.POST:  # "Assign to me": no form to fill
+        data = {"assign-assignee": user.get_username(), "assign-reason": ""}
+    else:
+        data = request.POST
+    form = AlertAssignForm(data, prefix="assign", operators=selectors.alert_operators(viewer=user))
+
+    def assign(reason: str) -> Alert:
+        return services.alert_assign(
+            alert_id=alert_id, by=user, assignee=form.cleaned_data["assignee"], reason=reason
+        )
+
+    if not form.is_valid():
+        context = _detail_context(request, alert_id, {"assign": form})
+        template = "audit/soc/alert_actions.html" if request.htmx else "audit/soc/alert.html"
+        return render(request, template, context, status=200 if request.htmx else 400)
+    return _alert_step(
+        request,
+        alert_id,
+        "assign",
+        lambda *, alert_id, by, reason: assign(reason),
+        _("Alert assigned.") if form.cleaned_data["assignee"] else _("Alert unassigned."),
+        form=form,
+    )
 
 
 @require_safe

@@ -34,7 +34,7 @@ shape (dotted, lower case, at most 32 characters):
 from __future__ import annotations
 
 from nentang.audit.services.security.access import SOC_PERMISSIONS, Operator
-from nentang.audit.services.security.alerts import alert_acknowledge, alert_resolve
+from nentang.audit.services.security.alerts import alert_acknowledge, alert_assign, alert_resolve
 from nentang.audit.services.security.events import (
     KINDS,
     SEVERITIES,
@@ -62,6 +62,7 @@ __all__ = [
     "Operator",
     "SecurityEventError",
     "alert_acknowledge",
+    "alert_assign",
     "alert_resolve",
     "retention_minimum",
     "retention_policy_set",
