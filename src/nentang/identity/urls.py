@@ -4,7 +4,7 @@ e-ID pages (/register, /login — ``LOGIN_URL`` —, /logout, /account/…, /off
 
 from django.urls import include, path
 
-from nentang.identity.views import account, family, login, officer, register, security
+from nentang.identity.views import account, family, login, mydata, officer, register, security
 
 pages = [
     path("register", register.register, name="register"),
@@ -26,6 +26,9 @@ pages = [
         name="consent_withdraw",
     ),
     path("account/data-usage", account.data_usage, name="data_usage"),
+    path("account/my-data", mydata.my_data, name="my_data"),
+    path("account/my-data/copy", mydata.my_data_readable, name="my_data_readable"),
+    path("account/my-data/download", mydata.my_data_download, name="my_data_download"),
     path("account/children", family.children, name="children"),
     path("account/organisations", family.organisations, name="organisations"),
     path("account/passkeys", security.passkey_list, name="passkeys"),

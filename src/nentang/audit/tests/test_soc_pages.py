@@ -13,8 +13,7 @@ from tests.support.html import Page, assert_well_formed, read
 
 from nentang.audit.models import Alert, AlertTransition, SecurityEvent, System
 from nentang.audit.services import checkpoint_sign, integrate_pending
-from nentang.audit.services.security import alert_resolve, security_event_record
-from nentang.audit.services.security import SOC_PERMISSIONS
+from nentang.audit.services.security import SOC_PERMISSIONS, alert_resolve, security_event_record
 from nentang.audit.tests.security_support import ATTACKER, COLLEAGUE, make_user, seed, soc_operator
 
 User = get_user_model()

@@ -33,6 +33,7 @@ SECTIONS = (
     ("sessions", "identity_web:sessions"),
     ("consents", "identity_web:consents"),
     ("data_usage", "identity_web:data_usage"),
+    ("my_data", "identity_web:my_data"),
     ("children", "identity_web:children"),
     ("organisations", "identity_web:organisations"),
     ("passkeys", "identity_web:passkeys"),
@@ -48,6 +49,7 @@ def account_nav(current: str, *, person: bool) -> list[tuple[Link, bool]]:
         "sessions": _("Where you are logged in"),
         "consents": _("Services you share data with"),
         "data_usage": _("Who used your data"),
+        "my_data": _("Your data"),
         "children": _("Your children"),
         "organisations": _("Organisations you represent"),
         "passkeys": _("Passkeys"),
@@ -56,7 +58,7 @@ def account_nav(current: str, *, person: bool) -> list[tuple[Link, bool]]:
     return [
         (Link(labels[key], reverse(name)), key == current)
         for key, name in SECTIONS
-        if person or key not in ("consents", "data_usage", "children", "organisations")
+        if person or key not in ("consents", "data_usage", "my_data", "children", "organisations")
     ]
 
 
