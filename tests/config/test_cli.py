@@ -92,7 +92,11 @@ def test_demo_loads_and_a_second_run_changes_nothing(
     env = nentang_env(tmp_path / "home", migrated_database_url)
     first = run_nentang("demo", "--no-serve", env=env, timeout=600)
     assert first.returncode == 0, first.stderr
-    assert "http://127.0.0.1:8000/" in first.stdout
+    assert "http://localhost:8000/" in first.stdout
+    assert "Nothing is served yet: run nentang serve --port 8000" in " ".join(first.stdout.split())
+    assert "ready at" not in first.stdout
+    # The accounts table and every other line fit an 80-column terminal.
+    assert max(len(line) for line in first.stdout.splitlines()) <= 80, first.stdout
     counts = _table_counts(env)
     second = run_nentang("demo", "--no-serve", env=env, timeout=600)
     assert second.returncode == 0, second.stderr
@@ -126,6 +130,12 @@ def test_served_platform_answers_the_done_when_urls(served: Server) -> None:
         assert docs.status_code == 200
         assert "/api/v1/addresses/provinces/{code}" in docs.text  # rendered on the server
         assert "cdn." not in docs.text
+
+        # Without NENTANG_BASE_URL the served address is the base URL, named localhost
+        # (browsers refuse an IP address as a passkey's relying party).
+        port = served.url.rsplit(":", 1)[1]
+        issuer = http.get("/.well-known/openid-configuration").json()["issuer"]
+        assert issuer == f"http://localhost:{port}"
 
         spec = http.get("/api/v1/openapi.json").json()
         assert spec["openapi"].startswith("3.1")

@@ -28,7 +28,7 @@ def test_defaults_give_sqlite_in_home_and_a_generated_secret(tmp_path: Path) -> 
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
     assert read(env(tmp_path)).secret_key == config.secret_key  # generated once
     assert config.debug is False
-    assert config.base_url == "http://127.0.0.1:8000"
+    assert config.base_url == "http://localhost:8000"
     assert "127.0.0.1" in config.allowed_hosts
     assert config.max_body_bytes == 10 * 1024 * 1024
 

@@ -33,6 +33,12 @@ def _setup() -> None:
     django.setup()
 
 
+def _default_base_url(host: str, port: int) -> None:
+    from nentang.config import env
+
+    env.base_url_default_to_served(host, port)
+
+
 def _cli_actor() -> Any:
     """Who acts from the command line: the operating-system account, as a system actor."""
     import getpass
@@ -125,6 +131,7 @@ def cli() -> None:
 )
 def serve(host: str, port: int, workers: int, migrate: bool, task_worker: bool) -> None:
     """Serve the web UI and the API with the Granian ASGI server."""
+    _default_base_url(host, port)
     _serve(host=host, port=port, workers=workers, migrate=migrate, task_worker=task_worker)
 
 
@@ -192,6 +199,7 @@ def _serve(*, host: str, port: int, workers: int, migrate: bool, task_worker: bo
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
 def demo(no_serve: bool, host: str, port: int, workers: int) -> None:
     """Migrate, load the demo data of every context, print the accounts, then serve."""
+    _default_base_url(host, port)
     _setup()
     _migrate(verbosity=0)
     from django.conf import settings
@@ -205,22 +213,30 @@ def demo(no_serve: bool, host: str, port: int, workers: int) -> None:
             item.load(_RichProgress(progress, item.context))
 
     base_url = settings.BASE_URL
-    console.print(f"\n[bold]nentang[/] demo is ready at [bold]{base_url}/[/]")
-    console.print(f"API documentation: {base_url}/api/v1/docs")
     accounts = [account for item in loaders for account in item.accounts]
     if accounts:
-        table = Table(title="Demo accounts")
-        for column in ("role", "login", "password", "note"):
-            table.add_column(column)
+        # Three columns and the note under the role: readable in an 80-column terminal.
+        table = Table(title="Demo accounts", show_lines=True)
+        for column in ("role", "login", "password"):
+            table.add_column(column, overflow="fold")
         for account in accounts:
-            table.add_row(account.role, account.login, account.password, account.note)
+            role = f"{account.role}\n[dim]{account.note}[/]" if account.note else account.role
+            table.add_row(role, account.login, account.password)
         console.print(table)
     for item in loaders:
         if item.summary is not None:
             for line in item.summary():
                 console.print(line)
-    if not no_serve:
-        _serve(host=host, port=port, workers=workers, migrate=False, task_worker=True)
+    if no_serve:
+        console.print(
+            "\n[bold]nentang[/]: demo data loaded. Nothing is served yet: run "
+            f"[bold]nentang serve --port {port}[/] (or ./scripts/demo) and open "
+            f"[bold]{base_url}/[/]"
+        )
+        return
+    console.print(f"\n[bold]nentang[/] demo: open [bold]{base_url}/[/] once the server is up")
+    console.print(f"API documentation: {base_url}/api/v1/docs")
+    _serve(host=host, port=port, workers=workers, migrate=False, task_worker=True)
 
 
 @cli.command()

@@ -66,7 +66,7 @@ VARIABLES: tuple[Variable, ...] = (
     ),
     Variable(
         "NENTANG_BASE_URL",
-        "http://127.0.0.1:8000",
+        "http://localhost:8000",
         "Public URL of this installation (links, OIDC issuer, audit log origin).",
     ),
     Variable(
@@ -353,7 +353,7 @@ def read(environ: Mapping[str, str] | None = None) -> Config:
     if database.engine == "sqlite":
         _private_sqlite(Path(database.name))
     base_url = parse_base_url(
-        "NENTANG_BASE_URL", _get(env, "NENTANG_BASE_URL") or "http://127.0.0.1:8000"
+        "NENTANG_BASE_URL", _get(env, "NENTANG_BASE_URL") or "http://localhost:8000"
     )
     hosts_raw = _get(env, "NENTANG_ALLOWED_HOSTS")
     if hosts_raw:
@@ -419,3 +419,17 @@ def read(environ: Mapping[str, str] | None = None) -> Config:
             "NENTANG_AUDIT_WITNESS", _get(env, "NENTANG_AUDIT_WITNESS") or "", home
         ),
     )
+
+
+def base_url_default_to_served(host: str, port: int) -> None:
+    """Without NENTANG_BASE_URL, the installation's address is where ``serve``/``demo``
+    serve it, named ``localhost`` for a loopback or wildcard address: browsers refuse an
+    IP address as a passkey's relying party, so http://127.0.0.1:… would break passkeys.
+    Set in the environment so that the server's worker processes read the same."""
+    if os.environ.get("NENTANG_BASE_URL"):
+        return
+    loopback_or_wildcard = ("127.0.0.1", "::1", "localhost", "0.0.0.0", "::")  # noqa: S104 - compared, not bound
+    name = "localhost" if host in loopback_or_wildcard else host
+    if ":" in name:
+        name = f"[{name}]"
+    os.environ["NENTANG_BASE_URL"] = f"http://{name}:{port}"
