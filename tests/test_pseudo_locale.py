@@ -29,6 +29,7 @@ PAGES = [
     "/design-system/",
     "/login",
     "/register",
+    "/developers/",
     "/page-that-does-not-exist",
 ]
 

@@ -71,6 +71,14 @@ class ClientPolicy(models.Model):
         help_text="Pairwise sector (clients of one organisation may share it); "
         "empty means the client's own id.",
     )
+    owner = models.ForeignKey(
+        "identity.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="clients",
+        help_text="The organisation that registered the client in the integrators' portal.",
+    )
     created_at = models.DateTimeField()
 
     class Meta:

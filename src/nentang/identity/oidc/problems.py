@@ -29,3 +29,31 @@ INSUFFICIENT_SCOPE = register(
     meaning=_("The access token is valid but was not granted the scope this operation needs."),
     advice=_("Ask for the scope named in the WWW-Authenticate header when you obtain the token."),
 )
+CLIENT_NOT_FOUND = register(
+    "client_not_found",
+    status=404,
+    title=_("Client not found"),
+    meaning=_("Your organisation has no client with this id."),
+    advice=_("Open the integrators' portal and choose one of your organisation's clients."),
+)
+ORGANISATION_ACCOUNT_REQUIRED = register(
+    "organisation_account_required",
+    status=403,
+    title=_("Organisation e-ID required"),
+    meaning=_("Clients are registered by organisations, logged in with their organisation e-ID."),
+    advice=_("Log in with your organisation's e-ID (its tax code and password)."),
+)
+CLIENT_LIMIT_REACHED = register(
+    "client_limit_reached",
+    status=409,
+    title=_("Too many clients"),
+    meaning=_("An organisation may register a limited number of clients."),
+    advice=_("Remove clients you no longer use, or ask the platform's operator."),
+)
+CLIENT_HAS_NO_SECRET = register(
+    "client_has_no_secret",
+    status=409,
+    title=_("This client has no secret"),
+    meaning=_("Public clients and clients that sign with their own keys have no secret."),
+    advice=_("Rotate the keys you publish at your JWKS URI instead."),
+)

@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from nentang.identity.oidc.views import demo, endpoints
+from nentang.identity.oidc.views import demo, developers, endpoints
 from nentang.identity.oidc.views.authorize import AuthorizeView
 
 app_name = "identity_oidc"
@@ -19,4 +19,16 @@ urlpatterns = [
     path("oidc/logout", endpoints.LogoutView.as_view(), name="logout"),
     path("demo/", demo.demo_start, name="demo"),
     path("demo/callback", demo.demo_callback, name="demo_callback"),
+    path("developers/", developers.developers, name="developers"),
+    path("developers/clients/new", developers.client_new, name="developer_client_new"),
+    path(
+        "developers/clients/<str:client_id>/",
+        developers.client_detail,
+        name="developer_client",
+    ),
+    path(
+        "developers/clients/<str:client_id>/rotate-secret",
+        developers.client_rotate_secret,
+        name="developer_client_rotate",
+    ),
 ]

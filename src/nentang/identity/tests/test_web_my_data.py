@@ -7,13 +7,15 @@ import json
 from collections.abc import Iterator
 
 import pytest
+from django.apps import apps
 from django.test import Client
 from tests.support.html import assert_well_formed, read
 
-from nentang.audit.models import AuditEntry
 from nentang.identity.models import Account, Person
 from nentang.identity.tests.test_web_account import logged_in
 from nentang.kernel import personaldata
+
+AuditEntry = apps.get_model("audit", "AuditEntry")
 
 
 @pytest.fixture

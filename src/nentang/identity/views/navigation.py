@@ -69,7 +69,7 @@ def install() -> None:
                 "Let people log in to your service with their e-ID: discovery document, "
                 "code flow with PKCE, signed ID tokens and the data they agree to share."
             ),
-            "identity_oidc:discovery",
+            "identity_oidc:developers",
             audience="developer",
             order=30,
         ),

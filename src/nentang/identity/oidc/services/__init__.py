@@ -13,6 +13,10 @@ from nentang.identity.oidc.services.clients import (
     secret_digest,
 )
 from nentang.identity.oidc.services.consents import consent_grant, consent_withdraw
+from nentang.identity.oidc.services.integrators import (
+    organisation_client_register,
+    organisation_client_secret_rotate,
+)
 from nentang.identity.oidc.services.keys import signing_keys_rotate
 from nentang.identity.oidc.services.tokens import logout_by_client, tokens_revoke
 
@@ -25,6 +29,8 @@ __all__ = [
     "consent_grant",
     "consent_withdraw",
     "logout_by_client",
+    "organisation_client_register",
+    "organisation_client_secret_rotate",
     "secret_digest",
     "signing_keys_rotate",
     "tokens_revoke",
