@@ -34,9 +34,7 @@ def company(an: Person) -> Organisation:
 
 def company_browser(organisation: Organisation) -> Client:
     client = Client(REMOTE_ADDR=support.HOME)
-    response = client.post(
-        "/login", {"login": organisation.tax_code, "password": support.PASSWORD}
-    )
+    response = client.post("/login", {"login": organisation.tax_code, "password": support.PASSWORD})
     assert response.status_code == 302, response.content
     return client
 
@@ -124,11 +122,15 @@ def test_a_rotated_secret_replaces_the_old_one_at_the_token_endpoint(
 
     def token(secret: str) -> int:
         basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
-        return Client().post(
-            "/oidc/token",
-            {"grant_type": "client_credentials"},
-            HTTP_AUTHORIZATION=f"Basic {basic}",
-        ).status_code
+        return (
+            Client()
+            .post(
+                "/oidc/token",
+                {"grant_type": "client_credentials"},
+                HTTP_AUTHORIZATION=f"Basic {basic}",
+            )
+            .status_code
+        )
 
     assert token(old.group(1)) == 200
     rotated = browser.post(f"/developers/clients/{client_id}/rotate-secret")
