@@ -1,4 +1,4 @@
-"""JSON API of the publicservices context at ``/api/v1/publicservices/`` (mounted by config/urls.py).
+"""JSON API of the publicservices context (mounted by config/urls.py).
 
 Each operation parses, authorises, calls one service or selector and serialises, with
 its own input and output schemas; errors are problem+json (``kernel.errors``); unsafe
