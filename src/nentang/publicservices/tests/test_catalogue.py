@@ -299,7 +299,7 @@ def test_the_system_check_names_a_malformed_file(
     def level_three(data: dict[str, Any]) -> None:
         data["eid_level"] = 3
 
-    procedures, workflows = copy(level_three)
+    procedures, _workflows = copy(level_three)
     monkeypatch.setattr(catalogue, "PROCEDURES", procedures)
     monkeypatch.setattr(catalogue.catalogue_load, "__defaults__", (procedures,))
     [error] = apps.catalogue_check()
