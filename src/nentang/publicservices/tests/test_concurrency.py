@@ -77,5 +77,5 @@ def test_concurrent_receptions_draw_gapless_unique_codes() -> None:
     day = timezone.localdate()
     assert codes == [f"000.31.29.H29-{day:%y%m%d}-{n:04d}" for n in range(1, 13)]
     stored = Dossier.objects.exclude(receipt_code=None).values_list("receipt_code", flat=True)
-    assert sorted(stored) == codes
+    assert sorted(str(code) for code in stored) == codes
     assert Dossier.objects.filter(state="reception").count() == 4
