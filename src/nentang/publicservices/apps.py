@@ -11,7 +11,9 @@ class PublicservicesConfig(AppConfig):
 
     def ready(self) -> None:
         from nentang.publicservices import problems  # noqa: F401 - registers the problem codes
+        from nentang.publicservices.views import navigation
 
+        navigation.install()
         checks.register(catalogue_check)
 
 
