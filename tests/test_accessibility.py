@@ -31,6 +31,9 @@ PAGES = [
     "/design-system/",
     "/login",
     "/register",
+    "/services/",
+    "/services/dang-ky-khai-sinh",
+    "/dossiers/status",
 ]
 
 

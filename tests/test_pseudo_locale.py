@@ -30,6 +30,7 @@ PAGES = [
     "/login",
     "/register",
     "/page-that-does-not-exist",
+    "/dossiers/status",
 ]
 
 # Example data on the design-system page, shown as data in both languages.

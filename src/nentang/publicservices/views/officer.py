@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -22,7 +23,6 @@ from nentang.publicservices.catalogue import catalogue
 from nentang.publicservices.services.common import officer_of, procedure_of, state_label
 from nentang.publicservices.views.presenters import (
     SLA_TONES,
-    action_label,
     answer_text,
     badge_for,
     timeline,
@@ -31,6 +31,13 @@ from nentang.publicservices.workflow import allowed_actions
 from nentang.web.components import Badge
 
 SLA_FILTERS = ("", "overdue", "due_today", "on_track")
+BUTTONS = {
+    "receive": gettext_lazy("Receive the dossier"),
+    "process": gettext_lazy("Done: hand it on"),
+    "approve": gettext_lazy("Approve"),
+    "issue_result": gettext_lazy("Issue the result"),
+    "return_result": gettext_lazy("Hand the result over"),
+}
 
 
 def _officer(request: HttpRequest) -> Any:
@@ -158,7 +165,7 @@ def dossier(request: HttpRequest, dossier_id: str) -> HttpResponse:
                 for page in procedure.pages
             ],
             "events": timeline(selectors.dossier_timeline(dossier=found), internal=True),
-            "buttons": [(a, action_label(a)) for a in buttons if mine and a in allowed],
+            "buttons": [(a, BUTTONS[a]) for a in buttons if mine and a in allowed],
             "can_reject": mine and "reject" in allowed,
             "can_supplement": mine
             and "request_supplement" in allowed
