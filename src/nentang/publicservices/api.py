@@ -146,7 +146,7 @@ def service_eforms(request: HttpRequest, service_id: str) -> list[EFormOut]:
         EFormOut(
             id=procedure.slug,
             version=procedure.version,
-            schema=dict(procedure.form_schema),
+            data_schema=dict(procedure.form_schema),
             pages=pages,
         )
     ]

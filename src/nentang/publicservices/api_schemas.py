@@ -65,7 +65,7 @@ class EFormPageOut(Schema):
 class EFormOut(Schema):
     id: str
     version: int
-    schema_: dict[str, Any] = Field(alias="schema", description="JSON Schema 2020-12 of the data.")
+    data_schema: dict[str, Any] = Field(description="JSON Schema 2020-12 of the data.")
     pages: list[EFormPageOut] = Field(description="UI schema: one question per page, in order.")
 
 
