@@ -32,6 +32,9 @@ PAGES = [
     "/login",
     "/register",
     "/developers/",
+    "/services/",
+    "/services/dang-ky-khai-sinh",
+    "/dossiers/status",
 ]
 
 

@@ -31,6 +31,7 @@ PAGES = [
     "/register",
     "/developers/",
     "/page-that-does-not-exist",
+    "/dossiers/status",
 ]
 
 # Example data on the design-system page, shown as data in both languages.

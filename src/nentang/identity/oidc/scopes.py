@@ -62,6 +62,11 @@ SCOPES: dict[str, Scope] = {
             personal=False,
         ),
         Scope("postal", _("Ship and track parcels (postal merchant API)"), personal=False),
+        Scope(
+            "publicservices",
+            _("Submit and follow your public-service dossiers"),
+            personal=False,
+        ),
         Scope("postal.scan", _("Record scans of a sorting centre (postal)"), personal=False),
     )
 }

@@ -2,7 +2,13 @@
 read other people's through ``services.person_find_by_id_number``, which logs the read.
 """
 
-from nentang.identity.selectors.clients import MachineCaller, client_exists, machine_token
+from nentang.identity.selectors.clients import (
+    MachineCaller,
+    PersonCaller,
+    client_exists,
+    machine_token,
+    person_token_caller,
+)
 from nentang.identity.selectors.people import (
     DATA_USAGE_ORDER,
     account_lock_history,
@@ -22,6 +28,7 @@ from nentang.identity.selectors.people import (
 __all__ = [
     "DATA_USAGE_ORDER",
     "MachineCaller",
+    "PersonCaller",
     "account_lock_history",
     "agency_get",
     "agency_list",
@@ -33,6 +40,7 @@ __all__ = [
     "organisations_represented",
     "person_for_account",
     "person_own",
+    "person_token_caller",
     "person_verifications",
     "person_wards",
     "session_list",

@@ -5,6 +5,7 @@ the API that accepts it decides what that client may do (e.g. postal's merchants
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils import timezone
 from oauth2_provider.models import AccessToken, Application
@@ -36,6 +37,31 @@ def machine_token(*, token: str) -> MachineCaller | None:
         client_id=application.client_id,
         client_name=application.name or application.client_id,
         scopes=frozenset(access.scope.split()),
+    )
+
+
+@dataclass(frozen=True)
+class PersonCaller:
+    """The person's account a bearer token acts for, and the client acting."""
+
+    account: Any
+    client_id: str
+    scopes: frozenset[str]
+
+
+def person_token_caller(*, token: str, scope: str) -> PersonCaller | None:
+    """The account of a live person's access token carrying ``scope`` (consent still
+    standing, account not locked), or None — for other contexts' APIs."""
+    from nentang.identity.oidc.tokens import TokenRefused, person_token
+
+    if not token or len(token) > 500:
+        return None
+    try:
+        held = person_token(token, required_scope=scope)
+    except TokenRefused:
+        return None
+    return PersonCaller(
+        account=held.account, client_id=held.application.client_id, scopes=held.scopes
     )
 
 

@@ -1,0 +1,59 @@
+"""Write operations of the publicservices context, by topic:
+
+* receipts — ``receiving_unit_configure`` and the receipt codes of Circular 01/2018;
+* applicants — ``dossier_draft_save``, ``dossier_submit``, ``dossier_resubmit``,
+  ``dossier_withdraw``;
+* officers — ``dossier_receive``, ``dossier_request_supplement``, ``dossier_process``,
+  ``dossier_approve``, ``dossier_reject``, ``dossier_issue_result``,
+  ``dossier_return_result``, ``dossier_assign``, ``dossier_comment``;
+* seams — ``dossier_fee_paid`` (payments) and ``dossier_result_delivered`` (post).
+
+Each function is keyword-only, takes the actor explicitly, checks its permission, is
+its own transaction and writes its audit entry (and outbox event) inside it. The
+dossier's log is appended by ``common.record``, the one place the engine is applied.
+"""
+
+from nentang.publicservices.services.applicants import (
+    dossier_draft_save,
+    dossier_resubmit,
+    dossier_submit,
+    dossier_withdraw,
+)
+from nentang.publicservices.services.officers import (
+    dossier_approve,
+    dossier_assign,
+    dossier_comment,
+    dossier_issue_result,
+    dossier_process,
+    dossier_receive,
+    dossier_reject,
+    dossier_request_supplement,
+    dossier_return_result,
+)
+from nentang.publicservices.services.receipts import (
+    RECEIPT_CODE,
+    receipt_code_allocate,
+    receiving_unit_configure,
+)
+from nentang.publicservices.services.seams import dossier_fee_paid, dossier_result_delivered
+
+__all__ = [
+    "RECEIPT_CODE",
+    "dossier_approve",
+    "dossier_assign",
+    "dossier_comment",
+    "dossier_draft_save",
+    "dossier_fee_paid",
+    "dossier_issue_result",
+    "dossier_process",
+    "dossier_receive",
+    "dossier_reject",
+    "dossier_request_supplement",
+    "dossier_resubmit",
+    "dossier_result_delivered",
+    "dossier_return_result",
+    "dossier_submit",
+    "dossier_withdraw",
+    "receipt_code_allocate",
+    "receiving_unit_configure",
+]

@@ -1,0 +1,257 @@
+"""What an applicant does: save a draft, submit, resubmit after a request for
+supplementation, withdraw before approval."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from nentang.kernel import auditing
+from nentang.kernel.auditing import Actor
+from nentang.kernel.errors import FieldError, Forbidden, NotFound, ValidationFailed
+from nentang.kernel.text import clean
+from nentang.publicservices.catalogue import Procedure, catalogue
+from nentang.publicservices.models import Dossier, ReceivingUnit
+from nentang.publicservices.problems import (
+    AGENCY_NOT_RECEIVING,
+    APPLICANT_NOT_ALLOWED,
+    EID_LEVEL_TOO_LOW,
+    PROCEDURE_NOT_FOUND,
+)
+from nentang.publicservices.services.common import (
+    Acting,
+    as_applicant,
+    gate,
+    lock,
+    person_of,
+    record,
+)
+from nentang.publicservices.workflow import DRAFT
+
+MAX_REASON = 2000
+
+
+def procedure_in_force(slug: str) -> Procedure:
+    procedure = catalogue().current(slug or "")
+    if procedure is None:
+        raise NotFound(_("No procedure in force has this id."), code=PROCEDURE_NOT_FOUND)
+    return procedure
+
+
+def applicant_check(actor: Any, procedure: Procedure) -> Any:
+    """The applying person, when they may apply: a person's account (not staff, not an
+    organisation) at the e-ID level the procedure needs (Decree 69/2024/NĐ-CP)."""
+    person = person_of(actor)
+    if person is None or not ({"citizen", "guardian"} & set(procedure.applicants)):
+        raise Forbidden(
+            _("This procedure is applied for from a person's e-ID account."),
+            code=APPLICANT_NOT_ALLOWED,
+        )
+    if person.level < procedure.eid_level:
+        auditing.security_event(
+            kind="authz.denied",
+            outcome="denied",
+            severity="info",
+            actor=Actor.person(str(person.pk)),
+            subject="publicservices.dossier.submit",
+            detail={"reason": "eid_level", "procedure": procedure.slug},
+        )
+        raise Forbidden(
+            _(
+                "This procedure needs a level-2 electronic identification account. Bring "
+                "your citizen identity card to the police of your ward to reach level 2."
+            ),
+            code=EID_LEVEL_TOO_LOW,
+        )
+    return person
+
+
+def receiving_agency(procedure: Procedure, agency_code: str) -> Any:
+    """The chosen agency, when it has a one-stop-shop unit at the procedure's level."""
+    unit = (
+        ReceivingUnit.objects.select_related("agency").filter(agency_id=agency_code or "").first()
+    )
+    agency = unit.agency if unit is not None else None
+    at_level = agency is not None and (
+        bool(agency.commune_code)
+        if procedure.agency_level == "commune"
+        else not agency.commune_code
+    )
+    if agency is None or not agency.is_active or not at_level:
+        raise ValidationFailed(
+            _("Some fields are invalid."),
+            code=AGENCY_NOT_RECEIVING,
+            errors=[
+                FieldError(
+                    "agency",
+                    _("Choose an agency that receives this procedure."),
+                    "agency_not_receiving",
+                )
+            ],
+        )
+    return agency
+
+
+def _answers(procedure: Procedure, data: Any, *, partial: bool) -> dict[str, Any]:
+    if not isinstance(data, Mapping):
+        raise ValidationFailed(
+            _("Some fields are invalid."),
+            errors=[FieldError("data", _("The answers must be an object of fields."), "invalid")],
+        )
+    answers = {
+        key: clean(value) if isinstance(value, str) else value
+        for key, value in data.items()
+        if not (partial and value in ("", None))
+    }
+    errors = procedure.validate_answers(answers, only=answers.keys() if partial else None)
+    if errors:
+        raise ValidationFailed(_("Some answers need correcting."), errors=errors)
+    return answers
+
+
+def _delivery(procedure: Procedure, answers: Mapping[str, Any]) -> str:
+    chosen = answers.get("result_delivery")
+    if isinstance(chosen, str) and chosen in Dossier.Delivery.values:
+        return chosen
+    return "online" if procedure.result == "digital" else "counter"
+
+
+def dossier_draft_save(
+    *,
+    actor: Any,
+    procedure_slug: str,
+    data: Mapping[str, Any],
+    dossier_id: Any = None,
+) -> Dossier:
+    """Save answers to a draft (GOV.UK Forms: each page is checked as it is answered).
+    Only the answers given are checked; invalid ones save nothing."""
+    procedure = procedure_in_force(procedure_slug)
+    person = applicant_check(actor, procedure)
+    answers = _answers(procedure, data, partial=True)
+    now = timezone.now()
+    if dossier_id is not None:
+        gate(actor, dossier_id, what="publicservices.dossier.save_draft", applicant=True)
+    with transaction.atomic():
+        if dossier_id is None:
+            dossier = Dossier.objects.create(
+                procedure_slug=procedure.slug,
+                procedure_version=procedure.version,
+                applicant=person,
+                state=DRAFT,
+                data=answers,
+                created_at=now,
+                updated_at=now,
+            )
+            acting = Acting("applicant", Actor.person(str(person.pk)), person=person)
+        else:
+            dossier = lock(dossier_id)  # type: ignore[assignment]
+            acting = as_applicant(
+                actor, dossier, what="publicservices.dossier.save_draft", dossier_id=dossier_id
+            )
+            dossier.data = {**dossier.data, **answers}
+        record(dossier, acting=acting, action="save_draft", payload={"fields": sorted(answers)})
+    return dossier
+
+
+def dossier_submit(
+    *,
+    actor: Any,
+    procedure_slug: str,
+    agency_code: str,
+    data: Mapping[str, Any] | None = None,
+    dossier_id: Any = None,
+    channel: str = "online",
+) -> Dossier:
+    """Submit a dossier to an agency: every answer checked against the e-form, the
+    applicant's e-ID level checked, the procedure's version kept with the dossier.
+    Submitting a draft (``dossier_id``) merges ``data`` into its answers."""
+    procedure = procedure_in_force(procedure_slug)
+    person = applicant_check(actor, procedure)
+    agency = receiving_agency(procedure, agency_code)
+    now = timezone.now()
+    if dossier_id is not None:
+        gate(actor, dossier_id, what="publicservices.dossier.submit", applicant=True)
+    with transaction.atomic():
+        if dossier_id is None:
+            answers = _answers(procedure, data or {}, partial=False)
+            dossier = Dossier(
+                procedure_slug=procedure.slug,
+                procedure_version=procedure.version,
+                applicant=person,
+                state=DRAFT,
+                created_at=now,
+                updated_at=now,
+            )
+            acting = Acting("applicant", Actor.person(str(person.pk)), person=person)
+        else:
+            locked = lock(dossier_id)
+            acting = as_applicant(
+                actor, locked, what="publicservices.dossier.submit", dossier_id=dossier_id
+            )
+            assert locked is not None
+            dossier = locked
+            if dossier.procedure_slug != procedure.slug:
+                raise NotFound(_("No procedure in force has this id."), code=PROCEDURE_NOT_FOUND)
+            answers = _answers(procedure, {**dossier.data, **(data or {})}, partial=False)
+        dossier.data = answers
+        dossier.agency = agency
+        dossier.channel = channel if channel in ("online", "counter", "post") else "online"
+        dossier.result_delivery = _delivery(procedure, answers)
+        dossier.submitted_at = now
+        if dossier._state.adding:
+            dossier.save(force_insert=True)
+        record(
+            dossier,
+            acting=acting,
+            action="submit",
+            payload={"agency": agency.code, "version": procedure.version},
+        )
+    return dossier
+
+
+def dossier_resubmit(*, actor: Any, dossier_id: Any, data: Mapping[str, Any]) -> Dossier:
+    """The applicant answers a request for supplementation: corrected answers, checked
+    in full, and the dossier goes back to reception."""
+    gate(actor, dossier_id, what="publicservices.dossier.resubmit", applicant=True)
+    with transaction.atomic():
+        dossier = lock(dossier_id)
+        acting = as_applicant(
+            actor, dossier, what="publicservices.dossier.resubmit", dossier_id=dossier_id
+        )
+        assert dossier is not None
+        from nentang.publicservices.services.common import procedure_of
+
+        procedure = procedure_of(dossier)
+        answers = _answers(procedure, {**dossier.data, **dict(data)}, partial=False)
+        changed = sorted(k for k in answers if answers.get(k) != dossier.data.get(k))
+
+        def apply_answers(row: Dossier, _state: str) -> None:
+            row.data = answers
+            row.result_delivery = _delivery(procedure, answers)
+
+        record(
+            dossier,
+            acting=acting,
+            action="resubmit",
+            payload={"fields": changed},
+            change=apply_answers,
+        )
+    return dossier
+
+
+def dossier_withdraw(*, actor: Any, dossier_id: Any, reason: str = "") -> Dossier:
+    """The applicant withdraws the dossier, at any time before its approval."""
+    text = clean(reason or "")[:MAX_REASON]
+    gate(actor, dossier_id, what="publicservices.dossier.withdraw", applicant=True)
+    with transaction.atomic():
+        dossier = lock(dossier_id)
+        acting = as_applicant(
+            actor, dossier, what="publicservices.dossier.withdraw", dossier_id=dossier_id
+        )
+        assert dossier is not None
+        record(dossier, acting=acting, action="withdraw", reason=text)
+    return dossier

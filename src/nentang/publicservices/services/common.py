@@ -1,0 +1,339 @@
+"""What every dossier action shares: who is acting, the row lock, the engine's verdict,
+the log entry, the cached state and SLA dates, the audit entry, the outbox event and
+the applicant's notification — all in one transaction.
+
+Identity's models are read at run time (``apps.get_model``) and typed as ``Any``: the
+contracts let this context reach identity only through its services and selectors.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from nentang.identity import selectors as identity
+from nentang.kernel import auditing, events
+from nentang.kernel.auditing import Actor
+from nentang.kernel.errors import Conflict, Forbidden, NotFound
+from nentang.kernel.workdays import current_calendar
+from nentang.publicservices.catalogue import Procedure, catalogue
+from nentang.publicservices.models import Dossier, DossierAction
+from nentang.publicservices.problems import (
+    ACTION_NOT_ALLOWED,
+    DOSSIER_NOT_FOUND,
+    STEP_ROLE_REQUIRED,
+)
+from nentang.publicservices.workflow import ActionRefused, Step, apply
+
+OFFICER_ROLES = ("reception", "processing", "approval")
+# Outbox topics are publicservices.dossier.<verb>: what happened, in the past tense.
+VERBS = {
+    "submit": "submitted",
+    "resubmit": "resubmitted",
+    "receive": "received",
+    "request_supplement": "supplement_requested",
+    "process": "processed",
+    "approve": "approved",
+    "reject": "rejected",
+    "issue_result": "result_issued",
+    "return_result": "result_returned",
+    "deliver": "result_delivered",
+    "fee_paid": "fee_paid",
+    "withdraw": "withdrawn",
+}
+# Actions whose completion ends the dossier's clock (the SLA outcome is fixed then).
+_ENDS = {"completed", "rejected", "withdrawn"}
+
+
+@dataclass(frozen=True)
+class Acting:
+    """Who acts on a dossier: an applicant (person), an officer, or another context
+    (payments, post) through a seam."""
+
+    kind: str  # applicant, officer, system
+    audit: Actor
+    person: Any = None
+    officer: Any = None
+    account: Any = None
+
+    @property
+    def ref(self) -> str:
+        if self.officer is not None:
+            return str(self.officer.pk)
+        if self.person is not None:
+            return str(self.person.pk)
+        return self.audit.id
+
+
+def procedure_of(dossier: Dossier) -> Procedure:
+    """The version the dossier was submitted under (never today's, if it changed)."""
+    procedure = catalogue().get(dossier.procedure_slug, dossier.procedure_version)
+    if procedure is None:  # a version removed from the catalogue: an operator's error
+        raise RuntimeError(f"catalogue lost {dossier.procedure_slug} v{dossier.procedure_version}")
+    return procedure
+
+
+def not_found() -> NotFound:
+    return NotFound(_("No dossier you may see has this id."), code=DOSSIER_NOT_FOUND)
+
+
+def parse_uuid(value: Any) -> uuid.UUID | None:
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except (TypeError, ValueError):
+        return None
+
+
+def person_of(account: Any) -> Any:
+    if account is None or not account.is_active or account.is_locked:
+        return None
+    return identity.person_for_account(account=account)
+
+
+def officer_of(account: Any) -> Any:
+    if account is None or not account.is_active or account.is_locked:
+        return None
+    officer = identity.officer_for_account(account=account)
+    if officer is None or not officer.is_active or not officer.agency.is_active:
+        return None
+    return officer
+
+
+def refuse_unseen(account: Any, *, what: str, dossier_id: Any) -> NotFound:
+    """A dossier the actor may not see is a 404 (no oracle), and a security event."""
+    auditing.security_event(
+        kind="authz.denied",
+        outcome="denied",
+        severity="medium",
+        actor=_audit_actor(account),
+        subject=what[:128],
+        detail={"dossier": str(dossier_id)[:64]},
+    )
+    return not_found()
+
+
+def _audit_actor(account: Any) -> Actor:
+    if account is None:
+        return Actor.anonymous()
+    person = identity.person_for_account(account=account)
+    if person is not None:
+        return Actor.person(str(person.pk))
+    return Actor.officer(account.username)
+
+
+def lock(dossier_id: Any) -> Dossier | None:
+    """The dossier, locked for update (call inside the action's transaction)."""
+    key = parse_uuid(dossier_id)
+    if key is None:
+        return None
+    return Dossier.objects.select_for_update().filter(pk=key).first()
+
+
+def gate(actor: Any, dossier_id: Any, *, what: str, applicant: bool) -> None:
+    """Check, before the action's transaction opens, that the actor may see the dossier:
+    the security event of a refusal must not roll back with it (audit's rule). The
+    action checks again on the locked row."""
+    key = parse_uuid(dossier_id)
+    dossier = Dossier.objects.filter(pk=key).first() if key else None
+    if applicant:
+        as_applicant(actor, dossier, what=what, dossier_id=dossier_id)
+    else:
+        as_officer(actor, dossier, what=what, dossier_id=dossier_id, roles=None)
+
+
+def as_applicant(account: Any, dossier: Dossier | None, *, what: str, dossier_id: Any) -> Acting:
+    person = person_of(account)
+    if dossier is None or person is None or dossier.applicant_id != person.pk:
+        raise refuse_unseen(account, what=what, dossier_id=dossier_id)
+    return Acting("applicant", Actor.person(str(person.pk)), person=person, account=account)
+
+
+def as_officer(
+    account: Any,
+    dossier: Dossier | None,
+    *,
+    what: str,
+    dossier_id: Any,
+    roles: tuple[str, ...] | None,
+) -> Acting:
+    """An officer of the dossier's agency; ``roles``, when given, one of which they need.
+    Another agency's officer gets a 404 (and a security event), a wrong role a 403."""
+    officer = officer_of(account)
+    if (
+        dossier is None
+        or officer is None
+        or dossier.agency_id is None
+        or officer.agency_id != dossier.agency_id
+        or not any(officer.has_role(role) for role in OFFICER_ROLES)
+    ):
+        raise refuse_unseen(account, what=what, dossier_id=dossier_id)
+    if roles is not None and not any(officer.has_role(role) for role in roles):
+        auditing.security_event(
+            kind="authz.denied",
+            outcome="denied",
+            severity="low",
+            actor=Actor.officer(account.username),
+            subject=what[:128],
+            detail={"dossier": str(dossier.pk), "role": "|".join(roles)},
+        )
+        raise Forbidden(
+            _("This step of the dossier needs an officer with the role “%(role)s”.")
+            % {"role": " / ".join(roles)},
+            code=STEP_ROLE_REQUIRED,
+        )
+    return Acting("officer", Actor.officer(account.username), officer=officer, account=account)
+
+
+def refused(action: str, state: str) -> Conflict:
+    return Conflict(
+        _("The action “%(action)s” is not allowed while the dossier is “%(state)s”.")
+        % {"action": action, "state": state},
+        code=ACTION_NOT_ALLOWED,
+        extra={"state": state},
+    )
+
+
+def today() -> datetime.date:
+    return timezone.localdate()
+
+
+def record(
+    dossier: Dossier,
+    *,
+    acting: Acting,
+    action: str,
+    payload: Mapping[str, Any] | None = None,
+    reason: str = "",
+    change: Callable[[Dossier, str], None] | None = None,
+    topic_verb: str = "",
+    event_extra: Mapping[str, Any] | None = None,
+) -> DossierAction:
+    """Append ``action`` to the locked dossier's log and update its cached state.
+
+    The engine decides (a refused action changes nothing); ``change`` adjusts the row's
+    own fields given the new state; the SLA dates follow the step entered; the audit
+    entry, the outbox event and the applicant's e-mail are part of the same commit.
+    """
+    procedure = procedure_of(dossier)
+    workflow = procedure.workflow
+    body = dict(payload or {})
+    before = dossier.state
+    try:
+        after = apply(workflow, before, Step(action, body))
+    except ActionRefused:
+        raise refused(action, before) from None
+    now = timezone.now()
+    seq = dossier.log_length + 1
+    entry = DossierAction.objects.create(
+        dossier=dossier,
+        seq=seq,
+        action=action,
+        actor_type=acting.kind,
+        actor_ref=acting.ref[:64],
+        officer=acting.officer,
+        at=now,
+        from_state=before,
+        to_state=after,
+        payload=body,
+        reason=reason,
+    )
+    dossier.log_length = seq
+    dossier.state = after
+    dossier.updated_at = now
+    if change is not None:
+        change(dossier, after)
+    if after != before:
+        _enter(dossier, procedure, after, now)
+    dossier.save()
+    auditing.record(
+        actor=acting.audit,
+        action=f"publicservices.dossier.{action}",
+        subject_type="publicservices.dossier",
+        subject=str(dossier.pk),
+        summary={"from": before, "to": after, "procedure": procedure.key},
+    )
+    if after != before:
+        verb = topic_verb or VERBS.get(action, action)
+        events.emit(
+            f"publicservices.dossier.{verb}",
+            {
+                "dossier": str(dossier.pk),
+                "reference": dossier.receipt_code or "",
+                "procedure": procedure.slug,
+                "state": after,
+                **(event_extra or {}),
+            },
+        )
+        _notify_after_commit(dossier, procedure, after)
+    return entry
+
+
+def _enter(dossier: Dossier, procedure: Procedure, state: str, now: datetime.datetime) -> None:
+    """SLA bookkeeping when the dossier enters ``state``."""
+    step = procedure.workflow.state(state)
+    calendar = current_calendar()
+    day = timezone.localdate(now)
+    dossier.step_role = step.role
+    dossier.step_due_date = calendar.add_working_days(day, step.sla_days) if step.role else None
+    if state in _ENDS:
+        dossier.completed_at = now
+        dossier.step_role = ""
+        if dossier.due_date is not None and state == "completed":
+            if day < dossier.due_date:
+                dossier.sla_outcome = Dossier.Sla.EARLY
+            elif day == dossier.due_date:
+                dossier.sla_outcome = Dossier.Sla.ON_TIME
+            else:
+                dossier.sla_outcome = Dossier.Sla.LATE
+
+
+def _notify_after_commit(dossier: Dossier, procedure: Procedure, state: str) -> None:
+    """E-mail the applicant after commit (console or file backend in the demo)."""
+    person_model = apps.get_model("identity", "Person")
+    email = person_model.objects.filter(pk=dossier.applicant_id).values_list("email", flat=True)
+    address = email.first()
+    if not address:
+        return
+    subject = _("Your dossier %(reference)s: %(state)s") % {
+        "reference": dossier.receipt_code or procedure.name.vi,
+        "state": state_label(state),
+    }
+    body = _("The dossier “%(procedure)s” is now: %(state)s.") % {
+        "procedure": procedure.name.vi,
+        "state": state_label(state),
+    }
+
+    def send() -> None:
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address], fail_silently=True)
+
+    transaction.on_commit(send, robust=True)
+
+
+def state_label(state: str) -> str:
+    labels = {
+        "draft": _("Draft"),
+        "reception": _("Waiting for reception"),
+        "supplementing": _("Supplementation requested"),
+        "fee_due": _("Waiting for the fee"),
+        "processing": _("Being processed"),
+        "civil_status": _("Civil-status check"),
+        "residence": _("Residence registration"),
+        "health_insurance": _("Health-insurance card"),
+        "approval": _("Waiting for approval"),
+        "issuing": _("Result being issued"),
+        "delivery": _("Result being handed over"),
+        "completed": _("Completed"),
+        "rejected": _("Refused"),
+        "withdrawn": _("Withdrawn"),
+    }
+    return str(labels.get(state, state))

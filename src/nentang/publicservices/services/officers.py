@@ -1,0 +1,273 @@
+"""What officers do at the one-stop shop and behind it: receive (the receipt code and
+the due date), ask once for supplementation, process a step, approve, refuse with
+reasons, issue and hand over the result, assign, comment. Each action is allowed only
+to an officer of the dossier's agency holding the role of the dossier's current step."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from nentang.identity import selectors as identity
+from nentang.kernel import events
+from nentang.kernel.errors import Conflict, FieldError, ValidationFailed
+from nentang.kernel.text import clean
+from nentang.kernel.workdays import current_calendar
+from nentang.publicservices.models import Dossier, ReceivingUnit
+from nentang.publicservices.problems import SUPPLEMENT_LIMIT_REACHED
+from nentang.publicservices.services.common import (
+    OFFICER_ROLES,
+    Acting,
+    as_officer,
+    gate,
+    lock,
+    parse_uuid,
+    procedure_of,
+    record,
+    refused,
+)
+from nentang.publicservices.services.receipts import receipt_code_allocate
+from nentang.publicservices.workflow import allowed_actions
+
+MAX_TEXT = 2000
+
+
+def _reason(text: str, *, field: str = "reason", required: bool = True) -> str:
+    value = clean(text or "")
+    if required and len(value) < 3:
+        raise ValidationFailed(
+            _("Some fields are invalid."),
+            errors=[
+                FieldError(field, _("Write the reasons: the applicant reads them."), "required")
+            ],
+        )
+    if len(value) > MAX_TEXT:
+        raise ValidationFailed(
+            _("Some fields are invalid."),
+            errors=[
+                FieldError(field, _("At most %(n)s characters.") % {"n": MAX_TEXT}, "too_long")
+            ],
+        )
+    return value
+
+
+def _gate(actor: Any, dossier_id: Any, action: str) -> None:
+    """Before the transaction: the officer's agency, then the step's role, with their
+    security events (which must not roll back with the refused action)."""
+    key = parse_uuid(dossier_id)
+    dossier = Dossier.objects.filter(pk=key).first() if key else None
+    what = f"publicservices.dossier.{action}"
+    as_officer(actor, dossier, what=what, dossier_id=dossier_id, roles=None)
+    assert dossier is not None
+    workflow = procedure_of(dossier).workflow
+    if action in allowed_actions(workflow, dossier.state):
+        role = workflow.state(dossier.state).role or "reception"
+        as_officer(actor, dossier, what=what, dossier_id=dossier_id, roles=(role,))
+
+
+def _step(actor: Any, dossier_id: Any, action: str) -> tuple[Dossier, Acting]:
+    """Lock the dossier and check the officer: same agency, the current step's role,
+    and an action the step allows (in that order: no oracle for other agencies)."""
+    dossier = lock(dossier_id)
+    what = f"publicservices.dossier.{action}"
+    acting = as_officer(actor, dossier, what=what, dossier_id=dossier_id, roles=None)
+    assert dossier is not None
+    workflow = procedure_of(dossier).workflow
+    if action not in allowed_actions(workflow, dossier.state):
+        raise refused(action, dossier.state)
+    role = workflow.state(dossier.state).role or "reception"
+    as_officer(actor, dossier, what=what, dossier_id=dossier_id, roles=(role,))
+    return dossier, acting
+
+
+def dossier_receive(*, actor: Any, dossier_id: Any) -> Dossier:
+    """Receive a complete dossier (Decree 61/2018/NĐ-CP): allocate its receipt code
+    (Circular 01/2018/TT-VPCP), fix its due date in working days from today, and ask for
+    the fee when the procedure charges one (``publicservices.dossier.fee_requested``)."""
+    _gate(actor, dossier_id, "receive")
+    with transaction.atomic():
+        dossier, acting = _step(actor, dossier_id, "receive")
+        procedure = procedure_of(dossier)
+        unit = ReceivingUnit.objects.get(agency_id=dossier.agency_id)
+        today = timezone.localdate()
+        fee = procedure.fee_for(dossier.data)
+
+        def received(row: Dossier, state: str) -> None:
+            row.receipt_code = row.receipt_code or receipt_code_allocate(unit=unit, day=today)
+            row.received_at = timezone.now()
+            row.fee_amount = fee
+            row.due_date = current_calendar().add_working_days(today, procedure.processing_days)
+
+        record(dossier, acting=acting, action="receive", payload={"fee": fee}, change=received)
+        if dossier.state == "fee_due":
+            events.emit(
+                "publicservices.dossier.fee_requested",
+                {
+                    "dossier": str(dossier.pk),
+                    "reference": dossier.receipt_code or "",
+                    "amount": fee,
+                    "currency": "VND",
+                    "payer": str(dossier.applicant_id),
+                    "procedure": procedure.slug,
+                },
+            )
+    return dossier
+
+
+def dossier_request_supplement(*, actor: Any, dossier_id: Any, reasons: Sequence[str]) -> Dossier:
+    """Ask the applicant, once and with every reason at once, to complete the dossier
+    (Decree 61/2018/NĐ-CP: a single request for supplementation)."""
+    items = [clean(r) for r in reasons or [] if clean(r or "")]
+    if not items or any(len(r) > MAX_TEXT for r in items):
+        raise ValidationFailed(
+            _("Some fields are invalid."),
+            errors=[
+                FieldError("reasons", _("List what the applicant must add or correct."), "required")
+            ],
+        )
+    _gate(actor, dossier_id, "request_supplement")
+    with transaction.atomic():
+        dossier, acting = _step(actor, dossier_id, "request_supplement")
+        if dossier.supplement_count >= procedure_of(dossier).max_supplements:
+            raise Conflict(
+                _("Supplementation was already requested for this dossier."),
+                code=SUPPLEMENT_LIMIT_REACHED,
+            )
+
+        def counted(row: Dossier, state: str) -> None:
+            row.supplement_count += 1
+
+        record(
+            dossier,
+            acting=acting,
+            action="request_supplement",
+            payload={"reasons": items},
+            reason="; ".join(items),
+            change=counted,
+        )
+    return dossier
+
+
+def dossier_process(*, actor: Any, dossier_id: Any, note: str = "") -> Dossier:
+    """The processing officer completes the current step and hands the dossier on."""
+    text = _reason(note, field="note", required=False)
+    _gate(actor, dossier_id, "process")
+    with transaction.atomic():
+        dossier, acting = _step(actor, dossier_id, "process")
+        record(dossier, acting=acting, action="process", reason=text)
+    return dossier
+
+
+def dossier_approve(*, actor: Any, dossier_id: Any, note: str = "") -> Dossier:
+    """The head of the agency approves; from here the applicant can no longer withdraw."""
+    text = _reason(note, field="note", required=False)
+    _gate(actor, dossier_id, "approve")
+    with transaction.atomic():
+        dossier, acting = _step(actor, dossier_id, "approve")
+
+        def approved(row: Dossier, state: str) -> None:
+            row.approved_at = timezone.now()
+
+        record(dossier, acting=acting, action="approve", reason=text, change=approved)
+    return dossier
+
+
+def dossier_reject(*, actor: Any, dossier_id: Any, reason: str) -> Dossier:
+    """Refuse the dossier, with the reasons in writing (required)."""
+    text = _reason(reason)
+    _gate(actor, dossier_id, "reject")
+    with transaction.atomic():
+        dossier, acting = _step(actor, dossier_id, "reject")
+        record(dossier, acting=acting, action="reject", reason=text)
+    return dossier
+
+
+def dossier_issue_result(*, actor: Any, dossier_id: Any) -> Dossier:
+    """Issue the result. Online results complete the dossier; a paper result waits to
+    be handed over at the counter or delivered by post
+    (``publicservices.dossier.result_issued`` says which: the postal context ships it)."""
+    _gate(actor, dossier_id, "issue_result")
+    with transaction.atomic():
+        dossier, acting = _step(actor, dossier_id, "issue_result")
+        by_post = dossier.result_delivery == Dossier.Delivery.POST
+        record(
+            dossier,
+            acting=acting,
+            action="issue_result",
+            payload={"delivery": dossier.result_delivery},
+            event_extra={"by_post": by_post, "delivery": dossier.result_delivery},
+        )
+    return dossier
+
+
+def dossier_return_result(*, actor: Any, dossier_id: Any) -> Dossier:
+    """The one-stop shop hands the paper result over at the counter."""
+    _gate(actor, dossier_id, "return_result")
+    with transaction.atomic():
+        dossier, acting = _step(actor, dossier_id, "return_result")
+        record(dossier, acting=acting, action="return_result")
+    return dossier
+
+
+def dossier_assign(*, actor: Any, dossier_id: Any, officer_username: str) -> Dossier:
+    """Give the dossier to an officer of the same agency with the current step's role."""
+    _gate(actor, dossier_id, "assign")
+    with transaction.atomic():
+        dossier, acting = _step(actor, dossier_id, "assign")
+        role = procedure_of(dossier).workflow.state(dossier.state).role
+        from django.apps import apps
+
+        account = (
+            apps.get_model("identity", "Account").objects.filter(username=officer_username).first()
+        )
+        assignee = identity.officer_for_account(account=account) if account else None
+        if (
+            assignee is None
+            or assignee.agency_id != dossier.agency_id
+            or not assignee.is_active
+            or not assignee.has_role(role or "reception")
+        ):
+            raise ValidationFailed(
+                _("Some fields are invalid."),
+                errors=[
+                    FieldError(
+                        "officer",
+                        _("Choose an officer of this agency who works on this step."),
+                        "invalid_choice",
+                    )
+                ],
+            )
+
+        def assigned(row: Dossier, state: str) -> None:
+            row.assignee = assignee
+
+        record(
+            dossier,
+            acting=acting,
+            action="assign",
+            payload={"officer": str(assignee.pk)},
+            change=assigned,
+        )
+    return dossier
+
+
+def dossier_comment(*, actor: Any, dossier_id: Any, text: str) -> Dossier:
+    """An internal note on the dossier's timeline (any officer of its agency)."""
+    body = _reason(text, field="text")
+    gate(actor, dossier_id, what="publicservices.dossier.comment", applicant=False)
+    with transaction.atomic():
+        dossier = lock(dossier_id)
+        acting = as_officer(
+            actor,
+            dossier,
+            what="publicservices.dossier.comment",
+            dossier_id=dossier_id,
+            roles=OFFICER_ROLES,
+        )
+        assert dossier is not None
+        record(dossier, acting=acting, action="comment", reason=body)
+    return dossier

@@ -1,0 +1,150 @@
+"""The API in GovStack Registration shape: the catalogue, e-forms, applications (with
+Idempotency-Key), officers' tasks, the public status; problem codes on bad input;
+cursor pagination."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.test import Client
+
+from nentang.publicservices.models import Dossier
+from nentang.publicservices.tests import support
+from nentang.publicservices.tests.support import Cast
+
+
+def signed_in(account: Any) -> Client:
+    client = Client()
+    client.force_login(account)
+    return client
+
+
+def post(client: Client, path: str, body: Any, **headers: str) -> Any:
+    return client.post(path, json.dumps(body), content_type="application/json", headers=headers)
+
+
+def test_the_catalogue_pages_with_a_cursor(client: Client, cast: Cast) -> None:
+    first = client.get("/api/v1/services", {"limit": 4})
+    assert first.status_code == 200
+    body = first.json()
+    assert len(body["items"]) == 4
+    second = client.get("/api/v1/services", {"limit": 100, "cursor": body["next_cursor"]}).json()
+    ids = [s["id"] for s in body["items"] + second["items"]]
+    assert len(ids) == 10
+    assert ids == sorted(ids)
+    assert second["next_cursor"] is None
+    assert client.get("/api/v1/services", {"cursor": "!!"}).json()["code"] == "invalid_cursor"
+    found = client.get("/api/v1/services", {"q": "ly lich tu phap"}).json()["items"]
+    assert [s["id"] for s in found] == ["cap-phieu-ly-lich-tu-phap"]
+
+
+def test_a_service_and_its_e_form(client: Client, cast: Cast) -> None:
+    service = client.get("/api/v1/services/dang-ky-khai-sinh").json()
+    assert (service["processing_days"], service["eid_level"]) == (1, 2)
+    [form] = client.get("/api/v1/services/dang-ky-khai-sinh/eforms").json()
+    assert form["data_schema"]["type"] == "object"
+    assert form["pages"][0]["prefill"] == "full_name"
+    missing = client.get("/api/v1/services/khong-co")
+    assert (missing.status_code, missing.json()["code"]) == (404, "procedure_not_found")
+
+
+def test_an_application_through_the_api_from_submission_to_completion(cast: Cast) -> None:
+    an = signed_in(cast.an)
+    body = {
+        "agency": "so-tu-phap-tp-hcm",
+        "data": support.judicial_record(result_delivery="online"),
+    }
+    created = post(an, "/api/v1/services/cap-phieu-ly-lich-tu-phap/applications", body,
+                   **{"Idempotency-Key": "an-llpt-1"})  # fmt: skip
+    assert created.status_code == 201, created.content
+    replay = post(an, "/api/v1/services/cap-phieu-ly-lich-tu-phap/applications", body,
+                  **{"Idempotency-Key": "an-llpt-1"})  # fmt: skip
+    assert replay.status_code == 201
+    assert replay.headers["Idempotent-Replayed"] == "true"
+    assert replay.json()["id"] == created.json()["id"]
+    assert Dossier.objects.count() == 1
+    application = created.json()["id"]
+
+    officer = signed_in(cast.justice)
+    [task] = officer.get("/api/v1/tasks").json()["items"]
+    assert task["id"] == application
+    assert "receive" in task["actions"]
+    received = post(officer, f"/api/v1/tasks/{application}/complete", {"action": "receive"})
+    assert received.json()["state"] == "fee_due"
+    assert received.json()["fee"] == 205_000
+
+    from nentang.kernel.auditing import Actor
+    from nentang.publicservices import services
+
+    services.dossier_fee_paid(
+        actor=Actor.system("payments"),
+        dossier_reference=received.json()["receipt_code"],
+        payment_reference="PAY-API-1",
+        amount=205_000,
+    )
+    for action in ("process", "approve", "issue_result"):
+        done = post(officer, f"/api/v1/tasks/{application}/complete", {"action": action})
+        assert done.status_code == 200, done.content
+    mine = an.get(f"/api/v1/applications/{application}").json()
+    assert (mine["state"], mine["fee_paid"]) == ("completed", True)
+    assert [a["id"] for a in an.get("/api/v1/applications").json()["items"]] == [application]
+    status = Client().get(f"/api/v1/dossier-status/{mine['receipt_code']}").json()
+    assert status == {
+        "receipt_code": mine["receipt_code"],
+        "state": "completed",
+        "label": status["label"],
+    }
+
+
+def test_bad_input_gets_problem_codes_and_changes_nothing(cast: Cast) -> None:
+    an = signed_in(cast.an)
+    invalid = post(
+        an,
+        "/api/v1/services/dang-ky-khai-sinh/applications",
+        {"agency": "ubnd-phuong-sai-gon", "data": support.birth(child_sex="boy")},
+    )
+    assert invalid.status_code == 422
+    assert invalid.json()["errors"][0]["field"] == "child_sex"
+    level_one = post(
+        signed_in(cast.binh),
+        "/api/v1/services/dang-ky-khai-sinh/applications",
+        {"agency": "ubnd-phuong-sai-gon", "data": support.birth()},
+    )
+    assert (level_one.status_code, level_one.json()["code"]) == (403, "eid_level_too_low")
+    anonymous = post(
+        Client(), "/api/v1/services/dang-ky-khai-sinh/applications", {"agency": "x", "data": {}}
+    )
+    assert anonymous.status_code == 401
+    bearer = Client().get("/api/v1/applications", headers={"Authorization": "Bearer nope"})
+    assert (bearer.status_code, bearer.json()["code"]) == (401, "invalid_token")
+    assert Dossier.objects.count() == 0
+
+
+def test_officers_of_another_agency_and_wrong_actions(cast: Cast) -> None:
+    an = signed_in(cast.an)
+    created = post(
+        an,
+        "/api/v1/services/dang-ky-khai-sinh/applications",
+        {"agency": "ubnd-phuong-sai-gon", "data": support.birth()},
+    ).json()
+    stranger = post(
+        signed_in(cast.stranger), f"/api/v1/tasks/{created['id']}/complete", {"action": "receive"}
+    )
+    assert (stranger.status_code, stranger.json()["code"]) == (404, "dossier_not_found")
+    wrong = post(
+        signed_in(cast.reception), f"/api/v1/tasks/{created['id']}/complete", {"action": "approve"}
+    )
+    assert (wrong.status_code, wrong.json()["code"]) == (409, "action_not_allowed")
+    unknown = post(
+        signed_in(cast.reception), f"/api/v1/tasks/{created['id']}/complete", {"action": "fly"}
+    )
+    assert unknown.status_code == 422
+    other = signed_in(cast.binh).get(f"/api/v1/applications/{created['id']}")
+    assert other.status_code == 404
+    update = an.put(
+        f"/api/v1/applications/{created['id']}",
+        json.dumps({"data": {"child_full_name": "Nguyễn Minh Khang"}}),
+        content_type="application/json",
+    )
+    assert (update.status_code, update.json()["code"]) == (409, "action_not_allowed")

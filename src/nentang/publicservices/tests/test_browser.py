@@ -1,0 +1,160 @@
+"""Birth registration in a real browser (Debian's chromium through Playwright): Nguyễn
+Văn An finds the procedure without typing marks, answers one question per page on a
+phone, submits; the one-stop shop receives it, the officer processes it, the head
+approves, the result is issued; An sees it completed. axe-core on each page; screenshots
+in test-artifacts/ (publicservices-*.png)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from tests.support.axe import axe_violations
+from tests.support.browser import (
+    DESKTOP,
+    NEEDS_CHROMIUM,
+    PHONE,
+    Watch,
+    launch_chromium,
+    no_horizontal_scroll,
+    open_page,
+    text,
+)
+
+from nentang.publicservices.tests import support
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+pytestmark = [*NEEDS_CHROMIUM, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def cast(transactional_db: None) -> support.Cast:
+    from nentang.audit.services import security_defaults_install
+
+    security_defaults_install()
+    return support.cast()
+
+
+@pytest.fixture
+def chromium(live_server: Any, cast: support.Cast) -> Iterator[Browser]:
+    with launch_chromium() as browser:
+        yield browser
+
+
+def accessible(page: Page) -> None:
+    assert axe_violations(page) == []
+
+
+def log_in(page: Page, base: str, login: str, password: str, next_path: str) -> None:
+    page.goto(f"{base}/login?next={next_path}")
+    page.get_by_label("Số định danh cá nhân hoặc tên đăng nhập").fill(login)
+    page.get_by_label("Mật khẩu", exact=True).fill(password)
+    page.get_by_role("button", name="Đăng nhập", exact=True).click()
+    page.wait_for_load_state()
+
+
+def officer_acts(browser: Browser, base: str, login: str, button: str, watch: Watch) -> str:
+    page = open_page(browser, DESKTOP, watch)
+    log_in(page, base, login, support.OFFICER_PASSWORD, "/officer/dossiers/")
+    assert text(page, "h1") == "Hồ sơ đang chờ bạn"
+    page.locator("table a").first.click()
+    page.wait_for_load_state()
+    accessible(page)
+    page.get_by_role("button", name=button).click()
+    page.wait_for_load_state()
+    heading = text(page, "h1")
+    page.context.close()
+    return heading
+
+
+def test_birth_registration_in_the_browser(
+    chromium: Browser, live_server: Any, artifacts: Path
+) -> None:
+    base = live_server.url
+    watch = Watch()
+    page = open_page(chromium, PHONE, watch)
+    log_in(page, base, support.AN_ID, support.PASSWORD, "/services/")
+    page.get_by_label("Tên hoặc mã thủ tục").fill("dang ky khai sinh")
+    page.get_by_role("button", name="Tìm kiếm").click()
+    page.wait_for_load_state()
+    accessible(page)
+    page.get_by_role("link", name="Đăng ký khai sinh", exact=True).click()
+    page.wait_for_load_state()
+    assert "Miễn phí" in text(page, "main")
+    accessible(page)
+    page.screenshot(path=artifacts / "publicservices-procedure-390.png", full_page=True)
+    page.get_by_role("button", name="Bắt đầu").click()
+    page.wait_for_load_state()
+
+    # The platform knows the applicant: pre-filled answers, confirmed page by page.
+    assert page.get_by_label("Họ, chữ đệm và tên của người nộp").input_value() == "Nguyễn Văn An"
+    accessible(page)
+    page.screenshot(path=artifacts / "publicservices-question-390.png", full_page=True)
+    page.get_by_role("button", name="Tiếp tục").click()
+    page.get_by_role("button", name="Tiếp tục").click()
+    page.get_by_label("Họ, chữ đệm và tên của trẻ").fill("Nguyễn Minh Khôi")
+    page.get_by_role("button", name="Tiếp tục").click()
+    page.get_by_role("button", name="Tiếp tục").click()  # no sex chosen: an error
+    page.wait_for_load_state()
+    assert "Giới tính của trẻ" in text(page, ".error-summary")
+    accessible(page)
+    page.screenshot(path=artifacts / "publicservices-question-error-390.png", full_page=True)
+    page.get_by_label("Nam", exact=True).check()
+    page.get_by_role("button", name="Tiếp tục").click()
+    page.get_by_label("Ngày sinh của trẻ").fill("2026-11-30")
+    page.get_by_role("button", name="Tiếp tục").click()
+    page.get_by_label("Nơi sinh").fill("Bệnh viện Từ Dũ, TP Hồ Chí Minh")
+    page.get_by_role("button", name="Tiếp tục").click()
+    page.get_by_label("Họ, chữ đệm và tên của mẹ").fill("Trần Thị Mai")
+    page.get_by_role("button", name="Tiếp tục").click()
+    page.get_by_role("button", name="Tiếp tục").click()  # the father: optional
+    page.get_by_label("Cha", exact=True).check()
+    page.get_by_role("button", name="Tiếp tục").click()
+    page.get_by_label("Nhận bản điện tử trên Cổng dịch vụ công").check()
+    page.get_by_role("button", name="Tiếp tục").click()
+    page.wait_for_load_state()
+    assert text(page, "h1") == "Kiểm tra câu trả lời trước khi nộp"
+    assert "30/11/2026" in text(page, "main")
+    accessible(page)
+    assert no_horizontal_scroll(page)
+    page.screenshot(path=artifacts / "publicservices-review-390.png", full_page=True)
+    page.get_by_label("UBND phường Sài Gòn").check()
+    page.get_by_role("button", name="Nộp hồ sơ").click()
+    page.wait_for_load_state()
+    assert "Chờ tiếp nhận" in text(page, "main")
+    accessible(page)
+    page.screenshot(path=artifacts / "publicservices-submitted-390.png", full_page=True)
+
+    for login, button in (
+        ("motcua.saigon", "Tiếp nhận hồ sơ"),
+        ("chuyenvien.saigon", "Xong: chuyển bước tiếp"),
+        ("lanhdao.saigon", "Phê duyệt"),
+        ("chuyenvien.saigon", "Ban hành kết quả"),
+    ):
+        officer_acts(chromium, base, login, button, watch)
+
+    page.goto(f"{base}/dossiers/")
+    page.get_by_role("link", name="Đăng ký khai sinh").click()
+    page.wait_for_load_state()
+    assert "Đã hoàn thành" in text(page, "main")
+    code = text(page, ".caption code")
+    accessible(page)
+    page.screenshot(path=artifacts / "publicservices-completed-390.png", full_page=True)
+
+    for name, viewport in (("390", PHONE), ("1280", DESKTOP)):
+        public = open_page(chromium, viewport, watch)
+        public.goto(f"{base}/dossiers/status?code={code}")
+        assert "Đã hoàn thành" in text(public, "main")
+        assert "Nguyễn" not in text(public, "main")
+        assert no_horizontal_scroll(public)
+        accessible(public)
+        public.screenshot(path=artifacts / f"publicservices-status-{name}.png", full_page=True)
+    # The one question answered wrong on purpose is a 400, which chromium reports.
+    assert watch.console_errors == [
+        "Failed to load resource: the server responded with a status of 400 (Bad Request)"
+    ]
+    assert watch.outside_requests == []

@@ -1,0 +1,112 @@
+"""The pages through Django's test client: search, the one-question-per-page form,
+review and submit, my dossiers, the level-2 refusal, the officer's queue and actions,
+the public status look-up."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.test import Client
+from django.urls import reverse
+
+from nentang.publicservices.models import Dossier
+from nentang.publicservices.tests import support
+from nentang.publicservices.tests.support import Cast
+
+
+def signed_in(account: Any) -> Client:
+    client = Client()
+    client.force_login(account)
+    return client
+
+
+def test_the_catalogue_is_searched_without_marks(client: Client, cast: Cast) -> None:
+    page = client.get(reverse("publicservices:catalogue"), {"q": "dang ky khai sinh"})
+
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Đăng ký khai sinh" in text
+    assert "Đăng ký kết hôn" not in text
+
+
+def test_a_procedure_page_says_fee_time_and_level(client: Client, cast: Cast) -> None:
+    page = client.get(reverse("publicservices:procedure", args=["cap-phieu-ly-lich-tu-phap"]))
+
+    text = page.content.decode()
+    assert "200.000" in text
+    assert "10" in text
+    assert "2.000488 (verify)" in text
+
+
+def test_a_citizen_answers_one_question_per_page_and_submits(cast: Cast) -> None:
+    client = signed_in(cast.an)
+    start = client.post(reverse("publicservices:apply", args=["dang-ky-khai-sinh"]))
+    assert start.status_code == 302
+    dossier = Dossier.objects.get()
+    assert dossier.data == {
+        "applicant_full_name": "Nguyễn Văn An",
+        "applicant_id_number": support.AN_ID,
+    }
+    assert start["Location"].endswith("/form/applicant_full_name")
+
+    bad = client.post(
+        reverse("publicservices:question", args=[dossier.pk, "child_sex"]), {"child_sex": "x"}
+    )
+    assert bad.status_code == 400
+    answers = support.birth()
+    for field in [k for k in answers if not k.startswith("applicant_")]:
+        response = client.post(
+            reverse("publicservices:question", args=[dossier.pk, field]), {field: answers[field]}
+        )
+        assert response.status_code == 302, (field, response.content.decode()[:2000])
+    assert response["Location"].endswith("/review")
+
+    review = client.get(reverse("publicservices:review", args=[dossier.pk]))
+    assert "Nguyễn Minh Khôi" in review.content.decode()
+    missing_agency = client.post(reverse("publicservices:review", args=[dossier.pk]), {})
+    assert missing_agency.status_code == 400
+    sent = client.post(
+        reverse("publicservices:review", args=[dossier.pk]), {"agency": "ubnd-phuong-sai-gon"}
+    )
+    assert sent.status_code == 302
+    dossier.refresh_from_db()
+    assert dossier.state == "reception"
+    assert "Đăng ký khai sinh" in client.get(reverse("publicservices:my_dossiers")).content.decode()
+    assert client.get(sent["Location"]).status_code == 200
+
+
+def test_a_level_one_account_is_told_how_to_reach_level_two(cast: Cast) -> None:
+    page = signed_in(cast.binh).post(reverse("publicservices:apply", args=["dang-ky-khai-sinh"]))
+
+    assert page.status_code == 403
+    assert "level-2" in page.content.decode() or "mức 2" in page.content.decode()
+    assert Dossier.objects.count() == 0
+
+
+def test_officers_work_the_queue_and_other_agencies_get_404(cast: Cast) -> None:
+    from nentang.publicservices import services
+
+    dossier = services.dossier_submit(
+        actor=cast.an,
+        procedure_slug="dang-ky-khai-sinh",
+        agency_code="ubnd-phuong-sai-gon",
+        data=support.birth(),
+    )
+    reception = signed_in(cast.reception)
+    queue = reception.get(reverse("publicservices:queue"))
+    assert queue.status_code == 200
+    assert str(dossier.pk) in queue.content.decode()
+
+    url = reverse("publicservices:officer_dossier", args=[dossier.pk])
+    assert reception.get(url).status_code == 200
+    assert reception.post(url, {"action": "reject", "reason": ""}).status_code == 409
+    assert reception.post(url, {"action": "receive"}).status_code == 302
+    dossier.refresh_from_db()
+    assert dossier.state == "processing"
+    assert signed_in(cast.stranger).get(url).status_code == 404
+    assert signed_in(cast.an).get(reverse("publicservices:queue")).status_code == 403
+
+    status = Client().get(reverse("publicservices:status"), {"code": dossier.receipt_code or ""})
+    assert status.status_code == 200
+    assert "Nguyễn" not in status.content.decode()
+    assert Client().get(reverse("publicservices:status"), {"code": "x"}).status_code == 404

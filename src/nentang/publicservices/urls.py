@@ -1,0 +1,23 @@
+"""HTML pages of the publicservices context, with full paths (included at the root by
+config/urls.py)."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern, URLResolver, path
+
+from nentang.publicservices.views import citizen, officer
+
+app_name = "publicservices"
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("services/", citizen.catalogue, name="catalogue"),
+    path("services/<slug:slug>", citizen.procedure, name="procedure"),
+    path("services/<slug:slug>/apply", citizen.apply, name="apply"),
+    path("dossiers/", citizen.my_dossiers, name="my_dossiers"),
+    path("dossiers/status", citizen.status, name="status"),
+    path("dossiers/<uuid:dossier_id>", citizen.dossier, name="dossier"),
+    path("dossiers/<uuid:dossier_id>/form/<str:field>", citizen.question, name="question"),
+    path("dossiers/<uuid:dossier_id>/review", citizen.review, name="review"),
+    path("officer/dossiers/", officer.queue, name="queue"),
+    path("officer/dossiers/<uuid:dossier_id>", officer.dossier, name="officer_dossier"),
+]

@@ -1,0 +1,256 @@
+"""The workflow engine: one interpreter for every procedure's declarative state machine.
+
+A workflow file names its states. An *officer step* has the identity role that acts
+there, its SLA in working days and the actions allowed, each with its target state; a
+*wait* is the dossier waiting for someone outside the agency — the applicant
+(``resubmit`` after a request for supplementation), the fee (``fee_paid``, from the
+payments context) or the hand-over of the result (``deliver`` by post, ``return_result``
+at the counter); a *terminal* state ends the dossier.
+
+A dossier is an append-only log of actions (OpenCRVS). Its state is never written on its
+own: :func:`replay` folds the log through :func:`apply`, and the row caches the result.
+The same :func:`apply` decides whether a new action is allowed, so the log can only
+ever hold a path through the workflow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+DRAFT = "draft"
+WITHDRAWN = "withdrawn"
+
+# Actions an officer takes at a step (the workflow says which, and where they lead).
+OFFICER_ACTIONS = frozenset(
+    {"receive", "request_supplement", "process", "approve", "reject", "issue_result"}
+)
+# What ends each kind of wait, and who does it.
+WAIT_ACTIONS: Mapping[str, frozenset[str]] = {
+    "applicant": frozenset({"resubmit"}),
+    "payment": frozenset({"fee_paid"}),
+    "result": frozenset({"deliver", "return_result"}),
+}
+# Actions allowed in any state before the end, changing nothing but the log.
+ANYTIME_ACTIONS = frozenset({"comment", "assign"})
+ALL_ACTIONS = (
+    OFFICER_ACTIONS
+    | frozenset().union(*WAIT_ACTIONS.values())
+    | ANYTIME_ACTIONS
+    | {"save_draft", "submit", "withdraw"}
+)
+
+
+class WorkflowError(ValueError):
+    def __init__(self, where: str, message: str) -> None:
+        self.where = where
+        self.message = message
+        super().__init__(f"{where}: {message}")
+
+
+class ActionRefused(ValueError):
+    """The action is not allowed in this state (the caller turns it into a 409)."""
+
+    def __init__(self, action: str, state: str) -> None:
+        self.action = action
+        self.state = state
+        super().__init__(f"{action} is not allowed in state {state}")
+
+
+@dataclass(frozen=True)
+class State:
+    name: str
+    role: str = ""
+    waits: str = ""
+    terminal: bool = False
+    sla_days: int = 0
+    actions: Mapping[str, str] | None = None
+
+    @property
+    def transitions(self) -> Mapping[str, str]:
+        return self.actions or {}
+
+
+@dataclass(frozen=True)
+class Workflow:
+    name: str
+    start: str
+    states: Mapping[str, State]
+
+    @property
+    def asks_for_payment(self) -> bool:
+        return any(state.waits == "payment" for state in self.states.values())
+
+    def state(self, name: str) -> State:
+        if name in (DRAFT, WITHDRAWN):
+            return State(name=name, terminal=name == WITHDRAWN)
+        return self.states[name]
+
+    def is_open(self, state: str) -> bool:
+        return not self.state(state).terminal
+
+    def officer_states(self) -> list[State]:
+        return [s for s in self.states.values() if s.role]
+
+
+def workflow_from(raw: Any, *, roles: Iterable[str]) -> Workflow:
+    """Validate a workflow file's content: shape, actions, targets, roles, and a graph in
+    which every state is reachable from the start and can reach an end."""
+    if not isinstance(raw, dict):
+        raise WorkflowError("", "a workflow is a JSON object")
+    name = raw.get("name")
+    if not isinstance(name, str) or not name:
+        raise WorkflowError("name", "give the workflow a name")
+    states_raw = raw.get("states")
+    if not isinstance(states_raw, dict) or not states_raw:
+        raise WorkflowError("states", "give the workflow its states")
+    known_roles = set(roles)
+    states: dict[str, State] = {}
+    for key, spec in states_raw.items():
+        where = f"states.{key}"
+        if key in (DRAFT, WITHDRAWN):
+            raise WorkflowError(where, f"{key!r} is a reserved state name")
+        if not isinstance(spec, dict):
+            raise WorkflowError(where, "a state is a JSON object")
+        kinds = [k for k in ("role", "waits", "terminal") if spec.get(k)]
+        if len(kinds) != 1:
+            raise WorkflowError(where, "a state has exactly one of role, waits or terminal")
+        unknown = set(spec) - {"role", "waits", "terminal", "sla_days", "actions"}
+        if unknown:
+            raise WorkflowError(f"{where}.{sorted(unknown)[0]}", "unknown key")
+        actions = spec.get("actions", {})
+        if not isinstance(actions, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in actions.items()
+        ):
+            raise WorkflowError(f"{where}.actions", "actions map an action to a state")
+        sla = spec.get("sla_days", 0)
+        if not isinstance(sla, int) or isinstance(sla, bool) or not 0 <= sla <= 90:
+            raise WorkflowError(f"{where}.sla_days", "a whole number of working days, 0 to 90")
+        if spec.get("terminal"):
+            if actions:
+                raise WorkflowError(f"{where}.actions", "a terminal state has no actions")
+            states[key] = State(name=key, terminal=True)
+            continue
+        if not actions:
+            raise WorkflowError(f"{where}.actions", "an open state needs at least one action")
+        if spec.get("role"):
+            role = spec["role"]
+            if role not in known_roles:
+                raise WorkflowError(f"{where}.role", f"the role {role!r} does not exist")
+            allowed = OFFICER_ACTIONS
+        else:
+            waits = spec["waits"]
+            if waits not in WAIT_ACTIONS:
+                raise WorkflowError(f"{where}.waits", f"one of {sorted(WAIT_ACTIONS)}")
+            allowed = WAIT_ACTIONS[waits]
+        for action in actions:
+            if action not in allowed:
+                raise WorkflowError(
+                    f"{where}.actions.{action}", f"not an action of this state ({sorted(allowed)})"
+                )
+        if spec.get("waits") == "payment" and set(actions) != {"fee_paid"}:
+            raise WorkflowError(f"{where}.actions", "a payment wait ends only with fee_paid")
+        states[key] = State(
+            name=key,
+            role=spec.get("role", ""),
+            waits=spec.get("waits", ""),
+            sla_days=sla,
+            actions=dict(actions),
+        )
+    start = raw.get("start")
+    if start not in states:
+        raise WorkflowError("start", f"{start!r} is not a state")
+    if not states[start].role:
+        raise WorkflowError("start", "the first step is an officer's")
+    for state in states.values():
+        for action, target in state.transitions.items():
+            if target not in states:
+                raise WorkflowError(
+                    f"states.{state.name}.actions.{action}", f"{target!r} is not a state"
+                )
+        if state.waits in ("result",) and len(set(state.transitions.values())) != 1:
+            raise WorkflowError(f"states.{state.name}.actions", "a result wait has one target")
+    reachable = _closure(start, states)
+    for key in states:
+        if key not in reachable:
+            raise WorkflowError(f"states.{key}", f"cannot be reached from {start!r}")
+    ends = {key for key, state in states.items() if state.terminal}
+    if not ends:
+        raise WorkflowError("states", "no terminal state: a dossier would never end")
+    for key in states:
+        if not (_closure(key, states) & ends):
+            raise WorkflowError(f"states.{key}", "no terminal state can be reached from here")
+    return Workflow(name=name, start=start, states=states)
+
+
+def _closure(origin: str, states: Mapping[str, State]) -> set[str]:
+    seen = {origin}
+    frontier = [origin]
+    while frontier:
+        for target in states[frontier.pop()].transitions.values():
+            if target not in seen:
+                seen.add(target)
+                frontier.append(target)
+    return seen
+
+
+@dataclass(frozen=True)
+class Step:
+    """One action of the log as the engine reads it."""
+
+    action: str
+    payload: Mapping[str, Any]
+
+
+def _settle(workflow: Workflow, target: str, payload: Mapping[str, Any]) -> str:
+    """Entering a wait that has nothing to wait for moves straight on: no fee to pay
+    (``fee`` is 0), or a result delivered online (``delivery`` is ``online``)."""
+    state = workflow.states[target]
+    if state.waits == "payment" and not payload.get("fee"):
+        return _settle(workflow, state.transitions["fee_paid"], payload)
+    if state.waits == "result" and payload.get("delivery", "online") == "online":
+        return _settle(workflow, next(iter(state.transitions.values())), payload)
+    return target
+
+
+def allowed_actions(workflow: Workflow, state: str) -> frozenset[str]:
+    """Every action the engine accepts in ``state`` (permissions aside)."""
+    if state == DRAFT:
+        return frozenset({"save_draft", "submit", "withdraw", "comment"})
+    current = workflow.state(state)
+    if current.terminal:
+        return frozenset({"comment"})
+    extra = set(ANYTIME_ACTIONS)
+    if state not in _after_approval(workflow):
+        extra.add("withdraw")
+    return frozenset(current.transitions) | extra
+
+
+def _after_approval(workflow: Workflow) -> set[str]:
+    after: set[str] = set()
+    for state in workflow.states.values():
+        if "approve" in state.transitions:
+            after |= _closure(state.transitions["approve"], workflow.states)
+    return after
+
+
+def apply(workflow: Workflow, state: str, step: Step) -> str:
+    """The state after ``step``, or :class:`ActionRefused`."""
+    if step.action not in allowed_actions(workflow, state):
+        raise ActionRefused(step.action, state)
+    if step.action in ("save_draft", "comment", "assign"):
+        return state
+    if step.action == "withdraw":
+        return WITHDRAWN
+    if step.action == "submit":
+        return workflow.start
+    return _settle(workflow, workflow.state(state).transitions[step.action], step.payload)
+
+
+def replay(workflow: Workflow, steps: Sequence[Step]) -> str:
+    """The state a log of actions leads to (raises if the log leaves the workflow)."""
+    state = DRAFT
+    for step in steps:
+        state = apply(workflow, state, step)
+    return state
