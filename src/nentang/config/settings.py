@@ -69,6 +69,8 @@ MIDDLEWARE = [
     # Below sessions and auth: notes "last active" on the e-ID session list.
     "nentang.identity.middleware.SessionActivityMiddleware",
     "nentang.kernel.async_middleware.MessageMiddleware",
+    # Below auth and messages: staff sessions reach nothing before their second factor.
+    "nentang.identity.middleware.StaffSecondFactorMiddleware",
     "nentang.kernel.async_middleware.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]

@@ -8,6 +8,7 @@ import pytest
 from django.apps import apps
 from django.test import Client
 from tests.support.html import assert_well_formed, read
+from tests.support.staff import log_in_as, second_factor_of, totp_code
 
 from nentang.identity import services
 from nentang.identity.models import Account, DataUsage, LevelVerification, Person
@@ -17,13 +18,26 @@ SecurityEvent = apps.get_model("audit", "SecurityEvent")
 PURPOSE = "Xác thực mức độ 2 tại bộ phận một cửa"
 
 
+def counter(officer: Account) -> Client:
+    """The officer's browser, logged in with password and authenticator code."""
+    secret = second_factor_of(officer)
+    client = Client()
+    client.post("/login", {"login": officer.username, "password": support.OFFICER_PASSWORD})
+    client.post("/login/second-factor", {"code": totp_code(secret)})
+    assert "_auth_user_id" in client.session
+    return client
+
+
 @pytest.fixture
 def desk(officer: Account) -> Client:
     """Lê Thị Hoa's browser at the counter of UBND phường Sài Gòn."""
-    client = Client()
-    client.post("/login", {"login": "canbo.saigon", "password": support.OFFICER_PASSWORD})
-    assert "_auth_user_id" in client.session
-    return client
+    return counter(officer)
+
+
+@pytest.fixture
+def hanoi_desk(hanoi_officer: Account) -> Client:
+    """The counter of UBND phường Hoàn Kiếm, where Trần Thị Bình (Hà Nội) goes."""
+    return counter(hanoi_officer)
 
 
 def find(client: Client, id_number: str, purpose: str = PURPOSE) -> object:
@@ -67,7 +81,7 @@ class TestWhoMayOpen:
     ) -> None:
         clerk = support.officer(admin, username="xuly.saigon", roles=("processing",))
         client = Client()
-        client.force_login(clerk)
+        log_in_as(client, clerk)
 
         response = find(client, support.AN_ID)
 
@@ -80,7 +94,7 @@ class TestWhoMayOpen:
         enrolment = services.totp_enrol(actor=officer)
         services.totp_confirm(actor=officer, code=pyotp.TOTP(enrolment.secret).now())
         client = Client()
-        client.force_login(officer)
+        log_in_as(client, officer)
 
         response = client.get("/officer/people")
 
