@@ -137,7 +137,6 @@ def totp_verify(
     422 with a field error on ``code``, 409 ``totp_not_enrolled`` or 429.
     """
     address = source_address(source_ip)
-    account.refresh_from_db(fields=["failed_logins", "lockout_until", "lockouts"])
     login_refusal_if_throttled(
         login=account.username, account=account, source_ip=address, channel=channel
     )

@@ -22,6 +22,7 @@ from nentang.identity.models import (
     Agency,
     DataUsage,
     LevelVerification,
+    LoginThrottle,
     Officer,
     Organisation,
     Person,
@@ -164,3 +165,10 @@ def administrative_units() -> None:
         return
     migration = importlib.import_module("nentang.addresses.migrations.0002_load_units_2025_07_01")
     migration.load(apps, None)
+
+
+def throttle(login: str) -> LoginThrottle:
+    """The failure counts and lockout kept for ``login`` (as typed)."""
+    from nentang.identity.services.login import login_key
+
+    return LoginThrottle.objects.get(login_key=login_key(login))
