@@ -216,6 +216,7 @@ NENTANG_QUEUE_STALL_SECONDS = CONFIG.queue_stall_seconds
 NENTANG_SECURITY_EVENTS_MIN_DAYS = CONFIG.security_events_min_days
 NENTANG_METRICS_ALLOW_NETWORKS = CONFIG.metrics_allow_networks
 NENTANG_METRICS_TOKEN = CONFIG.metrics_token
+NENTANG_TRUSTED_PROXIES = CONFIG.trusted_proxies
 NENTANG_METRICS_DIR = HOME / "metrics"
 
 # Security headers and cookies.

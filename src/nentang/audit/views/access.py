@@ -16,6 +16,7 @@ from django_htmx.middleware import HtmxDetails
 from nentang.audit.services.security import Operator, security_event_record
 from nentang.audit.services.security.access import may, require
 from nentang.kernel.auditing import Actor
+from nentang.kernel.security import client_address
 
 
 class SocRequest(HttpRequest):
@@ -50,7 +51,7 @@ def soc_page(permission: str) -> Callable[[View], View]:
                     kind="authz.denied",
                     outcome="denied",
                     severity="low",
-                    source_ip=request.META.get("REMOTE_ADDR") or None,
+                    source_ip=client_address(request),
                     actor=Actor.officer(login)
                     if operator(request).is_staff
                     else Actor.person(login),

@@ -128,6 +128,20 @@ def officer(
     return created.account
 
 
+def hanoi_officer(admin: Account) -> Account:
+    """ "canbo.hoankiem", enrolment officer of UBND phường Hoàn Kiếm (Hà Nội, province 01),
+    who may raise Hà Nội residents such as Trần Thị Bình to level 2."""
+    services.agency_create(
+        actor=admin,
+        code="ubnd-phuong-hoan-kiem",
+        name="UBND phường Hoàn Kiếm",
+        kind="peoples_committee",
+        province_code="01",
+        commune_code="00070",
+    )
+    return officer(admin, username="canbo.hoankiem", agency_code="ubnd-phuong-hoan-kiem")
+
+
 def verify(person: Person, by: Account) -> LevelVerification:
     return services.person_verify_level2(
         actor=by,

@@ -153,25 +153,25 @@ class TestFinding:
 
 
 class TestVerifying:
-    def test_verify_a_level_1_person_to_level_2(self, desk: Client, binh: Person) -> None:
-        page = read(find(desk, support.BINH_ID).content)  # type: ignore[attr-defined]
+    def test_verify_a_level_1_person_to_level_2(self, hanoi_desk: Client, binh: Person) -> None:
+        page = read(find(hanoi_desk, support.BINH_ID).content)  # type: ignore[attr-defined]
         assert "Xác thực lên mức độ 2" in page.texts("h2")
 
-        response = desk.post(f"/officer/people/{binh.pk}/verify", verify_data(binh))
+        response = hanoi_desk.post(f"/officer/people/{binh.pk}/verify", verify_data(binh))
 
         assert response.status_code == 302
         assert response["Location"] == "/officer/people"
         binh.refresh_from_db()
         assert binh.level == 2
         assert LevelVerification.objects.get(person=binh).fingerprint_attested is True
-        assert "đã ở mức độ 2" in desk.get("/officer/people").content.decode()
+        assert "đã ở mức độ 2" in hanoi_desk.get("/officer/people").content.decode()
 
     def test_without_the_fingerprint_check_nothing_changes(
-        self, desk: Client, binh: Person
+        self, hanoi_desk: Client, binh: Person
     ) -> None:
-        find(desk, support.BINH_ID)
+        find(hanoi_desk, support.BINH_ID)
 
-        response = desk.post(
+        response = hanoi_desk.post(
             f"/officer/people/{binh.pk}/verify", verify_data(binh, fingerprint_attested="")
         )
 
@@ -184,10 +184,10 @@ class TestVerifying:
         assert binh.level == 1
         assert_well_formed(page)
 
-    def test_with_htmx_only_the_form_comes_back(self, desk: Client, binh: Person) -> None:
-        find(desk, support.BINH_ID)
+    def test_with_htmx_only_the_form_comes_back(self, hanoi_desk: Client, binh: Person) -> None:
+        find(hanoi_desk, support.BINH_ID)
 
-        response = desk.post(
+        response = hanoi_desk.post(
             f"/officer/people/{binh.pk}/verify",
             verify_data(binh, document_number="001195009999"),
             headers={"HX-Request": "true"},
@@ -199,8 +199,10 @@ class TestVerifying:
         assert "Số thẻ căn cước công dân chính là số định danh cá nhân của người đó." in html
         assert 'href="#id_document_number"' in html
 
-    def test_acting_without_a_logged_look_up_is_refused(self, desk: Client, binh: Person) -> None:
-        response = desk.post(f"/officer/people/{binh.pk}/verify", verify_data(binh))
+    def test_acting_without_a_logged_look_up_is_refused(
+        self, hanoi_desk: Client, binh: Person
+    ) -> None:
+        response = hanoi_desk.post(f"/officer/people/{binh.pk}/verify", verify_data(binh))
 
         assert response.status_code == 302
         assert response["Location"] == "/officer/people"
