@@ -138,6 +138,7 @@ def test_a_staff_account_cannot_remove_its_last_second_factor(officer: Account) 
 
 
 def test_citizens_are_not_concerned(binh: Person) -> None:
+    assert binh.account is not None
     client = Client()
     client.force_login(binh.account)
 
