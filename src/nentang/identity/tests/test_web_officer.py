@@ -88,13 +88,11 @@ class TestWhoMayOpen:
         assert response.status_code == 403  # type: ignore[attr-defined]
         assert "Nguyễn Văn An" not in response.content.decode()  # type: ignore[attr-defined]
 
-    def test_an_officer_with_a_second_factor_presents_it(
-        self, officer: Account, desk: Client
-    ) -> None:
+    def test_an_officer_with_a_second_factor_presents_it(self, officer: Account) -> None:
         enrolment = services.totp_enrol(actor=officer)
         services.totp_confirm(actor=officer, code=pyotp.TOTP(enrolment.secret).now())
         client = Client()
-        log_in_as(client, officer)
+        client.force_login(officer)  # a session that has not presented it
 
         response = client.get("/officer/people")
 

@@ -25,7 +25,7 @@ from nentang.identity.views.factors import totp_disable, totp_state
 from nentang.identity.views.forms import CodeForm, PasskeyNameForm, add_field_errors
 from nentang.identity.views.login import json_problem
 from nentang.identity.views.qr import qr_svg
-from nentang.kernel.errors import ProblemError, ValidationFailed
+from nentang.kernel.errors import Conflict, ProblemError, ValidationFailed
 
 ENROLMENT_KEY = "identity.totp.enrolment"
 
@@ -144,7 +144,7 @@ def passkey_rename(request: IdentityRequest, passkey_id: uuid.UUID) -> HttpRespo
 def passkey_remove(request: IdentityRequest, passkey_id: uuid.UUID) -> HttpResponse:
     try:
         passkeys.passkey_remove(actor=account_of(request), passkey_id=passkey_id)
-    except ProblemError as problem:
+    except Conflict as problem:  # a staff account's last second factor stays
         messages.error(request, str(problem.detail or problem.code))
         return HttpResponseRedirect(reverse("identity_web:passkeys"))
     messages.success(request, _("The passkey is removed: it can no longer log in."))
