@@ -27,6 +27,8 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from tests.support.staff import log_in_as
+
 EXAMPLES = int(os.environ.get("NENTANG_FUZZ_EXAMPLES", "150"))
 FUZZ = hypothesis_settings(
     max_examples=EXAMPLES,
@@ -155,7 +157,7 @@ def cast(db: None) -> Cast:
         ("soc", soc_operator()),
     ):
         client = csrf_client()
-        client.force_login(account)
+        log_in_as(client, account)
         clients[name] = client
     return Cast(
         clients=clients,

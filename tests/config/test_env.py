@@ -58,6 +58,15 @@ def test_base_url_host_is_allowed(tmp_path: Path) -> None:
     assert "dichvucong.example.vn" in config.allowed_hosts
 
 
+def test_trusted_proxies_parse_and_default_to_none(tmp_path: Path) -> None:
+    assert read(env(tmp_path)).trusted_proxies == ()
+    config = read(env(tmp_path, NENTANG_TRUSTED_PROXIES="10.0.0.0/8,fd00::/8"))
+    assert config.trusted_proxies == (
+        ipaddress.ip_network("10.0.0.0/8"),
+        ipaddress.ip_network("fd00::/8"),
+    )
+
+
 def test_networks_parse(tmp_path: Path) -> None:
     config = read(env(tmp_path, NENTANG_OUTBOUND_ALLOW_NETWORKS="127.0.0.0/8, ::1/128"))
     assert config.outbound_allow_networks == (
@@ -81,6 +90,7 @@ def test_networks_parse(tmp_path: Path) -> None:
         ("NENTANG_LOG_FORMAT", "xml", "json or text"),
         ("NENTANG_LOG_LEVEL", "LOUD", "expected one of"),
         ("NENTANG_OUTBOUND_ALLOW_NETWORKS", "localhost", "not an IP network"),
+        ("NENTANG_TRUSTED_PROXIES", "proxy.internal", "not an IP network"),
         ("NENTANG_SECRET_KEY", "short", "at least 32"),
         ("NENTANG_WEBHOOK_MAX_ATTEMPTS", "-3", "greater than zero"),
         ("NENTANG_IDEMPOTENCY_TTL_HOURS", "1.5", "whole number"),

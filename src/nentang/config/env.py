@@ -108,6 +108,14 @@ VARIABLES: tuple[Variable, ...] = (
         "Comma-separated CIDRs whose direct requests may read /metrics; empty: none.",
     ),
     Variable(
+        "NENTANG_TRUSTED_PROXIES",
+        "(empty)",
+        "Comma-separated CIDRs of the reverse proxies in front of nentang. A request from "
+        "one of them is attributed to the address its X-Forwarded-For names (the nearest "
+        "address that is not a trusted proxy), for throttles and security events; empty: "
+        "X-Forwarded-For is never trusted.",
+    ),
+    Variable(
         "NENTANG_METRICS_TOKEN",
         "(empty)",
         "A bearer token (32 characters or more) that reads /metrics from anywhere.",
@@ -167,6 +175,7 @@ class Config:
     queue_stall_seconds: int
     metrics_allow_networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
     metrics_token: str
+    trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
     security_events_min_days: int
     audit_witness: str  # "" (none), an absolute directory outside home, or an http(s) URL
 
@@ -407,6 +416,9 @@ def read(environ: Mapping[str, str] | None = None) -> Config:
         ),
         metrics_token=parse_token(
             "NENTANG_METRICS_TOKEN", _get(env, "NENTANG_METRICS_TOKEN") or ""
+        ),
+        trusted_proxies=parse_networks(
+            "NENTANG_TRUSTED_PROXIES", _get(env, "NENTANG_TRUSTED_PROXIES") or ""
         ),
         queue_stall_seconds=parse_non_negative_int(
             "NENTANG_QUEUE_STALL_SECONDS", _get(env, "NENTANG_QUEUE_STALL_SECONDS") or "120"

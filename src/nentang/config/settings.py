@@ -70,6 +70,8 @@ MIDDLEWARE = [
     # Below sessions and auth: notes "last active" on the e-ID session list.
     "nentang.identity.middleware.SessionActivityMiddleware",
     "nentang.kernel.async_middleware.MessageMiddleware",
+    # Below auth and messages: staff sessions reach nothing before their second factor.
+    "nentang.identity.middleware.StaffSecondFactorMiddleware",
     "nentang.kernel.async_middleware.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
@@ -215,6 +217,7 @@ NENTANG_QUEUE_STALL_SECONDS = CONFIG.queue_stall_seconds
 NENTANG_SECURITY_EVENTS_MIN_DAYS = CONFIG.security_events_min_days
 NENTANG_METRICS_ALLOW_NETWORKS = CONFIG.metrics_allow_networks
 NENTANG_METRICS_TOKEN = CONFIG.metrics_token
+NENTANG_TRUSTED_PROXIES = CONFIG.trusted_proxies
 NENTANG_METRICS_DIR = HOME / "metrics"
 
 # Security headers and cookies.

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 
+from nentang.identity.views.login import admin_login_redirect
 from nentang.kernel import health
 from nentang.kernel.api import create_api
 from nentang.web.apidocs import api_reference
@@ -51,6 +52,8 @@ urlpatterns = [
     path("metrics", health.metrics_view, name="metrics"),
     path("api/v1/docs", api_reference(api.get_openapi_schema), name="api_docs"),
     path("api/v1/", api.urls),
+    # One login for everyone, the administration included (password, then second factor).
+    path("admin/login/", admin_login_redirect, name="admin_login_redirect"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     *context_urls,

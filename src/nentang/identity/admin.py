@@ -3,10 +3,13 @@ person's data goes through the officer pages, which log the read for the person 
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
 from nentang.identity.models import Account, Agency, Officer
+from nentang.identity.services.login import login_lockout_until
 
 
 @admin.register(Account)
@@ -15,17 +18,21 @@ class AccountAdmin(UserAdmin):  # type: ignore[type-arg]
     list_filter = ("kind", "is_staff", "is_active")
     search_fields = ("username",)
     ordering = ("username",)
-    readonly_fields = ("locked_at", "lock_reason", "failed_logins", "lockout_until", "last_login")
+    readonly_fields = ("locked_at", "lock_reason", "lockout_until", "last_login")
     fieldsets = (
         (None, {"fields": ("username", "password", "kind")}),
         ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
-        ("Lock", {"fields": ("locked_at", "lock_reason", "failed_logins", "lockout_until")}),
+        ("Lock", {"fields": ("locked_at", "lock_reason", "lockout_until")}),
         ("Dates", {"fields": ("last_login",)}),
     )
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("username", "kind", "password1", "password2")}),
     )
     filter_horizontal = ("groups",)
+
+    @admin.display(description="Locked out until (wrong passwords)")
+    def lockout_until(self, obj: Account) -> datetime | None:
+        return login_lockout_until(obj) if obj.pk else None
 
 
 @admin.register(Agency)

@@ -16,3 +16,8 @@ class IdentityConfig(AppConfig):
         from nentang.identity.views import navigation  # its entries in the primary nav
 
         navigation.install()
+        from nentang.identity.services.portraits import portraits_sweep
+        from nentang.kernel import worker
+
+        # Portraits left by a crashed or rolled-back registration (issue 8, item 16).
+        worker.on_worker_start(portraits_sweep)

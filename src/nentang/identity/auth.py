@@ -20,6 +20,7 @@ from nentang.identity.models import Account
 from nentang.identity.problems import INVALID_CREDENTIALS
 from nentang.identity.services.login import login_authenticate
 from nentang.kernel.errors import ProblemError
+from nentang.kernel.security import client_address
 
 
 class LoginRefused(ValidationError):
@@ -31,12 +32,9 @@ class LoginRefused(ValidationError):
 
 
 def request_source_ip(request: HttpRequest | None) -> str | None:
-    """``REMOTE_ADDR``: behind a reverse proxy, configure the proxy to set it; clients'
-    X-Forwarded-For is never trusted."""
-    if request is None:
-        return None
-    address = request.META.get("REMOTE_ADDR")
-    return str(address) if address else None
+    """The client's address: ``REMOTE_ADDR``, or behind one of ``NENTANG_TRUSTED_PROXIES``
+    the address their X-Forwarded-For names (``kernel.security.client_address``)."""
+    return client_address(request)
 
 
 def request_channel(request: HttpRequest | None) -> str:

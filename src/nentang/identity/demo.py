@@ -15,6 +15,8 @@ import struct
 import zlib
 
 from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.utils import timezone
 
 from nentang.addresses import selectors as addresses
 from nentang.identity import selectors, services
@@ -25,10 +27,10 @@ from nentang.identity.demo_names import (
     MOBILE_PREFIXES,
     STREETS,
 )
-from nentang.identity.models import Account, Organisation, Person
+from nentang.identity.models import Account, Organisation, Person, TotpDevice
 from nentang.identity.services import PersonRecord, Residence
 from nentang.identity.validators import BIRTH_PROVINCES
-from nentang.kernel import demodata
+from nentang.kernel import auditing, demodata
 from nentang.kernel.auditing import Actor
 
 CITIZEN_PASSWORD = "demo-citizen-2026"  # noqa: S105 - documented demo accounts
@@ -42,6 +44,9 @@ ADMIN_PASSWORD = "demo-admin-2026"  # noqa: S105
 AN_ID = "079090001234"
 BINH_ID = "001195004321"
 AGENCY_CODE = "ubnd-phuong-sai-gon"
+# The authenticator secret of every demo staff account (RFC 6238, base32), printed by
+# ``nentang demo`` and in the README: staff always log in with a second factor.
+DEMO_STAFF_TOTP_SECRET = "NENTANGDEMOSTAFFTOTPSECRET222222"  # noqa: S105 - demo only
 GENERATED = 300
 BATCH = 50
 SEED = 20260701
@@ -257,3 +262,61 @@ def load(progress: demodata.Progress) -> None:
     _family_and_company()
     progress.advance()
     _generated(progress)
+
+
+def demo_staff_second_factors() -> list[str]:
+    """Give every demo staff account without a second factor the documented demo
+    authenticator secret (confirmed, as if its first code had been entered). Returns
+    the logins concerned. Demo only: nothing else installs a known secret."""
+    logins = [account.login for item in demodata.registered([]) for account in item.accounts]
+    done: list[str] = []
+    for account in Account.objects.filter(username__in=logins).order_by("username"):
+        if not services.second_factor_mandatory(account):
+            continue
+        done.append(account.username)
+        if TotpDevice.objects.filter(account=account, confirmed_at__isnull=False).exists():
+            continue
+        with transaction.atomic():
+            now = timezone.now()
+            TotpDevice.objects.update_or_create(
+                account=account,
+                defaults={"secret": DEMO_STAFF_TOTP_SECRET, "confirmed_at": now, "last_step": 0},
+                create_defaults={
+                    "secret": DEMO_STAFF_TOTP_SECRET,
+                    "confirmed_at": now,
+                    "last_step": 0,
+                    "created_at": now,
+                },
+            )
+            auditing.record(
+                actor=Actor.system("demo"),
+                action="identity.totp.confirm",
+                subject_type="identity.account",
+                subject=str(account.pk),
+                summary={"demo": True},
+            )
+    return done
+
+
+def _second_factor_summary() -> list[str]:
+    logins = ", ".join(
+        Account.objects.filter(totp__secret=DEMO_STAFF_TOTP_SECRET)
+        .order_by("username")
+        .values_list("username", flat=True)
+    )
+    secret = DEMO_STAFF_TOTP_SECRET
+    return [
+        f"Staff accounts ({logins}) ask for an authenticator code after the password.",
+        f"  Their demo authenticator secret: {secret}. A current code:",
+        f"  oathtool --totp -b {secret}",
+        f"  .venv/bin/python -c \"import pyotp; print(pyotp.TOTP('{secret}').now())\"",
+    ]
+
+
+# Named to run after every context's loader (unknown names come last): the staff
+# accounts of the SOC and the post office exist by then.
+@demodata.loader("identity_second_factors", summary=_second_factor_summary)
+def load_second_factors(progress: demodata.Progress) -> None:
+    progress.start("second factor of the demo staff accounts", 1)
+    demo_staff_second_factors()
+    progress.advance()

@@ -144,6 +144,16 @@ SECOND_FACTOR_REQUIRED = register(
     ),
     advice=_("Confirm with your authenticator app or passkey, then try again."),
 )
+SECOND_FACTOR_MANDATORY = register(
+    "second_factor_mandatory",
+    status=409,
+    title=_("A staff account keeps a second factor"),
+    meaning=_(
+        "Officers, security operators and administrators must always have a second factor "
+        "(an authenticator app or a passkey): this is the last one of the account."
+    ),
+    advice=_("Add another passkey or an authenticator app first, then remove this one."),
+)
 HOLDER_SESSION_REQUIRED = register(
     "holder_session_required",
     status=403,

@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from nentang.kernel.errors import BadRequest, Conflict, ProblemError, response_for
 from nentang.kernel.problems import IDEMPOTENCY_KEY_REUSED, INVALID_IDEMPOTENCY_KEY
+from nentang.kernel.security import client_address
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -79,7 +80,7 @@ def default_scope(request: HttpRequest) -> str:
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         return f"user:{user.pk}"
-    return f"anonymous:{request.META.get('REMOTE_ADDR', '-')}"
+    return f"anonymous:{client_address(request) or '-'}"
 
 
 def fingerprint(request: HttpRequest) -> str:

@@ -1,7 +1,11 @@
-"""Headers Django 5.2 does not set by itself: Content-Security-Policy, Permissions-Policy."""
+"""Headers Django 5.2 does not set by itself (Content-Security-Policy, Permissions-Policy),
+and the client address of a request behind trusted reverse proxies."""
 
 from __future__ import annotations
 
+import ipaddress
+
+from django.conf import settings
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 
@@ -32,3 +36,44 @@ class SecurityHeadersMiddleware(DualMiddleware):
             response["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
         response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         return response
+
+
+def _address(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        address = ipaddress.ip_address(value.strip().strip("[]"))
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
+
+
+def _trusted(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    networks = getattr(settings, "NENTANG_TRUSTED_PROXIES", ())
+    return any(address.version == net.version and address in net for net in networks)
+
+
+def client_address(request: HttpRequest | None) -> str | None:
+    """The address of the client behind ``request``: ``REMOTE_ADDR``, unless that is one
+    of ``NENTANG_TRUSTED_PROXIES`` — then the nearest address of ``X-Forwarded-For``
+    (read from the right) that is not a trusted proxy. A client cannot choose its own
+    address: whatever it writes into the header stays left of what the proxies append.
+    None when there is no valid address. Every per-address throttle uses this."""
+    if request is None:
+        return None
+    remote = _address(str(request.META.get("REMOTE_ADDR") or ""))
+    if remote is None:
+        return None
+    if not _trusted(remote):
+        return str(remote)
+    forwarded = str(request.META.get("HTTP_X_FORWARDED_FOR") or "")
+    hops = [hop for hop in (part.strip() for part in forwarded.split(",")) if hop]
+    client = remote
+    for hop in reversed(hops):
+        address = _address(hop)
+        if address is None:
+            break  # garbage in the chain: stop at the last address we could trust
+        client = address
+        if not _trusted(address):
+            break
+    return str(client)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
+from tests.support.staff import totp_code
 
 from nentang.audit import demo
 from nentang.audit.models import Alert, AuditEntry, SecurityEvent
@@ -39,10 +42,20 @@ def test_loading_twice_changes_nothing() -> None:
 
 
 def test_the_demo_operator_logs_in_and_sees_the_attack() -> None:
+    """With the password and the code of the demo's printed authenticator secret."""
     demo.load(demodata.SilentProgress())
+    demodata.discover()
+    [factors] = [i for i in demodata.registered([]) if i.context == "identity_second_factors"]
+    factors.load(demodata.SilentProgress())
+    assert factors.summary is not None
+    [secret] = re.findall(r"secret: ([A-Z2-7]+)\.", " ".join(factors.summary()))
     client = Client()
 
-    assert client.login(username="soc", password="demo-soc-2026")
+    logged_in = client.post(
+        "/login", {"login": "soc", "password": "demo-soc-2026", "next": "/soc/"}
+    )
+    assert logged_in["Location"] == "/login/second-factor"
+    client.post("/login/second-factor", {"code": totp_code(secret)})
     page = client.get("/soc/")
 
     assert page.status_code == 200

@@ -1,6 +1,6 @@
 """The issue's done-when test: a brute-force attack replayed against the real login.
 
-Django's admin login (/admin/login/, the only login until the identity context lands)
+The e-ID login (/login, the one login of the platform: /admin/login/ sends there)
 is attacked from one address through Django's test client: the seventh failure opens
 nothing, the eighth opens the brute-force alert, a success from the same address then
 opens the "failures followed by a success" alert, and the SOC page shows both.
@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
+from tests.support.staff import second_factor_of, staff_login, totp_code
 
 from nentang.audit.models import Alert, SecurityEvent
 from nentang.audit.services import pseudonym
@@ -30,7 +31,7 @@ User = get_user_model()
 
 pytestmark = pytest.mark.django_db
 
-LOGIN = "/admin/login/"
+LOGIN = "/login"
 
 
 @pytest.fixture(autouse=True)
@@ -45,7 +46,7 @@ def administrator() -> Any:
 
 
 def attempt(client: Client, password: str) -> int:
-    response = client.post(LOGIN, {"username": "quantri.cuong", "password": password})
+    response = client.post(LOGIN, {"login": "quantri.cuong", "password": password})
     return response.status_code
 
 
@@ -58,7 +59,7 @@ def test_a_brute_force_on_the_real_login_opens_the_alerts_and_the_soc_shows_them
 ) -> None:
     attacker = Client(REMOTE_ADDR=ATTACKER)
     for number in range(7):
-        assert attempt(attacker, f"đoán-sai-{number}") == 200  # the form again, with its error
+        assert attempt(attacker, f"đoán-sai-{number}") == 401  # the form again, with its error
 
     failures = SecurityEvent.objects.filter(kind="auth.failure", source_ip=ATTACKER)
     assert failures.count() == 7
@@ -81,7 +82,7 @@ def test_a_brute_force_on_the_real_login_opens_the_alerts_and_the_soc_shows_them
     assert compromise.event_count == 9
 
     soc = Client()
-    soc.force_login(soc_operator())
+    staff_login(soc, soc_operator())
     page = soc.get("/soc/").content.decode()
     assert (
         "Dò mật khẩu: đăng nhập sai nhiều lần từ một địa chỉ" in page
@@ -115,7 +116,7 @@ def test_a_colleagues_success_is_not_the_attackers(administrator: Any) -> None:
 
 def test_an_admin_change_is_an_admin_action_event(administrator: Any) -> None:
     admin = Client(REMOTE_ADDR=COLLEAGUE)
-    admin.force_login(administrator)
+    staff_login(admin, administrator)
 
     response = admin.post("/admin/auth/group/add/", {"name": "Cán bộ một cửa", "permissions": []})
 
@@ -133,20 +134,23 @@ def test_an_admin_change_is_an_admin_action_event(administrator: Any) -> None:
     assert event.subject == f"auth.group:{entry.subject}"
 
 
-def test_the_soc_operator_logs_in_through_the_admin_login() -> None:
-    soc_operator()
+def test_the_soc_operator_logs_in_through_the_e_id_login_with_a_second_factor() -> None:
+    secret = second_factor_of(soc_operator())
     browser = Client(REMOTE_ADDR=COLLEAGUE)
 
     first = browser.get("/soc/")
     assert first.status_code == 302
-    assert first["Location"] == "/admin/login/?next=/soc/"
+    assert first["Location"] == "/login?next=/soc/"
     response = browser.post(
-        "/admin/login/?next=/soc/",
-        {"username": "soc.binh", "password": OPERATOR_PASSWORD, "next": "/soc/"},
+        "/login?next=/soc/",
+        {"login": "soc.binh", "password": OPERATOR_PASSWORD, "next": "/soc/"},
     )
 
     assert response.status_code == 302
-    assert response["Location"] == "/soc/"
+    assert response["Location"] == "/login/second-factor"
+    assert browser.get("/soc/").status_code == 302  # the password alone opens nothing
+    done = browser.post("/login/second-factor", {"code": totp_code(secret)})
+    assert done["Location"] == "/soc/"
     assert browser.get("/soc/").status_code == 200
     login = SecurityEvent.objects.get(kind="auth.success")
     assert (login.source_ip, login.actor_type) == (COLLEAGUE, "officer")

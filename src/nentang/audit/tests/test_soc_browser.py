@@ -1,8 +1,9 @@
 """The SOC in a real browser (Debian's chromium through Playwright), on a live server.
 
-An attacker's browser guesses the administrator's password at /admin/login/ eight times
-and then gets it right; the security operator logs in through the same page, finds both
-alerts on /soc/ and acknowledges one, on a phone (390 px) and a desktop (1280 px).
+An attacker's browser guesses the administrator's password at the e-ID login eight
+times and then gets it right — and meets the second factor; the security operator logs
+in through the same page (password and authenticator code), finds both alerts on
+/soc/ and acknowledges one, on a phone (390 px) and a desktop (1280 px).
 Screenshots go to test-artifacts/ (soc-*.png).
 """
 
@@ -23,6 +24,7 @@ from tests.support.browser import (
     open_page,
     text,
 )
+from tests.support.staff import pass_second_factor, second_factor_of
 
 from nentang.audit.tests.security_support import (
     ADMIN_PASSWORD,
@@ -42,30 +44,31 @@ COMPROMISE = "Đăng nhập sai nhiều lần rồi thành công từ cùng đ�
 
 
 @pytest.fixture
-def cast(transactional_db: None) -> None:
+def cast(transactional_db: None) -> str:
     """Set up before the browser starts: Django refuses database calls from a thread
-    where Playwright's event loop runs, so the test itself only looks through pages."""
+    where Playwright's event loop runs, so the test itself only looks through pages.
+    Returns the operator's authenticator secret."""
     seed()
-    make_user("quantri.cuong", superuser=True, password=ADMIN_PASSWORD)
-    soc_operator()
+    second_factor_of(make_user("quantri.cuong", superuser=True, password=ADMIN_PASSWORD))
+    return second_factor_of(soc_operator())
 
 
 @pytest.fixture
-def chromium(live_server: Any, cast: None) -> Iterator[Browser]:
+def chromium(live_server: Any, cast: str) -> Iterator[Browser]:
     with launch_chromium() as browser:
         yield browser
 
 
 def log_in(page: Page, base: str, username: str, password: str, next_path: str = "") -> None:
-    page.goto(f"{base}/admin/login/" + (f"?next={next_path}" if next_path else ""))
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    page.click("input[type=submit]")
+    page.goto(f"{base}/login" + (f"?next={next_path}" if next_path else ""))
+    page.get_by_label("Số định danh cá nhân hoặc tên đăng nhập").fill(username)
+    page.get_by_label("Mật khẩu", exact=True).fill(password)
+    page.get_by_role("button", name="Đăng nhập", exact=True).click()
     page.wait_for_load_state()
 
 
 def test_the_soc_shows_a_replayed_attack_and_the_operator_handles_it(
-    chromium: Browser, live_server: Any, artifacts: Path
+    chromium: Browser, live_server: Any, artifacts: Path, cast: str
 ) -> None:
     base = live_server.url
     watch = Watch()
@@ -74,14 +77,27 @@ def test_the_soc_shows_a_replayed_attack_and_the_operator_handles_it(
     for number in range(8):
         log_in(attacker, base, "quantri.cuong", f"đoán-sai-{number}")
     log_in(attacker, base, "quantri.cuong", ADMIN_PASSWORD)
-    assert attacker.url == f"{base}/admin/"  # the guess worked
+    # The guess worked, but the password alone opens nothing: the second factor waits.
+    assert attacker.url == f"{base}/login/second-factor"
+    attacker.goto(f"{base}/admin/")
+    assert attacker.url.startswith(f"{base}/login?next=")
     attacker.context.close()
 
+    # The operator logs in once (password, then the code: each code counts once) and
+    # the session serves both screen sizes.
+    session: list[Any] = []
     for name, viewport in (("390", PHONE), ("1280", DESKTOP)):
         page = open_page(chromium, viewport, watch)
-        page.goto(f"{base}/soc/")
-        assert "/admin/login/" in page.url  # not logged in yet: sent to the login
-        log_in(page, base, "soc.binh", OPERATOR_PASSWORD, next_path="/soc/")
+        if not session:
+            page.goto(f"{base}/soc/")
+            assert "/login?next=" in page.url  # not logged in yet: sent to the login
+            log_in(page, base, "soc.binh", OPERATOR_PASSWORD, next_path="/soc/")
+            assert page.url == f"{base}/login/second-factor"
+            pass_second_factor(page, cast)
+            session = page.context.cookies()
+        else:
+            page.context.add_cookies(session)
+            page.goto(f"{base}/soc/")
 
         assert page.url == f"{base}/soc/"
         assert text(page, "h1") == "Cảnh báo an ninh"
@@ -102,7 +118,8 @@ def test_the_soc_shows_a_replayed_attack_and_the_operator_handles_it(
         page.context.close()
 
     page = open_page(chromium, PHONE, watch)
-    log_in(page, base, "soc.binh", OPERATOR_PASSWORD, next_path="/soc/")
+    page.context.add_cookies(session)
+    page.goto(f"{base}/soc/")
     page.get_by_role("link", name=COMPROMISE).click()
     page.wait_for_load_state()
     assert text(page, "h1") == COMPROMISE
@@ -130,10 +147,12 @@ def test_the_soc_shows_a_replayed_attack_and_the_operator_handles_it(
     detail_url = page.url
 
     desktop = open_page(chromium, DESKTOP, watch)
-    log_in(desktop, base, "soc.binh", OPERATOR_PASSWORD, next_path=detail_url.removeprefix(base))
+    desktop.context.add_cookies(session)
+    desktop.goto(detail_url)
     assert text(desktop, "h1") == COMPROMISE
     assert no_horizontal_scroll(desktop)
     desktop.screenshot(path=artifacts / "soc-alert-1280.png", full_page=True)
 
-    assert watch.console_errors == []
+    # Chromium notes each refused login (401) in the console: that is the page's answer.
+    assert [m for m in watch.console_errors if "status of 401" not in m] == []
     assert watch.outside_requests == []

@@ -10,6 +10,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 from tests.support.html import Page, assert_well_formed, read
+from tests.support.staff import staff_login
 
 from nentang.audit.models import Alert, AlertTransition, SecurityEvent, System
 from nentang.audit.services import checkpoint_sign, integrate_pending
@@ -34,7 +35,7 @@ def binh() -> Any:
 @pytest.fixture
 def soc(binh: Any) -> Client:
     client = Client(REMOTE_ADDR=COLLEAGUE)
-    client.force_login(binh)
+    staff_login(client, binh)
     return client
 
 

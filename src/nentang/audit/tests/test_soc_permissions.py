@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
+from tests.support.staff import staff_login
 
 from nentang.audit.models import Alert, SecurityEvent, System
 from nentang.audit.services.security import security_event_record
@@ -60,7 +61,7 @@ def test_anonymous_visitors_are_sent_to_the_login(alert: Alert, path: str) -> No
     response = Client().get(url)
 
     assert response.status_code == 302
-    assert response["Location"].startswith("/admin/login/?next=")
+    assert response["Location"].startswith("/login?next=")
 
 
 @pytest.mark.parametrize(
@@ -74,7 +75,7 @@ def test_anonymous_visitors_are_sent_to_the_login(alert: Alert, path: str) -> No
 )
 def test_others_get_403_on_every_page_and_action(alert: Alert, who: dict[str, object]) -> None:
     client = Client(REMOTE_ADDR="198.51.100.99")
-    client.force_login(make_user(**who))  # type: ignore[arg-type]
+    staff_login(client, make_user(**who))  # type: ignore[arg-type]
 
     for path in PAGES:
         response = client.get(path.format(alert=alert.pk))
@@ -103,7 +104,7 @@ def test_fourteen_refusals_open_the_probing_alert(alert: Alert) -> None:
 
 def test_a_viewer_sees_but_cannot_act(alert: Alert) -> None:
     client = Client()
-    client.force_login(make_user("duc.pham", permissions=["audit.view_alert"]))
+    staff_login(client, make_user("duc.pham", permissions=["audit.view_alert"]))
 
     detail = client.get(f"/soc/alerts/{alert.pk}/")
     refused = client.post(f"/soc/alerts/{alert.pk}/resolve", {"resolve-reason": "thử"})

@@ -1,5 +1,6 @@
-"""The door of the SOC pages: log in first (Django's admin login, until the identity
-context lands), then hold the page's permission; a refusal is itself a security event."""
+"""The door of the SOC pages: log in first (the e-ID login, ``settings.LOGIN_URL``:
+password, then the second factor that staff sessions must present), then hold the
+page's permission; a refusal is itself a security event."""
 
 from __future__ import annotations
 
@@ -10,12 +11,12 @@ from typing import Any, cast
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
-from django.urls import reverse
 from django_htmx.middleware import HtmxDetails
 
 from nentang.audit.services.security import Operator, security_event_record
 from nentang.audit.services.security.access import may, require
 from nentang.kernel.auditing import Actor
+from nentang.kernel.security import client_address
 
 
 class SocRequest(HttpRequest):
@@ -43,14 +44,14 @@ def soc_page(permission: str) -> Callable[[View], View]:
         def wrapped(request: SocRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             user = request.user
             if not user.is_authenticated:
-                return redirect_to_login(request.get_full_path(), login_url=reverse("admin:login"))
+                return redirect_to_login(request.get_full_path())  # the e-ID login
             if not may(operator(request), permission):
                 login = user.get_username()
                 security_event_record(
                     kind="authz.denied",
                     outcome="denied",
                     severity="low",
-                    source_ip=request.META.get("REMOTE_ADDR") or None,
+                    source_ip=client_address(request),
                     actor=Actor.officer(login)
                     if operator(request).is_staff
                     else Actor.person(login),

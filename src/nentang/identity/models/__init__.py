@@ -14,6 +14,7 @@ from nentang.identity.models.accounts import (
     AccountLockEvent,
     AccountSession,
     LoginFailure,
+    LoginThrottle,
     Passkey,
     TotpDevice,
 )
@@ -35,6 +36,7 @@ __all__ = [
     "DataUsage",
     "LevelVerification",
     "LoginFailure",
+    "LoginThrottle",
     "Officer",
     "Organisation",
     "Passkey",

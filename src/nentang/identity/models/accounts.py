@@ -31,8 +31,10 @@ class Account(AbstractBaseUser, PermissionsMixin):
     e-ID account (login = tax code), or a staff account (officers, operators).
 
     ``locked_at`` is the e-ID lock of Decree 69/2024 (holder request, officer action, ID
-    revoked, deceased): a locked account cannot log in or obtain tokens. ``lockout_until``
-    is the temporary lockout after repeated wrong passwords (OWASP ASVS V6).
+    revoked, deceased): a locked account cannot log in or obtain tokens. The temporary
+    lockout after repeated wrong passwords (OWASP ASVS V6) is not here but in
+    :class:`LoginThrottle`, kept per login typed, so that it works the same for a login
+    that names no account.
     """
 
     class Kind(models.TextChoices):
@@ -55,10 +57,6 @@ class Account(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField(auto_now_add=True)
     locked_at = models.DateTimeField(null=True, blank=True)
     lock_reason = models.CharField(max_length=20, choices=LockReason.choices, blank=True)
-    failed_logins = models.PositiveIntegerField(default=0)
-    lockout_until = models.DateTimeField(null=True, blank=True)
-    # Lockouts since the last successful login: each one lasts twice as long.
-    lockouts = models.PositiveSmallIntegerField(default=0)
 
     objects: ClassVar[AccountManager] = AccountManager()
 
@@ -118,6 +116,26 @@ class LoginFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source_ip} {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+class LoginThrottle(models.Model):
+    """Failures and lockout of one login as typed (``login_key``, a keyed hash), whether
+    an account has it or not: the answers never tell (no user enumeration).
+
+    ``failures`` counts consecutive failed attempts, reserved *before* the password is
+    checked (a conditional UPDATE that parallel attempts cannot all pass); at the limit
+    the login is locked out until ``locked_until``, each lockout (``lockouts`` since the
+    last complete login) twice as long as the one before.
+    """
+
+    login_key = models.CharField(max_length=64, primary_key=True)
+    failures = models.PositiveIntegerField(default=0)
+    lockouts = models.PositiveSmallIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.login_key[:12]}… {self.failures} failures"
 
 
 class AccountSession(models.Model):

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from nentang.identity.models import Account, Passkey, TotpDevice
 from nentang.identity.problems import (
+    SECOND_FACTOR_MANDATORY,
     SECOND_FACTOR_REQUIRED,
     TOTP_ALREADY_ENROLLED,
     TOTP_NOT_ENROLLED,
@@ -136,7 +137,6 @@ def totp_verify(
     422 with a field error on ``code``, 409 ``totp_not_enrolled`` or 429.
     """
     address = source_address(source_ip)
-    account.refresh_from_db(fields=["failed_logins", "lockout_until", "lockouts"])
     login_refusal_if_throttled(
         login=account.username, account=account, source_ip=address, channel=channel
     )
@@ -175,6 +175,35 @@ def requires_second_factor(account: Account) -> bool:
         TotpDevice.objects.filter(account=account, confirmed_at__isnull=False).exists()
         or Passkey.objects.filter(account=account).exists()
     )
+
+
+def second_factor_mandatory(account: Account) -> bool:
+    """Must this account present a second factor at every login? Staff accounts do:
+    officers (postal workers included), security operators and administrators — any
+    account of the staff kind, with Django's staff flag or superuser. Their first login
+    after creation goes to setting one up (the staff middleware allows nothing else)."""
+    return bool(account.kind == Account.Kind.STAFF or account.is_staff or account.is_superuser)
+
+
+def second_factor_removal_check(account: Account, *, removing: str) -> None:
+    """409 ``second_factor_mandatory`` when ``removing`` (``totp`` or ``passkey``) would
+    leave a staff account without any second factor. Call inside the removal's
+    transaction, after locking what is removed."""
+    if not second_factor_mandatory(account):
+        return
+    totp = TotpDevice.objects.filter(account=account, confirmed_at__isnull=False).exists()
+    passkeys = Passkey.objects.filter(account=account).count()
+    left = (passkeys if removing == "totp" else passkeys - 1) + (
+        0 if removing == "totp" else int(totp)
+    )
+    if left <= 0:
+        raise Conflict(
+            _(
+                "A staff account must keep a second factor: add another passkey or an "
+                "authenticator app before removing this one."
+            ),
+            code=SECOND_FACTOR_MANDATORY,
+        )
 
 
 def second_factor_mark(

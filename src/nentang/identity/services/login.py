@@ -32,13 +32,21 @@ from datetime import datetime, timedelta
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from nentang.audit.services import pseudonym
-from nentang.identity.models import Account, AccountSession, LoginFailure
+from nentang.identity.models import (
+    Account,
+    AccountSession,
+    LoginFailure,
+    LoginThrottle,
+    Passkey,
+    TotpDevice,
+)
 from nentang.identity.problems import (
     ACCOUNT_INACTIVE,
     ACCOUNT_LOCKED,
@@ -49,7 +57,7 @@ from nentang.identity.problems import (
 from nentang.identity.services.common import actor_for
 from nentang.kernel import auditing
 from nentang.kernel.auditing import Actor
-from nentang.kernel.errors import Forbidden, ProblemError, Unauthorized
+from nentang.kernel.errors import Forbidden, ProblemError, RateLimited, Unauthorized
 
 
 @dataclass(frozen=True)
@@ -74,14 +82,16 @@ class LoginPolicy:
 POLICY = LoginPolicy()
 
 
-class LoginThrottled(ProblemError):
-    """429: too many failures for this login or from this address; ``Retry-After``."""
+class LoginThrottled(RateLimited):
+    """429: too many failures for this login or from this address; ``Retry-After``.
+    The kernel's ``RateLimited`` with the login's own codes (``login_locked_out``,
+    ``login_rate_limited``) and ``retry_after`` in the body."""
 
-    status = 429
     code = LOGIN_LOCKED_OUT
 
     def __init__(self, detail: str, *, code: str, retry_after: int) -> None:
-        super().__init__(
+        ProblemError.__init__(
+            self,
             detail,
             code=code,
             headers={"Retry-After": str(retry_after)},
@@ -136,37 +146,236 @@ def _event(
     )
 
 
-def _address_refusal(source_ip: str | None, now: datetime) -> int:
-    """Seconds until this address may try again, or 0."""
-    if source_ip is None:
-        return 0
+def _address_wait(source_ip: str, now: datetime) -> int:
+    """Seconds until this address may try again (0: it may), from the failures (and
+    attempts in flight) recorded for it in the window."""
     window_start = now - POLICY.address_window
-    recent = (
-        LoginFailure.objects.filter(source_ip=source_ip, occurred_at__gte=window_start)
-        .order_by("-occurred_at")
-        .values_list("occurred_at", flat=True)[: POLICY.address_failures]
+    rows = LoginFailure.objects.filter(source_ip=source_ip, occurred_at__gte=window_start)
+    times = list(
+        rows.order_by("-occurred_at").values_list("occurred_at", flat=True)[
+            : POLICY.address_failures
+        ]
     )
-    times = list(recent)
     if len(times) < POLICY.address_failures:
         return 0
     return max(1, math.ceil((times[-1] + POLICY.address_window - now).total_seconds()))
 
 
-def _unknown_login_lockout(key: str, now: datetime) -> int:
-    """Seconds an unknown login stays locked out, mirroring an account's first lockout."""
-    times = list(
-        LoginFailure.objects.filter(login_key=key, occurred_at__gte=now - POLICY.lockout_base)
-        .order_by("-occurred_at")
-        .values_list("occurred_at", flat=True)[: POLICY.account_failures]
-    )
-    if len(times) < POLICY.account_failures:
-        return 0
-    return max(1, math.ceil((times[0] + POLICY.lockout_base - now).total_seconds()))
-
-
 def _lockout_length(lockouts: int) -> timedelta:
     length: timedelta = POLICY.lockout_base * (2 ** max(0, lockouts - 1))
     return min(length, POLICY.lockout_max)
+
+
+def _minutes(lockouts: int) -> int:
+    return int(_lockout_length(lockouts).total_seconds() // 60)
+
+
+def _address_lock_key(source_ip: str) -> str:
+    """The key of the row that serialises the attempts of one address (a mutex row in
+    the same table; 64 characters like a login key, never equal to one)."""
+    digest = salted_hmac("nentang.identity.address", source_ip, algorithm="sha256").hexdigest()
+    return "address:" + digest[:56]
+
+
+def _throttle_row(key: str, now: datetime) -> None:
+    """Make sure the login's throttle row exists (two racing inserts: one wins, no error)."""
+    LoginThrottle.objects.bulk_create(
+        [LoginThrottle(login_key=key, updated_at=now)], ignore_conflicts=True
+    )
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """A reserved login attempt: counted before the password is checked, so that parallel
+    attempts cannot all pass a check made before any of them failed."""
+
+    login: str
+    key: str
+    source_ip: str | None
+    channel: str
+    address_row: int | None  # the LoginFailure row reserved for the address, if any
+
+
+def _address_refused(
+    *, login: str, source_ip: str | None, channel: str, wait: int
+) -> LoginThrottled:
+    _event(
+        "ratelimit.hit",
+        outcome="denied",
+        severity="low",
+        source_ip=source_ip,
+        login=login,
+        detail={"channel": channel, "scope": "address"},
+    )
+    return LoginThrottled(
+        _("Too many failed logins from your network.") + " " + _wait_message(wait),
+        code=LOGIN_RATE_LIMITED,
+        retry_after=wait,
+    )
+
+
+def _login_refused(*, login: str, source_ip: str | None, channel: str, wait: int) -> LoginThrottled:
+    _event(
+        "auth.failure",
+        outcome="failure",
+        severity="low",
+        source_ip=source_ip,
+        login=login,
+        detail={"channel": channel, "reason": "locked_out"},
+    )
+    return LoginThrottled(
+        _("Too many wrong passwords for this login.") + " " + _wait_message(wait),
+        code=LOGIN_LOCKED_OUT,
+        retry_after=wait,
+    )
+
+
+def login_attempt_reserve(*, login: str, source_ip: str | None, channel: str) -> Attempt:
+    """Count an attempt against the address and the login *before* the password is
+    checked, atomically on both databases; raise 429 when either is spent.
+
+    * Address: under a lock of the address's row, the failures (and attempts in flight)
+      of the window are counted and this attempt's ``LoginFailure`` row added, so
+      however many run in parallel, no more than the limit pass.
+    * Login: a conditional ``UPDATE … SET failures = failures + 1 WHERE failures <
+      limit AND not locked out``: the database serialises it on the row, so no more
+      than the limit of attempts are ever evaluated before the lockout.
+
+    A login that names no account has its row like any other (no user enumeration).
+    """
+    now = timezone.now()
+    key = login_key(login)
+    address_row = None
+    if source_ip is not None:
+        lock_key = _address_lock_key(source_ip)
+        with transaction.atomic():
+            # One attempt of this address at a time counts and reserves (a row lock on
+            # PostgreSQL; SQLite's IMMEDIATE transactions queue every writer anyway).
+            if not LoginThrottle.objects.filter(login_key=lock_key).update(updated_at=now):
+                _throttle_row(lock_key, now)
+                LoginThrottle.objects.filter(login_key=lock_key).update(updated_at=now)
+            wait = _address_wait(source_ip, now)
+            if not wait:
+                address_row = LoginFailure.objects.create(
+                    occurred_at=now, source_ip=source_ip, login_key=key
+                ).pk
+        if wait:
+            # Refused before anything was tried: not a failure of its own (the window
+            # ends when the failures that filled it leave it).
+            raise _address_refused(login=login, source_ip=source_ip, channel=channel, wait=wait)
+    _throttle_row(key, now)
+    reserved = (
+        LoginThrottle.objects.filter(login_key=key, failures__lt=POLICY.account_failures)
+        .filter(Q(locked_until__isnull=True) | Q(locked_until__lte=now))
+        .update(failures=F("failures") + 1, updated_at=now)
+    )
+    if not reserved:
+        # Locked out (or every allowed attempt is in flight). The same answer whether an
+        # account has this login or not; still a failure of the address: spraying
+        # locked-out logins is spraying.
+        row = LoginThrottle.objects.get(login_key=key)
+        if row.locked_until is not None and row.locked_until > now:
+            wait = math.ceil((row.locked_until - now).total_seconds())
+        else:
+            wait = math.ceil(_lockout_length(row.lockouts + 1).total_seconds())
+        raise _login_refused(login=login, source_ip=source_ip, channel=channel, wait=wait)
+    return Attempt(
+        login=login, key=key, source_ip=source_ip, channel=channel, address_row=address_row
+    )
+
+
+def login_attempt_failed(attempt: Attempt, *, account: Account | None, reason: str) -> None:
+    """The reserved attempt failed: it stays counted; at the limit, lock the login out
+    (each lockout twice as long as the one before, until a successful login)."""
+    now = timezone.now()
+    with transaction.atomic():
+        LoginFailure.objects.filter(occurred_at__lt=now - POLICY.keep_failures).delete()
+        LoginThrottle.objects.filter(updated_at__lt=now - POLICY.keep_failures).filter(
+            Q(locked_until__isnull=True) | Q(locked_until__lt=now)
+        ).exclude(login_key=attempt.key).delete()
+        _event(
+            "auth.failure",
+            outcome="failure",
+            severity="low",
+            source_ip=attempt.source_ip,
+            login=attempt.login,
+            detail={"channel": attempt.channel, "reason": reason},
+        )
+        row = LoginThrottle.objects.select_for_update().get(login_key=attempt.key)
+        if row.failures >= POLICY.account_failures and not (
+            row.locked_until is not None and row.locked_until > now
+        ):
+            _lock_out(row, now, account=account, attempt=attempt)
+        if attempt.source_ip is None:
+            # No address row was reserved: keep the failure for the per-login window.
+            LoginFailure.objects.create(occurred_at=now, source_ip=None, login_key=attempt.key)
+        else:
+            _address_filled(attempt, now)
+
+
+def _lock_out(
+    row: LoginThrottle, now: datetime, *, account: Account | None, attempt: Attempt
+) -> None:
+    row.lockouts += 1
+    row.failures = 0
+    row.locked_until = now + _lockout_length(row.lockouts)
+    row.updated_at = now
+    row.save()
+    if account is not None:
+        auditing.record(
+            actor=Actor.system("identity.login"),
+            action="identity.account.lockout",
+            subject_type="identity.account",
+            subject=str(account.pk),
+            summary={"lockouts": row.lockouts, "minutes": _minutes(row.lockouts)},
+        )
+    _event(
+        "auth.lockout",
+        outcome="locked",
+        severity="medium",
+        source_ip=attempt.source_ip,
+        login=attempt.login,
+        detail={
+            "channel": attempt.channel,
+            "scope": "login",
+            "until": row.locked_until.isoformat(),
+        },
+    )
+
+
+def _address_filled(attempt: Attempt, now: datetime) -> None:
+    if attempt.source_ip is None:
+        return
+    count = LoginFailure.objects.filter(
+        source_ip=attempt.source_ip, occurred_at__gte=now - POLICY.address_window
+    ).count()
+    if count == POLICY.address_failures:
+        _event(
+            "auth.lockout",
+            outcome="throttled",
+            severity="medium",
+            source_ip=attempt.source_ip,
+            login=attempt.login,
+            detail={"channel": attempt.channel, "scope": "address"},
+        )
+
+
+def login_attempt_succeeded(attempt: Attempt, *, complete: bool) -> int:
+    """The password was right: the reservation is not a failure (the address row goes),
+    and the login's failures start again from zero. ``complete`` (no second factor to
+    come) also ends the lockout escalation. Returns the failures before this success."""
+    if attempt.address_row is not None:
+        LoginFailure.objects.filter(pk=attempt.address_row).delete()
+    now = timezone.now()
+    with transaction.atomic():
+        row = LoginThrottle.objects.select_for_update().get(login_key=attempt.key)
+        before = max(0, row.failures - 1)  # this attempt was counted too
+        row.failures = 0
+        if complete:
+            row.lockouts, row.locked_until = 0, None
+        row.updated_at = now
+        row.save()
+    return before
 
 
 def login_failure_record(
@@ -177,115 +386,53 @@ def login_failure_record(
     channel: str,
     reason: str,
 ) -> None:
-    """Count a failure (wrong password, wrong second-factor code) against the login and
-    the address; lock the login out at the threshold. Commits on its own: the caller's
-    refusal must not roll the count back."""
+    """Count a failure that was not reserved (a refused passkey assertion) against the
+    login and the address; lock the login out at the threshold."""
     now = timezone.now()
     key = login_key(login)
+    _throttle_row(key, now)
     with transaction.atomic():
-        LoginFailure.objects.create(occurred_at=now, source_ip=source_ip, login_key=key)
-        LoginFailure.objects.filter(occurred_at__lt=now - POLICY.keep_failures).delete()
-        _event(
-            "auth.failure",
-            outcome="failure",
-            severity="low",
-            source_ip=source_ip,
-            login=login,
-            detail={"channel": channel, "reason": reason},
-        )
-        locked_until = None
-        if account is not None:
-            row = Account.objects.select_for_update().get(pk=account.pk)
-            row.failed_logins += 1
-            fields = ["failed_logins"]
-            if row.failed_logins >= POLICY.account_failures:
-                row.lockouts += 1
-                row.failed_logins = 0
-                row.lockout_until = locked_until = now + _lockout_length(row.lockouts)
-                fields += ["lockouts", "lockout_until"]
-                auditing.record(
-                    actor=Actor.system("identity.login"),
-                    action="identity.account.lockout",
-                    subject_type="identity.account",
-                    subject=str(row.pk),
-                    summary={"lockouts": row.lockouts, "minutes": _minutes(row.lockouts)},
-                )
-            row.save(update_fields=fields)
-            account.failed_logins, account.lockout_until = row.failed_logins, row.lockout_until
-        elif _unknown_login_lockout(key, now):
-            locked_until = now + POLICY.lockout_base
-        if locked_until is not None:
-            _event(
-                "auth.lockout",
-                outcome="locked",
-                severity="medium",
-                source_ip=source_ip,
-                login=login,
-                detail={"channel": channel, "scope": "login", "until": locked_until.isoformat()},
-            )
+        row_id = None
         if source_ip is not None:
-            count = LoginFailure.objects.filter(
-                source_ip=source_ip, occurred_at__gte=now - POLICY.address_window
-            ).count()
-            if count == POLICY.address_failures:
-                _event(
-                    "auth.lockout",
-                    outcome="throttled",
-                    severity="medium",
-                    source_ip=source_ip,
-                    login=login,
-                    detail={"channel": channel, "scope": "address"},
-                )
-
-
-def _minutes(lockouts: int) -> int:
-    return int(_lockout_length(lockouts).total_seconds() // 60)
+            row_id = LoginFailure.objects.create(
+                occurred_at=now, source_ip=source_ip, login_key=key
+            ).pk
+        LoginThrottle.objects.filter(login_key=key).update(
+            failures=F("failures") + 1, updated_at=now
+        )
+    login_attempt_failed(
+        Attempt(login=login, key=key, source_ip=source_ip, channel=channel, address_row=row_id),
+        account=account,
+        reason=reason,
+    )
 
 
 def login_refusal_if_throttled(
     *, login: str, account: Account | None, source_ip: str | None, channel: str
 ) -> None:
-    """Raise 429 when the address or the login is throttled (see the module docstring)."""
+    """Raise 429 when the address or the login is throttled (for steps that reserve
+    nothing themselves: a passkey assertion)."""
     now = timezone.now()
-    wait = _address_refusal(source_ip, now)
-    if wait:
-        _event(
-            "ratelimit.hit",
-            outcome="denied",
-            severity="low",
-            source_ip=source_ip,
-            login=login,
-            detail={"channel": channel, "scope": "address"},
-        )
-        raise LoginThrottled(
-            _("Too many failed logins from your network.") + " " + _wait_message(wait),
-            code=LOGIN_RATE_LIMITED,
-            retry_after=wait,
-        )
-    if account is not None:
-        until = account.lockout_until
-        wait = math.ceil((until - now).total_seconds()) if until and until > now else 0
-    else:
-        wait = _unknown_login_lockout(login_key(login), now)
-    if wait:
+    if source_ip is not None:
+        wait = _address_wait(source_ip, now)
+        if wait:
+            raise _address_refused(login=login, source_ip=source_ip, channel=channel, wait=wait)
+    row = LoginThrottle.objects.filter(login_key=login_key(login)).first()
+    if row is not None and row.locked_until is not None and row.locked_until > now:
+        wait = math.ceil((row.locked_until - now).total_seconds())
         with transaction.atomic():
-            # Still a failure of this address: spraying locked-out logins is spraying.
             LoginFailure.objects.create(
                 occurred_at=now, source_ip=source_ip, login_key=login_key(login)
             )
-            _event(
-                "auth.failure",
-                outcome="failure",
-                severity="low",
-                source_ip=source_ip,
-                login=login,
-                detail={"channel": channel, "reason": "locked_out"},
-            )
-        raise LoginThrottled(
-            _("Too many wrong passwords for this login.") + " " + _wait_message(wait),
-            code=LOGIN_LOCKED_OUT,
-            retry_after=wait,
-        )
+        raise _login_refused(login=login, source_ip=source_ip, channel=channel, wait=wait)
+
+
+def login_lockout_until(account: Account) -> datetime | None:
+    """When the temporary lockout of this account's login ends (None: not locked out)."""
+    row = LoginThrottle.objects.filter(login_key=login_key(account.username)).first()
+    if row is None or row.locked_until is None or row.locked_until <= timezone.now():
+        return None
+    return row.locked_until
 
 
 def login_authenticate(
@@ -300,8 +447,8 @@ def login_authenticate(
     """
     login = (login or "").strip()
     address = source_address(source_ip)
+    attempt = login_attempt_reserve(login=login, source_ip=address, channel=channel)
     account = Account.objects.filter(username=login).first() if login else None
-    login_refusal_if_throttled(login=login, account=account, source_ip=address, channel=channel)
     if account is None:
         # Cost an unknown login what a wrong password costs (no user enumeration by time).
         make_password(password)
@@ -309,15 +456,12 @@ def login_authenticate(
     else:
         verified = account.check_password(password)
     if not verified:
-        login_failure_record(
-            login=login,
-            account=account,
-            source_ip=address,
-            channel=channel,
-            reason="wrong_password" if account else "unknown_login",
+        login_attempt_failed(
+            attempt, account=account, reason="wrong_password" if account else "unknown_login"
         )
         raise Unauthorized(_("The login or the password is wrong."), code=INVALID_CREDENTIALS)
     assert account is not None
+    after_failures = login_attempt_succeeded(attempt, complete=not _has_second_factor(account))
     if account.is_locked or not account.is_active:
         _event(
             "auth.failure",
@@ -337,17 +481,50 @@ def login_authenticate(
                 code=ACCOUNT_LOCKED,
             )
         raise Forbidden(_("This account is disabled and cannot log in."), code=ACCOUNT_INACTIVE)
-    login_success_record(account=account, login=login, source_ip=address, channel=channel)
+    _success_event(
+        account=account,
+        login=login,
+        source_ip=address,
+        channel=channel,
+        after_failures=after_failures,
+    )
     return account
+
+
+def _has_second_factor(account: Account) -> bool:
+    return (
+        TotpDevice.objects.filter(account=account, confirmed_at__isnull=False).exists()
+        or Passkey.objects.filter(account=account).exists()
+    )
 
 
 def login_success_record(
     *, account: Account, login: str, source_ip: str | None, channel: str
 ) -> None:
-    """Reset the failure count; report the success when it looks suspicious: after
-    failures of this login or from this address, or from an address this account has
-    never signed in from."""
-    after_failures = account.failed_logins
+    """A complete login without a password step (a passkey): the login's failures and
+    lockout escalation start again; report the success when it looks suspicious."""
+    now = timezone.now()
+    key = login_key(login)
+    row = LoginThrottle.objects.filter(login_key=key).first()
+    after_failures = row.failures if row is not None else 0
+    if row is not None and (row.failures or row.lockouts or row.locked_until):
+        LoginThrottle.objects.filter(login_key=key).update(
+            failures=0, lockouts=0, locked_until=None, updated_at=now
+        )
+    _success_event(
+        account=account,
+        login=login,
+        source_ip=source_ip,
+        channel=channel,
+        after_failures=after_failures,
+    )
+
+
+def _success_event(
+    *, account: Account, login: str, source_ip: str | None, channel: str, after_failures: int
+) -> None:
+    """Report a success when it looks suspicious: after failures of this login or from
+    this address, or from an address this account has never signed in from."""
     address_failures = (
         LoginFailure.objects.filter(
             source_ip=source_ip, occurred_at__gte=timezone.now() - POLICY.address_window
@@ -358,11 +535,6 @@ def login_success_record(
     new_address = source_ip is not None and not (
         AccountSession.objects.filter(account=account, ip_address=source_ip).exists()
     )
-    if after_failures or account.lockouts or account.lockout_until:
-        Account.objects.filter(pk=account.pk).update(
-            failed_logins=0, lockouts=0, lockout_until=None
-        )
-        account.failed_logins, account.lockouts, account.lockout_until = 0, 0, None
     if after_failures or address_failures or new_address:
         _event(
             "auth.success",

@@ -57,6 +57,7 @@ from webauthn.helpers.structs import (
 from nentang.identity.models import Account, Passkey, Person
 from nentang.identity.problems import ACCOUNT_INACTIVE, ACCOUNT_LOCKED, PASSKEY_NOT_FOUND
 from nentang.identity.services.common import Errors, actor_for
+from nentang.identity.services.factors import second_factor_removal_check
 from nentang.identity.services.login import (
     login_failure_record,
     login_refusal_if_throttled,
@@ -409,6 +410,8 @@ def passkey_remove(*, actor: Account, passkey_id: uuid.UUID) -> None:
     """Remove one of the holder's own passkeys (a lost or replaced device)."""
     passkey = _own_passkey(actor, passkey_id)
     with transaction.atomic():
+        Account.objects.select_for_update().filter(pk=actor.pk).first()  # one removal at a time
+        second_factor_removal_check(actor, removing="passkey")
         Passkey.objects.filter(pk=passkey.pk).delete()
         auditing.record(
             actor=actor_for(actor),

@@ -20,6 +20,7 @@ from nentang.identity.models import Account, LevelVerification, Person
 from nentang.identity.problems import (
     ID_NUMBER_TAKEN,
     LEVEL2_REQUIRED,
+    OUTSIDE_AGENCY_AREA,
     PERSON_ALREADY_LEVEL2,
     PERSON_NOT_FOUND,
 )
@@ -287,12 +288,28 @@ def person_verify_level2(
     Decree 69/2024/NĐ-CP: level 2 needs the person in front of an enrolment officer, the
     identity document and a fingerprint check against the population database — here
     the officer's attestation. Records who, when, where and which document (as a keyed
-    hash, never the number). Only officers with the ``enrolment`` role.
+    hash, never the number). Only officers with the ``enrolment`` role, of an agency in
+    the person's province of residence (403 ``outside_agency_area`` otherwise).
     """
     officer = officer_with_role(actor, "enrolment", what="identity.person.verify_level2")
     person = Person.objects.filter(pk=person_id, account__isnull=False).first()
     if person is None:
         raise NotFound(_("No person with an account has this id."), code=PERSON_NOT_FOUND)
+    if officer.agency.province_code != person.province_code:
+        # Issue 8 item 19: an enrolment officer raises only residents of the agency's
+        # province (a ward agency serves any resident of its province, who may come to
+        # whichever counter is nearest); elsewhere the person goes to a local agency.
+        denied(
+            actor, what="identity.person.verify_level2", detail={"reason": "outside_agency_area"}
+        )
+        raise Forbidden(
+            _(
+                "%(agency)s verifies residents of its own province only: this person lives "
+                "in another province."
+            )
+            % {"agency": officer.agency.name},
+            code=OUTSIDE_AGENCY_AREA,
+        )
     errors = Errors()
     where = clean(place or "")
     if not where:

@@ -31,6 +31,12 @@ def officer(admin: Account) -> Account:
 
 
 @pytest.fixture
+def hanoi_officer(admin: Account) -> Account:
+    """ "canbo.hoankiem" of UBND phường Hoàn Kiếm (Hà Nội): enrolment for Hà Nội."""
+    return support.hanoi_officer(admin)
+
+
+@pytest.fixture
 def an(officer: Account) -> Person:
     """Nguyễn Văn An, registered online and verified to level 2 by canbo.saigon."""
     person = services.person_register(**support.an_form())

@@ -22,6 +22,7 @@ from nentang.identity.models import (
     Agency,
     DataUsage,
     LevelVerification,
+    LoginThrottle,
     Officer,
     Organisation,
     Person,
@@ -127,6 +128,20 @@ def officer(
     return created.account
 
 
+def hanoi_officer(admin: Account) -> Account:
+    """ "canbo.hoankiem", enrolment officer of UBND phường Hoàn Kiếm (Hà Nội, province 01),
+    who may raise Hà Nội residents such as Trần Thị Bình to level 2."""
+    services.agency_create(
+        actor=admin,
+        code="ubnd-phuong-hoan-kiem",
+        name="UBND phường Hoàn Kiếm",
+        kind="peoples_committee",
+        province_code="01",
+        commune_code="00070",
+    )
+    return officer(admin, username="canbo.hoankiem", agency_code="ubnd-phuong-hoan-kiem")
+
+
 def verify(person: Person, by: Account) -> LevelVerification:
     return services.person_verify_level2(
         actor=by,
@@ -164,3 +179,10 @@ def administrative_units() -> None:
         return
     migration = importlib.import_module("nentang.addresses.migrations.0002_load_units_2025_07_01")
     migration.load(apps, None)
+
+
+def throttle(login: str) -> LoginThrottle:
+    """The failure counts and lockout kept for ``login`` (as typed)."""
+    from nentang.identity.services.login import login_key
+
+    return LoginThrottle.objects.get(login_key=login_key(login))

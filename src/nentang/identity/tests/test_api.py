@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from tests.support.staff import log_in_as
 
 from nentang.identity import services
 from nentang.identity.models import Account, Person
@@ -19,7 +20,7 @@ USAGE = "/api/v1/identity/me/data-usage"
 
 def browser_of(account: Account) -> Client:
     browser = Client()
-    browser.force_login(account)
+    log_in_as(browser, account)
     return browser
 
 

@@ -116,11 +116,11 @@ def test_a_refused_request_is_not_stored_so_a_corrected_retry_succeeds(an: Perso
     assert corrected.status_code == 201
 
 
-def test_keys_belong_to_their_holder(an: Person, binh: Person, officer: Any) -> None:
+def test_keys_belong_to_their_holder(an: Person, binh: Person, hanoi_officer: Any) -> None:
     """Another person's key is a key of their own: it replays nothing of An's."""
     assert an.account is not None
     post(browser_of(an.account), CHILDREN, child_body(), key="shared-key")
-    support.verify(binh, officer)
+    support.verify(binh, hanoi_officer)
     assert binh.account is not None
 
     theirs = post(

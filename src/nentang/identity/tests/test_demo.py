@@ -3,7 +3,9 @@ accounts log in."""
 
 from __future__ import annotations
 
+import pyotp
 import pytest
+from django.test import Client
 
 from nentang.identity import demo, selectors, services
 from nentang.identity.models import (
@@ -14,6 +16,7 @@ from nentang.identity.models import (
     Officer,
     Organisation,
     Person,
+    TotpDevice,
 )
 from nentang.identity.tests import support
 from nentang.kernel import demodata
@@ -93,3 +96,25 @@ def test_generated_citizens_are_realistic_and_stable() -> None:
     women = [record for record in first if record.sex == "female"]
     assert women
     assert all(int(record.id_number[3]) % 2 == 1 for record in women)
+
+
+def test_the_demo_staff_log_in_with_the_printed_authenticator_secret() -> None:
+    """Staff always present a second factor, in the demo too: ``nentang demo`` prints
+    the secret of their authenticator app and how to compute a code; loading twice
+    changes nothing; citizens get no second factor from the demo."""
+    demo.load(demodata.SilentProgress())
+    demo.load_second_factors(demodata.SilentProgress())
+    entries = support.AuditEntry.objects.count()
+    demo.load_second_factors(demodata.SilentProgress())
+    assert support.AuditEntry.objects.count() == entries
+
+    printed = " ".join(demo._second_factor_summary())
+    assert f"oathtool --totp -b {demo.DEMO_STAFF_TOTP_SECRET}" in printed
+    assert "admin, canbo.saigon" in printed
+    assert not TotpDevice.objects.filter(account__username=demo.AN_ID).exists()
+    client = Client()
+    first = client.post("/login", {"login": demo.OFFICER_LOGIN, "password": demo.OFFICER_PASSWORD})
+    assert first["Location"] == "/login/second-factor"
+    code = pyotp.TOTP(demo.DEMO_STAFF_TOTP_SECRET).now()
+    assert client.post("/login/second-factor", {"code": code})["Location"] == "/account/"
+    assert client.get("/officer/people").status_code == 200

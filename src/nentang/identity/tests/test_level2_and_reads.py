@@ -16,17 +16,32 @@ from nentang.kernel.errors import Conflict, Forbidden, NotFound, ValidationFaile
 pytestmark = pytest.mark.django_db
 
 
-def test_an_enrolment_officer_verifies_a_person_to_level_2(officer: Account, binh: Person) -> None:
-    verification = support.verify(binh, officer)
+def test_an_enrolment_officer_verifies_a_person_to_level_2(
+    hanoi_officer: Account, binh: Person
+) -> None:
+    verification = support.verify(binh, hanoi_officer)
 
     binh.refresh_from_db()
     assert binh.level == 2
-    assert verification.agency.code == "ubnd-phuong-sai-gon"
+    assert verification.agency.code == "ubnd-phuong-hoan-kiem"
     assert verification.fingerprint_attested is True
     assert verification.document_reference != support.BINH_ID  # a keyed hash, not the number
     assert len(verification.document_reference) == 64
     entry = support.AuditEntry.objects.get(action="identity.person.verify_level2")
-    assert entry.summary == {"agency": "ubnd-phuong-sai-gon", "document_type": "citizen_id_card"}
+    assert entry.summary == {"agency": "ubnd-phuong-hoan-kiem", "document_type": "citizen_id_card"}
+
+
+def test_an_enrolment_officer_raises_only_residents_of_the_agencys_province(
+    officer: Account, binh: Person
+) -> None:
+    """Issue 8 item 19: canbo.saigon (TP Hồ Chí Minh) raised Hà Nội residents too."""
+    error = verify_refused(Forbidden, officer, binh)
+
+    assert error.code == "outside_agency_area"
+    binh.refresh_from_db()
+    assert binh.level == 1
+    denial = support.SecurityEvent.objects.get(kind="authz.denied")
+    assert denial.detail == {"reason": "outside_agency_area"}
 
 
 def verify_refused(error: type[Exception], by: Account, person: Person, **changes: Any) -> Any:
@@ -44,16 +59,16 @@ def verify_refused(error: type[Exception], by: Account, person: Person, **change
     return caught.value
 
 
-def test_level_2_needs_the_fingerprint_attestation(officer: Account, binh: Person) -> None:
-    error = verify_refused(ValidationFailed, officer, binh, fingerprint_attested=False)
+def test_level_2_needs_the_fingerprint_attestation(hanoi_officer: Account, binh: Person) -> None:
+    error = verify_refused(ValidationFailed, hanoi_officer, binh, fingerprint_attested=False)
 
     assert [(e.field, e.code) for e in error.errors] == [("fingerprint_attested", "required")]
     binh.refresh_from_db()
     assert binh.level == 1
 
 
-def test_a_citizen_card_must_be_the_persons_own(officer: Account, binh: Person) -> None:
-    error = verify_refused(ValidationFailed, officer, binh, document_number=support.AN_ID)
+def test_a_citizen_card_must_be_the_persons_own(hanoi_officer: Account, binh: Person) -> None:
+    error = verify_refused(ValidationFailed, hanoi_officer, binh, document_number=support.AN_ID)
 
     assert [(e.field, e.code) for e in error.errors] == [("document_number", "document_mismatch")]
 

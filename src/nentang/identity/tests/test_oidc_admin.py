@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from oauth2_provider.models import Application
+from tests.support.staff import log_in_as
 
 from nentang.identity.models import Account, ClientPolicy
 from nentang.identity.oidc.services import RegisteredClient, client_register
@@ -69,7 +70,7 @@ def admin_browser() -> Client:
         username="quantri.oidc", password="a-long-admin-password-2026"
     )
     browser = Client()
-    browser.force_login(account)
+    log_in_as(browser, account)
     return browser
 
 

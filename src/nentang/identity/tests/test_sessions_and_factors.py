@@ -167,7 +167,7 @@ def test_a_wrong_code_counts_as_a_failed_login(binh: Person, moment: list[dateti
         services.totp_verify(account=account_of(binh), code="000000", source_ip=support.HOME)
 
     assert [(e.field, e.code) for e in caught.value.errors] == [("code", "invalid_code")]
-    assert Account.objects.get(pk=account_of(binh).pk).failed_logins == 1
+    assert support.throttle(support.BINH_ID).failures == 1
     failure = support.SecurityEvent.objects.get(kind="auth.failure")
     assert failure.detail["reason"] == "wrong_code"
 

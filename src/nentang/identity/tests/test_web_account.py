@@ -11,6 +11,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 from tests.support.html import assert_well_formed, read
+from tests.support.staff import log_in_as
 
 from nentang.identity import services
 from nentang.identity.middleware import TOUCHED_KEY
@@ -99,7 +100,7 @@ class TestOverview:
 
     def test_an_officer_sees_their_agency(self, officer: Account) -> None:
         client = Client()
-        client.force_login(officer)
+        log_in_as(client, officer)
 
         page = read(client.get("/account/").content)
 

@@ -8,6 +8,7 @@ import pytest
 from django.apps import apps
 from django.test import Client
 from tests.support.html import assert_well_formed, read
+from tests.support.staff import log_in_as, second_factor_of, totp_code
 
 from nentang.identity import services
 from nentang.identity.models import Account, DataUsage, LevelVerification, Person
@@ -17,13 +18,26 @@ SecurityEvent = apps.get_model("audit", "SecurityEvent")
 PURPOSE = "Xác thực mức độ 2 tại bộ phận một cửa"
 
 
+def counter(officer: Account) -> Client:
+    """The officer's browser, logged in with password and authenticator code."""
+    secret = second_factor_of(officer)
+    client = Client()
+    client.post("/login", {"login": officer.username, "password": support.OFFICER_PASSWORD})
+    client.post("/login/second-factor", {"code": totp_code(secret)})
+    assert "_auth_user_id" in client.session
+    return client
+
+
 @pytest.fixture
 def desk(officer: Account) -> Client:
     """Lê Thị Hoa's browser at the counter of UBND phường Sài Gòn."""
-    client = Client()
-    client.post("/login", {"login": "canbo.saigon", "password": support.OFFICER_PASSWORD})
-    assert "_auth_user_id" in client.session
-    return client
+    return counter(officer)
+
+
+@pytest.fixture
+def hanoi_desk(hanoi_officer: Account) -> Client:
+    """The counter of UBND phường Hoàn Kiếm, where Trần Thị Bình (Hà Nội) goes."""
+    return counter(hanoi_officer)
 
 
 def find(client: Client, id_number: str, purpose: str = PURPOSE) -> object:
@@ -67,20 +81,18 @@ class TestWhoMayOpen:
     ) -> None:
         clerk = support.officer(admin, username="xuly.saigon", roles=("processing",))
         client = Client()
-        client.force_login(clerk)
+        log_in_as(client, clerk)
 
         response = find(client, support.AN_ID)
 
         assert response.status_code == 403  # type: ignore[attr-defined]
         assert "Nguyễn Văn An" not in response.content.decode()  # type: ignore[attr-defined]
 
-    def test_an_officer_with_a_second_factor_presents_it(
-        self, officer: Account, desk: Client
-    ) -> None:
+    def test_an_officer_with_a_second_factor_presents_it(self, officer: Account) -> None:
         enrolment = services.totp_enrol(actor=officer)
         services.totp_confirm(actor=officer, code=pyotp.TOTP(enrolment.secret).now())
         client = Client()
-        client.force_login(officer)
+        client.force_login(officer)  # a session that has not presented it
 
         response = client.get("/officer/people")
 
@@ -139,25 +151,25 @@ class TestFinding:
 
 
 class TestVerifying:
-    def test_verify_a_level_1_person_to_level_2(self, desk: Client, binh: Person) -> None:
-        page = read(find(desk, support.BINH_ID).content)  # type: ignore[attr-defined]
+    def test_verify_a_level_1_person_to_level_2(self, hanoi_desk: Client, binh: Person) -> None:
+        page = read(find(hanoi_desk, support.BINH_ID).content)  # type: ignore[attr-defined]
         assert "Xác thực lên mức độ 2" in page.texts("h2")
 
-        response = desk.post(f"/officer/people/{binh.pk}/verify", verify_data(binh))
+        response = hanoi_desk.post(f"/officer/people/{binh.pk}/verify", verify_data(binh))
 
         assert response.status_code == 302
         assert response["Location"] == "/officer/people"
         binh.refresh_from_db()
         assert binh.level == 2
         assert LevelVerification.objects.get(person=binh).fingerprint_attested is True
-        assert "đã ở mức độ 2" in desk.get("/officer/people").content.decode()
+        assert "đã ở mức độ 2" in hanoi_desk.get("/officer/people").content.decode()
 
     def test_without_the_fingerprint_check_nothing_changes(
-        self, desk: Client, binh: Person
+        self, hanoi_desk: Client, binh: Person
     ) -> None:
-        find(desk, support.BINH_ID)
+        find(hanoi_desk, support.BINH_ID)
 
-        response = desk.post(
+        response = hanoi_desk.post(
             f"/officer/people/{binh.pk}/verify", verify_data(binh, fingerprint_attested="")
         )
 
@@ -170,10 +182,10 @@ class TestVerifying:
         assert binh.level == 1
         assert_well_formed(page)
 
-    def test_with_htmx_only_the_form_comes_back(self, desk: Client, binh: Person) -> None:
-        find(desk, support.BINH_ID)
+    def test_with_htmx_only_the_form_comes_back(self, hanoi_desk: Client, binh: Person) -> None:
+        find(hanoi_desk, support.BINH_ID)
 
-        response = desk.post(
+        response = hanoi_desk.post(
             f"/officer/people/{binh.pk}/verify",
             verify_data(binh, document_number="001195009999"),
             headers={"HX-Request": "true"},
@@ -185,8 +197,10 @@ class TestVerifying:
         assert "Số thẻ căn cước công dân chính là số định danh cá nhân của người đó." in html
         assert 'href="#id_document_number"' in html
 
-    def test_acting_without_a_logged_look_up_is_refused(self, desk: Client, binh: Person) -> None:
-        response = desk.post(f"/officer/people/{binh.pk}/verify", verify_data(binh))
+    def test_acting_without_a_logged_look_up_is_refused(
+        self, hanoi_desk: Client, binh: Person
+    ) -> None:
+        response = hanoi_desk.post(f"/officer/people/{binh.pk}/verify", verify_data(binh))
 
         assert response.status_code == 302
         assert response["Location"] == "/officer/people"

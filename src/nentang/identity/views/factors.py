@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from nentang.identity.models import Account, TotpDevice
 from nentang.identity.problems import TOTP_NOT_ENROLLED
-from nentang.identity.services import totp_verify
+from nentang.identity.services import second_factor_removal_check, totp_verify
 from nentang.identity.services.common import actor_for
 from nentang.kernel import auditing
 from nentang.kernel.errors import Conflict
@@ -21,6 +21,8 @@ def totp_disable(*, actor: Account, code: str, source_ip: str | None) -> None:
         raise Conflict(_("This account has no authenticator app."), code=TOTP_NOT_ENROLLED)
     totp_verify(account=actor, code=code, source_ip=source_ip)
     with transaction.atomic():
+        Account.objects.select_for_update().filter(pk=actor.pk).first()  # one removal at a time
+        second_factor_removal_check(actor, removing="totp")
         TotpDevice.objects.filter(account=actor).delete()
         auditing.record(
             actor=actor_for(actor),

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import time
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import authenticate, logout
@@ -32,6 +33,7 @@ from nentang.identity.services import (
     second_factor_mark,
     totp_verify,
 )
+from nentang.identity.services.factors import SESSION_FLAG
 from nentang.identity.views import presenters
 from nentang.identity.views.access import (
     IdentityRequest,
@@ -55,6 +57,7 @@ def finish_login(request: HttpRequest, account: Account, *, factor: str = "") ->
     authenticated (the OpenID provider's ``auth_time``/``max_age``) and which second
     factor they presented."""
     pending_end(request.session)
+    request.session.pop(SESSION_FLAG, None)  # only what this login presented counts
     django_login(request, account, backend=BACKEND)
     request.session[AUTH_TIME_SESSION_KEY] = int(time.time())
     if factor:
@@ -265,6 +268,14 @@ def passkey_login(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"redirect": next_url})
     finish_login(request, account, factor="passkey")
     return JsonResponse({"redirect": next_url})
+
+
+@never_cache
+def admin_login_redirect(request: HttpRequest) -> HttpResponse:
+    """``/admin/login/``: the administration has no login of its own. Everyone logs in
+    on the e-ID login page (password, then the second factor), and comes back."""
+    query = urlencode({"next": safe_next(request, request.GET.get("next"), default="/admin/")})
+    return HttpResponseRedirect(f"{reverse('identity_web:login')}?{query}")
 
 
 @never_cache

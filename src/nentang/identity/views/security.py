@@ -15,16 +15,17 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from nentang.identity.auth import request_source_ip
+from nentang.identity.middleware import ENROLMENT_NEXT_KEY
 from nentang.identity.selectors import person_for_account
 from nentang.identity.services import passkeys, second_factor_mark, totp_confirm, totp_enrol
 from nentang.identity.views import presenters
-from nentang.identity.views.access import IdentityRequest, account_of, security_page
+from nentang.identity.views.access import IdentityRequest, account_of, safe_next, security_page
 from nentang.identity.views.account import account_nav, crumbs
 from nentang.identity.views.factors import totp_disable, totp_state
 from nentang.identity.views.forms import CodeForm, PasskeyNameForm, add_field_errors
 from nentang.identity.views.login import json_problem
 from nentang.identity.views.qr import qr_svg
-from nentang.kernel.errors import ProblemError, ValidationFailed
+from nentang.kernel.errors import Conflict, ProblemError, ValidationFailed
 
 ENROLMENT_KEY = "identity.totp.enrolment"
 
@@ -111,7 +112,14 @@ def passkey_add(request: IdentityRequest) -> JsonResponse:
         _("Passkey “%(name)s” added. Next time, log in with it: no password needed.")
         % {"name": passkey.name},
     )
-    return JsonResponse({"redirect": reverse("identity_web:passkeys")})
+    return JsonResponse({"redirect": _after_enrolment(request, "identity_web:passkeys")})
+
+
+def _after_enrolment(request: HttpRequest, default: str) -> str:
+    """Where to go once a second factor is set up: the staff page that sent here (the
+    staff middleware keeps it), else ``default``."""
+    waiting = request.session.pop(ENROLMENT_NEXT_KEY, None)
+    return safe_next(request, waiting, default=reverse(default)) if waiting else reverse(default)
 
 
 @require_POST
@@ -134,7 +142,11 @@ def passkey_rename(request: IdentityRequest, passkey_id: uuid.UUID) -> HttpRespo
 @require_POST
 @security_page
 def passkey_remove(request: IdentityRequest, passkey_id: uuid.UUID) -> HttpResponse:
-    passkeys.passkey_remove(actor=account_of(request), passkey_id=passkey_id)
+    try:
+        passkeys.passkey_remove(actor=account_of(request), passkey_id=passkey_id)
+    except Conflict as problem:  # a staff account's last second factor stays
+        messages.error(request, str(problem.detail or problem.code))
+        return HttpResponseRedirect(reverse("identity_web:passkeys"))
     messages.success(request, _("The passkey is removed: it can no longer log in."))
     return HttpResponseRedirect(reverse("identity_web:passkeys"))
 
@@ -182,6 +194,8 @@ def totp(request: IdentityRequest) -> HttpResponse:
                     if action == "confirm"
                     else _("The authenticator app is turned off."),
                 )
+                if action == "confirm":
+                    return HttpResponseRedirect(_after_enrolment(request, "identity_web:totp"))
                 return HttpResponseRedirect(reverse("identity_web:totp"))
     state = totp_state(account=account)
     uri = request.session.get(ENROLMENT_KEY) if state == "pending" else None

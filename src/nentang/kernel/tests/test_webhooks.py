@@ -21,6 +21,7 @@ from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 from tests.support.http import Receiver, Reply
+from tests.support.staff import staff_login
 
 from nentang.kernel.auditing import Actor
 from nentang.kernel.errors import Conflict, NotFound, ValidationFailed
@@ -512,7 +513,7 @@ def test_admin_replay_action_calls_the_service(receiver: Receiver, settings: Any
         password="mat-khau-dai-12",
     )
     client = Client()
-    client.force_login(operator)
+    staff_login(client, operator)
 
     listing = client.get("/admin/kernel/webhookdelivery/?status__exact=dead")
     response = client.post(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
+from tests.support.staff import log_in_as
 
 from nentang.identity import services as identity
 from nentang.postal import services
@@ -20,7 +21,7 @@ def test_every_list_opens_and_nothing_can_be_changed(cast: Cast, client: Client)
     admin = identity.administrator_create(
         created_by=OPERATOR, username="quantri.buudien", password=PASSWORD
     )
-    client.force_login(admin)
+    log_in_as(client, admin)
     for model in (
         "facility",
         "postalworker",

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from tests.support.staff import log_in_as
 
 from nentang.postal.models import Shipment, TrackingEvent
 from nentang.postal.tests.support import CLIENT_ID, CLIENT_SECRET, Cast
@@ -109,7 +110,7 @@ def test_scans_need_a_postal_worker_or_a_sorting_centre(
     batch = {"scans": [{"s10": "EE473124829VN", "code": "EMA"}]}
     assert post(shop, "/scans", batch).status_code == 401  # a merchant token
     assert post(client, "/scans", batch).status_code == 401  # nobody
-    client.force_login(cast.worker.account)
+    log_in_as(client, cast.worker.account)
     from django.middleware.csrf import _get_new_csrf_string
 
     token = _get_new_csrf_string()

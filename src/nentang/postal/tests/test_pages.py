@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.utils import timezone
+from tests.support.staff import log_in_as
 
 from nentang.postal import services
 from nentang.postal.models import DeliveryOtp, DeliveryProof, Shipment
@@ -79,7 +80,7 @@ def test_the_public_page_explains_a_bad_number(client: Client, shipment: Shipmen
 
 def test_scanning_needs_a_postal_worker(client: Client, cast: Cast) -> None:
     assert client.get("/post/scan").status_code == 302  # to the login page
-    client.force_login(support.worker(cast.hanoi_office, username="khong.phai").account)
+    log_in_as(client, support.worker(cast.hanoi_office, username="khong.phai").account)
     # a worker of another facility is still a worker; a citizen would get 403
     assert client.get("/post/scan").status_code == 200
 
@@ -91,7 +92,7 @@ def test_a_worker_scans_and_delivers_with_the_sms_code(
     caplog: pytest.LogCaptureFixture,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    client.force_login(cast.worker.account)
+    log_in_as(client, cast.worker.account)
     answer = client.post("/post/scan", {"s10": shipment.s10.lower(), "code": "EMG"})
     assert answer.status_code == 200
     assert (
@@ -132,7 +133,7 @@ def test_a_worker_scans_and_delivers_with_the_sms_code(
 
 
 def test_a_failed_attempt_with_its_reason(client: Client, shipment: Shipment, cast: Cast) -> None:
-    client.force_login(cast.worker.account)
+    log_in_as(client, cast.worker.account)
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)
     answer = client.post(
         f"/post/deliver/{shipment.s10}",

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('identity', '0004_oidc_token_digests'),
+        ('identity', '0005_login_throttle_per_login'),
     ]
 
     operations = [
