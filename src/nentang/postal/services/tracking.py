@@ -37,6 +37,7 @@ from nentang.kernel.auditing import Actor
 from nentang.postal.models import Shipment, TrackingEvent
 from nentang.postal.models.shipments import CodStatus, Status
 from nentang.postal.services.bulk import bulk_set
+from nentang.postal.services.cod import cod_remittance_schedule_once
 
 S = Status
 
@@ -273,6 +274,8 @@ def events_apply(
             if shipment.status == S.DELIVERED and shipment.cod_status == CodStatus.PENDING:
                 cod.collected(shipment=shipment, at=shipment.delivered_at or now)
                 result.delivered.append(shipment)
+                # Cash is now owed to a merchant: the daily remittance must be queued.
+                transaction.on_commit(cod_remittance_schedule_once, robust=True)
             elif shipment.status == S.DELIVERED:
                 result.delivered.append(shipment)
             if state.returning and shipment.cod_status == CodStatus.PENDING:
