@@ -29,6 +29,7 @@ from nentang.postal.services.cod import (
 from nentang.postal.services.network import (
     facility_create,
     merchant_create,
+    merchant_staff_add,
     merchant_webhook_create,
     merchant_webhook_disable,
     postal_worker_create,
@@ -69,6 +70,7 @@ __all__ = [
     "delivery_code_send",
     "facility_create",
     "merchant_create",
+    "merchant_staff_add",
     "merchant_webhook_create",
     "merchant_webhook_disable",
     "postal_worker_create",
