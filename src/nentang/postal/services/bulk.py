@@ -9,6 +9,7 @@ and SQLite (3.33+) both accept it; values go through each field's own conversion
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Sequence
 from typing import Any
 
@@ -62,9 +63,13 @@ def bulk_set(rows: Sequence[Model], fields: Sequence[str]) -> None:
 def _set_from_arrays(rows: Sequence[Model], columns: list[Field[Any, Any]], table: str) -> None:
     """PostgreSQL: one parameter per column, an array of every row's value, unnested into
     the joined rows. The statement stays short whatever the number of rows, so the
-    driver's client-side binding does not parse and fill thousands of placeholders."""
-    arrays: list[list[Any]] = [
-        [field.get_db_prep_value(getattr(row, field.attname), connection) for row in rows]
+    driver's client-side binding does not parse and fill thousands of placeholders; each
+    array goes as one text literal (the driver's array quoting, element by element in
+    Python, cost more than the update itself)."""
+    arrays = [
+        _array_literal(
+            [field.get_db_prep_value(getattr(row, field.attname), connection) for row in rows]
+        )
         for field in columns
     ]
     names = [connection.ops.quote_name(str(f.column)) for f in columns]
@@ -77,3 +82,21 @@ def _set_from_arrays(rows: Sequence[Model], columns: list[Field[Any, Any]], tabl
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, arrays)
+
+
+def _array_literal(values: list[Any]) -> str:
+    """A PostgreSQL array literal ``{"a","b",NULL}`` of scalar values (text, numbers,
+    UUIDs, dates and times, booleans), every element quoted and escaped."""
+    cells = []
+    for value in values:
+        if value is None:
+            cells.append("NULL")
+            continue
+        if isinstance(value, bool):
+            text = "t" if value else "f"
+        elif isinstance(value, datetime.date | datetime.time):
+            text = value.isoformat()
+        else:
+            text = str(value)
+        cells.append('"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"')
+    return "{" + ",".join(cells) + "}"

@@ -186,3 +186,22 @@ def test_a_sorting_centre_batch_is_stored_whole_with_flags_and_duplicates(cast: 
     # A later single scan still gets a fresh id from the same sequence.
     outcome = support.scan(shipments[1], "EMG", minutes=24 * 60 + 5, facility="bc-kim-lien")
     assert outcome.result == "recorded"
+
+
+def test_array_literals_round_trip_through_postgresql() -> None:
+    from django.db import connection
+
+    from nentang.postal.services.bulk import _array_literal
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the array literal is PostgreSQL's")
+    tricky = ['a "quoted" word', "back\\slash", "{braces}, commas", "", "NULL", "Đã giao", None]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT unnest(%s::text[])", [_array_literal(tricky)])
+        assert [row[0] for row in cursor.fetchall()] == tricky
+        moment = timezone.now()
+        cursor.execute(
+            "SELECT unnest(%s::timestamptz[]), unnest(%s::boolean[])",
+            [_array_literal([moment, None]), _array_literal([True, False])],
+        )
+        assert cursor.fetchall() == [(moment, True), (None, False)]
