@@ -68,16 +68,28 @@ def _setup(context: Context) -> Iterator[None]:
 
 
 def _nentang(context: Context) -> Sample:
-    from nentang.addresses.normaliser import normalise
+    from nentang.addresses.normaliser import clear_line_cache, normalise
 
     rows: list[dict[str, str]] = context.state["rows"]
     passes = int(context.params["passes"])
     right = 0
-    cpu, clock = time.process_time(), time.perf_counter()
+    # Headline: every line read afresh (the per-line cache is emptied before each pass;
+    # the index's memo of parts — "Phường Bến Nghé", "TP HCM" — stays, as it does in a
+    # long-running process).
+    elapsed = cpu_used = 0.0
     for _ in range(passes):
+        clear_line_cache()
+        cpu, clock = time.process_time(), time.perf_counter()
         for row in rows:
             normalise(row["address"])
-    elapsed, cpu_used = time.perf_counter() - clock, time.process_time() - cpu
+        elapsed += time.perf_counter() - clock
+        cpu_used += time.process_time() - cpu
+    # The same lines again with the per-line cache (a batch repeating its addresses).
+    clock = time.perf_counter()
+    for row in rows:
+        normalise(row["address"])
+    repeated = len(rows) / (time.perf_counter() - clock)
+    clear_line_cache()
     for row in rows:
         result = normalise(row["address"])
         codes = (
@@ -94,6 +106,7 @@ def _nentang(context: Context) -> Sample:
             "accuracy": round(right / len(rows), 4),
             "accuracy_lenient": round(right / len(rows), 4),
             "per_cpu_second": round(count / cpu_used, 1),
+            "repeated_lines_per_second": round(repeated, 1),
             "seconds": round(elapsed, 3),
         },
     )
@@ -141,7 +154,9 @@ def _summary(scenario: Mapping[str, float], baseline: Mapping[str, float]) -> st
     return (
         f"accuracy {scenario['accuracy']:.1%} vs {baseline['accuracy']:.1%} "
         f"(baseline lenient {baseline['accuracy_lenient']:.1%}); "
-        f"per CPU-second {scenario['per_cpu_second']:,.0f} vs {baseline['per_cpu_second']:,.0f}; "
+        f"per CPU-second {scenario['per_cpu_second']:,.0f} vs {baseline['per_cpu_second']:,.0f} "
+        f"(ratio {scenario['per_cpu_second'] / baseline['per_cpu_second']:.1f}); "
+        f"repeated lines (cached) {scenario['repeated_lines_per_second']:,.0f}/s; "
         "target ≥ 10,000/s and ≥ 20×"
     )
 

@@ -12,6 +12,7 @@ from nentang.postal.models import (
     CodRemittance,
     Facility,
     Merchant,
+    MerchantStaff,
     PostalWorker,
     Shipment,
     TrackingEvent,
@@ -43,6 +44,11 @@ class PostalWorkerAdmin(ReadOnly):
 @admin.register(Merchant)
 class MerchantAdmin(ReadOnly):
     list_display = ("name", "code", "tax_code", "client_id", "remittance_days", "is_active")
+
+
+@admin.register(MerchantStaff)
+class MerchantStaffAdmin(ReadOnly):
+    list_display = ("merchant", "account", "is_active", "created_at")
 
 
 @admin.register(Shipment)

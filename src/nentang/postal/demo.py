@@ -36,6 +36,7 @@ PARCELS = 2_400
 MONTHS = 13
 POSTMAN_PASSWORD = "demo-postman-2026"  # noqa: S105 - documented demo credential
 MERCHANT_CLIENT = "banh-mi-sai-gon"
+MERCHANT_STAFF_LOGIN = "0300588569"  # the organisation account of identity's demo
 MERCHANT_SECRET = "demo-banhmi-secret-2026"  # noqa: S105 - documented demo credential
 SORTING_CLIENT = "ktc-tan-son-nhat"
 SORTING_SECRET = "demo-sorting-secret-2026"  # noqa: S105 - documented demo credential
@@ -118,6 +119,14 @@ def _postmen(actor: Actor) -> None:
         services.postal_worker_create(
             actor=actor, account=officer.account, facility_code=facility_code, full_name=name
         )
+
+
+def _merchant_staff(actor: Actor, merchant: Merchant) -> None:
+    """The company's own e-ID account (tax code login) sees its parcels and COD at
+    /post/merchant."""
+    account = get_user_model().objects.filter(username=MERCHANT_STAFF_LOGIN).first()
+    if account is not None:
+        services.merchant_staff_add(actor=actor, merchant=merchant, account=account)
 
 
 def _merchant(actor: Actor) -> Merchant:
@@ -300,6 +309,7 @@ def load(progress: demodata.Progress) -> None:
     progress.advance()
     _postmen(actor)
     merchant = _merchant(actor)
+    _merchant_staff(actor, merchant)
     progress.advance()
     _parcels(actor, merchant, progress)
     _result_parcel(actor)

@@ -13,4 +13,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("tracking/<str:s10>", pages.track, name="track"),
     path("post/scan", pages.scan, name="scan"),
     path("post/deliver/<str:s10>", pages.deliver, name="deliver"),
+    path("post/merchant", pages.merchant, name="merchant"),
 ]

@@ -17,16 +17,20 @@ No database access: the index is built once per process from the data files.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from nentang.addresses.normaliser.index import Index, Unit, fold_fast, get_index
 from nentang.addresses.normaliser.parse import (
     Reading,
+    Token,
     accent_filter,
     fast_read,
+    quick_read,
     read,
     starts_with_province,
     tokenize,
@@ -122,17 +126,38 @@ class Normalised:
 
 
 def _candidate(index: Index, code: str) -> Candidate:
-    ward = index.wards_new[code]
-    province = index.provinces_new[ward.parent]
-    return Candidate(code, ward.name, province.code, province.name, index.postal_codes[code])
+    memo_key = ("candidate", code)
+    found: Candidate | None = index.memo.get(memo_key)
+    if found is None:
+        ward = index.wards_new[code]
+        province = index.provinces_new[ward.parent]
+        found = Candidate(code, ward.name, province.code, province.name, index.postal_codes[code])
+        index.memo[memo_key] = found
+    return found
 
 
 def _clean_line(text: str) -> str:
     return " ".join(text.strip(_EDGE).split()).strip(_EDGE)
 
 
+LINE_CACHE_SIZE = 16_384
+
+
 def normalise(text: str) -> Normalised:
-    """Normalise one address (see the module docstring for the outcomes)."""
+    """Normalise one address (see the module docstring for the outcomes).
+
+    The answers for the last ``LINE_CACHE_SIZE`` distinct lines are kept (a batch or a
+    CSV file repeats its senders' addresses); ``clear_line_cache()`` forgets them."""
+    if isinstance(text, str) and len(text) <= MAX_LENGTH:
+        return _normalise_line(text)
+    return _normalise(text)
+
+
+def clear_line_cache() -> None:
+    _normalise_line.cache_clear()
+
+
+def _normalise(text: str) -> Normalised:
     index = get_index()
     original = text if isinstance(text, str) else ""
     if _CONTROL.search(original):
@@ -140,11 +165,15 @@ def normalise(text: str) -> Normalised:
     if len(original) > MAX_LENGTH:
         return Normalised(input=original[:MAX_LENGTH], status=UNRESOLVED, reason="too_long")
     nfc = unicodedata.normalize("NFC", original)
-    folded = fold_fast(nfc)
+    folded = nfc.lower() if nfc.isascii() else fold_fast(nfc)
     if len(folded) != len(nfc):
         # A combining mark without a composed form: fold letter by letter so that the
         # token offsets still point into the original text.
         folded = "".join(fold_fast(ch) or " " for ch in nfc)
+    if " - " not in folded:
+        quick = quick_read(index, folded)
+        if quick is not None:
+            return _result(index, original, nfc, None, quick, folded)
     tokens = tokenize(folded)
     if not tokens:
         return Normalised(input=original, status=UNRESOLVED, reason="empty")
@@ -152,9 +181,10 @@ def normalise(text: str) -> Normalised:
     # Exact names first, in the direction the address seems written (a province at the
     # start: "TP HCM, Q1, …"), then the other; typos only when that fails (a typo search
     # costs ten times an exact one).
-    fast = fast_read(index, nfc, tokens)
-    if fast is not None:
-        return _result(index, original, nfc, tokens, fast)
+    if " - " in folded:  # else quick_read has already given fast_read's answer
+        fast = fast_read(index, folded, tokens)
+        if fast is not None:
+            return _result(index, original, nfc, tokens, fast, folded)
     first = not starts_with_province(index, tokens)
     best = read(index, nfc, tokens, from_end=first)
     attempts = ((not first, False), (first, True), (not first, True))
@@ -166,11 +196,19 @@ def normalise(text: str) -> Normalised:
         other = read(index, nfc, tokens, from_end=from_end, fuzzy=fuzzy)
         if other.score > best.score:
             best = other
-    return _result(index, original, nfc, tokens, best)
+    return _result(index, original, nfc, tokens, best, folded)
+
+
+_normalise_line = functools.lru_cache(maxsize=LINE_CACHE_SIZE)(_normalise)
 
 
 def _result(
-    index: Index, original: str, nfc: str, tokens: list[Any], reading: Reading
+    index: Index,
+    original: str,
+    nfc: str,
+    tokens: list[Token] | None,
+    reading: Reading,
+    folded: str,
 ) -> Normalised:
     line = _clean_line(nfc[reading.line_span[0] : reading.line_span[1]])
     confidence = 1.0
@@ -185,7 +223,10 @@ def _result(
     legacy: Legacy | None = None
     codes: list[str] = []
     if reading.ward is not None:
-        units = accent_filter(reading.ward.units, nfc, reading.ward, tokens)
+        units: Sequence[Unit] = reading.ward.units
+        if len(units) > 1:
+            # Only here does the fast path need the tokens' positions.
+            units = accent_filter(units, nfc, reading.ward, tokens or tokenize(folded))
         if reading.regime == "2025":
             codes = sorted({u.code for u in units})
         else:
@@ -273,4 +314,13 @@ def _legacy(index: Index, ward: Unit | None, district: Unit | None) -> Legacy:
     )
 
 
-__all__ = ["AMBIGUOUS", "RESOLVED", "UNRESOLVED", "Candidate", "Legacy", "Normalised", "normalise"]
+__all__ = [
+    "AMBIGUOUS",
+    "RESOLVED",
+    "UNRESOLVED",
+    "Candidate",
+    "Legacy",
+    "Normalised",
+    "clear_line_cache",
+    "normalise",
+]

@@ -80,11 +80,25 @@ class Scope:
 
     names: dict[str, list[Unit]] = field(default_factory=dict)
     _deletions: dict[str, set[str]] | None = None
+    _fuzzy_memo: dict[str, frozenset[str]] = field(default_factory=dict)
+    _first: frozenset[str] | None = None
+    _last: frozenset[str] | None = None
 
     def add(self, name_key: str, unit: Unit) -> None:
         bucket = self.names.setdefault(name_key, [])
         if unit not in bucket:
             bucket.append(unit)
+
+    def first_words(self) -> frozenset[str]:
+        """The first word of every name (a cheap test before trying spans)."""
+        if self._first is None:
+            self._first = frozenset(name.split(" ", 1)[0] for name in self.names)
+        return self._first
+
+    def last_words(self) -> frozenset[str]:
+        if self._last is None:
+            self._last = frozenset(name.rsplit(" ", 1)[-1] for name in self.names)
+        return self._last
 
     def deletions(self) -> dict[str, set[str]]:
         if self._deletions is None:
@@ -99,16 +113,23 @@ class Scope:
             self._deletions = dict(index)
         return self._deletions
 
-    def fuzzy(self, squashed: str) -> set[str]:
+    def fuzzy(self, squashed: str) -> frozenset[str]:
         """Names within one edit (insert, delete, substitute, adjacent swap) of
         ``squashed`` (the span without spaces)."""
         if len(squashed) < 5:
-            return set()
+            return frozenset()
+        remembered = self._fuzzy_memo.get(squashed)
+        if remembered is not None:
+            return remembered
         index = self.deletions()
         found = set(index.get(squashed, ()))
         for i in range(len(squashed)):
             found |= index.get(squashed[:i] + squashed[i + 1 :], set())
-        return {name for name in found if _one_edit(name.replace(" ", ""), squashed)}
+        near = frozenset(name for name in found if _one_edit(name.replace(" ", ""), squashed))
+        if len(self._fuzzy_memo) >= 4096:  # a bound: typos are many, names are few
+            self._fuzzy_memo.clear()
+        self._fuzzy_memo[squashed] = near
+        return near
 
 
 def _one_edit(a: str, b: str) -> bool:
@@ -184,6 +205,9 @@ WARD_MARKERS = {
 COUNTRY_WORDS = {"viet nam", "vietnam", "vn", "vietnam vn"}
 
 
+MEMO_LIMIT = 200_000
+
+
 @dataclass
 class Index:
     provinces_new: dict[str, Unit]
@@ -207,6 +231,9 @@ class Index:
     province_postal_codes: dict[str, str]  # new province → code of the province it kept
     centroids: dict[str, tuple[float, float]]
     sources: dict[str, Any]
+    # Pure answers remembered by the hot path (a part's words → its units, a ward code →
+    # its candidate): bounded by MEMO_LIMIT, cleared whole when full.
+    memo: dict[Any, Any] = field(default_factory=dict)
 
 
 def _accented(short: str) -> str:

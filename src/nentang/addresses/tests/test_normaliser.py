@@ -247,3 +247,41 @@ def test_the_cli_normalises_a_file(tmp_path: Path) -> None:
     )
     assert refused.returncode == 2
     assert "not UTF-8" in refused.stderr
+
+
+def test_the_fast_path_without_tokens_reads_as_the_token_path_does() -> None:
+    """``quick_read`` (parts cut from the folded text) and ``fast_read`` (parts from the
+    tokens) must agree on every labelled address — units, spans, line and regime."""
+    import unicodedata
+
+    from nentang.addresses.normaliser.index import fold_fast, get_index
+    from nentang.addresses.normaliser.parse import fast_read, quick_read, tokenize
+
+    index = get_index()
+    quick_hits = 0
+    for row in labelled():
+        nfc = unicodedata.normalize("NFC", row["address"])
+        folded = fold_fast(nfc)
+        if " - " in folded or len(folded) != len(nfc):
+            continue
+        quick, slow = quick_read(index, folded), fast_read(index, folded, tokenize(folded))
+        assert (quick is None) == (slow is None), row["address"]
+        if quick is not None and slow is not None:
+            quick_hits += 1
+            assert quick == slow, row["address"]
+    assert quick_hits >= 400
+
+
+def test_the_line_cache_and_the_memo_give_the_first_answer_again() -> None:
+    from nentang.addresses.normaliser import clear_line_cache
+
+    rows = labelled()
+    clear_line_cache()
+    first = [normalise(row["address"]).as_dict() for row in rows]
+    again = [normalise(row["address"]).as_dict() for row in rows]  # from the line cache
+    clear_line_cache()
+    memo_only = [normalise(row["address"]).as_dict() for row in rows]  # parts memoised
+    assert first == again == memo_only
+    # A different spelling of a cached line is read on its own.
+    assert normalise("12 Nguyen Hue, P. Sai Gon, TP HCM").status == "resolved"
+    assert normalise("12 Nguyen Hue, P. Sai Gon, Ha Noi").status != "resolved"

@@ -5,7 +5,7 @@ Ids: UUIDv7 (``kernel.ids.new_id``) for public ids, the S10 item identifier in i
 format; money in integer đồng; weights in grams, dimensions in centimetres; times UTC.
 """
 
-from nentang.postal.models.merchants import CodRemittance, Merchant
+from nentang.postal.models.merchants import CodRemittance, Merchant, MerchantStaff
 from nentang.postal.models.network import Facility, PostalWorker
 from nentang.postal.models.shipments import S10Counter, Shipment
 from nentang.postal.models.tracking import DeliveryOtp, DeliveryProof, TrackingEvent
@@ -16,6 +16,7 @@ __all__ = [
     "DeliveryProof",
     "Facility",
     "Merchant",
+    "MerchantStaff",
     "PostalWorker",
     "S10Counter",
     "Shipment",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 from nentang.kernel.ids import new_id
@@ -63,3 +64,24 @@ class CodRemittance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.amount} ₫ ({self.shipment_count} shipments)"
+
+
+class MerchantStaff(models.Model):
+    """An account of a merchant's staff: sees the merchant's parcels, its cash on delivery
+    and its remittance reports on the merchant page (``/post/merchant``)."""
+
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="merchant_staff"
+    )
+    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="staff")
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "merchant"], name="postal_merchant_staff")
+        ]
+        verbose_name_plural = "merchant staff"
+
+    def __str__(self) -> str:
+        return f"{self.account_id} @ {self.merchant_id}"

@@ -31,6 +31,30 @@ def merchant_for_client(*, client_id: str) -> Merchant | None:
     return Merchant.objects.filter(client_id=client_id, is_active=True).first()
 
 
+def merchant_for_staff(*, account: Any) -> Merchant | None:
+    """The merchant whose staff ``account`` is (None for anyone else)."""
+    if account is None or not getattr(account, "is_authenticated", False):
+        return None
+    return (
+        Merchant.objects.filter(staff__account=account, staff__is_active=True, is_active=True)
+        .order_by("name")
+        .first()
+    )
+
+
+def merchant_parcels(*, merchant: Merchant, limit: int = 50) -> list[Shipment]:
+    """The merchant's latest parcels, with only what its page shows (no recipient's
+    name, phone or street: the order code, the number, the destination province)."""
+    return list(
+        Shipment.objects.filter(merchant=merchant)
+        .order_by("-created_at", "-id")
+        .only(
+            "id", "s10", "client_order_code", "service", "status", "recipient_province_name",
+            "cod_amount", "cod_status", "created_at", "delivered_at", "promised_by",
+        )[:limit]
+    )  # fmt: skip
+
+
 def worker_for_account(*, account: Any) -> PostalWorker | None:
     if account is None or not getattr(account, "is_authenticated", False):
         return None

@@ -7,7 +7,8 @@
 * tracking — the event codes and ``events_apply`` (idempotent, order-tolerant, flags);
 * scans — ``scans_record`` (batch), ``delivery_code_send``, ``shipment_deliver``,
   ``shipment_delivery_failed``;
-* cod — the cash-on-delivery port to payments and ``cod_remittance_run``;
+* cod — the cash-on-delivery port to payments, ``cod_remittance_run`` and the daily
+  ``cod_remittances_run_due`` (task ``remit_cod_daily``);
 * network — facilities, postal workers, merchants and their webhooks;
 * sms — the SMS adapter.
 
@@ -20,11 +21,15 @@ from nentang.postal.services.cod import (
     LocalCodLedger,
     cod_ledger,
     cod_ledger_install,
+    cod_remittance_due,
     cod_remittance_run,
+    cod_remittance_schedule,
+    cod_remittances_run_due,
 )
 from nentang.postal.services.network import (
     facility_create,
     merchant_create,
+    merchant_staff_add,
     merchant_webhook_create,
     merchant_webhook_disable,
     postal_worker_create,
@@ -58,10 +63,14 @@ __all__ = [
     "check_digit",
     "cod_ledger",
     "cod_ledger_install",
+    "cod_remittance_due",
     "cod_remittance_run",
+    "cod_remittance_schedule",
+    "cod_remittances_run_due",
     "delivery_code_send",
     "facility_create",
     "merchant_create",
+    "merchant_staff_add",
     "merchant_webhook_create",
     "merchant_webhook_disable",
     "postal_worker_create",

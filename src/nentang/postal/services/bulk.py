@@ -1,4 +1,5 @@
-"""One UPDATE for many rows with different values: ``UPDATE … FROM (VALUES …)``.
+"""One UPDATE for many rows with different values: ``UPDATE … FROM unnest(arrays)`` on
+PostgreSQL, ``UPDATE … FROM (VALUES …)`` on SQLite.
 
 Django's ``bulk_update`` writes one ``CASE WHEN id = … THEN …`` per field and row, which
 PostgreSQL evaluates row by row: 1,000 shipments × 10 fields took seconds. A VALUES list
@@ -8,6 +9,7 @@ and SQLite (3.33+) both accept it; values go through each field's own conversion
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Sequence
 from typing import Any
 
@@ -31,7 +33,9 @@ def bulk_set(rows: Sequence[Model], fields: Sequence[str]) -> None:
         field = meta.get_field(name)
         assert isinstance(field, Field)
         columns.append(field)
-    postgres = connection.vendor == "postgresql"
+    if connection.vendor == "postgresql":
+        _set_from_arrays(rows, columns, table)
+        return
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start : start + CHUNK]
         params: list[Any] = []
@@ -39,28 +43,60 @@ def bulk_set(rows: Sequence[Model], fields: Sequence[str]) -> None:
             for field in columns:
                 value = getattr(row, field.attname)
                 params.append(field.get_db_prep_value(value, connection))
-        if postgres:
-            # Typed placeholders: VALUES infers each column's type from its first row,
-            # which may hold a NULL.
-            cell = ", ".join(f"%s::{f.db_type(connection)}" for f in columns)
-        else:
-            cell = ", ".join(["%s"] * len(columns))
+        cell = ", ".join(["%s"] * len(columns))
         values = ", ".join([f"({cell})"] * len(chunk))
         names = [connection.ops.quote_name(str(f.column)) for f in columns]
-        if postgres:
-            source = f"(VALUES {values}) AS v({', '.join(names)})"
-            refs = names
-        else:
-            # SQLite names the columns of a VALUES list column1, column2, …
-            source = f"(VALUES {values}) AS v"
-            refs = [f"column{i + 1}" for i in range(len(names))]
+        # SQLite names the columns of a VALUES list column1, column2, …
+        refs = [f"column{i + 1}" for i in range(len(names))]
         assignments = ", ".join(
             f"{name} = v.{ref}" for name, ref in zip(names[1:], refs[1:], strict=True)
         )
         # Identifiers come from the model's own metadata; every value is a parameter.
         sql = (
-            f"UPDATE {table} SET {assignments} FROM {source} "  # noqa: S608
+            f"UPDATE {table} SET {assignments} FROM (VALUES {values}) AS v "  # noqa: S608
             f"WHERE {table}.{names[0]} = v.{refs[0]}"
         )
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
+
+
+def _set_from_arrays(rows: Sequence[Model], columns: list[Field[Any, Any]], table: str) -> None:
+    """PostgreSQL: one parameter per column, an array of every row's value, unnested into
+    the joined rows. The statement stays short whatever the number of rows, so the
+    driver's client-side binding does not parse and fill thousands of placeholders; each
+    array goes as one text literal (the driver's array quoting, element by element in
+    Python, cost more than the update itself)."""
+    arrays = [
+        _array_literal(
+            [field.get_db_prep_value(getattr(row, field.attname), connection) for row in rows]
+        )
+        for field in columns
+    ]
+    names = [connection.ops.quote_name(str(f.column)) for f in columns]
+    unnest = ", ".join(f"%s::{f.db_type(connection)}[]" for f in columns)
+    assignments = ", ".join(f"{name} = v.{name}" for name in names[1:])
+    # Identifiers and types come from the model's own metadata; values are parameters.
+    sql = (
+        f"UPDATE {table} SET {assignments} "  # noqa: S608
+        f"FROM unnest({unnest}) AS v({', '.join(names)}) WHERE {table}.{names[0]} = v.{names[0]}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, arrays)
+
+
+def _array_literal(values: list[Any]) -> str:
+    """A PostgreSQL array literal ``{"a","b",NULL}`` of scalar values (text, numbers,
+    UUIDs, dates and times, booleans), every element quoted and escaped."""
+    cells = []
+    for value in values:
+        if value is None:
+            cells.append("NULL")
+            continue
+        if isinstance(value, bool):
+            text = "t" if value else "f"
+        elif isinstance(value, datetime.date | datetime.time):
+            text = value.isoformat()
+        else:
+            text = str(value)
+        cells.append('"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"')
+    return "{" + ",".join(cells) + "}"

@@ -15,9 +15,10 @@ and :class:`LocalCodLedger` — which only records the lifecycle here — is wha
 from __future__ import annotations
 
 import datetime
+import logging
 from typing import Protocol
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 
@@ -25,6 +26,8 @@ from nentang.kernel import auditing, events
 from nentang.kernel.auditing import Actor
 from nentang.postal.models import CodRemittance, Merchant, Shipment
 from nentang.postal.models.shipments import CodStatus
+
+logger = logging.getLogger(__name__)
 
 
 class CodLedger(Protocol):
@@ -128,6 +131,82 @@ def cod_remittance_run(
             audience=merchant.webhook_owner,
         )
     return remittance
+
+
+# The daily run drifts a little (it is queued again after it ran): a merchant remitted
+# "yesterday" at 02:00:05 is due again today at 02:00:00.
+SCHEDULE_SLACK = datetime.timedelta(hours=1)
+REMITTANCE_INTERVAL = datetime.timedelta(days=1)
+
+
+def cod_remittance_due(*, merchant: Merchant, now: datetime.datetime) -> bool:
+    """Is ``merchant``'s remittance due: never remitted, or its last remittance at least
+    ``remittance_days`` ago (less ``SCHEDULE_SLACK``)?"""
+    last = merchant.remittances.order_by("-created_at").values_list("created_at", flat=True)[:1]
+    if not last:
+        return True
+    every = datetime.timedelta(days=max(merchant.remittance_days, 1))
+    return last[0] <= now - every + SCHEDULE_SLACK
+
+
+def cod_remittances_run_due(
+    *, actor: Actor, now: datetime.datetime | None = None
+) -> list[CodRemittance]:
+    """The daily run: ``cod_remittance_run`` for every active merchant whose schedule is
+    due. Idempotent: run twice, the second run finds each merchant just remitted (not
+    due) or nothing collected left; two runs at once remit each shipment once (its row
+    lock). A merchant whose run fails is logged and left for the next run."""
+    now = now or timezone.now()
+    done: list[CodRemittance] = []
+    for merchant in Merchant.objects.filter(is_active=True).order_by("code"):
+        if not cod_remittance_due(merchant=merchant, now=now):
+            continue
+        try:
+            remittance = cod_remittance_run(actor=actor, merchant=merchant, now=now)
+        except DatabaseError:
+            logger.exception("COD remittance of merchant %s failed", merchant.code)
+            continue
+        if remittance is not None:
+            done.append(remittance)
+    return done
+
+
+def cod_remittance_schedule(*, run_after: datetime.datetime | None = None) -> bool:
+    """Queue the daily remittance task unless one is waiting already; True when queued."""
+    from django_tasks import TaskResultStatus
+    from django_tasks_db import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult
+
+    from nentang.postal.tasks import remit_cod_daily
+
+    backend = remit_cod_daily.get_backend()
+    if run_after is not None and not backend.supports_defer:
+        return False
+    if (
+        isinstance(backend, DatabaseBackend)
+        and DBTaskResult.objects.filter(
+            task_path=remit_cod_daily.module_path,
+            backend_name=backend.alias,
+            status=TaskResultStatus.READY,
+        ).exists()
+    ):
+        return False
+    task = remit_cod_daily if run_after is None else remit_cod_daily.using(run_after=run_after)
+    task.enqueue()
+    return True
+
+
+_scheduled = False
+
+
+def cod_remittance_schedule_once() -> None:
+    """After the first COD collection a process commits, make sure the daily run is
+    queued (the task then queues its next run itself)."""
+    global _scheduled
+    if _scheduled:
+        return
+    _scheduled = True
+    cod_remittance_schedule(run_after=timezone.now() + REMITTANCE_INTERVAL)
 
 
 def cod_totals(*, merchant: Merchant) -> dict[str, dict[str, int]]:

@@ -15,7 +15,7 @@ from nentang.kernel.auditing import Actor
 from nentang.kernel.errors import Conflict, FieldError, ValidationFailed
 from nentang.kernel.text import clean
 from nentang.kernel.webhooks import webhook_subscription_create, webhook_subscription_disable
-from nentang.postal.models import Facility, Merchant, PostalWorker
+from nentang.postal.models import Facility, Merchant, MerchantStaff, PostalWorker
 from nentang.postal.services.shipments import Party, Problems, resolve_party
 
 _SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -187,3 +187,20 @@ def merchant_webhook_disable(*, actor: Actor, merchant: Merchant, subscription_i
 
         raise shipment_not_found()
     webhook_subscription_disable(actor=actor, subscription_id=subscription_id)
+
+
+def merchant_staff_add(*, actor: Actor, merchant: Merchant, account: Any) -> MerchantStaff:
+    """Let ``account`` see ``merchant``'s parcels, COD and remittances (idempotent)."""
+    with transaction.atomic():
+        staff, created = MerchantStaff.objects.get_or_create(
+            account=account, merchant=merchant, defaults={"created_at": timezone.now()}
+        )
+        if created:
+            auditing.record(
+                actor=actor,
+                action="postal.merchant_staff.add",
+                subject_type="postal.merchant",
+                subject=merchant.code,
+                summary={"account": str(account.pk)},
+            )
+    return staff

@@ -37,6 +37,7 @@ from nentang.kernel.auditing import Actor
 from nentang.postal.models import Shipment, TrackingEvent
 from nentang.postal.models.shipments import CodStatus, Status
 from nentang.postal.services.bulk import bulk_set
+from nentang.postal.services.cod import cod_remittance_schedule_once
 
 S = Status
 
@@ -231,8 +232,8 @@ def events_apply(
     if not fresh:
         return result
     # The shipments are locked: no concurrent insert of the same key can happen, so
-    # every row gets its id back (PostgreSQL RETURNING, SQLite 3.35+).
-    TrackingEvent.objects.bulk_create(fresh, batch_size=1000)
+    # every row gets its id (see _insert).
+    _insert(fresh)
     result.inserted = fresh
     result.inserted_keys = seen
     for event in fresh:
@@ -241,7 +242,7 @@ def events_apply(
     flag_updates: list[TrackingEvent] = []
     state_flags_all: set[int] = set()
     touched = {event.shipment_id for event in fresh}
-    fresh_ids = {event.id for event in fresh}
+    fresh_by_id = {event.id: event for event in fresh}
     shipment_updates: list[Shipment] = []
     for shipment_id in touched:
         shipment = by_id[shipment_id]
@@ -254,13 +255,13 @@ def events_apply(
             state = _refold_without(existing_rows[shipment_id], late)
         for event_id, _code, _at in existing_rows[shipment_id]:
             flag = state.flags.get(event_id, "")
-            if event_id in fresh_ids:
-                event = next(e for e in fresh if e.id == event_id)
+            new = fresh_by_id.get(event_id)
+            if new is not None:
                 if flag:
-                    event.flag = flag
-                    flag_updates.append(event)
+                    new.flag = flag
+                    flag_updates.append(new)
                     result.flags[
-                        _key(shipment_id, event.code, event.occurred_at, event.facility_code)
+                        _key(shipment_id, new.code, new.occurred_at, new.facility_code)
                     ] = flag
             elif old_flags.get(event_id, "") != flag:
                 flag_updates.append(TrackingEvent(id=event_id, flag=flag))
@@ -273,6 +274,8 @@ def events_apply(
             if shipment.status == S.DELIVERED and shipment.cod_status == CodStatus.PENDING:
                 cod.collected(shipment=shipment, at=shipment.delivered_at or now)
                 result.delivered.append(shipment)
+                # Cash is now owed to a merchant: the daily remittance must be queued.
+                transaction.on_commit(cod_remittance_schedule_once, robust=True)
             elif shipment.status == S.DELIVERED:
                 result.delivered.append(shipment)
             if state.returning and shipment.cod_status == CodStatus.PENDING:
@@ -337,6 +340,60 @@ def events_apply(
         },
     )
     return result
+
+
+# From this many rows on, PostgreSQL gets the events by COPY (a sorting centre's batch);
+# a phone's few scans go through an ordinary INSERT.
+COPY_FROM = 50
+_COPY_COLUMNS = (
+    "id",
+    "shipment_id",
+    "code",
+    "occurred_at",
+    "facility_code",
+    "actor",
+    "reason",
+    "next_attempt_on",
+    "flag",
+    "recorded_at",
+)
+
+
+def _insert(fresh: list[TrackingEvent]) -> None:
+    """Store new events, each getting its id. On PostgreSQL a batch is one ``COPY``: the
+    ids are taken from the table's sequence first (one query), so no row needs
+    ``RETURNING``, and neither Django's SQL compiler nor the client-side binding of
+    thousands of placeholders runs. Elsewhere: ``bulk_create`` (RETURNING on SQLite)."""
+    connection = transaction.get_connection()
+    if connection.vendor != "postgresql" or len(fresh) < COPY_FROM:
+        TrackingEvent.objects.bulk_create(fresh, batch_size=1000)
+        return
+    table = TrackingEvent._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [table, len(fresh)],
+        )
+        for event, (event_id,) in zip(fresh, cursor.fetchall(), strict=True):
+            event.id = event_id
+        columns = ", ".join(_COPY_COLUMNS)
+        # Identifiers from the model's metadata and the constant above; rows are data.
+        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for event in fresh:
+                copy.write_row(
+                    (
+                        event.id,
+                        event.shipment_id,
+                        event.code,
+                        event.occurred_at,
+                        event.facility_code,
+                        event.actor,
+                        event.reason,
+                        event.next_attempt_on,
+                        event.flag,
+                        event.recorded_at,
+                    )
+                )
 
 
 def _refold_without(rows: list[tuple[int, str, datetime.datetime]], late: dict[int, str]) -> Fold:

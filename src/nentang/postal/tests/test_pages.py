@@ -169,3 +169,48 @@ def test_a_signature_must_be_a_png(shipment: Shipment, cast: Cast) -> None:
     )
     assert delivered.status == "delivered"
     assert PASSWORD  # the cast's password is documented for the browser test
+
+
+def _account(username: str) -> Any:
+    from nentang.identity import services as identity
+
+    return identity.administrator_create(created_by=OPERATOR, username=username, password=PASSWORD)
+
+
+def test_a_merchants_staff_sees_its_parcels_cod_and_remittances_and_nothing_else(
+    client: Client, shipment: Shipment, cast: Cast
+) -> None:
+    other_shop = support.merchant(client_id="shop-other", code="other-shop")
+    theirs = services.shipment_create(
+        actor=OPERATOR, merchant=other_shop, data=parcel(client_order_code="OTHER-77")
+    )
+    support.scan(shipment, "EMI", minutes=60 * 24, facility="bc-kim-lien")
+    services.cod_remittance_run(
+        actor=OPERATOR, merchant=cast.merchant, now=timezone.now() + datetime.timedelta(days=3)
+    )
+    staff = _account("nv.banhmi")
+    services.merchant_staff_add(actor=OPERATOR, merchant=cast.merchant, account=staff)
+    services.merchant_staff_add(actor=OPERATOR, merchant=cast.merchant, account=staff)  # once
+
+    assert client.get("/post/merchant").status_code == 302  # to the login page
+    client.force_login(staff)
+    page = client.get("/post/merchant")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "Công ty TNHH Bánh mì Sài Gòn" in html
+    assert shipment.s10 in html
+    assert "BMSG-0001" in html
+    assert "150.000" in html  # its COD, remitted
+    assert theirs.s10 not in html
+    assert "OTHER-77" not in html
+    for secret in ("Trần Thị Bình", "0912", "Tôn Thất Tùng"):  # the recipient's data
+        assert secret not in html
+    assert 'lang="vi"' in html
+
+    stranger = _account("nguoi.la")
+    client.force_login(stranger)
+    assert client.get("/post/merchant").status_code == 403
+    services.merchant_staff_add(actor=OPERATOR, merchant=other_shop, account=stranger)
+    html = client.get("/post/merchant").content.decode()
+    assert "OTHER-77" in html
+    assert shipment.s10 not in html

@@ -122,3 +122,56 @@ def test_statistics_for_the_programme_dashboard(cast: Cast) -> None:
     hours = selectors.cod_remittance_hours()
     assert hours is not None
     assert 70 < hours < 98  # collected "yesterday", remitted three days from now
+
+
+def test_the_daily_run_remits_every_merchant_whose_schedule_is_due_once(cast: Cast) -> None:
+    from django.db import connection
+    from django_tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    from nentang.postal.tasks import remit_cod_daily
+
+    weekly = support.merchant(client_id="shop-weekly", code="weekly-shop")
+    weekly.remittance_days = 7
+    weekly.save(update_fields=["remittance_days"])
+    daily_parcel = services.shipment_create(actor=OPERATOR, merchant=cast.merchant, data=parcel())
+    weekly_parcel = services.shipment_create(
+        actor=OPERATOR, merchant=weekly, data=parcel(client_order_code="WK-1", cod_amount=90_000)
+    )
+    support.scan(daily_parcel, "EMI", minutes=60, facility="bc-kim-lien")
+    support.scan(weekly_parcel, "EMI", minutes=60, facility="bc-kim-lien")
+
+    # Day 1: nothing collected long enough ago for anyone.
+    now = timezone.now()
+    assert services.cod_remittances_run_due(actor=OPERATOR, now=now) == []
+    # Two days later: the daily merchant is paid; the weekly one's cash is not due yet.
+    day3 = now + datetime.timedelta(days=2)
+    [first] = services.cod_remittances_run_due(actor=OPERATOR, now=day3)
+    assert (first.merchant_id, first.amount, first.shipment_count) == (cast.merchant.id, 150_000, 1)
+    # Run again the same day (a retried task): nothing more.
+    assert services.cod_remittances_run_due(actor=OPERATOR, now=day3) == []
+    assert not services.cod_remittance_due(merchant=cast.merchant, now=day3)
+    # A day later the daily merchant is due again (nothing to pay); a week later, both.
+    tomorrow = day3 + datetime.timedelta(days=1)
+    assert services.cod_remittance_due(merchant=cast.merchant, now=tomorrow)
+    day9 = now + datetime.timedelta(days=8)
+    [second] = services.cod_remittances_run_due(actor=OPERATOR, now=day9)
+    assert (second.merchant_id, second.amount) == (weekly.id, 90_000)
+    assert services.cod_remittances_run_due(actor=OPERATOR, now=day9) == []
+    assert CodRemittance.objects.count() == 2
+    assert set(Shipment.objects.values_list("cod_status", flat=True)) == {"remitted"}
+    with connection.cursor() as cursor:  # audit's table, read without entering audit
+        cursor.execute("SELECT count(*) FROM audit_auditentry WHERE action = 'postal.cod.remit'")
+        assert cursor.fetchone() == (2,)
+
+    # The task: runs the same service, then queues its own next run a day later (once).
+    assert remit_cod_daily.call() == 0
+    waiting = DBTaskResult.objects.filter(
+        task_path=remit_cod_daily.module_path, status=TaskResultStatus.READY
+    )
+    assert waiting.count() == 1
+    next_run = waiting.get().run_after
+    assert next_run is not None
+    assert datetime.timedelta(hours=23) < next_run - timezone.now() <= datetime.timedelta(days=1)
+    assert not services.cod_remittance_schedule(run_after=timezone.now())
+    assert waiting.count() == 1

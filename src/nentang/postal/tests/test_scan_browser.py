@@ -158,3 +158,58 @@ def test_a_postman_scans_and_delivers_on_a_phone(
         public.screenshot(path=artifacts / f"postal-tracking-{name}.png", full_page=True)
     assert watch.console_errors == []
     assert watch.outside_requests == []
+
+
+@pytest.fixture
+def shop_staff(transactional_db: None) -> str:
+    """A merchant with delivered, remitted and returned parcels, and its staff account."""
+    from nentang.audit.services import security_defaults_install
+    from nentang.identity import services as identity
+
+    security_defaults_install()
+    cast = support.cast()
+    made = [
+        services.shipment_create(
+            actor=OPERATOR, merchant=cast.merchant, data=parcel(client_order_code=f"BMSG-{n:04d}")
+        )
+        for n in range(1, 6)
+    ]
+    support.scan(made[0], "EMI", minutes=60, facility="bc-kim-lien")
+    support.scan(made[1], "EMI", minutes=90, facility="bc-kim-lien")
+    support.scan(made[2], "RTS", minutes=60, facility="bc-kim-lien", reason="refused")
+    support.scan(made[3], "EDD", minutes=30, facility="ktc-tan-son-nhat")
+    services.cod_remittance_run(
+        actor=OPERATOR, merchant=cast.merchant, now=timezone.now() + datetime.timedelta(days=2)
+    )
+    staff = identity.administrator_create(
+        created_by=OPERATOR, username="nv.banhmi", password=PASSWORD
+    )
+    services.merchant_staff_add(actor=OPERATOR, merchant=cast.merchant, account=staff)
+    return "nv.banhmi"
+
+
+def test_a_merchants_staff_reads_its_parcels_and_cod_on_a_phone_and_a_desktop(
+    live_server: Any, shop_staff: str, artifacts: Path
+) -> None:
+    base = live_server.url
+    watch = Watch()
+    with launch_chromium() as browser:
+        for name, viewport in (("390", PHONE), ("1280", DESKTOP)):
+            page = open_page(browser, viewport, watch)
+            log_in(page, base, shop_staff, "/post/merchant")
+            assert page.url == f"{base}/post/merchant"
+            assert text(page, "h1") == "Bưu gửi của cửa hàng"
+            main = text(page, "main")
+            assert "Tiền thu hộ (COD)" in main
+            assert "300.000 ₫ · 2 bưu gửi" in main  # remitted
+            assert "150.000 ₫ · 1 bưu gửi" in main  # voided by the return
+            assert "Báo cáo đối soát thu hộ" in main
+            badge = page.locator("#remittance-heading ~ * .badge").first
+            assert badge.inner_text() == "Đã chuyển tiền"
+            assert "BMSG-0005" in main
+            assert "Trần Thị Bình" not in main
+            assert no_horizontal_scroll(page)
+            accessible(page)
+            page.screenshot(path=artifacts / f"postal-merchant-{name}.png", full_page=True)
+    assert watch.console_errors == []
+    assert watch.outside_requests == []

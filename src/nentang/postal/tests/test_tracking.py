@@ -137,3 +137,71 @@ def test_bad_scans_are_rejected_one_by_one(shipment: Shipment) -> None:
         ("recorded", ""),
     ]
     assert TrackingEvent.objects.count() == 1
+
+
+def test_a_sorting_centre_batch_is_stored_whole_with_flags_and_duplicates(cast: Cast) -> None:
+    """Above ``COPY_FROM`` events the rows go in by COPY on PostgreSQL (ids from the
+    sequence) and the shipments are updated from arrays: every event, status, flag and
+    duplicate must come out as with a phone's single scans."""
+    from nentang.postal.services import tracking
+
+    count = tracking.COPY_FROM + 10
+    shipments = [
+        services.shipment_create(
+            actor=OPERATOR,
+            merchant=cast.merchant,
+            data=parcel(client_order_code=f"BMSG-B{n:03d}"),
+        )
+        for n in range(count)
+    ]
+    delivered = shipments[0]
+    support.scan(delivered, "EMI", minutes=600, facility="bc-kim-lien")
+    base = min(s.created_at for s in shipments) - datetime.timedelta(hours=2)
+    items = [
+        services.ScanInput(s.s10, "EDD", base + datetime.timedelta(minutes=n), "ktc-tan-son-nhat")
+        for n, s in enumerate(shipments)
+    ]
+    items.append(items[5])  # the same scan twice in one batch
+    outcomes = services.scans_record(actor=OPERATOR, items=items)
+
+    results = [o.result for o in outcomes]
+    assert results.count("recorded") == count - 1
+    assert results.count("duplicate") == 1
+    # The delivered parcel's transit scan is later than its delivery: flagged.
+    assert (outcomes[0].result, outcomes[0].flag) == ("flagged", "after_final")
+    stored = TrackingEvent.objects.filter(code="EDD")
+    assert stored.count() == count
+    assert len(set(stored.values_list("id", flat=True))) == count
+    assert stored.filter(flag="after_final").count() == 1
+    for shipment in shipments[1:]:
+        shipment.refresh_from_db()
+        assert (shipment.status, shipment.flagged_events) == ("in_transit", 0)
+        assert shipment.last_event_at is not None
+        assert shipment.picked_up_at == shipment.last_event_at
+    assert fresh(delivered).status == "delivered"
+    # Sent again: nothing changes.
+    again = services.scans_record(actor=OPERATOR, items=items)
+    assert {o.result for o in again} == {"duplicate"}
+    assert TrackingEvent.objects.filter(code="EDD").count() == count
+    # A later single scan still gets a fresh id from the same sequence.
+    outcome = support.scan(shipments[1], "EMG", minutes=24 * 60 + 5, facility="bc-kim-lien")
+    assert outcome.result == "recorded"
+
+
+def test_array_literals_round_trip_through_postgresql() -> None:
+    from django.db import connection
+
+    from nentang.postal.services.bulk import _array_literal
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the array literal is PostgreSQL's")
+    tricky = ['a "quoted" word', "back\\slash", "{braces}, commas", "", "NULL", "Đã giao", None]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT unnest(%s::text[])", [_array_literal(tricky)])
+        assert [row[0] for row in cursor.fetchall()] == tricky
+        moment = timezone.now()
+        cursor.execute(
+            "SELECT unnest(%s::timestamptz[]), unnest(%s::boolean[])",
+            [_array_literal([moment, None]), _array_literal([True, False])],
+        )
+        assert cursor.fetchall() == [(moment, True), (None, False)]

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from nentang.postal.selectors import worker_for_account
+from nentang.postal.selectors import merchant_for_staff, worker_for_account
 from nentang.web.navigation import NavEntry, register, signed_in
 
 
@@ -17,8 +17,19 @@ def _is_postal_worker(user: Any) -> bool:
     return worker_for_account(account=user) is not None
 
 
+def _is_merchant_staff(user: Any) -> bool:
+    return signed_in(user) and merchant_for_staff(account=user) is not None
+
+
 def install() -> None:
     register(
         NavEntry(_("Track a parcel"), "postal:track_form", section="/tracking", order=60),
         NavEntry(_("Scan"), "postal:scan", section="/post/", order=25, audience=_is_postal_worker),
+        NavEntry(
+            _("My shop's parcels"),
+            "postal:merchant",
+            section="/post/merchant",
+            order=26,
+            audience=_is_merchant_staff,
+        ),
     )

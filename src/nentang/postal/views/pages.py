@@ -11,6 +11,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -19,12 +21,12 @@ from nentang.kernel.auditing import Actor
 from nentang.kernel.errors import NotFound, ProblemError
 from nentang.kernel.money import format_vnd
 from nentang.postal import selectors, services
-from nentang.postal.models import PostalWorker, Shipment
+from nentang.postal.models import CodRemittance, PostalWorker, Shipment
 from nentang.postal.services.tracking import EVENT_CODES
 from nentang.postal.views.forms import DeliverForm, FailedForm, ScanForm, TrackForm
-from nentang.web.components import TimelineEvent
+from nentang.web.components import Badge, Cell, Column, SummaryRow, TimelineEvent, Tone
 
-STATUS_TONES = {
+STATUS_TONES: dict[str, Tone] = {
     "delivered": "success",
     "failure": "warning",
     "return_to_sender": "warning",
@@ -235,3 +237,86 @@ def _signature(data_url: str) -> bytes | None:
         return base64.b64decode(data_url[len(prefix) :], validate=True)
     except (binascii.Error, ValueError):
         return b"invalid"
+
+
+@never_cache
+@require_http_methods(["GET"])
+def merchant(request: HttpRequest) -> HttpResponse:
+    """A merchant's staff: its parcels (latest 50), the cash on delivery by state and
+    the remittance reports. Anyone else: 403."""
+    if (redirect := _login_or(request)) is not None:
+        return redirect
+    shop = selectors.merchant_for_staff(account=request.user)
+    if shop is None:
+        raise PermissionDenied(_("Only a merchant's staff may see its parcels."))
+    report = selectors.cod_report(merchant=shop)
+    totals = report["totals"]
+    states = (
+        ("pending", _("To collect")),
+        ("collected", _("Collected, to remit")),
+        ("remitted", _("Remitted")),
+        ("voided", _("Voided (returned)")),
+    )
+    cod_rows = [
+        SummaryRow(
+            key=label,
+            value=_("%(amount)s · %(count)s parcels")
+            % {
+                "amount": format_vnd(totals.get(state, {}).get("amount") or 0),
+                "count": totals.get(state, {}).get("count") or 0,
+            },
+        )
+        for state, label in states
+    ]
+    remittance_columns = [
+        Column(_("Date"), row_header=True),
+        Column(_("Parcels"), numeric=True),
+        Column(_("Amount"), numeric=True),
+        Column(_("Status")),
+    ]
+    remittance_rows = [
+        [
+            Cell(date_format(timezone.localtime(r.created_at), "SHORT_DATETIME_FORMAT")),
+            Cell(str(r.shipment_count)),
+            Cell(format_vnd(r.amount)),
+            Cell(
+                badge=Badge(_("Remitted"), "success")
+                if r.status == CodRemittance.Status.PAID
+                else Badge(_("To remit"), "info")
+            ),
+        ]
+        for r in report["remittances"]
+    ]
+    parcel_columns = [
+        Column(_("Item number"), row_header=True),
+        Column(_("Order")),
+        Column(_("To")),
+        Column(_("Status")),
+        Column(_("COD"), numeric=True),
+    ]
+    parcel_rows = [
+        [
+            Cell(s.s10, url=reverse("postal:track", args=[s.s10]), mono=True),
+            Cell(s.client_order_code or "—"),
+            Cell(s.recipient_province_name),
+            Cell(badge=Badge(s.get_status_display(), STATUS_TONES.get(s.status, "info"))),
+            Cell(
+                f"{format_vnd(s.cod_amount)} · {s.get_cod_status_display()}"
+                if s.cod_amount
+                else "—"
+            ),
+        ]
+        for s in selectors.merchant_parcels(merchant=shop)
+    ]
+    return render(
+        request,
+        "postal/merchant.html",
+        {
+            "merchant": shop,
+            "cod_rows": cod_rows,
+            "remittance_columns": remittance_columns,
+            "remittance_rows": remittance_rows,
+            "parcel_columns": parcel_columns,
+            "parcel_rows": parcel_rows,
+        },
+    )
