@@ -53,5 +53,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
         ),
         name="subscription",
     ),
+    path(f"{NGSI}temporal/entities", n.endpoint(GET=n.temporal_entities_get), name="temporal"),
+    re_path(
+        rf"^{NGSI}temporal/entities/{ID}$",
+        n.endpoint(GET=n.temporal_entity_get),
+        name="temporal_entity",
+    ),
     re_path(r"^ngsi-ld/(?P<rest>.*)$", n.not_found, name="ngsi_not_found"),
 ]

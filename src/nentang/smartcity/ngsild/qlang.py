@@ -29,6 +29,7 @@ MAX_Q = 2000
 MAX_DEPTH = 20
 OPERATORS = ("!~=", "==", "!=", ">=", "<=", "~=", ">", "<")
 NAME = re.compile(r"[^\s.\[\]()=!<>~;|,\"']+")
+UNQUOTED = re.compile(r"^[A-Za-z0-9+\-][^\s\"'<>=!~]*$")
 NUMBER = re.compile(r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$")
 
 
@@ -156,6 +157,8 @@ class _Parser:
         raw = text[start : self.pos]
         if not raw:
             raise self.error("a value is expected")
+        if not UNQUOTED.match(raw):
+            raise self.error(f'{raw!r} is not a value (quote text with ")')
         if NUMBER.match(raw):
             return float(raw) if any(c in raw for c in ".eE") else int(raw)
         if raw in ("true", "false"):

@@ -13,12 +13,26 @@ from nentang.smartcity.selectors.entities import (
     subscription_get,
     subscription_list,
 )
+from nentang.smartcity.selectors.temporal import (
+    Aggregation,
+    Window,
+    aggregation,
+    temporal_get,
+    temporal_query,
+    window,
+)
 
 __all__ = [
+    "Aggregation",
     "EntityView",
     "QueryResult",
+    "Window",
+    "aggregation",
     "entity_get",
     "entity_query",
     "subscription_get",
     "subscription_list",
+    "temporal_get",
+    "temporal_query",
+    "window",
 ]

@@ -529,6 +529,55 @@ def subscription_delete(call: Call, subscription_id: str) -> HttpResponse:
     return HttpResponse(status=204)
 
 
+# Temporal ---------------------------------------------------------------------------
+
+
+def _temporal_args(call: Call) -> dict[str, Any]:
+    options = call.options()
+    mode = "normalized"
+    how = None
+    if "aggregatedValues" in options:
+        mode = "aggregated"
+        how = selectors.aggregation(call.param("aggrMethods"), call.param("aggrPeriodDuration"))
+    elif {"temporalValues", "simplified", "keyValues"} & options:
+        mode = "simplified"
+    span = selectors.window(
+        call.param("timerel"), call.param("timeAt"), call.param("endTimeAt"), call.param("lastN")
+    )
+    if call.param("timeproperty") not in (None, "observedAt"):
+        raise NgsiError("OperationNotSupported", "Only timeproperty=observedAt is supported.")
+    return {"attrs": _csv(call, "attrs"), "span": span, "mode": mode, "how": how}
+
+
+def temporal_entities_get(call: Call) -> HttpResponse:
+    args = _temporal_args(call)
+    entities, total = selectors.temporal_query(
+        caller=call.caller,
+        tenant=call.tenant,
+        terms=call.terms,
+        types=_csv(call, "type"),
+        ids=_csv(call, "id"),
+        id_pattern=call.param("idPattern"),
+        q=call.param("q"),
+        limit=_int(call, "limit", 20),
+        offset=_int(call, "offset", 0),
+        count=call.param("count") == "true",
+        **args,
+    )
+    headers = {"NGSILD-Results-Count": str(total)} if total is not None else {}
+    return call.render(entities, headers=headers)
+
+
+def temporal_entity_get(call: Call, entity_id: str) -> HttpResponse:
+    args = _temporal_args(call)
+    if args["span"].timerel is None and args["span"].last_n is None:
+        args["span"] = selectors.Window()
+    entity = selectors.temporal_get(
+        caller=call.caller, tenant=call.tenant, entity_id=entity_id, terms=call.terms, **args
+    )
+    return call.render(entity)
+
+
 # Public documents ---------------------------------------------------------------------
 
 
