@@ -126,3 +126,31 @@ class Subscription(models.Model):
 
     def __str__(self) -> str:
         return self.subscription_id
+
+
+class Device(models.Model):
+    """A sensor or actuator that publishes over MQTT (the device registry of a tenant):
+    which entity it feeds, how its payload keys map to attributes, and the key that
+    signs its messages (HMAC-SHA256; kept to verify, never shown after registration)."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="devices")
+    device_id = models.CharField(max_length=100)
+    kind = models.CharField(max_length=20)  # air, traffic, weather, flood, streetlight, parking
+    entity_id = models.CharField(max_length=256)
+    entity_type = models.CharField(max_length=100)
+    mapping = models.JSONField(default=dict)  # payload key → [attribute name, unitCode]
+    key = models.CharField(max_length=100)
+    longitude = models.FloatField()
+    latitude = models.FloatField()
+    name = models.CharField(max_length=200, blank=True, default="")
+    ward_code = models.CharField(max_length=10, blank=True, default="")
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "device_id"], name="sc_device_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.device_id

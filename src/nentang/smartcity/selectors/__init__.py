@@ -8,6 +8,7 @@ from __future__ import annotations
 from nentang.smartcity.selectors.entities import (
     EntityView,
     QueryResult,
+    device_for,
     entity_get,
     entity_query,
     subscription_get,
@@ -28,6 +29,7 @@ __all__ = [
     "QueryResult",
     "Window",
     "aggregation",
+    "device_for",
     "entity_get",
     "entity_query",
     "subscription_get",

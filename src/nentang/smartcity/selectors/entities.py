@@ -160,3 +160,14 @@ def subscription_get(*, caller: Caller, tenant: str, subscription_id: str) -> Su
         if row.subscription_id == subscription_id:
             return row
     raise not_found(f"There is no subscription {subscription_id!r}.")
+
+
+def device_for(*, tenant: str, device_id: str) -> Any:
+    """The registered device ``device_id`` of ``tenant`` (for the trusted MQTT bridge)."""
+    from nentang.smartcity.models import Device
+
+    return (
+        Device.objects.select_related("tenant")
+        .filter(tenant__name=tenant, device_id=device_id)
+        .first()
+    )

@@ -6,6 +6,13 @@ its audit entry."""
 from __future__ import annotations
 
 from nentang.smartcity.services.common import Caller, tenant_create, tenant_for, tenant_grant
+from nentang.smartcity.services.devices import (
+    KINDS,
+    Reading,
+    device_register,
+    readings_ingest,
+    signature,
+)
 from nentang.smartcity.services.entities import (
     AttrsResult,
     BatchResult,
@@ -25,17 +32,22 @@ from nentang.smartcity.services.subscriptions import (
 )
 
 __all__ = [
+    "KINDS",
     "AttrsResult",
     "BatchResult",
     "Caller",
+    "Reading",
     "batch_delete",
     "batch_write",
+    "device_register",
     "entity_attr_delete",
     "entity_attr_patch",
     "entity_attrs_write",
     "entity_create",
     "entity_delete",
     "entity_replace",
+    "readings_ingest",
+    "signature",
     "subscription_create",
     "subscription_delete",
     "subscription_set_active",
