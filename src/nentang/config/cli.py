@@ -357,7 +357,10 @@ from nentang.config import cli_identity  # noqa: E402 - needs `cli` and the help
 
 cli.add_command(cli_identity.keys)
 cli.add_command(cli_identity.clients)
-from nentang.config import cli_addresses  # noqa: E402, F401 - registers `nentang addresses`
+from nentang.config import (  # noqa: E402 - they register `nentang addresses`, `nentang smartcity`
+    cli_addresses,  # noqa: F401
+    cli_smartcity,  # noqa: F401
+)
 
 
 def main() -> None:

@@ -32,6 +32,7 @@ NENTANG_APPS = [
     "nentang.audit",
     "nentang.postal",
     "nentang.publicservices",
+    "nentang.smartcity",
 ]
 
 INSTALLED_APPS = [

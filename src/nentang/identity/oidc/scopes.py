@@ -68,6 +68,7 @@ SCOPES: dict[str, Scope] = {
             personal=False,
         ),
         Scope("postal.scan", _("Record scans of a sorting centre (postal)"), personal=False),
+        Scope("smartcity", _("Read and send city sensor data (NGSI-LD)"), personal=False),
     )
 }
 

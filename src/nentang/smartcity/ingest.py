@@ -1,0 +1,231 @@
+"""The MQTT ingestion bridge (an IoT Agent for nentang): devices publish signed JSON
+readings to ``nentang/<tenant>/<device id>/attrs``; the bridge subscribes with QoS 1 on
+a persistent session, batches messages, verifies each device and signature, folds the
+batch into the NGSI-LD store in one transaction (``services.readings_ingest``) and only
+then acknowledges the messages to the broker (paho's manual acks). A bridge killed
+before its commit leaves the messages unacknowledged, so the broker sends them again
+on reconnect; the store is idempotent on (entity, attribute, observation time), so
+nothing acknowledged is lost and nothing is counted twice.
+
+Message::
+
+    {"ts": "2026-12-07T08:00:00Z", "m": {"pm25": 35.2, "pm10": 51}, "sig": "<hex>"}
+
+``sig`` is HMAC-SHA256 with the device's key over ``<device id>.<ts>.<m as sorted
+compact JSON>`` (``services.devices.signature``). Unknown devices, bad signatures and
+malformed payloads are dropped, counted and recorded as security events (at most one
+per device and reason a minute).
+
+Back-pressure: the network thread puts messages on a bounded queue and blocks when it is
+full; unacknowledged QoS 1 messages then wait in the broker (its ``max_inflight_messages``
+and queue limits), not in our memory.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import queue
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import paho.mqtt.client as mqtt
+from django.db import close_old_connections
+from paho.mqtt.enums import CallbackAPIVersion
+
+from nentang.kernel import auditing
+from nentang.smartcity import selectors
+from nentang.smartcity.ngsild.errors import NgsiError
+from nentang.smartcity.services import Caller
+from nentang.smartcity.services.devices import Reading, readings_ingest, signature
+
+logger = logging.getLogger("nentang.smartcity.ingest")
+
+TOPIC = "nentang/+/+/attrs"
+CALLER = Caller.system("smartcity-mqtt")
+MAX_PAYLOAD = 8192
+
+
+@dataclass
+class Stats:
+    received: int = 0
+    stored: int = 0
+    rejected: Counter[str] = field(default_factory=Counter)
+    batches: int = 0
+
+
+class Bridge:
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 1883,
+        client_id: str = "nentang-smartcity-ingest",
+        batch_size: int = 1000,
+        flush_seconds: float = 0.2,
+        queue_size: int = 5000,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.batch_size = batch_size
+        self.flush_seconds = flush_seconds
+        self.queue: queue.Queue[mqtt.MQTTMessage] = queue.Queue(maxsize=queue_size)
+        self.stats = Stats()
+        self.subscribed = threading.Event()
+        self._devices: dict[tuple[str, str], tuple[Any, float]] = {}
+        self._reported: dict[tuple[str, str], float] = {}
+        self.client = mqtt.Client(
+            CallbackAPIVersion.VERSION2,
+            client_id=client_id,
+            clean_session=False,
+            manual_ack=True,
+        )
+        self.client.max_inflight_messages_set(max(batch_size, 20))
+        self.client.on_connect = self._on_connect
+        self.client.on_subscribe = self._on_subscribe
+        self.client.on_message = self._on_message
+
+    def _on_connect(
+        self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any
+    ) -> None:
+        client.subscribe(TOPIC, qos=1)
+
+    def _on_subscribe(
+        self, client: mqtt.Client, userdata: Any, mid: int, reasons: Any, props: Any
+    ) -> None:
+        self.subscribed.set()
+
+    def _on_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
+        self.queue.put(message)  # blocks when full: back-pressure on the broker
+
+    # Verification ---------------------------------------------------------------------
+
+    def _device(self, tenant: str, device_id: str) -> Any:
+        key = (tenant, device_id)
+        cached = self._devices.get(key)
+        if cached is not None and (cached[0] is not None or time.monotonic() - cached[1] < 30):
+            return cached[0]
+        device = selectors.device_for(tenant=tenant, device_id=device_id)
+        self._devices[key] = (device, time.monotonic())
+        return device
+
+    def _reject(self, tenant: str, device_id: str, reason: str) -> None:
+        self.stats.rejected[reason] += 1
+        key = (f"{tenant}/{device_id}", reason)
+        now = time.monotonic()
+        if now - self._reported.get(key, -1e9) < 60:
+            return
+        self._reported[key] = now
+        auditing.security_event(
+            kind="smartcity.device.rejected",
+            outcome="failure",
+            severity="medium",
+            actor=CALLER.actor,
+            subject=f"{tenant}/{device_id}"[:200],
+            detail={"reason": reason},
+        )
+
+    def verify(self, message: mqtt.MQTTMessage) -> tuple[str, Reading] | None:
+        parts = message.topic.split("/")
+        if len(parts) != 4 or parts[0] != "nentang" or parts[3] != "attrs":
+            self._reject("?", "?", "bad_topic")
+            return None
+        tenant, device_id = parts[1], parts[2][:100]
+        if len(message.payload) > MAX_PAYLOAD:
+            self._reject(tenant, device_id, "too_large")
+            return None
+        try:
+            body = json.loads(message.payload)
+        except (ValueError, UnicodeDecodeError):
+            self._reject(tenant, device_id, "malformed")
+            return None
+        if (
+            not isinstance(body, dict)
+            or not isinstance(body.get("ts"), str)
+            or not isinstance(body.get("m"), dict)
+            or not isinstance(body.get("sig"), str)
+        ):
+            self._reject(tenant, device_id, "malformed")
+            return None
+        device = self._device(tenant, device_id)
+        if device is None or not device.is_active:
+            self._reject(tenant, device_id, "unknown_device")
+            return None
+        expected = signature(device.key, device_id, body["ts"], body["m"])
+        if not hmac.compare_digest(expected, body["sig"]):
+            self._reject(tenant, device_id, "bad_signature")
+            return None
+        return tenant, Reading(device, body["ts"], body["m"])
+
+    # Batches --------------------------------------------------------------------------
+
+    def process(self, messages: list[mqtt.MQTTMessage]) -> None:
+        """Verify, store and only then acknowledge one batch."""
+        by_tenant: dict[str, list[Reading]] = {}
+        for message in messages:
+            verified = self.verify(message)
+            if verified is not None:
+                by_tenant.setdefault(verified[0], []).append(verified[1])
+        for tenant, readings in by_tenant.items():
+            self._store(tenant, readings)
+        self.stats.received += len(messages)
+        self.stats.batches += 1
+        for message in messages:
+            self.client.ack(message.mid, message.qos)
+
+    def _store(self, tenant: str, readings: list[Reading]) -> None:
+        try:
+            self.stats.stored += readings_ingest(caller=CALLER, tenant=tenant, readings=readings)
+            return
+        except NgsiError:
+            if len(readings) == 1:
+                self._reject(tenant, readings[0].device.device_id, "bad_reading")
+                return
+        # One bad reading spoils its batch: store the others one by one.
+        for reading in readings:
+            self._store(tenant, [reading])
+
+    def _drain(self) -> list[mqtt.MQTTMessage]:
+        batch: list[mqtt.MQTTMessage] = []
+        try:
+            batch.append(self.queue.get(timeout=self.flush_seconds))
+        except queue.Empty:
+            return batch
+        deadline = time.monotonic() + self.flush_seconds
+        while len(batch) < self.batch_size:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            try:
+                batch.append(self.queue.get(timeout=left))
+            except queue.Empty:
+                break
+        return batch
+
+    def run(
+        self,
+        stop: threading.Event | None = None,
+        on_batch: Callable[[Stats], None] | None = None,
+    ) -> Stats:
+        """Connect and ingest until ``stop`` is set."""
+        stop = stop or threading.Event()
+        self.client.connect(self.host, self.port, keepalive=30)
+        self.client.loop_start()
+        try:
+            while not stop.is_set():
+                batch = self._drain()
+                if not batch:
+                    continue
+                close_old_connections()
+                self.process(batch)
+                if on_batch is not None:
+                    on_batch(self.stats)
+        finally:
+            self.client.loop_stop()
+            self.client.disconnect()
+        return self.stats

@@ -1,0 +1,156 @@
+"""Tables of the smartcity context. Only this context's services write them; other
+contexts read them through ``selectors`` and change them through ``services``.
+
+NGSI-LD storage: ``Entity`` holds the current state of each entity (its stored form, see
+``ngsild.entities``) with its type and bounding box in indexed columns; ``Observation``
+is the history the temporal API reads: one row per attribute instance and observation
+time, numbers also in a float column for aggregation. Tenants (``NGSILD-Tenant``) are
+rows of ``Tenant``; a machine client reaches a tenant only through a ``TenantGrant``.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+
+from nentang.kernel.ids import new_id
+
+
+class Tenant(models.Model):
+    """An NGSI-LD tenant: one city (``hue``, ``danang``, ``hcm``) or the default ("")."""
+
+    name = models.CharField(max_length=64, unique=True, blank=True)
+    title = models.CharField(max_length=200)
+    retention_days = models.PositiveIntegerField(default=0)  # 0: keep the history
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.name or "(default)"
+
+
+class TenantGrant(models.Model):
+    """A machine client's right to read (and maybe write) one tenant's entities."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="grants")
+    client_id = models.CharField(max_length=100)
+    can_write = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "client_id"], name="sc_grant_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client_id} → {self.tenant_id}"
+
+
+class Entity(models.Model):
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
+    entity_id = models.CharField(max_length=256)
+    type = models.CharField(max_length=512)  # the first type IRI
+    data = models.JSONField()  # the stored form (ngsild.entities)
+    created_at = models.DateTimeField()
+    modified_at = models.DateTimeField()
+    min_lon = models.FloatField(null=True)
+    min_lat = models.FloatField(null=True)
+    max_lon = models.FloatField(null=True)
+    max_lat = models.FloatField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "entity_id"], name="sc_entity_unique")
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "type", "entity_id"], name="sc_entity_type"),
+            models.Index(fields=["tenant", "min_lon", "max_lon"], name="sc_entity_lon"),
+        ]
+
+    def __str__(self) -> str:
+        return self.entity_id
+
+
+class Observation(models.Model):
+    """One attribute instance at one time: the history of the temporal API."""
+
+    id = models.BigAutoField(primary_key=True)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    entity_id = models.CharField(max_length=256)
+    attr = models.CharField(max_length=512)
+    dataset_id = models.CharField(max_length=256, blank=True, default="")
+    observed_at = models.DateTimeField()
+    value = models.JSONField()  # the instance as stored (without sub-attribute history)
+    number = models.FloatField(null=True)
+    instance_id = models.UUIDField(default=new_id, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "entity_id", "attr", "dataset_id", "observed_at"],
+                name="sc_observation_once",
+            )
+        ]
+        indexes = [models.Index(fields=["observed_at"], name="sc_observation_time")]
+
+    def __str__(self) -> str:
+        return f"{self.entity_id} {self.attr} @ {self.observed_at}"
+
+
+class Subscription(models.Model):
+    """An NGSI-LD subscription; its notifications leave through a kernel webhook."""
+
+    public_id = models.UUIDField(default=new_id, unique=True, editable=False)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    subscription_id = models.CharField(max_length=256)
+    client_id = models.CharField(max_length=100)
+    data = models.JSONField()  # the subscription as given, terms expanded where needed
+    context = models.JSONField(default=list)  # the @context to render notifications in
+    entity_types = models.JSONField(default=list)  # type IRIs ([] = any)
+    watched = models.JSONField(default=list)  # attribute IRIs ([] = any)
+    q = models.TextField(blank=True, default="")
+    endpoint = models.URLField(max_length=500)
+    webhook_id = models.UUIDField(default=uuid.uuid4)
+    is_active = models.BooleanField(default=True)
+    expires_at = models.DateTimeField(null=True)
+    times_sent = models.PositiveIntegerField(default=0)
+    last_notification = models.DateTimeField(null=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "subscription_id"], name="sc_subscription_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["tenant", "is_active"], name="sc_subscription_live")]
+
+    def __str__(self) -> str:
+        return self.subscription_id
+
+
+class Device(models.Model):
+    """A sensor or actuator that publishes over MQTT (the device registry of a tenant):
+    which entity it feeds, how its payload keys map to attributes, and the key that
+    signs its messages (HMAC-SHA256; kept to verify, never shown after registration)."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="devices")
+    device_id = models.CharField(max_length=100)
+    kind = models.CharField(max_length=20)  # air, traffic, weather, flood, streetlight, parking
+    entity_id = models.CharField(max_length=256)
+    entity_type = models.CharField(max_length=100)
+    mapping = models.JSONField(default=dict)  # payload key → [attribute name, unitCode]
+    key = models.CharField(max_length=100)
+    longitude = models.FloatField()
+    latitude = models.FloatField()
+    name = models.CharField(max_length=200, blank=True, default="")
+    ward_code = models.CharField(max_length=10, blank=True, default="")
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "device_id"], name="sc_device_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.device_id

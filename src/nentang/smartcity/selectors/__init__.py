@@ -1,0 +1,40 @@
+"""Read operations of the smartcity context, with their permission checks: a machine
+client reads only the tenants it holds a grant for (``services.common.tenant_for``).
+Sensor data carries no personal data; citizen reports (later) are read through their own
+selectors with the personal-data usage log."""
+
+from __future__ import annotations
+
+from nentang.smartcity.selectors.entities import (
+    EntityView,
+    QueryResult,
+    device_for,
+    entity_get,
+    entity_query,
+    subscription_get,
+    subscription_list,
+)
+from nentang.smartcity.selectors.temporal import (
+    Aggregation,
+    Window,
+    aggregation,
+    temporal_get,
+    temporal_query,
+    window,
+)
+
+__all__ = [
+    "Aggregation",
+    "EntityView",
+    "QueryResult",
+    "Window",
+    "aggregation",
+    "device_for",
+    "entity_get",
+    "entity_query",
+    "subscription_get",
+    "subscription_list",
+    "temporal_get",
+    "temporal_query",
+    "window",
+]

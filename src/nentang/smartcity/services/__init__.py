@@ -1,0 +1,57 @@
+"""Write operations of the smartcity context (see docs/new-context.md): NGSI-LD entities
+and batches (``entities``), subscriptions, tenants and grants (``common``). Each is a
+keyword-only function taking the caller, checking its tenant grant, one transaction with
+its audit entry."""
+
+from __future__ import annotations
+
+from nentang.smartcity.services.common import Caller, tenant_create, tenant_for, tenant_grant
+from nentang.smartcity.services.devices import (
+    KINDS,
+    Reading,
+    device_register,
+    readings_ingest,
+    signature,
+)
+from nentang.smartcity.services.entities import (
+    AttrsResult,
+    BatchResult,
+    batch_delete,
+    batch_write,
+    entity_attr_delete,
+    entity_attr_patch,
+    entity_attrs_write,
+    entity_create,
+    entity_delete,
+    entity_replace,
+)
+from nentang.smartcity.services.subscriptions import (
+    subscription_create,
+    subscription_delete,
+    subscription_set_active,
+)
+
+__all__ = [
+    "KINDS",
+    "AttrsResult",
+    "BatchResult",
+    "Caller",
+    "Reading",
+    "batch_delete",
+    "batch_write",
+    "device_register",
+    "entity_attr_delete",
+    "entity_attr_patch",
+    "entity_attrs_write",
+    "entity_create",
+    "entity_delete",
+    "entity_replace",
+    "readings_ingest",
+    "signature",
+    "subscription_create",
+    "subscription_delete",
+    "subscription_set_active",
+    "tenant_create",
+    "tenant_for",
+    "tenant_grant",
+]
