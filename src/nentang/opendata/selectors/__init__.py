@@ -1,0 +1,41 @@
+"""Read operations of the opendata context, with their permission checks (no BOLA)."""
+
+from nentang.opendata.selectors.catalogue import (
+    FACETS,
+    PUBLIC_STATES,
+    SearchResult,
+    account_for_token,
+    api_tokens,
+    dataset_get,
+    dataset_search,
+    group_get,
+    group_list,
+    licence_list,
+    organisation_get,
+    organisation_list,
+    parse_fq,
+    publisher_organisations,
+    resource_get,
+    tag_list,
+    visible_datasets,
+)
+
+__all__ = [
+    "FACETS",
+    "PUBLIC_STATES",
+    "SearchResult",
+    "account_for_token",
+    "api_tokens",
+    "dataset_get",
+    "dataset_search",
+    "group_get",
+    "group_list",
+    "licence_list",
+    "organisation_get",
+    "organisation_list",
+    "parse_fq",
+    "publisher_organisations",
+    "resource_get",
+    "tag_list",
+    "visible_datasets",
+]

@@ -1,0 +1,36 @@
+"""Write operations of the opendata context (see docs/new-context.md)."""
+
+from nentang.opendata.services.catalogue import (
+    api_token_create,
+    api_token_revoke,
+    dataset_create,
+    dataset_data_updated,
+    dataset_transition,
+    dataset_update,
+    group_create,
+    organisation_create,
+    publisher_grant,
+    resource_create,
+    resource_delete,
+    resource_update,
+)
+from nentang.opendata.services.files import resource_upload, stored_file
+from nentang.opendata.services.search_index import dataset_reindex
+
+__all__ = [
+    "api_token_create",
+    "api_token_revoke",
+    "dataset_create",
+    "dataset_data_updated",
+    "dataset_reindex",
+    "dataset_transition",
+    "dataset_update",
+    "group_create",
+    "organisation_create",
+    "publisher_grant",
+    "resource_create",
+    "resource_delete",
+    "resource_update",
+    "resource_upload",
+    "stored_file",
+]
