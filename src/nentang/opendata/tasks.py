@@ -1,4 +1,13 @@
-"""Background tasks of the opendata context (django-tasks). Thin: load by id, call one
-service."""
+"""Background tasks of the opendata context: load by id, call one service."""
 
 from __future__ import annotations
+
+from django_tasks import task
+
+from nentang.opendata.services.datastore import ingest_job_run
+
+
+@task(queue_name="default")
+def ingest(job_id: str) -> str:
+    """Ingest a large upload into its resource's table (status on the IngestJob)."""
+    return str(ingest_job_run(job_id=job_id).status)

@@ -19,15 +19,26 @@ from nentang.opendata.selectors.catalogue import (
     tag_list,
     visible_datasets,
 )
+from nentang.opendata.selectors.datastore import (
+    Page,
+    datastore_get,
+    datastore_search,
+    datastore_search_sql,
+    sql_check,
+)
 
 __all__ = [
     "FACETS",
     "PUBLIC_STATES",
+    "Page",
     "SearchResult",
     "account_for_token",
     "api_tokens",
     "dataset_get",
     "dataset_search",
+    "datastore_get",
+    "datastore_search",
+    "datastore_search_sql",
     "group_get",
     "group_list",
     "licence_list",
@@ -36,6 +47,7 @@ __all__ = [
     "parse_fq",
     "publisher_organisations",
     "resource_get",
+    "sql_check",
     "tag_list",
     "visible_datasets",
 ]

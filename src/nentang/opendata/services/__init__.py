@@ -14,6 +14,12 @@ from nentang.opendata.services.catalogue import (
     resource_delete,
     resource_update,
 )
+from nentang.opendata.services.datastore import (
+    datastore_create,
+    datastore_field_describe,
+    datastore_upload,
+    ingest_job_run,
+)
 from nentang.opendata.services.files import resource_upload, stored_file
 from nentang.opendata.services.search_index import dataset_reindex
 
@@ -25,7 +31,11 @@ __all__ = [
     "dataset_reindex",
     "dataset_transition",
     "dataset_update",
+    "datastore_create",
+    "datastore_field_describe",
+    "datastore_upload",
     "group_create",
+    "ingest_job_run",
     "organisation_create",
     "publisher_grant",
     "resource_create",

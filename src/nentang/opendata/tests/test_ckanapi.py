@@ -161,3 +161,53 @@ def test_publishers_write_with_a_token(site: tuple[str, Cast]) -> None:
         RemoteCKAN(url, user_agent=AGENT).action.package_show(id=created["id"])
     ckan.close()
     other.close()
+
+
+def test_datastore_through_ckanapi(site: tuple[str, Cast]) -> None:
+    url, cast = site
+    ckan = RemoteCKAN(url, apikey=cast.token, user_agent=AGENT)
+    package = ckan.action.package_show(id="chat-luong-khong-khi-hcm-2025")
+    legacy = "Trạm,AQI,Ngày\nQuận 1,87,01/03/2025\nThủ Đức,156,02/03/2025\n"
+    from nentang.opendata import encodings
+
+    resource = ckan.action.resource_create(
+        package_id=package["id"], name="AQI (TCVN3)", format="CSV",
+        upload=("aqi-tcvn3.csv", io.BytesIO(encodings.encode_tcvn3(legacy))),
+    )  # fmt: skip
+    assert resource["datastore_active"] is True
+    assert resource["encoding"] == "tcvn3"
+    anonymous = RemoteCKAN(url, user_agent=AGENT)
+    found = anonymous.action.datastore_search(resource_id=resource["id"], sort="AQI desc", limit=1)
+    assert found["total"] == 2
+    assert found["records"][0]["Trạm"] == "Thủ Đức"
+    assert found["records"][0]["Ngày"] == "2025-03-02"
+    assert [f["type"] for f in found["fields"]] == ["int", "text", "int", "date"]
+    assert anonymous.action.datastore_search(resource_id=resource["id"], q="thu duc")["total"] == 1
+    sql = f'SELECT "Trạm", "AQI" FROM "{resource["id"]}" WHERE "AQI" > 100'
+    assert anonymous.action.datastore_search_sql(sql=sql)["records"] == [
+        {"Trạm": "Thủ Đức", "AQI": 156}
+    ]
+    with pytest.raises(ValidationError):
+        anonymous.action.datastore_search_sql(sql=f'DELETE FROM "{resource["id"]}"')
+    with pytest.raises(NotFound):
+        anonymous.action.datastore_search(resource_id="0190b1a8-0000-7000-8000-000000000000")
+    created = ckan.action.datastore_create(
+        resource={"package_id": package["id"], "name": "Trạm đo"},
+        fields=[{"id": "ma", "type": "text"}, {"id": "ten", "type": "text"}],
+        records=[{"ma": "Q1", "ten": "Thống Nhất"}],
+    )  # fmt: skip
+    ckan.action.datastore_upsert(
+        resource_id=created["resource_id"],
+        method="insert",
+        records=[{"ma": "TD", "ten": "Linh Trung"}],
+    )
+    info = anonymous.action.datastore_info(id=created["resource_id"])
+    assert info["meta"]["count"] == 2
+    other = RemoteCKAN(url, apikey=cast.other_token, user_agent=AGENT)
+    with pytest.raises(NotAuthorized):
+        other.action.datastore_upsert(
+            resource_id=created["resource_id"], method="insert", records=[{"ma": "X"}]
+        )
+    ckan.close()
+    anonymous.close()
+    other.close()
