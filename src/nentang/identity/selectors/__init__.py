@@ -16,6 +16,7 @@ from nentang.identity.selectors.people import (
     person_own,
     person_verifications,
     person_wards,
+    registration_statistics,
     session_list,
 )
 
@@ -35,5 +36,6 @@ __all__ = [
     "person_own",
     "person_verifications",
     "person_wards",
+    "registration_statistics",
     "session_list",
 ]

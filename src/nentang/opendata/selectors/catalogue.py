@@ -17,6 +17,7 @@ from nentang.opendata.models import (
     Dataset,
     DatasetTerm,
     Group,
+    IngestJob,
     Licence,
     Organisation,
     Publisher,
@@ -347,3 +348,8 @@ def _facet(queryset: QuerySet[Dataset], name: str, limit: int) -> dict[str, int]
         .order_by("-n", column)[:limit]
     )
     return dict(rows)
+
+
+def ingest_jobs(*, dataset: Dataset) -> QuerySet[IngestJob]:
+    """The latest loads of a dataset's files (for its publishers' page)."""
+    return IngestJob.objects.filter(resource__dataset=dataset).select_related("resource")

@@ -14,6 +14,7 @@ from nentang.opendata.services.catalogue import (
     resource_delete,
     resource_update,
 )
+from nentang.opendata.services.common import can_publish
 from nentang.opendata.services.datastore import (
     datastore_create,
     datastore_field_describe,
@@ -22,10 +23,12 @@ from nentang.opendata.services.datastore import (
 )
 from nentang.opendata.services.files import resource_upload, stored_file
 from nentang.opendata.services.search_index import dataset_reindex
+from nentang.opendata.services.statistics import statistics_publish
 
 __all__ = [
     "api_token_create",
     "api_token_revoke",
+    "can_publish",
     "dataset_create",
     "dataset_data_updated",
     "dataset_reindex",
@@ -42,5 +45,6 @@ __all__ = [
     "resource_delete",
     "resource_update",
     "resource_upload",
+    "statistics_publish",
     "stored_file",
 ]

@@ -66,3 +66,8 @@ def require_publisher(
         _("Only the publishers of %(org)s may do this.") % {"org": organisation.title},
         code=PUBLISHER_REQUIRED,
     )
+
+
+def can_publish(*, account: Any, organisation: Organisation) -> bool:
+    """May ``account`` edit the datasets of ``organisation`` (pages show the buttons)."""
+    return is_publisher(account, organisation)

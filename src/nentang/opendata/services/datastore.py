@@ -272,6 +272,17 @@ def datastore_create(
 ) -> DatastoreTable:  # fmt: skip
     """CKAN's ``datastore_create`` / ``datastore_upsert`` (insert): records as dicts."""
     require_publisher(account, resource.dataset.organisation, what="opendata.datastore.create")
+    return store_records(
+        actor=actor_of(account), resource=resource, fields=fields, records=records, method=method
+    )
+
+
+def store_records(
+    *, actor: Actor, resource: Resource, fields: Sequence[Mapping[str, Any]] | None,
+    records: Sequence[Mapping[str, Any]], method: str = "insert",
+) -> DatastoreTable:  # fmt: skip
+    """Write records into the resource's table (the caller checked the permission):
+    new ``fields`` replace the table, none append to it."""
     existing = DatastoreTable.objects.filter(resource=resource).first()
     if fields:
         declared = []
@@ -324,7 +335,7 @@ def datastore_create(
                       "modified_at": now, "created_at": existing.created_at if existing else now},
         )  # fmt: skip
         auditing.record(
-            actor=actor_of(account), action="opendata.datastore.create",
+            actor=actor, action="opendata.datastore.create",
             subject_type="opendata.resource", subject=str(resource.public_id),
             summary={"rows": loaded, "method": method},
         )  # fmt: skip
