@@ -35,6 +35,7 @@ PAGES = [
     "/services/",
     "/services/dang-ky-khai-sinh",
     "/dossiers/status",
+    "/dataset",
 ]
 
 

@@ -32,6 +32,7 @@ PAGES = [
     "/developers/",
     "/page-that-does-not-exist",
     "/dossiers/status",
+    "/dataset",
 ]
 
 # Example data on the design-system page, shown as data in both languages.

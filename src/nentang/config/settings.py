@@ -33,6 +33,7 @@ NENTANG_APPS = [
     "nentang.postal",
     "nentang.publicservices",
     "nentang.smartcity",
+    "nentang.opendata",
 ]
 
 INSTALLED_APPS = [

@@ -22,6 +22,7 @@ from nentang.identity.selectors.people import (
     person_own,
     person_verifications,
     person_wards,
+    registration_statistics,
     session_list,
 )
 
@@ -43,5 +44,6 @@ __all__ = [
     "person_token_caller",
     "person_verifications",
     "person_wards",
+    "registration_statistics",
     "session_list",
 ]

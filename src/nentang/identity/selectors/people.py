@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
@@ -93,3 +95,28 @@ def agency_get(*, code: str) -> Agency:
     if agency is None:
         raise NotFound(_("No agency has this code."), code=AGENCY_NOT_FOUND)
     return agency
+
+
+def registration_statistics() -> list[dict[str, Any]]:
+    """Counts for published statistics (the open-data context's platform datasets):
+    e-ID registrations and level-2 people per province and month of registration.
+    Aggregates only — no row identifies a person; small cells are suppressed by the
+    publisher."""
+    from django.db.models import Count, Q
+    from django.db.models.functions import TruncMonth
+
+    rows = (
+        Person.objects.annotate(month=TruncMonth("created_at"))
+        .values("province_code", "month")
+        .annotate(registrations=Count("id"), level_2=Count("id", filter=Q(level__gte=2)))
+        .order_by("month", "province_code")
+    )
+    return [
+        {
+            "province_code": row["province_code"],
+            "month": row["month"].strftime("%Y-%m"),
+            "registrations": row["registrations"],
+            "level_2": row["level_2"],
+        }
+        for row in rows
+    ]

@@ -207,5 +207,24 @@ def response_for(error: ProblemError, *, instance: str | None = None) -> HttpRes
     )
 
 
+# Paths of APIs that speak another protocol's error shape (CKAN's Action API answers
+# ``{"success": false, "error": {"__type": …}}``): the context serving one registers
+# its prefix, and the problem+json middleware leaves those responses as they are.
+_foreign_api_prefixes: tuple[str, ...] = ()
+
+
+def register_foreign_api(prefix: str) -> None:
+    """Let the views under ``prefix`` (e.g. ``/api/3/``) answer their own errors."""
+    global _foreign_api_prefixes
+    if not prefix.startswith("/api/"):
+        raise ValueError("foreign APIs live under /api/")
+    if prefix not in _foreign_api_prefixes:
+        _foreign_api_prefixes = (*_foreign_api_prefixes, prefix)
+
+
+def is_foreign_api_path(path: str) -> bool:
+    return path.startswith(_foreign_api_prefixes) if _foreign_api_prefixes else False
+
+
 def is_api_path(path: str) -> bool:
     return path.startswith("/api/")

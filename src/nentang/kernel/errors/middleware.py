@@ -16,6 +16,7 @@ from nentang.kernel.errors import (
     PayloadTooLarge,
     ProblemError,
     is_api_path,
+    is_foreign_api_path,
     problem_response,
     response_for,
 )
@@ -35,6 +36,8 @@ class ProblemMiddleware(DualMiddleware):
     def after(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
         if response.status_code < 400 or not is_api_path(request.path):
             return response
+        if is_foreign_api_path(request.path):
+            return response  # that API's own error shape (register_foreign_api)
         content_type = response.get("Content-Type", "")
         if content_type.startswith(PROBLEM_CONTENT_TYPE):
             return response
@@ -58,6 +61,8 @@ class ProblemMiddleware(DualMiddleware):
     def process_exception(
         self, request: HttpRequest, exception: Exception
     ) -> HttpResponseBase | None:
+        if is_foreign_api_path(request.path) and not isinstance(exception, RequestDataTooBig):
+            return None  # the foreign API's views answer their own errors
         if isinstance(exception, ProblemError):
             if is_api_path(request.path):
                 return response_for(exception, instance=request.path)

@@ -1,0 +1,30 @@
+"""Tables of the open-data context: the catalogue (licences, organisations, groups,
+datasets, resources, tags, the search index), the publishers and their API tokens, and
+the datastore (one table per resource with its fields, and ingestion jobs)."""
+
+from nentang.opendata.models.catalogue import (
+    ApiToken,
+    Dataset,
+    DatasetTerm,
+    Group,
+    Licence,
+    Organisation,
+    Publisher,
+    Resource,
+    Tag,
+)
+from nentang.opendata.models.datastore import DatastoreTable, IngestJob
+
+__all__ = [
+    "ApiToken",
+    "Dataset",
+    "DatasetTerm",
+    "DatastoreTable",
+    "Group",
+    "IngestJob",
+    "Licence",
+    "Organisation",
+    "Publisher",
+    "Resource",
+    "Tag",
+]

@@ -1,0 +1,272 @@
+"""Reading the datastore: ``datastore_search`` (filters, q, fields, sort, paging,
+distinct, totals, facets) and ``datastore_search_sql`` (one read-only SELECT over
+datastore tables the caller may read, parsed and rewritten with sqlglot, a statement
+timeout and a row cap). Values are always bound as parameters; identifiers come from
+the table's own field list, never from the request."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlglot
+from django.db import connection, transaction
+from django.utils.translation import gettext as _
+from sqlglot import exp
+
+from nentang.kernel.errors import BadRequest, FieldError, NotFound, ValidationFailed
+from nentang.kernel.text import fold
+from nentang.opendata.models import DatastoreTable, Resource
+from nentang.opendata.problems import DATASTORE_NOT_FOUND, SQL_REFUSED
+from nentang.opendata.selectors.catalogue import resource_get, visible_datasets
+from nentang.opendata.services import parsing
+from nentang.opendata.services.datastore import q as quote
+from nentang.opendata.services.datastore import to_python
+
+MAX_LIMIT = 32_000
+SQL_ROW_CAP = 10_000
+SQL_TIMEOUT_MS = 5_000
+
+
+@dataclass
+class Page:
+    fields: list[dict[str, Any]]
+    records: list[dict[str, Any]]
+    total: int | None
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+def datastore_get(*, account: Any, resource_id: str) -> tuple[Resource, DatastoreTable]:
+    resource = resource_get(account=account, ref=resource_id)
+    store = DatastoreTable.objects.filter(resource=resource).first()
+    if store is None:
+        raise NotFound(_("This resource has no datastore table."), code=DATASTORE_NOT_FOUND)
+    return resource, store
+
+
+def _public_fields(store: DatastoreTable) -> list[dict[str, Any]]:
+    return [{"id": "_id", "type": "int"}] + [
+        {"id": f["id"], "type": f["type"], **({"info": f["info"]} if f.get("info") else {})}
+        for f in store.fields
+    ]
+
+
+def _invalid(name: str, message: str) -> ValidationFailed:
+    return ValidationFailed(message, errors=[FieldError(name, message, "invalid")])
+
+
+def datastore_search(
+    *, account: Any, resource_id: str, filters: dict[str, Any] | None = None, q: str = "",
+    fields: list[str] | None = None, sort: str = "", limit: int = 100, offset: int = 0,
+    include_total: bool = True, distinct: bool = False, facets: list[str] | None = None,
+    facet_limit: int = 50,
+) -> Page:  # fmt: skip
+    _resource, store = datastore_get(account=account, resource_id=resource_id)
+    types = {f["id"]: f for f in store.fields}
+    types["_id"] = {"id": "_id", "type": "int", "kind": "int"}
+    if not 0 <= limit <= MAX_LIMIT:
+        raise _invalid("limit", _("limit is 0 to 32000."))
+    if offset < 0:
+        raise _invalid("offset", _("offset is 0 or more."))
+    chosen = fields or ["_id", *[f["id"] for f in store.fields]]
+    unknown = [name for name in chosen if name not in types]
+    if unknown:
+        raise _invalid("fields", _("Unknown field: %(f)s.") % {"f": ", ".join(unknown)})
+    where, params = [], []
+    for name, value in (filters or {}).items():
+        if name not in types:
+            raise _invalid("filters", _("Unknown field: %(f)s.") % {"f": name})
+        values = value if isinstance(value, list) else [value]
+        try:
+            converted = [parsing.convert(v, types[name].get("kind", "text")) for v in values]
+        except (ValueError, TypeError):
+            raise _invalid("filters", _("A filter value does not fit its column.")) from None
+        if not converted:
+            continue
+        where.append(f"{quote(name)} IN ({', '.join(['%s'] * len(converted))})")
+        params.extend(converted)
+    for word in fold(q or "").split()[:10]:
+        where.append(f"{quote('_full_text')} LIKE %s")
+        params.append(f"%{word}%")
+    clause = f" WHERE {' AND '.join(where)}" if where else ""
+    order = []
+    for part in (sort or "").split(","):
+        name, direction = part.strip(), "asc"
+        if not name:
+            continue
+        head, _space, tail = name.rpartition(" ")
+        if head and tail.lower() in ("asc", "desc"):
+            name, direction = head.strip(), tail.lower()
+        name = name.strip('"')
+        if name not in types:
+            raise _invalid("sort", _("Unknown sort: %(s)s.") % {"s": part.strip()})
+        order.append(f"{quote(name)} {direction.upper()}")
+    if not distinct:
+        order.append(f"{quote('_id')} ASC")
+    table = quote(store.table_name)
+    select = ", ".join(quote(n) for n in chosen)
+    sql = f"SELECT {'DISTINCT ' if distinct else ''}{select} FROM {table}{clause}"  # noqa: S608 - quoted identifiers, bound values
+    if order:
+        sql += f" ORDER BY {', '.join(order)}"
+    sql += " LIMIT %s OFFSET %s"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, limit, offset])
+        rows = cursor.fetchall()
+        total = None
+        if include_total:
+            if distinct:
+                cursor.execute(
+                    f"SELECT COUNT(*) FROM (SELECT DISTINCT {select} FROM {table}{clause}) AS d",  # noqa: S608
+                    params,
+                )
+            else:
+                cursor.execute(f"SELECT COUNT(*) FROM {table}{clause}", params)  # noqa: S608
+            total = int(cursor.fetchone()[0])
+        facet_counts = {}
+        for name in facets or []:
+            if name not in types:
+                raise _invalid("facets", _("Unknown field: %(f)s.") % {"f": name})
+            cursor.execute(
+                f"SELECT {quote(name)}, COUNT(*) AS n FROM {table}{clause} GROUP BY {quote(name)} "  # noqa: S608
+                "ORDER BY n DESC, 1 LIMIT %s",
+                [*params, facet_limit],
+            )
+            facet_counts[name] = {
+                str(to_python(v, types[name]["type"])): int(n) for v, n in cursor.fetchall()
+            }
+    out_types = [types[n]["type"] for n in chosen]
+    records = [
+        {n: to_python(v, t) for n, v, t in zip(chosen, row, out_types, strict=True)} for row in rows
+    ]
+    selected = [f for f in _public_fields(store) if f["id"] in chosen]
+    return Page(fields=selected, records=records, total=total, facets=facet_counts)
+
+
+# --- SQL ----------------------------------------------------------------------------
+
+ALLOWED_FUNCTIONS = {
+    "Count", "Sum", "Avg", "Min", "Max", "Lower", "Upper", "Coalesce", "Abs", "Round",
+    "Length", "Substring", "Cast", "TryCast", "Trim", "Concat", "DPipe", "If", "Case",
+    "Nullif", "Floor", "Ceil", "Extract", "StrPosition", "Greatest", "Least", "Distinct",
+    "Star", "Stddev", "Variance", "Median",
+}  # fmt: skip
+FORBIDDEN = (
+    exp.Insert, exp.Update, exp.Delete, exp.Drop, exp.Create, exp.Alter, exp.Command,
+    exp.Pragma, exp.Set, exp.Into, exp.Merge, exp.Lock, exp.Copy,
+)  # fmt: skip
+
+
+def _refuse(message: str, reason: str = "refused") -> BadRequest:
+    return BadRequest(message, code=SQL_REFUSED, extra={"reason": reason})
+
+
+def sql_check(sql: str, *, account: Any) -> tuple[str, list[str]]:
+    """Parse ``sql``; refuse anything but one SELECT over readable datastore tables with
+    allowed functions; return the statement regenerated for our database."""
+    if not sql or len(sql) > 20_000:
+        raise _refuse(_("Give one SELECT statement (at most 20,000 characters)."))
+    read = "postgres"
+    try:
+        statements = [s for s in sqlglot.parse(sql, read=read) if s is not None]
+    except sqlglot.errors.SqlglotError:
+        raise _refuse(_("The SQL could not be parsed.")) from None
+    if len(statements) != 1:
+        raise _refuse(_("Exactly one statement, please."))
+    tree = statements[0]
+    if not isinstance(tree, exp.Select | exp.Union | exp.Intersect | exp.Except):
+        raise _refuse(_("Only SELECT statements are allowed."))
+    for node in tree.walk():
+        if isinstance(node, FORBIDDEN):
+            raise _refuse(_("Only reading is allowed."))
+        if isinstance(node, exp.Anonymous):
+            raise _refuse(_("The function %(f)s is not allowed.") % {"f": node.name})
+        if isinstance(node, exp.Func) and type(node).__name__ not in ALLOWED_FUNCTIONS:
+            raise _refuse(_("The function %(f)s is not allowed.") % {"f": type(node).__name__})
+    ctes = {cte.alias for cte in tree.find_all(exp.CTE)}
+    tables = []
+    for table in tree.find_all(exp.Table):
+        if table.args.get("db") or table.args.get("catalog"):
+            raise _refuse(_("Only datastore tables may be read."))
+        if table.name in ctes:
+            continue
+        tables.append(table.name)
+    if not tables:
+        raise _refuse(_("Read from a datastore table."))
+    allowed = set(
+        DatastoreTable.objects.filter(
+            table_name__in=tables, resource__dataset__in=visible_datasets(account)
+        ).values_list("table_name", flat=True)
+    )
+    for name in tables:
+        try:
+            uuid.UUID(name)
+        except ValueError:
+            raise _refuse(_("Only datastore tables may be read: %(t)s.") % {"t": name}) from None
+        if name not in allowed:
+            raise NotFound(
+                _("No datastore table you may read is called %(t)s.") % {"t": name},
+                code=DATASTORE_NOT_FOUND,
+            )
+    dialect = "postgres" if connection.vendor == "postgresql" else "sqlite"
+    return tree.sql(dialect=dialect), tables
+
+
+@contextmanager
+def _guarded(timeout_ms: int) -> Iterator[None]:
+    """A read-only transaction with a time limit on either database."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION READ ONLY")
+                cursor.execute(
+                    "SELECT set_config('statement_timeout', %s, true)", [str(timeout_ms)]
+                )
+            yield
+            return
+        raw = connection.connection
+        deadline = time.monotonic() + timeout_ms / 1000
+        raw.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA query_only = ON")
+        try:
+            yield
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA query_only = OFF")
+            raw.set_progress_handler(None, 0)
+
+
+def datastore_search_sql(*, account: Any, sql: str, timeout_ms: int = SQL_TIMEOUT_MS) -> Page:
+    statement, _tables = sql_check(sql, account=account)
+    wrapped = f"SELECT * FROM ({statement}) AS nentang_q LIMIT {SQL_ROW_CAP + 1}"  # noqa: S608 - regenerated by sqlglot from a checked tree
+    try:
+        with _guarded(timeout_ms), connection.cursor() as cursor:
+            cursor.execute(wrapped)
+            names = [c[0] for c in cursor.description]
+            rows = cursor.fetchall()
+    except Exception as error:
+        text = str(error).lower()
+        if "interrupt" in text or "timeout" in text or "cancel" in text:
+            message = _("The query ran longer than %(ms)s ms and was stopped.") % {"ms": timeout_ms}
+            raise _refuse(message, "timeout") from None
+        raise _refuse(
+            _("The database refused the query: %(e)s") % {"e": str(error).splitlines()[0][:200]}
+        ) from None
+    if len(rows) > SQL_ROW_CAP:
+        raise _refuse(
+            _("The query returns more than %(n)s rows; add a LIMIT.") % {"n": SQL_ROW_CAP}
+        )
+    records = [
+        {
+            n: (v.isoformat() if hasattr(v, "isoformat") else v)
+            for n, v in zip(names, row, strict=True)
+        }
+        for row in rows
+    ]
+    return Page(
+        fields=[{"id": n, "type": "text"} for n in names], records=records, total=len(records)
+    )

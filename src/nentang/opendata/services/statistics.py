@@ -1,0 +1,151 @@
+"""Statistics published from the platform: datasets generated from the other
+contexts' selectors, aggregated, with small cells withheld (counts below 5 are not
+published, so no person can be singled out), each run a new version.
+
+Today: e-ID registrations and the level-2 share by province and month (identity).
+Later contexts add their own generators to :data:`GENERATORS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from nentang.addresses import selectors as addresses
+from nentang.identity import selectors as identity
+from nentang.kernel import auditing
+from nentang.kernel.auditing import Actor
+from nentang.opendata.models import Dataset, Group, Licence, Organisation, Resource
+from nentang.opendata.services.datastore import store_records
+from nentang.opendata.services.search_index import dataset_reindex
+
+SMALL_CELL = 5
+ORGANISATION = "thong-ke-nen-tang"
+ORGANISATION_TITLE = "Thống kê từ nền tảng số (nentang)"
+# Not an agency of the identity context: the platform itself publishes these.
+PLATFORM_AGENCY = "nentang-platform"
+
+
+@dataclass(frozen=True)
+class Generator:
+    name: str
+    title: str
+    notes: str
+    fields: list[dict[str, Any]]
+    rows: Callable[[], list[dict[str, Any]]]
+
+
+def suppress(value: int) -> int | None:
+    """A count below the threshold is withheld (published as empty)."""
+    return value if value >= SMALL_CELL else None
+
+
+def _registrations() -> list[dict[str, Any]]:
+    names = {p.code: p.name for p in addresses.province_list()}
+    rows = []
+    for row in identity.registration_statistics():
+        total = suppress(row["registrations"])
+        level_2 = suppress(row["level_2"]) if total is not None else None
+        share = (
+            round(100 * row["level_2"] / row["registrations"], 1) if level_2 is not None else None
+        )
+        rows.append({
+            "thang": row["month"], "ma_tinh": row["province_code"],
+            "tinh": names.get(row["province_code"], row["province_code"]),
+            "so_dang_ky": total, "so_muc_2": level_2, "ty_le_muc_2": share,
+            "ghi_chu": "" if total is not None else f"<{SMALL_CELL}",
+        })  # fmt: skip
+    return rows
+
+
+GENERATORS = [
+    Generator(
+        name="thong-ke-dinh-danh-dien-tu-theo-tinh-thang",
+        title="Đăng ký định danh điện tử theo tỉnh và tháng",
+        notes=(
+            "Số tài khoản định danh điện tử đăng ký mới và số đạt mức 2 theo tỉnh, thành "
+            f"phố và tháng, tổng hợp tự động từ nền tảng. Ô có ít hơn {SMALL_CELL} người "
+            "không được công bố để không thể nhận ra cá nhân."
+        ),
+        fields=[
+            {"id": "thang", "type": "text"},
+            {"id": "ma_tinh", "type": "text"},
+            {"id": "tinh", "type": "text"},
+            {"id": "so_dang_ky", "type": "int"},
+            {"id": "so_muc_2", "type": "int"},
+            {"id": "ty_le_muc_2", "type": "numeric"},
+            {"id": "ghi_chu", "type": "text"},
+        ],
+        rows=_registrations,
+    ),
+]
+
+
+def _organisation(actor: Actor) -> Organisation:
+    organisation = Organisation.objects.filter(name=ORGANISATION).first()
+    if organisation is None:
+        organisation = Organisation.objects.create(
+            name=ORGANISATION, title=ORGANISATION_TITLE, agency_code=PLATFORM_AGENCY,
+            description="Số liệu thống kê do nền tảng tự tổng hợp và công bố.",
+            created_at=timezone.now(),
+        )  # fmt: skip
+        auditing.record(
+            actor=actor, action="opendata.organisation.create",
+            subject_type="opendata.organisation", subject=str(organisation.public_id),
+            summary={"name": ORGANISATION},
+        )  # fmt: skip
+    return organisation
+
+
+def statistics_publish(*, actor: Actor | None = None) -> list[Dataset]:
+    """Run every generator: create its dataset the first time, replace its table and
+    bump its version (``YYYY.MM.DD-N``) every time."""
+    actor = actor or Actor.system("opendata-statistics")
+    published = []
+    for generator in GENERATORS:
+        records = generator.rows()
+        with transaction.atomic():
+            organisation = _organisation(actor)
+            now = timezone.now()
+            dataset = Dataset.objects.select_for_update().filter(name=generator.name).first()
+            if dataset is None:
+                dataset = Dataset.objects.create(
+                    name=generator.name, title=generator.title, notes=generator.notes,
+                    organisation=organisation, licence=Licence.objects.get(id="cc-by-4.0"),
+                    frequency=Dataset.Frequency.MONTHLY, state=Dataset.State.PUBLISHED,
+                    created_at=now, modified_at=now, published_at=now,
+                    spatial_codes=[], extras={"generated_by": "nentang"},
+                )  # fmt: skip
+                group = Group.objects.filter(name="thong-ke").first()
+                if group is not None:
+                    dataset.groups.add(group)
+                auditing.record(
+                    actor=actor, action="opendata.dataset.create",
+                    subject_type="opendata.dataset", subject=str(dataset.public_id),
+                    summary={"name": dataset.name, "generated": True},
+                )  # fmt: skip
+            run = int(dataset.extras.get("run", "0")) + 1
+            dataset.extras = {**dataset.extras, "run": str(run)}
+            dataset.version = f"{now:%Y.%m.%d}-{run}"
+            dataset.modified_at = dataset.data_updated_at = now
+            dataset.save()
+            resource = dataset.resources.first()
+            if resource is None:
+                resource = Resource.objects.create(
+                    dataset=dataset, name=generator.title, format="CSV",
+                    created_at=now, modified_at=now,
+                )  # fmt: skip
+            store_records(actor=actor, resource=resource, fields=generator.fields, records=records)
+            Dataset.objects.filter(pk=dataset.pk).update(formats="CSV")
+            auditing.record(
+                actor=actor, action="opendata.statistics.publish",
+                subject_type="opendata.dataset", subject=str(dataset.public_id),
+                summary={"version": dataset.version, "rows": len(records)},
+            )  # fmt: skip
+            dataset_reindex(dataset)
+        published.append(dataset)
+    return published

@@ -1,0 +1,255 @@
+"""The datastore: files in every encoding loaded with Vietnamese types, bad files
+refused with their row and column and nothing loaded, search, and the SQL guard."""
+
+from __future__ import annotations
+
+import codecs
+import io
+import json
+import subprocess
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+
+from nentang.kernel.errors import BadRequest, NotFound, ValidationFailed
+from nentang.opendata import encodings, selectors, services
+from nentang.opendata.models import IngestJob, Resource
+from nentang.opendata.tests import support
+from nentang.opendata.tests.support import Cast
+
+pytestmark = pytest.mark.django_db
+
+CSV = (
+    "Trạm quan trắc;Ngày đo;AQI;PM2,5 (µg/m³);Vượt ngưỡng;Dân số phường\n"
+    "Quận 1 — Thống Nhất;01/03/2025;87;31,5;không;1.234.567\n"
+    "Thủ Đức — Linh Trung;02/03/2025;156;62,25;có;98.765\n"
+    "Bình Chánh;03/03/2025;45;12,0;không;45\n"
+)
+
+
+def _resource(cast: Cast, content: bytes, *, name: str = "aqi.csv", fmt: str = "CSV") -> Resource:
+    slug = name.replace(".", "-").replace("_", "-")
+    dataset = support.air_quality(
+        cast, name=f"du-lieu-{slug}-{Resource.objects.count()}", resources=[]
+    )
+    resource = services.resource_create(
+        account=cast.publisher, dataset=dataset, data={"name": name, "format": fmt}
+    )
+    return services.resource_upload(
+        account=cast.publisher, resource=resource, upload=SimpleUploadedFile(name, content)
+    )
+
+
+def _load(cast: Cast, content: bytes, **kwargs: Any) -> Resource:
+    resource = _resource(cast, content, **{k: v for k, v in kwargs.items() if k in ("name", "fmt")})
+    services.datastore_upload(
+        account=cast.publisher, resource=resource, encoding=kwargs.get("encoding"), background=False
+    )
+    return resource
+
+
+def _cp1258(text: str) -> bytes:
+    return subprocess.run(
+        ["iconv", "-f", "UTF-8", "-t", "CP1258"],
+        input=text.encode(),
+        capture_output=True,
+        check=True,
+    ).stdout
+
+
+@pytest.mark.parametrize(
+    ("label", "encode"),
+    [
+        ("utf-8", lambda t: t.encode()),
+        ("utf-8-sig", lambda t: codecs.BOM_UTF8 + t.encode()),
+        ("utf-16", lambda t: t.encode("utf-16")),
+        ("cp1258", _cp1258),
+        (
+            "tcvn3",
+            lambda t: encodings.encode_tcvn3(
+                t.replace("µ", "u").replace("³", "3").replace("—", "-")
+            ),
+        ),
+        (
+            "vni",
+            lambda t: encodings.encode_vni(t.replace("µ", "u").replace("³", "3").replace("—", "-")),
+        ),
+    ],
+)
+def test_a_csv_in_any_encoding_is_loaded_with_vietnamese_types(
+    cast: Cast, label: str, encode: Any
+) -> None:
+    resource = _load(cast, encode(CSV))
+    page = selectors.datastore_search(
+        account=None, resource_id=str(resource.public_id), sort="AQI desc"
+    )
+    types = {f["id"]: f["type"] for f in page.fields}
+    assert types["Ngày đo"] == "date"
+    assert types["AQI"] == "int"
+    assert types["Vượt ngưỡng"] == "bool"
+    assert types["Dân số phường"] == "int"
+    assert next(f for f in types if f.startswith("PM2")) in types
+    first = page.records[0]
+    assert first["Trạm quan trắc"].startswith("Thủ Đức")
+    assert first["Ngày đo"] == "2025-03-02"
+    assert first["Vượt ngưỡng"] is True
+    assert page.records[1]["Dân số phường"] == 1234567
+    assert (
+        next(r for r in page.records if r["AQI"] == 87)[
+            next(f for f in types if f.startswith("PM2"))
+        ]
+        == 31.5
+    )
+    assert page.total == 3
+    resource.refresh_from_db()
+    assert resource.encoding == label
+
+
+def test_a_ragged_row_is_reported_with_its_row_and_column_and_nothing_is_loaded(cast: Cast) -> None:
+    resource = _load(cast, CSV.encode())
+    bad = CSV + "Củ Chi;04/03/2025;60\n"
+    services.resource_upload(
+        account=cast.publisher,
+        resource=resource,
+        upload=SimpleUploadedFile("aqi.csv", bad.encode()),
+    )
+    with pytest.raises(ValidationFailed) as refused:
+        services.datastore_upload(account=cast.publisher, resource=resource, background=False)
+    assert refused.value.extra["row"] == 5
+    assert refused.value.extra["column"] == "PM2,5 (µg/m³)"
+    assert "5" in str(refused.value.detail)
+    page = selectors.datastore_search(account=None, resource_id=str(resource.public_id))
+    assert page.total == 3  # the earlier table is intact
+    assert IngestJob.objects.filter(resource=resource, status="failed").exists()
+
+
+def test_the_user_overrides_a_wrong_guess(cast: Cast) -> None:
+    data = encodings.encode_vni("Tên,Tỉnh\nNguyễn Văn An,Hà Nội\n")
+    resource = _load(cast, data, encoding="cp1258")
+    wrong = selectors.datastore_search(account=None, resource_id=str(resource.public_id))
+    assert (
+        wrong.records[0]["Tỉnh" if "Tỉnh" in wrong.records[0] else list(wrong.records[0])[1]]
+        != "Hà Nội"
+    )
+    services.datastore_upload(
+        account=cast.publisher, resource=resource, encoding="vni", background=False
+    )
+    right = selectors.datastore_search(account=None, resource_id=str(resource.public_id))
+    assert right.records[0]["Tỉnh"] == "Hà Nội"
+
+
+def test_xlsx_and_json(cast: Cast) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Trường", "Số học sinh", "Ngày thành lập"])
+    sheet.append(["THCS Lê Quý Đôn", 1250, "05/09/1990"])
+    sheet.append(["THPT Nguyễn Thị Minh Khai", 2100, "15/08/1975"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    xlsx = _load(cast, buffer.getvalue(), name="truong.xlsx", fmt="XLSX")
+    page = selectors.datastore_search(account=None, resource_id=str(xlsx.public_id), q="nguyen thi")
+    assert [r["Trường"] for r in page.records] == ["THPT Nguyễn Thị Minh Khai"]
+    assert page.records[0]["Số học sinh"] == 2100
+    services.dataset_transition(account=cast.publisher, dataset=xlsx.dataset, to="deleted")
+    records = [{"tinh": "Đà Nẵng", "dan_so": "1.220.190"}, {"tinh": "Huế", "dan_so": "652.572"}]
+    data = json.dumps(records, ensure_ascii=False).encode()
+    js = _load(cast, data, name="dan-so.json", fmt="JSON")
+    page = selectors.datastore_search(
+        account=None, resource_id=str(js.public_id), filters={"tinh": "Đà Nẵng"}
+    )
+    assert page.records[0]["dan_so"] == 1220190
+
+
+def test_search_filters_sort_distinct_and_facets(cast: Cast) -> None:
+    resource = _load(cast, CSV.encode())
+    rid = str(resource.public_id)
+    page = selectors.datastore_search(
+        account=None,
+        resource_id=rid,
+        filters={"Vượt ngưỡng": "không"},
+        fields=["Trạm quan trắc"],
+        sort="Trạm quan trắc asc",
+    )
+    assert [r["Trạm quan trắc"] for r in page.records] == ["Bình Chánh", "Quận 1 — Thống Nhất"]
+    assert selectors.datastore_search(account=None, resource_id=rid, q="THU DUC").total == 1
+    assert (
+        selectors.datastore_search(
+            account=None, resource_id=rid, fields=["Vượt ngưỡng"], distinct=True
+        ).total
+        == 2
+    )
+    facets = selectors.datastore_search(
+        account=None, resource_id=rid, facets=["Vượt ngưỡng"], limit=0
+    ).facets
+    assert facets == {"Vượt ngưỡng": {"False": 2, "True": 1}}
+    with pytest.raises(ValidationFailed):
+        selectors.datastore_search(account=None, resource_id=rid, sort="AQI; DROP TABLE x")
+    with pytest.raises(ValidationFailed):
+        selectors.datastore_search(account=None, resource_id=rid, filters={"AQI": "nhiều"})
+
+
+def test_private_tables_are_invisible(cast: Cast) -> None:
+    resource = _load(cast, CSV.encode())
+    services.dataset_update(
+        account=cast.publisher, dataset=resource.dataset, data={"private": True}, partial=True
+    )
+    with pytest.raises(NotFound):
+        selectors.datastore_search(account=None, resource_id=str(resource.public_id))
+    with pytest.raises(NotFound):
+        selectors.datastore_search_sql(
+            account=cast.other_publisher, sql=f'SELECT * FROM "{resource.public_id}"'
+        )
+    assert (
+        selectors.datastore_search(
+            account=cast.publisher, resource_id=str(resource.public_id)
+        ).total
+        == 3
+    )
+
+
+def test_sql_reads_and_refuses_everything_else(cast: Cast) -> None:
+    resource = _load(cast, CSV.encode())
+    table = f'"{resource.public_id}"'
+    page = selectors.datastore_search_sql(
+        account=None,
+        sql=f'SELECT "Vượt ngưỡng" AS v, COUNT(*) AS n, MAX("AQI") AS m FROM {table} '
+        "GROUP BY 1 ORDER BY 1",
+    )
+    assert [(bool(r["v"]), r["n"], r["m"]) for r in page.records] == [
+        (False, 2, 87),
+        (True, 1, 156),
+    ]
+    refused = [
+        f"DELETE FROM {table}",
+        f"SELECT 1; DELETE FROM {table}",
+        f'UPDATE {table} SET "AQI" = 0',
+        f"DROP TABLE {table}",
+        "SELECT * FROM sqlite_master",
+        "SELECT * FROM pg_catalog.pg_tables",
+        "SELECT * FROM opendata_dataset",
+        "SELECT * FROM identity_account",
+        f"SELECT pg_sleep(10) FROM {table}",
+        f"SELECT load_extension('x') FROM {table}",
+        f'INSERT INTO {table} ("AQI") VALUES (1)',
+        "PRAGMA query_only = OFF",
+        f'SELECT * FROM {table} WHERE "AQI" = (SELECT COUNT(*) FROM identity_account)',
+        "SELECT",
+    ]
+    for sql in refused:
+        with pytest.raises(BadRequest):
+            selectors.datastore_search_sql(account=None, sql=sql)
+    assert selectors.datastore_search(account=None, resource_id=str(resource.public_id)).total == 3
+
+
+def test_a_runaway_query_is_stopped(cast: Cast) -> None:
+    resource = _load(cast, CSV.encode())
+    table = f'"{resource.public_id}"'
+    joined = ", ".join(f"{table} t{n}" for n in range(20))  # 3^20 rows to count
+    runaway = f"SELECT COUNT(*) AS n FROM {joined}"
+    with pytest.raises(BadRequest) as refused:
+        selectors.datastore_search_sql(account=None, sql=runaway, timeout_ms=300)
+    assert refused.value.extra["reason"] == "timeout", connection.vendor
