@@ -341,6 +341,9 @@ from nentang.config import cli_identity  # noqa: E402 - needs `cli` and the help
 
 cli.add_command(cli_identity.keys)
 cli.add_command(cli_identity.clients)
+from nentang.config import cli_payments  # noqa: E402 - `nentang payments`
+
+cli.add_command(cli_payments.payments)
 from nentang.config import cli_addresses  # noqa: E402, F401 - registers `nentang addresses`
 
 

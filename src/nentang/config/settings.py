@@ -31,6 +31,7 @@ NENTANG_APPS = [
     "nentang.identity",
     "nentang.audit",
     "nentang.postal",
+    "nentang.payments",
 ]
 
 INSTALLED_APPS = [
