@@ -211,3 +211,101 @@ LINKED_CHAIN_OPEN = register(
     meaning=_("The last transfer of a batch cannot be linked to a next one."),
     advice=_("Clear 'linked' on the last transfer of the chain."),
 )
+
+# ----------------------------------------------------------------------------- wallets
+WALLET_LEVEL2_REQUIRED = register(
+    "wallet_level2_required",
+    status=403,
+    title=_("A wallet needs a level-2 electronic identity"),
+    meaning=_("Mobile money accounts are opened only for e-IDs verified in person."),
+    advice=_("Have your identity verified at a commune office or police station first."),
+)
+WALLET_PHONE_REQUIRED = register(
+    "wallet_phone_required",
+    status=422,
+    title=_("No phone number on the e-ID"),
+    meaning=_("A wallet is tied to the phone number recorded on the e-ID."),
+    advice=_("Add your phone number to your e-ID."),
+)
+GUARDIAN_REQUIRED = register(
+    "wallet_guardian_required",
+    status=403,
+    title=_("Only a guardian opens a child's wallet"),
+    meaning=_("A child under 14 has a wallet only through their guardian."),
+    advice=_("The child's guardian opens and operates the wallet."),
+)
+NOT_YOUR_WALLET = register(
+    "not_your_wallet",
+    status=403,
+    title=_("Not your wallet"),
+    meaning=_("Only the holder (or a child's guardian) opens and uses a wallet."),
+    advice=_("Sign in as the holder."),
+)
+WALLET_LIMIT_EXCEEDED = register(
+    "wallet_limit_exceeded",
+    status=409,
+    title=_("Above the wallet's monthly limit"),
+    meaning=_(
+        "Mobile money wallets have monthly limits by law (Decision 316/2021 during the "
+        "pilot, Decree 368/2025 since 2026): this payment would pass one."
+    ),
+    advice=_("Pay a smaller amount, or wait for next month."),
+)
+COD_HOLD_NOT_FOUND = register(
+    "cod_hold_not_found",
+    status=404,
+    title=_("No cash-on-delivery hold for this shipment"),
+    meaning=_("The shipment's cash on delivery was never held in payments."),
+    advice=_("Create the hold when the shipment is created."),
+)
+
+# ------------------------------------------------------------------------------ VietQR
+QR_BAD_CRC = register(
+    "qr_bad_crc",
+    status=422,
+    title=_("The QR code's checksum is wrong"),
+    meaning=_("Field 63 is not the CRC-16/CCITT-FALSE of the payload: it is damaged."),
+    advice=_("Scan the code again or ask the merchant for a new one."),
+)
+QR_WRONG_CURRENCY = register(
+    "qr_wrong_currency",
+    status=422,
+    title=_("The QR code is not in Vietnamese đồng"),
+    meaning=_("Field 53 must be 704."),
+    advice=_("Only VND payments are accepted."),
+)
+QR_MALFORMED_TLV = register(
+    "qr_malformed_tlv",
+    status=422,
+    title=_("The QR payload is malformed"),
+    meaning=_("A field is not a 2-digit id, a 2-digit length and that many characters."),
+    advice=_("Scan the code again."),
+)
+QR_MISSING_TAG = register(
+    "qr_missing_tag",
+    status=422,
+    title=_("A mandatory field of the QR code is missing"),
+    meaning=_("Fields 00, 01, 38, 53, 58 and 63 are mandatory in a VietQR code."),
+    advice=_("Ask the merchant for a valid VietQR code."),
+)
+QR_AMOUNT_NOT_INTEGER = register(
+    "qr_amount_not_integer",
+    status=422,
+    title=_("The QR amount is not a whole number of đồng"),
+    meaning=_("Field 54 holds a positive integer of đồng, without decimals."),
+    advice=_("Ask the merchant for a new code."),
+)
+QR_NON_ASCII = register(
+    "qr_non_ascii",
+    status=422,
+    title=_("The QR code holds non-ASCII text"),
+    meaning=_("VietQR free-text fields are plain ASCII (no diacritics)."),
+    advice=_("Write the text without diacritics, e.g. 'Banh mi Sai Gon'."),
+)
+QR_INVALID_FIELD = register(
+    "qr_invalid_field",
+    status=422,
+    title=_("A field of the QR code is invalid"),
+    meaning=_("The field does not follow the NAPAS VietQR rules."),
+    advice=_("See the field named in the error."),
+)

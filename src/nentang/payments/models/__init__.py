@@ -7,5 +7,6 @@ times in UTC.
 """
 
 from nentang.payments.models.ledger import Account, AccountKind, Entry, Transfer, TransferKind
+from nentang.payments.models.wallets import Wallet, WalletUsage
 
-__all__ = ["Account", "AccountKind", "Entry", "Transfer", "TransferKind"]
+__all__ = ["Account", "AccountKind", "Entry", "Transfer", "TransferKind", "Wallet", "WalletUsage"]

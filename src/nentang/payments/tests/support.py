@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from nentang.kernel.auditing import Actor
 from nentang.payments import services
@@ -44,3 +45,40 @@ def move(debit: Account, credit: Account, amount: int | None, **options: object)
 
 def fresh(target: Account) -> Account:
     return Account.objects.get(pk=target.pk)
+
+
+def person(
+    name: str = "Nguyễn Văn An",
+    *,
+    level: int = 2,
+    born: tuple[int, int, int] = (1990, 5, 1),
+    phone: str = "+84903123456",
+    guardian: object = None,
+) -> Any:
+    """A person of the identity context (a row as identity's services leave it)."""
+    import datetime
+
+    from django.apps import apps
+    from django.utils import timezone
+
+    model = apps.get_model("identity", "Person")
+    now = timezone.now()
+    return model.objects.create(
+        id_number=f"{model.objects.count() + 1:012d}",
+        full_name=name,
+        full_name_folded=name.lower(),
+        date_of_birth=datetime.date(*born),
+        sex="male",
+        phone=phone,
+        province_code="79",
+        commune_code="26740",
+        street="12 Lê Lợi",
+        level=level,
+        guardian=guardian,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def as_person(who: Any) -> Actor:
+    return Actor.person(str(who.id))

@@ -222,3 +222,41 @@ def test_a_writer_killed_mid_stream_loses_nothing_and_doubles_nothing(tmp_path: 
     assert Transfer.objects.filter(id__in=ids).count() == count
     assert Account.objects.get(pk=payee.pk).balance == sum(1000 + n for n in range(count))
     assert_invariants()
+
+
+def test_a_concurrent_burst_cannot_pass_the_monthly_limit(settings: object) -> None:
+    from nentang.payments.tests.support import as_person, person
+
+    settings.PAYMENTS_WALLET_POLICY = "pilot-316-2021"  # type: ignore[attr-defined]
+    agent = services.agent_open(actor=OPERATOR, code="a", name="A", float_amount=10**9)
+    holder = person()
+    wallet = services.wallet_open(actor=as_person(holder), person_id=holder.id)
+    services.cash_in(actor=OPERATOR, agent=agent, wallet=wallet, amount=50_000_000,
+                     idempotency_key="in")  # fmt: skip
+    shop = services.merchant_account_open(actor=OPERATOR, code="shop", name="Shop")
+    outcomes: list[str] = []
+    lock = threading.Lock()
+    start = threading.Barrier(16)
+
+    def pay(n: int) -> None:
+        try:
+            start.wait()
+            services.merchant_pay(actor=as_person(holder), payer=wallet, merchant=shop,
+                                  amount=2_000_000, idempotency_key=f"burst-{n}")  # fmt: skip
+            outcome = "paid"
+        except Exception as error:
+            outcome = getattr(error, "code", repr(error))
+        finally:
+            connection.close()
+        with lock:
+            outcomes.append(outcome)
+
+    threads = [threading.Thread(target=pay, args=(n,)) for n in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert sorted(outcomes) == ["paid"] * 5 + ["wallet_limit_exceeded"] * 11
+    assert Account.objects.get(pk=shop.pk).balance == 10_000_000
+    assert_invariants()
