@@ -309,3 +309,24 @@ QR_INVALID_FIELD = register(
     meaning=_("The field does not follow the NAPAS VietQR rules."),
     advice=_("See the field named in the error."),
 )
+TRANSACTION_NOT_FOUND = register(
+    "transaction_not_found",
+    status=404,
+    title=_("Transaction not found"),
+    meaning=_("No transaction has this reference."),
+    advice=_("Use the transactionReference returned when it was created."),
+)
+CORRELATION_ID_REQUIRED = register(
+    "correlation_id_required",
+    status=400,
+    title=_("X-CorrelationID is required"),
+    meaning=_("Every transaction request carries a UUID in X-CorrelationID; a retry reuses it."),
+    advice=_("Send a new UUID for each new transaction, the same one for its retries."),
+)
+WRONG_CURRENCY = register(
+    "wrong_currency",
+    status=422,
+    title=_("Only Vietnamese đồng"),
+    meaning=_("Wallets and accounts hold VND only."),
+    advice=_("Send currency 'VND'."),
+)

@@ -63,6 +63,7 @@ SCOPES: dict[str, Scope] = {
         ),
         Scope("postal", _("Ship and track parcels (postal merchant API)"), personal=False),
         Scope("postal.scan", _("Record scans of a sorting centre (postal)"), personal=False),
+        Scope("payments", _("Move money between wallets and accounts (payments)"), personal=False),
     )
 }
 

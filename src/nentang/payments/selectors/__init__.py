@@ -9,7 +9,9 @@ from nentang.payments.selectors.ledger import (
     Reconciliation,
     account_statement,
     ledger_reconcile,
+    party_account,
     pending_state,
+    transfer_get,
 )
 
 __all__ = [
@@ -18,5 +20,7 @@ __all__ = [
     "Reconciliation",
     "account_statement",
     "ledger_reconcile",
+    "party_account",
     "pending_state",
+    "transfer_get",
 ]

@@ -103,3 +103,55 @@ def ledger_reconcile() -> Reconciliation:
     if lopsided is not None:
         report.problems.append(f"transfer {lopsided} does not have exactly two entries")
     return report
+
+
+def party_account(*, identifier_type: str, identifier: str) -> Account:
+    """The account a GSMA party names: ``msisdn`` (a wallet's phone number, +84… or
+    0…), ``walletid`` (a wallet's id) or ``accountid`` (an account's code)."""
+    from django.utils.translation import gettext as _
+
+    from nentang.kernel.errors import NotFound
+    from nentang.payments.models import Wallet
+    from nentang.payments.problems import PAYMENT_ACCOUNT_NOT_FOUND
+
+    value = identifier.strip().replace(" ", "")
+    account = None
+    if identifier_type == "msisdn":
+        if value.startswith("0"):
+            value = "+84" + value[1:]
+        wallet = Wallet.objects.select_related("account").filter(phone=value).first()
+        account = wallet.account if wallet else None
+    elif identifier_type == "walletid":
+        try:
+            wallet = Wallet.objects.select_related("account").filter(id=value).first()
+        except ValueError:  # not a UUID
+            wallet = None
+        except Exception:
+            wallet = None
+        account = wallet.account if wallet else None
+    elif identifier_type == "accountid":
+        account = Account.objects.filter(code=value).first()
+    if account is None:
+        raise NotFound(
+            _("No account you may use has this identifier."), code=PAYMENT_ACCOUNT_NOT_FOUND
+        )
+    return account
+
+
+def transfer_get(*, reference: str) -> Transfer:
+    from django.utils.translation import gettext as _
+
+    from nentang.kernel.errors import NotFound
+    from nentang.payments.problems import TRANSACTION_NOT_FOUND
+
+    try:
+        transfer = (
+            Transfer.objects.select_related("debit_account", "credit_account")
+            .filter(id=reference)
+            .first()
+        )
+    except Exception:
+        transfer = None
+    if transfer is None:
+        raise NotFound(_("No transaction has this reference."), code=TRANSACTION_NOT_FOUND)
+    return transfer
