@@ -359,8 +359,11 @@ cli.add_command(cli_identity.keys)
 cli.add_command(cli_identity.clients)
 from nentang.config import (  # noqa: E402 - they register `nentang addresses`, `nentang smartcity`
     cli_addresses,  # noqa: F401
+    cli_payments,
     cli_smartcity,  # noqa: F401
 )
+
+cli.add_command(cli_payments.payments)
 
 
 def main() -> None:

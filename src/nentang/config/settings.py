@@ -34,6 +34,7 @@ NENTANG_APPS = [
     "nentang.publicservices",
     "nentang.smartcity",
     "nentang.opendata",
+    "nentang.payments",
 ]
 
 INSTALLED_APPS = [
@@ -53,6 +54,8 @@ INSTALLED_APPS = [
     # The OpenID Connect provider of the identity context (its own app for its admin,
     # demo loader and templates; its tables are identity's).
     "nentang.identity.oidc",
+    # Adapters between contexts, installed when Django starts (config/wiring.py).
+    "nentang.config.wiring.WiringConfig",
 ]
 
 # Django's and whitenoise's middleware run through nentang.kernel.async_middleware:

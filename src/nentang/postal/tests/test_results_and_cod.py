@@ -12,7 +12,7 @@ from django.utils import timezone
 from nentang.kernel.models import OutboxEvent
 from nentang.postal import selectors, services
 from nentang.postal.models import CodRemittance, Shipment
-from nentang.postal.services.cod import LocalCodLedger, cod_ledger_install
+from nentang.postal.services.cod import LocalCodLedger, cod_ledger, cod_ledger_install
 from nentang.postal.tests import support
 from nentang.postal.tests.support import OPERATOR, Cast, parcel
 
@@ -67,6 +67,7 @@ class RecordingLedger(LocalCodLedger):
 
 def test_cod_goes_through_the_port_and_is_remitted_on_schedule(cast: Cast) -> None:
     ledger = RecordingLedger()
+    previous = cod_ledger()
     cod_ledger_install(ledger)
     try:
         paid = services.shipment_create(actor=OPERATOR, merchant=cast.merchant, data=parcel())
@@ -87,7 +88,7 @@ def test_cod_goes_through_the_port_and_is_remitted_on_schedule(cast: Cast) -> No
             services.cod_remittance_run(actor=OPERATOR, merchant=cast.merchant, now=later) is None
         )
     finally:
-        cod_ledger_install(LocalCodLedger())
+        cod_ledger_install(previous)
     assert ledger.calls == [
         ("hold", "BMSG-0001"),
         ("hold", "BMSG-0002"),

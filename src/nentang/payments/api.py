@@ -1,0 +1,447 @@
+"""JSON API of the payments context at ``/api/v1/payments/``, in the shapes of the GSMA
+Mobile Money API v1.2:
+
+* ``POST /transactions/type/{transfer|merchantpay|billpay|deposit|withdrawal}`` with an
+  ``X-CorrelationID`` (a UUID): the transaction's id is derived from the caller and it,
+  so a retry returns the original and a replay with other content is refused
+  (``transfer_exists_with_different_parameters``). Synchronous: 201 with the
+  transaction, ``transactionStatus: completed``.
+* ``GET /transactions/{reference}``; ``GET /accounts/{identifierType}/{identifier}/balance``
+  and ``…/statemententries`` (cursor pagination) for ``msisdn``, ``walletid`` and
+  ``accountid``.
+* ``POST /batchtransactions``: the ledger's batch (up to 8,000 transfers, one result each).
+* ``POST /vietqr/generate`` and ``POST /vietqr/parse``.
+
+Authenticated by an access token of our OpenID provider issued to a machine client with
+the scope ``payments`` (a provider's back end, an agent network, an operator's tools).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from typing import Any, Literal, cast
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Router, Schema, Status
+from ninja.security import HttpBearer
+from pydantic import Field
+
+from nentang.identity import selectors as identity
+from nentang.kernel.api import Problem
+from nentang.kernel.auditing import Actor
+from nentang.kernel.errors import BadRequest, FieldError, Forbidden, Unauthorized, ValidationFailed
+from nentang.kernel.pagination import CursorQuery, LimitQuery
+from nentang.payments import selectors, services
+from nentang.payments.models import Account, AccountKind, Transfer
+from nentang.payments.problems import (
+    AMOUNT_NOT_WHOLE,
+    CORRELATION_ID_REQUIRED,
+    PAYMENT_ACCOUNT_NOT_FOUND,
+    WRONG_CURRENCY,
+)
+
+router = Router(tags=["payments"])
+
+
+@dataclass(frozen=True)
+class Caller:
+    client_id: str
+
+    @property
+    def actor(self) -> Actor:
+        return Actor.client(self.client_id)
+
+
+class PaymentsAuth(HttpBearer):
+    """A machine client's access token with the scope ``payments``."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Caller | None:
+        caller = identity.machine_token(token=token)
+        challenge = {"WWW-Authenticate": 'Bearer realm="nentang", error="invalid_token"'}
+        if caller is None:
+            raise Unauthorized(
+                _("The access token is unknown, expired or revoked."),
+                code="invalid_token",
+                headers=challenge,
+            )
+        if "payments" not in caller.scopes:
+            raise Forbidden(
+                _("The access token does not carry the scope “payments”."),
+                code="insufficient_scope",
+            )
+        return Caller(caller.client_id)
+
+
+AUTH = [PaymentsAuth()]
+
+
+def caller_of(request: HttpRequest) -> Caller:
+    return cast(Caller, cast(Any, request).auth)
+
+
+# ----------------------------------------------------------------------------- schemas
+
+
+class PartyIn(Schema):
+    key: Literal["msisdn", "walletid", "accountid"]
+    value: str = Field(max_length=120)
+
+
+class TransactionIn(Schema):
+    amount: str = Field(description="Whole đồng, as a string of digits (GSMA: a string).")
+    currency: str = "VND"
+    debitParty: list[PartyIn] = Field(min_length=1, max_length=1)  # noqa: N815 - GSMA
+    creditParty: list[PartyIn] = Field(min_length=1, max_length=1)  # noqa: N815
+    descriptionText: str = Field(default="", max_length=140)  # noqa: N815
+    requestingOrganisationTransactionReference: str = Field(default="", max_length=140)  # noqa: N815
+
+
+class TransactionOut(Schema):
+    transactionReference: str  # noqa: N815
+    transactionStatus: str  # noqa: N815
+    type: str
+    amount: str
+    currency: str
+    debitParty: list[dict[str, str]]  # noqa: N815
+    creditParty: list[dict[str, str]]  # noqa: N815
+    requestingOrganisationTransactionReference: str  # noqa: N815
+    creationDate: str  # noqa: N815
+
+
+class BalanceOut(Schema):
+    currentBalance: str  # noqa: N815
+    availableBalance: str  # noqa: N815
+    reservedBalance: str  # noqa: N815
+    unClearedBalance: str  # noqa: N815
+    currency: str
+    accountStatus: str  # noqa: N815
+
+
+class StatementEntryOut(Schema):
+    transactionReference: str  # noqa: N815
+    type: str
+    amount: str
+    currency: str
+    direction: Literal["debit", "credit"]
+    balanceAfter: str  # noqa: N815
+    creationDate: str  # noqa: N815
+
+
+class StatementOut(Schema):
+    items: list[StatementEntryOut]
+    next_cursor: str | None
+
+
+class BatchTransferIn(Schema):
+    id: uuid.UUID
+    debitAccount: str = Field(default="", max_length=120)  # noqa: N815
+    creditAccount: str = Field(default="", max_length=120)  # noqa: N815
+    amount: int | None = None
+    kind: Literal["posted", "pending", "post", "void"] = "posted"
+    pendingId: uuid.UUID | None = None  # noqa: N815
+    linked: bool = False
+    timeout: int = Field(default=0, ge=0, le=30 * 86400)
+    code: str = Field(max_length=20)
+    reference: str = Field(default="", max_length=140)
+
+
+class BatchIn(Schema):
+    transfers: list[BatchTransferIn] = Field(max_length=services.MAX_BATCH)
+
+
+class BatchResultOut(Schema):
+    id: str
+    status: str
+
+
+class BatchOut(Schema):
+    results: list[BatchResultOut]
+    created: int
+
+
+class VietQRIn(Schema):
+    bank_bin: str = Field(max_length=6)
+    account: str = Field(max_length=19)
+    service: str = "QRIBFTTA"
+    amount: int | None = None
+    mcc: str = ""
+    merchant_name: str = Field(default="", max_length=25)
+    city: str = Field(default="", max_length=15)
+    purpose: str = Field(default="", max_length=50)
+    bill_number: str = Field(default="", max_length=25)
+    reference: str = Field(default="", max_length=25)
+    terminal: str = Field(default="", max_length=25)
+
+
+class VietQROut(VietQRIn):
+    payload: str
+    svg: str = ""
+
+
+class PayloadIn(Schema):
+    payload: str = Field(max_length=512)
+
+
+# ----------------------------------------------------------------------------- helpers
+
+DIGITS = re.compile(r"^[0-9]{1,15}$")
+
+
+def _amount(text: str) -> int:
+    if not DIGITS.fullmatch(text.strip()):
+        raise ValidationFailed(
+            _("The amount is a whole number of đồng, digits only."),
+            code=AMOUNT_NOT_WHOLE,
+            errors=[FieldError("amount", _("Digits only, e.g. 150000."), AMOUNT_NOT_WHOLE)],
+        )
+    return int(text)
+
+
+def _correlation(request: HttpRequest) -> str:
+    raw = request.headers.get("X-CorrelationID", "").strip()
+    try:
+        return str(uuid.UUID(raw))
+    except ValueError:
+        raise BadRequest(
+            _("Send a UUID in the X-CorrelationID header."), code=CORRELATION_ID_REQUIRED
+        ) from None
+
+
+def _wallet_of(account: Account) -> Any:
+    wallet = getattr(account, "wallet", None)
+    if wallet is None:
+        raise ValidationFailed(
+            _("This party is not a wallet."),
+            code=PAYMENT_ACCOUNT_NOT_FOUND,
+            errors=[FieldError("debitParty", _("A wallet is needed here."))],
+        )
+    return wallet
+
+
+def _party(account: Account) -> list[dict[str, str]]:
+    wallet = getattr(account, "wallet", None)
+    if wallet is not None:
+        return [{"key": "walletid", "value": str(wallet.id)}]
+    return [{"key": "accountid", "value": account.code}]
+
+
+def _out(transfer: Transfer, kind: str) -> dict[str, Any]:
+    return {
+        "transactionReference": str(transfer.id),
+        "transactionStatus": "completed",
+        "type": kind,
+        "amount": str(transfer.amount),
+        "currency": "VND",
+        "debitParty": _party(transfer.debit_account),
+        "creditParty": _party(transfer.credit_account),
+        "requestingOrganisationTransactionReference": transfer.reference,
+        "creationDate": transfer.created_at.isoformat(),
+    }
+
+
+GSMA_TYPE = {
+    "p2p": "transfer",
+    "merchant": "merchantpay",
+    "fee": "billpay",
+    "cash_in": "deposit",
+    "cash_out": "withdrawal",
+}
+
+
+# --------------------------------------------------------------------------- endpoints
+
+
+@router.post(
+    "/transactions/type/{kind}",
+    auth=AUTH,
+    response={201: TransactionOut, 400: Problem, 401: Problem, 403: Problem, 404: Problem,
+              409: Problem, 422: Problem},
+    summary="Create a transaction (GSMA MMAPI v1.2)",
+)  # fmt: skip
+def transaction_create(
+    request: HttpRequest,
+    kind: Literal["transfer", "merchantpay", "billpay", "deposit", "withdrawal"],
+    payload: TransactionIn,
+) -> Status[dict[str, Any]]:
+    caller = caller_of(request)
+    key = f"{caller.client_id}:{_correlation(request)}"
+    if payload.currency != "VND":
+        raise ValidationFailed(
+            _("Only VND."),
+            code=WRONG_CURRENCY,
+            errors=[FieldError("currency", _("Only VND."), WRONG_CURRENCY)],
+        )
+    amount = _amount(payload.amount)
+    debit = selectors.party_account(
+        identifier_type=payload.debitParty[0].key, identifier=payload.debitParty[0].value
+    )
+    credit = selectors.party_account(
+        identifier_type=payload.creditParty[0].key, identifier=payload.creditParty[0].value
+    )
+    reference = payload.requestingOrganisationTransactionReference or payload.descriptionText
+    actor = caller.actor
+    if kind == "transfer":
+        transfer = services.p2p_transfer(
+            actor=actor, payer=_wallet_of(debit), payee=_wallet_of(credit), amount=amount,
+            idempotency_key=key, note=reference,
+        )  # fmt: skip
+    elif kind == "merchantpay":
+        transfer = services.merchant_pay(
+            actor=actor, payer=_wallet_of(debit), merchant=credit, amount=amount,
+            idempotency_key=key, reference=reference,
+        )  # fmt: skip
+    elif kind == "billpay":
+        if credit.kind != AccountKind.AGENCY:
+            raise ValidationFailed(
+                _("Bills are paid to an agency's fee account."),
+                code=PAYMENT_ACCOUNT_NOT_FOUND,
+                errors=[FieldError("creditParty", _("An agency account (agency:CODE)."))],
+            )
+        paid = services.fee_payment_create(
+            actor=actor, payer_person_id=_wallet_of(debit).person_id,
+            agency_id_or_code=credit.code.removeprefix("agency:"), amount=amount,
+            reference=reference, idempotency_key=key,
+        )  # fmt: skip
+        transfer = selectors.transfer_get(reference=str(paid.transfer_id))
+    elif kind == "deposit":
+        transfer = services.cash_in(
+            actor=actor, agent=debit, wallet=_wallet_of(credit), amount=amount,
+            idempotency_key=key,
+        )  # fmt: skip
+    else:
+        transfer = services.cash_out(
+            actor=actor, wallet=_wallet_of(debit), agent=credit, amount=amount,
+            idempotency_key=key,
+        )  # fmt: skip
+    transfer = selectors.transfer_get(reference=str(transfer.id))
+    return Status(201, _out(transfer, kind))
+
+
+@router.get(
+    "/transactions/{reference}",
+    auth=AUTH,
+    response={200: TransactionOut, 401: Problem, 403: Problem, 404: Problem},
+    summary="Read a transaction",
+)
+def transaction_get(request: HttpRequest, reference: str) -> dict[str, Any]:
+    transfer = selectors.transfer_get(reference=reference)
+    return _out(transfer, GSMA_TYPE.get(transfer.code, transfer.code))
+
+
+@router.get(
+    "/accounts/{identifier_type}/{identifier}/balance",
+    auth=AUTH,
+    response={200: BalanceOut, 401: Problem, 403: Problem, 404: Problem},
+    summary="Balance of an account",
+)
+def account_balance(
+    request: HttpRequest,
+    identifier_type: Literal["msisdn", "walletid", "accountid"],
+    identifier: str,
+) -> dict[str, Any]:
+    account = selectors.party_account(identifier_type=identifier_type, identifier=identifier)
+    return {
+        "currentBalance": str(account.balance),
+        "availableBalance": str(account.available),
+        "reservedBalance": str(account.debits_pending),
+        "unClearedBalance": str(account.credits_pending),
+        "currency": "VND",
+        "accountStatus": {"active": "available", "frozen": "unavailable"}.get(
+            account.status, "unregistered"
+        ),
+    }
+
+
+@router.get(
+    "/accounts/{identifier_type}/{identifier}/statemententries",
+    auth=AUTH,
+    response={200: StatementOut, 400: Problem, 401: Problem, 403: Problem, 404: Problem},
+    summary="Statement entries of an account, newest first",
+)
+def account_statement(
+    request: HttpRequest,
+    identifier_type: Literal["msisdn", "walletid", "accountid"],
+    identifier: str,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = None,
+) -> dict[str, Any]:
+    account = selectors.party_account(identifier_type=identifier_type, identifier=identifier)
+    page = selectors.account_statement(account=account, cursor=cursor, limit=limit)
+    items = []
+    for entry in page.items:
+        debit = entry.debits_posted + entry.debits_pending
+        credit = entry.credits_posted + entry.credits_pending
+        items.append(
+            {
+                "transactionReference": str(entry.transfer_id),
+                "type": GSMA_TYPE.get(entry.transfer.code, entry.transfer.code),
+                "amount": str(abs(debit or credit)),
+                "currency": "VND",
+                "direction": "debit" if debit else "credit",
+                "balanceAfter": str(entry.balance_after),
+                "creationDate": entry.created_at.isoformat(),
+            }
+        )
+    return {"items": items, "next_cursor": page.next_cursor}
+
+
+@router.post(
+    "/batchtransactions",
+    auth=AUTH,
+    response={200: BatchOut, 401: Problem, 403: Problem, 404: Problem, 413: Problem,
+              422: Problem},
+    summary="A batch of up to 8,000 ledger transfers, one result each",
+)  # fmt: skip
+def batch_create(request: HttpRequest, payload: BatchIn) -> dict[str, Any]:
+    codes = {t.debitAccount for t in payload.transfers} | {
+        t.creditAccount for t in payload.transfers
+    }
+    codes.discard("")
+    ids = dict(Account.objects.filter(code__in=codes).values_list("code", "id"))
+    inputs = [
+        services.TransferInput(
+            id=t.id,
+            debit_account_id=ids.get(t.debitAccount, -1) if t.debitAccount else 0,
+            credit_account_id=ids.get(t.creditAccount, -1) if t.creditAccount else 0,
+            amount=t.amount,
+            kind=t.kind,
+            pending_id=t.pendingId,
+            linked=t.linked,
+            timeout=t.timeout,
+            code=t.code,
+            reference=t.reference,
+        )
+        for t in payload.transfers
+    ]
+    results = services.transfers_create(actor=caller_of(request).actor, transfers=inputs)
+    return {
+        "results": [{"id": str(r.id), "status": r.status} for r in results],
+        "created": sum(1 for r in results if r.status == "created"),
+    }
+
+
+@router.post(
+    "/vietqr/generate",
+    auth=AUTH,
+    response={200: VietQROut, 401: Problem, 403: Problem, 422: Problem},
+    summary="Build a VietQR payload (and its SVG)",
+)
+def vietqr_generate(request: HttpRequest, payload: VietQRIn) -> dict[str, Any]:
+    qr = services.VietQR(**payload.dict())
+    text = services.vietqr_payload(qr)
+    return {**payload.dict(), "payload": text, "svg": services.vietqr_svg(text)}
+
+
+@router.post(
+    "/vietqr/parse",
+    auth=AUTH,
+    response={200: VietQROut, 401: Problem, 403: Problem, 422: Problem},
+    summary="Read and validate a VietQR payload",
+)
+def vietqr_parse(request: HttpRequest, payload: PayloadIn) -> dict[str, Any]:
+    qr = services.vietqr_parse(payload.payload)
+    fields = {name: getattr(qr, name) for name in VietQRIn.model_fields}
+    return {**fields, "payload": payload.payload.strip()}

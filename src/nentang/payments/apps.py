@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class PaymentsConfig(AppConfig):
+    name = "nentang.payments"
+    label = "payments"
+    verbose_name = "Mobile money and payments"
+
+    def ready(self) -> None:
+        from nentang.payments import problems  # noqa: F401 - registers the problem codes

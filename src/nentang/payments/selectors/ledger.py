@@ -1,0 +1,157 @@
+"""Reads of the ledger: statements (cursor-paginated entries of one account), the state
+of a pending transfer and the reconciliation report.
+
+These functions take an account the caller was already allowed to see (the wallet,
+merchant and operator selectors check that); they do no permission check themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q, Sum
+
+from nentang.kernel.pagination import Page, paginate
+from nentang.payments.models import Account, Entry, Transfer, TransferKind
+
+# Newest first; entry ids grow in the order the account's lock was taken.
+STATEMENT_ORDER = ("-id",)
+TOTALS = ("debits_pending", "debits_posted", "credits_pending", "credits_posted")
+
+
+def account_statement(
+    *, account: Account, cursor: str | None = None, limit: int | None = None
+) -> Page[Entry]:
+    """The account's entries, newest first, with the transfer and the balance after."""
+    queryset = Entry.objects.filter(account=account).select_related(
+        "transfer", "transfer__debit_account", "transfer__credit_account"
+    )
+    return paginate(queryset, order=STATEMENT_ORDER, cursor=cursor, limit=limit)
+
+
+def pending_state(*, transfer: Transfer) -> str:
+    """``pending``, ``posted``, ``voided`` or ``expired`` for a pending transfer."""
+    resolution = Transfer.objects.filter(pending=transfer).values_list("kind", flat=True).first()
+    states: dict[str | None, str] = {
+        None: "pending",
+        TransferKind.POST: "posted",
+        TransferKind.VOID: "voided",
+        TransferKind.EXPIRE: "expired",
+    }
+    return states[resolution]
+
+
+@dataclass(frozen=True)
+class Difference:
+    account_code: str
+    total: str
+    stored: int
+    recomputed: int
+
+
+@dataclass
+class Reconciliation:
+    accounts: int = 0
+    transfers: int = 0
+    entries: int = 0
+    sums: dict[str, int] = field(default_factory=dict)
+    differences: list[Difference] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.differences and not self.problems
+
+
+def ledger_reconcile() -> Reconciliation:
+    """Recompute every account's four totals from its entries and compare them with the
+    stored totals (set-based: one grouped query); check that all balances sum to zero,
+    that debits and credits pending are equal, and that each transfer has two legs."""
+    report = Reconciliation()
+    recomputed = {
+        row["account_id"]: row
+        for row in Entry.objects.values("account_id").annotate(
+            **{name: Sum(name) for name in TOTALS}
+        )
+    }
+    sums = dict.fromkeys(TOTALS, 0)
+    for account in Account.objects.order_by("code").values("id", "code", *TOTALS):
+        report.accounts += 1
+        row = recomputed.get(account["id"], {})
+        for name in TOTALS:
+            sums[name] += account[name]
+            value = int(row.get(name) or 0)
+            if value != account[name]:
+                report.differences.append(Difference(account["code"], name, account[name], value))
+    report.sums = sums
+    if sums["debits_posted"] != sums["credits_posted"]:
+        report.problems.append(
+            f"posted debits {sums['debits_posted']} != posted credits {sums['credits_posted']}"
+        )
+    if sums["debits_pending"] != sums["credits_pending"]:
+        report.problems.append(
+            f"pending debits {sums['debits_pending']} != pending credits {sums['credits_pending']}"
+        )
+    report.transfers = Transfer.objects.count()
+    report.entries = Entry.objects.count()
+    lopsided = (
+        Transfer.objects.annotate(legs=Count("entries"))
+        .filter(~Q(legs=2))
+        .values_list("id", flat=True)
+        .first()
+    )
+    if lopsided is not None:
+        report.problems.append(f"transfer {lopsided} does not have exactly two entries")
+    return report
+
+
+def party_account(*, identifier_type: str, identifier: str) -> Account:
+    """The account a GSMA party names: ``msisdn`` (a wallet's phone number, +84… or
+    0…), ``walletid`` (a wallet's id) or ``accountid`` (an account's code)."""
+    from django.utils.translation import gettext as _
+
+    from nentang.kernel.errors import NotFound
+    from nentang.payments.models import Wallet
+    from nentang.payments.problems import PAYMENT_ACCOUNT_NOT_FOUND
+
+    value = identifier.strip().replace(" ", "")
+    account = None
+    if identifier_type == "msisdn":
+        if value.startswith("0"):
+            value = "+84" + value[1:]
+        wallet = Wallet.objects.select_related("account").filter(phone=value).first()
+        account = wallet.account if wallet else None
+    elif identifier_type == "walletid":
+        try:
+            wallet = Wallet.objects.select_related("account").filter(id=value).first()
+        except ValueError:  # not a UUID
+            wallet = None
+        except Exception:
+            wallet = None
+        account = wallet.account if wallet else None
+    elif identifier_type == "accountid":
+        account = Account.objects.filter(code=value).first()
+    if account is None:
+        raise NotFound(
+            _("No account you may use has this identifier."), code=PAYMENT_ACCOUNT_NOT_FOUND
+        )
+    return account
+
+
+def transfer_get(*, reference: str) -> Transfer:
+    from django.utils.translation import gettext as _
+
+    from nentang.kernel.errors import NotFound
+    from nentang.payments.problems import TRANSACTION_NOT_FOUND
+
+    try:
+        transfer = (
+            Transfer.objects.select_related("debit_account", "credit_account")
+            .filter(id=reference)
+            .first()
+        )
+    except Exception:
+        transfer = None
+    if transfer is None:
+        raise NotFound(_("No transaction has this reference."), code=TRANSACTION_NOT_FOUND)
+    return transfer

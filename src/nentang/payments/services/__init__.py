@@ -1,0 +1,102 @@
+"""Write operations of the payments context, by topic:
+
+* ledger — accounts and ``transfers_create`` (single, batch, two-phase, linked): the one
+  service interface of the double-entry ledger;
+* wallets — ``wallet_open`` (KYC rules), ``cash_in``/``cash_out`` at agents,
+  ``p2p_transfer``, ``merchant_pay``, ``fee_payment_create`` (public-service fees), all
+  under the monthly limits of the policy in force;
+* vietqr — NAPAS/EMVCo payloads: build, parse with precise errors, PNG and SVG;
+* cod — ``cod_hold_create``/``cod_post``/``cod_void``/``cod_remit`` and
+  ``PaymentsCodLedger``, the adapter of postal's COD port.
+
+Each function is keyword-only, takes the actor explicitly, is its own transaction and
+writes its audit entry inside it.
+"""
+
+from nentang.payments.services.cod import (
+    PaymentsCodLedger,
+    cod_hold_create,
+    cod_post,
+    cod_remit,
+    cod_void,
+    merchant_account_for,
+)
+from nentang.payments.services.ledger import (
+    MAX_BATCH,
+    TransferInput,
+    TransferResult,
+    account_open,
+    account_set_status,
+    pending_expire,
+    problem_for,
+    system_account,
+    transfer_create,
+    transfer_id,
+    transfers_create,
+)
+from nentang.payments.services.vietqr import (
+    VietQR,
+    crc16_ccitt_false,
+    vietqr_parse,
+    vietqr_payload,
+    vietqr_png,
+    vietqr_svg,
+)
+from nentang.payments.services.wallets import (
+    FeePayment,
+    Usage,
+    agency_fee_account,
+    agent_open,
+    cash_in,
+    cash_out,
+    fee_payment_create,
+    merchant_account_open,
+    merchant_pay,
+    p2p_transfer,
+    policies,
+    policy_in_force,
+    wallet_of_person,
+    wallet_open,
+    wallet_usage,
+)
+
+__all__ = [
+    "MAX_BATCH",
+    "FeePayment",
+    "PaymentsCodLedger",
+    "TransferInput",
+    "TransferResult",
+    "Usage",
+    "VietQR",
+    "account_open",
+    "account_set_status",
+    "agency_fee_account",
+    "agent_open",
+    "cash_in",
+    "cash_out",
+    "cod_hold_create",
+    "cod_post",
+    "cod_remit",
+    "cod_void",
+    "crc16_ccitt_false",
+    "fee_payment_create",
+    "merchant_account_for",
+    "merchant_account_open",
+    "merchant_pay",
+    "p2p_transfer",
+    "pending_expire",
+    "policies",
+    "policy_in_force",
+    "problem_for",
+    "system_account",
+    "transfer_create",
+    "transfer_id",
+    "transfers_create",
+    "vietqr_parse",
+    "vietqr_payload",
+    "vietqr_png",
+    "vietqr_svg",
+    "wallet_of_person",
+    "wallet_open",
+    "wallet_usage",
+]

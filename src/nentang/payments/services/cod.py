@@ -1,0 +1,183 @@
+"""Cash on delivery in the ledger, and the adapter of postal's ``CodLedger`` port.
+
+The money of one COD parcel: a **pending** transfer from ``system:cod-clearing`` (cash
+still at the recipient's door) to the merchant's COD payable account
+``cod-payable:<merchant>`` when the shipment is created; **posted** when the postman
+collects the cash; **voided** when the parcel goes back. A remittance then moves the
+collected sum from the payable account to the merchant's account. Every transfer id is
+derived from the shipment's (or remittance's) id, so postal's retries are harmless.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from nentang.kernel.auditing import Actor
+from nentang.kernel.errors import NotFound
+from nentang.payments import problems as p
+from nentang.payments.models import Account, AccountKind, Transfer, TransferKind
+from nentang.payments.services.ledger import (
+    TransferInput,
+    account_open,
+    problem_for,
+    system_account,
+    transfer_id,
+    transfers_create,
+)
+from nentang.postal.services import LocalCodLedger
+
+POSTAL = Actor.system("postal-cod")
+
+
+def cod_payable_account(*, merchant_code: str, merchant_name: str = "") -> Account:
+    return account_open(
+        actor=POSTAL,
+        code=f"cod-payable:{merchant_code}",
+        kind=AccountKind.MERCHANT,
+        name=f"COD chờ trả {merchant_name or merchant_code}",
+        owner=f"postal-merchant:{merchant_code}",
+    )
+
+
+def merchant_account_for(*, merchant_code: str, merchant_name: str = "") -> Account:
+    return account_open(
+        actor=POSTAL,
+        code=f"merchant:{merchant_code}",
+        kind=AccountKind.MERCHANT,
+        name=merchant_name or merchant_code,
+        owner=f"postal-merchant:{merchant_code}",
+    )
+
+
+def _one(actor: Actor, item: TransferInput) -> Transfer:
+    [result] = transfers_create(actor=actor, transfers=[item])
+    if not result.ok:
+        raise problem_for(result.status)
+    assert result.transfer is not None
+    return result.transfer
+
+
+def cod_hold_create(
+    *,
+    actor: Actor,
+    shipment_id: uuid.UUID | str,
+    merchant_code: str,
+    amount: int,
+    merchant_name: str = "",
+) -> Transfer:
+    """Hold ``amount`` of cash to collect for the merchant (a pending transfer)."""
+    payable = cod_payable_account(merchant_code=merchant_code, merchant_name=merchant_name)
+    clearing = system_account("system:cod-clearing")
+    return _one(
+        actor,
+        TransferInput(
+            id=transfer_id("cod-hold", shipment_id),
+            debit_account_id=clearing.id,
+            credit_account_id=payable.id,
+            amount=amount,
+            kind=TransferKind.PENDING,
+            code="cod",
+            reference=str(shipment_id),
+        ),
+    )
+
+
+def _hold(shipment_id: uuid.UUID | str) -> uuid.UUID:
+    hold = transfer_id("cod-hold", shipment_id)
+    if not Transfer.objects.filter(id=hold).exists():
+        raise NotFound(_("No cash-on-delivery hold for this shipment."), code=p.COD_HOLD_NOT_FOUND)
+    return hold
+
+
+def cod_post(*, actor: Actor, shipment_id: uuid.UUID | str) -> Transfer:
+    """The cash was collected: post the hold in full."""
+    hold = _hold(shipment_id)
+    return _one(
+        actor,
+        TransferInput(
+            id=transfer_id("cod-post", shipment_id),
+            kind=TransferKind.POST,
+            pending_id=hold,
+            code="cod",
+            reference=str(shipment_id),
+        ),
+    )
+
+
+def cod_void(*, actor: Actor, shipment_id: uuid.UUID | str) -> Transfer:
+    """The parcel goes back to its sender: release the hold."""
+    hold = _hold(shipment_id)
+    return _one(
+        actor,
+        TransferInput(
+            id=transfer_id("cod-void", shipment_id),
+            kind=TransferKind.VOID,
+            pending_id=hold,
+            code="cod",
+            reference=str(shipment_id),
+        ),
+    )
+
+
+def cod_remit(
+    *,
+    actor: Actor,
+    remittance_id: uuid.UUID | str,
+    merchant_code: str,
+    amount: int,
+    merchant_name: str = "",
+) -> Transfer:
+    """Pay collected cash out to the merchant's account."""
+    payable = cod_payable_account(merchant_code=merchant_code, merchant_name=merchant_name)
+    merchant = merchant_account_for(merchant_code=merchant_code, merchant_name=merchant_name)
+    return _one(
+        actor,
+        TransferInput(
+            id=transfer_id("cod-remit", remittance_id),
+            debit_account_id=payable.id,
+            credit_account_id=merchant.id,
+            amount=amount,
+            code="cod_remit",
+            reference=str(remittance_id),
+        ),
+    )
+
+
+class PaymentsCodLedger(LocalCodLedger):
+    """Postal's ``CodLedger`` port, moving the money in the ledger (installed at start-up
+    by ``nentang.config``). Runs inside postal's transaction: a refused transfer raises
+    and postal's change rolls back with it."""
+
+    def hold(self, *, shipment: Any) -> None:
+        super().hold(shipment=shipment)
+        if shipment.cod_amount > 0 and shipment.merchant_id is not None:
+            cod_hold_create(
+                actor=POSTAL,
+                shipment_id=shipment.id,
+                merchant_code=shipment.merchant.code,
+                merchant_name=shipment.merchant.name,
+                amount=shipment.cod_amount,
+            )
+
+    def collected(self, *, shipment: Any, at: datetime.datetime) -> None:
+        super().collected(shipment=shipment, at=at)
+        if shipment.cod_amount > 0 and shipment.merchant_id is not None:
+            cod_post(actor=POSTAL, shipment_id=shipment.id)
+
+    def voided(self, *, shipment: Any, at: datetime.datetime) -> None:
+        super().voided(shipment=shipment, at=at)
+        if shipment.cod_amount > 0 and shipment.merchant_id is not None:
+            cod_void(actor=POSTAL, shipment_id=shipment.id)
+
+    def remitted(self, *, remittance: Any) -> None:
+        cod_remit(
+            actor=POSTAL,
+            remittance_id=remittance.id,
+            merchant_code=remittance.merchant.code,
+            merchant_name=remittance.merchant.name,
+            amount=remittance.amount,
+        )
