@@ -20,7 +20,7 @@ what it is authorised to read through the API, where the read is logged.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -72,6 +72,28 @@ def validate_payload(payload: Mapping[str, Any]) -> None:
         )
 
 
+Handler = Callable[[Mapping[str, Any]], None]
+_subscribers: dict[str, list[Handler]] = {}
+
+
+def subscribe(topic: str, handler: Handler) -> None:
+    """Run ``handler(payload)`` whenever ``topic`` is emitted, inside the emitting
+    transaction (each call in its own savepoint): how one context reacts to another's
+    change atomically with it (installed by the wiring in ``nentang.config``, which may
+    import both). A handler that raises rolls the emitting change back, unless it catches
+    what it can live with; handlers must be idempotent (the same fact may come twice)."""
+    validate_topic(topic)
+    handlers = _subscribers.setdefault(topic, [])
+    if handler not in handlers:
+        handlers.append(handler)
+
+
+def _notify(topic: str, payload: Mapping[str, Any], using: str) -> None:
+    for handler in _subscribers.get(topic, ()):
+        with transaction.atomic(using=using):
+            handler(payload)
+
+
 def emit(
     topic: str,
     payload: Mapping[str, Any],
@@ -109,6 +131,7 @@ def emit(
     # rolled-back savepoint, so a callback found there is one that will run.
     if not any(func is _dispatch_after_commit for _, func, _ in connection.run_on_commit):
         transaction.on_commit(_dispatch_after_commit, using=using, robust=True)
+    _notify(topic, event.payload, using)
     return event
 
 
@@ -148,6 +171,9 @@ def emit_many(
     )
     if not any(func is _dispatch_after_commit for _, func, _ in connection.run_on_commit):
         transaction.on_commit(_dispatch_after_commit, using=using, robust=True)
+    if _subscribers:
+        for topic, payload, _audience in events:
+            _notify(topic, payload, using)
     return len(events)
 
 

@@ -92,3 +92,10 @@ FEE_MISMATCH = register(
     meaning=_("The amount of this payment differs from the fee the dossier waits for."),
     advice=_("Pay exactly the fee that was requested."),
 )
+FEE_PAYMENT_UNAVAILABLE = register(
+    "fee_payment_unavailable",
+    status=409,
+    title=_("Online payment is not available"),
+    meaning=_("This installation takes no fee payments online."),
+    advice=_("Pay the fee at the one-stop shop of the agency that received the dossier."),
+)

@@ -20,14 +20,17 @@ from nentang.publicservices.selectors.dossiers import (
     officer_queue,
     sla_badge,
 )
+from nentang.publicservices.selectors.seams import ResultDelivery, dossier_result_delivery
 
 __all__ = [
     "QUEUE_ORDER",
+    "ResultDelivery",
     "SlaBadge",
     "agencies_for",
     "dossier_for_applicant",
     "dossier_for_officer",
     "dossier_public_status",
+    "dossier_result_delivery",
     "dossier_timeline",
     "dossiers_of_applicant",
     "form_prefill",

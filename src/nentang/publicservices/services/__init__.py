@@ -19,6 +19,12 @@ from nentang.publicservices.services.applicants import (
     dossier_submit,
     dossier_withdraw,
 )
+from nentang.publicservices.services.fees import (
+    FeeCollector,
+    dossier_fee_pay,
+    fee_collector_install,
+    fee_online_payment_available,
+)
 from nentang.publicservices.services.officers import (
     dossier_approve,
     dossier_assign,
@@ -39,11 +45,13 @@ from nentang.publicservices.services.seams import dossier_fee_paid, dossier_resu
 
 __all__ = [
     "RECEIPT_CODE",
+    "FeeCollector",
     "dossier_approve",
     "dossier_assign",
     "dossier_comment",
     "dossier_draft_save",
     "dossier_fee_paid",
+    "dossier_fee_pay",
     "dossier_issue_result",
     "dossier_process",
     "dossier_receive",
@@ -54,6 +62,8 @@ __all__ = [
     "dossier_return_result",
     "dossier_submit",
     "dossier_withdraw",
+    "fee_collector_install",
+    "fee_online_payment_available",
     "receipt_code_allocate",
     "receiving_unit_configure",
 ]

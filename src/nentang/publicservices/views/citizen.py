@@ -8,6 +8,7 @@ import contextlib
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -281,6 +282,16 @@ def dossier(request: HttpRequest, dossier_id: str) -> HttpResponse:
     if (redirect := _login_or(request)) is not None:
         return redirect
     found_dossier = selectors.dossier_for_applicant(actor=request.user, dossier_id=dossier_id)
+    if request.method == "POST" and request.POST.get("action") == "pay_fee":
+        try:
+            services.dossier_fee_pay(actor=request.user, dossier_id=found_dossier.pk)
+        except ProblemError as problem:
+            if problem.status == 404:
+                raise
+            messages.error(request, str(problem.detail or problem.title))
+        else:
+            messages.success(request, _("The fee is paid. Your dossier goes on to processing."))
+        return HttpResponseRedirect(reverse("publicservices:dossier", args=[found_dossier.pk]))
     if request.method == "POST" and request.POST.get("action") == "withdraw":
         with contextlib.suppress(ProblemError):  # a refused withdrawal shows the state
             services.dossier_withdraw(
@@ -312,6 +323,8 @@ def dossier(request: HttpRequest, dossier_id: str) -> HttpResponse:
             ),
             "submitted": request.GET.get("submitted") == "1",
             "fee": format_vnd(found_dossier.fee_amount),
+            "pay_online": found_dossier.state == "fee_due"
+            and services.fee_online_payment_available(),
             "first_question": found.pages[0].field,
         },
     )
