@@ -20,9 +20,11 @@ from nentang.publicservices.selectors.dossiers import (
     officer_queue,
     sla_badge,
 )
+from nentang.publicservices.selectors.statistics import Row, service_statistics
 
 __all__ = [
     "QUEUE_ORDER",
+    "Row",
     "SlaBadge",
     "agencies_for",
     "dossier_for_applicant",
@@ -34,5 +36,6 @@ __all__ = [
     "officer_queue",
     "procedure_get",
     "procedure_list",
+    "service_statistics",
     "sla_badge",
 ]

@@ -441,3 +441,24 @@ def test_the_seams_refuse_unknown_references(cast: Cast) -> None:
         )
     with pytest.raises(NotFound):
         services.dossier_result_delivered(actor=POST, dossier_reference="", at=timezone.now())
+
+
+def test_statistics_count_outcomes_channels_and_payments(cast: Cast) -> None:
+    finished = submit_birth(cast)
+    services.dossier_receive(actor=cast.reception, dossier_id=finished.pk)
+    services.dossier_process(actor=cast.processing, dossier_id=finished.pk)
+    services.dossier_approve(actor=cast.approval, dossier_id=finished.pk)
+    services.dossier_issue_result(actor=cast.processing, dossier_id=finished.pk)
+    waiting = submit_birth(cast, result_delivery="counter")
+    services.dossier_receive(actor=cast.reception, dossier_id=waiting.pk)
+    submit_birth(cast)  # not received: not counted
+
+    [row] = selectors.service_statistics(agency="ubnd-phuong-sai-gon")
+
+    assert (row.agency, row.procedure) == ("ubnd-phuong-sai-gon", "dang-ky-khai-sinh")
+    assert (row.received, row.finished, row.early, row.on_time, row.late) == (2, 1, 1, 0, 0)
+    assert (row.online, row.paid_online, row.electronic_result) == (2, 0, 1)
+    assert row.on_time_share == 1.0
+    assert row.average_days is not None
+    assert row.average_days < 1
+    assert selectors.service_statistics(province="01") == []
