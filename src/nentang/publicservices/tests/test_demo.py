@@ -1,0 +1,38 @@
+"""The demo loader: dossiers in several states through the services, An's newborn
+waiting for approval, and nothing more on a second run."""
+
+from __future__ import annotations
+
+import pytest
+
+from nentang.kernel import demodata
+from nentang.publicservices.models import Dossier
+
+pytestmark = pytest.mark.django_db
+
+
+class Quiet:
+    def start(self, description: str, total: int) -> None:
+        pass
+
+    def advance(self, steps: int = 1) -> None:
+        pass
+
+
+def test_the_demo_loads_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from nentang.audit.services import security_defaults_install
+    from nentang.identity import demo as identity_demo
+    from nentang.publicservices import demo
+
+    monkeypatch.setenv("NENTANG_DEMO_DOSSIERS", "12")
+    monkeypatch.setattr(identity_demo, "GENERATED", 20)
+    security_defaults_install()
+    demodata.discover()
+    identity_demo.load(Quiet())
+    demo.load(Quiet())
+
+    assert Dossier.objects.count() == 13
+    assert Dossier.objects.filter(state="approval", procedure_slug="dang-ky-khai-sinh").exists()
+    assert len({state for state in Dossier.objects.values_list("state", flat=True)}) >= 3
+    demo.load(Quiet())
+    assert Dossier.objects.count() == 13
