@@ -33,6 +33,6 @@ def test_the_demo_loads_once(monkeypatch: pytest.MonkeyPatch) -> None:
 
     assert Dossier.objects.count() == 13
     assert Dossier.objects.filter(state="approval", procedure_slug="dang-ky-khai-sinh").exists()
-    assert len({state for state in Dossier.objects.values_list("state", flat=True)}) >= 3
+    assert len(set(Dossier.objects.values_list("state", flat=True))) >= 3
     demo.load(Quiet())
     assert Dossier.objects.count() == 13
