@@ -35,7 +35,7 @@ INSERT INTO publicservices_dossier (
     supplement_count, log_length, created_at, updated_at, submitted_at, received_at,
     due_date, step_due_date, sla_outcome)
 SELECT gen_random_uuid(), 'dang-ky-khai-sinh', 1, %(person)s,
-    'bench-agency-' || (g %% %(agencies)s),
+    'bench-agency-' || ((g / 4) %% %(agencies)s),
     (ARRAY['reception','processing','approval','completed'])[1 + g %% 4],
     (ARRAY['reception','processing','approval',''])[1 + g %% 4],
     'B' || g, '{}'::jsonb, 'online', 'online', 0, '', 0, 2,

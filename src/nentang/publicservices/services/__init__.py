@@ -20,6 +20,7 @@ from nentang.publicservices.services.applicants import (
     dossier_withdraw,
 )
 from nentang.publicservices.services.officers import (
+    dossier_apologise,
     dossier_approve,
     dossier_assign,
     dossier_comment,
@@ -39,6 +40,7 @@ from nentang.publicservices.services.seams import dossier_fee_paid, dossier_resu
 
 __all__ = [
     "RECEIPT_CODE",
+    "dossier_apologise",
     "dossier_approve",
     "dossier_assign",
     "dossier_comment",

@@ -462,3 +462,50 @@ def test_statistics_count_outcomes_channels_and_payments(cast: Cast) -> None:
     assert row.average_days is not None
     assert row.average_days < 1
     assert selectors.service_statistics(province="01") == []
+
+
+def test_a_late_dossier_gets_an_apology_with_a_new_date_and_stays_late(cast: Cast) -> None:
+    dossier = submit_birth(cast)
+    with pytest.raises(Conflict):
+        services.dossier_apologise(
+            actor=cast.reception,
+            dossier_id=dossier.pk,
+            new_due_date=timezone.localdate(),
+            reason="Chưa tiếp nhận",
+        )
+    services.dossier_receive(actor=cast.reception, dossier_id=dossier.pk)
+    dossier.refresh_from_db()
+    assert dossier.due_date is not None
+    calendar = current_calendar()
+    with pytest.raises(ValidationFailed) as same_day:
+        services.dossier_apologise(
+            actor=cast.reception,
+            dossier_id=dossier.pk,
+            new_due_date=dossier.due_date,
+            reason="Chậm",
+        )
+    assert [e.field for e in same_day.value.errors] == ["new_due_date"]
+    later = calendar.add_working_days(dossier.due_date, 2)
+
+    services.dossier_apologise(
+        actor=cast.reception,
+        dossier_id=dossier.pk,
+        new_due_date=later,
+        reason="Cần xác minh thêm với cơ sở y tế nơi sinh",
+    )
+    with pytest.raises(NotFound):
+        services.dossier_apologise(
+            actor=cast.stranger, dossier_id=dossier.pk, new_due_date=later, reason="Không liên quan"
+        )
+    for step in (services.dossier_process, services.dossier_approve):
+        step(
+            actor=cast.processing if step is services.dossier_process else cast.approval,
+            dossier_id=dossier.pk,
+        )
+    services.dossier_issue_result(actor=cast.processing, dossier_id=dossier.pk)
+
+    dossier.refresh_from_db()
+    assert (dossier.due_date, dossier.state, dossier.sla_outcome) == (later, "completed", "late")
+    apology = OutboxEvent.objects.get(topic="publicservices.dossier.apologised")
+    assert apology.payload["new_due_date"] == later.isoformat()
+    assert_log_agrees(dossier)
