@@ -50,6 +50,16 @@ from nentang.publicservices.workflow import allowed_actions
 API_PREFIX = "/"
 SCOPE = "publicservices"
 router = Router(tags=["publicservices"])
+# Every operation may answer with these problems (malformed body or cursor, no or bad
+# credentials, CSRF, not found, a refused action, invalid fields).
+ERRORS: dict[int, Any] = {
+    400: Problem,
+    401: Problem,
+    403: Problem,
+    404: Problem,
+    409: Problem,
+    422: Problem,
+}
 
 
 @dataclass(frozen=True)
@@ -103,7 +113,7 @@ def _sla(dossier: Any) -> str:
 # --- catalogue ----------------------------------------------------------------------------
 
 
-@router.get("/services", response={200: ServiceListOut, 400: Problem}, summary="The catalogue")
+@router.get("/services", response={200: ServiceListOut, **ERRORS}, summary="The catalogue")
 def service_list(
     request: HttpRequest, q: str = "", cursor: CursorQuery = None, limit: LimitQuery = None
 ) -> ServiceListOut:
@@ -121,14 +131,14 @@ def service_list(
     )
 
 
-@router.get("/services/{service_id}", response={200: ServiceOut, 404: Problem}, summary="A service")
+@router.get("/services/{service_id}", response={200: ServiceOut, **ERRORS}, summary="A service")
 def service_get(request: HttpRequest, service_id: str) -> ServiceOut:
     return ServiceOut.build(selectors.procedure_get(slug=service_id))
 
 
 @router.get(
     "/services/{service_id}/eforms",
-    response={200: list[EFormOut], 404: Problem},
+    response={200: list[EFormOut], **ERRORS},
     summary="The service's e-form: JSON Schema and pages",
 )
 def service_eforms(request: HttpRequest, service_id: str) -> list[EFormOut]:
@@ -158,14 +168,7 @@ def service_eforms(request: HttpRequest, service_id: str) -> list[EFormOut]:
 @router.post(
     "/services/{service_id}/applications",
     auth=AUTH,
-    response={
-        201: ApplicationOut,
-        401: Problem,
-        403: Problem,
-        404: Problem,
-        409: Problem,
-        422: Problem,
-    },
+    response={201: ApplicationOut, **ERRORS},
     openapi_extra=IDEMPOTENCY_OPENAPI,
     summary="Submit an application (a dossier)",
 )
@@ -187,7 +190,7 @@ def application_create(
 @router.get(
     "/applications",
     auth=AUTH,
-    response={200: ApplicationListOut, 400: Problem, 401: Problem},
+    response={200: ApplicationListOut, **ERRORS},
     summary="The caller's applications, newest first",
 )
 def application_list(
@@ -208,7 +211,7 @@ def application_list(
 @router.get(
     "/applications/{application_id}",
     auth=AUTH,
-    response={200: ApplicationOut, 401: Problem, 404: Problem},
+    response={200: ApplicationOut, **ERRORS},
     summary="One of the caller's applications",
 )
 def application_get(request: HttpRequest, application_id: str) -> ApplicationOut:
@@ -221,7 +224,7 @@ def application_get(request: HttpRequest, application_id: str) -> ApplicationOut
 @router.put(
     "/applications/{application_id}",
     auth=AUTH,
-    response={200: ApplicationOut, 401: Problem, 404: Problem, 409: Problem, 422: Problem},
+    response={200: ApplicationOut, **ERRORS},
     summary="Change the answers: a draft, or a resubmission after supplementation",
 )
 def application_update(
@@ -243,7 +246,7 @@ def application_update(
 
 @router.get(
     "/dossier-status/{receipt_code}",
-    response={200: StatusOut, 404: Problem},
+    response={200: StatusOut, **ERRORS},
     summary="A dossier's status by its receipt code (nothing personal)",
 )
 def status_get(request: HttpRequest, receipt_code: str) -> StatusOut:
@@ -257,7 +260,7 @@ def status_get(request: HttpRequest, receipt_code: str) -> StatusOut:
 @router.get(
     "/tasks",
     auth=AUTH,
-    response={200: TaskListOut, 400: Problem, 401: Problem},
+    response={200: TaskListOut, **ERRORS},
     summary="The officer's work queue (GovStack tasks), earliest deadline first",
 )
 def task_list(
@@ -294,14 +297,7 @@ def task_list(
 @router.post(
     "/tasks/{task_id}/complete",
     auth=AUTH,
-    response={
-        200: ApplicationOut,
-        401: Problem,
-        403: Problem,
-        404: Problem,
-        409: Problem,
-        422: Problem,
-    },
+    response={200: ApplicationOut, **ERRORS},
     summary="Act on a dossier's current step",
 )
 def task_complete(request: HttpRequest, task_id: str, payload: TaskCompleteIn) -> ApplicationOut:

@@ -1,15 +1,253 @@
 """Demo data of the publicservices context for ``nentang demo``.
 
-Idempotent: look everything up first and create it through the services only when
-missing, from seeded generators, so running the demo twice changes nothing.
+* one-stop-shop units for UBND phường Sài Gòn (000.31.29.H29), UBND phường Hoàn Kiếm,
+  Hà Nội (000.20.01.H26) and Sở Tư pháp TP Hồ Chí Minh (000.00.31.H29, judicial records);
+  officers for each role (``canbo.saigon`` of identity's demo does all three in Sài Gòn);
+* ``NENTANG_DEMO_DOSSIERS`` dossiers (default 240) in every state, from a seeded
+  generator, through the services: Nguyễn Văn An's civil-status and judicial-record
+  dossiers, and temporary-residence dossiers of identity's generated level-1 citizens;
+* Nguyễn Văn An's birth registration of his newborn son, processed and waiting for the
+  head's approval (``canbo.saigon``, /officer/dossiers/).
+
+Idempotent: nothing is created when the units already exist. All dossiers are of
+today: the services date what they record, and the demo goes through them.
 """
 
 from __future__ import annotations
 
+import os
+import random
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from nentang.identity import selectors as identity_selectors
+from nentang.identity import services as identity
 from nentang.kernel import demodata
+from nentang.kernel.auditing import Actor
+from nentang.publicservices import services
+from nentang.publicservices.models import Dossier, ReceivingUnit
+
+SEED = 20261207
+DEFAULT_DOSSIERS = 240
+OFFICER_PASSWORD = "demo-officer-2026"  # noqa: S105 - documented demo credential
+AN_ID = "079090001234"
+PAYMENTS = Actor.system("demo-payments")
+POST = Actor.system("demo-post")
+
+AGENCIES = (
+    # code, name, kind, province, commune, unit
+    ("ubnd-phuong-sai-gon", "", "", "79", "26740", "000.31.29.H29"),
+    ("ubnd-phuong-hoan-kiem", "UBND phường Hoàn Kiếm", "peoples_committee", "01", "00070",
+     "000.20.01.H26"),
+    ("so-tu-phap-tp-hcm", "Sở Tư pháp TP Hồ Chí Minh", "department", "79", "", "000.00.31.H29"),
+)  # fmt: skip
+OFFICERS = (
+    ("motcua.hoankiem", "Ngô Thị Thu", "ubnd-phuong-hoan-kiem", ["reception"]),
+    ("chuyenvien.hoankiem", "Đinh Văn Hùng", "ubnd-phuong-hoan-kiem", ["processing"]),
+    ("lanhdao.hoankiem", "Trịnh Minh Châu", "ubnd-phuong-hoan-kiem", ["approval"]),
+    ("motcua.sotuphap", "Đỗ Thu Hà", "so-tu-phap-tp-hcm", ["reception", "processing", "approval"]),
+)
+ACCOUNTS = tuple(
+    demodata.DemoAccount(
+        role=f"officer of {agency}: {', '.join(roles)} (/officer/dossiers/)",
+        login=login,
+        password=OFFICER_PASSWORD,
+    )
+    for login, _name, agency, roles in OFFICERS
+)
+CHILDREN = ["Nguyễn Minh Khôi", "Nguyễn Gia Bảo", "Nguyễn Bảo Ngọc", "Nguyễn Khánh An"]
 
 
-@demodata.loader("publicservices")
+def _count() -> int:
+    try:
+        return max(0, int(os.environ.get("NENTANG_DEMO_DOSSIERS", DEFAULT_DOSSIERS)))
+    except ValueError:
+        return DEFAULT_DOSSIERS
+
+
+def _summary() -> list[str]:
+    return [
+        "Public services: /services/ (citizens), /officer/dossiers/ (officers), "
+        "/dossiers/status (look-up by receipt code), /api/v1/services (API).",
+    ]
+
+
+def _birth(child: str, sex: str, day: str, delivery: str = "online") -> dict[str, Any]:
+    return {
+        "applicant_full_name": "Nguyễn Văn An",
+        "applicant_id_number": AN_ID,
+        "child_full_name": child,
+        "child_sex": sex,
+        "child_date_of_birth": day,
+        "place_of_birth": "Bệnh viện Từ Dũ, TP Hồ Chí Minh",
+        "mother_full_name": "Trần Thị Mai",
+        "relationship": "father",
+        "result_delivery": delivery,
+    }
+
+
+def _judicial(copies: int, group: str, delivery: str) -> dict[str, Any]:
+    return {
+        "applicant_full_name": "Nguyễn Văn An",
+        "applicant_id_number": AN_ID,
+        "form_type": "1",
+        "purpose": "Bổ sung hồ sơ xin việc",
+        "applicant_group": group,
+        "copies": copies,
+        "result_delivery": delivery,
+    }
+
+
+def _residence(person: Any, months: int) -> dict[str, Any]:
+    return {
+        "applicant_full_name": person.full_name,
+        "applicant_id_number": person.id_number,
+        "address": f"{person.street}, Phường Sài Gòn, TP Hồ Chí Minh",
+        "from_date": "2026-12-01",
+        "months": months,
+        "basis": "rented",
+    }
+
+
+def _walk(dossier: Dossier, *, officer: Any, steps: int, rng: random.Random) -> None:
+    """Move a submitted dossier ``steps`` actions down its happy path (with a fee paid
+    through the payments seam, and a postal delivery through the post seam)."""
+    plan: list[Callable[[], Any]] = [
+        lambda: services.dossier_receive(actor=officer, dossier_id=dossier.pk),
+        lambda: _pay(dossier),
+        lambda: services.dossier_process(actor=officer, dossier_id=dossier.pk),
+        lambda: services.dossier_approve(actor=officer, dossier_id=dossier.pk),
+        lambda: services.dossier_issue_result(actor=officer, dossier_id=dossier.pk),
+        lambda: _deliver(dossier),
+    ]
+    for action in plan[:steps]:
+        action()
+        dossier.refresh_from_db()
+        if dossier.state in ("completed", "rejected"):
+            return
+    if dossier.state == "processing" and rng.random() < 0.2:
+        services.dossier_reject(
+            actor=officer, dossier_id=dossier.pk, reason="Giấy tờ chứng minh chỗ ở không hợp lệ"
+        )
+
+
+def _pay(dossier: Dossier) -> None:
+    dossier.refresh_from_db()
+    if dossier.state == "fee_due":
+        services.dossier_fee_paid(
+            actor=PAYMENTS,
+            dossier_reference=dossier.receipt_code or "",
+            payment_reference=f"DEMO-{dossier.receipt_code}",
+            amount=dossier.fee_amount,
+        )
+
+
+def _deliver(dossier: Dossier) -> None:
+    from django.utils import timezone
+
+    dossier.refresh_from_db()
+    if dossier.state == "delivery" and dossier.result_delivery == "post":
+        services.dossier_result_delivered(
+            actor=POST, dossier_reference=dossier.receipt_code or "", at=timezone.now()
+        )
+
+
+@demodata.loader("publicservices", accounts=ACCOUNTS, summary=_summary)
 def load(progress: demodata.Progress) -> None:
-    progress.start("Online public services", 1)
+    total = _count()
+    progress.start("Online public services", total + 2)
+    if ReceivingUnit.objects.filter(agency_id="so-tu-phap-tp-hcm").exists():
+        progress.advance(total + 2)
+        return
+    account_model = get_user_model()
+    admin = account_model.objects.get(username="admin")
+    for code, name, kind, province, commune, unit in AGENCIES:
+        if not identity_selectors.agency_list().filter(code=code).exists():
+            identity.agency_create(
+                actor=admin,
+                code=code,
+                name=name,
+                kind=kind,
+                province_code=province,
+                commune_code=commune,
+            )
+        services.receiving_unit_configure(actor=admin, agency_code=code, unit_code=unit)
+    for login, name, agency, roles in OFFICERS:
+        identity.officer_create(
+            actor=admin,
+            agency_code=agency,
+            username=login,
+            password=OFFICER_PASSWORD,
+            full_name=name,
+            roles=roles,
+        )
     progress.advance()
+    an = account_model.objects.get(username=AN_ID)
+    saigon = account_model.objects.get(username="canbo.saigon")
+    justice = account_model.objects.get(username="motcua.sotuphap")
+    rng = random.Random(SEED)  # noqa: S311 - demo data, not secrets
+
+    # Nguyễn Văn An's newborn son: processed, waiting for the head's approval.
+    with transaction.atomic():
+        newborn = services.dossier_submit(
+            actor=an,
+            procedure_slug="dang-ky-khai-sinh",
+            agency_code="ubnd-phuong-sai-gon",
+            data=_birth("Nguyễn Minh Khôi", "male", "2026-12-01"),
+        )
+        services.dossier_receive(actor=saigon, dossier_id=newborn.pk)
+        services.dossier_process(actor=saigon, dossier_id=newborn.pk)
+    progress.advance()
+
+    citizens = [
+        person
+        for person in (
+            identity_selectors.person_for_account(account=account)
+            for account in account_model.objects.filter(kind="person")
+            .exclude(username=AN_ID)
+            .order_by("username")[:200]
+        )
+        if person is not None
+    ]
+    for number in range(total):
+        steps = rng.choice([0, 1, 1, 2, 3, 4, 5, 6, 6, 6])
+        variant = number % 3
+        with transaction.atomic():
+            if variant == 0 or not citizens:
+                dossier = services.dossier_submit(
+                    actor=an,
+                    procedure_slug="cap-phieu-ly-lich-tu-phap",
+                    agency_code="so-tu-phap-tp-hcm",
+                    data=_judicial(
+                        rng.randint(1, 4),
+                        rng.choice(["general", "general", "student"]),
+                        rng.choice(["online", "post", "counter"]),
+                    ),
+                )
+                _walk(dossier, officer=justice, steps=steps, rng=rng)
+            elif variant == 1:
+                dossier = services.dossier_submit(
+                    actor=an,
+                    procedure_slug="dang-ky-khai-sinh",
+                    agency_code="ubnd-phuong-sai-gon",
+                    data=_birth(
+                        rng.choice(CHILDREN),
+                        rng.choice(["male", "female"]),
+                        "2026-11-2" + str(rng.randint(0, 9)),
+                        rng.choice(["online", "post"]),
+                    ),
+                )
+                _walk(dossier, officer=saigon, steps=steps, rng=rng)
+            else:
+                person = citizens[number % len(citizens)]
+                dossier = services.dossier_submit(
+                    actor=person.account,
+                    procedure_slug="dang-ky-tam-tru",
+                    agency_code="ubnd-phuong-sai-gon",
+                    data=_residence(person, rng.randint(3, 24)),
+                )
+                _walk(dossier, officer=saigon, steps=steps, rng=rng)
+        progress.advance()

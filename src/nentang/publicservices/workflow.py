@@ -33,7 +33,7 @@ WAIT_ACTIONS: Mapping[str, frozenset[str]] = {
     "result": frozenset({"deliver", "return_result"}),
 }
 # Actions allowed in any state before the end, changing nothing but the log.
-ANYTIME_ACTIONS = frozenset({"comment", "assign"})
+ANYTIME_ACTIONS = frozenset({"comment", "assign", "apologise"})
 ALL_ACTIONS = (
     OFFICER_ACTIONS
     | frozenset().union(*WAIT_ACTIONS.values())
@@ -239,7 +239,7 @@ def apply(workflow: Workflow, state: str, step: Step) -> str:
     """The state after ``step``, or :class:`ActionRefused`."""
     if step.action not in allowed_actions(workflow, state):
         raise ActionRefused(step.action, state)
-    if step.action in ("save_draft", "comment", "assign"):
+    if step.action in ("save_draft", "comment", "assign", "apologise"):
         return state
     if step.action == "withdraw":
         return WITHDRAWN

@@ -21,10 +21,12 @@ from nentang.publicservices.selectors.dossiers import (
     sla_badge,
 )
 from nentang.publicservices.selectors.seams import ResultDelivery, dossier_result_delivery
+from nentang.publicservices.selectors.statistics import Row, service_statistics
 
 __all__ = [
     "QUEUE_ORDER",
     "ResultDelivery",
+    "Row",
     "SlaBadge",
     "agencies_for",
     "dossier_for_applicant",
@@ -37,5 +39,6 @@ __all__ = [
     "officer_queue",
     "procedure_get",
     "procedure_list",
+    "service_statistics",
     "sla_badge",
 ]

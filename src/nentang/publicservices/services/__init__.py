@@ -26,6 +26,7 @@ from nentang.publicservices.services.fees import (
     fee_online_payment_available,
 )
 from nentang.publicservices.services.officers import (
+    dossier_apologise,
     dossier_approve,
     dossier_assign,
     dossier_comment,
@@ -46,6 +47,7 @@ from nentang.publicservices.services.seams import dossier_fee_paid, dossier_resu
 __all__ = [
     "RECEIPT_CODE",
     "FeeCollector",
+    "dossier_apologise",
     "dossier_approve",
     "dossier_assign",
     "dossier_comment",

@@ -288,8 +288,11 @@ def _enter(dossier: Dossier, procedure: Procedure, state: str, now: datetime.dat
     if state in _ENDS:
         dossier.completed_at = now
         dossier.step_role = ""
+        apologised = DossierAction.objects.filter(dossier=dossier, action="apologise").exists()
         if dossier.due_date is not None and state == "completed":
-            if day < dossier.due_date:
+            if apologised:  # a new date was promised: the dossier stays counted late
+                dossier.sla_outcome = Dossier.Sla.LATE
+            elif day < dossier.due_date:
                 dossier.sla_outcome = Dossier.Sla.EARLY
             elif day == dossier.due_date:
                 dossier.sla_outcome = Dossier.Sla.ON_TIME

@@ -5,6 +5,7 @@ to an officer of the dossier's agency holding the role of the dossier's current 
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Sequence
 from typing import Any
 
@@ -270,4 +271,66 @@ def dossier_comment(*, actor: Any, dossier_id: Any, text: str) -> Dossier:
         )
         assert dossier is not None
         record(dossier, acting=acting, action="comment", reason=body)
+    return dossier
+
+
+def dossier_apologise(
+    *, actor: Any, dossier_id: Any, new_due_date: datetime.date, reason: str
+) -> Dossier:
+    """The written apology for a dossier that will be late, with a new date for the
+    result (phiếu xin lỗi và hẹn lại ngày trả kết quả, Decree 61/2018/NĐ-CP): the reasons
+    are required, the new date is a working day after the current due date, and the
+    dossier stays counted late whatever happens next."""
+    text = _reason(reason)
+    gate(actor, dossier_id, what="publicservices.dossier.apologise", applicant=False)
+    with transaction.atomic():
+        dossier = lock(dossier_id)
+        acting = as_officer(
+            actor,
+            dossier,
+            what="publicservices.dossier.apologise",
+            dossier_id=dossier_id,
+            roles=OFFICER_ROLES,
+        )
+        assert dossier is not None
+        if dossier.due_date is None:
+            raise refused("apologise", dossier.state)
+        calendar = current_calendar()
+        if (
+            not isinstance(new_due_date, datetime.date)
+            or new_due_date <= dossier.due_date
+            or not calendar.is_working_day(new_due_date)
+        ):
+            raise ValidationFailed(
+                _("Some fields are invalid."),
+                errors=[
+                    FieldError(
+                        "new_due_date",
+                        _("Give a working day after the current due date."),
+                        "invalid_date",
+                    )
+                ],
+            )
+        previous = dossier.due_date
+
+        def postponed(row: Dossier, state: str) -> None:
+            row.due_date = new_due_date
+
+        record(
+            dossier,
+            acting=acting,
+            action="apologise",
+            payload={"previous": previous.isoformat(), "new": new_due_date.isoformat()},
+            reason=text,
+            change=postponed,
+        )
+        events.emit(
+            "publicservices.dossier.apologised",
+            {
+                "dossier": str(dossier.pk),
+                "reference": dossier.receipt_code or "",
+                "previous_due_date": previous.isoformat(),
+                "new_due_date": new_due_date.isoformat(),
+            },
+        )
     return dossier

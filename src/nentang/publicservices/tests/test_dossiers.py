@@ -441,3 +441,71 @@ def test_the_seams_refuse_unknown_references(cast: Cast) -> None:
         )
     with pytest.raises(NotFound):
         services.dossier_result_delivered(actor=POST, dossier_reference="", at=timezone.now())
+
+
+def test_statistics_count_outcomes_channels_and_payments(cast: Cast) -> None:
+    finished = submit_birth(cast)
+    services.dossier_receive(actor=cast.reception, dossier_id=finished.pk)
+    services.dossier_process(actor=cast.processing, dossier_id=finished.pk)
+    services.dossier_approve(actor=cast.approval, dossier_id=finished.pk)
+    services.dossier_issue_result(actor=cast.processing, dossier_id=finished.pk)
+    waiting = submit_birth(cast, result_delivery="counter")
+    services.dossier_receive(actor=cast.reception, dossier_id=waiting.pk)
+    submit_birth(cast)  # not received: not counted
+
+    [row] = selectors.service_statistics(agency="ubnd-phuong-sai-gon")
+
+    assert (row.agency, row.procedure) == ("ubnd-phuong-sai-gon", "dang-ky-khai-sinh")
+    assert (row.received, row.finished, row.early, row.on_time, row.late) == (2, 1, 1, 0, 0)
+    assert (row.online, row.paid_online, row.electronic_result) == (2, 0, 1)
+    assert row.on_time_share == 1.0
+    assert row.average_days is not None
+    assert row.average_days < 1
+    assert selectors.service_statistics(province="01") == []
+
+
+def test_a_late_dossier_gets_an_apology_with_a_new_date_and_stays_late(cast: Cast) -> None:
+    dossier = submit_birth(cast)
+    with pytest.raises(Conflict):
+        services.dossier_apologise(
+            actor=cast.reception,
+            dossier_id=dossier.pk,
+            new_due_date=timezone.localdate(),
+            reason="Chưa tiếp nhận",
+        )
+    services.dossier_receive(actor=cast.reception, dossier_id=dossier.pk)
+    dossier.refresh_from_db()
+    assert dossier.due_date is not None
+    calendar = current_calendar()
+    with pytest.raises(ValidationFailed) as same_day:
+        services.dossier_apologise(
+            actor=cast.reception,
+            dossier_id=dossier.pk,
+            new_due_date=dossier.due_date,
+            reason="Chậm",
+        )
+    assert [e.field for e in same_day.value.errors] == ["new_due_date"]
+    later = calendar.add_working_days(dossier.due_date, 2)
+
+    services.dossier_apologise(
+        actor=cast.reception,
+        dossier_id=dossier.pk,
+        new_due_date=later,
+        reason="Cần xác minh thêm với cơ sở y tế nơi sinh",
+    )
+    with pytest.raises(NotFound):
+        services.dossier_apologise(
+            actor=cast.stranger, dossier_id=dossier.pk, new_due_date=later, reason="Không liên quan"
+        )
+    for step in (services.dossier_process, services.dossier_approve):
+        step(
+            actor=cast.processing if step is services.dossier_process else cast.approval,
+            dossier_id=dossier.pk,
+        )
+    services.dossier_issue_result(actor=cast.processing, dossier_id=dossier.pk)
+
+    dossier.refresh_from_db()
+    assert (dossier.due_date, dossier.state, dossier.sla_outcome) == (later, "completed", "late")
+    apology = OutboxEvent.objects.get(topic="publicservices.dossier.apologised")
+    assert apology.payload["new_due_date"] == later.isoformat()
+    assert_log_agrees(dossier)

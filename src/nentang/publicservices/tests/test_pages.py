@@ -79,7 +79,7 @@ def test_a_level_one_account_is_told_how_to_reach_level_two(cast: Cast) -> None:
     page = signed_in(cast.binh).post(reverse("publicservices:apply", args=["dang-ky-khai-sinh"]))
 
     assert page.status_code == 403
-    assert "level-2" in page.content.decode() or "mức 2" in page.content.decode()
+    assert "định danh điện tử mức độ 2" in page.content.decode()
     assert Dossier.objects.count() == 0
 
 

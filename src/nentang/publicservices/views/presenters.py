@@ -53,6 +53,7 @@ def action_label(action: str) -> str:
         "withdraw": _("Withdrawn"),
         "assign": _("Assigned"),
         "comment": _("Note"),
+        "apologise": _("Apology and new date for the result"),
     }
     return str(labels.get(action, action))
 
