@@ -93,6 +93,9 @@ def datastore_search(
         where.append(f"{quote('_full_text')} LIKE %s")
         params.append(f"%{word}%")
     clause = f" WHERE {' AND '.join(where)}" if where else ""
+    # Deep pages of the whole table in _id order: _id runs 1..row_count without gaps
+    # (rows are only ever appended), so offset n starts after _id n — an index seek.
+    keyset = not where and not sort and not distinct and offset > 0
     order = []
     for part in (sort or "").split(","):
         name, direction = part.strip(), "asc"
@@ -112,9 +115,15 @@ def datastore_search(
     sql = f"SELECT {'DISTINCT ' if distinct else ''}{select} FROM {table}{clause}"  # noqa: S608 - quoted identifiers, bound values
     if order:
         sql += f" ORDER BY {', '.join(order)}"
-    sql += " LIMIT %s OFFSET %s"
+    if keyset:
+        sql = sql.replace(f" FROM {table}", f" FROM {table} WHERE {quote('_id')} > %s", 1)
+        sql += " LIMIT %s"
+        arguments = [offset, limit]
+    else:
+        sql += " LIMIT %s OFFSET %s"
+        arguments = [*params, limit, offset]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, limit, offset])
+        cursor.execute(sql, arguments)
         rows = cursor.fetchall()
         total = None
         if include_total:
