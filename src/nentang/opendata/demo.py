@@ -173,7 +173,7 @@ def _legacy_files() -> None:
             continue
         data = {
             "name": name, "title": title, "owner_org": "so-tnmt-hcm", "frequency": "monthly",
-            "notes": "Tệp do đơn vị gửi theo bảng mã cũ; nền tảng nhận dạng và chuyển sang Unicode.",
+            "notes": "Tệp gửi theo bảng mã cũ; nền tảng nhận dạng và chuyển sang Unicode.",
             "groups": ["moi-truong"], "tags": ["TCVN3", "bảng mã"], "spatial": ["79"],
         }  # fmt: skip
         dataset = services.dataset_create(account=account, data=data)

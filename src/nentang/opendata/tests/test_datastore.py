@@ -264,5 +264,7 @@ def test_paging_through_the_table_sees_every_row_once(cast: Cast) -> None:
         page = selectors.datastore_search(account=None, resource_id=rid, offset=offset, limit=10)
         seen += [r["Số"] for r in page.records]
     assert seen == list(range(1, 26))
-    filtered = selectors.datastore_search(account=None, resource_id=rid, q="dong 2", offset=1, limit=3)  # fmt: skip
+    filtered = selectors.datastore_search(
+        account=None, resource_id=rid, q="dong 2", offset=1, limit=3
+    )
     assert [r["Số"] for r in filtered.records] == [12, 20, 21]  # 2, 12, 20… contain "2"
