@@ -255,3 +255,15 @@ def encode_vni(text: str) -> bytes:
     for ch in unicodedata.normalize("NFC", text):
         out.append(reverse.get(ch, ch))
     return "".join(out).encode("cp1252")
+
+
+def encode_cp1258(text: str) -> bytes:
+    """Windows-1258 as Vietnamese software writes it: letters with their vowel marks
+    (â ê ô ơ ư ă) precomposed, tone marks as combining characters after them."""
+    out = []
+    for ch in unicodedata.normalize("NFC", text):
+        decomposed = unicodedata.normalize("NFD", ch)
+        tones = "".join(c for c in decomposed if c in _TONES)
+        base = unicodedata.normalize("NFC", "".join(c for c in decomposed if c not in _TONES))
+        out.append(base + tones)
+    return "".join(out).encode("cp1258")

@@ -253,3 +253,18 @@ def test_a_runaway_query_is_stopped(cast: Cast) -> None:
     with pytest.raises(BadRequest) as refused:
         selectors.datastore_search_sql(account=None, sql=runaway, timeout_ms=300)
     assert refused.value.extra["reason"] == "timeout", connection.vendor
+
+
+def test_paging_through_the_table_sees_every_row_once(cast: Cast) -> None:
+    rows = "\n".join(f"Dòng {n};{n}" for n in range(1, 26))
+    resource = _load(cast, f"Tên;Số\n{rows}\n".encode())
+    rid = str(resource.public_id)
+    seen = []
+    for offset in range(0, 30, 10):
+        page = selectors.datastore_search(account=None, resource_id=rid, offset=offset, limit=10)
+        seen += [r["Số"] for r in page.records]
+    assert seen == list(range(1, 26))
+    filtered = selectors.datastore_search(
+        account=None, resource_id=rid, q="dong 2", offset=1, limit=3
+    )
+    assert [r["Số"] for r in filtered.records] == [12, 20, 21]  # 2, 12, 20… contain "2"
