@@ -140,7 +140,7 @@ def _clean_line(text: str) -> str:
     return " ".join(text.strip(_EDGE).split()).strip(_EDGE)
 
 
-LINE_CACHE_SIZE = 16_384
+LINE_CACHE_SIZE = 4_096
 
 
 def normalise(text: str) -> Normalised:

@@ -205,7 +205,7 @@ WARD_MARKERS = {
 COUNTRY_WORDS = {"viet nam", "vietnam", "vn", "vietnam vn"}
 
 
-MEMO_LIMIT = 200_000
+MEMO_LIMIT = 50_000  # a few MB; distinct writings of units are far fewer
 
 
 @dataclass

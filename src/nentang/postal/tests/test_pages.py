@@ -214,3 +214,23 @@ def test_a_merchants_staff_sees_its_parcels_cod_and_remittances_and_nothing_else
     html = client.get("/post/merchant").content.decode()
     assert "OTHER-77" in html
     assert shipment.s10 not in html
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_every_visible_string_of_the_merchant_page_is_translated(
+    client: Client, shipment: Shipment, cast: Cast, language: str
+) -> None:
+    from tests.support.pseudo import marked_translations, untranslated
+
+    support.scan(shipment, "EMI", minutes=60 * 24, facility="bc-kim-lien")
+    services.cod_remittance_run(
+        actor=OPERATOR, merchant=cast.merchant, now=timezone.now() + datetime.timedelta(days=3)
+    )
+    staff = _account("nv.banhmi")
+    services.merchant_staff_add(actor=OPERATOR, merchant=cast.merchant, account=staff)
+    client.force_login(staff)
+    client.cookies["nentang_language"] = language
+    with marked_translations():
+        html = client.get("/post/merchant").content.decode()
+    data = [cast.merchant.name, shipment.recipient_province_name]
+    assert untranslated(html, data) == []
