@@ -286,3 +286,22 @@ def test_a_passkey_steps_a_session_up(binh_client: Client, binh: Person) -> None
 
     assert response.json() == {"redirect": "/account/passkeys"}
     assert client.get("/account/passkeys").status_code == 200
+
+
+def test_an_ip_address_base_url_offers_no_passkey_and_says_where_to_go(
+    an: Any, settings: Any
+) -> None:
+    """Browsers refuse an IP address as a passkey's relying party: no failing button,
+    a sentence instead (issue 9)."""
+    settings.BASE_URL = "http://127.0.0.1:8000"
+    client = Client(REMOTE_ADDR="127.0.0.1")
+
+    login = client.get("/login").content.decode()
+    assert 'data-passkey="login"' not in login
+    assert "passkey-title" not in login
+
+    client.force_login(an.account)
+    page = client.get("/account/passkeys").content.decode()
+    assert 'data-passkey="register"' not in page
+    assert "bằng địa chỉ số như 127.0.0.1" in page
+    assert 'href="http://localhost:8000/"' in page
