@@ -130,6 +130,9 @@ class LoginThrottle(models.Model):
 
     login_key = models.CharField(max_length=64, primary_key=True)
     failures = models.PositiveIntegerField(default=0)
+    # Consecutive wrong second-factor codes: only a right code ends them (a right
+    # password does not), and at their own limit the login is locked out the same way.
+    factor_failures = models.PositiveIntegerField(default=0)
     lockouts = models.PositiveSmallIntegerField(default=0)
     locked_until = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField()
