@@ -394,7 +394,7 @@ def login_attempt_succeeded(attempt: Attempt, *, complete: bool) -> int:
     with transaction.atomic():
         row = LoginThrottle.objects.select_for_update().get(login_key=attempt.key)
         counter, _limit = _counter(attempt.factor)
-        before = max(0, getattr(row, counter) - 1)  # this attempt was counted too
+        before = max(0, int(getattr(row, counter)) - 1)  # this attempt was counted too
         row.failures = 0
         if complete or attempt.factor:
             row.factor_failures, row.lockouts, row.locked_until = 0, 0, None
