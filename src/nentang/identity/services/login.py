@@ -32,7 +32,7 @@ from datetime import datetime, timedelta
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
@@ -45,6 +45,7 @@ from nentang.identity.models import (
     LoginFailure,
     LoginThrottle,
     Passkey,
+    RegistrationAttempt,
     TotpDevice,
 )
 from nentang.identity.problems import (
@@ -577,3 +578,85 @@ def _success_event(
                 "new_address": new_address,
             },
         )
+
+
+@dataclass(frozen=True)
+class RegistrationPolicy:
+    """Online registrations that passed their field checks: 10 per address per hour
+    (a family or an office behind one address registers a few; a script registering
+    thousands, or probing ID numbers, meets the limit at once) and 3 per ID number per
+    day (a person who mistyped the phone retries; probing one number is slow)."""
+
+    per_address: int = 10
+    address_window: timedelta = timedelta(hours=1)
+    per_id_number: int = 3
+    id_number_window: timedelta = timedelta(days=1)
+
+
+REGISTRATION = RegistrationPolicy()
+_REGISTRATION_LOCK = "registration:" + "0" * 51  # the mutex row of registrations
+
+
+def registration_attempt_reserve(*, id_number: str, source_ip: str | None) -> None:
+    """Count a registration before the ID number is looked up; 429 ``rate_limited``
+    (the kernel's RateLimited, ``Retry-After``) when the address or the number is
+    spent. Reserved under a lock (one mutex row: registrations are rare), so parallel
+    attempts cannot all pass; a refused attempt is not counted."""
+    now = timezone.now()
+    key = salted_hmac("nentang.identity.register", id_number, algorithm="sha256").hexdigest()
+    with transaction.atomic():
+        if not LoginThrottle.objects.filter(login_key=_REGISTRATION_LOCK).update(updated_at=now):
+            _throttle_row(_REGISTRATION_LOCK, now)
+            LoginThrottle.objects.filter(login_key=_REGISTRATION_LOCK).update(updated_at=now)
+        RegistrationAttempt.objects.filter(
+            occurred_at__lt=now - REGISTRATION.id_number_window
+        ).delete()
+        waits = [
+            _window_wait(
+                RegistrationAttempt.objects.filter(id_key=key),
+                now,
+                REGISTRATION.per_id_number,
+                REGISTRATION.id_number_window,
+            )
+        ]
+        if source_ip is not None:
+            waits.append(
+                _window_wait(
+                    RegistrationAttempt.objects.filter(source_ip=source_ip),
+                    now,
+                    REGISTRATION.per_address,
+                    REGISTRATION.address_window,
+                )
+            )
+        wait = max(waits)
+        if not wait:
+            RegistrationAttempt.objects.create(occurred_at=now, source_ip=source_ip, id_key=key)
+    if wait:
+        auditing.security_event(
+            kind="ratelimit.hit",
+            outcome="denied",
+            severity="low",
+            source_ip=source_ip,
+            actor=Actor.anonymous(),
+            subject="identity.person.register",
+            detail={"scope": "registration"},
+        )
+        raise RateLimited(
+            _("Too many registrations from your network or for this ID number.")
+            + " "
+            + _wait_message(wait),
+            retry_after=wait,
+        )
+
+
+def _window_wait(
+    rows: QuerySet[RegistrationAttempt], now: datetime, limit: int, window: timedelta
+) -> int:
+    times = list(
+        rows.filter(occurred_at__gte=now - window)
+        .order_by("-occurred_at")
+        .values_list("occurred_at", flat=True)[:limit]
+    )
+    if len(times) < limit:
+        return 0
+    return max(1, math.ceil((times[-1] + window - now).total_seconds()))
