@@ -16,6 +16,7 @@ from nentang.identity.models.accounts import (
     LoginFailure,
     LoginThrottle,
     Passkey,
+    RegistrationAttempt,
     TotpDevice,
 )
 from nentang.identity.models.agencies import Agency, Officer
@@ -41,5 +42,6 @@ __all__ = [
     "Organisation",
     "Passkey",
     "Person",
+    "RegistrationAttempt",
     "TotpDevice",
 ]

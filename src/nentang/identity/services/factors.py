@@ -32,8 +32,9 @@ from nentang.identity.problems import (
 )
 from nentang.identity.services.common import Errors, actor_for
 from nentang.identity.services.login import (
-    login_failure_record,
-    login_refusal_if_throttled,
+    login_attempt_failed,
+    login_attempt_reserve,
+    login_attempt_succeeded,
     source_address,
 )
 from nentang.identity.services.sessions import session_second_factor_mark
@@ -132,40 +133,31 @@ def totp_verify(
 ) -> None:
     """Check a code from the account's confirmed authenticator app, as a second factor.
 
-    A wrong code is a failed login (throttled and locked out like a wrong password); a
+    A wrong code counts against the login like a wrong password, in its own count that
+    a right password does not reset (5 lock the login out, see ``LoginPolicy``); a
     code already used (same or earlier time step) is refused (RFC 6238 §5.2). Raises
     422 with a field error on ``code``, 409 ``totp_not_enrolled`` or 429.
     """
     address = source_address(source_ip)
-    login_refusal_if_throttled(
-        login=account.username, account=account, source_ip=address, channel=channel
-    )
     device = TotpDevice.objects.filter(account=account, confirmed_at__isnull=False).first()
     if device is None:
         raise Conflict(_("This account has no authenticator app."), code=TOTP_NOT_ENROLLED)
+    # Counted before the code is checked, apart from passwords (issue 8 item 3).
+    attempt = login_attempt_reserve(
+        login=account.username, source_ip=address, channel=channel, factor=True
+    )
     errors = Errors()
     step = _matching_step(device.secret, code)
     if step is None:
-        login_failure_record(
-            login=account.username,
-            account=account,
-            source_ip=address,
-            channel=channel,
-            reason="wrong_code",
-        )
+        login_attempt_failed(attempt, account=account, reason="wrong_code")
         errors.add("code", _("This code is not the one your app shows now."), "invalid_code")
         errors.raise_if_any()
     assert step is not None
     if not _use_step(device, step):
-        login_failure_record(
-            login=account.username,
-            account=account,
-            source_ip=address,
-            channel=channel,
-            reason="reused_code",
-        )
+        login_attempt_failed(attempt, account=account, reason="reused_code")
         errors.add("code", _("This code was used already; wait for the next one."), "code_reused")
         errors.raise_if_any()
+    login_attempt_succeeded(attempt, complete=True)
 
 
 def requires_second_factor(account: Account) -> bool:

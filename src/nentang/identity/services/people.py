@@ -26,6 +26,7 @@ from nentang.identity.problems import (
 )
 from nentang.identity.services import inputs
 from nentang.identity.services.common import Errors, actor_for, denied, officer_with_role
+from nentang.identity.services.login import registration_attempt_reserve, source_address
 from nentang.kernel import auditing
 from nentang.kernel.auditing import Actor
 from nentang.kernel.errors import Conflict, Forbidden, NotFound
@@ -116,6 +117,7 @@ def person_register(
     email: str = "",
     nationality: str = "VN",
     residence_card_number: str = "",
+    source_ip: str | None = None,
 ) -> Person:
     """Online self-registration of an electronic identification at level 1.
 
@@ -124,7 +126,9 @@ def person_register(
     (Circular 07/2016/TT-BCA); citizens from 14, foreigners from 6 with a residence
     card; one account per ID number (409 ``id_number_taken``). The password follows
     settings.AUTH_PASSWORD_VALIDATORS (OWASP ASVS 5.0 L2). Every mistake is a field
-    error of one 422, and nothing is written.
+    error of one 422, and nothing is written. A registration that passes its checks is
+    throttled per ``source_ip`` and per ID number before the number is looked up (429
+    ``rate_limited``, see ``login.RegistrationPolicy``).
     """
     today = timezone.localdate()
     errors = Errors()
@@ -161,6 +165,7 @@ def person_register(
     inputs.password_check(errors, password, username=number)
     errors.raise_if_any()
 
+    registration_attempt_reserve(id_number=number, source_ip=source_address(source_ip))
     if (
         Person.objects.filter(id_number=number).exists()
         or Account.objects.filter(username=number).exists()

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from nentang.identity import selectors, services
 from nentang.identity.models import Account, Person
-from nentang.identity.services import sessions
+from nentang.identity.services import LoginThrottled, sessions
 from nentang.identity.tests import support
 from nentang.kernel.errors import Conflict, Forbidden, ValidationFailed
 from nentang.kernel.models import OutboxEvent
@@ -167,9 +167,61 @@ def test_a_wrong_code_counts_as_a_failed_login(binh: Person, moment: list[dateti
         services.totp_verify(account=account_of(binh), code="000000", source_ip=support.HOME)
 
     assert [(e.field, e.code) for e in caught.value.errors] == [("code", "invalid_code")]
-    assert support.throttle(support.BINH_ID).failures == 1
+    assert support.throttle(support.BINH_ID).factor_failures == 1
     failure = support.SecurityEvent.objects.get(kind="auth.failure")
     assert failure.detail["reason"] == "wrong_code"
+
+
+def test_a_right_password_does_not_reset_the_wrong_codes(
+    binh: Person, moment: list[datetime]
+) -> None:
+    """Issue 8 item 3: password + 9 wrong codes, repeated, allowed unlimited code
+    guesses (the right password reset the count). Now the codes have their own count:
+    the fifth wrong one locks the login out, passwords or not in between."""
+    enrolled(binh, moment)
+    wrong = 0
+    for _round in range(2):
+        services.login_authenticate(
+            login=support.BINH_ID, password=support.PASSWORD, source_ip=support.HOME
+        )
+        for _ in range(2):
+            with pytest.raises(ValidationFailed):
+                services.totp_verify(
+                    account=account_of(binh), code="000000", source_ip=support.HOME
+                )
+            wrong += 1
+    assert support.throttle(support.BINH_ID).factor_failures == wrong == 4
+
+    services.login_authenticate(
+        login=support.BINH_ID, password=support.PASSWORD, source_ip=support.HOME
+    )
+    with pytest.raises(ValidationFailed):
+        services.totp_verify(account=account_of(binh), code="000000", source_ip=support.HOME)
+
+    for attempt in (
+        lambda: services.totp_verify(account=account_of(binh), code="000000"),
+        lambda: services.login_authenticate(
+            login=support.BINH_ID, password=support.PASSWORD, source_ip=support.HOME
+        ),
+    ):
+        with pytest.raises(LoginThrottled) as caught:
+            attempt()
+        assert caught.value.code == "login_locked_out"
+    [lockout] = support.SecurityEvent.objects.filter(kind="auth.lockout", outcome="locked")
+    assert lockout.detail["scope"] == "login"
+
+
+def test_a_right_code_ends_the_count(binh: Person, moment: list[datetime]) -> None:
+    secret = enrolled(binh, moment)
+    for _ in range(4):
+        with pytest.raises(ValidationFailed):
+            services.totp_verify(account=account_of(binh), code="000000")
+
+    services.totp_verify(
+        account=account_of(binh), code=code_at(secret, moment[0] + timedelta(seconds=30))
+    )
+
+    assert support.throttle(support.BINH_ID).factor_failures == 0
 
 
 def test_a_code_from_two_steps_ago_is_refused(binh: Person, moment: list[datetime]) -> None:

@@ -274,7 +274,7 @@ class TestSecondFactor:
         page = read(response.content)
         assert "#id_code" in page.hrefs()
         assert "_auth_user_id" not in client.session
-        assert support.throttle(support.BINH_ID).failures == 1
+        assert support.throttle(support.BINH_ID).factor_failures == 1
 
     def test_the_second_step_expires(self, client: Client, binh: Person) -> None:
         assert binh.account is not None

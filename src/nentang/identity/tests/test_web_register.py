@@ -230,6 +230,35 @@ class TestRegistering:
         assert "đã có" in message
         assert support.snapshot() == before
 
+    def test_probing_one_id_number_is_throttled(self, client: Client) -> None:
+        """Issue 8 item 6: /register told whether a number had an e-ID, unthrottled (40
+        probes in 2.7 s). Now each number gets 3 registrations a day, each address 10
+        an hour, before the number is looked up; then 429 with Retry-After."""
+        client.post(URL, form_data())
+        for _ in range(2):
+            assert client.post(URL, form_data()).status_code == 409
+        before = support.snapshot()
+
+        refused = Client(REMOTE_ADDR="198.51.100.77").post(URL, form_data())
+
+        assert refused.status_code == 429
+        assert "thử lại sau" in refused.content.decode()
+        assert support.snapshot() == before
+
+    def test_one_address_registers_ten_an_hour(self, client: Client) -> None:
+        for serial in range(10):
+            number = f"0011950005{serial:02d}"  # women of Hà Nội born in 1995, as Bình
+            assert client.post(URL, form_data(id_number=number)).status_code == 302, serial
+        last = "001195000599"
+
+        refused = client.post(URL, form_data(id_number=last))
+
+        assert refused.status_code == 429
+        assert not Person.objects.filter(id_number=last).exists()
+        assert support.SecurityEvent.objects.filter(
+            kind="ratelimit.hit", detail__scope="registration"
+        ).exists()
+
     def test_the_form_needs_its_csrf_token(self) -> None:
         client = Client(enforce_csrf_checks=True)
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from nentang.addresses import selectors as addresses
 from nentang.identity.services.inputs import MAX_PORTRAIT_BYTES
-from nentang.kernel.errors import Conflict, FieldError, NotFound, ValidationFailed
+from nentang.kernel.errors import Conflict, FieldError, NotFound, RateLimited, ValidationFailed
 from nentang.web.forms import Form
 
 T = TypeVar("T")
@@ -46,7 +46,8 @@ def submit(
     """Call ``service`` with the form's cleaned data when the form is valid. Returns
     (its result, 200), or (None, the status to answer with): 400 for the form's own
     mistakes, 422 for the service's field errors (shown at their fields), 409 for a
-    conflict (at the field ``conflict_fields`` names for its code, else on top)."""
+    conflict (at the field ``conflict_fields`` names for its code, else on top), 429
+    when throttled (on top)."""
     if not form.is_valid():
         return None, 400
     try:
@@ -61,6 +62,9 @@ def submit(
         else:
             form.add_error(None, str(conflict.detail))
         return None, 409
+    except RateLimited as throttled:  # the form again, with the wait on top
+        form.add_error(None, str(throttled.detail))
+        return None, 429
 
 
 def _text(*attrs: tuple[str, str], cls: str = "", input_type: str = "text") -> forms.TextInput:

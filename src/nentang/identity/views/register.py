@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
+from nentang.identity.auth import request_source_ip
 from nentang.identity.problems import ID_NUMBER_TAKEN
 from nentang.identity.services import Residence, person_register
 from nentang.identity.services.inputs import MAX_PORTRAIT_BYTES
@@ -53,6 +54,7 @@ def register(request: IdentityRequest) -> HttpResponse:
                 portrait=data["portrait"].read(MAX_PORTRAIT_BYTES + 1),
                 nationality=data["nationality"],
                 residence_card_number=data["residence_card_number"],
+                source_ip=request_source_ip(request),
             ),
             conflict_fields={ID_NUMBER_TAKEN: "id_number"},
         )

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('identity', '0005_login_throttle_per_login'),
+        ('identity', '0007_registration_attempts'),
     ]
 
     operations = [
