@@ -273,25 +273,9 @@ def _apply(
     for row in pendings.values():
         account_ids.update((row["debit_account_id"], row["credit_account_id"]))
     account_ids.discard(0)
-    locked = (
-        Account.objects.select_for_update()
-        .filter(id__in=account_ids)
-        .order_by("id")
-        .values(
-            "id",
-            "status",
-            "debits_must_not_exceed_credits",
-            "debits_pending",
-            "debits_posted",
-            "credits_pending",
-            "credits_posted",
-        )
-    )
-    accounts: dict[int, dict[str, Any]] = {row["id"]: dict(row) for row in locked}
+    accounts = _lock_accounts(account_ids)
     before = {key: dict(row) for key, row in accounts.items()}
-    existing = {
-        row["id"]: row for row in Transfer.objects.filter(id__in=batch_ids).values("id", *COMPARED)
-    }
+    existing = _existing(batch_ids)
     resolved = dict(
         Transfer.objects.filter(pending_id__in=pending_refs).values_list("pending_id", "kind")
     )
@@ -591,6 +575,51 @@ def _insert(
             arrays = ", ".join(f"%s::{kind}[]" for _name, kind in columns)
             sql = f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays})"  # noqa: S608
             cursor.execute(sql, rows)
+
+
+_ACCOUNT_FIELDS = (
+    "id",
+    "status",
+    "debits_must_not_exceed_credits",
+    "debits_pending",
+    "debits_posted",
+    "credits_pending",
+    "credits_posted",
+)
+
+
+def _lock_accounts(ids: set[int]) -> dict[int, dict[str, Any]]:
+    """Lock the accounts in id order and read their totals. On PostgreSQL the ids go as
+    one array parameter (``= ANY``), not thousands of placeholders."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT id, status, debits_must_not_exceed_credits, debits_pending, "
+                "debits_posted, credits_pending, credits_posted FROM payments_account "
+                "WHERE id = ANY(%s::bigint[]) ORDER BY id FOR UPDATE",
+                [list(ids)],
+            )
+            return {row[0]: dict(zip(_ACCOUNT_FIELDS, row, strict=True)) for row in cursor}
+    rows = (
+        Account.objects.select_for_update()
+        .filter(id__in=ids)
+        .order_by("id")
+        .values(*_ACCOUNT_FIELDS)
+    )
+    return {row["id"]: dict(row) for row in rows}
+
+
+def _existing(ids: set[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
+    if connection.vendor == "postgresql":
+        names = ("id", *COMPARED)
+        columns = ", ".join(names)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {columns} FROM payments_transfer WHERE id = ANY(%s::uuid[])",  # noqa: S608
+                [list(ids)],
+            )
+            return {row[0]: dict(zip(names, row, strict=True)) for row in cursor}
+    return {row["id"]: row for row in Transfer.objects.filter(id__in=ids).values("id", *COMPARED)}
 
 
 def _write_totals(rows: Iterable[dict[str, Any]]) -> None:
