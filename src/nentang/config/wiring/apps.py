@@ -12,7 +12,7 @@ from django.apps import AppConfig
 
 
 class WiringConfig(AppConfig):
-    name = "nentang.config"
+    name = "nentang.config.wiring"
     label = "wiring"
     verbose_name = "Wiring between contexts"
 
