@@ -1,7 +1,7 @@
 """Postal and payments wired by the configuration: a merchant's parcel with cash on
 delivery created through postal's API holds the amount in the ledger; delivered with the
 cash collected and remitted, the money is in the merchant's account; a returned parcel
-voids its hold. (The adapter is installed at start-up by config/wiring.py.)"""
+voids its hold. (The adapter is installed at start-up by config/wiring/apps.py.)"""
 
 from __future__ import annotations
 

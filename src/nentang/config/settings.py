@@ -54,8 +54,8 @@ INSTALLED_APPS = [
     # The OpenID Connect provider of the identity context (its own app for its admin,
     # demo loader and templates; its tables are identity's).
     "nentang.identity.oidc",
-    # Adapters between contexts, installed when Django starts (config/wiring.py).
-    "nentang.config.wiring.WiringConfig",
+    # Adapters between contexts, installed when Django starts (config/wiring/apps.py).
+    "nentang.config.wiring",
 ]
 
 # Django's and whitenoise's middleware run through nentang.kernel.async_middleware:

@@ -39,7 +39,7 @@ from nentang.payments.models import Account, AccountKind, Transfer
 from nentang.payments.problems import (
     AMOUNT_NOT_WHOLE,
     CORRELATION_ID_REQUIRED,
-    PAYMENT_ACCOUNT_NOT_FOUND,
+    PARTY_INVALID,
     WRONG_CURRENCY,
 )
 
@@ -215,7 +215,7 @@ def _wallet_of(account: Account) -> Any:
     if wallet is None:
         raise ValidationFailed(
             _("This party is not a wallet."),
-            code=PAYMENT_ACCOUNT_NOT_FOUND,
+            code=PARTY_INVALID,
             errors=[FieldError("debitParty", _("A wallet is needed here."))],
         )
     return wallet
@@ -297,7 +297,7 @@ def transaction_create(
         if credit.kind != AccountKind.AGENCY:
             raise ValidationFailed(
                 _("Bills are paid to an agency's fee account."),
-                code=PAYMENT_ACCOUNT_NOT_FOUND,
+                code=PARTY_INVALID,
                 errors=[FieldError("creditParty", _("An agency account (agency:CODE)."))],
             )
         paid = services.fee_payment_create(

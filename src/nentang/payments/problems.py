@@ -330,3 +330,10 @@ WRONG_CURRENCY = register(
     meaning=_("Wallets and accounts hold VND only."),
     advice=_("Send currency 'VND'."),
 )
+PARTY_INVALID = register(
+    "payment_party_invalid",
+    status=422,
+    title=_("This party cannot take part in this transaction"),
+    meaning=_("A transfer needs two wallets, a bill payment an agency's fee account."),
+    advice=_("Check the party named in the error."),
+)

@@ -18,8 +18,10 @@ from django.utils.translation import gettext as _
 
 from nentang.kernel.auditing import Actor
 from nentang.kernel.errors import NotFound
-from nentang.payments import problems as p
 from nentang.payments.models import Account, AccountKind, Transfer, TransferKind
+from nentang.payments.problems import (
+    COD_HOLD_NOT_FOUND,
+)
 from nentang.payments.services.ledger import (
     TransferInput,
     account_open,
@@ -89,7 +91,7 @@ def cod_hold_create(
 def _hold(shipment_id: uuid.UUID | str) -> uuid.UUID:
     hold = transfer_id("cod-hold", shipment_id)
     if not Transfer.objects.filter(id=hold).exists():
-        raise NotFound(_("No cash-on-delivery hold for this shipment."), code=p.COD_HOLD_NOT_FOUND)
+        raise NotFound(_("No cash-on-delivery hold for this shipment."), code=COD_HOLD_NOT_FOUND)
     return hold
 
 

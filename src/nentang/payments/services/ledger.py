@@ -42,8 +42,36 @@ from nentang.kernel.errors import (
     ValidationFailed,
 )
 from nentang.kernel.errors.registry import problem_type_for_code
-from nentang.payments import problems as p
 from nentang.payments.models import Account, AccountKind, Entry, Transfer, TransferKind
+from nentang.payments.problems import (
+    ACCOUNT_CLOSED,
+    ACCOUNT_FROZEN,
+    ACCOUNT_NOT_EMPTY,
+    ACCOUNTS_MUST_BE_DIFFERENT,
+    AMOUNT_MUST_BE_POSITIVE,
+    AMOUNT_NOT_WHOLE,
+    CREDIT_ACCOUNT_NOT_FOUND,
+    DEBIT_ACCOUNT_NOT_FOUND,
+    INSUFFICIENT_FUNDS,
+    LINKED_CHAIN_OPEN,
+    LINKED_EVENT_FAILED,
+    PENDING_ID_MUST_BE_EMPTY,
+    PENDING_ID_REQUIRED,
+    PENDING_TRANSFER_ALREADY_POSTED,
+    PENDING_TRANSFER_ALREADY_VOIDED,
+    PENDING_TRANSFER_EXPIRED,
+    PENDING_TRANSFER_HAS_DIFFERENT_ACCOUNTS,
+    PENDING_TRANSFER_HAS_DIFFERENT_AMOUNT,
+    PENDING_TRANSFER_NOT_EXPIRED,
+    PENDING_TRANSFER_NOT_FOUND,
+    PENDING_TRANSFER_NOT_PENDING,
+    POST_AMOUNT_EXCEEDS_PENDING,
+    TIMEOUT_INVALID,
+    TRANSFER_BATCH_TOO_LARGE,
+    TRANSFER_CODE_REQUIRED,
+    TRANSFER_EXISTS_DIFFERENT,
+    TRANSFER_KIND_INVALID,
+)
 
 MAX_BATCH = 8000
 # Two transfers are "the same" when these parameters are equal (the id aside).
@@ -158,13 +186,13 @@ def account_set_status(*, actor: Actor, account: Account, status: str, reason: s
     with transaction.atomic():
         locked = Account.objects.select_for_update().get(pk=account.pk)
         if locked.status == Account.Status.CLOSED:
-            raise Conflict(_("This account is closed."), code=p.ACCOUNT_CLOSED)
+            raise Conflict(_("This account is closed."), code=ACCOUNT_CLOSED)
         if status == Account.Status.CLOSED and (
             locked.balance != 0 or locked.debits_pending or locked.credits_pending
         ):
             raise Conflict(
                 _("Only an account with a zero balance and nothing pending can be closed."),
-                code=p.ACCOUNT_NOT_EMPTY,
+                code=ACCOUNT_NOT_EMPTY,
             )
         previous = locked.status
         locked.status = status
@@ -192,7 +220,7 @@ def transfers_create(
     if len(transfers) > MAX_BATCH:
         raise PayloadTooLarge(
             _("A batch holds at most %(max)s transfers.") % {"max": MAX_BATCH},
-            code=p.TRANSFER_BATCH_TOO_LARGE,
+            code=TRANSFER_BATCH_TOO_LARGE,
         )
     if not transfers:
         return []
@@ -273,25 +301,9 @@ def _apply(
     for row in pendings.values():
         account_ids.update((row["debit_account_id"], row["credit_account_id"]))
     account_ids.discard(0)
-    locked = (
-        Account.objects.select_for_update()
-        .filter(id__in=account_ids)
-        .order_by("id")
-        .values(
-            "id",
-            "status",
-            "debits_must_not_exceed_credits",
-            "debits_pending",
-            "debits_posted",
-            "credits_pending",
-            "credits_posted",
-        )
-    )
-    accounts: dict[int, dict[str, Any]] = {row["id"]: dict(row) for row in locked}
+    accounts = _lock_accounts(account_ids)
     before = {key: dict(row) for key, row in accounts.items()}
-    existing = {
-        row["id"]: row for row in Transfer.objects.filter(id__in=batch_ids).values("id", *COMPARED)
-    }
+    existing = _existing(batch_ids)
     resolved = dict(
         Transfer.objects.filter(pending_id__in=pending_refs).values_list("pending_id", "kind")
     )
@@ -372,12 +384,12 @@ def _run_chains(batch: _Batch, inputs: Sequence[TransferInput]) -> list[str]:
                 break
         if failed_at is None and is_open:
             failed_at = end
-            statuses[end] = p.LINKED_CHAIN_OPEN
+            statuses[end] = LINKED_CHAIN_OPEN
         if failed_at is not None and (len(members) > 1 or is_open):
             _undo(batch, *mark)
             for member in members:
                 if member != failed_at:
-                    statuses[member] = p.LINKED_EVENT_FAILED
+                    statuses[member] = LINKED_EVENT_FAILED
         index = end + 1
     return statuses
 
@@ -402,27 +414,27 @@ def _one(batch: _Batch, item: TransferInput) -> str:
     pending = None
     if item.kind in RESOLVING:
         if item.pending_id is None:
-            return p.PENDING_ID_REQUIRED
+            return PENDING_ID_REQUIRED
         pending = batch.created.get(item.pending_id) or batch.pendings.get(item.pending_id)
         if pending is None:
-            return p.PENDING_TRANSFER_NOT_FOUND
+            return PENDING_TRANSFER_NOT_FOUND
         if pending["kind"] != TransferKind.PENDING:
-            return p.PENDING_TRANSFER_NOT_PENDING
+            return PENDING_TRANSFER_NOT_PENDING
         debit = item.debit_account_id or pending["debit_account_id"]
         credit = item.credit_account_id or pending["credit_account_id"]
         if (debit, credit) != (pending["debit_account_id"], pending["credit_account_id"]):
-            return p.PENDING_TRANSFER_HAS_DIFFERENT_ACCOUNTS
+            return PENDING_TRANSFER_HAS_DIFFERENT_ACCOUNTS
         if item.kind == TransferKind.POST:
             amount = pending["amount"] if item.amount is None else item.amount
         else:
             amount = pending["amount"]
             if item.amount not in (None, pending["amount"]):
-                return p.PENDING_TRANSFER_HAS_DIFFERENT_AMOUNT
+                return PENDING_TRANSFER_HAS_DIFFERENT_AMOUNT
     else:
         if item.kind not in (TransferKind.POSTED, TransferKind.PENDING):
-            return p.TRANSFER_KIND_INVALID
+            return TRANSFER_KIND_INVALID
         if item.pending_id is not None:
-            return p.PENDING_ID_MUST_BE_EMPTY
+            return PENDING_ID_MUST_BE_EMPTY
         debit, credit = item.debit_account_id, item.credit_account_id
         amount = item.amount if item.amount is not None else 0
     resolved = replace(item, debit_account_id=debit, credit_account_id=credit, amount=amount)
@@ -431,47 +443,47 @@ def _one(batch: _Batch, item: TransferInput) -> str:
     if previous is not None:
         if all(previous[name] == getattr(resolved, name) for name in COMPARED):
             return "exists"
-        return p.TRANSFER_EXISTS_DIFFERENT
+        return TRANSFER_EXISTS_DIFFERENT
 
     if not item.code:
-        return p.TRANSFER_CODE_REQUIRED
+        return TRANSFER_CODE_REQUIRED
     if isinstance(amount, bool) or not isinstance(amount, int):
-        return p.AMOUNT_NOT_WHOLE
+        return AMOUNT_NOT_WHOLE
     if debit == credit:
-        return p.ACCOUNTS_MUST_BE_DIFFERENT
+        return ACCOUNTS_MUST_BE_DIFFERENT
     debit_row = batch.accounts.get(debit)
     credit_row = batch.accounts.get(credit)
     if debit_row is None:
-        return p.DEBIT_ACCOUNT_NOT_FOUND
+        return DEBIT_ACCOUNT_NOT_FOUND
     if credit_row is None:
-        return p.CREDIT_ACCOUNT_NOT_FOUND
+        return CREDIT_ACCOUNT_NOT_FOUND
     if item.kind in (TransferKind.POSTED, TransferKind.PENDING) and amount <= 0:
-        return p.AMOUNT_MUST_BE_POSITIVE
+        return AMOUNT_MUST_BE_POSITIVE
     assert pending is not None or item.kind not in RESOLVING
     if pending is not None:
         done = batch.resolved.get(pending["id"])
         if done == TransferKind.POST:
-            return p.PENDING_TRANSFER_ALREADY_POSTED
+            return PENDING_TRANSFER_ALREADY_POSTED
         if done == TransferKind.VOID:
-            return p.PENDING_TRANSFER_ALREADY_VOIDED
+            return PENDING_TRANSFER_ALREADY_VOIDED
         if done == TransferKind.EXPIRE:
-            return p.PENDING_TRANSFER_EXPIRED
+            return PENDING_TRANSFER_EXPIRED
         expires_at = pending.get("expires_at")
         if item.kind != TransferKind.EXPIRE and expires_at is not None and expires_at <= batch.now:
-            return p.PENDING_TRANSFER_EXPIRED
+            return PENDING_TRANSFER_EXPIRED
         if item.kind == TransferKind.EXPIRE and (expires_at is None or expires_at > batch.now):
-            return p.PENDING_TRANSFER_NOT_EXPIRED
+            return PENDING_TRANSFER_NOT_EXPIRED
         if amount < 0 or amount > pending["amount"]:
-            return p.POST_AMOUNT_EXCEEDS_PENDING
+            return POST_AMOUNT_EXCEEDS_PENDING
 
     if item.kind in (TransferKind.POSTED, TransferKind.PENDING, TransferKind.POST):
         for row in (debit_row, credit_row):
             if row["status"] == Account.Status.FROZEN:
-                return p.ACCOUNT_FROZEN
+                return ACCOUNT_FROZEN
             if row["status"] == Account.Status.CLOSED:
-                return p.ACCOUNT_CLOSED
+                return ACCOUNT_CLOSED
     if item.kind == TransferKind.PENDING and item.timeout < 0:
-        return p.TIMEOUT_INVALID
+        return TIMEOUT_INVALID
 
     # Deltas of the four totals on each side.
     if item.kind == TransferKind.POSTED:
@@ -494,7 +506,7 @@ def _one(batch: _Batch, item: TransferInput) -> str:
         + d_delta.get("debits_pending", 0)
         > debit_row["credits_posted"]
     ):
-        return p.INSUFFICIENT_FUNDS
+        return INSUFFICIENT_FUNDS
 
     for row, delta in ((debit_row, d_delta), (credit_row, c_delta)):
         for name, value in delta.items():
@@ -591,6 +603,51 @@ def _insert(
             arrays = ", ".join(f"%s::{kind}[]" for _name, kind in columns)
             sql = f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays})"  # noqa: S608
             cursor.execute(sql, rows)
+
+
+_ACCOUNT_FIELDS = (
+    "id",
+    "status",
+    "debits_must_not_exceed_credits",
+    "debits_pending",
+    "debits_posted",
+    "credits_pending",
+    "credits_posted",
+)
+
+
+def _lock_accounts(ids: set[int]) -> dict[int, dict[str, Any]]:
+    """Lock the accounts in id order and read their totals. On PostgreSQL the ids go as
+    one array parameter (``= ANY``), not thousands of placeholders."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT id, status, debits_must_not_exceed_credits, debits_pending, "
+                "debits_posted, credits_pending, credits_posted FROM payments_account "
+                "WHERE id = ANY(%s::bigint[]) ORDER BY id FOR UPDATE",
+                [list(ids)],
+            )
+            return {row[0]: dict(zip(_ACCOUNT_FIELDS, row, strict=True)) for row in cursor}
+    rows = (
+        Account.objects.select_for_update()
+        .filter(id__in=ids)
+        .order_by("id")
+        .values(*_ACCOUNT_FIELDS)
+    )
+    return {row["id"]: dict(row) for row in rows}
+
+
+def _existing(ids: set[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
+    if connection.vendor == "postgresql":
+        names = ("id", *COMPARED)
+        columns = ", ".join(names)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {columns} FROM payments_transfer WHERE id = ANY(%s::uuid[])",  # noqa: S608
+                [list(ids)],
+            )
+            return {row[0]: dict(zip(names, row, strict=True)) for row in cursor}
+    return {row["id"]: row for row in Transfer.objects.filter(id__in=ids).values("id", *COMPARED)}
 
 
 def _write_totals(rows: Iterable[dict[str, Any]]) -> None:

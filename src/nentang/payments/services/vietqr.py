@@ -18,7 +18,15 @@ import segno
 from django.utils.translation import gettext as _
 
 from nentang.kernel.errors import FieldError, ValidationFailed
-from nentang.payments import problems as p
+from nentang.payments.problems import (
+    QR_AMOUNT_NOT_INTEGER,
+    QR_BAD_CRC,
+    QR_INVALID_FIELD,
+    QR_MALFORMED_TLV,
+    QR_MISSING_TAG,
+    QR_NON_ASCII,
+    QR_WRONG_CURRENCY,
+)
 
 NAPAS_GUID = "A000000727"
 SERVICES = ("QRIBFTTA", "QRIBFTTC", "QRPUSH", "QRCASH")
@@ -64,26 +72,43 @@ class VietQR:
         return self.amount is not None
 
 
-def _invalid(code: str, field: str, message: str) -> ValidationFailed:
-    return ValidationFailed(message, code=code, errors=[FieldError(field, message, code)])
+def _field(code: str, field: str, message: str) -> FieldError:
+    return FieldError(field, message, code)
 
 
 def _ascii(field: str, value: str) -> str:
     if not value.isascii() or any(ord(ch) < 32 for ch in value):
-        raise _invalid(p.QR_NON_ASCII, field, _("Free text in a VietQR code must be plain ASCII."))
+        raise ValidationFailed(
+            code=QR_NON_ASCII,
+            errors=[
+                _field(QR_NON_ASCII, field, _("Free text in a VietQR code must be plain ASCII."))
+            ],
+        )
     return value
 
 
 def vietqr_payload(qr: VietQR) -> str:
     """The payload string of ``qr`` (validated like an incoming one)."""
     if not (qr.bank_bin.isdigit() and len(qr.bank_bin) == 6):
-        raise _invalid(p.QR_INVALID_FIELD, "bank_bin", _("A bank BIN is 6 digits."))
+        raise ValidationFailed(
+            code=QR_INVALID_FIELD,
+            errors=[_field(QR_INVALID_FIELD, "bank_bin", _("A bank BIN is 6 digits."))],
+        )
     if not qr.account or not qr.account.isalnum() or not qr.account.isascii():
-        raise _invalid(p.QR_INVALID_FIELD, "account", _("Letters and digits only."))
+        raise ValidationFailed(
+            code=QR_INVALID_FIELD,
+            errors=[_field(QR_INVALID_FIELD, "account", _("Letters and digits only."))],
+        )
     if qr.service not in SERVICES:
-        raise _invalid(p.QR_INVALID_FIELD, "service", _("Unknown NAPAS service code."))
+        raise ValidationFailed(
+            code=QR_INVALID_FIELD,
+            errors=[_field(QR_INVALID_FIELD, "service", _("Unknown NAPAS service code."))],
+        )
     if qr.amount is not None and (isinstance(qr.amount, bool) or qr.amount <= 0):
-        raise _invalid(p.QR_AMOUNT_NOT_INTEGER, "amount", _("A positive whole number of đồng."))
+        raise ValidationFailed(
+            code=QR_AMOUNT_NOT_INTEGER,
+            errors=[_field(QR_AMOUNT_NOT_INTEGER, "amount", _("A positive whole number of đồng."))],
+        )
     for name in ("merchant_name", "city", "purpose", "bill_number", "reference", "terminal"):
         _ascii(name, getattr(qr, name))
     beneficiary = _tlv("00", qr.bank_bin) + _tlv("01", qr.account)
@@ -116,20 +141,30 @@ def _fields(text: str, where: str) -> dict[str, str]:
     while index < len(text):
         head = text[index : index + 4]
         if len(head) < 4 or not head.isdigit():
-            raise _invalid(
-                p.QR_MALFORMED_TLV,
-                where,
-                _("Malformed TLV at position %(at)s: expected a 2-digit id and length.")
-                % {"at": index},
+            raise ValidationFailed(
+                code=QR_MALFORMED_TLV,
+                errors=[
+                    _field(
+                        QR_MALFORMED_TLV,
+                        where,
+                        _("Malformed TLV at position %(at)s: expected a 2-digit id and length.")
+                        % {"at": index},
+                    )
+                ],
             )
         tag, length = head[:2], int(head[2:])
         value = text[index + 4 : index + 4 + length]
         if len(value) != length:
-            raise _invalid(
-                p.QR_MALFORMED_TLV,
-                where,
-                _("Field %(tag)s says %(length)s characters but the payload ends first.")
-                % {"tag": tag, "length": length},
+            raise ValidationFailed(
+                code=QR_MALFORMED_TLV,
+                errors=[
+                    _field(
+                        QR_MALFORMED_TLV,
+                        where,
+                        _("Field %(tag)s says %(length)s characters but the payload ends first.")
+                        % {"tag": tag, "length": length},
+                    )
+                ],
             )
         fields[tag] = value
         index += 4 + length
@@ -140,39 +175,75 @@ def vietqr_parse(payload: str) -> VietQR:
     """Read and validate a VietQR payload; each fault raises its own problem code."""
     text = payload.strip()
     if not text.isascii():
-        raise _invalid(p.QR_NON_ASCII, "payload", _("A VietQR payload is plain ASCII."))
+        raise ValidationFailed(
+            code=QR_NON_ASCII,
+            errors=[_field(QR_NON_ASCII, "payload", _("A VietQR payload is plain ASCII."))],
+        )
     fields = _fields(text, "payload")
     for tag in MANDATORY:
         if tag not in fields:
-            raise _invalid(
-                p.QR_MISSING_TAG, f"payload.{tag}", _("Field %(tag)s is missing.") % {"tag": tag}
+            raise ValidationFailed(
+                code=QR_MISSING_TAG,
+                errors=[
+                    _field(
+                        QR_MISSING_TAG,
+                        f"payload.{tag}",
+                        _("Field %(tag)s is missing.") % {"tag": tag},
+                    )
+                ],
             )
     if not text.endswith("6304" + fields["63"]) or len(fields["63"]) != 4:
-        raise _invalid(p.QR_BAD_CRC, "payload.63", _("The CRC must be the last field."))
+        raise ValidationFailed(
+            code=QR_BAD_CRC,
+            errors=[_field(QR_BAD_CRC, "payload.63", _("The CRC must be the last field."))],
+        )
     expected = f"{crc16_ccitt_false(text[:-4].encode('ascii')):04X}"
     if fields["63"].upper() != expected:
-        raise _invalid(
-            p.QR_BAD_CRC,
-            "payload.63",
-            _("The checksum does not match: the code is damaged or was altered."),
+        raise ValidationFailed(
+            code=QR_BAD_CRC,
+            errors=[
+                _field(
+                    QR_BAD_CRC,
+                    "payload.63",
+                    _("The checksum does not match: the code is damaged or was altered."),
+                )
+            ],
         )
     if fields["00"] != "01" or fields["01"] not in ("11", "12"):
-        raise _invalid(p.QR_INVALID_FIELD, "payload.01", _("Not an EMVCo QR payload."))
+        raise ValidationFailed(
+            code=QR_INVALID_FIELD,
+            errors=[_field(QR_INVALID_FIELD, "payload.01", _("Not an EMVCo QR payload."))],
+        )
     if fields["53"] != "704":
-        raise _invalid(
-            p.QR_WRONG_CURRENCY, "payload.53", _("The currency must be 704 (Vietnamese đồng).")
+        raise ValidationFailed(
+            code=QR_WRONG_CURRENCY,
+            errors=[
+                _field(
+                    QR_WRONG_CURRENCY,
+                    "payload.53",
+                    _("The currency must be 704 (Vietnamese đồng)."),
+                )
+            ],
         )
     info = _fields(fields["38"], "payload.38")
     if info.get("00") != NAPAS_GUID or "01" not in info:
-        raise _invalid(p.QR_INVALID_FIELD, "payload.38", _("Not a NAPAS VietQR code."))
+        raise ValidationFailed(
+            code=QR_INVALID_FIELD,
+            errors=[_field(QR_INVALID_FIELD, "payload.38", _("Not a NAPAS VietQR code."))],
+        )
     beneficiary = _fields(info["01"], "payload.38.01")
     amount = None
     if "54" in fields:
         if not fields["54"].isdigit() or int(fields["54"]) <= 0:
-            raise _invalid(
-                p.QR_AMOUNT_NOT_INTEGER,
-                "payload.54",
-                _("The amount must be a positive whole number of đồng."),
+            raise ValidationFailed(
+                code=QR_AMOUNT_NOT_INTEGER,
+                errors=[
+                    _field(
+                        QR_AMOUNT_NOT_INTEGER,
+                        "payload.54",
+                        _("The amount must be a positive whole number of đồng."),
+                    )
+                ],
             )
         amount = int(fields["54"])
     extra = _fields(fields.get("62", ""), "payload.62")

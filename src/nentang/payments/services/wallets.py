@@ -36,8 +36,18 @@ from nentang.kernel import auditing, events
 from nentang.kernel.auditing import Actor
 from nentang.kernel.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from nentang.kernel.money import MoneyError, to_dong
-from nentang.payments import problems as p
 from nentang.payments.models import Account, AccountKind, Transfer, Wallet, WalletUsage
+from nentang.payments.problems import (
+    ACCOUNTS_MUST_BE_DIFFERENT,
+    AMOUNT_MUST_BE_POSITIVE,
+    AMOUNT_NOT_WHOLE,
+    GUARDIAN_REQUIRED,
+    NOT_YOUR_WALLET,
+    PAYMENT_ACCOUNT_NOT_FOUND,
+    WALLET_LEVEL2_REQUIRED,
+    WALLET_LIMIT_EXCEEDED,
+    WALLET_PHONE_REQUIRED,
+)
 from nentang.payments.services.ledger import (
     TransferInput,
     account_open,
@@ -126,7 +136,7 @@ def month_of(moment: datetime.datetime) -> datetime.date:
 def _person(person_id: uuid.UUID | str) -> Any:
     person = apps.get_model("identity", "Person").objects.filter(id=person_id).first()
     if person is None:
-        raise NotFound(_("No person has this id."), code=p.PAYMENT_ACCOUNT_NOT_FOUND)
+        raise NotFound(_("No person has this id."), code=PAYMENT_ACCOUNT_NOT_FOUND)
     return person
 
 
@@ -157,21 +167,21 @@ def wallet_open(*, actor: Actor, person_id: uuid.UUID | str, provider: str = "ne
         if person.guardian_id is None or actor != Actor.person(str(person.guardian_id)):
             raise Forbidden(
                 _("A child under 14 gets a wallet only through their guardian."),
-                code=p.GUARDIAN_REQUIRED,
+                code=GUARDIAN_REQUIRED,
             )
         guardian = _person(person.guardian_id)
     elif actor.type == "person" and actor.id != str(person.id):
-        raise Forbidden(_("Only the holder may open their wallet."), code=p.NOT_YOUR_WALLET)
+        raise Forbidden(_("Only the holder may open their wallet."), code=NOT_YOUR_WALLET)
     kyc = guardian or person
     if kyc.level < rules["minimum_level"]:
         raise Forbidden(
             _("A wallet needs a level-2 electronic identity (verified in person)."),
-            code=p.WALLET_LEVEL2_REQUIRED,
+            code=WALLET_LEVEL2_REQUIRED,
         )
     if not kyc.phone:
         raise ValidationFailed(
             _("The e-ID has no phone number to tie the wallet to."),
-            code=p.WALLET_PHONE_REQUIRED,
+            code=WALLET_PHONE_REQUIRED,
             errors=[FieldError("phone", _("Add a phone number to the e-ID first."))],
         )
     with transaction.atomic():
@@ -211,7 +221,7 @@ def wallet_of_person(*, person_id: uuid.UUID | str, provider: str = "nentang") -
         .first()
     )
     if wallet is None:
-        raise NotFound(_("This person has no wallet."), code=p.PAYMENT_ACCOUNT_NOT_FOUND)
+        raise NotFound(_("This person has no wallet."), code=PAYMENT_ACCOUNT_NOT_FOUND)
     return wallet
 
 
@@ -220,16 +230,23 @@ def _may_operate(actor: Actor, wallet: Wallet) -> None:
         return  # trusted callers, authorised by their own layer
     holder = str(wallet.guardian_person_id or wallet.person_id)
     if actor.type != "person" or actor.id != holder:
-        raise NotFound(_("No wallet you may use has this id."), code=p.PAYMENT_ACCOUNT_NOT_FOUND)
+        raise NotFound(_("No wallet you may use has this id."), code=PAYMENT_ACCOUNT_NOT_FOUND)
 
 
 def _amount(value: object) -> int:
     try:
         return to_dong(value, positive=True)
     except MoneyError as error:
-        code = p.AMOUNT_NOT_WHOLE if not isinstance(value, int) else p.AMOUNT_MUST_BE_POSITIVE
+        if isinstance(value, int):
+            raise ValidationFailed(
+                str(error),
+                code=AMOUNT_MUST_BE_POSITIVE,
+                errors=[FieldError("amount", str(error), AMOUNT_MUST_BE_POSITIVE)],
+            ) from error
         raise ValidationFailed(
-            str(error), code=code, errors=[FieldError("amount", str(error), code)]
+            str(error),
+            code=AMOUNT_NOT_WHOLE,
+            errors=[FieldError("amount", str(error), AMOUNT_NOT_WHOLE)],
         ) from error
 
 
@@ -336,7 +353,7 @@ def _check_limits(*, wallet: Wallet, category: str, amount: int, now: datetime.d
                     "%(left)s ₫ left this month."
                 )
                 % {"policy": policy.title, "left": left},
-                code=p.WALLET_LIMIT_EXCEEDED,
+                code=WALLET_LIMIT_EXCEEDED,
                 errors=[FieldError("amount", _("Above the monthly limit."), "limit")],
                 extra={"limit_category": limit.category, "remaining": max(0, limit.monthly - used)},
             )
@@ -354,7 +371,7 @@ def p2p_transfer(
     if payer.pk == payee.pk:
         raise ValidationFailed(
             _("Choose another wallet to pay."),
-            code=p.ACCOUNTS_MUST_BE_DIFFERENT,
+            code=ACCOUNTS_MUST_BE_DIFFERENT,
             errors=[FieldError("payee", _("The same wallet."))],
         )
     return _spend(
@@ -373,7 +390,7 @@ def merchant_pay(
     reference: str = "",
 ) -> Transfer:  # fmt: skip
     if merchant.kind != AccountKind.MERCHANT:
-        raise NotFound(_("No merchant has this account."), code=p.PAYMENT_ACCOUNT_NOT_FOUND)
+        raise NotFound(_("No merchant has this account."), code=PAYMENT_ACCOUNT_NOT_FOUND)
     return _spend(
         actor=actor,
         wallet=payer,
@@ -389,7 +406,7 @@ def cash_out(
     *, actor: Actor, wallet: Wallet, agent: Account, amount: object, idempotency_key: str
 ) -> Transfer:
     if agent.kind != AccountKind.AGENT:
-        raise NotFound(_("No agent has this account."), code=p.PAYMENT_ACCOUNT_NOT_FOUND)
+        raise NotFound(_("No agent has this account."), code=PAYMENT_ACCOUNT_NOT_FOUND)
     return _spend(
         actor=actor,
         wallet=wallet,
@@ -405,7 +422,7 @@ def cash_in(
 ) -> Transfer:
     """The agent takes cash and credits the wallet from its e-money float (no limit)."""
     if agent.kind != AccountKind.AGENT:
-        raise NotFound(_("No agent has this account."), code=p.PAYMENT_ACCOUNT_NOT_FOUND)
+        raise NotFound(_("No agent has this account."), code=PAYMENT_ACCOUNT_NOT_FOUND)
     value = _amount(amount)
     item = TransferInput(
         id=transfer_id("cash_in", agent.id, idempotency_key),
@@ -468,7 +485,7 @@ def agency_fee_account(*, agency_id_or_code: str) -> Account:
     # An agency's id is its code (identity.Agency's primary key).
     agency = agency_model.objects.filter(pk=str(agency_id_or_code).strip()).first()
     if agency is None:
-        raise NotFound(_("No agency has this id or code."), code=p.PAYMENT_ACCOUNT_NOT_FOUND)
+        raise NotFound(_("No agency has this id or code."), code=PAYMENT_ACCOUNT_NOT_FOUND)
     return account_open(
         actor=Actor.system("payments"),
         code=f"agency:{agency.code}",

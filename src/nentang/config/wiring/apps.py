@@ -122,7 +122,7 @@ def complete_delivered_dossier(payload: Mapping[str, Any]) -> None:
 
 
 class WiringConfig(AppConfig):
-    name = "nentang.config"
+    name = "nentang.config.wiring"
     label = "wiring"
     verbose_name = "Wiring between contexts"
 
