@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.urls import URLPattern, URLResolver, path, re_path
 
 from nentang.smartcity.views import ngsild as n
+from nentang.smartcity.views import pages
 
 app_name = "smartcity"
 
@@ -13,6 +14,8 @@ ID = r"(?P<entity_id>[^/]+)"
 NGSI = "ngsi-ld/v1/"
 
 urlpatterns: list[URLPattern | URLResolver] = [
+    path("do-thi/", pages.cities, name="cities"),
+    path("do-thi/<slug:tenant>/", pages.city, name="city"),
     path(
         f"{NGSI}jsonldContexts/ngsi-ld-core-context-v1.8.jsonld",
         n.core_context,
