@@ -31,6 +31,7 @@ PAGES = [
     "/design-system/",
     "/login",
     "/register",
+    "/do-thi/",
 ]
 
 

@@ -30,6 +30,7 @@ PAGES = [
     "/login",
     "/register",
     "/page-that-does-not-exist",
+    "/do-thi/",
 ]
 
 # Example data on the design-system page, shown as data in both languages.

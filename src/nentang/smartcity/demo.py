@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from nentang.identity import selectors as identity_selectors
+from nentang.identity import services as identity
 from nentang.kernel import demodata
 from nentang.kernel.auditing import Actor
 from nentang.smartcity import services, simulate
@@ -21,6 +23,8 @@ DEMO = Actor.system("demo")
 CALLER = services.Caller.system("demo")
 DEVICES_PER_CITY = 24
 STEPS = 12  # every 10 minutes over two hours
+CLIENT_ID = "demo-city-sensors"
+CLIENT_SECRET = "demo-city-secret-2026"  # noqa: S105 - a published demo credential
 
 
 @demodata.loader("smartcity")
@@ -56,6 +60,18 @@ def load(progress: demodata.Progress) -> None:
                 readings.append(services.Reading(registered[device.device_id], ts, values))
         services.readings_ingest(caller=CALLER, tenant=city, readings=readings)
         progress.advance()
+    if not identity_selectors.client_exists(client_id=CLIENT_ID):
+        identity.client_register(
+            actor=DEMO,
+            name="Trung tâm điều hành đô thị (demo)",
+            grant="client_credentials",
+            client_id=CLIENT_ID,
+            client_secret=CLIENT_SECRET,
+            scopes=["smartcity"],
+            purpose="Đọc và gửi dữ liệu cảm biến đô thị qua NGSI-LD",
+        )
+    for city in simulate.CITIES:
+        services.tenant_grant(actor=DEMO, tenant=city, client_id=CLIENT_ID, can_write=True)
 
 
 KIND_NAMES = {

@@ -78,6 +78,10 @@ def tenant_grant(*, actor: Actor, tenant: str, client_id: str, can_write: bool) 
 
     with transaction.atomic():
         row = Tenant.objects.get(name=tenant)
+        same = TenantGrant.objects.filter(tenant=row, client_id=client_id, can_write=can_write)
+        existing = same.first()
+        if existing is not None:
+            return existing  # unchanged: nothing to record
         grant, _ = TenantGrant.objects.update_or_create(
             tenant=row, client_id=client_id, defaults={"can_write": can_write}
         )
