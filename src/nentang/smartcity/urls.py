@@ -21,7 +21,13 @@ urlpatterns: list[URLPattern | URLResolver] = [
         n.core_context,
         name="core_context",
     ),
-    path(f"{NGSI}entities", n.endpoint(GET=n.entities_get, POST=n.entities_post), name="entities"),
+    # Collections answer with or without a trailing slash (clients such as ngsildclient
+    # add one).
+    re_path(
+        rf"^{NGSI}entities/?$",
+        n.endpoint(GET=n.entities_get, POST=n.entities_post),
+        name="entities",
+    ),
     re_path(
         rf"^{NGSI}entities/{ID}$",
         n.endpoint(
@@ -40,12 +46,12 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="entity_attr",
     ),
     re_path(
-        rf"^{NGSI}entityOperations/(?P<operation>[A-Za-z]+)$",
+        rf"^{NGSI}entityOperations/(?P<operation>[A-Za-z]+)/?$",
         n.endpoint(POST=n.batch),
         name="batch",
     ),
-    path(
-        f"{NGSI}subscriptions",
+    re_path(
+        rf"^{NGSI}subscriptions/?$",
         n.endpoint(GET=n.subscriptions_get, POST=n.subscriptions_post),
         name="subscriptions",
     ),
@@ -56,7 +62,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
         ),
         name="subscription",
     ),
-    path(f"{NGSI}temporal/entities", n.endpoint(GET=n.temporal_entities_get), name="temporal"),
+    re_path(
+        rf"^{NGSI}temporal/entities/?$", n.endpoint(GET=n.temporal_entities_get), name="temporal"
+    ),
     re_path(
         rf"^{NGSI}temporal/entities/{ID}$",
         n.endpoint(GET=n.temporal_entity_get),
