@@ -36,6 +36,7 @@ PAGES = [
     "/services/dang-ky-khai-sinh",
     "/dossiers/status",
     "/dataset",
+    "/do-thi/",
 ]
 
 

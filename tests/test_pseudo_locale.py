@@ -33,6 +33,7 @@ PAGES = [
     "/page-that-does-not-exist",
     "/dossiers/status",
     "/dataset",
+    "/do-thi/",
 ]
 
 # Example data on the design-system page, shown as data in both languages.

@@ -105,6 +105,11 @@ def measures(device: SimDevice, moment: datetime, rng: random.Random) -> dict[st
     return {"occupied": rng.random() < 0.3 + 0.5 * _rush(hour)}
 
 
+def random_for(city: str, step: int) -> random.Random:
+    """A seeded generator for one city and round (the demo's readings repeat exactly)."""
+    return random.Random(f"{city}-{step}")  # noqa: S311 - simulated data, not secrets
+
+
 def messages(
     devices: Sequence[SimDevice], start: datetime, steps: int, every: timedelta, seed: int = 11
 ) -> Iterator[tuple[str, bytes]]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.urls import URLPattern, URLResolver, path, re_path
 
 from nentang.smartcity.views import ngsild as n
+from nentang.smartcity.views import pages
 
 app_name = "smartcity"
 
@@ -13,12 +14,20 @@ ID = r"(?P<entity_id>[^/]+)"
 NGSI = "ngsi-ld/v1/"
 
 urlpatterns: list[URLPattern | URLResolver] = [
+    path("do-thi/", pages.cities, name="cities"),
+    path("do-thi/<slug:tenant>/", pages.city, name="city"),
     path(
         f"{NGSI}jsonldContexts/ngsi-ld-core-context-v1.8.jsonld",
         n.core_context,
         name="core_context",
     ),
-    path(f"{NGSI}entities", n.endpoint(GET=n.entities_get, POST=n.entities_post), name="entities"),
+    # Collections answer with or without a trailing slash (clients such as ngsildclient
+    # add one).
+    re_path(
+        rf"^{NGSI}entities/?$",
+        n.endpoint(GET=n.entities_get, POST=n.entities_post),
+        name="entities",
+    ),
     re_path(
         rf"^{NGSI}entities/{ID}$",
         n.endpoint(
@@ -37,12 +46,12 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="entity_attr",
     ),
     re_path(
-        rf"^{NGSI}entityOperations/(?P<operation>[A-Za-z]+)$",
+        rf"^{NGSI}entityOperations/(?P<operation>[A-Za-z]+)/?$",
         n.endpoint(POST=n.batch),
         name="batch",
     ),
-    path(
-        f"{NGSI}subscriptions",
+    re_path(
+        rf"^{NGSI}subscriptions/?$",
         n.endpoint(GET=n.subscriptions_get, POST=n.subscriptions_post),
         name="subscriptions",
     ),
@@ -53,7 +62,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
         ),
         name="subscription",
     ),
-    path(f"{NGSI}temporal/entities", n.endpoint(GET=n.temporal_entities_get), name="temporal"),
+    re_path(
+        rf"^{NGSI}temporal/entities/?$", n.endpoint(GET=n.temporal_entities_get), name="temporal"
+    ),
     re_path(
         rf"^{NGSI}temporal/entities/{ID}$",
         n.endpoint(GET=n.temporal_entity_get),

@@ -5,6 +5,7 @@ selectors with the personal-data usage log."""
 
 from __future__ import annotations
 
+from nentang.smartcity.selectors.dashboard import Dashboard, Sensor, cities, city_dashboard
 from nentang.smartcity.selectors.entities import (
     EntityView,
     QueryResult,
@@ -25,10 +26,14 @@ from nentang.smartcity.selectors.temporal import (
 
 __all__ = [
     "Aggregation",
+    "Dashboard",
     "EntityView",
     "QueryResult",
+    "Sensor",
     "Window",
     "aggregation",
+    "cities",
+    "city_dashboard",
     "device_for",
     "entity_get",
     "entity_query",

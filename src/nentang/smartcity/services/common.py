@@ -32,18 +32,23 @@ class Caller:
 
 def tenant_for(caller: Caller, name: str, *, write: bool) -> Tenant:
     """The tenant ``name`` if the caller may read (or write) it, else an NGSI-LD error."""
-    tenant = Tenant.objects.filter(name=name).first()
-    if tenant is None:
-        raise NgsiError("NonexistentTenant", f"There is no tenant {name!r}.")
     if caller.trusted:
+        tenant = Tenant.objects.filter(name=name).first()
+        if tenant is None:
+            raise NgsiError("NonexistentTenant", f"There is no tenant {name!r}.")
         return tenant
-    grant = TenantGrant.objects.filter(tenant=tenant, client_id=caller.client_id).first()
+    # One query: the grant with its tenant. A tenant this client has no grant for looks
+    # like a tenant that does not exist.
+    grant = (
+        TenantGrant.objects.select_related("tenant")
+        .filter(tenant__name=name, client_id=caller.client_id)
+        .first()
+    )
     if grant is None:
-        # Tenants a client has no grant for look like tenants that do not exist.
         raise NgsiError("NonexistentTenant", f"There is no tenant {name!r}.")
     if write and not grant.can_write:
         raise NgsiError("Forbidden", "This client may read this tenant but not change it.")
-    return tenant
+    return grant.tenant
 
 
 def tenant_create(*, actor: Actor, name: str, title: str, retention_days: int = 0) -> Tenant:
@@ -78,6 +83,10 @@ def tenant_grant(*, actor: Actor, tenant: str, client_id: str, can_write: bool) 
 
     with transaction.atomic():
         row = Tenant.objects.get(name=tenant)
+        same = TenantGrant.objects.filter(tenant=row, client_id=client_id, can_write=can_write)
+        existing = same.first()
+        if existing is not None:
+            return existing  # unchanged: nothing to record
         grant, _ = TenantGrant.objects.update_or_create(
             tenant=row, client_id=client_id, defaults={"can_write": can_write}
         )

@@ -23,7 +23,13 @@ from nentang.smartcity.ngsild import contexts
 from nentang.smartcity.ngsild.entities import attributes_in, check_uri, iso, parse_time
 from nentang.smartcity.ngsild.errors import bad_data
 from nentang.smartcity.services.common import Caller, tenant_for
-from nentang.smartcity.services.entities import _fill, _history, _row, observations
+from nentang.smartcity.services.entities import (
+    _fill,
+    _history,
+    _row,
+    observations,
+    update_rows,
+)
 from nentang.smartcity.services.notify import Change, notify
 
 # Smart Data Models per kind of device: entity type and payload key → (attribute, unit).
@@ -230,11 +236,7 @@ def readings_ingest(*, caller: Caller, tenant: str, readings: Sequence[Reading])
             if touched:
                 changes.append(Change(data, touched, iso(now), iso(now)))
         Entity.objects.bulk_create(new_rows, batch_size=500)
-        Entity.objects.bulk_update(
-            changed,
-            ["type", "data", "modified_at", "min_lon", "min_lat", "max_lon", "max_lat"],
-            batch_size=500,
-        )
+        update_rows(changed)
         _history(history)
         auditing.record(
             actor=caller.actor,

@@ -179,6 +179,8 @@ def test_queries_with_q_paging_and_counts(ngsi: Ngsi) -> None:
     assert ids("type=Streetlight&q=powerState==%22off%22") == ["ld:Streetlight:1"]
     assert ids("attrs=powerState") == ["ld:Streetlight:1"]
 
+    slash = ngsi.call("GET", "/entities/?type=AirQualityObserved&limit=1")  # ngsildclient's form
+    assert slash.status_code == 200
     page = ngsi.call("GET", "/entities?type=AirQualityObserved&limit=2&offset=2&count=true")
     assert page["NGSILD-Results-Count"] == "5"
     assert [e["id"][-3:] for e in page.json()] == ["003", "004"]
