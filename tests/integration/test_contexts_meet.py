@@ -103,6 +103,27 @@ def test_the_applicant_pays_the_fee_from_the_dossier_page(cast: ps_support.Cast)
     assert balance(fees.pk) == FEE
 
 
+def test_the_applicants_copy_of_his_data_holds_the_dossier_and_the_fee(
+    cast: ps_support.Cast,
+) -> None:
+    """“Your data” gathers the sections of every context (kernel.personaldata)."""
+    wallet_with(cast, 500_000)
+    dossier = dossier_waiting_for_its_fee(cast)
+    browser = Client()
+    browser.force_login(cast.an)
+    browser.post(f"/dossiers/{dossier.pk}", {"action": "pay_fee"})
+
+    data = browser.get("/account/my-data/download").json()["sections"]
+
+    [filed] = data["publicservices.dossiers"]
+    assert filed["receipt_code"] == dossier.receipt_code
+    assert [step["action"] for step in filed["steps"]][-1] == "fee_paid"
+    [wallet] = data["payments.wallets"]
+    assert wallet["balance_vnd"] == 500_000 - FEE
+    assert [t["amount_vnd"] for t in wallet["transfers"]] == [500_000, -FEE]
+    assert wallet["transfers"][-1]["other_party"] == "Sở Tư pháp TP Hồ Chí Minh"
+
+
 def test_too_little_money_changes_nothing_and_says_why(cast: ps_support.Cast) -> None:
     wallet = wallet_with(cast, 100_000)
     dossier = dossier_waiting_for_its_fee(cast)

@@ -7,4 +7,9 @@ class PaymentsConfig(AppConfig):
     verbose_name = "Mobile money and payments"
 
     def ready(self) -> None:
-        from nentang.payments import problems  # noqa: F401 - registers the problem codes
+        from nentang.payments import (
+            personaldata,
+            problems,  # noqa: F401 - registers the problem codes
+        )
+
+        personaldata.install()

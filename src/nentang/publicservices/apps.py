@@ -10,7 +10,12 @@ class PublicservicesConfig(AppConfig):
     verbose_name = "Online public services"
 
     def ready(self) -> None:
-        from nentang.publicservices import problems  # noqa: F401 - registers the problem codes
+        from nentang.publicservices import (
+            personaldata,
+            problems,  # noqa: F401 - registers the problem codes
+        )
+
+        personaldata.install()
         from nentang.publicservices.views import navigation
 
         navigation.install()
