@@ -14,7 +14,14 @@ from django.utils.translation import gettext_lazy as _
 
 from nentang.addresses import selectors as addresses
 from nentang.identity.services.inputs import MAX_PORTRAIT_BYTES
-from nentang.kernel.errors import Conflict, FieldError, NotFound, RateLimited, ValidationFailed
+from nentang.kernel.errors import (
+    Conflict,
+    FieldError,
+    NotFound,
+    ProblemError,
+    RateLimited,
+    ValidationFailed,
+)
 from nentang.web.forms import Form
 
 T = TypeVar("T")
@@ -42,12 +49,17 @@ def submit(
     service: Callable[[dict[str, Any]], T],
     *,
     conflict_fields: Mapping[str, str] | None = None,
+    show_problems: bool = False,
+    show_refusals: bool = False,
+    problem_field: str | None = None,
 ) -> tuple[T | None, int]:
     """Call ``service`` with the form's cleaned data when the form is valid. Returns
     (its result, 200), or (None, the status to answer with): 400 for the form's own
     mistakes, 422 for the service's field errors (shown at their fields), 409 for a
     conflict (at the field ``conflict_fields`` names for its code, else on top), 429
-    when throttled (on top)."""
+    when throttled (on top). With ``show_problems`` any other problem is shown too, at
+    ``problem_field`` or on top, with its own status — but a refusal (403) goes on to
+    the error page and its security event unless ``show_refusals``."""
     if not form.is_valid():
         return None, 400
     try:
@@ -65,6 +77,11 @@ def submit(
     except RateLimited as throttled:  # the form again, with the wait on top
         form.add_error(None, str(throttled.detail))
         return None, 429
+    except ProblemError as problem:
+        if not show_problems or (problem.status == 403 and not show_refusals):
+            raise
+        form.add_error(problem_field, str(problem.detail or problem.code))
+        return None, problem.status
 
 
 def _text(*attrs: tuple[str, str], cls: str = "", input_type: str = "text") -> forms.TextInput:

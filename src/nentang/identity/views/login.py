@@ -45,9 +45,9 @@ from nentang.identity.views.access import (
     safe_next,
 )
 from nentang.identity.views.factors import totp_state
-from nentang.identity.views.forms import CodeForm, LoginForm, add_field_errors
+from nentang.identity.views.forms import CodeForm, LoginForm, submit
 from nentang.identity.views.oidc_return import allow_return_to_client
-from nentang.kernel.errors import ProblemError, ValidationFailed
+from nentang.kernel.errors import ProblemError
 
 BACKEND = "nentang.identity.auth.AccountBackend"
 
@@ -172,28 +172,22 @@ def second_factor_view(request: IdentityRequest) -> HttpResponse:
     form = CodeForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                totp_verify(
-                    account=account,
-                    code=form.cleaned_data["code"],
-                    source_ip=request_source_ip(request),
-                )
-            except ValidationFailed as failed:
-                status = 422
-                add_field_errors(form, failed.errors)
-            except ProblemError as problem:
-                status = problem.status
-                form.add_error(None, str(problem.detail or problem.code))
+        _verified, status = submit(
+            form,
+            lambda data: totp_verify(
+                account=account, code=data["code"], source_ip=request_source_ip(request)
+            ),
+            show_problems=True,
+            show_refusals=True,
+        )
+        if status == 200:
+            if pending:
+                finish_login(request, account, factor="totp")
             else:
-                if pending:
-                    finish_login(request, account, factor="totp")
-                else:
-                    second_factor_mark(
-                        request.session, method="totp", session_key=request.session.session_key
-                    )
-                return HttpResponseRedirect(next_url)
+                second_factor_mark(
+                    request.session, method="totp", session_key=request.session.session_key
+                )
+            return HttpResponseRedirect(next_url)
     response = render(
         request,
         "identity/login/second_factor.html",

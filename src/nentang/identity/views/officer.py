@@ -38,9 +38,8 @@ from nentang.identity.views.forms import (
     LockForm,
     UnlockForm,
     VerifyForm,
-    add_field_errors,
+    submit,
 )
-from nentang.kernel.errors import ProblemError, ValidationFailed
 from nentang.web.components import Link, SummaryRow
 
 GRANT_KEY = "identity.officer.found"
@@ -126,25 +125,17 @@ def find(request: IdentityRequest) -> HttpResponse:
     form = FindPersonForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                person = person_find_by_id_number(
-                    actor=officer.account,
-                    id_number=form.cleaned_data["id_number"],
-                    purpose=form.cleaned_data["purpose"],
-                )
-            except ValidationFailed as failed:
-                status = 422
-                add_field_errors(form, failed.errors)
-            except ProblemError as problem:
-                if problem.status == 403:
-                    raise
-                status = problem.status
-                form.add_error("id_number", str(problem.detail or problem.code))
-            else:
-                _grant_store(request, person)
-                return _card_page(request, officer, person, form.cleaned_data["purpose"])
+        person, status = submit(
+            form,
+            lambda data: person_find_by_id_number(
+                actor=officer.account, id_number=data["id_number"], purpose=data["purpose"]
+            ),
+            show_problems=True,
+            problem_field="id_number",
+        )
+        if person is not None:
+            _grant_store(request, person)
+            return _card_page(request, officer, person, form.cleaned_data["purpose"])
     return render(
         request,
         "identity/officer/find.html",
@@ -222,19 +213,8 @@ def _attempt(form: forms.Form, action: Callable[[dict[str, Any]], object]) -> in
     """Run an officer's action with the form's data: None when it was done, else the
     status to answer with (mistakes at their fields or on top). A refusal (403) is not
     the form's business: it goes on to the error page and the security event."""
-    if not form.is_valid():
-        return 400
-    try:
-        action(form.cleaned_data)
-    except ValidationFailed as failed:
-        add_field_errors(form, failed.errors)
-        return 422
-    except ProblemError as problem:
-        if problem.status == 403:
-            raise
-        form.add_error(None, str(problem.detail or problem.code))
-        return problem.status
-    return None
+    _done, status = submit(form, action, show_problems=True)
+    return None if status == 200 else status
 
 
 def _done(request: IdentityRequest, message: str) -> HttpResponse:

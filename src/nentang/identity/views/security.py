@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
@@ -22,10 +23,10 @@ from nentang.identity.views import presenters
 from nentang.identity.views.access import IdentityRequest, account_of, safe_next, security_page
 from nentang.identity.views.account import account_nav, crumbs
 from nentang.identity.views.factors import totp_disable, totp_state
-from nentang.identity.views.forms import CodeForm, PasskeyNameForm, add_field_errors
+from nentang.identity.views.forms import CodeForm, PasskeyNameForm, submit
 from nentang.identity.views.login import json_problem
 from nentang.identity.views.qr import qr_svg
-from nentang.kernel.errors import Conflict, ProblemError, ValidationFailed
+from nentang.kernel.errors import Conflict, ProblemError
 
 ENROLMENT_KEY = "identity.totp.enrolment"
 
@@ -126,16 +127,15 @@ def _after_enrolment(request: HttpRequest, default: str) -> str:
 @security_page
 def passkey_rename(request: IdentityRequest, passkey_id: uuid.UUID) -> HttpResponse:
     form = PasskeyNameForm(request.POST, prefix=f"p{passkey_id.hex[:8]}")
-    if form.is_valid():
-        try:
-            passkeys.passkey_rename(
-                actor=account_of(request), passkey_id=passkey_id, name=form.cleaned_data["name"]
-            )
-        except ValidationFailed as failed:
-            add_field_errors(form, failed.errors)
-        else:
-            messages.success(request, _("The passkey is renamed."))
-            return HttpResponseRedirect(reverse("identity_web:passkeys"))
+    _renamed, status = submit(
+        form,
+        lambda data: passkeys.passkey_rename(
+            actor=account_of(request), passkey_id=passkey_id, name=data["name"]
+        ),
+    )
+    if status == 200:
+        messages.success(request, _("The passkey is renamed."))
+        return HttpResponseRedirect(reverse("identity_web:passkeys"))
     return _passkey_page(request, rename=(passkey_id, form), status=400)
 
 
@@ -165,38 +165,29 @@ def totp(request: IdentityRequest) -> HttpResponse:
         request.session[ENROLMENT_KEY] = enrolment.provisioning_uri
         return HttpResponseRedirect(reverse("identity_web:totp"))
     if action in ("confirm", "disable"):
-        status = 400
-        if form.is_valid():
-            try:
-                if action == "confirm":
-                    totp_confirm(actor=account, code=form.cleaned_data["code"])
-                else:
-                    totp_disable(
-                        actor=account,
-                        code=form.cleaned_data["code"],
-                        source_ip=request_source_ip(request),
-                    )
-            except ValidationFailed as failed:
-                status = 422
-                add_field_errors(form, failed.errors)
-            except ProblemError as problem:
-                status = problem.status
-                form.add_error(None, str(problem.detail or problem.code))
+
+        def change(data: dict[str, Any]) -> None:
+            if action == "confirm":
+                totp_confirm(actor=account, code=data["code"])
             else:
-                request.session.pop(ENROLMENT_KEY, None)
-                if action == "confirm":  # the app's code was just shown: this session has it
-                    second_factor_mark(
-                        request.session, method="totp", session_key=request.session.session_key
-                    )
-                messages.success(
-                    request,
-                    _("The authenticator app is set up: logins now ask for its code.")
-                    if action == "confirm"
-                    else _("The authenticator app is turned off."),
+                totp_disable(actor=account, code=data["code"], source_ip=request_source_ip(request))
+
+        _nothing, status = submit(form, change, show_problems=True, show_refusals=True)
+        if status == 200:
+            request.session.pop(ENROLMENT_KEY, None)
+            if action == "confirm":  # the app's code was just shown: this session has it
+                second_factor_mark(
+                    request.session, method="totp", session_key=request.session.session_key
                 )
-                if action == "confirm":
-                    return HttpResponseRedirect(_after_enrolment(request, "identity_web:totp"))
-                return HttpResponseRedirect(reverse("identity_web:totp"))
+            messages.success(
+                request,
+                _("The authenticator app is set up: logins now ask for its code.")
+                if action == "confirm"
+                else _("The authenticator app is turned off."),
+            )
+            if action == "confirm":
+                return HttpResponseRedirect(_after_enrolment(request, "identity_web:totp"))
+            return HttpResponseRedirect(reverse("identity_web:totp"))
     state = totp_state(account=account)
     uri = request.session.get(ENROLMENT_KEY) if state == "pending" else None
     secret = ""
