@@ -32,6 +32,8 @@ def nentang_env(home: Path, database_url: str, **extra: str) -> dict[str, str]:
             "NENTANG_DATABASE_URL": database_url,
             "NENTANG_LOG_FORMAT": "json",
             "NENTANG_LOG_LEVEL": "INFO",
+            # A tenth of the generated demo data: the journeys are there, in seconds.
+            "NENTANG_DEMO_PERCENT": "10",
         }
     )
     env.update(extra)

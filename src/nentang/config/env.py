@@ -133,6 +133,12 @@ VARIABLES: tuple[Variable, ...] = (
         "TCVN 11930:2017's minimum per level.",
     ),
     Variable(
+        "NENTANG_DEMO_PERCENT",
+        "100",
+        "How much generated data `nentang demo` loads, in percent of the full demo (1–100): "
+        "the named demo people, agencies and accounts are always there.",
+    ),
+    Variable(
         "NENTANG_AUDIT_WITNESS",
         "(empty)",
         "Where each signed checkpoint of the audit log is also published: a directory "
@@ -177,6 +183,7 @@ class Config:
     metrics_token: str
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
     security_events_min_days: int
+    demo_percent: int
     audit_witness: str  # "" (none), an absolute directory outside home, or an http(s) URL
 
 
@@ -213,6 +220,13 @@ def parse_non_negative_int(name: str, raw: str) -> int:
         raise ConfigError(name, f"expected a whole number, got {raw!r}.") from None
     if value < 0:
         raise ConfigError(name, f"expected zero or more, got {raw!r}.")
+    return value
+
+
+def parse_percent(name: str, raw: str) -> int:
+    value = parse_positive_int(name, raw)
+    if value > 100:
+        raise ConfigError(name, f"expected a whole number from 1 to 100, got {raw!r}.")
     return value
 
 
@@ -426,6 +440,9 @@ def read(environ: Mapping[str, str] | None = None) -> Config:
         security_events_min_days=parse_non_negative_int(
             "NENTANG_SECURITY_EVENTS_MIN_DAYS",
             _get(env, "NENTANG_SECURITY_EVENTS_MIN_DAYS") or "365",
+        ),
+        demo_percent=parse_percent(
+            "NENTANG_DEMO_PERCENT", _get(env, "NENTANG_DEMO_PERCENT") or "100"
         ),
         audit_witness=parse_witness(
             "NENTANG_AUDIT_WITNESS", _get(env, "NENTANG_AUDIT_WITNESS") or "", home

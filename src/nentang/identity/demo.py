@@ -203,7 +203,7 @@ def generated_citizens(communes: list[tuple[str, str]]) -> list[PersonRecord]:
     rng = random.Random(SEED)  # noqa: S311 - demo data, not secrets
     places = sorted(BIRTH_PROVINCES)
     records = []
-    for index in range(GENERATED):
+    for index in range(demodata.scaled(GENERATED)):
         sex = rng.choice(("male", "female"))
         name = " ".join(
             (
@@ -253,7 +253,7 @@ def _generated(progress: demodata.Progress) -> None:
 
 @demodata.loader("identity", accounts=ACCOUNTS)
 def load(progress: demodata.Progress) -> None:
-    progress.start("citizens, agency, officer, administrator", 3 + GENERATED)
+    progress.start("citizens, agency, officer, administrator", 3 + demodata.scaled(GENERATED))
     admin = _administrator()
     progress.advance()
     officer = _agency_and_officer(admin)

@@ -79,3 +79,12 @@ class SilentProgress:
 
     def advance(self, steps: int = 1) -> None:
         return None
+
+
+def scaled(count: int) -> int:
+    """``count`` generated items scaled by ``NENTANG_DEMO_PERCENT`` (at least one): the
+    tests that run ``nentang demo`` load a tenth, a newcomer the full demo."""
+    from django.conf import settings
+
+    percent = int(getattr(settings, "NENTANG_DEMO_PERCENT", 100))
+    return max(1, count * percent // 100) if count else 0

@@ -111,7 +111,7 @@ TEMPLATES = (
 
 def _payloads(rng: random.Random) -> list[dict[str, object]]:
     out: list[dict[str, object]] = []
-    for n in range(DATASETS):
+    for n in range(demodata.scaled(DATASETS)):
         prefix, title, notes, org, group, tags, frequency, licence = TEMPLATES[n % 4]
         ward, year = WARDS[n % len(WARDS)], 2022 + n % 4
         words = {"ward": ward, "year": year, "next": year + 1}

@@ -3,7 +3,7 @@
 * one-stop-shop units for UBND phường Sài Gòn (000.31.29.H29), UBND phường Hoàn Kiếm,
   Hà Nội (000.20.01.H26) and Sở Tư pháp TP Hồ Chí Minh (000.00.31.H29, judicial records);
   officers for each role (``canbo.saigon`` of identity's demo does all three in Sài Gòn);
-* ``NENTANG_DEMO_DOSSIERS`` dossiers (default 240) in every state, from a seeded
+* 240 dossiers (scaled by ``NENTANG_DEMO_PERCENT``) in every state, from a seeded
   generator, through the services: Nguyễn Văn An's civil-status and judicial-record
   dossiers, and temporary-residence dossiers of identity's generated level-1 citizens;
 * Nguyễn Văn An's birth registration of his newborn son, processed and waiting for the
@@ -15,7 +15,6 @@ today: the services date what they record, and the demo goes through them.
 
 from __future__ import annotations
 
-import os
 import random
 from collections.abc import Callable
 from typing import Any
@@ -62,10 +61,7 @@ CHILDREN = ["Nguyễn Minh Khôi", "Nguyễn Gia Bảo", "Nguyễn Bảo Ngọc"
 
 
 def _count() -> int:
-    try:
-        return max(0, int(os.environ.get("NENTANG_DEMO_DOSSIERS", DEFAULT_DOSSIERS)))
-    except ValueError:
-        return DEFAULT_DOSSIERS
+    return demodata.scaled(DEFAULT_DOSSIERS)
 
 
 def _summary() -> list[str]:

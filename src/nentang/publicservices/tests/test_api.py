@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from django.test import Client
+from tests.support.staff import log_in_as
 
 from nentang.publicservices.models import Dossier
 from nentang.publicservices.tests import support
@@ -16,7 +17,7 @@ from nentang.publicservices.tests.support import Cast
 
 def signed_in(account: Any) -> Client:
     client = Client()
-    client.force_login(account)
+    log_in_as(client, account)
     return client
 
 

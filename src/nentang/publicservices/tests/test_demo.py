@@ -23,7 +23,7 @@ def test_the_demo_loads_once(monkeypatch: pytest.MonkeyPatch) -> None:
     from nentang.audit.services import security_defaults_install
     from nentang.publicservices import demo
 
-    monkeypatch.setenv("NENTANG_DEMO_DOSSIERS", "12")
+    monkeypatch.setattr("nentang.publicservices.demo.DEFAULT_DOSSIERS", 12)
     # identity's loader (found through the registry: its module is not ours to import)
     # makes the citizens and the Sài Gòn officer; a few generated people are enough.
     monkeypatch.setattr("nentang.identity.demo.GENERATED", 20)
