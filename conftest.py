@@ -133,3 +133,16 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         return
     report.outcome = "failed"
     report.longrepr = f"skipped in the gate, which allows no skips: {reason}"
+
+
+@pytest.fixture
+def admin_client(db: None, admin_user: Any) -> Any:
+    """pytest-django's ``admin_client``, logged in as the e-ID login would leave it:
+    staff sessions carry their second factor (issue 8), or every page sends them to
+    set one up."""
+    from django.test import Client
+    from tests.support.staff import staff_login
+
+    client = Client()
+    staff_login(client, admin_user)
+    return client

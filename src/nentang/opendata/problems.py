@@ -88,3 +88,26 @@ SQL_REFUSED = register(
     ),
     advice=_("Write a single SELECT over the resource tables, without writes or system tables."),
 )
+INVALID_FQ = register(
+    "invalid_fq",
+    status=400,
+    title=_("Malformed filter"),
+    meaning=_(
+        "A filter term (fq) is not field:value, names an unknown field or leaves a quote open."
+    ),
+    advice=_('Write filters as field:value, e.g. organization:so-tnmt tags:"nước".'),
+)
+INVALID_SORT = register(
+    "invalid_sort",
+    status=400,
+    title=_("Unknown sort"),
+    meaning=_("The sort names a field or direction the search does not know."),
+    advice=_("Sort by score, title_string, metadata_modified or name, asc or desc."),
+)
+INVALID_PAGING = register(
+    "invalid_paging",
+    status=400,
+    title=_("Paging out of range"),
+    meaning=_("rows is 0 to 1000 and start is 0 or more."),
+    advice=_("Ask for at most 1,000 rows at a time and page with start."),
+)

@@ -6,15 +6,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from pyshacl import validate
 from rdflib import Graph
 from rdflib.namespace import DCAT, RDF
+from tests.support.staff import log_in_as
 
 from nentang.opendata import encodings, services
 from nentang.opendata.tests import support
-from nentang.opendata.tests.support import PASSWORD, Cast
+from nentang.opendata.tests.support import Cast
 
 pytestmark = pytest.mark.django_db
 SHAPES = Path(__file__).parent / "data" / "dcat-ap-3-core.shacl.ttl"
@@ -62,7 +64,7 @@ def test_search_page_finds_without_diacritics(cast: Cast, client: Client) -> Non
 
 def test_a_publisher_uploads_tcvn3_and_sees_the_preview(cast: Cast, client: Client) -> None:
     support.air_quality(cast, resources=[])
-    client.login(username="dulieu.tnmt", password=PASSWORD)
+    log_in_as(client, apps.get_model("identity", "Account").objects.get(username="dulieu.tnmt"))
     legacy = encodings.encode_tcvn3(
         "Trạm;Chỉ số AQI;Ngày đo\nThủ Đức;156;02/03/2025\nQuận 1;87;01/03/2025\n"
     )
@@ -80,7 +82,7 @@ def test_a_publisher_uploads_tcvn3_and_sees_the_preview(cast: Cast, client: Clie
 
 def test_another_agency_cannot_upload(cast: Cast, client: Client) -> None:
     support.air_quality(cast)
-    client.login(username="dulieu.gddt", password=PASSWORD)
+    log_in_as(client, apps.get_model("identity", "Account").objects.get(username="dulieu.gddt"))
     response = client.get("/dataset/chat-luong-khong-khi-hcm-2025/upload")
     assert response.status_code == 404
     assert services.can_publish(account=cast.other_publisher, organisation=cast.tnmt) is False

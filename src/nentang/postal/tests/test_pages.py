@@ -193,7 +193,7 @@ def test_a_merchants_staff_sees_its_parcels_cod_and_remittances_and_nothing_else
     services.merchant_staff_add(actor=OPERATOR, merchant=cast.merchant, account=staff)  # once
 
     assert client.get("/post/merchant").status_code == 302  # to the login page
-    client.force_login(staff)
+    log_in_as(client, staff)
     page = client.get("/post/merchant")
     html = page.content.decode()
     assert page.status_code == 200
@@ -208,7 +208,7 @@ def test_a_merchants_staff_sees_its_parcels_cod_and_remittances_and_nothing_else
     assert 'lang="vi"' in html
 
     stranger = _account("nguoi.la")
-    client.force_login(stranger)
+    log_in_as(client, stranger)
     assert client.get("/post/merchant").status_code == 403
     services.merchant_staff_add(actor=OPERATOR, merchant=other_shop, account=stranger)
     html = client.get("/post/merchant").content.decode()
@@ -228,7 +228,7 @@ def test_every_visible_string_of_the_merchant_page_is_translated(
     )
     staff = _account("nv.banhmi")
     services.merchant_staff_add(actor=OPERATOR, merchant=cast.merchant, account=staff)
-    client.force_login(staff)
+    log_in_as(client, staff)
     client.cookies["nentang_language"] = language
     with marked_translations():
         html = client.get("/post/merchant").content.decode()

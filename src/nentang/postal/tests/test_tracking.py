@@ -188,13 +188,12 @@ def test_a_sorting_centre_batch_is_stored_whole_with_flags_and_duplicates(cast: 
     assert outcome.result == "recorded"
 
 
+@pytest.mark.postgres_only
 def test_array_literals_round_trip_through_postgresql() -> None:
     from django.db import connection
 
     from nentang.postal.services.bulk import _array_literal
 
-    if connection.vendor != "postgresql":
-        pytest.skip("the array literal is PostgreSQL's")
     tricky = ['a "quoted" word', "back\\slash", "{braces}, commas", "", "NULL", "Đã giao", None]
     with connection.cursor() as cursor:
         cursor.execute("SELECT unnest(%s::text[])", [_array_literal(tricky)])
