@@ -17,7 +17,7 @@ from nentang.identity import services as identity
 from nentang.kernel import demodata
 from nentang.kernel.auditing import Actor
 from nentang.smartcity import services, simulate
-from nentang.smartcity.models import Device
+from nentang.smartcity.models import Device, Observation
 
 DEMO = Actor.system("demo")
 CALLER = services.Caller.system("demo")
@@ -34,7 +34,9 @@ def load(progress: demodata.Progress) -> None:
     end = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     start = end - timedelta(minutes=10 * (STEPS - 1))
     for city, (title, *_rest) in simulate.CITIES.items():
-        services.tenant_create(actor=DEMO, name=city, title=title)
+        tenant = services.tenant_create(actor=DEMO, name=city, title=title)
+        # Once per city: a second run changes nothing (not even an audit entry).
+        seeded = Observation.objects.filter(tenant=tenant).exists()
         fleet = simulate.fleet(city, DEVICES_PER_CITY)
         registered = {}
         for device in fleet:
@@ -58,7 +60,8 @@ def load(progress: demodata.Progress) -> None:
                 values = simulate.measures(device, moment, rng_seed)
                 values = _storyline(city, device, step, values)
                 readings.append(services.Reading(registered[device.device_id], ts, values))
-        services.readings_ingest(caller=CALLER, tenant=city, readings=readings)
+        if not seeded:
+            services.readings_ingest(caller=CALLER, tenant=city, readings=readings)
         progress.advance()
     if not identity_selectors.client_exists(client_id=CLIENT_ID):
         identity.client_register(
