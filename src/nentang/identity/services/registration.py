@@ -162,14 +162,15 @@ def _usable(pending_id: uuid.UUID | str, now: datetime.datetime) -> PendingRegis
 def registration_confirm(*, pending_id: uuid.UUID | str, code: str) -> Person:
     """Step 2: the right code creates the person and the account; a wrong one is a 422
     field error at ``code`` (the fifth locks the registration); an expired or unknown
-    registration too. A taken registration answers a wrong code every time."""
+    registration too. A taken registration answers a wrong code every time. The row is
+    locked while the code is judged, so parallel guesses cannot pass 5 and one code
+    creates one account."""
     now = timezone.now()
+    _usable(pending_id, now)
     with transaction.atomic():
-        pending = _usable(pending_id, now)
-        # Count the attempt under the row's lock first: parallel guesses cannot pass 5.
-        PendingRegistration.objects.select_for_update().filter(id=pending.id).first()
-        pending.refresh_from_db()
-        if pending.attempts >= MAX_ATTEMPTS:
+        locked = PendingRegistration.objects.select_for_update().filter(id=pending_id).first()
+        pending = _usable(pending_id, now) if locked is None else locked
+        if pending.attempts >= MAX_ATTEMPTS or pending.expires_at <= now:
             _usable(pending.id, now)
         typed = "".join(code.split())
         right = (
@@ -178,35 +179,38 @@ def registration_confirm(*, pending_id: uuid.UUID | str, code: str) -> Person:
             and hmac.compare_digest(pending.code_hash, _code_hash(pending.id, typed))
             and not pending.taken
         )
-        if not right:
-            pending.attempts += 1
-            pending.save(update_fields=["attempts"])
-    if not right:
-        left = MAX_ATTEMPTS - pending.attempts
-        if left <= 0:
-            message = _("Too many wrong codes. Fill in the registration form again.")
-        else:
-            message = _("This code is not right. You can try %(left)d more times.") % {"left": left}
-        _code_error(message, "wrong_code").raise_if_any()
-    fields = dict(pending.fields)
-    fields["date_of_birth"] = datetime.date.fromisoformat(str(fields["date_of_birth"]))
-    number = str(fields["id_number"])
-    account = Account(username=number, kind=Account.Kind.PERSON, password=pending.password_hash)
-    person = person_create_registered(
-        fields, (bytes(pending.portrait), pending.portrait_extension), account
-    )
-    PendingRegistration.objects.filter(id=pending.id).delete()
-    return person
+        if right:
+            fields = dict(pending.fields)
+            fields["date_of_birth"] = datetime.date.fromisoformat(str(fields["date_of_birth"]))
+            account = Account(
+                username=str(fields["id_number"]),
+                kind=Account.Kind.PERSON,
+                password=pending.password_hash,
+            )
+            person = person_create_registered(
+                fields, (bytes(pending.portrait), pending.portrait_extension), account
+            )
+            pending.delete()
+            return person
+        pending.attempts += 1
+        pending.save(update_fields=["attempts"])
+    left = MAX_ATTEMPTS - pending.attempts
+    if left <= 0:
+        message = _("Too many wrong codes. Fill in the registration form again.")
+    else:
+        message = _("This code is not right. You can try %(left)d more times.") % {"left": left}
+    _code_error(message, "wrong_code").raise_if_any()
+    raise AssertionError("unreachable")
 
 
 def registration_resend(*, pending_id: uuid.UUID | str) -> PendingRegistration:
     """A new code (the old one stops working), at most once a minute and 3 times in all:
     429 ``rate_limited`` else. The same for a taken registration."""
     now = timezone.now()
+    _usable(pending_id, now)
     with transaction.atomic():
-        pending = _usable(pending_id, now)
-        PendingRegistration.objects.select_for_update().filter(id=pending.id).first()
-        pending.refresh_from_db()
+        locked = PendingRegistration.objects.select_for_update().filter(id=pending_id).first()
+        pending = _usable(pending_id, now) if locked is None else locked
         wait = (pending.sent_at + RESEND_AFTER - now).total_seconds()
         if pending.sends >= MAX_SENDS or wait > 0:
             raise RateLimited(

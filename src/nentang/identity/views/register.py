@@ -110,6 +110,9 @@ def register_confirm(request: IdentityRequest) -> HttpResponse:
             request.session[DONE_KEY] = True
             return HttpResponseRedirect(reverse("identity_web:register_done"))
     phone = pending_registration_phone(pending_id)
+    if not phone:  # removed (expired and cleaned up, or confirmed elsewhere)
+        del request.session[PENDING_KEY]
+        return HttpResponseRedirect(reverse("identity_web:register"))
     return render(
         request,
         "identity/register/confirm.html",
