@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pyotp
 import pytest
 from django.db import connections
+from tests.support.axe import axe_violations
 from tests.support.browser import (
     DESKTOP,
     NEEDS_CHROMIUM,
@@ -122,6 +123,7 @@ def test_register_then_log_in_then_account_on_a_phone(
     page.wait_for_url("**/register/confirm")
     assert text(page, "h1") == "Xác nhận số điện thoại"
     shoot(page, artifacts, "identity-register-confirm-390")
+    assert axe_violations(page) == []
     sms = outbox.messages("+84987654321")[-1]
     code = next(w for w in re.split(r"\W+", sms) if len(w) == 6 and w.isdigit())
     page.get_by_label("Mã 6 chữ số trong tin nhắn SMS").fill(code)
