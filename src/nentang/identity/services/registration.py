@@ -194,7 +194,23 @@ def registration_confirm(*, pending_id: uuid.UUID | str, code: str) -> Person:
             return person
         pending.attempts += 1
         pending.save(update_fields=["attempts"])
+        auditing.record(
+            actor=Actor.anonymous(),
+            action="identity.registration.wrong_code",
+            subject_type="identity.pending_registration",
+            subject=str(pending.id),
+            summary={"attempts": pending.attempts},
+        )
     left = MAX_ATTEMPTS - pending.attempts
+    if left <= 0:
+        auditing.security_event(
+            kind="registration.code_locked",
+            outcome="denied",
+            severity="low",
+            actor=Actor.anonymous(),
+            subject=str(pending.id),
+            detail={"attempts": pending.attempts},
+        )
     if left <= 0:
         message = _("Too many wrong codes. Fill in the registration form again.")
     else:

@@ -69,6 +69,10 @@ def test_five_wrong_codes_lock_the_registration(outbox: FileSmsSender) -> None:
 
     assert caught.value.errors[0].code == "locked"
     assert not Person.objects.filter(id_number=support.BINH_ID).exists()
+    assert support.AuditEntry.objects.filter(action="identity.registration.wrong_code").count() == 5
+    assert support.SecurityEvent.objects.filter(
+        kind="registration.code_locked", subject=str(pending.id)
+    ).exists()
 
 
 def test_an_expired_code_creates_nothing(outbox: FileSmsSender) -> None:

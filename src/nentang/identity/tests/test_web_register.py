@@ -179,6 +179,15 @@ class TestRegistering:
         assert "Nhập sai mã quá nhiều lần" in summary_links(read(response.content))["id_code"]
         assert not Person.objects.filter(id_number=support.BINH_ID).exists()
 
+    def test_a_new_code_waits_a_minute(self, client: Client, outbox: FileSmsSender) -> None:
+        client.post(URL, form_data())
+
+        response = client.post(CONFIRM, {"action": "resend"})
+
+        assert response.status_code == 429
+        assert "sau một phút" in response.content.decode()
+        assert len(outbox.messages(PHONE)) == 1
+
     def test_the_confirm_page_needs_a_registration(self, client: Client) -> None:
         response = client.get(CONFIRM)
 

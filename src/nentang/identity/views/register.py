@@ -24,7 +24,6 @@ from nentang.identity.views.access import IdentityRequest
 from nentang.identity.views.forms import (
     RegisterForm,
     SmsCodeForm,
-    add_field_errors,
     commune_choices,
     submit,
 )
@@ -96,9 +95,9 @@ def register_confirm(request: IdentityRequest) -> HttpResponse:
     form = SmsCodeForm(request.POST if posted and "code" in request.POST else None)
     status = 200
     sent_again = False
+    refused = ""
     if posted and request.POST.get("action") == "resend":
-        form = SmsCodeForm()
-        sent_again, status = _resend(form, pending_id)
+        sent_again, status, refused = _resend(pending_id)
     elif posted:
         person, status = submit(
             form,
@@ -120,22 +119,22 @@ def register_confirm(request: IdentityRequest) -> HttpResponse:
             "form": form,
             "phone": mask(phone) if phone else "",
             "sent_again": sent_again,
+            "refused": refused,
             "breadcrumbs": [Link(_("Home"), reverse("web:home"))],
         },
         status=status,
     )
 
 
-def _resend(form: SmsCodeForm, pending_id: str) -> tuple[bool, int]:
+def _resend(pending_id: str) -> tuple[bool, int, str]:
+    """(sent, status, the reason when not sent)."""
     try:
         registration_resend(pending_id=pending_id)
     except RateLimited as throttled:
-        form.add_error(None, str(throttled.detail))
-        return False, 429
+        return False, 429, str(throttled.detail)
     except ValidationFailed as failed:
-        add_field_errors(form, failed.errors)
-        return False, 422
-    return True, 200
+        return False, 422, " ".join(str(error.message) for error in failed.errors)
+    return True, 200, ""
 
 
 @require_safe
