@@ -9,6 +9,7 @@ from nentang.identity.views import account, family, login, mydata, officer, regi
 pages = [
     path("register", register.register, name="register"),
     path("register/communes", register.communes, name="register_communes"),
+    path("register/confirm", register.register_confirm, name="register_confirm"),
     path("register/done", register.register_done, name="register_done"),
     path("login", login.login_view, name="login"),
     path("login/second-factor", login.second_factor_view, name="second_factor"),

@@ -22,7 +22,7 @@ from nentang.identity.models.accounts import (
 from nentang.identity.models.agencies import Agency, Officer
 from nentang.identity.models.oidc import Authorization, ClientAssertionUse, ClientPolicy, Consent
 from nentang.identity.models.organisations import Organisation
-from nentang.identity.models.people import LevelVerification, Person
+from nentang.identity.models.people import LevelVerification, PendingRegistration, Person
 from nentang.identity.models.usage import DataUsage
 
 __all__ = [
@@ -41,6 +41,7 @@ __all__ = [
     "Officer",
     "Organisation",
     "Passkey",
+    "PendingRegistration",
     "Person",
     "RegistrationAttempt",
     "TotpDevice",

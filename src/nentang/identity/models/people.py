@@ -79,3 +79,28 @@ class LevelVerification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} verified {self.verified_at:%Y-%m-%d}"
+
+
+class PendingRegistration(models.Model):
+    """An online registration whose data passed every check, waiting for the one-time
+    code sent to its phone (issue 8 item 6). The password is kept only as its hash, the
+    code as a keyed hash; ``taken`` registrations (the ID number has an e-ID) look the
+    same from outside, but their SMS says an account exists and no code can match.
+    Deleted once confirmed; expired rows are removed when the next one starts."""
+
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    fields = models.JSONField(help_text="The person's checked fields, as stored.")
+    password_hash = models.CharField(max_length=200)
+    portrait = models.BinaryField()
+    portrait_extension = models.CharField(max_length=4)
+    phone = models.CharField(max_length=16)
+    code_hash = models.CharField(max_length=64)
+    taken = models.BooleanField(default=False)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    sends = models.PositiveSmallIntegerField(default=1)
+    sent_at = models.DateTimeField()
+    expires_at = models.DateTimeField(db_index=True)
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"pending registration {self.id}"

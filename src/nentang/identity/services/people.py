@@ -129,7 +129,70 @@ def person_register(
     error of one 422, and nothing is written. A registration that passes its checks is
     throttled per ``source_ip`` and per ID number before the number is looked up (429
     ``rate_limited``, see ``login.RegistrationPolicy``).
+
+    This creates the account at once (the demo, tests and trusted callers); the public
+    page goes through ``registration.registration_start``/``registration_confirm``,
+    which first confirm the phone by a one-time code (issue 8 item 6).
     """
+    fields, picture = registration_checked(
+        id_number=id_number,
+        full_name=full_name,
+        date_of_birth=date_of_birth,
+        sex=sex,
+        phone=phone,
+        password=password,
+        residence=residence,
+        portrait=portrait,
+        email=email,
+        nationality=nationality,
+        residence_card_number=residence_card_number,
+    )
+    number = str(fields["id_number"])
+    registration_attempt_reserve(id_number=number, source_ip=source_address(source_ip))
+    if id_number_has_eid(number):
+        raise _id_number_taken(number)
+    # Argon2 is slow on purpose: hash before the transaction, not while holding locks.
+    account = Account(username=number, kind=Account.Kind.PERSON, password=make_password(password))
+    return person_create_registered(fields, picture, account)
+
+
+def id_number_has_eid(number: str) -> bool:
+    return (
+        Person.objects.filter(id_number=number).exists()
+        or Account.objects.filter(username=number).exists()
+    )
+
+
+def person_create_registered(
+    fields: dict[str, object], portrait: tuple[bytes, str], account: Account
+) -> Person:
+    """Create the level-1 person and account of a registration whose data was checked."""
+    return _create_person(
+        fields=dict(fields),
+        portrait=portrait,
+        account=account,
+        action="identity.person.register",
+        actor_of=None,
+        summary={"level": 1, "channel": "online", "foreigner": fields["nationality"] != "VN"},
+    )
+
+
+def registration_checked(
+    *,
+    id_number: str,
+    full_name: str,
+    date_of_birth: datetime.date | None,
+    sex: str,
+    phone: str,
+    password: str,
+    residence: Residence,
+    portrait: bytes | None,
+    email: str = "",
+    nationality: str = "VN",
+    residence_card_number: str = "",
+) -> tuple[dict[str, object], tuple[bytes, str]]:
+    """Every check of an online registration in one pass (422 with every field error):
+    the person's fields as stored, and the portrait with its file extension."""
     today = timezone.localdate()
     errors = Errors()
     name = inputs.full_name(errors, full_name)
@@ -164,38 +227,23 @@ def person_register(
     )
     inputs.password_check(errors, password, username=number)
     errors.raise_if_any()
-
-    registration_attempt_reserve(id_number=number, source_ip=source_address(source_ip))
-    if (
-        Person.objects.filter(id_number=number).exists()
-        or Account.objects.filter(username=number).exists()
-    ):
-        raise _id_number_taken(number)
-    # Argon2 is slow on purpose: hash before the transaction, not while holding locks.
-    account = Account(username=number, kind=Account.Kind.PERSON, password=make_password(password))
     assert portrait is not None
-    return _create_person(
-        fields={
-            "id_number": number,
-            "full_name": name,
-            "full_name_folded": fold(name),
-            "date_of_birth": born,
-            "sex": sex,
-            "nationality": country,
-            "residence_card_number": card,
-            "phone": phone_e164,
-            "email": email_address,
-            "province_code": province,
-            "commune_code": commune,
-            "street": street,
-            "level": 1,
-        },
-        portrait=(portrait, extension),
-        account=account,
-        action="identity.person.register",
-        actor_of=None,
-        summary={"level": 1, "channel": "online", "foreigner": country != "VN"},
-    )
+    fields: dict[str, object] = {
+        "id_number": number,
+        "full_name": name,
+        "full_name_folded": fold(name),
+        "date_of_birth": born,
+        "sex": sex,
+        "nationality": country,
+        "residence_card_number": card,
+        "phone": phone_e164,
+        "email": email_address,
+        "province_code": province,
+        "commune_code": commune,
+        "street": street,
+        "level": 1,
+    }
+    return fields, (portrait, extension)
 
 
 def child_register(

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
 from nentang.audit.services import security_defaults_install
 from nentang.identity import services
 from nentang.identity.models import Account, Person
+from nentang.identity.services.sms import FileSmsSender, sms_sender_install
 from nentang.identity.tests import support
 
 
@@ -49,3 +52,14 @@ def an(officer: Account) -> Person:
 def binh() -> Person:
     """Trần Thị Bình, level 1."""
     return services.person_register(**support.binh_form())
+
+
+@pytest.fixture
+def outbox(tmp_path: object) -> Iterator[FileSmsSender]:
+    """The SMS port writing into this test's own folder (read back by the test)."""
+    from pathlib import Path
+
+    sender = FileSmsSender(Path(str(tmp_path)) / "sms")
+    previous = sms_sender_install(sender)
+    yield sender
+    sms_sender_install(previous)

@@ -25,6 +25,7 @@ from nentang.identity.models import (
     LoginThrottle,
     Officer,
     Organisation,
+    PendingRegistration,
     Person,
 )
 from nentang.identity.services import Residence
@@ -89,6 +90,7 @@ def snapshot() -> dict[str, int]:
         Agency,
         Officer,
         AuditEntry,
+        PendingRegistration,
     )
     return {model.__name__: model.objects.count() for model in models}
 

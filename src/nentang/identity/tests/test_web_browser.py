@@ -6,6 +6,7 @@ code; the officer's counter. Screenshots go to ``test-artifacts/`` (390 and 1280
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pyotp
 import pytest
 from django.db import connections
+from tests.support.axe import axe_violations
 from tests.support.browser import (
     DESKTOP,
     NEEDS_CHROMIUM,
@@ -28,6 +30,7 @@ from tests.support.staff import pass_second_factor, second_factor_of
 
 from nentang.identity import services
 from nentang.identity.models import Passkey, Person
+from nentang.identity.services.sms import FileSmsSender
 from nentang.identity.tests import support
 from nentang.identity.tests.support import administrative_units
 
@@ -82,7 +85,7 @@ def log_in(page: Page, site: str, login: str, password: str) -> None:
 
 
 def test_register_then_log_in_then_account_on_a_phone(
-    browser: Browser, site: str, artifacts: Path
+    browser: Browser, site: str, artifacts: Path, outbox: FileSmsSender
 ) -> None:
     watch = Watch()
     page = open_page(browser, PHONE, watch)
@@ -116,6 +119,15 @@ def test_register_then_log_in_then_account_on_a_phone(
     page.get_by_label("Mật khẩu", exact=True).fill(support.PASSWORD)
     page.get_by_label("Nhập lại mật khẩu").fill(support.PASSWORD)
     page.get_by_role("button", name="Đăng ký", exact=True).click()
+    # The phone is confirmed by the code of the SMS before the account exists.
+    page.wait_for_url("**/register/confirm")
+    assert text(page, "h1") == "Xác nhận số điện thoại"
+    shoot(page, artifacts, "identity-register-confirm-390")
+    assert axe_violations(page) == []
+    sms = outbox.messages("+84987654321")[-1]
+    code = next(w for w in re.split(r"\W+", sms) if len(w) == 6 and w.isdigit())
+    page.get_by_label("Mã 6 chữ số trong tin nhắn SMS").fill(code)
+    page.get_by_role("button", name="Xác nhận và tạo định danh điện tử").click()
     page.wait_for_url("**/register/done")
     assert text(page, "h1") == "Định danh điện tử của bạn đã được đăng ký"
     shoot(page, artifacts, "identity-register-done-390")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -10,9 +11,26 @@ from django.test import Client
 from tests.support.html import Page, assert_well_formed, read
 
 from nentang.identity.models import Account, Person
+from nentang.identity.services.sms import FileSmsSender
 from nentang.identity.tests import support
 
 URL = "/register"
+CONFIRM = "/register/confirm"
+PHONE = "+84987654321"
+
+
+def sms_code(outbox: FileSmsSender, phone: str = PHONE) -> str:
+    found = re.search(r"\b(\d{6})\b", outbox.messages(phone)[-1])
+    assert found, outbox.messages(phone)
+    return found.group(1)
+
+
+def visible(response: Any) -> str:
+    """What a person reads on the page (no tokens), to compare two answers."""
+    page = read(response.content)
+    return " | ".join(
+        " ".join(e.text.split()) for tag in ("h1", "p", "label", "a") for e in page.all(tag)
+    )
 
 
 def form_data(**changes: Any) -> dict[str, Any]:
@@ -115,14 +133,26 @@ class TestRegisterPage:
 
 
 class TestRegistering:
-    def test_a_valid_form_registers_level_1_and_explains_level_2(self, client: Client) -> None:
+    def test_a_valid_form_registers_level_1_and_explains_level_2(
+        self, client: Client, outbox: FileSmsSender
+    ) -> None:
         response = client.post(URL, form_data())
+
+        assert response.status_code == 302
+        assert response["Location"] == CONFIRM
+        assert not Person.objects.filter(id_number=support.BINH_ID).exists()
+        page = read(client.get(CONFIRM).content)
+        assert page.texts("h1") == ["Xác nhận số điện thoại"]
+        assert "+849******21" in " ".join(page.texts("p"))
+        assert_well_formed(page)
+
+        response = client.post(CONFIRM, {"code": sms_code(outbox)})
 
         assert response.status_code == 302
         assert response["Location"] == "/register/done"
         person = Person.objects.get(id_number=support.BINH_ID)
         assert person.level == 1
-        assert person.phone == "+84987654321"
+        assert person.phone == PHONE
         assert person.account is not None
         assert person.account.check_password(support.PASSWORD)
         page = read(client.get("/register/done").content)
@@ -131,6 +161,38 @@ class TestRegistering:
         assert "Ủy ban nhân dân phường, xã" in text
         assert "căn cước công dân" in text
         assert "/login" in page.hrefs()
+
+    def test_a_wrong_code_is_a_field_error_and_five_lock(
+        self, client: Client, outbox: FileSmsSender
+    ) -> None:
+        client.post(URL, form_data())
+        right = sms_code(outbox)
+        wrong = f"{(int(right) + 1) % 10**6:06d}"
+        for _ in range(5):
+            response = client.post(CONFIRM, {"code": wrong})
+            assert response.status_code == 422
+            assert "id_code" in summary_links(read(response.content))
+
+        response = client.post(CONFIRM, {"code": right})
+
+        assert response.status_code == 422
+        assert "Nhập sai mã quá nhiều lần" in summary_links(read(response.content))["id_code"]
+        assert not Person.objects.filter(id_number=support.BINH_ID).exists()
+
+    def test_a_new_code_waits_a_minute(self, client: Client, outbox: FileSmsSender) -> None:
+        client.post(URL, form_data())
+
+        response = client.post(CONFIRM, {"action": "resend"})
+
+        assert response.status_code == 429
+        assert "sau một phút" in response.content.decode()
+        assert len(outbox.messages(PHONE)) == 1
+
+    def test_the_confirm_page_needs_a_registration(self, client: Client) -> None:
+        response = client.get(CONFIRM)
+
+        assert response.status_code == 302
+        assert response["Location"] == URL
 
     def test_done_page_needs_a_registration(self, client: Client) -> None:
         response = client.get("/register/done")
@@ -219,24 +281,52 @@ class TestRegistering:
         assert "id_password_again" in summary_links(read(response.content))
         assert Account.objects.count() == 0
 
-    def test_an_id_number_registered_already_is_a_field_error(self, client: Client) -> None:
-        client.post(URL, form_data())
-        before = support.snapshot()
+    def test_a_taken_id_number_answers_as_a_fresh_one(self, outbox: FileSmsSender) -> None:
+        """Issue 8 item 6: the page must not tell whether a number has an e-ID. A fresh
+        and a taken registration get the same statuses and the same text; only the SMS
+        differs (a code, or how to recover the account in person)."""
+        from nentang.identity import services
 
-        response = client.post(URL, form_data())
+        services.person_register(**support.an_form())
+        answers = []
+        for number, phone in ((support.BINH_ID, "0987 654 321"), (support.AN_ID, "0987 654 321")):
+            client = Client()
+            data = form_data(
+                id_number=number,
+                phone=phone,
+                full_name="Nguyễn Văn An" if number == support.AN_ID else "Trần Thị Bình",
+                date_of_birth="1990-05-15" if number == support.AN_ID else "1995-08-20",
+                sex="male" if number == support.AN_ID else "female",
+            )
+            posted = client.post(URL, data)
+            page = client.get(CONFIRM)
+            wrong = client.post(CONFIRM, {"code": "000000"})
+            answers.append(
+                (
+                    posted.status_code,
+                    posted["Location"],
+                    page.status_code,
+                    visible(page),
+                    wrong.status_code,
+                    visible(wrong),
+                )
+            )
+        assert answers[0] == answers[1]
+        fresh, taken = outbox.messages(PHONE)
+        assert re.search(r"\b\d{6}\b", fresh)
+        assert not re.search(r"\b\d{6}\b", taken)
+        assert "đã có tài khoản" in taken
+        assert "công an" in taken
+        assert Person.objects.filter(id_number=support.AN_ID).count() == 1
+        assert not Person.objects.filter(id_number=support.BINH_ID).exists()
 
-        assert response.status_code == 409
-        message = summary_links(read(response.content))["id_id_number"]
-        assert "đã có" in message
-        assert support.snapshot() == before
-
-    def test_probing_one_id_number_is_throttled(self, client: Client) -> None:
-        """Issue 8 item 6: /register told whether a number had an e-ID, unthrottled (40
-        probes in 2.7 s). Now each number gets 3 registrations a day, each address 10
-        an hour, before the number is looked up; then 429 with Retry-After."""
-        client.post(URL, form_data())
-        for _ in range(2):
-            assert client.post(URL, form_data()).status_code == 409
+    def test_probing_one_id_number_is_throttled(
+        self, client: Client, outbox: FileSmsSender
+    ) -> None:
+        """Each number gets 3 registrations a day, each address 10 an hour, before the
+        number is looked up; then 429 with Retry-After."""
+        for _ in range(3):
+            assert client.post(URL, form_data()).status_code == 302
         before = support.snapshot()
 
         refused = Client(REMOTE_ADDR="198.51.100.77").post(URL, form_data())
@@ -245,7 +335,7 @@ class TestRegistering:
         assert "thử lại sau" in refused.content.decode()
         assert support.snapshot() == before
 
-    def test_one_address_registers_ten_an_hour(self, client: Client) -> None:
+    def test_one_address_registers_ten_an_hour(self, client: Client, outbox: FileSmsSender) -> None:
         for serial in range(10):
             number = f"0011950005{serial:02d}"  # women of Hà Nội born in 1995, as Bình
             assert client.post(URL, form_data(id_number=number)).status_code == 302, serial

@@ -313,6 +313,23 @@ class CodeForm(Form):
     )
 
 
+class SmsCodeForm(Form):
+    """The 6-digit code sent by SMS to confirm the phone of a registration."""
+
+    code = forms.CharField(
+        label=_("6-digit code from the SMS"),
+        help_text=_("We sent it to the mobile phone you gave. It is valid for 10 minutes."),
+        max_length=12,
+        error_messages={"required": _("Enter the 6-digit code from the SMS.")},
+        widget=_text(
+            ("inputmode", "numeric"),
+            ("autocomplete", "one-time-code"),
+            ("pattern", "[0-9 ]*"),
+            cls="input--w10",
+        ),
+    )
+
+
 class PasskeyNameForm(Form):
     name = forms.CharField(
         label=_("Name of the passkey"),

@@ -11,20 +11,35 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from nentang.identity.auth import request_source_ip
 from nentang.identity.problems import ID_NUMBER_TAKEN
-from nentang.identity.services import Residence, person_register
+from nentang.identity.services import Residence
 from nentang.identity.services.inputs import MAX_PORTRAIT_BYTES
+from nentang.identity.services.registration import (
+    pending_registration_phone,
+    registration_confirm,
+    registration_resend,
+    registration_start,
+)
+from nentang.identity.services.sms import mask
 from nentang.identity.views.access import IdentityRequest
-from nentang.identity.views.forms import RegisterForm, commune_choices, submit
+from nentang.identity.views.forms import (
+    RegisterForm,
+    SmsCodeForm,
+    commune_choices,
+    submit,
+)
 from nentang.identity.views.presenters import level_info
+from nentang.kernel.errors import RateLimited, ValidationFailed
 from nentang.web.components import Link
 
 DONE_KEY = "identity.register.done"
+PENDING_KEY = "identity.register.pending"
 
 
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def register(request: IdentityRequest) -> HttpResponse:
-    """The form; on POST every mistake shows at its field and nothing is written. The
+    """The form; on POST every mistake shows at its field and nothing is written; a
+    form without mistakes is kept and a code is sent to the phone (the next page). The
     button "Show the wards" (for browsers without JavaScript) only refreshes the list
     of wards of the chosen province."""
     posted = request.method == "POST"
@@ -36,9 +51,9 @@ def register(request: IdentityRequest) -> HttpResponse:
             request.POST.get("province_code", "")
         )
     elif posted:
-        person, status = submit(
+        pending, status = submit(
             form,
-            lambda data: person_register(
+            lambda data: registration_start(
                 id_number=data["id_number"],
                 full_name=data["full_name"],
                 date_of_birth=data["date_of_birth"],
@@ -56,17 +71,70 @@ def register(request: IdentityRequest) -> HttpResponse:
                 residence_card_number=data["residence_card_number"],
                 source_ip=request_source_ip(request),
             ),
-            conflict_fields={ID_NUMBER_TAKEN: "id_number"},
         )
-        if person is not None:
-            request.session[DONE_KEY] = True
-            return HttpResponseRedirect(reverse("identity_web:register_done"))
+        if pending is not None:
+            request.session[PENDING_KEY] = str(pending.id)
+            return HttpResponseRedirect(reverse("identity_web:register_confirm"))
     return render(
         request,
         "identity/register/form.html",
         {"form": form, "breadcrumbs": [Link(_("Home"), reverse("web:home"))]},
         status=status,
     )
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def register_confirm(request: IdentityRequest) -> HttpResponse:
+    """Step 2: the code sent by SMS. The page is the same whether or not the ID number
+    had an e-ID already (then the SMS says so, and no code matches)."""
+    pending_id = request.session.get(PENDING_KEY)
+    if not pending_id:
+        return HttpResponseRedirect(reverse("identity_web:register"))
+    posted = request.method == "POST"
+    form = SmsCodeForm(request.POST if posted and "code" in request.POST else None)
+    status = 200
+    sent_again = False
+    refused = ""
+    if posted and request.POST.get("action") == "resend":
+        sent_again, status, refused = _resend(pending_id)
+    elif posted:
+        person, status = submit(
+            form,
+            lambda data: registration_confirm(pending_id=pending_id, code=data["code"]),
+            conflict_fields={ID_NUMBER_TAKEN: "code"},
+        )
+        if person is not None:
+            del request.session[PENDING_KEY]
+            request.session[DONE_KEY] = True
+            return HttpResponseRedirect(reverse("identity_web:register_done"))
+    phone = pending_registration_phone(pending_id)
+    if not phone:  # removed (expired and cleaned up, or confirmed elsewhere)
+        del request.session[PENDING_KEY]
+        return HttpResponseRedirect(reverse("identity_web:register"))
+    return render(
+        request,
+        "identity/register/confirm.html",
+        {
+            "form": form,
+            "phone": mask(phone) if phone else "",
+            "sent_again": sent_again,
+            "refused": refused,
+            "breadcrumbs": [Link(_("Home"), reverse("web:home"))],
+        },
+        status=status,
+    )
+
+
+def _resend(pending_id: str) -> tuple[bool, int, str]:
+    """(sent, status, the reason when not sent)."""
+    try:
+        registration_resend(pending_id=pending_id)
+    except RateLimited as throttled:
+        return False, 429, str(throttled.detail)
+    except ValidationFailed as failed:
+        return False, 422, " ".join(str(error.message) for error in failed.errors)
+    return True, 200, ""
 
 
 @require_safe
