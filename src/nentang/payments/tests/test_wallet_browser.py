@@ -57,9 +57,15 @@ def cast(transactional_db: None) -> dict[str, Any]:
     services.merchant_pay(actor=as_person(an), payer=wallet, merchant=shop, amount=35_000,
                           idempotency_key="bm-1", reference="BM-1")  # fmt: skip
     qr = services.vietqr_payload(
-        VietQR(bank_bin=selectors.platform_bin(), service="QRPUSH", amount=45_000,
-               account=selectors.merchant_qr_account(account=shop), merchant_name="BANH MI CO",
-               city="HA NOI", reference="HD42")  # fmt: skip
+        VietQR(
+            bank_bin=selectors.platform_bin(),
+            service="QRPUSH",
+            amount=45_000,
+            account=selectors.merchant_qr_account(account=shop),
+            merchant_name="BANH MI CO",
+            city="HA NOI",
+            reference="HD42",
+        )
     )
     client = Client()
     client.force_login(account)

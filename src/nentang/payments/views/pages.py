@@ -171,7 +171,6 @@ def wallet(request: HttpRequest) -> HttpResponse:
     ]
     account = found.account
     summary = [
-        SummaryRow(_("Balance"), format_vnd(account.balance)),
         SummaryRow(_("Available to spend"), format_vnd(account.available)),
         SummaryRow(_("Phone number"), found.phone),
     ]
@@ -236,11 +235,13 @@ def send(request: HttpRequest) -> HttpResponse:
     if payee is not None:
         data = form.cleaned_data
         review = [
-            SummaryRow(_("To"), payee.masked_name),
+            SummaryRow(_("Recipient"), payee.masked_name),
             SummaryRow(_("Phone number"), payee.phone),
             SummaryRow(_("Amount"), format_vnd(data["amount"])),
             *([SummaryRow(_("Message"), data["note"])] if data["note"] else []),
-            SummaryRow(_("From"), f"{payer.masked_name} · {format_vnd(payer.account.available)}"),
+            SummaryRow(
+                _("Paid from"), f"{payer.masked_name} · {format_vnd(payer.account.available)}"
+            ),
         ]
     return render(
         request,
