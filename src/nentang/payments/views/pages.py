@@ -165,7 +165,7 @@ def wallet(request: HttpRequest) -> HttpResponse:
         )  # fmt: skip
     columns = [
         Column(_("Date")),
-        Column(_("Transfer")),
+        Column(_("Transfer details")),
         Column(_("Amount"), numeric=True),
         Column(_("Balance after"), numeric=True),
     ]
