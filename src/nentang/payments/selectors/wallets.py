@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from django.conf import settings
-from django.db.models import Value
+from django.db.models import F, Value
 from django.db.models.functions import Replace, Upper
 from django.utils.translation import gettext as _
 
@@ -41,8 +41,12 @@ def wallet_by_phone(*, phone: str) -> Wallet:
     """The wallet on this phone number, to pay into; 404 ``payment_account_not_found``.
     Callers show only its ``masked_name``."""
     number = normalise_phone(phone)
+    # A child's wallet carries the guardian's phone: the number names the adult's own.
+    found = Wallet.objects.select_related("account").filter(phone=number)
     wallet = (
-        Wallet.objects.select_related("account").filter(phone=number).first() if number else None
+        found.order_by(F("guardian_person_id").asc(nulls_first=True), "created_at").first()
+        if number
+        else None
     )
     if wallet is None:
         raise NotFound(

@@ -295,3 +295,10 @@ def test_pay_qr_more_than_the_balance(client: Client, funded: Wallet, shop: Acco
     assert response.status_code == 400
     assert "amount" in response.context["form"].errors
     assert balance(funded) == 500_000
+
+
+def test_phone_of_a_guardian_names_the_guardians_own_wallet(an: Any, funded: Wallet) -> None:
+    child = person("Nguyễn Ngọc Hân", born=(2022, 3, 1), phone="", guardian=an)
+    kid = services.wallet_open(actor=as_person(an), person_id=child.id)
+    assert kid.phone == funded.phone
+    assert selectors.wallet_by_phone(phone="0903 123 456").pk == funded.pk
