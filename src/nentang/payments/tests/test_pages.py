@@ -302,3 +302,18 @@ def test_phone_of_a_guardian_names_the_guardians_own_wallet(an: Any, funded: Wal
     kid = services.wallet_open(actor=as_person(an), person_id=child.id)
     assert kid.phone == funded.phone
     assert selectors.wallet_by_phone(phone="0903 123 456").pk == funded.pk
+
+
+def test_the_readme_demo_qr_pays_the_demo_bakery(client: Client, funded: Wallet) -> None:
+    import re
+    from pathlib import Path
+
+    bakery = services.merchant_account_for(
+        merchant_code="banh-mi-sai-gon", merchant_name="Công ty TNHH Bánh mì Sài Gòn"
+    )
+    readme = (Path(__file__).resolve().parents[4] / "README.md").read_text(encoding="utf-8")
+    [payload] = re.findall(r"`(00020101021238[^`]+)`", readme)
+    form = client.get(reverse("payments:pay_qr"))
+    data = {"payload": payload, "key": key(form), "step": "confirm"}
+    assert client.post(reverse("payments:pay_qr"), data).status_code == 302
+    assert Account.objects.get(pk=bakery.pk).balance == 35_000
