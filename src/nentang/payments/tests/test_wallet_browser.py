@@ -69,7 +69,18 @@ def cast(transactional_db: None) -> dict[str, Any]:
     )
     client = Client()
     client.force_login(account)
+    sessions = {}
+    for name, level, phone in (("Lê Văn Cường", 2, "+84913000222"), ("Phạm Thị Dung", 1, "")):
+        other = person(name, level=level, phone=phone)
+        login = apps.get_model("identity", "Account").objects.create_user(other.id_number, None)
+        other.account = login
+        other.save(update_fields=["account"])
+        visitor = Client()
+        visitor.force_login(login)
+        sessions[level] = visitor.cookies[settings.SESSION_COOKIE_NAME].value
     return {
+        "level2_session": sessions[2],
+        "level1_session": sessions[1],
         "session": client.cookies[settings.SESSION_COOKIE_NAME].value,
         "wallet": wallet,
         "payee": payee,
@@ -159,6 +170,28 @@ def test_a_citizen_sends_money_and_pays_by_vietqr_on_a_phone(
     desktop.goto(f"{base}/wallet/")
     check(desktop, artifacts, "wallet-1280")
     STATE["done"] = True
+
+
+def test_no_wallet_yet_explains_and_opens_one(
+    chromium: Browser, live_server: Any, cast: dict[str, Any], artifacts: Path
+) -> None:
+    base = live_server.url
+    page = signed_in(chromium, base, cast["level1_session"], PHONE, Watch())
+    page.goto(f"{base}/wallet/")
+    assert text(page, "h1") == "Bạn chưa có ví"
+    assert "mức độ 1" in text(page, "main")
+    assert page.get_by_role("button", name="Mở ví của tôi").count() == 0
+    check(page, artifacts, "no-wallet-level1-390")
+
+    page = signed_in(chromium, base, cast["level2_session"], PHONE, Watch())
+    page.goto(f"{base}/wallet/")
+    check(page, artifacts, "no-wallet-390")
+    page.get_by_role("button", name="Mở ví của tôi").click()
+    page.wait_for_url(f"{base}/wallet/")
+    assert text(page, "h1") == "Ví của tôi"
+    assert "Ví của bạn đã được mở." in text(page, "main")
+    assert "0 ₫" in text(page, ".wallet-balance")
+    check(page, artifacts, "wallet-new-390")
 
 
 def test_balances_after_the_journey(cast: dict[str, Any]) -> None:
