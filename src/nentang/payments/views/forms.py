@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
@@ -66,7 +68,6 @@ class QRForm(Form):
     payload = forms.CharField(
         label=_("VietQR code content"),
         help_text=_("Paste the text of the code (it starts with 000201)."),
-        required=False,
         max_length=512,
         widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false", "autocomplete": "off"}),
     )
@@ -78,6 +79,12 @@ class QRForm(Form):
     amount = AmountField(required=False)
     key = key_field
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The content is needed unless a file brings it.
+        self.fields["payload"].required = not (self.files and self.files.get("upload"))
+        self.fields["amount"].help_text = _("Only for a code without an amount, e.g. 50000.")
+
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
         upload = data.get("upload")
@@ -87,6 +94,6 @@ class QRForm(Form):
                 data["payload"] = raw.decode("ascii").strip()
             except UnicodeDecodeError:
                 self.add_error("upload", _("The file is not a VietQR code text."))
-        if not data.get("payload") and "upload" not in self.errors:
+        if not data.get("payload") and not self.errors:
             self.add_error("payload", _("Paste the code's content or choose a file."))
         return data
