@@ -145,6 +145,8 @@ def test_send_shows_masked_name_then_pays_once(client: Client, funded: Wallet,
     assert "Trần T. B." in review.content.decode()
     assert "Trần Thị Bình" not in review.content.decode()
     assert balance(funded) == 500_000  # nothing paid before confirming
+    usage = apps.get_model("identity", "DataUsage").objects.filter(person_id=binh.person_id)
+    assert usage.filter(client_id="nentang-payments").count() == 1  # logged for Bình
     for _ in range(2):  # a double submit
         done = client.post(reverse("payments:send"), {**data, "step": "confirm"})
         assert done.status_code == 302

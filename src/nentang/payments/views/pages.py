@@ -20,6 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from nentang.identity import selectors as identity
+from nentang.identity import services as identity_services
 from nentang.kernel.auditing import Actor
 from nentang.kernel.errors import NotFound, ProblemError
 from nentang.kernel.money import format_vnd
@@ -234,6 +235,14 @@ def send(request: HttpRequest) -> HttpResponse:
     review = None
     if payee is not None:
         data = form.cleaned_data
+        # The recipient's (masked) name leaves their record: written to their data log.
+        identity_services.data_usage_record(
+            person_id=payee.person_id,
+            client_id="nentang-payments",
+            client_name=_("Mobile money wallet"),
+            fields=["full_name"],
+            purpose=_("Showing your shortened name to someone about to send you money"),
+        )
         review = [
             SummaryRow(_("Recipient"), payee.masked_name),
             SummaryRow(_("Phone number"), payee.phone),
