@@ -11,5 +11,7 @@ class PaymentsConfig(AppConfig):
             personaldata,
             problems,  # noqa: F401 - registers the problem codes
         )
+        from nentang.payments.views import navigation  # header entry and home card
 
         personaldata.install()
+        navigation.install()

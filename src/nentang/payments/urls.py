@@ -3,8 +3,14 @@ config/urls.py)."""
 
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
+
+from nentang.payments.views import pages
 
 app_name = "payments"
 
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("wallet/", pages.wallet, name="wallet"),
+    path("wallet/send", pages.send, name="send"),
+    path("wallet/pay-qr", pages.pay_qr, name="pay_qr"),
+]

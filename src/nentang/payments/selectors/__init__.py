@@ -13,6 +13,13 @@ from nentang.payments.selectors.ledger import (
     pending_state,
     transfer_get,
 )
+from nentang.payments.selectors.wallets import (
+    merchant_for_vietqr,
+    merchant_qr_account,
+    normalise_phone,
+    platform_bin,
+    wallet_by_phone,
+)
 
 __all__ = [
     "STATEMENT_ORDER",
@@ -20,7 +27,12 @@ __all__ = [
     "Reconciliation",
     "account_statement",
     "ledger_reconcile",
+    "merchant_for_vietqr",
+    "merchant_qr_account",
+    "normalise_phone",
     "party_account",
     "pending_state",
+    "platform_bin",
     "transfer_get",
+    "wallet_by_phone",
 ]
