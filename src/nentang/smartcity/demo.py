@@ -18,6 +18,7 @@ from nentang.kernel import demodata
 from nentang.kernel.auditing import Actor
 from nentang.smartcity import services, simulate
 from nentang.smartcity.models import Device
+from nentang.smartcity.services.reports import ACTIONS
 
 DEMO = Actor.system("demo")
 CALLER = services.Caller.system("demo")
@@ -135,11 +136,12 @@ REPORTS: tuple[tuple[str, str, str, str, str | tuple[float, float], tuple[str, .
 
 
 def _citizen_reports() -> None:
-    from nentang.identity.models import Account, Agency
+    from django.contrib.auth import get_user_model
 
-    admin = Account.objects.filter(is_superuser=True).order_by("id").first()
+    Account = get_user_model()  # noqa: N806
+    admin = Account.objects.filter(is_superuser=True).order_by("pk").first()
     for city, (province, code, name) in DESKS.items():
-        if not Agency.objects.filter(code=code).exists():
+        if not identity_selectors.agency_list().filter(code=code).exists():
             if admin is None:
                 continue
             identity.agency_create(
@@ -174,7 +176,7 @@ def _citizen_reports() -> None:
         for action in actions:
             if report.state != "received" and action == "triage":
                 continue
-            starts = services.reports.ACTIONS[action][0]
+            starts = ACTIONS[action][0]
             if report.state not in starts:
                 continue
             report = services.report_act(

@@ -9,15 +9,14 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from nentang.addresses import selectors as addresses
-from nentang.addresses.models import Commune
 from nentang.identity import selectors as identity
-from nentang.identity.models import Account, Officer
 from nentang.kernel.errors import NotFound
 from nentang.smartcity.models import CityDesk, Report, ReportCategory, ReportStep
 from nentang.smartcity.problems import REPORT_CITY_NOT_FOUND, REPORT_NOT_FOUND
@@ -50,7 +49,7 @@ def desk_get(*, tenant: str) -> CityDesk:
     return desk
 
 
-def city_wards(*, tenant: str) -> QuerySet[Commune]:
+def city_wards(*, tenant: str) -> QuerySet[Any]:
     """The wards and communes a report in this city may name (addresses context)."""
     return addresses.commune_list(province_code=desk_get(tenant=tenant).province_code)
 
@@ -59,14 +58,14 @@ def _reports() -> QuerySet[Report]:
     return Report.objects.select_related("tenant", "category", "assignee")
 
 
-def reports_mine(*, actor: Account) -> QuerySet[Report]:
+def reports_mine(*, actor: Any) -> QuerySet[Report]:
     person = identity.person_for_account(account=actor)
     if person is None:
         return Report.objects.none()
     return _reports().filter(reporter=person).order_by("-created_at", "-id")
 
 
-def report_own(*, actor: Account, report_id: str) -> Report:
+def report_own(*, actor: Any, report_id: str) -> Report:
     """The reporter's own report; another person's report is a 404."""
     person = identity.person_for_account(account=actor)
     report = (
@@ -79,10 +78,8 @@ def report_own(*, actor: Account, report_id: str) -> Report:
     return report
 
 
-def officer_of(*, actor: Account) -> Officer | None:
+def officer_of(*, actor: Any) -> Any:
     """The actor's officer record if their agency answers for at least one city."""
-    if not actor.is_authenticated:
-        return None
     officer = identity.officer_for_account(account=actor)
     if officer is None or not officer.is_active:
         return None
@@ -98,7 +95,7 @@ class Queue:
     now: datetime
 
 
-def staff_queue(*, officer: Officer, state: str = "", limit: int = 200) -> Queue:
+def staff_queue(*, officer: Any, state: str = "", limit: int = 200) -> Queue:
     """The reports of the officer's cities: open ones by due time, or one state."""
     base = _reports().filter(tenant__desk__agency_id=officer.agency_id)
     counts = {s: base.filter(state=s).count() for s in Report.State.values}
@@ -110,7 +107,7 @@ def staff_queue(*, officer: Officer, state: str = "", limit: int = 200) -> Queue
     return Queue(list(chosen.order_by("due_at", "id")[:limit]), counts, timezone.now())
 
 
-def report_for_staff(*, officer: Officer, report_id: str) -> Report:
+def report_for_staff(*, officer: Any, report_id: str) -> Report:
     report = (
         _reports()
         .filter(public_id=_uuid(report_id), tenant__desk__agency_id=officer.agency_id)
@@ -121,12 +118,8 @@ def report_for_staff(*, officer: Officer, report_id: str) -> Report:
     return report
 
 
-def colleagues(*, officer: Officer) -> QuerySet[Officer]:
-    return (
-        Officer.objects.filter(agency_id=officer.agency_id, is_active=True)
-        .select_related("account")
-        .order_by("full_name")
-    )
+def colleagues(*, officer: Any) -> QuerySet[Any]:
+    return identity.agency_officers(agency_code=officer.agency_id)
 
 
 def report_steps(*, report: Report) -> QuerySet[ReportStep]:
@@ -155,9 +148,9 @@ def resolved_public(*, tenant: str, limit: int = 100) -> QuerySet[Report]:
     )
 
 
-def photo_for(*, actor: Account, report_id: str) -> str:
+def photo_for(*, actor: Any, report_id: str) -> str:
     """The stored photo's name for the reporter or an officer of the city; else 404."""
-    officer = officer_of(actor=actor) if actor.is_authenticated else None
+    officer = officer_of(actor=actor)
     if officer is not None:
         report = report_for_staff(officer=officer, report_id=report_id)
     else:

@@ -23,7 +23,6 @@ from django.utils.translation import gettext as _
 
 from nentang.addresses import selectors as addresses
 from nentang.identity import selectors as identity
-from nentang.identity.models import Account, Officer
 from nentang.kernel import auditing
 from nentang.kernel.auditing import Actor
 from nentang.kernel.errors import Conflict, FieldError, NotFound, ValidationFailed
@@ -141,7 +140,7 @@ def city_bounds(tenant: str) -> tuple[float, float, float, float] | None:
 
 def report_create(
     *,
-    actor: Account,
+    actor: Any,
     tenant: str,
     category: str,
     description: str,
@@ -289,7 +288,7 @@ def _publish(report: Report) -> None:
         raise RuntimeError(f"IssueReporting refused: {result.errors}")
 
 
-def _officer(actor: Account) -> Officer | None:
+def _officer(actor: Any) -> Any:
     officer = identity.officer_for_account(account=actor)
     if officer is None or not officer.is_active or not actor.is_active:
         return None
@@ -298,7 +297,7 @@ def _officer(actor: Account) -> Officer | None:
 
 def report_act(
     *,
-    actor: Account,
+    actor: Any,
     report_id: str,
     action: str,
     answer: str = "",
@@ -324,15 +323,11 @@ def report_act(
         )
     if len(text) > MAX_DESCRIPTION:
         errors.add("answer", _("At most %(n)s characters.") % {"n": MAX_DESCRIPTION}, "too_long")
-    assignee: Officer | None = None
+    assignee: Any = None
     if action == "assign":
         assignee = (
-            Officer.objects.filter(
-                account__username=(assignee_username or "").strip(),
-                agency_id=officer.agency_id,
-                is_active=True,
-            )
-            .select_related("account")
+            identity.agency_officers(agency_code=officer.agency_id)
+            .filter(account__username=(assignee_username or "").strip())
             .first()
         )
         if assignee is None:

@@ -12,16 +12,18 @@ import uuid
 from typing import Any
 
 import pytest
+from django.apps import apps
 from django.core.files.storage import default_storage
 from django.test import Client
 from tests.support.staff import log_in_as
 
-from nentang.audit.models import AuditEntry
 from nentang.kernel.errors import Conflict, NotFound, ValidationFailed
 from nentang.smartcity import services
 from nentang.smartcity.models import Entity, Report, ReportStep
 from nentang.smartcity.selectors import reports as selectors
 from nentang.smartcity.tests import support_reports as support
+
+AuditEntry = apps.get_model("audit", "AuditEntry")
 
 
 @pytest.fixture
