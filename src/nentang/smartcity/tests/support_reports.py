@@ -41,6 +41,13 @@ def administrative_units() -> None:
     migration.load(apps, None)
 
 
+def report_categories() -> None:
+    """The categories of migration 0003 (a transactional test before this one flushed
+    the tables, data of migrations included)."""
+    migration = importlib.import_module("nentang.smartcity.migrations.0003_citizen_reports")
+    migration.seed_categories(apps, None)
+
+
 def _person(id_number: str, name: str, sex: str, born: datetime.date) -> Any:
     return identity.person_register(
         id_number=id_number,
@@ -66,6 +73,7 @@ def cast() -> Cast:
 
     security_defaults_install()
     administrative_units()
+    report_categories()
     admin = identity.administrator_create(
         created_by=OPERATOR, username="quantri.dothi", password=OFFICER_PASSWORD
     )
