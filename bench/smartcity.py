@@ -289,3 +289,127 @@ register(
         summary_details=_summary_get,
     )
 )
+
+
+# ---------------------------------------------------------------------------------------
+# smartcity-report: citizen reports created per second through ``services.report_create``
+# (the person check, field rules, the report row, its first step, the audit entry and the
+# IssueReporting entity upserted into the city's tenant, one transaction each) vs a plain
+# INSERT of the same report rows (no rules, no audit, no entity).
+
+
+@contextmanager
+def _report_setup(context: Context) -> Iterator[None]:
+    with django_on_new_database(context, prefix="nt_sc_bench_report"):
+        import datetime
+
+        from nentang.addresses import selectors as addresses
+        from nentang.audit.services import security_defaults_install
+        from nentang.identity import services as identity
+        from nentang.identity.services import Residence
+        from nentang.kernel.auditing import Actor
+        from nentang.smartcity import services
+
+        security_defaults_install()
+        system = Actor.system("bench")
+        admin = identity.administrator_create(
+            created_by=system, username="quantri.bench", password=SECRET + "-admin"
+        )
+        services.tenant_create(actor=system, name="hue", title="Thành phố Huế")
+        identity.agency_create(
+            actor=admin,
+            code="ioc-hue",
+            name="Trung tâm điều hành Huế",
+            kind="other",
+            province_code="46",
+        )
+        services.desk_set(actor=system, tenant="hue", agency_code="ioc-hue", province_code="46")
+        ward = str(addresses.commune_list(province_code="46").first().code)  # type: ignore[union-attr]
+        person = identity.person_register(
+            id_number="079090001234",
+            full_name="Nguyễn Văn An",
+            date_of_birth=datetime.date(1990, 5, 15),
+            sex="male",
+            phone="0903 123 456",
+            email="",
+            password=SECRET + "-citizen",
+            residence=Residence("46", ward, "1 Lê Lợi"),
+            portrait=b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64,
+        )
+        context.state.update({"account": person.account, "person": person, "round": 0})
+        yield
+
+
+def _report_round(context: Context) -> tuple[int, int]:
+    number = context.state["round"]
+    context.state["round"] = number + 1
+    return number, int(context.params["reports"])
+
+
+def _reports_created(context: Context) -> Sample:
+    from nentang.smartcity import services
+
+    number, count = _report_round(context)
+    clock = time.perf_counter()
+    for index in range(count):
+        services.report_create(
+            actor=context.state["account"],
+            tenant="hue",
+            category="streetlight",
+            description=f"Đèn đường số {index} trên đường Lê Lợi không sáng.",
+            idempotency_key=f"s-{number}-{index}",
+            latitude=16.4637 + index * 1e-5,
+            longitude=107.5905,
+        )
+    elapsed = time.perf_counter() - clock
+    return Sample(count / elapsed, {"reports": count, "seconds": round(elapsed, 3)})
+
+
+def _reports_plain(context: Context) -> Sample:
+    from datetime import timedelta
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    from nentang.smartcity.models import Report, Tenant
+
+    number, count = _report_round(context)
+    tenant = Tenant.objects.get(name="hue")
+    clock = time.perf_counter()
+    for index in range(count):
+        now = timezone.now()
+        with transaction.atomic():
+            Report.objects.create(
+                tenant=tenant,
+                reporter=context.state["person"],
+                category_id="streetlight",
+                description=f"Đèn đường số {index} trên đường Lê Lợi không sáng.",
+                idempotency_key=f"p-{number}-{index}",
+                latitude=16.4637 + index * 1e-5,
+                longitude=107.5905,
+                created_at=now,
+                updated_at=now,
+                due_at=now + timedelta(hours=48),
+            )
+    elapsed = time.perf_counter() - clock
+    return Sample(count / elapsed, {"reports": count, "seconds": round(elapsed, 3)})
+
+
+register(
+    Benchmark(
+        name="smartcity-report",
+        description="Citizen reports created per second through services.report_create "
+        "(rules, step, audit entry, IssueReporting entity) vs a plain INSERT of the same "
+        "rows, one transaction each (PostgreSQL)",
+        unit="reports/s",
+        target=0.1,
+        higher_is_better=True,
+        scenario=_reports_created,
+        baseline=_reports_plain,
+        scenario_label="report_create",
+        baseline_label="plain INSERT",
+        setup=_report_setup,
+        params={"server": SERVER, "reports": Param(300, "reports created per measurement")},
+        packages=("psycopg",),
+    )
+)

@@ -37,6 +37,7 @@ PAGES = [
     "/dossiers/status",
     "/dataset",
     "/do-thi/",
+    "/do-thi/phan-anh/",
 ]
 
 

@@ -34,6 +34,7 @@ PAGES = [
     "/dossiers/status",
     "/dataset",
     "/do-thi/",
+    "/do-thi/phan-anh/",
 ]
 
 # Example data on the design-system page, shown as data in both languages.

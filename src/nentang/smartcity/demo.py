@@ -18,6 +18,7 @@ from nentang.kernel import demodata
 from nentang.kernel.auditing import Actor
 from nentang.smartcity import services, simulate
 from nentang.smartcity.models import Device, Observation
+from nentang.smartcity.services.reports import ACTIONS
 
 DEMO = Actor.system("demo")
 CALLER = services.Caller.system("demo")
@@ -75,6 +76,119 @@ def load(progress: demodata.Progress) -> None:
         )
     for city in simulate.CITIES:
         services.tenant_grant(actor=DEMO, tenant=city, client_id=CLIENT_ID, can_write=True)
+    _citizen_reports()
+
+
+# Citizen reports: the agency answering each city's reports (HCM: the identity demo's
+# UBND phường Sài Gòn, so its officer canbo.saigon handles them), and a few reports of
+# the demo citizen Nguyễn Văn An in every state.
+DESKS = {
+    "hue": (
+        "46",
+        "ttgs-dieu-hanh-do-thi-hue",
+        "Trung tâm Giám sát, điều hành đô thị thông minh Huế",
+    ),
+    "danang": (
+        "48",
+        "ttgs-dieu-hanh-do-thi-da-nang",
+        "Trung tâm Giám sát, điều hành đô thị thông minh Đà Nẵng",
+    ),
+    "hcm": ("79", "ubnd-phuong-sai-gon", "UBND phường Sài Gòn"),
+}
+CITIZEN_ID = "079090001234"  # Nguyễn Văn An (identity demo)
+OFFICER_LOGIN = "canbo.saigon"  # identity demo
+# (key, city, category, description, ward name part or coordinates, actions, answer)
+REPORTS: tuple[tuple[str, str, str, str, str | tuple[float, float], tuple[str, ...], str], ...] = (
+    (
+        "demo-report-1",
+        "hcm",
+        "streetlight",
+        "Ba cột đèn đường trước số 12 Lê Lợi tắt từ tối hôm qua, đoạn đường rất tối.",
+        "Sài Gòn",
+        ("triage", "assign", "start", "resolve"),
+        "Đội chiếu sáng đã thay bộ điều khiển, ba cột đèn sáng lại từ 19 giờ hôm nay.",
+    ),
+    (
+        "demo-report-2",
+        "hcm",
+        "pothole",
+        "Ổ gà lớn giữa làn xe máy gần ngã tư, xe đi qua dễ té ngã.",
+        (10.7765, 106.7012),
+        ("triage", "assign", "start"),
+        "",
+    ),
+    (
+        "demo-report-3",
+        "hcm",
+        "rubbish",
+        "Rác thải sinh hoạt để trên vỉa hè hai ngày chưa được thu gom.",
+        "Sài Gòn",
+        (),
+        "",
+    ),
+    (
+        "demo-report-4",
+        "hue",
+        "flooding",
+        "Nước ngập sâu khoảng 40 cm trên đường Lê Lợi đoạn gần cầu Trường Tiền.",
+        (16.4675, 107.5880),
+        (),
+        "",
+    ),
+)
+
+
+def _citizen_reports() -> None:
+    from django.contrib.auth import get_user_model
+
+    Account = get_user_model()  # noqa: N806
+    admin = Account.objects.filter(is_superuser=True).order_by("pk").first()
+    for city, (province, code, name) in DESKS.items():
+        if not identity_selectors.agency_list().filter(code=code).exists():
+            if admin is None:
+                continue
+            identity.agency_create(
+                actor=admin, code=code, name=name, kind="other", province_code=province
+            )
+        services.desk_set(actor=DEMO, tenant=city, agency_code=code, province_code=province)
+    citizen = Account.objects.filter(username=CITIZEN_ID).first()
+    officer = Account.objects.filter(username=OFFICER_LOGIN).first()
+    if citizen is None:
+        return
+    from nentang.smartcity.selectors import reports as report_selectors
+
+    for key, city, category, text, place, actions, answer in REPORTS:
+        if not report_selectors.desks().filter(tenant__name=city).exists():
+            continue
+        where: dict[str, object] = {}
+        if isinstance(place, tuple):
+            where = {"latitude": place[0], "longitude": place[1]}
+        else:
+            ward = report_selectors.city_wards(tenant=city).filter(name__icontains=place).first()
+            where = {"ward_code": ward.code if ward else ""}
+        report = services.report_create(
+            actor=citizen,
+            tenant=city,
+            category=category,
+            description=text,
+            idempotency_key=key,
+            **where,  # type: ignore[arg-type]
+        )
+        if officer is None:
+            continue
+        for action in actions:
+            if report.state != "received" and action == "triage":
+                continue
+            starts = ACTIONS[action][0]
+            if report.state not in starts:
+                continue
+            report = services.report_act(
+                actor=officer,
+                report_id=str(report.public_id),
+                action=action,
+                answer=answer,
+                assignee_username=OFFICER_LOGIN,
+            )
 
 
 KIND_NAMES = {

@@ -154,3 +154,98 @@ class Device(models.Model):
 
     def __str__(self) -> str:
         return self.device_id
+
+
+class ReportCategory(models.Model):
+    """A kind of problem citizens report (data, seeded by a migration): potholes,
+    flooding, a street light out … with the hours the city answers in (its SLA)."""
+
+    code = models.SlugField(max_length=40, primary_key=True)
+    title = models.CharField(max_length=120)  # Vietnamese
+    title_en = models.CharField(max_length=120)
+    sla_hours = models.PositiveIntegerField(default=72)
+    position = models.PositiveSmallIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["position", "code"]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class CityDesk(models.Model):
+    """The agency whose officers answer a city's citizen reports."""
+
+    tenant = models.OneToOneField(Tenant, on_delete=models.CASCADE, related_name="desk")
+    agency = models.ForeignKey("identity.Agency", on_delete=models.PROTECT, related_name="+")
+    province_code = models.CharField(max_length=2)
+
+    def __str__(self) -> str:
+        return f"{self.tenant_id} → {self.agency_id}"
+
+
+class Report(models.Model):
+    """A citizen's report of a problem in a city ("phản ánh hiện trường")."""
+
+    class State(models.TextChoices):
+        RECEIVED = "received", "Received"
+        TRIAGED = "triaged", "Triaged"
+        ASSIGNED = "assigned", "Assigned"
+        IN_PROGRESS = "in_progress", "In progress"
+        RESOLVED = "resolved", "Resolved"
+        REJECTED = "rejected", "Rejected"
+
+    public_id = models.UUIDField(default=new_id, unique=True, editable=False)
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="reports")
+    reporter = models.ForeignKey("identity.Person", on_delete=models.PROTECT, related_name="+")
+    category = models.ForeignKey(ReportCategory, on_delete=models.PROTECT, related_name="+")
+    description = models.TextField()
+    ward_code = models.CharField(max_length=5, blank=True, default="")
+    ward_name = models.CharField(max_length=120, blank=True, default="")
+    latitude = models.FloatField(null=True)
+    longitude = models.FloatField(null=True)
+    photo = models.CharField(max_length=200, blank=True, default="")  # private storage name
+    state = models.CharField(max_length=20, choices=State.choices, default=State.RECEIVED)
+    assignee = models.ForeignKey(
+        "identity.Officer", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    answer = models.TextField(blank=True, default="")
+    idempotency_key = models.CharField(max_length=100)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    due_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reporter", "idempotency_key"], name="sc_report_idempotent"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "state", "due_at"], name="sc_report_queue"),
+            models.Index(fields=["reporter", "-created_at"], name="sc_report_reporter"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.public_id)
+
+
+class ReportStep(models.Model):
+    """One step of a report's life: who (an officer, or the reporter), what, when."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="steps")
+    action = models.CharField(max_length=20)
+    state = models.CharField(max_length=20)
+    officer = models.ForeignKey(
+        "identity.Officer", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    note = models.TextField(blank=True, default="")
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.report_id} {self.action}"

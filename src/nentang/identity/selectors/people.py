@@ -54,6 +54,16 @@ def officer_for_account(*, account: Account) -> Officer | None:
     return Officer.objects.select_related("agency").filter(account=account).first()
 
 
+def agency_officers(*, agency_code: str) -> QuerySet[Officer]:
+    """The active officers of one agency, by name, with their accounts (for other
+    contexts that hand work to a colleague: a citizen report, a dossier)."""
+    return (
+        Officer.objects.filter(agency_id=agency_code, is_active=True, account__is_active=True)
+        .select_related("account", "agency")
+        .order_by("full_name", "id")
+    )
+
+
 def organisation_for_account(*, account: Account) -> Organisation | None:
     return (
         Organisation.objects.select_related("legal_representative").filter(account=account).first()

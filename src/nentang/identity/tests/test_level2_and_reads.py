@@ -238,3 +238,16 @@ def test_verifications_are_listed(an: Person) -> None:
     [verification] = selectors.person_verifications(person=an)
     assert isinstance(verification, LevelVerification)
     assert verification.verified_at.date() <= datetime.date.today()
+
+
+def test_agency_officers_lists_the_active_officers_of_one_agency_only() -> None:
+    admin = support.administrator()
+    support.agency(admin)
+    support.agency(admin, code="ubnd-phuong-tan-son-nhat", commune="26968")
+    hoa = support.officer(admin)
+    support.officer(admin, username="canbo.tansonnhat", agency_code="ubnd-phuong-tan-son-nhat")
+    gone = support.officer(admin, username="canbo.nghi")
+    Account.objects.filter(pk=gone.pk).update(is_active=False)
+    listed = selectors.agency_officers(agency_code="ubnd-phuong-sai-gon")
+    assert [officer.account_id for officer in listed] == [hoa.pk]
+    assert list(selectors.agency_officers(agency_code="no-such-agency")) == []

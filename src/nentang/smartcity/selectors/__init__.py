@@ -1,10 +1,11 @@
 """Read operations of the smartcity context, with their permission checks: a machine
 client reads only the tenants it holds a grant for (``services.common.tenant_for``).
-Sensor data carries no personal data; citizen reports (later) are read through their own
-selectors with the personal-data usage log."""
+Sensor data carries no personal data; citizen reports are read through ``reports``
+(the reporter, the officers of the city's agency, the public for resolved ones)."""
 
 from __future__ import annotations
 
+from nentang.smartcity.selectors import reports
 from nentang.smartcity.selectors.dashboard import Dashboard, Sensor, cities, city_dashboard
 from nentang.smartcity.selectors.entities import (
     EntityView,
@@ -37,6 +38,7 @@ __all__ = [
     "device_for",
     "entity_get",
     "entity_query",
+    "reports",
     "subscription_get",
     "subscription_list",
     "temporal_get",

@@ -25,6 +25,7 @@ from nentang.smartcity.services.entities import (
     entity_delete,
     entity_replace,
 )
+from nentang.smartcity.services.reports import desk_set, report_act, report_create
 from nentang.smartcity.services.subscriptions import (
     subscription_create,
     subscription_delete,
@@ -39,6 +40,7 @@ __all__ = [
     "Reading",
     "batch_delete",
     "batch_write",
+    "desk_set",
     "device_register",
     "entity_attr_delete",
     "entity_attr_patch",
@@ -47,6 +49,8 @@ __all__ = [
     "entity_delete",
     "entity_replace",
     "readings_ingest",
+    "report_act",
+    "report_create",
     "signature",
     "subscription_create",
     "subscription_delete",
