@@ -199,7 +199,7 @@ def _database_url() -> str:
 
 @pytest.mark.skipif(
     not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"),
-    reason="the kill -9 test runs the bridge in another process against PostgreSQL",
+    reason="needs PostgreSQL: the kill -9 test runs the bridge in another process against it",
 )
 def test_a_killed_bridge_loses_no_acknowledged_reading(broker: int, tmp_path: Path) -> None:
     from nentang.audit.services import security_defaults_install
