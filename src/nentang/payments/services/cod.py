@@ -95,34 +95,28 @@ def _hold(shipment_id: uuid.UUID | str) -> uuid.UUID:
     return hold
 
 
-def cod_post(*, actor: Actor, shipment_id: uuid.UUID | str) -> Transfer:
-    """The cash was collected: post the hold in full."""
+def _resolve(actor: Actor, shipment_id: uuid.UUID | str, step: str, kind: str) -> Transfer:
     hold = _hold(shipment_id)
     return _one(
         actor,
         TransferInput(
-            id=transfer_id("cod-post", shipment_id),
-            kind=TransferKind.POST,
+            id=transfer_id(f"cod-{step}", shipment_id),
+            kind=kind,
             pending_id=hold,
             code="cod",
             reference=str(shipment_id),
         ),
     )
+
+
+def cod_post(*, actor: Actor, shipment_id: uuid.UUID | str) -> Transfer:
+    """The cash was collected: post the hold in full."""
+    return _resolve(actor, shipment_id, "post", TransferKind.POST)
 
 
 def cod_void(*, actor: Actor, shipment_id: uuid.UUID | str) -> Transfer:
     """The parcel goes back to its sender: release the hold."""
-    hold = _hold(shipment_id)
-    return _one(
-        actor,
-        TransferInput(
-            id=transfer_id("cod-void", shipment_id),
-            kind=TransferKind.VOID,
-            pending_id=hold,
-            code="cod",
-            reference=str(shipment_id),
-        ),
-    )
+    return _resolve(actor, shipment_id, "void", TransferKind.VOID)
 
 
 def cod_remit(
