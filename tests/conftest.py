@@ -7,6 +7,7 @@ import os
 import secrets
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -82,25 +83,43 @@ def _migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
             _drop(_admin_url(base), url.rsplit("/", 1)[1].split("?", 1)[0])
 
 
-@pytest.fixture
-def migrated_database_url(tmp_path: Path, _migrated_template: str) -> Iterator[str]:
-    """A database of the suite's kind with every migration applied and no data beyond
-    the reference data that migrations bring (a copy of the per-process template)."""
+@contextmanager
+def migrated_copy(template: str, folder: Path) -> Iterator[str]:
+    """A copy of the migrated template: a file copy on SQLite, ``CREATE DATABASE …
+    TEMPLATE`` on PostgreSQL (dropped on exit)."""
     base = _postgres_base()
     if base is None:
-        source = Path(_migrated_template.removeprefix("sqlite:///"))
-        target = tmp_path / "migrated.sqlite3"
+        source = Path(template.removeprefix("sqlite:///"))
+        target = folder / "migrated.sqlite3"
         shutil.copyfile(source, target)
         yield f"sqlite:///{target}"
         return
     import psycopg
 
-    template = _migrated_template.rsplit("/", 1)[1].split("?", 1)[0]
+    template_name = template.rsplit("/", 1)[1].split("?", 1)[0]
     name = f"nentang_migrated_{secrets.token_hex(4)}"
     admin = _admin_url(base)
     with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"')
     try:
         yield _database_url(base, name)
     finally:
         _drop(admin, name)
+
+
+@pytest.fixture
+def migrated_database_url(tmp_path: Path, _migrated_template: str) -> Iterator[str]:
+    """A database of the suite's kind with every migration applied and no data beyond
+    the reference data that migrations bring (a copy of the per-process template)."""
+    with migrated_copy(_migrated_template, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def module_migrated_database_url(
+    tmp_path_factory: pytest.TempPathFactory, _migrated_template: str
+) -> Iterator[str]:
+    """Like ``migrated_database_url``, shared by the tests of one module (a served demo
+    that several tests use, loaded once)."""
+    with migrated_copy(_migrated_template, tmp_path_factory.mktemp("module-db")) as url:
+        yield url

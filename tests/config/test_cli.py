@@ -65,44 +65,6 @@ def test_manage_passes_commands_through(tmp_path: Path, fresh_database_url: str)
     assert "[ ] 0001_initial" in result.stdout
 
 
-def _table_counts(env: dict[str, str]) -> dict[str, int]:
-    script = (
-        "import django, json; django.setup();"
-        "from django.apps import apps;"
-        "print(json.dumps({m._meta.label: m.objects.count() for m in apps.get_models()}))"
-    )
-    import subprocess
-    import sys
-
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        env={**env, "DJANGO_SETTINGS_MODULE": "nentang.config.settings"},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    counts: dict[str, int] = json.loads(result.stdout.strip().splitlines()[-1])
-    # Sessions and task results are runtime state, not demo data.
-    return {k: v for k, v in counts.items() if not k.startswith(("sessions.", "django_tasks"))}
-
-
-def test_demo_loads_and_a_second_run_changes_nothing(
-    tmp_path: Path, migrated_database_url: str
-) -> None:
-    env = nentang_env(tmp_path / "home", migrated_database_url)
-    first = run_nentang("demo", "--no-serve", env=env, timeout=600)
-    assert first.returncode == 0, first.stderr
-    assert "http://localhost:8000/" in first.stdout
-    assert "Nothing is served yet: run nentang serve --port 8000" in " ".join(first.stdout.split())
-    assert "ready at" not in first.stdout
-    # The accounts table and every other line fit an 80-column terminal.
-    assert max(len(line) for line in first.stdout.splitlines()) <= 80, first.stdout
-    counts = _table_counts(env)
-    second = run_nentang("demo", "--no-serve", env=env, timeout=600)
-    assert second.returncode == 0, second.stderr
-    assert _table_counts(env) == counts
-
-
 @pytest.fixture
 def served(tmp_path: Path, migrated_database_url: str) -> Iterator[Server]:
     env = nentang_env(tmp_path / "home", migrated_database_url)

@@ -197,7 +197,13 @@ def _serve(*, host: str, port: int, workers: int, migrate: bool, task_worker: bo
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
-def demo(no_serve: bool, host: str, port: int, workers: int) -> None:
+@click.option(
+    "--task-worker/--no-task-worker",
+    default=True,
+    show_default=True,
+    help="Also run one background task worker (webhooks, outbox).",
+)
+def demo(no_serve: bool, host: str, port: int, workers: int, task_worker: bool) -> None:
     """Migrate, load the demo data of every context, print the accounts, then serve."""
     _default_base_url(host, port)
     _setup()
@@ -236,7 +242,7 @@ def demo(no_serve: bool, host: str, port: int, workers: int) -> None:
         return
     console.print(f"\n[bold]nentang[/] demo: open [bold]{base_url}/[/] once the server is up")
     console.print(f"API documentation: {base_url}/api/v1/docs")
-    _serve(host=host, port=port, workers=workers, migrate=False, task_worker=True)
+    _serve(host=host, port=port, workers=workers, migrate=False, task_worker=task_worker)
 
 
 @cli.command()

@@ -5,7 +5,8 @@
 * ``demo-machine`` — a confidential machine client (``client_credentials``) with a
   documented demo secret, allowed to introspect tokens.
 
-Idempotent: an existing client is left as it is.
+Idempotent: an existing client is left as it is, but for the demo portal's redirect
+URIs, which follow the address the demo is served at.
 """
 
 from __future__ import annotations
@@ -35,18 +36,31 @@ def _summary() -> list[str]:
 def load(progress: demodata.Progress) -> None:
     from oauth2_provider.models import Application
 
-    from nentang.identity.oidc.services import client_register
+    from nentang.identity.oidc.services import client_redirect_uris_set, client_register
 
     progress.start("OpenID Connect demo clients", total=2)
     actor = Actor.system("demo")
     base = settings.BASE_URL
-    if not Application.objects.filter(client_id=PORTAL_ID).exists():
+    portal = Application.objects.filter(client_id=PORTAL_ID).first()
+    callback, home = f"{base}/demo/callback", f"{base}/demo/"
+    if portal is not None and (portal.redirect_uris, portal.post_logout_redirect_uris) != (
+        callback,
+        home,
+    ):
+        # Served at another address since (nentang demo --port 8080): the portal follows.
+        client_redirect_uris_set(
+            actor=actor,
+            client_id=PORTAL_ID,
+            redirect_uris=[callback],
+            post_logout_redirect_uris=[home],
+        )
+    if portal is None:
         client_register(
             actor=actor,
             client_id=PORTAL_ID,
             name="Cổng dịch vụ công (demo)",
-            redirect_uris=[f"{base}/demo/callback"],
-            post_logout_redirect_uris=[f"{base}/demo/"],
+            redirect_uris=[callback],
+            post_logout_redirect_uris=[home],
             public=True,
             purpose="Đăng nhập để nộp hồ sơ dịch vụ công trực tuyến và theo dõi kết quả",
             scopes=["openid", "profile", "email", "phone", "address", "vn_id"],

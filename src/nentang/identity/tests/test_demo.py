@@ -3,6 +3,8 @@ accounts log in."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pyotp
 import pytest
 from django.test import Client
@@ -118,3 +120,21 @@ def test_the_demo_staff_log_in_with_the_printed_authenticator_secret() -> None:
     code = pyotp.TOTP(demo.DEMO_STAFF_TOTP_SECRET).now()
     assert client.post("/login/second-factor", {"code": code})["Location"] == "/account/"
     assert client.get("/officer/people").status_code == 200
+
+
+def test_the_demo_portal_follows_the_address_the_demo_is_served_at(settings: Any) -> None:
+    from oauth2_provider.models import Application
+
+    from nentang.identity.oidc import demo as oidc_demo
+
+    settings.BASE_URL = "http://localhost:8000"
+    oidc_demo.load(demodata.SilentProgress())
+    settings.BASE_URL = "http://localhost:8080"  # nentang demo --port 8080, later
+    oidc_demo.load(demodata.SilentProgress())
+    oidc_demo.load(demodata.SilentProgress())
+
+    portal = Application.objects.get(client_id=oidc_demo.PORTAL_ID)
+    assert portal.redirect_uris == "http://localhost:8080/demo/callback"
+    assert portal.post_logout_redirect_uris == "http://localhost:8080/demo/"
+    changes = support.AuditEntry.objects.filter(action="identity.oidc.client.redirect_uris")
+    assert changes.count() == 1  # the third load found nothing to change

@@ -324,3 +324,33 @@ def client_register(
         )
     forget_client(application.client_id)
     return RegisteredClient(application=application, policy=policy, client_secret=secret)
+
+
+def client_redirect_uris_set(
+    *,
+    actor: Actor,
+    client_id: str,
+    redirect_uris: Sequence[str],
+    post_logout_redirect_uris: Sequence[str] = (),
+) -> None:
+    """Replace a client's registered redirect URIs (same rules as registration)."""
+    errors: list[FieldError] = []
+    for uri in redirect_uris:
+        _check_uri(uri, "redirect_uri", errors, what=_("A redirect URI"))
+    for uri in post_logout_redirect_uris:
+        _check_uri(uri, "post_logout_redirect_uri", errors, what=_("A post-logout redirect URI"))
+    if errors:
+        raise ValidationFailed(_("The client registration is invalid."), errors=errors)
+    with transaction.atomic():
+        application = Application.objects.select_for_update().get(client_id=client_id)
+        application.redirect_uris = " ".join(redirect_uris)
+        application.post_logout_redirect_uris = " ".join(post_logout_redirect_uris)
+        application.save(update_fields=["redirect_uris", "post_logout_redirect_uris"])
+        auditing.record(
+            actor=actor,
+            action="identity.oidc.client.redirect_uris",
+            subject_type="identity.oidc.client",
+            subject=client_id,
+            summary={"redirect_uris": list(redirect_uris)},
+        )
+    forget_client(client_id)

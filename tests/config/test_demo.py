@@ -1,5 +1,6 @@
-"""A relying party written with a standard OIDC client (Authlib) logs a demo citizen in
-against `nentang demo` itself: the real command, its demo clients, a real server.
+"""`nentang demo` as a newcomer runs it, loaded once for the module: with --no-serve (what
+it prints), then again serving (a second load changes nothing), and a relying party
+written with a standard OIDC client (Authlib) logs a demo citizen in against it.
 
 The demo's public client ``demo-portal`` is registered with ``<NENTANG_BASE_URL>/demo/
 callback``; the test's browser stops at that redirect and hands the code to Authlib,
@@ -9,11 +10,12 @@ machine client ``demo-machine`` then introspects the citizen's access token.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
+from dataclasses import dataclass
 
 import httpx
 import pytest
@@ -21,7 +23,7 @@ import requests
 from authlib.integrations.requests_client import OAuth2Session
 
 from nentang.identity.tests.oidc_support import Browser, verify_id_token
-from tests.support.processes import free_port, nentang_env
+from tests.support.processes import free_port, nentang_env, run_nentang
 
 pytestmark = pytest.mark.slow
 
@@ -36,16 +38,50 @@ class PersonsBrowser(Browser):
         return super().local(location) and "/demo/callback" not in location
 
 
-@pytest.fixture
-def demo(tmp_path: Path, migrated_database_url: str) -> Iterator[tuple[str, str]]:
-    """`nentang demo` serving on a free port: (base URL, what it printed)."""
+def table_counts(env: dict[str, str]) -> dict[str, int]:
+    script = (
+        "import django, json; django.setup();"
+        "from django.apps import apps;"
+        "print(json.dumps({m._meta.label: m.objects.count() for m in apps.get_models()}))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        env={**env, "DJANGO_SETTINGS_MODULE": "nentang.config.settings"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    counts: dict[str, int] = json.loads(result.stdout.strip().splitlines()[-1])
+    # Sessions and task results are runtime state, not demo data.
+    return {k: v for k, v in counts.items() if not k.startswith(("sessions.", "django_tasks"))}
+
+
+@dataclass(frozen=True)
+class Demo:
+    base: str
+    no_serve: subprocess.CompletedProcess[str]
+    printed: str  # what the serving run printed
+    after_first: dict[str, int]
+    after_second: dict[str, int]
+
+
+@pytest.fixture(scope="module")
+def demo(
+    tmp_path_factory: pytest.TempPathFactory, module_migrated_database_url: str
+) -> Iterator[Demo]:
+    """`nentang demo --no-serve`, then `nentang demo` serving on the same database (no
+    task worker: nothing but the loader writes until the counts are taken)."""
+    folder = tmp_path_factory.mktemp("demo")
     port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = nentang_env(tmp_path / "home", migrated_database_url, NENTANG_BASE_URL=base)
-    log_path = tmp_path / "demo.log"
+    base = f"http://localhost:{port}"  # the default base URL follows --port
+    env = nentang_env(folder / "home", module_migrated_database_url)
+    first = run_nentang("demo", "--no-serve", "--port", str(port), env=env, timeout=600)
+    assert first.returncode == 0, first.stderr
+    after_first = table_counts(env)
+    log_path = folder / "demo.log"
     with log_path.open("w", encoding="utf-8") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "nentang", "demo", "--port", str(port), "--workers", "1"],
+            [sys.executable, "-m", "nentang", "demo", "--port", str(port), "--no-task-worker"],
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -63,7 +99,13 @@ def demo(tmp_path: Path, migrated_database_url: str) -> Iterator[tuple[str, str]
                     time.sleep(0.5)
             else:
                 pytest.fail("nentang demo did not serve:\n" + log_path.read_text())
-            yield base, log_path.read_text(encoding="utf-8")
+            yield Demo(
+                base=base,
+                no_serve=first,
+                printed=log_path.read_text(encoding="utf-8"),
+                after_first=after_first,
+                after_second=table_counts(env),
+            )
         finally:
             process.terminate()
             try:
@@ -73,10 +115,19 @@ def demo(tmp_path: Path, migrated_database_url: str) -> Iterator[tuple[str, str]
                 process.wait()
 
 
-def test_a_standard_relying_party_completes_the_flow_against_the_demo(
-    demo: tuple[str, str],
-) -> None:
-    base, printed = demo
+def test_demo_loads_and_a_second_run_changes_nothing(demo: Demo) -> None:
+    printed = demo.no_serve.stdout
+    assert f"{demo.base}/" in printed
+    assert "Nothing is served yet: run nentang serve --port" in " ".join(printed.split())
+    assert "ready at" not in printed
+    # The accounts table and every other line fit an 80-column terminal.
+    assert max(len(line) for line in printed.splitlines()) <= 80, printed
+    assert demo.after_first["identity.Person"] > 0
+    assert demo.after_second == demo.after_first
+
+
+def test_a_standard_relying_party_completes_the_flow_against_the_demo(demo: Demo) -> None:
+    base, printed = demo.base, demo.printed
     assert "demo-portal" in printed
     assert "demo-machine" in printed
     discovery = requests.get(f"{base}/.well-known/openid-configuration", timeout=10).json()
