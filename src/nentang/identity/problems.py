@@ -260,3 +260,13 @@ ACCOUNT_INACTIVE = register(
     meaning=_("This account has been disabled by the administrator and cannot log in."),
     advice=_("Contact the administrator of this installation."),
 )
+GUARDIAN_NOT_ADULT = register(
+    "guardian_not_adult",
+    status=403,
+    title=_("Only an adult registers a child"),
+    meaning=_(
+        "A child under 14 is registered online by a parent or guardian who is 18 or older "
+        "(Civil Code 2015, art. 49)."
+    ),
+    advice=_("Ask the child's adult guardian, or go to the police of your ward or commune."),
+)

@@ -1,7 +1,7 @@
 """Write operations of the identity context, by topic:
 
-* people — ``person_register`` (level 1, online), ``child_register``,
-  ``person_verify_level2`` (in person, by an enrolment officer);
+* people — ``person_register`` (level 1, online), ``person_verify_level2`` (in
+  person, by an enrolment officer); children — ``child_register`` (with evidence of the tie);
 * bulk — ``persons_import`` (many level-1 persons at once, one password hash);
 * usage — ``person_find_by_id_number`` (an officer's logged read),
   ``data_usage_record`` (a release to a client service);
@@ -27,6 +27,7 @@ from nentang.identity.services.agencies import (
     officer_create,
 )
 from nentang.identity.services.bulk import PersonRecord, persons_import
+from nentang.identity.services.children import child_register
 from nentang.identity.services.factors import (
     TotpEnrolment,
     requires_second_factor,
@@ -47,7 +48,6 @@ from nentang.identity.services.login import (
 from nentang.identity.services.organisations import organisation_register
 from nentang.identity.services.people import (
     Residence,
-    child_register,
     person_register,
     person_verify_level2,
 )
