@@ -6,6 +6,8 @@
 * usage — ``person_find_by_id_number`` (an officer's logged read),
   ``data_usage_record`` (a release to a client service);
 * accounts — ``account_lock`` / ``account_unlock`` with their history;
+* responses — a security operator's ``address_block`` / ``account_lock_for_alert``
+  (and their undoing) from an alert;
 * organisations — ``organisation_register`` (tax code, level-2 legal representative);
 * agencies — ``agency_create``, ``officer_create``, ``administrator_create``;
 * login — ``login_authenticate`` with throttling and lockout (used by
@@ -51,6 +53,15 @@ from nentang.identity.services.people import (
     person_register,
     person_verify_level2,
 )
+from nentang.identity.services.responses import (
+    BLOCK_HOURS,
+    account_for_actor,
+    account_lock_for_alert,
+    account_unlock_for_alert,
+    address_block,
+    address_blocks_active,
+    address_unblock,
+)
 from nentang.identity.services.sessions import (
     SIGNED_OUT_EVERYWHERE,
     revoker,
@@ -68,6 +79,7 @@ from nentang.identity.services.usage import (
 )
 
 __all__ = [
+    "BLOCK_HOURS",
     "OFFICER_READ_FIELDS",
     "PERSON_FIELDS",
     "SIGNED_OUT_EVERYWHERE",
@@ -76,8 +88,14 @@ __all__ = [
     "PersonRecord",
     "Residence",
     "TotpEnrolment",
+    "account_for_actor",
     "account_lock",
+    "account_lock_for_alert",
     "account_unlock",
+    "account_unlock_for_alert",
+    "address_block",
+    "address_blocks_active",
+    "address_unblock",
     "administrator_create",
     "agency_create",
     "child_register",
