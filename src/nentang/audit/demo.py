@@ -39,10 +39,12 @@ ACCOUNTS = (
 
 
 def _operator() -> None:
-    codenames = [permission.split(".", 1)[1] for permission in SOC_PERMISSIONS]
     group, _created = Group.objects.get_or_create(name=SOC_GROUP)
     group.permissions.set(
-        Permission.objects.filter(content_type__app_label="audit", codename__in=codenames)
+        [
+            Permission.objects.get(content_type__app_label=app, codename=codename)
+            for app, codename in (permission.split(".", 1) for permission in SOC_PERMISSIONS)
+        ]
     )
     user_model = get_user_model()
     user = user_model.objects.filter(username=SOC_LOGIN).first()

@@ -15,7 +15,7 @@ import uuid
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 from ninja.decorators import decorate_view
 
 from nentang.identity import selectors, services
@@ -292,6 +292,11 @@ class ChildIn(Schema):
     full_name: str
     date_of_birth: datetime.date | None = None
     sex: str
+    relationship: str = Field("", description="mother, father or guardian")
+    evidence_number: str = Field(
+        "", description="Number of the birth certificate (parents) or guardianship record"
+    )
+    evidence_date: datetime.date | None = Field(None, description="Its registration date")
     residence: PlaceIn | None = None  # default: the guardian's
 
 
@@ -315,7 +320,9 @@ class ChildOut(Schema):
 def my_child_register(request: HttpRequest, payload: ChildIn) -> Status[ChildOut]:
     """Decree 69/2024/NĐ-CP: a Vietnamese child under 14 has no account of their own and
     is attached to a parent or guardian, who registers them from a level-2 e-ID (403
-    ``level2_required`` otherwise). Field mistakes are one 422 naming each field; 409
+    ``level2_required`` otherwise; ``guardian_not_adult`` under 18) with the evidence of
+    the tie: the birth certificate that names the mother or father, or the guardianship
+    record (number and registration date). Field mistakes are one 422 naming each field; 409
     ``id_number_taken`` when the child is registered already. A retry with the same
     ``Idempotency-Key`` gets the first answer again."""
     caller = _holder_session(request)
@@ -326,6 +333,9 @@ def my_child_register(request: HttpRequest, payload: ChildIn) -> Status[ChildOut
         full_name=payload.full_name,
         date_of_birth=payload.date_of_birth,
         sex=payload.sex,
+        relationship=payload.relationship,
+        evidence_number=payload.evidence_number,
+        evidence_date=payload.evidence_date,
         residence=services.Residence(place.province_code, place.commune_code, place.street)
         if place
         else None,

@@ -176,6 +176,9 @@ def _family_and_company() -> None:
             full_name="Nguyễn Ngọc Hân",
             date_of_birth=datetime.date(2022, 6, 1),
             sex="female",
+            relationship="father",
+            evidence_number="123/2022",
+            evidence_date=datetime.date(2022, 6, 10),
         )
     if not Organisation.objects.filter(tax_code=ORGANISATION_TAX_CODE).exists():
         services.organisation_register(

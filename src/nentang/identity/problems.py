@@ -260,3 +260,37 @@ ACCOUNT_INACTIVE = register(
     meaning=_("This account has been disabled by the administrator and cannot log in."),
     advice=_("Contact the administrator of this installation."),
 )
+GUARDIAN_NOT_ADULT = register(
+    "guardian_not_adult",
+    status=403,
+    title=_("Only an adult registers a child"),
+    meaning=_(
+        "A child under 14 is registered online by a parent or guardian who is 18 or older "
+        "(Civil Code 2015, art. 49)."
+    ),
+    advice=_("Ask the child's adult guardian, or go to the police of your ward or commune."),
+)
+RESPOND_PERMISSION_REQUIRED = register(
+    "respond_permission_required",
+    status=403,
+    title=_("Security operator permission required"),
+    meaning=_(
+        "Blocking an address or locking an account in response to a security alert needs "
+        "a security operator account holding that permission."
+    ),
+    advice=_("Ask the administrator of the security operations centre."),
+)
+BLOCK_ENDED = register(
+    "block_ended",
+    status=409,
+    title=_("Block already ended"),
+    meaning=_("This address block was lifted or has run out: there is nothing to lift."),
+    advice=_("Reload the alert to see the current state."),
+)
+OWN_ACCOUNT_LOCK = register(
+    "own_account_lock",
+    status=409,
+    title=_("Cannot lock your own account"),
+    meaning=_("A security operator cannot lock the account they are using."),
+    advice=_("Ask another operator to handle the alert."),
+)

@@ -108,6 +108,45 @@ def _count_entry() -> None:
         cursor.execute(_COUNT_ENTRY.format(shard=shard))
 
 
+# PostgreSQL: the entry, its queue row and the counter in one statement (one round trip
+# instead of three on every audited request; issue 8's token-endpoint targets).
+_INSERT_QUEUED_AND_COUNTED = f"""
+WITH entry AS (
+    INSERT INTO audit_auditentry
+        (occurred_at, actor_type, actor, action, subject_type, subject, summary, request_id)
+    VALUES (%s, %s, %s, %s, %s, %s, %s::jsonb, %s)
+    RETURNING id
+), queued AS (
+    INSERT INTO audit_pendingentry (entry_id) SELECT id FROM entry
+), counted AS (
+    INSERT INTO audit_entrycounter (shard, entries)
+    VALUES (pg_backend_pid() %% {COUNTER_SHARDS}, 1)
+    ON CONFLICT (shard) DO UPDATE SET entries = audit_entrycounter.entries + 1
+)
+SELECT id FROM entry
+"""  # noqa: S608 - constants only; the values are parameters
+
+
+def _insert_queued_and_counted(entry: AuditEntry) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _INSERT_QUEUED_AND_COUNTED,
+            [
+                entry.occurred_at,
+                entry.actor_type,
+                entry.actor,
+                entry.action,
+                entry.subject_type,
+                entry.subject,
+                json.dumps(entry.summary),
+                entry.request_id,
+            ],
+        )
+        entry.pk = cursor.fetchone()[0]
+    entry._state.adding = False
+    entry._state.db = connection.alias
+
+
 def record(
     *,
     actor: Actor,
@@ -141,7 +180,7 @@ def record(
     if json_size(facts) > MAX_SUMMARY_BYTES:
         raise AuditRecordError(f"summary is larger than {MAX_SUMMARY_BYTES} bytes.")
 
-    entry = AuditEntry.objects.create(
+    entry = AuditEntry(
         occurred_at=timezone.now(),
         actor_type=actor.type,
         actor=_actor_ref(actor),
@@ -151,8 +190,12 @@ def record(
         summary=facts,
         request_id=current_request_id() if current_request_id() != "-" else "",
     )
-    PendingEntry.objects.create(entry=entry)
-    _count_entry()
+    if connection.vendor == "postgresql":
+        _insert_queued_and_counted(entry)
+    else:
+        entry.save(force_insert=True)
+        PendingEntry.objects.create(entry=entry)
+        _count_entry()
     from nentang.audit.services.tlog import integration_schedule
 
     transaction.on_commit(integration_schedule, robust=True)

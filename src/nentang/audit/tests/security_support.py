@@ -70,10 +70,13 @@ def make_user(
     user = User.objects.create_user(
         username=username, password=password, is_staff=staff, is_superuser=superuser
     )
-    codenames = [permission.split(".", 1)[1] for permission in permissions]
-    if codenames:
+    wanted = [permission.split(".", 1) for permission in permissions]
+    if wanted:
         user.user_permissions.set(
-            Permission.objects.filter(content_type__app_label="audit", codename__in=codenames)
+            [
+                Permission.objects.get(content_type__app_label=app, codename=codename)
+                for app, codename in wanted
+            ]
         )
     # Permissions are cached on the instance: read them again, as a new request would.
     return User.objects.get(pk=user.pk)

@@ -143,6 +143,16 @@ def alert_list(request: SocRequest) -> HttpResponse:
     )
 
 
+def alert_page_context(
+    request: SocRequest, alert_id: UUID, forms: dict[str, Any]
+) -> dict[str, Any]:
+    """The alert page's context with the response forms (soc_response.py)."""
+    from nentang.audit.views.soc_response import response_context
+
+    context = _detail_context(request, alert_id, forms)
+    return {**context, **response_context(operator(request), context["alert"], forms)}
+
+
 def _detail_context(request: SocRequest, alert_id: UUID, forms: dict[str, Any]) -> dict[str, Any]:
     user = operator(request)
     detail = selectors.alert_detail(viewer=user, alert_id=alert_id)
@@ -192,7 +202,7 @@ def _detail_context(request: SocRequest, alert_id: UUID, forms: dict[str, Any]) 
 @require_safe
 @soc_page(VIEW_ALERTS)
 def alert_detail(request: SocRequest, alert_id: UUID) -> HttpResponse:
-    return render(request, "audit/soc/alert.html", _detail_context(request, alert_id, {}))
+    return render(request, "audit/soc/alert.html", alert_page_context(request, alert_id, {}))
 
 
 def _alert_step(
@@ -226,7 +236,7 @@ def _alert_step(
                 response["HX-Redirect"] = url
                 return response
             return redirect(url)
-    context = _detail_context(request, alert_id, {step: form})
+    context = alert_page_context(request, alert_id, {step: form})
     if request.htmx:
         return render(request, "audit/soc/alert_actions.html", context, status=status)
     return render(request, "audit/soc/alert.html", context, status=status if form.errors else 200)
@@ -262,7 +272,7 @@ def alert_assign(request: SocRequest, alert_id: UUID) -> HttpResponse:
         )
 
     if not form.is_valid():
-        context = _detail_context(request, alert_id, {"assign": form})
+        context = alert_page_context(request, alert_id, {"assign": form})
         template = "audit/soc/alert_actions.html" if request.htmx else "audit/soc/alert.html"
         return render(request, template, context, status=200 if request.htmx else 400)
     return _alert_step(

@@ -6,6 +6,7 @@
 * organisations.py — organisations and their legal representatives;
 * agencies.py — agencies and officers with roles;
 * usage.py — the personal-data usage log shown to each person;
+* responses.py — security operators' responses to alerts (blocked addresses);
 * oidc.py — the OpenID Connect provider: client policies, consents, authorizations.
 """
 
@@ -23,12 +24,14 @@ from nentang.identity.models.agencies import Agency, Officer
 from nentang.identity.models.oidc import Authorization, ClientAssertionUse, ClientPolicy, Consent
 from nentang.identity.models.organisations import Organisation
 from nentang.identity.models.people import LevelVerification, PendingRegistration, Person
+from nentang.identity.models.responses import AddressBlock
 from nentang.identity.models.usage import DataUsage
 
 __all__ = [
     "Account",
     "AccountLockEvent",
     "AccountSession",
+    "AddressBlock",
     "Agency",
     "Authorization",
     "ClientAssertionUse",

@@ -48,6 +48,7 @@ class Account(AbstractBaseUser, PermissionsMixin):
         TERMS_BREACH = "terms_breach", "Breach of the terms of use"
         ID_REVOKED = "id_revoked", "Identification revoked"
         DECEASED = "deceased", "Holder deceased"
+        SECURITY_INCIDENT = "security_incident", "Security incident (SOC)"
 
     id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     username = models.CharField(max_length=150, unique=True)
@@ -89,6 +90,9 @@ class AccountLockEvent(models.Model):
         "identity.Officer", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     by_holder = models.BooleanField(default=False)
+    by_operator = models.CharField(
+        max_length=150, blank=True, default="", help_text="Security operator's login (SOC)."
+    )
     at = models.DateTimeField()
 
     class Meta:

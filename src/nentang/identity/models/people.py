@@ -44,6 +44,12 @@ class Person(models.Model):
     guardian = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="wards"
     )
+    # The evidence of a child's tie to the guardian (services/children.py): the tie, the
+    # document that proves it, a keyed hash of its number (never the number) and its date.
+    guardian_relationship = models.CharField(max_length=8, blank=True, default="")
+    guardian_evidence_type = models.CharField(max_length=24, blank=True, default="")
+    guardian_evidence_reference = models.CharField(max_length=64, blank=True, default="")
+    guardian_evidence_date = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 

@@ -1,11 +1,13 @@
 """Write operations of the identity context, by topic:
 
-* people — ``person_register`` (level 1, online), ``child_register``,
-  ``person_verify_level2`` (in person, by an enrolment officer);
+* people — ``person_register`` (level 1, online), ``person_verify_level2`` (in
+  person, by an enrolment officer); children — ``child_register`` (with evidence of the tie);
 * bulk — ``persons_import`` (many level-1 persons at once, one password hash);
 * usage — ``person_find_by_id_number`` (an officer's logged read),
   ``data_usage_record`` (a release to a client service);
 * accounts — ``account_lock`` / ``account_unlock`` with their history;
+* responses — a security operator's ``address_block`` / ``account_lock_for_alert``
+  (and their undoing) from an alert;
 * organisations — ``organisation_register`` (tax code, level-2 legal representative);
 * agencies — ``agency_create``, ``officer_create``, ``administrator_create``;
 * login — ``login_authenticate`` with throttling and lockout (used by
@@ -27,6 +29,7 @@ from nentang.identity.services.agencies import (
     officer_create,
 )
 from nentang.identity.services.bulk import PersonRecord, persons_import
+from nentang.identity.services.children import child_register
 from nentang.identity.services.factors import (
     TotpEnrolment,
     requires_second_factor,
@@ -47,9 +50,17 @@ from nentang.identity.services.login import (
 from nentang.identity.services.organisations import organisation_register
 from nentang.identity.services.people import (
     Residence,
-    child_register,
     person_register,
     person_verify_level2,
+)
+from nentang.identity.services.responses import (
+    BLOCK_HOURS,
+    account_for_actor,
+    account_lock_for_alert,
+    account_unlock_for_alert,
+    address_block,
+    address_blocks_active,
+    address_unblock,
 )
 from nentang.identity.services.sessions import (
     SIGNED_OUT_EVERYWHERE,
@@ -68,6 +79,7 @@ from nentang.identity.services.usage import (
 )
 
 __all__ = [
+    "BLOCK_HOURS",
     "OFFICER_READ_FIELDS",
     "PERSON_FIELDS",
     "SIGNED_OUT_EVERYWHERE",
@@ -76,8 +88,14 @@ __all__ = [
     "PersonRecord",
     "Residence",
     "TotpEnrolment",
+    "account_for_actor",
     "account_lock",
+    "account_lock_for_alert",
     "account_unlock",
+    "account_unlock_for_alert",
+    "address_block",
+    "address_blocks_active",
+    "address_unblock",
     "administrator_create",
     "agency_create",
     "child_register",

@@ -56,6 +56,7 @@ from nentang.identity.problems import (
     LOGIN_RATE_LIMITED,
 )
 from nentang.identity.services.common import actor_for
+from nentang.identity.services.responses import address_block_wait
 from nentang.kernel import auditing
 from nentang.kernel.auditing import Actor
 from nentang.kernel.errors import Forbidden, ProblemError, RateLimited, Unauthorized
@@ -255,6 +256,9 @@ def login_attempt_reserve(
     now = timezone.now()
     key = login_key(login)
     address_row = None
+    blocked = address_block_wait(source_ip, now)  # a security operator's block (SOC)
+    if blocked:
+        raise _address_refused(login=login, source_ip=source_ip, channel=channel, wait=blocked)
     if source_ip is not None:
         lock_key = _address_lock_key(source_ip)
         with transaction.atomic():

@@ -19,7 +19,6 @@ from django.utils.translation import gettext as _
 from nentang.identity.models import Account, LevelVerification, Person
 from nentang.identity.problems import (
     ID_NUMBER_TAKEN,
-    LEVEL2_REQUIRED,
     OUTSIDE_AGENCY_AREA,
     PERSON_ALREADY_LEVEL2,
     PERSON_NOT_FOUND,
@@ -244,79 +243,6 @@ def registration_checked(
         "level": 1,
     }
     return fields, (portrait, extension)
-
-
-def child_register(
-    *,
-    actor: Account,
-    id_number: str,
-    full_name: str,
-    date_of_birth: datetime.date | None,
-    sex: str,
-    residence: Residence | None = None,
-    portrait: bytes | None = None,
-) -> Person:
-    """A Vietnamese child under 14 is attached to a parent or guardian, without an own
-    account (Decree 69/2024/NĐ-CP). The guardian registers the child from their own
-    level-2 account; the child lives with the guardian unless another residence is given.
-    """
-    guardian = Person.objects.filter(account=actor).first()
-    if guardian is None or guardian.level < 2 or actor.is_locked or not actor.is_active:
-        denied(actor, what="identity.child.register", detail={"reason": "level2_required"})
-        raise Forbidden(
-            _("Only a guardian with a level-2 electronic identification can register a child."),
-            code=LEVEL2_REQUIRED,
-        )
-    today = timezone.localdate()
-    errors = Errors()
-    name = inputs.full_name(errors, full_name)
-    born = inputs.date_of_birth_check(errors, date_of_birth, today=today)
-    sex = inputs.sex_check(errors, sex)
-    number = inputs.personal_id(
-        errors, id_number=id_number, date_of_birth=born, sex=sex, nationality="VN", today=today
-    )
-    if (
-        born is not None
-        and not errors.has("date_of_birth")
-        and inputs.age_on(born, today) >= CITIZEN_MIN_AGE
-    ):
-        errors.add(
-            "date_of_birth",
-            _("From 14 years of age a child registers an own account."),
-            "too_old",
-        )
-    place = residence or Residence(guardian.province_code, guardian.commune_code, guardian.street)
-    province, commune, street = inputs.residence_address(
-        errors,
-        province_code=place.province_code,
-        commune_code=place.commune_code,
-        street=place.street,
-        today=today,
-    )
-    extension = inputs.portrait_type(errors, portrait, required=False)
-    errors.raise_if_any()
-    if Person.objects.filter(id_number=number).exists():
-        raise _id_number_taken(number)
-    return _create_person(
-        fields={
-            "id_number": number,
-            "full_name": name,
-            "full_name_folded": fold(name),
-            "date_of_birth": born,
-            "sex": sex,
-            "nationality": "VN",
-            "province_code": province,
-            "commune_code": commune,
-            "street": street,
-            "level": 1,
-            "guardian": guardian,
-        },
-        portrait=(portrait, extension) if portrait and extension else None,
-        account=None,
-        action="identity.person.register_child",
-        actor_of=Actor.person(str(guardian.id)),
-        summary={"guardian": str(guardian.id)},
-    )
 
 
 def document_reference(document_type: str, number: str) -> str:

@@ -188,3 +188,12 @@ def throttle(login: str) -> LoginThrottle:
     from nentang.identity.services.login import login_key
 
     return LoginThrottle.objects.get(login_key=login_key(login))
+
+
+def child_evidence(born: datetime.date, relationship: str = "father") -> dict[str, Any]:
+    """What An gives to register his child: the birth certificate that names him."""
+    return {
+        "relationship": relationship,
+        "evidence_number": "123/2021",
+        "evidence_date": born + datetime.timedelta(days=7),
+    }

@@ -123,6 +123,9 @@ def child_body(**changes: Any) -> dict[str, Any]:
         "full_name": "Nguyễn Ngọc Hân",
         "date_of_birth": born.isoformat(),
         "sex": "female",
+        "relationship": "father",
+        "evidence_number": "123/2021",
+        "evidence_date": born.isoformat(),
     }
     body.update(changes)
     return body

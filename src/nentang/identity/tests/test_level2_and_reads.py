@@ -190,6 +190,7 @@ def test_a_level_2_guardian_registers_a_child(an: Person) -> None:
         full_name="Nguyễn Ngọc Hân",
         date_of_birth=born,
         sex="female",
+        **support.child_evidence(born),
     )
 
     assert child.guardian == an
@@ -210,6 +211,7 @@ def test_a_level_1_guardian_cannot_register_a_child(binh: Person) -> None:
             full_name="Trần Minh Khôi",
             date_of_birth=born,
             sex="male",
+            **support.child_evidence(born),
         )
 
     assert caught.value.code == "level2_required"
@@ -228,6 +230,7 @@ def test_a_child_of_14_registers_alone(an: Person) -> None:
             full_name="Nguyễn Minh Khôi",
             date_of_birth=born,
             sex="male",
+            **support.child_evidence(born),
         )
 
     assert [(e.field, e.code) for e in caught.value.errors] == [("date_of_birth", "too_old")]

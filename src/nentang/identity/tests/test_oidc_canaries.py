@@ -61,11 +61,16 @@ def _requirement(name: str) -> str:
 
 
 def _overrides() -> list[str]:
+    """What our validator classes (Validator and the bases it is split into) define."""
+    ours = [k for k in Validator.__mro__ if k.__module__.startswith("nentang.")]
     return sorted(
-        name
-        for name, value in vars(Validator).items()
-        if callable(value) or isinstance(value, staticmethod)
-        if not name.startswith("__") and name not in OUR_OWN
+        {
+            name
+            for klass in ours
+            for name, value in vars(klass).items()
+            if callable(value) or isinstance(value, staticmethod)
+            if not name.startswith("__") and name not in OUR_OWN
+        }
     )
 
 

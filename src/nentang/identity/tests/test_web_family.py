@@ -24,6 +24,9 @@ def child_form(**changes: str) -> dict[str, str]:
         "full_name": "Nguyễn Ngọc Hân",
         "date_of_birth": born.strftime("%d/%m/%Y"),
         "sex": "female",
+        "relationship": "father",
+        "evidence_number": "45/2021",
+        "evidence_date": born.strftime("%d/%m/%Y"),
     }
     form.update(changes)
     return form

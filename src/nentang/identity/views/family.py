@@ -49,6 +49,9 @@ def children(request: IdentityRequest) -> HttpResponse:
                 full_name=data["full_name"],
                 date_of_birth=data["date_of_birth"],
                 sex=data["sex"],
+                relationship=data["relationship"],
+                evidence_number=data["evidence_number"],
+                evidence_date=data["evidence_date"],
             ),
             conflict_fields=CONFLICT_FIELDS,
         )

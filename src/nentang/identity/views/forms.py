@@ -461,6 +461,31 @@ class ChildForm(Form):
         error_messages={"required": _("Choose male or female, as on the birth certificate.")},
         widget=forms.RadioSelect,
     )
+    relationship = forms.ChoiceField(
+        label=_("You are the child's"),
+        choices=[("mother", _("Mother")), ("father", _("Father")), ("guardian", _("Guardian"))],
+        error_messages={
+            "required": _("Choose whether you are the child's mother, father or guardian.")
+        },
+        widget=forms.RadioSelect,
+    )
+    evidence_number = forms.CharField(
+        label=_("Number of the birth certificate or guardianship record"),
+        help_text=_(
+            "A parent gives the birth certificate that names them; a guardian the "
+            "guardianship registration extract or the court decision."
+        ),
+        max_length=30,
+        required=False,
+        widget=_text(("autocomplete", "off"), cls="input--w20"),
+    )
+    evidence_date = forms.DateField(
+        label=_("Registration date on that document"),
+        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+        required=False,
+        error_messages={"invalid": _("Enter the date as day/month/year, for example 10/06/2020.")},
+        widget=DateInput(attrs={"class": "input--w10"}),
+    )
 
 
 class OrganisationForm(Form):

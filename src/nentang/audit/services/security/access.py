@@ -53,6 +53,8 @@ SOC_PERMISSIONS = (
     CHANGE_RETENTION,
     "audit.view_retentionpolicy",
     "audit.view_detectionrule",
+    # Responses to alerts (block an address, lock an account) are identity's to decide.
+    "identity.respond_to_alerts",
 )
 
 
