@@ -35,9 +35,9 @@ from nentang.identity.services.login import (
     login_attempt_failed,
     login_attempt_reserve,
     login_attempt_succeeded,
-    source_address,
 )
 from nentang.identity.services.sessions import session_second_factor_mark
+from nentang.identity.services.throttling import source_address
 from nentang.kernel import auditing
 from nentang.kernel.errors import Conflict, Forbidden
 

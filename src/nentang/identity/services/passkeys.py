@@ -62,8 +62,8 @@ from nentang.identity.services.login import (
     login_failure_record,
     login_refusal_if_throttled,
     login_success_record,
-    source_address,
 )
+from nentang.identity.services.throttling import source_address
 from nentang.kernel import auditing
 from nentang.kernel.auditing import Actor
 from nentang.kernel.errors import FieldError, Forbidden, NotFound, ValidationFailed
