@@ -260,3 +260,20 @@ ACCOUNT_INACTIVE = register(
     meaning=_("This account has been disabled by the administrator and cannot log in."),
     advice=_("Contact the administrator of this installation."),
 )
+
+# --- recovery and security changes -------------------------------------------------
+
+RECOVERY_COOLING_OFF = register(
+    "recovery_cooling_off",
+    status=409,
+    title=_("Security changes wait after a recovery"),
+    meaning=_(
+        "The password of this account was recovered online a short time ago. For a day "
+        "after that, the second factor, passkeys and backup codes cannot be changed, so "
+        "that someone who took over the phone cannot also take over the account."
+    ),
+    advice=_(
+        "Try again after the time given in the message. If you did not recover the "
+        "password yourself, go to the police of your ward or commune at once."
+    ),
+)

@@ -4,7 +4,16 @@ e-ID pages (/register, /login — ``LOGIN_URL`` —, /logout, /account/…, /off
 
 from django.urls import include, path
 
-from nentang.identity.views import account, family, login, mydata, officer, register, security
+from nentang.identity.views import (
+    account,
+    family,
+    login,
+    mydata,
+    officer,
+    recovery,
+    register,
+    security,
+)
 
 pages = [
     path("register", register.register, name="register"),
@@ -16,6 +25,8 @@ pages = [
     path("login/passkey/options", login.passkey_login_options, name="passkey_login_options"),
     path("login/passkey", login.passkey_login, name="passkey_login"),
     path("logout", login.logout_view, name="logout"),
+    path("recover", recovery.recover, name="recover"),
+    path("recover/code", recovery.recover_code, name="recover_code"),
     path("account/", account.overview, name="account"),
     path("account/sessions", account.sessions, name="sessions"),
     path("account/sessions/<int:session_id>/end", account.session_end_view, name="session_end"),

@@ -85,9 +85,12 @@ def _json_body(request: HttpRequest) -> dict[str, object]:
 @require_POST
 @security_page
 def passkey_add_options(request: IdentityRequest) -> JsonResponse:
-    options = passkeys.passkey_registration_options(
-        actor=account_of(request), session=request.session
-    )
+    try:
+        options = passkeys.passkey_registration_options(
+            actor=account_of(request), session=request.session
+        )
+    except Conflict as problem:  # the cooling-off after an online recovery
+        return json_problem(problem)
     return JsonResponse(json.loads(options))
 
 
@@ -161,7 +164,11 @@ def totp(request: IdentityRequest) -> HttpResponse:
     form = CodeForm(request.POST if action in ("confirm", "disable") else None)
     status = 200
     if action == "enrol":
-        enrolment = totp_enrol(actor=account)
+        try:
+            enrolment = totp_enrol(actor=account)
+        except Conflict as problem:  # the cooling-off after an online recovery
+            messages.error(request, str(problem.detail or problem.code))
+            return HttpResponseRedirect(reverse("identity_web:totp"))
         request.session[ENROLMENT_KEY] = enrolment.provisioning_uri
         return HttpResponseRedirect(reverse("identity_web:totp"))
     if action in ("confirm", "disable"):
