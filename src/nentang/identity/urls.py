@@ -53,6 +53,7 @@ pages = [
         "account/passkeys/<uuid:passkey_id>/remove", security.passkey_remove, name="passkey_remove"
     ),
     path("account/totp", security.totp, name="totp"),
+    path("account/backup-codes", security.backup_codes, name="backup_codes"),
     path("officer/people", officer.find, name="officer_find"),
     path("officer/people/<uuid:person_id>/verify", officer.verify, name="officer_verify"),
     path("officer/people/<uuid:person_id>/lock", officer.lock, name="officer_lock"),

@@ -53,6 +53,7 @@ from nentang.identity.problems import (
     LOGIN_RATE_LIMITED,
 )
 from nentang.identity.services.common import actor_for
+from nentang.identity.services.notices import security_notice
 from nentang.identity.services.throttling import (
     login_key,
     source_address,
@@ -531,6 +532,9 @@ def _success_event(
     new_address = source_ip is not None and not (
         AccountSession.objects.filter(account=account, ip_address=source_ip).exists()
     )
+    if new_address and AccountSession.objects.filter(account=account).exists():
+        # Not the first login ever: tell the holder (ASVS 5.0 V6.3.5).
+        security_notice(account=account, kind="new_sign_in")
     if after_failures or address_failures or new_address:
         _event(
             "auth.success",

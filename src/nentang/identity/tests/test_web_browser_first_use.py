@@ -1,6 +1,6 @@
 """Issue 9's citizen and officer journeys in a real browser (Debian's chromium through
 Playwright) at 390 and 1280 px, with screenshots in ``test-artifacts/`` and axe-core
-on every changed page: online recovery of a forgotten password."""
+on every changed page: online recovery of a forgotten password; backup codes."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pyotp
 import pytest
 from django.db import connections
 from tests.support.axe import axe_violations
@@ -25,6 +26,7 @@ from tests.support.browser import (
 
 from nentang.identity import services
 from nentang.identity.models import Account
+from nentang.identity.services import backup
 from nentang.identity.services.sms import FileSmsSender
 from nentang.identity.tests import support
 from nentang.identity.tests.support import administrative_units
@@ -100,3 +102,35 @@ def test_binh_recovers_her_password_online(
     assert Account.objects.get(username=support.BINH_ID).check_password(NEW_PASSWORD)
     assert [path for path, status in watch.responses.items() if status >= 500] == []
     assert watch.outside_requests == []
+
+
+@pytest.mark.parametrize(("viewport", "width"), [(PHONE, 390), (DESKTOP, 1280)])
+def test_binh_logs_in_with_a_backup_code_and_makes_new_ones(
+    browser: Browser, site: str, artifacts: Path, viewport: Any, width: int
+) -> None:
+    person = services.person_register(**support.binh_form())
+    assert person.account is not None
+    account = Account.objects.get(pk=person.account.pk)
+    enrolment = services.totp_enrol(actor=account)
+    services.totp_confirm(actor=account, code=pyotp.TOTP(enrolment.secret).now())
+    codes = backup.backup_codes_make(actor=account)
+    watch = Watch()
+    page = open_page(browser, viewport, watch)
+    page.goto(site + "/login")
+    page.get_by_label("Số định danh cá nhân hoặc tên đăng nhập").fill(support.BINH_ID)
+    page.get_by_label("Mật khẩu", exact=True).fill(support.PASSWORD)
+    page.get_by_role("button", name="Đăng nhập", exact=True).click()
+    page.wait_for_url("**/login/second-factor")
+    shoot(page, artifacts, f"identity-second-factor-backup-{width}")
+
+    page.get_by_role("textbox", name="Mã dự phòng").fill(codes[3])
+    page.get_by_role("button", name="Tiếp tục bằng mã dự phòng").click()
+    page.wait_for_url("**/account/")
+    page.goto(site + "/account/backup-codes")
+    assert text(page, "h1") == "Mã dự phòng"
+    assert "Còn 9 mã chưa dùng." in page.content()
+    page.get_by_role("button", name="Tạo bộ mã dự phòng mới").click()
+    page.wait_for_load_state()
+    assert page.locator("ol code").count() == 10
+    shoot(page, artifacts, f"identity-backup-codes-{width}")
+    assert [path for path, status in watch.responses.items() if status >= 500] == []

@@ -313,6 +313,20 @@ class CodeForm(Form):
     )
 
 
+class BackupCodeForm(Form):
+    """One of the 10-character backup codes of the second factor."""
+
+    backup_code = forms.CharField(
+        label=_("Backup code"),
+        help_text=_("One of the codes you wrote down, for example k7m2p-x9q4r."),
+        max_length=40,
+        error_messages={"required": _("Enter one of your backup codes.")},
+        widget=text_input(
+            ("autocomplete", "off"), ("spellcheck", "false"), ("autocapitalize", "none")
+        ),
+    )
+
+
 class SmsCodeForm(Form):
     """The 6-digit code sent by SMS to confirm the phone of a registration."""
 
