@@ -294,3 +294,20 @@ OWN_ACCOUNT_LOCK = register(
     meaning=_("A security operator cannot lock the account they are using."),
     advice=_("Ask another operator to handle the alert."),
 )
+
+# --- recovery and security changes -------------------------------------------------
+
+RECOVERY_COOLING_OFF = register(
+    "recovery_cooling_off",
+    status=409,
+    title=_("Security changes wait after a recovery"),
+    meaning=_(
+        "The password of this account was recovered online a short time ago. For a day "
+        "after that, the second factor, passkeys and backup codes cannot be changed, so "
+        "that someone who took over the phone cannot also take over the account."
+    ),
+    advice=_(
+        "Try again after the time given in the message. If you did not recover the "
+        "password yourself, go to the police of your ward or commune at once."
+    ),
+)

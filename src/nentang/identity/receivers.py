@@ -15,8 +15,8 @@ from django.http import HttpRequest
 
 from nentang.identity.auth import request_source_ip
 from nentang.identity.models import Account
-from nentang.identity.services.login import source_address
 from nentang.identity.services.sessions import session_mark_ended, session_start
+from nentang.identity.services.throttling import source_address
 
 
 def on_logged_in(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:

@@ -4,7 +4,16 @@ e-ID pages (/register, /login — ``LOGIN_URL`` —, /logout, /account/…, /off
 
 from django.urls import include, path
 
-from nentang.identity.views import account, family, login, mydata, officer, register, security
+from nentang.identity.views import (
+    account,
+    family,
+    login,
+    mydata,
+    officer,
+    recovery,
+    register,
+    security,
+)
 
 pages = [
     path("register", register.register, name="register"),
@@ -16,6 +25,8 @@ pages = [
     path("login/passkey/options", login.passkey_login_options, name="passkey_login_options"),
     path("login/passkey", login.passkey_login, name="passkey_login"),
     path("logout", login.logout_view, name="logout"),
+    path("recover", recovery.recover, name="recover"),
+    path("recover/code", recovery.recover_code, name="recover_code"),
     path("account/", account.overview, name="account"),
     path("account/sessions", account.sessions, name="sessions"),
     path("account/sessions/<int:session_id>/end", account.session_end_view, name="session_end"),
@@ -42,6 +53,7 @@ pages = [
         "account/passkeys/<uuid:passkey_id>/remove", security.passkey_remove, name="passkey_remove"
     ),
     path("account/totp", security.totp, name="totp"),
+    path("account/backup-codes", security.backup_codes, name="backup_codes"),
     path("officer/people", officer.find, name="officer_find"),
     path("officer/people/<uuid:person_id>/verify", officer.verify, name="officer_verify"),
     path("officer/people/<uuid:person_id>/lock", officer.lock, name="officer_lock"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.test import Client
 from tests.support.staff import staff_login
@@ -15,12 +16,13 @@ from tests.support.staff import staff_login
 from nentang.audit.models import Alert, AuditEntry
 from nentang.audit.services.security import security_event_record
 from nentang.audit.tests.security_support import ATTACKER, COLLEAGUE, make_user, seed, soc_operator
-from nentang.identity.models import AddressBlock
 from nentang.identity.services import LoginThrottled, address_block, login_authenticate
 from nentang.kernel.auditing import Actor
 from nentang.kernel.errors import Forbidden
 
 User = get_user_model()
+# identity is entered through its services; its tables are read here by name.
+AddressBlock = apps.get_model("identity", "AddressBlock")
 
 pytestmark = pytest.mark.django_db
 

@@ -58,6 +58,11 @@ class Account(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField(auto_now_add=True)
     locked_at = models.DateTimeField(null=True, blank=True)
     lock_reason = models.CharField(max_length=20, choices=LockReason.choices, blank=True)
+    recovered_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Last online password recovery: security changes wait a cooling-off period.",
+    )
 
     objects: ClassVar[AccountManager] = AccountManager()
 

@@ -27,6 +27,7 @@ from nentang.identity.services.common import (
     officer_with_role,
     require_area,
 )
+from nentang.identity.services.notices import security_notice
 from nentang.identity.services.sessions import end_all_sessions
 from nentang.kernel import auditing, events
 from nentang.kernel.errors import Conflict, Forbidden, NotFound
@@ -132,6 +133,7 @@ def account_lock(
                 "sessions_ended": ended,
             },
         )
+        security_notice(account=row, kind="account_locked", at=moment)
     return event
 
 
@@ -168,4 +170,5 @@ def account_unlock(*, actor: Account, account_id: uuid.UUID, note: str = "") -> 
             subject=str(row.pk),
             summary={"previous_reason": previous, "agency": officer.agency_id},
         )
+        security_notice(account=row, kind="account_unlocked", at=moment)
     return event

@@ -35,9 +35,11 @@ from nentang.identity.services.login import (
     login_attempt_failed,
     login_attempt_reserve,
     login_attempt_succeeded,
-    source_address,
 )
+from nentang.identity.services.notices import security_notice
+from nentang.identity.services.recovery import security_change_check
 from nentang.identity.services.sessions import session_second_factor_mark
+from nentang.identity.services.throttling import source_address
 from nentang.kernel import auditing
 from nentang.kernel.errors import Conflict, Forbidden
 
@@ -56,7 +58,9 @@ class TotpEnrolment:
 
 def totp_enrol(*, actor: Account) -> TotpEnrolment:
     """Start setting up an authenticator app: a new secret, unconfirmed until a first
-    code is entered (:func:`totp_confirm`). Replaces an unconfirmed one."""
+    code is entered (:func:`totp_confirm`). Replaces an unconfirmed one. Refused during
+    the cooling-off period after an online recovery."""
+    security_change_check(actor)
     secret = pyotp.random_base32()
     with transaction.atomic():
         device = TotpDevice.objects.select_for_update().filter(account=actor).first()
@@ -126,6 +130,7 @@ def totp_confirm(*, actor: Account, code: str) -> None:
             subject_type="identity.account",
             subject=str(actor.pk),
         )
+        security_notice(account=actor, kind="second_factor_added")
 
 
 def totp_verify(

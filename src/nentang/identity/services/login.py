@@ -25,18 +25,16 @@ keyed pseudonym, never in clear.
 
 from __future__ import annotations
 
-import ipaddress
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from nentang.audit.services import pseudonym
 from nentang.identity.models import (
@@ -45,7 +43,6 @@ from nentang.identity.models import (
     LoginFailure,
     LoginThrottle,
     Passkey,
-    RegistrationAttempt,
     TotpDevice,
 )
 from nentang.identity.problems import (
@@ -56,7 +53,15 @@ from nentang.identity.problems import (
     LOGIN_RATE_LIMITED,
 )
 from nentang.identity.services.common import actor_for
+from nentang.identity.services.notices import security_notice
 from nentang.identity.services.responses import address_block_wait
+from nentang.identity.services.throttling import (
+    login_key,
+    source_address,
+    throttle_row,
+    wait_message,
+    window_wait,
+)
 from nentang.kernel import auditing
 from nentang.kernel.auditing import Actor
 from nentang.kernel.errors import Forbidden, ProblemError, RateLimited, Unauthorized
@@ -107,31 +112,6 @@ class LoginThrottled(RateLimited):
         self.retry_after = retry_after
 
 
-def source_address(value: str | None) -> str | None:
-    """A valid IP address (IPv4-mapped IPv6 folded to IPv4), or None."""
-    if not value:
-        return None
-    try:
-        address = ipaddress.ip_address(value.strip())
-    except ValueError:
-        return None
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return str(address)
-
-
-def login_key(login: str) -> str:
-    """Keyed hash of a login as typed: throttling state without storing logins."""
-    return salted_hmac("nentang.identity.login", login.strip(), algorithm="sha256").hexdigest()
-
-
-def _wait_message(seconds: int) -> str:
-    minutes = max(1, math.ceil(seconds / 60))
-    return ngettext(
-        "Try again in %(minutes)d minute.", "Try again in %(minutes)d minutes.", minutes
-    ) % {"minutes": minutes}
-
-
 def _event(
     kind: str,
     *,
@@ -156,16 +136,12 @@ def _event(
 def _address_wait(source_ip: str, now: datetime) -> int:
     """Seconds until this address may try again (0: it may), from the failures (and
     attempts in flight) recorded for it in the window."""
-    window_start = now - POLICY.address_window
-    rows = LoginFailure.objects.filter(source_ip=source_ip, occurred_at__gte=window_start)
-    times = list(
-        rows.order_by("-occurred_at").values_list("occurred_at", flat=True)[
-            : POLICY.address_failures
-        ]
+    return window_wait(
+        LoginFailure.objects.filter(source_ip=source_ip),
+        now,
+        POLICY.address_failures,
+        POLICY.address_window,
     )
-    if len(times) < POLICY.address_failures:
-        return 0
-    return max(1, math.ceil((times[-1] + POLICY.address_window - now).total_seconds()))
 
 
 def _lockout_length(lockouts: int) -> timedelta:
@@ -182,13 +158,6 @@ def _address_lock_key(source_ip: str) -> str:
     the same table; 64 characters like a login key, never equal to one)."""
     digest = salted_hmac("nentang.identity.address", source_ip, algorithm="sha256").hexdigest()
     return "address:" + digest[:56]
-
-
-def _throttle_row(key: str, now: datetime) -> None:
-    """Make sure the login's throttle row exists (two racing inserts: one wins, no error)."""
-    LoginThrottle.objects.bulk_create(
-        [LoginThrottle(login_key=key, updated_at=now)], ignore_conflicts=True
-    )
 
 
 @dataclass(frozen=True)
@@ -216,7 +185,7 @@ def _address_refused(
         detail={"channel": channel, "scope": "address"},
     )
     return LoginThrottled(
-        _("Too many failed logins from your network.") + " " + _wait_message(wait),
+        _("Too many failed logins from your network.") + " " + wait_message(wait),
         code=LOGIN_RATE_LIMITED,
         retry_after=wait,
     )
@@ -232,7 +201,7 @@ def _login_refused(*, login: str, source_ip: str | None, channel: str, wait: int
         detail={"channel": channel, "reason": "locked_out"},
     )
     return LoginThrottled(
-        _("Too many wrong passwords for this login.") + " " + _wait_message(wait),
+        _("Too many wrong passwords for this login.") + " " + wait_message(wait),
         code=LOGIN_LOCKED_OUT,
         retry_after=wait,
     )
@@ -265,7 +234,7 @@ def login_attempt_reserve(
             # One attempt of this address at a time counts and reserves (a row lock on
             # PostgreSQL; SQLite's IMMEDIATE transactions queue every writer anyway).
             if not LoginThrottle.objects.filter(login_key=lock_key).update(updated_at=now):
-                _throttle_row(lock_key, now)
+                throttle_row(lock_key, now)
                 LoginThrottle.objects.filter(login_key=lock_key).update(updated_at=now)
             wait = _address_wait(source_ip, now)
             if not wait:
@@ -276,7 +245,7 @@ def login_attempt_reserve(
             # Refused before anything was tried: not a failure of its own (the window
             # ends when the failures that filled it leave it).
             raise _address_refused(login=login, source_ip=source_ip, channel=channel, wait=wait)
-    _throttle_row(key, now)
+    throttle_row(key, now)
     counter, limit = _counter(factor)
     reserved = (
         LoginThrottle.objects.filter(login_key=key, **{f"{counter}__lt": limit})
@@ -420,7 +389,7 @@ def login_failure_record(
     login and the address; lock the login out at the threshold."""
     now = timezone.now()
     key = login_key(login)
-    _throttle_row(key, now)
+    throttle_row(key, now)
     with transaction.atomic():
         row_id = None
         if source_ip is not None:
@@ -567,6 +536,9 @@ def _success_event(
     new_address = source_ip is not None and not (
         AccountSession.objects.filter(account=account, ip_address=source_ip).exists()
     )
+    if new_address and AccountSession.objects.filter(account=account).exists():
+        # Not the first login ever: tell the holder (ASVS 5.0 V6.3.5).
+        security_notice(account=account, kind="new_sign_in")
     if after_failures or address_failures or new_address:
         _event(
             "auth.success",
@@ -582,85 +554,3 @@ def _success_event(
                 "new_address": new_address,
             },
         )
-
-
-@dataclass(frozen=True)
-class RegistrationPolicy:
-    """Online registrations that passed their field checks: 10 per address per hour
-    (a family or an office behind one address registers a few; a script registering
-    thousands, or probing ID numbers, meets the limit at once) and 3 per ID number per
-    day (a person who mistyped the phone retries; probing one number is slow)."""
-
-    per_address: int = 10
-    address_window: timedelta = timedelta(hours=1)
-    per_id_number: int = 3
-    id_number_window: timedelta = timedelta(days=1)
-
-
-REGISTRATION = RegistrationPolicy()
-_REGISTRATION_LOCK = "registration:" + "0" * 51  # the mutex row of registrations
-
-
-def registration_attempt_reserve(*, id_number: str, source_ip: str | None) -> None:
-    """Count a registration before the ID number is looked up; 429 ``rate_limited``
-    (the kernel's RateLimited, ``Retry-After``) when the address or the number is
-    spent. Reserved under a lock (one mutex row: registrations are rare), so parallel
-    attempts cannot all pass; a refused attempt is not counted."""
-    now = timezone.now()
-    key = salted_hmac("nentang.identity.register", id_number, algorithm="sha256").hexdigest()
-    with transaction.atomic():
-        if not LoginThrottle.objects.filter(login_key=_REGISTRATION_LOCK).update(updated_at=now):
-            _throttle_row(_REGISTRATION_LOCK, now)
-            LoginThrottle.objects.filter(login_key=_REGISTRATION_LOCK).update(updated_at=now)
-        RegistrationAttempt.objects.filter(
-            occurred_at__lt=now - REGISTRATION.id_number_window
-        ).delete()
-        waits = [
-            _window_wait(
-                RegistrationAttempt.objects.filter(id_key=key),
-                now,
-                REGISTRATION.per_id_number,
-                REGISTRATION.id_number_window,
-            )
-        ]
-        if source_ip is not None:
-            waits.append(
-                _window_wait(
-                    RegistrationAttempt.objects.filter(source_ip=source_ip),
-                    now,
-                    REGISTRATION.per_address,
-                    REGISTRATION.address_window,
-                )
-            )
-        wait = max(waits)
-        if not wait:
-            RegistrationAttempt.objects.create(occurred_at=now, source_ip=source_ip, id_key=key)
-    if wait:
-        auditing.security_event(
-            kind="ratelimit.hit",
-            outcome="denied",
-            severity="low",
-            source_ip=source_ip,
-            actor=Actor.anonymous(),
-            subject="identity.person.register",
-            detail={"scope": "registration"},
-        )
-        raise RateLimited(
-            _("Too many registrations from your network or for this ID number.")
-            + " "
-            + _wait_message(wait),
-            retry_after=wait,
-        )
-
-
-def _window_wait(
-    rows: QuerySet[RegistrationAttempt], now: datetime, limit: int, window: timedelta
-) -> int:
-    times = list(
-        rows.filter(occurred_at__gte=now - window)
-        .order_by("-occurred_at")
-        .values_list("occurred_at", flat=True)[:limit]
-    )
-    if len(times) < limit:
-        return 0
-    return max(1, math.ceil((times[-1] + window - now).total_seconds()))

@@ -62,8 +62,10 @@ from nentang.identity.services.login import (
     login_failure_record,
     login_refusal_if_throttled,
     login_success_record,
-    source_address,
 )
+from nentang.identity.services.notices import security_notice
+from nentang.identity.services.recovery import security_change_check
+from nentang.identity.services.throttling import source_address
 from nentang.kernel import auditing
 from nentang.kernel.auditing import Actor
 from nentang.kernel.errors import FieldError, Forbidden, NotFound, ValidationFailed
@@ -129,7 +131,9 @@ def passkeys_of(*, account: Account) -> QuerySet[Passkey]:
 def passkey_registration_options(*, actor: Account, session: MutableMapping[str, Any]) -> str:
     """Start adding a passkey: the creation options (JSON for the browser), with a new
     challenge kept in ``session``. The passkey is discoverable (resident) so that it can
-    log in without typing the ID number; the account's existing passkeys are excluded."""
+    log in without typing the ID number; the account's existing passkeys are excluded.
+    Refused during the cooling-off period after an online recovery."""
+    security_change_check(actor)
     rp_id, _origin = relying_party()
     person = Person.objects.filter(account=actor).only("full_name").first()
     options = generate_registration_options(
@@ -212,6 +216,7 @@ def passkey_register(
                 "device_type": str(verified.credential_device_type),
             },
         )
+        security_notice(account=actor, kind="passkey_added")
     return passkey
 
 
@@ -402,13 +407,16 @@ def passkey_rename(*, actor: Account, passkey_id: uuid.UUID, name: str) -> Passk
             subject=str(actor.pk),
             summary={"passkey": str(passkey.pk)},
         )
+        security_notice(account=actor, kind="passkey_removed")
     passkey.name = label
     return passkey
 
 
 def passkey_remove(*, actor: Account, passkey_id: uuid.UUID) -> None:
-    """Remove one of the holder's own passkeys (a lost or replaced device)."""
+    """Remove one of the holder's own passkeys (a lost or replaced device); not during
+    the cooling-off period after an online recovery."""
     passkey = _own_passkey(actor, passkey_id)
+    security_change_check(actor)
     with transaction.atomic():
         Account.objects.select_for_update().filter(pk=actor.pk).first()  # one removal at a time
         second_factor_removal_check(actor, removing="passkey")
@@ -420,3 +428,4 @@ def passkey_remove(*, actor: Account, passkey_id: uuid.UUID) -> None:
             subject=str(actor.pk),
             summary={"passkey": str(passkey.pk)},
         )
+        security_notice(account=actor, kind="passkey_removed")

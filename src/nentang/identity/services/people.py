@@ -25,7 +25,7 @@ from nentang.identity.problems import (
 )
 from nentang.identity.services import inputs
 from nentang.identity.services.common import Errors, actor_for, denied, officer_with_role
-from nentang.identity.services.login import registration_attempt_reserve, source_address
+from nentang.identity.services.throttling import registration_attempt_reserve, source_address
 from nentang.kernel import auditing
 from nentang.kernel.auditing import Actor
 from nentang.kernel.errors import Conflict, Forbidden, NotFound

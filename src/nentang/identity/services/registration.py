@@ -28,7 +28,6 @@ from django.utils.translation import gettext as _
 
 from nentang.identity.models import Account, PendingRegistration, Person
 from nentang.identity.services.common import Errors
-from nentang.identity.services.login import registration_attempt_reserve, source_address
 from nentang.identity.services.people import (
     Residence,
     id_number_has_eid,
@@ -36,6 +35,7 @@ from nentang.identity.services.people import (
     registration_checked,
 )
 from nentang.identity.services.sms import sms_sender
+from nentang.identity.services.throttling import registration_attempt_reserve, source_address
 from nentang.kernel import auditing
 from nentang.kernel.auditing import Actor
 from nentang.kernel.errors import RateLimited

@@ -185,7 +185,7 @@ def administrative_units() -> None:
 
 def throttle(login: str) -> LoginThrottle:
     """The failure counts and lockout kept for ``login`` (as typed)."""
-    from nentang.identity.services.login import login_key
+    from nentang.identity.services.throttling import login_key
 
     return LoginThrottle.objects.get(login_key=login_key(login))
 

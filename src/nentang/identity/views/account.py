@@ -38,6 +38,7 @@ SECTIONS = (
     ("organisations", "identity_web:organisations"),
     ("passkeys", "identity_web:passkeys"),
     ("totp", "identity_web:totp"),
+    ("backup_codes", "identity_web:backup_codes"),
 )
 
 
@@ -54,6 +55,7 @@ def account_nav(current: str, *, person: bool) -> list[tuple[Link, bool]]:
         "organisations": _("Organisations you represent"),
         "passkeys": _("Passkeys"),
         "totp": _("Authenticator app"),
+        "backup_codes": _("Backup codes"),
     }
     return [
         (Link(labels[key], reverse(name)), key == current)

@@ -84,7 +84,7 @@ def submit(
         return None, problem.status
 
 
-def _text(*attrs: tuple[str, str], cls: str = "", input_type: str = "text") -> forms.TextInput:
+def text_input(*attrs: tuple[str, str], cls: str = "", input_type: str = "text") -> forms.TextInput:
     values = dict(attrs)
     if cls:
         values["class"] = cls
@@ -175,7 +175,7 @@ class RegisterForm(Form):
         help_text=_("The 12 digits on your citizen identity card (CCCD)."),
         max_length=20,
         error_messages={"required": _("Enter your 12-digit personal ID number.")},
-        widget=_text(
+        widget=text_input(
             ("inputmode", "numeric"),
             ("autocomplete", "off"),
             ("spellcheck", "false"),
@@ -187,7 +187,7 @@ class RegisterForm(Form):
         help_text=_("As written on your identity card, with its tone marks."),
         max_length=200,
         error_messages={"required": _("Enter your full name as written on your identity card.")},
-        widget=_text(("autocomplete", "name"), ("spellcheck", "false")),
+        widget=text_input(("autocomplete", "name"), ("spellcheck", "false")),
     )
     date_of_birth = forms.DateField(
         label=_("Date of birth"),
@@ -209,13 +209,13 @@ class RegisterForm(Form):
         help_text=_("For example 0912 345 678."),
         max_length=30,
         error_messages={"required": _("Enter your mobile phone number.")},
-        widget=_text(("autocomplete", "tel"), cls="input--w20", input_type="tel"),
+        widget=text_input(("autocomplete", "tel"), cls="input--w20", input_type="tel"),
     )
     email = forms.CharField(
         label=_("E-mail address"),
         required=False,
         max_length=254,
-        widget=_text(("autocomplete", "email"), ("spellcheck", "false"), input_type="email"),
+        widget=text_input(("autocomplete", "email"), ("spellcheck", "false"), input_type="email"),
     )
     province_code = forms.ChoiceField(
         label=_("Province or city"),
@@ -231,7 +231,7 @@ class RegisterForm(Form):
         help_text=_("For example 12 Lê Lợi, or Tổ 3, ấp Phú Hòa."),
         max_length=250,
         error_messages={"required": _("Enter your house number and street.")},
-        widget=_text(("autocomplete", "street-address")),
+        widget=text_input(("autocomplete", "street-address")),
     )
     nationality = forms.CharField(
         label=_("Nationality"),
@@ -242,13 +242,13 @@ class RegisterForm(Form):
             "code of their country, for example KR, and their residence card number below."
         ),
         error_messages={"required": _("Enter VN, or the two-letter code of your country.")},
-        widget=_text(("autocomplete", "country"), ("spellcheck", "false"), cls="input--w10"),
+        widget=text_input(("autocomplete", "country"), ("spellcheck", "false"), cls="input--w10"),
     )
     residence_card_number = forms.CharField(
         label=_("Residence card number (foreigners only)"),
         required=False,
         max_length=30,
-        widget=_text(("autocomplete", "off"), ("spellcheck", "false"), cls="input--w20"),
+        widget=text_input(("autocomplete", "off"), ("spellcheck", "false"), cls="input--w20"),
     )
     portrait = forms.FileField(
         label=_("Portrait photo"),
@@ -281,7 +281,7 @@ class LoginForm(Form):
         help_text=_("Citizens: the 12 digits of your ID number. Organisations: the tax code."),
         max_length=150,
         error_messages={"required": _("Enter your personal ID number or login.")},
-        widget=_text(
+        widget=text_input(
             ("autocomplete", "username"), ("spellcheck", "false"), ("autocapitalize", "none")
         ),
     )
@@ -304,11 +304,25 @@ class CodeForm(Form):
         ),
         max_length=12,
         error_messages={"required": _("Enter the 6-digit code from your authenticator app.")},
-        widget=_text(
+        widget=text_input(
             ("inputmode", "numeric"),
             ("autocomplete", "one-time-code"),
             ("pattern", "[0-9 ]*"),
             cls="input--w10",
+        ),
+    )
+
+
+class BackupCodeForm(Form):
+    """One of the 10-character backup codes of the second factor."""
+
+    backup_code = forms.CharField(
+        label=_("Backup code"),
+        help_text=_("One of the codes you wrote down, for example k7m2p-x9q4r."),
+        max_length=40,
+        error_messages={"required": _("Enter one of your backup codes.")},
+        widget=text_input(
+            ("autocomplete", "off"), ("spellcheck", "false"), ("autocapitalize", "none")
         ),
     )
 
@@ -321,7 +335,7 @@ class SmsCodeForm(Form):
         help_text=_("We sent it to the mobile phone you gave. It is valid for 10 minutes."),
         max_length=12,
         error_messages={"required": _("Enter the 6-digit code from the SMS.")},
-        widget=_text(
+        widget=text_input(
             ("inputmode", "numeric"),
             ("autocomplete", "one-time-code"),
             ("pattern", "[0-9 ]*"),
@@ -336,7 +350,7 @@ class PasskeyNameForm(Form):
         help_text=_("So that you recognise it later, for example “My phone”."),
         max_length=100,
         error_messages={"required": _("Enter a name for the passkey.")},
-        widget=_text(("autocomplete", "off")),
+        widget=text_input(("autocomplete", "off")),
     )
 
 
@@ -346,7 +360,7 @@ class FindPersonForm(Form):
         help_text=_("12 digits, from the person's identity card."),
         max_length=20,
         error_messages={"required": _("Enter the person's 12-digit personal ID number.")},
-        widget=_text(("inputmode", "numeric"), ("autocomplete", "off"), cls="input--w20"),
+        widget=text_input(("inputmode", "numeric"), ("autocomplete", "off"), cls="input--w20"),
     )
     purpose = forms.CharField(
         label=_("Purpose of this look-up"),
@@ -356,7 +370,7 @@ class FindPersonForm(Form):
         ),
         max_length=300,
         error_messages={"required": _("State why you look this person up.")},
-        widget=_text(("autocomplete", "off")),
+        widget=text_input(("autocomplete", "off")),
     )
 
 
@@ -382,7 +396,7 @@ class VerifyForm(Form):
         help_text=_("Only a keyed fingerprint of the number is kept, never the number."),
         max_length=30,
         error_messages={"required": _("Enter the number of the document shown.")},
-        widget=_text(("autocomplete", "off"), ("spellcheck", "false"), cls="input--w20"),
+        widget=text_input(("autocomplete", "off"), ("spellcheck", "false"), cls="input--w20"),
     )
     fingerprint_attested = forms.BooleanField(
         label=_(
@@ -438,13 +452,13 @@ class ChildForm(Form):
         help_text=_("12 digits, on the birth certificate or the child's identity card."),
         max_length=20,
         error_messages={"required": _("Enter the child's 12-digit personal ID number.")},
-        widget=_text(("inputmode", "numeric"), ("autocomplete", "off"), cls="input--w20"),
+        widget=text_input(("inputmode", "numeric"), ("autocomplete", "off"), cls="input--w20"),
     )
     full_name = forms.CharField(
         label=_("The child's full name"),
         max_length=200,
         error_messages={"required": _("Enter the child's full name.")},
-        widget=_text(("autocomplete", "off"), ("spellcheck", "false")),
+        widget=text_input(("autocomplete", "off"), ("spellcheck", "false")),
     )
     date_of_birth = forms.DateField(
         label=_("Date of birth"),
@@ -477,7 +491,7 @@ class ChildForm(Form):
         ),
         max_length=30,
         required=False,
-        widget=_text(("autocomplete", "off"), cls="input--w20"),
+        widget=text_input(("autocomplete", "off"), cls="input--w20"),
     )
     evidence_date = forms.DateField(
         label=_("Registration date on that document"),
@@ -496,20 +510,20 @@ class OrganisationForm(Form):
         help_text=_("10 digits; a branch adds its 3-digit suffix, for example 0100109106-001."),
         max_length=20,
         error_messages={"required": _("Enter the organisation's tax code.")},
-        widget=_text(("inputmode", "numeric"), ("autocomplete", "off"), cls="input--w20"),
+        widget=text_input(("inputmode", "numeric"), ("autocomplete", "off"), cls="input--w20"),
     )
     name = forms.CharField(
         label=_("Name of the organisation"),
         help_text=_("As on the business registration certificate."),
         max_length=300,
         error_messages={"required": _("Enter the organisation's name.")},
-        widget=_text(("autocomplete", "organization")),
+        widget=text_input(("autocomplete", "organization")),
     )
     short_name = forms.CharField(
-        label=_("Short name"), required=False, max_length=100, widget=_text(cls="input--w20")
+        label=_("Short name"), required=False, max_length=100, widget=text_input(cls="input--w20")
     )
     english_name = forms.CharField(
-        label=_("Name in English"), required=False, max_length=300, widget=_text()
+        label=_("Name in English"), required=False, max_length=300, widget=text_input()
     )
     established_on = forms.DateField(
         label=_("Date of establishment"),
@@ -533,7 +547,7 @@ class OrganisationForm(Form):
         label=_("House number and street"),
         max_length=250,
         error_messages={"required": _("Enter the head office's house number and street.")},
-        widget=_text(("autocomplete", "street-address")),
+        widget=text_input(("autocomplete", "street-address")),
     )
     password = new_password_field(
         _("The organisation's password"), required=_("Choose a password for the organisation.")

@@ -33,6 +33,7 @@ from nentang.identity.services import (
     second_factor_mark,
     totp_verify,
 )
+from nentang.identity.services.backup import backup_code_use, backup_codes_left
 from nentang.identity.services.factors import SESSION_FLAG
 from nentang.identity.views import presenters
 from nentang.identity.views.access import (
@@ -45,7 +46,7 @@ from nentang.identity.views.access import (
     safe_next,
 )
 from nentang.identity.views.factors import totp_state
-from nentang.identity.views.forms import CodeForm, LoginForm, submit
+from nentang.identity.views.forms import BackupCodeForm, CodeForm, LoginForm, submit
 from nentang.identity.views.oidc_return import allow_return_to_client
 from nentang.kernel.errors import ProblemError
 
@@ -169,23 +170,34 @@ def second_factor_view(request: IdentityRequest) -> HttpResponse:
     account, next_url, pending = step
     has_totp = totp_state(account=account) == "active"
     has_passkey = passkeys.passkeys_of(account=account).exists()
-    form = CodeForm(request.POST if request.method == "POST" else None)
+    backup = request.method == "POST" and request.POST.get("action") == "backup"
+    form = CodeForm(request.POST if request.method == "POST" and not backup else None)
+    backup_form = BackupCodeForm(request.POST if backup else None)
     status = 200
     if request.method == "POST":
+        method = "backup_code" if backup else "totp"
         _verified, status = submit(
-            form,
-            lambda data: totp_verify(
-                account=account, code=data["code"], source_ip=request_source_ip(request)
+            backup_form if backup else form,
+            lambda data: (
+                backup_code_use(
+                    account=account,
+                    code=data["backup_code"],
+                    source_ip=request_source_ip(request),
+                )
+                if backup
+                else totp_verify(
+                    account=account, code=data["code"], source_ip=request_source_ip(request)
+                )
             ),
             show_problems=True,
             show_refusals=True,
         )
         if status == 200:
             if pending:
-                finish_login(request, account, factor="totp")
+                finish_login(request, account, factor=method)
             else:
                 second_factor_mark(
-                    request.session, method="totp", session_key=request.session.session_key
+                    request.session, method=method, session_key=request.session.session_key
                 )
             return HttpResponseRedirect(next_url)
     response = render(
@@ -195,6 +207,8 @@ def second_factor_view(request: IdentityRequest) -> HttpResponse:
             "form": form,
             "has_totp": has_totp,
             "has_passkey": has_passkey,
+            "backup_form": backup_form,
+            "has_backup_codes": backup_codes_left(account=account) > 0,
             "step_up": not pending,
             "next": next_url,
             "passkey_options": reverse("identity_web:passkey_login_options"),

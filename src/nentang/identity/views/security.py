@@ -18,7 +18,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 from nentang.identity.auth import request_source_ip
 from nentang.identity.middleware import ENROLMENT_NEXT_KEY
 from nentang.identity.selectors import person_for_account
-from nentang.identity.services import passkeys, second_factor_mark, totp_confirm, totp_enrol
+from nentang.identity.services import (
+    passkeys,
+    requires_second_factor,
+    second_factor_mark,
+    totp_confirm,
+    totp_enrol,
+)
+from nentang.identity.services.backup import backup_codes_left, backup_codes_make
 from nentang.identity.views import presenters
 from nentang.identity.views.access import IdentityRequest, account_of, safe_next, security_page
 from nentang.identity.views.account import account_nav, crumbs
@@ -29,6 +36,7 @@ from nentang.identity.views.qr import qr_svg
 from nentang.kernel.errors import Conflict, ProblemError
 
 ENROLMENT_KEY = "identity.totp.enrolment"
+CODES_KEY = "identity.backup_codes.fresh"
 
 
 def _is_person(request: HttpRequest) -> bool:
@@ -85,9 +93,12 @@ def _json_body(request: HttpRequest) -> dict[str, object]:
 @require_POST
 @security_page
 def passkey_add_options(request: IdentityRequest) -> JsonResponse:
-    options = passkeys.passkey_registration_options(
-        actor=account_of(request), session=request.session
-    )
+    try:
+        options = passkeys.passkey_registration_options(
+            actor=account_of(request), session=request.session
+        )
+    except Conflict as problem:  # the cooling-off after an online recovery
+        return json_problem(problem)
     return JsonResponse(json.loads(options))
 
 
@@ -161,7 +172,11 @@ def totp(request: IdentityRequest) -> HttpResponse:
     form = CodeForm(request.POST if action in ("confirm", "disable") else None)
     status = 200
     if action == "enrol":
-        enrolment = totp_enrol(actor=account)
+        try:
+            enrolment = totp_enrol(actor=account)
+        except Conflict as problem:  # the cooling-off after an online recovery
+            messages.error(request, str(problem.detail or problem.code))
+            return HttpResponseRedirect(reverse("identity_web:totp"))
         request.session[ENROLMENT_KEY] = enrolment.provisioning_uri
         return HttpResponseRedirect(reverse("identity_web:totp"))
     if action in ("confirm", "disable"):
@@ -186,6 +201,9 @@ def totp(request: IdentityRequest) -> HttpResponse:
                 else _("The authenticator app is turned off."),
             )
             if action == "confirm":
+                if ENROLMENT_NEXT_KEY not in request.session:  # a holder, not a staff detour
+                    request.session[CODES_KEY] = backup_codes_make(actor=account)
+                    return HttpResponseRedirect(reverse("identity_web:backup_codes"))
                 return HttpResponseRedirect(_after_enrolment(request, "identity_web:totp"))
             return HttpResponseRedirect(reverse("identity_web:totp"))
     state = totp_state(account=account)
@@ -205,4 +223,30 @@ def totp(request: IdentityRequest) -> HttpResponse:
             "secret_groups": [secret[i : i + 4] for i in range(0, len(secret), 4)],
         },
         status=status,
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+@security_page
+def backup_codes(request: IdentityRequest) -> HttpResponse:
+    """How many backup codes are left; a new set on POST, shown once (the next GET)."""
+    account = account_of(request)
+    if request.method == "POST":
+        try:
+            request.session[CODES_KEY] = backup_codes_make(actor=account)
+        except Conflict as problem:  # no second factor, or the cooling-off period
+            messages.error(request, str(problem.detail or problem.code))
+        return HttpResponseRedirect(reverse("identity_web:backup_codes"))
+    fresh = request.session.pop(CODES_KEY, None)
+    return render(
+        request,
+        "identity/account/backup_codes.html",
+        {
+            "account_nav": account_nav("backup_codes", person=_is_person(request)),
+            "breadcrumbs": crumbs(deeper=True),
+            "fresh": fresh if isinstance(fresh, list) else [],
+            "left": backup_codes_left(account=account),
+            "protected": requires_second_factor(account),
+        },
     )

@@ -1,0 +1,136 @@
+"""Issue 9's citizen and officer journeys in a real browser (Debian's chromium through
+Playwright) at 390 and 1280 px, with screenshots in ``test-artifacts/`` and axe-core
+on every changed page: online recovery of a forgotten password; backup codes."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pyotp
+import pytest
+from django.db import connections
+from tests.support.axe import axe_violations
+from tests.support.browser import (
+    DESKTOP,
+    NEEDS_CHROMIUM,
+    PHONE,
+    Watch,
+    launch_chromium,
+    no_horizontal_scroll,
+    open_page,
+    text,
+)
+
+from nentang.identity import services
+from nentang.identity.models import Account
+from nentang.identity.services import backup
+from nentang.identity.services.sms import FileSmsSender
+from nentang.identity.tests import support
+from nentang.identity.tests.support import administrative_units
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+pytestmark = [*NEEDS_CHROMIUM, pytest.mark.django_db(transaction=True)]
+
+NEW_PASSWORD = "hoa-sữa-mùa-thu-Hà-Nội-2027"
+
+
+@pytest.fixture
+def site(live_server: Any, settings: Any, transactional_db: None) -> str:
+    administrative_units()
+    settings.BASE_URL = live_server.url
+    return str(live_server.url)
+
+
+@pytest.fixture
+def browser(site: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Browser]:
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with launch_chromium() as chromium:
+        yield chromium
+    connections.close_all()
+
+
+def shoot(page: Page, artifacts: Path, name: str) -> None:
+    assert no_horizontal_scroll(page), name
+    page.screenshot(path=artifacts / f"{name}.png", full_page=True)
+    assert axe_violations(page) == [], name
+
+
+@pytest.mark.parametrize(("viewport", "width"), [(PHONE, 390), (DESKTOP, 1280)])
+def test_binh_recovers_her_password_online(
+    browser: Browser,
+    site: str,
+    artifacts: Path,
+    outbox: FileSmsSender,
+    viewport: Any,
+    width: int,
+) -> None:
+    services.person_register(**support.binh_form())
+    watch = Watch()
+    page = open_page(browser, viewport, watch)
+    page.goto(site + "/login")
+    page.get_by_role("link", name="Khôi phục tài khoản trực tuyến").click()
+    page.wait_for_url("**/recover")
+    assert text(page, "h1") == "Quên mật khẩu?"
+    shoot(page, artifacts, f"identity-recover-{width}")
+
+    page.get_by_role("button", name="Gửi mã cho tôi").click()  # empty: every field says so
+    page.wait_for_load_state()
+    assert page.locator(".error-summary li").count() == 3
+    shoot(page, artifacts, f"identity-recover-errors-{width}")
+
+    page.get_by_label("Số định danh cá nhân").fill(support.BINH_ID)
+    page.get_by_label("Ngày sinh").fill("1995-08-20")
+    page.get_by_label("Số điện thoại di động của tài khoản định danh").fill("0987 654 321")
+    page.get_by_role("button", name="Gửi mã cho tôi").click()
+    page.wait_for_url("**/recover/code")
+    assert text(page, "h1") == "Chọn mật khẩu mới"
+    shoot(page, artifacts, f"identity-recover-code-{width}")
+    sms = outbox.messages("+84987654321")[-1]
+    code = re.findall(r"\b\d{6}\b", sms)[0]
+    page.get_by_label("Mã 6 chữ số trong tin nhắn SMS").fill(code)
+    page.get_by_label("Mật khẩu mới").fill(NEW_PASSWORD)
+    page.get_by_label("Nhập lại mật khẩu").fill(NEW_PASSWORD)
+    page.get_by_role("button", name="Đặt mật khẩu mới").click()
+    page.wait_for_url("**/login")
+    assert "Mật khẩu đã được đổi" in page.content()
+    shoot(page, artifacts, f"identity-recover-done-{width}")
+    assert Account.objects.get(username=support.BINH_ID).check_password(NEW_PASSWORD)
+    assert [path for path, status in watch.responses.items() if status >= 500] == []
+    assert watch.outside_requests == []
+
+
+@pytest.mark.parametrize(("viewport", "width"), [(PHONE, 390), (DESKTOP, 1280)])
+def test_binh_logs_in_with_a_backup_code_and_makes_new_ones(
+    browser: Browser, site: str, artifacts: Path, viewport: Any, width: int
+) -> None:
+    person = services.person_register(**support.binh_form())
+    assert person.account is not None
+    account = Account.objects.get(pk=person.account.pk)
+    enrolment = services.totp_enrol(actor=account)
+    services.totp_confirm(actor=account, code=pyotp.TOTP(enrolment.secret).now())
+    codes = backup.backup_codes_make(actor=account)
+    watch = Watch()
+    page = open_page(browser, viewport, watch)
+    page.goto(site + "/login")
+    page.get_by_label("Số định danh cá nhân hoặc tên đăng nhập").fill(support.BINH_ID)
+    page.get_by_label("Mật khẩu", exact=True).fill(support.PASSWORD)
+    page.get_by_role("button", name="Đăng nhập", exact=True).click()
+    page.wait_for_url("**/login/second-factor")
+    shoot(page, artifacts, f"identity-second-factor-backup-{width}")
+
+    page.get_by_role("textbox", name="Mã dự phòng").fill(codes[3])
+    page.get_by_role("button", name="Tiếp tục bằng mã dự phòng").click()
+    page.wait_for_url("**/account/")
+    page.goto(site + "/account/backup-codes")
+    assert text(page, "h1") == "Mã dự phòng"
+    assert "Còn 9 mã chưa dùng." in page.content()
+    page.get_by_role("button", name="Tạo bộ mã dự phòng mới").click()
+    page.wait_for_load_state()
+    assert page.locator("ol code").count() == 10
+    shoot(page, artifacts, f"identity-backup-codes-{width}")
+    assert [path for path, status in watch.responses.items() if status >= 500] == []
