@@ -138,7 +138,7 @@ def pdf_sign(data: bytes, *, reason: str, location: str) -> bytes:
     signer = signers.SimpleSigner(
         signing_cert=cert,
         signing_key=key,
-        cert_registry=SimpleCertificateStore.from_certs([cert]),
+        cert_registry=SimpleCertificateStore.from_certs([cert]),  # type: ignore[no-untyped-call]  # pyHanko leaves it unannotated
     )
     metadata = signers.PdfSignatureMetadata(
         field_name=FIELD_NAME,

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from nentang.publicservices.views import citizen, documents, officer, papers
+from nentang.publicservices.views import citizen, documents, officer, papers, statistics
 
 app_name = "publicservices"
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("services/", citizen.catalogue, name="catalogue"),
+    path("services/statistics", statistics.statistics, name="statistics"),
     path("services/<slug:slug>", citizen.procedure, name="procedure"),
     path("services/<slug:slug>/apply", citizen.apply, name="apply"),
     path("dossiers/", citizen.my_dossiers, name="my_dossiers"),

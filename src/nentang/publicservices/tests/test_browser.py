@@ -28,7 +28,7 @@ from tests.support.staff import pass_second_factor, second_factor_of
 from nentang.publicservices.tests import support
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Browser, FilePayload, Page
 
 pytestmark = [*NEEDS_CHROMIUM, pytest.mark.django_db(transaction=True)]
 
@@ -141,9 +141,12 @@ def test_birth_registration_in_the_browser(
     page.get_by_role("button", name="Tiếp tục").click()
     page.wait_for_load_state()
     assert text(page, "h1") == "Đính kèm giấy tờ"
-    page.locator("#doc0_file").set_input_files(
-        files=[{"name": "giay-chung-sinh.pdf", "mimeType": "application/pdf", "buffer": PDF}]
-    )
+    scan: FilePayload = {
+        "name": "giay-chung-sinh.pdf",
+        "mimeType": "application/pdf",
+        "buffer": PDF,
+    }
+    page.locator("#doc0_file").set_input_files(files=[scan])
     page.get_by_role("button", name="Đính kèm").first.click()
     page.wait_for_load_state()
     assert "giay-chung-sinh.pdf" in text(page, "main")
@@ -184,9 +187,8 @@ def test_birth_registration_in_the_browser(
     signed = Path(download.value.path()).read_bytes()
     assert verify_signature(signed)
     page.goto(f"{base}/results/verify")
-    page.get_by_label("Tệp PDF kết quả").set_input_files(
-        files=[{"name": "ket-qua.pdf", "mimeType": "application/pdf", "buffer": signed}]
-    )
+    result: FilePayload = {"name": "ket-qua.pdf", "mimeType": "application/pdf", "buffer": signed}
+    page.get_by_label("Tệp PDF kết quả").set_input_files(files=[result])
     page.get_by_role("button", name="Kiểm tra chữ ký").click()
     page.wait_for_load_state()
     assert "Kết quả này đã được cấp và còn hợp lệ." in text(page, "main")
