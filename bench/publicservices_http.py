@@ -28,7 +28,7 @@ from bench import _servers, _wrk
 from bench._api import Benchmark, BenchmarkError, Context, Param, Sample, register
 from bench._audit_setup import django_on_new_database
 from bench._identity_setup import wrk_run
-from bench.publicservices import _LOAD, AGENCIES, PREFIX, SERVER, _cast
+from bench.publicservices import PREFIX, SERVER, _cast, load_dossiers
 
 TOKEN = "bench-publicservices-token-" + "0" * 24
 APPLY = "/api/v1/services/dang-ky-tam-tru/applications"
@@ -206,9 +206,12 @@ register(
 
 _RAW_STATISTICS = """
 SELECT agency_id, procedure_slug, count(*),
-       count(*) FILTER (WHERE sla_outcome <> ''), count(*) FILTER (WHERE sla_outcome = 'early'),
-       count(*) FILTER (WHERE sla_outcome = 'on_time'), count(*) FILTER (WHERE sla_outcome = 'late'),
-       count(*) FILTER (WHERE channel = 'online'), count(*) FILTER (WHERE payment_reference <> ''),
+       count(*) FILTER (WHERE sla_outcome <> ''),
+       count(*) FILTER (WHERE sla_outcome = 'early'),
+       count(*) FILTER (WHERE sla_outcome = 'on_time'),
+       count(*) FILTER (WHERE sla_outcome = 'late'),
+       count(*) FILTER (WHERE channel = 'online'),
+       count(*) FILTER (WHERE payment_reference <> ''),
        count(*) FILTER (WHERE result_delivery = 'online'),
        avg(completed_at - received_at) FILTER (WHERE state = 'completed')
 FROM publicservices_dossier
@@ -220,23 +223,8 @@ GROUP BY agency_id, procedure_slug ORDER BY agency_id, procedure_slug
 @contextmanager
 def _statistics_setup(context: Context) -> Iterator[None]:
     with django_on_new_database(context, prefix=PREFIX):
-        from django.db import connection
-
         _officer, person = _cast()
-        count = int(context.params["dossiers"])
-        clock = time.perf_counter()
-        for first in range(1, count + 1, 250_000):
-            last = min(first + 250_000 - 1, count)
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    _LOAD, {"person": person.id, "agencies": AGENCIES, "first": first, "last": last}
-                )
-            context.log(f"{last:,} dossiers loaded")
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE publicservices_dossier")
-        context.facts.update(
-            {"dossiers": count, "load_seconds": round(time.perf_counter() - clock, 1)}
-        )
+        load_dossiers(context, person)
         yield
 
 
@@ -258,7 +246,7 @@ def _timed(context: Context, run: Any) -> Sample:
 def _statistics_page(context: Context) -> Sample:
     from django.test import Client
 
-    client = Client(HTTP_ACCEPT_LANGUAGE="vi")
+    client = Client(HTTP_ACCEPT_LANGUAGE="vi", HTTP_HOST="127.0.0.1")
     nonce = secrets.token_hex(2)
 
     def run() -> None:

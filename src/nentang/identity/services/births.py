@@ -24,11 +24,15 @@ from nentang.identity.models import Account, Person
 from nentang.identity.problems import ID_NUMBER_TAKEN, ID_NUMBER_UNAVAILABLE, PERSON_NOT_FOUND
 from nentang.identity.services import inputs
 from nentang.identity.services.common import Errors, officer_with_role
-from nentang.identity.services.people import CITIZEN_MIN_AGE, _create_person
+from nentang.identity.services.people import (
+    CITIZEN_MIN_AGE,
+    Residence,
+    _create_person,
+    child_fields,
+)
 from nentang.identity.validators import IdentifierError, parse_personal_id
 from nentang.kernel.auditing import Actor
 from nentang.kernel.errors import Conflict, FieldError, NotFound, ValidationFailed
-from nentang.kernel.text import fold
 
 # Concurrent registrations under one prefix retry on the unique index this many times.
 _DRAWS = 20
@@ -97,19 +101,16 @@ def child_register_at_birth(
         number = _next_number(prefix)
         try:
             return _create_person(
-                fields={
-                    "id_number": number,
-                    "full_name": name,
-                    "full_name_folded": fold(name),
-                    "date_of_birth": born,
-                    "sex": sex,
-                    "nationality": "VN",
-                    "province_code": guardian.province_code,
-                    "commune_code": guardian.commune_code,
-                    "street": guardian.street,
-                    "level": 1,
-                    "guardian": guardian,
-                },
+                fields=child_fields(
+                    number=number,
+                    name=name,
+                    born=born,
+                    sex=sex,
+                    residence=Residence(
+                        guardian.province_code, guardian.commune_code, guardian.street
+                    ),
+                    guardian=guardian,
+                ),
                 portrait=None,
                 account=None,
                 action="identity.person.register_birth",

@@ -246,6 +246,31 @@ def registration_checked(
     return fields, (portrait, extension)
 
 
+def child_fields(
+    *,
+    number: str,
+    name: str,
+    born: datetime.date | None,
+    sex: str,
+    residence: Residence,
+    guardian: Person,
+) -> dict[str, object]:
+    """The row of a Vietnamese child attached to a guardian (level 1, no account)."""
+    return {
+        "id_number": number,
+        "full_name": name,
+        "full_name_folded": fold(name),
+        "date_of_birth": born,
+        "sex": sex,
+        "nationality": "VN",
+        "province_code": residence.province_code,
+        "commune_code": residence.commune_code,
+        "street": residence.street,
+        "level": 1,
+        "guardian": guardian,
+    }
+
+
 def child_register(
     *,
     actor: Account,
@@ -298,19 +323,14 @@ def child_register(
     if Person.objects.filter(id_number=number).exists():
         raise _id_number_taken(number)
     return _create_person(
-        fields={
-            "id_number": number,
-            "full_name": name,
-            "full_name_folded": fold(name),
-            "date_of_birth": born,
-            "sex": sex,
-            "nationality": "VN",
-            "province_code": province,
-            "commune_code": commune,
-            "street": street,
-            "level": 1,
-            "guardian": guardian,
-        },
+        fields=child_fields(
+            number=number,
+            name=name,
+            born=born,
+            sex=sex,
+            residence=Residence(province, commune, street),
+            guardian=guardian,
+        ),
         portrait=(portrait, extension) if portrait and extension else None,
         account=None,
         action="identity.person.register_child",
