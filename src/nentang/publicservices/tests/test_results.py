@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import io
 import stat
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -231,3 +232,22 @@ def test_the_public_verification_page(cast: Cast) -> None:
     page = client.post(reverse("publicservices:verify"), {"file": bad})
     assert page.status_code == 200
     assert "hợp lệ" not in page.content.decode().split("<h2")[1]
+
+
+def test_the_papers_render_to_png_for_a_person_to_look_at(cast: Cast, artifacts: Path) -> None:
+    """pdfium (Chrome's PDF engine) renders both papers; the PNGs go to test-artifacts/."""
+    import pypdfium2
+
+    dossier = approved_birth(cast)
+    papers = {
+        "result": selectors.dossier_result_pdf(actor=cast.an, dossier_id=dossier.pk)[1],
+        "receipt": selectors.dossier_receipt_pdf(actor=cast.an, dossier_id=dossier.pk)[1],
+    }
+    for name, content in papers.items():
+        document = pypdfium2.PdfDocument(content)
+        image = document[0].render(scale=1.5).to_pil()
+        assert image.size == (893, 1263)  # A4 at 108 dpi
+        # Ink on the page: Vietnamese text rendered, not an empty page.
+        assert image.convert("L").getextrema()[0] < 64
+        image.save(artifacts / f"publicservices-{name}-pdf.png")
+        document.close()
