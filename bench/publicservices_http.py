@@ -251,7 +251,7 @@ def _statistics_page(context: Context) -> Sample:
 
     def run() -> None:
         page = client.get("/services/statistics", {"period": "365", "n": nonce})
-        if page.status_code != 200 or b"bench-agency" not in page.content:
+        if page.status_code != 200 or b"UBND bench 0" not in page.content:
             raise BenchmarkError(f"the statistics page answered {page.status_code}")
 
     return _timed(context, run)

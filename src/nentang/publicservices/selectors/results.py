@@ -16,6 +16,7 @@ from nentang.publicservices.models import Dossier, DossierFile
 from nentang.publicservices.selectors.dossiers import dossier_for_applicant, dossier_for_officer
 from nentang.publicservices.services.common import not_found, officer_of, procedure_of
 from nentang.publicservices.services.files import file_read
+from nentang.publicservices.services.receipts import RECEIPT_CODE
 from nentang.publicservices.services.results import receipt_slip
 from nentang.publicservices.signing import Verdict, pdf_verify
 
@@ -82,7 +83,7 @@ def _status(row: DossierFile | None, code: str) -> ResultCheck:
 def result_status(*, receipt_code: str) -> ResultCheck:
     """The status of the result issued under ``receipt_code`` (what its QR code opens)."""
     code = clean(receipt_code or "").upper()
-    if not code or len(code) > 30:
+    if not RECEIPT_CODE.fullmatch(code):  # nothing odd (NUL, 10 kB) reaches the database
         raise not_found()
     row = (
         DossierFile.objects.filter(dossier__receipt_code=code, kind=DossierFile.Kind.RESULT)

@@ -236,7 +236,7 @@ def test_the_public_verification_page(cast: Cast) -> None:
 
 def test_the_papers_render_to_png_for_a_person_to_look_at(cast: Cast, artifacts: Path) -> None:
     """pdfium (Chrome's PDF engine) renders both papers; the PNGs go to test-artifacts/."""
-    import pypdfium2
+    import pypdfium2  # type: ignore[import-untyped]  # ships no type information
 
     dossier = approved_birth(cast)
     papers = {
@@ -251,3 +251,16 @@ def test_the_papers_render_to_png_for_a_person_to_look_at(cast: Cast, artifacts:
         assert image.convert("L").getextrema()[0] < 64
         image.save(artifacts / f"publicservices-{name}-pdf.png")
         document.close()
+
+
+def test_odd_input_on_the_public_pages_is_a_clear_answer_never_a_500(cast: Cast) -> None:
+    client = Client()
+    url = reverse("publicservices:verify")
+    for code in ("\x00", "0" * 10_000, "000.31.29.H29-261207-0001'; --"):
+        assert client.get(url, {"code": code}).status_code == 404
+    huge = io.BytesIO(b"%PDF-1.7" + b"\0" * (6 * 1024 * 1024))
+    huge.name = "big.pdf"
+    page = client.post(url, {"file": huge})
+    assert page.status_code == 200
+    assert "lớn hơn mọi kết quả" in page.content.decode()
+    assert client.get(reverse("publicservices:statistics"), {"period": "\x00"}).status_code == 200
