@@ -25,6 +25,17 @@ ID_NUMBER_TAKEN = register(
         "police of your ward or commune to have the account checked."
     ),
 )
+
+ID_NUMBER_UNAVAILABLE = register(
+    "id_number_unavailable",
+    status=409,
+    title=_("No personal ID number could be issued"),
+    meaning=_(
+        "A newborn's personal ID number could not be drawn: every serial of this place, "
+        "century and year is used, or many births were being registered at the same moment."
+    ),
+    advice=_("Try again in a moment; if it happens again, tell the system's operator."),
+)
 TAX_CODE_TAKEN = register(
     "tax_code_taken",
     status=409,

@@ -4,36 +4,30 @@ Code 128 of the S10 identifier (the barcode every postal scanner reads), a QR co
 the public tracking URL, sender and recipient with the ward and province, the postal
 code, the service, the weight and — large, because the worker collects it at the door —
 the cash-on-delivery amount. Text is set in Be Vietnam Pro (SIL OFL 1.1, shipped in
-``postal/data/fonts`` with its licence) so that every Vietnamese letter prints.
+``kernel/data/fonts`` with its licence) so that every Vietnamese letter prints.
 """
 
 from __future__ import annotations
 
 import io
-from functools import cache
-from pathlib import Path
 
 import segno
 from django.conf import settings
 from reportlab.graphics.barcode import code128  # type: ignore[import-untyped]  # ships no type information
 from reportlab.lib.units import mm  # type: ignore[import-untyped]  # ships no type information
 from reportlab.pdfbase import pdfmetrics  # type: ignore[import-untyped]  # ships no type information
-from reportlab.pdfbase.ttfonts import TTFont  # type: ignore[import-untyped]  # ships no type information
 from reportlab.pdfgen import canvas  # type: ignore[import-untyped]  # ships no type information
 
 from nentang.kernel.money import format_vnd
+from nentang.kernel.pdffonts import vietnamese_fonts
 from nentang.postal.models import Shipment
 
-FONTS = Path(__file__).resolve().parent / "data" / "fonts"
 WIDTH, HEIGHT = 100 * mm, 150 * mm
 SERVICE_NAMES = {"express": "CHUYỂN PHÁT NHANH", "standard": "BƯU KIỆN", "ecommerce": "TMĐT"}
 
 
-@cache
 def _fonts() -> tuple[str, str]:
-    pdfmetrics.registerFont(TTFont("BeVietnamPro", str(FONTS / "BeVietnamPro-Regular.ttf")))
-    pdfmetrics.registerFont(TTFont("BeVietnamPro-Bold", str(FONTS / "BeVietnamPro-Bold.ttf")))
-    return "BeVietnamPro", "BeVietnamPro-Bold"
+    return vietnamese_fonts()
 
 
 def tracking_url(s10: str) -> str:

@@ -126,3 +126,35 @@ class DossierAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dossier_id}#{self.seq} {self.action}"
+
+
+class DossierFile(models.Model):
+    """A file of a dossier, kept through Django's storage API under ``NENTANG_HOME``
+    (never under the web root): a document the applicant uploaded, or the signed
+    result. Its SHA-256 is recorded when it is stored."""
+
+    class Kind(models.TextChoices):
+        DOCUMENT = "document", "Uploaded document"
+        RESULT = "result", "Signed result"
+
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="files")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    # Which of the procedure's documents (its position in the catalogue file).
+    document = models.PositiveSmallIntegerField(null=True, blank=True)
+    name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    storage_name = models.CharField(max_length=255)
+    created_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["dossier", "kind"], name="ps_file_dossier_kind"),
+            models.Index(fields=["sha256"], name="ps_file_sha256"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id} {self.kind} {self.name}"

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from nentang.publicservices.views import citizen, officer
+from nentang.publicservices.views import citizen, documents, officer, papers, statistics
 
 app_name = "publicservices"
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("services/", citizen.catalogue, name="catalogue"),
+    path("services/statistics", statistics.statistics, name="statistics"),
     path("services/<slug:slug>", citizen.procedure, name="procedure"),
     path("services/<slug:slug>/apply", citizen.apply, name="apply"),
     path("dossiers/", citizen.my_dossiers, name="my_dossiers"),
@@ -18,6 +19,15 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("dossiers/<uuid:dossier_id>", citizen.dossier, name="dossier"),
     path("dossiers/<uuid:dossier_id>/form/<str:field>", citizen.question, name="question"),
     path("dossiers/<uuid:dossier_id>/review", citizen.review, name="review"),
+    path("dossiers/<uuid:dossier_id>/documents", documents.documents, name="documents"),
+    path(
+        "dossiers/<uuid:dossier_id>/documents/<uuid:file_id>",
+        documents.document_file,
+        name="document_file",
+    ),
+    path("dossiers/<uuid:dossier_id>/result.pdf", papers.result, name="result"),
+    path("dossiers/<uuid:dossier_id>/receipt.pdf", papers.receipt, name="receipt"),
+    path("results/verify", papers.verify, name="verify"),
     path("officer/dossiers/", officer.queue, name="queue"),
     path("officer/dossiers/<uuid:dossier_id>", officer.dossier, name="officer_dossier"),
 ]

@@ -1,7 +1,8 @@
 """Write operations of the identity context, by topic:
 
-* people — ``person_register`` (level 1, online), ``person_verify_level2`` (in
-  person, by an enrolment officer); children — ``child_register`` (with evidence of the tie);
+* people — ``person_register`` (level 1, online), ``child_register`` (with evidence of the tie),
+  ``child_register_at_birth`` (a newborn's personal ID number, by a civil-status officer),
+  ``person_verify_level2`` (in person, by an enrolment officer);
 * bulk — ``persons_import`` (many level-1 persons at once, one password hash);
 * usage — ``person_find_by_id_number`` (an officer's logged read),
   ``data_usage_record`` (a release to a client service);
@@ -28,6 +29,7 @@ from nentang.identity.services.agencies import (
     agency_create,
     officer_create,
 )
+from nentang.identity.services.births import birth_place_code, child_register_at_birth
 from nentang.identity.services.bulk import PersonRecord, persons_import
 from nentang.identity.services.children import child_register
 from nentang.identity.services.factors import (
@@ -98,7 +100,9 @@ __all__ = [
     "address_unblock",
     "administrator_create",
     "agency_create",
+    "birth_place_code",
     "child_register",
+    "child_register_at_birth",
     "client_register",
     "data_usage_record",
     "login_authenticate",

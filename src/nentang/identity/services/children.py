@@ -37,11 +37,11 @@ from nentang.identity.services.people import (
     Residence,
     _create_person,
     _id_number_taken,
+    child_fields,
     document_reference,
 )
 from nentang.kernel.auditing import Actor
 from nentang.kernel.errors import Forbidden, RateLimited
-from nentang.kernel.text import fold
 
 ADULT_AGE = 18
 CHILDREN_PER_WINDOW = 4
@@ -215,17 +215,14 @@ def child_register(
         _within_limit(guardian, timezone.now())
         return _create_person(
             fields={
-                "id_number": number,
-                "full_name": name,
-                "full_name_folded": fold(name),
-                "date_of_birth": born,
-                "sex": sex,
-                "nationality": "VN",
-                "province_code": province,
-                "commune_code": commune,
-                "street": street,
-                "level": 1,
-                "guardian": guardian,
+                **child_fields(
+                    number=number,
+                    name=name,
+                    born=born,
+                    sex=sex,
+                    residence=Residence(province, commune, street),
+                    guardian=guardian,
+                ),
                 "guardian_relationship": tie,
                 "guardian_evidence_type": evidence_type,
                 "guardian_evidence_reference": document_reference(evidence_type, document),

@@ -245,6 +245,31 @@ def registration_checked(
     return fields, (portrait, extension)
 
 
+def child_fields(
+    *,
+    number: str,
+    name: str,
+    born: datetime.date | None,
+    sex: str,
+    residence: Residence,
+    guardian: Person,
+) -> dict[str, object]:
+    """The row of a Vietnamese child attached to a guardian (level 1, no account)."""
+    return {
+        "id_number": number,
+        "full_name": name,
+        "full_name_folded": fold(name),
+        "date_of_birth": born,
+        "sex": sex,
+        "nationality": "VN",
+        "province_code": residence.province_code,
+        "commune_code": residence.commune_code,
+        "street": residence.street,
+        "level": 1,
+        "guardian": guardian,
+    }
+
+
 def document_reference(document_type: str, number: str) -> str:
     """Keyed hash of a document number (HMAC-SHA256 with the installation's secret): a
     verification can be matched against a document later without storing its number."""

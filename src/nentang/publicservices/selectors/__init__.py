@@ -8,6 +8,11 @@ from nentang.publicservices.selectors.catalogue import (
     procedure_get,
     procedure_list,
 )
+from nentang.publicservices.selectors.documents import (
+    DocumentSlot,
+    dossier_document_open,
+    dossier_documents,
+)
 from nentang.publicservices.selectors.dossiers import (
     QUEUE_ORDER,
     SlaBadge,
@@ -20,25 +25,49 @@ from nentang.publicservices.selectors.dossiers import (
     officer_queue,
     sla_badge,
 )
+from nentang.publicservices.selectors.results import (
+    ResultCheck,
+    dossier_has_result,
+    dossier_receipt_pdf,
+    dossier_result_pdf,
+    result_status,
+    result_verify,
+)
 from nentang.publicservices.selectors.seams import ResultDelivery, dossier_result_delivery
-from nentang.publicservices.selectors.statistics import Row, service_statistics
+from nentang.publicservices.selectors.statistics import (
+    Measure,
+    Row,
+    service_statistics,
+    statistics_measures,
+)
 
 __all__ = [
     "QUEUE_ORDER",
+    "DocumentSlot",
+    "Measure",
+    "ResultCheck",
     "ResultDelivery",
     "Row",
     "SlaBadge",
     "agencies_for",
+    "dossier_document_open",
+    "dossier_documents",
     "dossier_for_applicant",
     "dossier_for_officer",
+    "dossier_has_result",
     "dossier_public_status",
+    "dossier_receipt_pdf",
     "dossier_result_delivery",
+    "dossier_result_pdf",
     "dossier_timeline",
     "dossiers_of_applicant",
     "form_prefill",
     "officer_queue",
     "procedure_get",
     "procedure_list",
+    "result_status",
+    "result_verify",
     "service_statistics",
     "sla_badge",
+    "statistics_measures",
 ]

@@ -81,3 +81,52 @@ def service_statistics(
         )
         for row in rows
     ]
+
+
+@dataclass(frozen=True)
+class Measure:
+    """The Decision 766 measures of a group of rows (a procedure, an agency, all):
+    counts, and shares in whole percent (None when there is nothing to divide)."""
+
+    key: str
+    received: int
+    finished: int
+    on_time_percent: int | None
+    late: int
+    online_percent: int | None
+    paid_online_percent: int | None
+    electronic_percent: int | None
+    average_days: float | None
+
+
+def _percent(part: int, whole: int) -> int | None:
+    return round(100 * part / whole) if whole else None
+
+
+def statistics_measures(rows: list[Row], *, by: str) -> list[Measure]:
+    """``rows`` summed per ``by`` ("procedure", "agency" or "all"), most received
+    first; the average processing time is weighted by the finished dossiers."""
+    groups: dict[str, list[Row]] = {}
+    for row in rows:
+        key = "all" if by == "all" else getattr(row, by)
+        groups.setdefault(key, []).append(row)
+    measures = []
+    for key, group in groups.items():
+        received = sum(r.received for r in group)
+        finished = sum(r.finished for r in group)
+        timed = [(r.average_days, r.finished) for r in group if r.average_days is not None]
+        weight = sum(w for _days, w in timed)
+        measures.append(
+            Measure(
+                key=key,
+                received=received,
+                finished=finished,
+                on_time_percent=_percent(sum(r.early + r.on_time for r in group), finished),
+                late=sum(r.late for r in group),
+                online_percent=_percent(sum(r.online for r in group), received),
+                paid_online_percent=_percent(sum(r.paid_online for r in group), received),
+                electronic_percent=_percent(sum(r.electronic_result for r in group), received),
+                average_days=round(sum(d * w for d, w in timed) / weight, 1) if weight else None,
+            )
+        )
+    return sorted(measures, key=lambda m: (-m.received, m.key))

@@ -6,6 +6,8 @@
 * officers — ``dossier_receive``, ``dossier_request_supplement``, ``dossier_process``,
   ``dossier_approve``, ``dossier_reject``, ``dossier_issue_result``,
   ``dossier_return_result``, ``dossier_assign``, ``dossier_comment``;
+* documents — ``dossier_document_upload`` (type by content, size limit);
+* results — the signed result made in ``dossier_approve`` and the receipt slip;
 * seams — ``dossier_fee_paid`` (payments) and ``dossier_result_delivered`` (post).
 
 Each function is keyword-only, takes the actor explicitly, checks its permission, is
@@ -19,6 +21,7 @@ from nentang.publicservices.services.applicants import (
     dossier_submit,
     dossier_withdraw,
 )
+from nentang.publicservices.services.documents import dossier_document_upload
 from nentang.publicservices.services.fees import (
     FeeCollector,
     dossier_fee_pay,
@@ -51,6 +54,7 @@ __all__ = [
     "dossier_approve",
     "dossier_assign",
     "dossier_comment",
+    "dossier_document_upload",
     "dossier_draft_save",
     "dossier_fee_paid",
     "dossier_fee_pay",

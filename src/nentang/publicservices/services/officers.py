@@ -31,7 +31,9 @@ from nentang.publicservices.services.common import (
     record,
     refused,
 )
+from nentang.publicservices.services.files import removed_on_failure
 from nentang.publicservices.services.receipts import receipt_code_allocate
+from nentang.publicservices.services.results import child_issue, result_issue
 from nentang.publicservices.workflow import allowed_actions
 
 MAX_TEXT = 2000
@@ -164,16 +166,27 @@ def dossier_process(*, actor: Any, dossier_id: Any, note: str = "") -> Dossier:
 
 
 def dossier_approve(*, actor: Any, dossier_id: Any, note: str = "") -> Dossier:
-    """The head of the agency approves; from here the applicant can no longer withdraw."""
+    """The head of the agency approves; from here the applicant can no longer withdraw.
+    A digital result is made now, signed with PAdES (``services.results``); a birth
+    registration first registers the child, who gets a personal ID number."""
     text = _reason(note, field="note", required=False)
     _gate(actor, dossier_id, "approve")
-    with transaction.atomic():
+    with removed_on_failure(), transaction.atomic():
         dossier, acting = _step(actor, dossier_id, "approve")
+        procedure = procedure_of(dossier)
+        payload: dict[str, str] = {}
+        extra: list[tuple[str, str]] = []
+        if procedure.issues_child_id:
+            payload["child"], extra = child_issue(dossier, acting)
 
         def approved(row: Dossier, state: str) -> None:
             row.approved_at = timezone.now()
 
-        record(dossier, acting=acting, action="approve", reason=text, change=approved)
+        record(
+            dossier, acting=acting, action="approve", payload=payload, reason=text, change=approved
+        )
+        if procedure.result in ("digital", "both"):
+            result_issue(dossier, procedure, acting, extra=extra)
     return dossier
 
 

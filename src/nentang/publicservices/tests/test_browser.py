@@ -1,8 +1,9 @@
 """Birth registration in a real browser (Debian's chromium through Playwright): Nguyễn
 Văn An finds the procedure without typing marks, answers one question per page on a
 phone, submits; the one-stop shop receives it, the officer processes it, the head
-approves, the result is issued; An sees it completed. axe-core on each page; screenshots
-in test-artifacts/ (publicservices-*.png)."""
+approves, the result is issued; An sees it completed, downloads the signed result and
+checks it on the public verification page (and pyHanko's validator agrees). axe-core
+on each page; screenshots in test-artifacts/ (publicservices-*.png)."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ from tests.support.staff import pass_second_factor, second_factor_of
 from nentang.publicservices.tests import support
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Browser, FilePayload, Page
 
 pytestmark = [*NEEDS_CHROMIUM, pytest.mark.django_db(transaction=True)]
 
@@ -52,6 +53,16 @@ LOGINS: dict[str, int] = {}
 def chromium(live_server: Any, cast: support.Cast) -> Iterator[Browser]:
     with launch_chromium() as browser:
         yield browser
+
+
+PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def verify_signature(content: bytes) -> bool:
+    """pyHanko's validator, with the installation's certificate as the trust root."""
+    from nentang.publicservices.signing import pdf_verify
+
+    return pdf_verify(content).valid
 
 
 def accessible(page: Page) -> None:
@@ -129,6 +140,21 @@ def test_birth_registration_in_the_browser(
     page.get_by_label("Nhận bản điện tử trên Cổng dịch vụ công").check()
     page.get_by_role("button", name="Tiếp tục").click()
     page.wait_for_load_state()
+    assert text(page, "h1") == "Đính kèm giấy tờ"
+    scan: FilePayload = {
+        "name": "giay-chung-sinh.pdf",
+        "mimeType": "application/pdf",
+        "buffer": PDF,
+    }
+    page.locator("#doc0_file").set_input_files(files=[scan])
+    page.get_by_role("button", name="Đính kèm").first.click()
+    page.wait_for_load_state()
+    assert "giay-chung-sinh.pdf" in text(page, "main")
+    accessible(page)
+    assert no_horizontal_scroll(page)
+    page.screenshot(path=artifacts / "publicservices-documents-390.png", full_page=True)
+    page.get_by_role("link", name="Tiếp tục để kiểm tra lại").click()
+    page.wait_for_load_state()
     assert text(page, "h1") == "Kiểm tra câu trả lời trước khi nộp"
     assert "30/11/2026" in text(page, "main")
     accessible(page)
@@ -156,6 +182,19 @@ def test_birth_registration_in_the_browser(
     code = text(page, ".caption code")
     accessible(page)
     page.screenshot(path=artifacts / "publicservices-completed-390.png", full_page=True)
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Kết quả đã ký số (PDF)").click()
+    signed = Path(download.value.path()).read_bytes()
+    assert verify_signature(signed)
+    page.goto(f"{base}/results/verify")
+    result: FilePayload = {"name": "ket-qua.pdf", "mimeType": "application/pdf", "buffer": signed}
+    page.get_by_label("Tệp PDF kết quả").set_input_files(files=[result])
+    page.get_by_role("button", name="Kiểm tra chữ ký").click()
+    page.wait_for_load_state()
+    assert "Kết quả này đã được cấp và còn hợp lệ." in text(page, "main")
+    assert code in text(page, "main")
+    accessible(page)
+    page.screenshot(path=artifacts / "publicservices-verified-390.png", full_page=True)
 
     for name, viewport in (("390", PHONE), ("1280", DESKTOP)):
         public = open_page(chromium, viewport, watch)

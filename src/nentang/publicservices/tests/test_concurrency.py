@@ -79,3 +79,36 @@ def test_concurrent_receptions_draw_gapless_unique_codes() -> None:
     stored = Dossier.objects.exclude(receipt_code=None).values_list("receipt_code", flat=True)
     assert sorted(str(code) for code in stored) == codes
     assert Dossier.objects.filter(state="reception").count() == 4
+
+
+def test_concurrent_birth_approvals_give_distinct_personal_id_numbers() -> None:
+    """Eight birth registrations approved at once: eight children, eight numbers, the
+    serials 1–8 above the prefix (the losers of a race on the unique index draw again)."""
+    from django.apps import apps
+
+    support.administrative_units()
+    security_defaults_install()
+    cast = support.cast()
+    dossiers = []
+    for number in range(8):
+        dossier = services.dossier_submit(
+            actor=cast.an,
+            procedure_slug="dang-ky-khai-sinh",
+            agency_code="ubnd-phuong-sai-gon",
+            data=support.birth(child_full_name=f"Nguyễn Minh Khôi {chr(ord('A') + number)}"),
+        )
+        services.dossier_receive(actor=cast.reception, dossier_id=dossier.pk)
+        services.dossier_process(actor=cast.processing, dossier_id=dossier.pk)
+        dossiers.append(dossier)
+
+    def approve(number: int) -> str:
+        return services.dossier_approve(actor=cast.approval, dossier_id=dossiers[number].pk).state
+
+    results = race(8, approve)
+
+    assert results == ["issuing"] * 8
+    person = apps.get_model("identity", "Person")
+    numbers = sorted(
+        person.objects.filter(guardian__account=cast.an).values_list("id_number", flat=True)
+    )
+    assert numbers == [f"079226{serial:06d}" for serial in range(1, 9)]

@@ -60,7 +60,7 @@ def test_a_citizen_answers_one_question_per_page_and_submits(cast: Cast) -> None
             reverse("publicservices:question", args=[dossier.pk, field]), {field: answers[field]}
         )
         assert response.status_code == 302, (field, response.content.decode()[:2000])
-    assert response["Location"].endswith("/review")
+    assert response["Location"].endswith("/documents")  # then the documents, then the review
 
     review = client.get(reverse("publicservices:review", args=[dossier.pk]))
     assert "Nguyễn Minh Khôi" in review.content.decode()

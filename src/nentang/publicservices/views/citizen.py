@@ -160,7 +160,10 @@ def question(request: HttpRequest, dossier_id: str, field: str) -> HttpResponse:
                 target = (
                     reverse("publicservices:question", args=[dossier.pk, following])
                     if following
-                    else reverse("publicservices:review", args=[dossier.pk])
+                    else reverse(
+                        "publicservices:documents" if found.documents else "publicservices:review",
+                        args=[dossier.pk],
+                    )
                 )
                 return HttpResponseRedirect(target)
     else:
@@ -326,6 +329,7 @@ def dossier(request: HttpRequest, dossier_id: str) -> HttpResponse:
             "pay_online": found_dossier.state == "fee_due"
             and services.fee_online_payment_available(),
             "first_question": found.pages[0].field,
+            "has_result": selectors.dossier_has_result(dossier=found_dossier),
         },
     )
 

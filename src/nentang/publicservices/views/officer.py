@@ -165,6 +165,7 @@ def dossier(request: HttpRequest, dossier_id: str) -> HttpResponse:
                 for page in procedure.pages
             ],
             "events": timeline(selectors.dossier_timeline(dossier=found), internal=True),
+            "documents": selectors.dossier_documents(dossier=found, language=request.LANGUAGE_CODE),
             "buttons": [(a, BUTTONS[a]) for a in buttons if mine and a in allowed],
             "can_reject": mine and "reject" in allowed,
             "can_supplement": mine

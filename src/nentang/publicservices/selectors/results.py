@@ -1,0 +1,123 @@
+"""The papers of a dossier as their readers may get them: the signed result (the
+applicant only), the receipt slip (the applicant, or an officer of the agency — a read
+of the applicant's data, logged), and the public verification of a result (its status
+by receipt code, or an uploaded PDF's signature: nothing personal is shown)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from nentang.kernel.text import clean
+from nentang.publicservices.models import Dossier, DossierFile
+from nentang.publicservices.selectors.dossiers import dossier_for_applicant, dossier_for_officer
+from nentang.publicservices.services.common import not_found, officer_of, procedure_of
+from nentang.publicservices.services.files import file_read
+from nentang.publicservices.services.receipts import RECEIPT_CODE
+from nentang.publicservices.services.results import receipt_slip
+from nentang.publicservices.signing import Verdict, pdf_verify
+
+# Larger than any result we issue (one or two A4 pages): bigger uploads are not ours.
+MAX_VERIFY_BYTES = 5 * 1024 * 1024
+
+
+def dossier_result_pdf(*, actor: Any, dossier_id: Any) -> tuple[str, bytes]:
+    """The signed result of the actor's own dossier (404 for anyone else, or when no
+    result was issued)."""
+    dossier = dossier_for_applicant(actor=actor, dossier_id=dossier_id)
+    row = (
+        DossierFile.objects.filter(
+            dossier=dossier, kind=DossierFile.Kind.RESULT, revoked_at__isnull=True
+        )
+        .order_by("-created_at")
+        .first()
+    )
+    if row is None:
+        raise not_found()
+    return row.name, file_read(row)
+
+
+def dossier_has_result(*, dossier: Dossier) -> bool:
+    """Has a (not revoked) signed result been issued? (after one of the reads above)"""
+    return DossierFile.objects.filter(
+        dossier=dossier, kind=DossierFile.Kind.RESULT, revoked_at__isnull=True
+    ).exists()
+
+
+def dossier_receipt_pdf(*, actor: Any, dossier_id: Any) -> tuple[str, bytes]:
+    """The receipt-and-appointment slip of a received dossier, for its applicant or an
+    officer of its agency (whose read is written to the applicant's data-usage log)."""
+    dossier: Dossier = (
+        dossier_for_officer(actor=actor, dossier_id=dossier_id)
+        if officer_of(actor) is not None
+        else dossier_for_applicant(actor=actor, dossier_id=dossier_id)
+    )
+    if not dossier.receipt_code:
+        raise not_found()
+    agency = dossier.agency.name if dossier.agency else ""
+    content = receipt_slip(dossier, procedure_of(dossier), agency)
+    return f"giay-tiep-nhan-{dossier.receipt_code}.pdf", content
+
+
+@dataclass(frozen=True)
+class ResultCheck:
+    """What the public verification page says about a result."""
+
+    status: str  # valid, revoked, not_issued, unknown
+    label: str
+    receipt_code: str = ""
+    verdict: Verdict | None = None
+
+
+def _status(row: DossierFile | None, code: str) -> ResultCheck:
+    if row is None:
+        return ResultCheck("not_issued", _("No result was issued under this receipt code."), code)
+    if row.revoked_at is not None:
+        return ResultCheck("revoked", _("This result was revoked: it is no longer valid."), code)
+    return ResultCheck("valid", _("This result was issued and is valid."), code)
+
+
+def result_status(*, receipt_code: str) -> ResultCheck:
+    """The status of the result issued under ``receipt_code`` (what its QR code opens)."""
+    code = clean(receipt_code or "").upper()
+    if not RECEIPT_CODE.fullmatch(code):  # nothing odd (NUL, 10 kB) reaches the database
+        raise not_found()
+    row = (
+        DossierFile.objects.filter(dossier__receipt_code=code, kind=DossierFile.Kind.RESULT)
+        .order_by("-created_at")
+        .first()
+    )
+    if row is None and not Dossier.objects.filter(receipt_code=code).exists():
+        raise not_found()
+    return _status(row, code)
+
+
+def result_verify(*, content: bytes) -> ResultCheck:
+    """Check an uploaded PDF: its PAdES signature with pyHanko's validator against the
+    installation's certificate, and whether it is, byte for byte, a result we issued."""
+    if not content or len(content) > MAX_VERIFY_BYTES or not content.startswith(b"%PDF-"):
+        return ResultCheck("unknown", _("This is not a PDF result of this platform."))
+    verdict = pdf_verify(content)
+    if not verdict.valid:
+        return ResultCheck(
+            "unknown",
+            _("The signature does not verify: the file was changed or was not issued here."),
+            verdict=verdict,
+        )
+    digest = hashlib.sha256(content).hexdigest()
+    row = (
+        DossierFile.objects.select_related("dossier")
+        .filter(sha256=digest, kind=DossierFile.Kind.RESULT)
+        .first()
+    )
+    if row is None:
+        return ResultCheck(
+            "unknown",
+            _("The signature is ours, but no result with this content was issued."),
+            verdict=verdict,
+        )
+    check = _status(row, row.dossier.receipt_code or "")
+    return ResultCheck(check.status, check.label, check.receipt_code, verdict)

@@ -1,0 +1,141 @@
+"""The papers of a dossier: the signed result made when it is approved, and the
+receipt-and-appointment slip of a received dossier (rendered when asked for: it says
+only what the dossier row says).
+
+For a birth registration (``issues_child_id`` in its catalogue file) the approval also
+registers the child in identity, which issues the personal ID number printed on the
+result (``identity.services.child_register_at_birth``: the ID-number rules live there).
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+
+from nentang.identity import services as identity
+from nentang.kernel.money import format_vnd
+from nentang.publicservices.catalogue import Procedure
+from nentang.publicservices.models import Dossier, DossierFile
+from nentang.publicservices.pdfs import Paper, render
+from nentang.publicservices.services.common import Acting
+from nentang.publicservices.services.files import file_store
+from nentang.publicservices.signing import pdf_sign
+
+DELIVERY = {
+    "online": "Trực tuyến",
+    "post": "Qua dịch vụ bưu chính",
+    "counter": "Tại bộ phận một cửa",
+}
+
+
+def status_url(receipt_code: str) -> str:
+    return f"{settings.BASE_URL}{reverse('publicservices:status')}?code={receipt_code}"
+
+
+def verify_url(receipt_code: str) -> str:
+    return f"{settings.BASE_URL}{reverse('publicservices:verify')}?code={receipt_code}"
+
+
+def _date(value: datetime.date | None) -> str:
+    return f"{value:%d/%m/%Y}" if value else "—"
+
+
+def answer_lines(procedure: Procedure, data: dict[str, Any]) -> list[tuple[str, str]]:
+    """The e-form's answers as (Vietnamese label, Vietnamese value), in page order."""
+    lines = []
+    for page in procedure.pages:
+        value = data.get(page.field)
+        if value in (None, ""):
+            continue
+        choice = dict(page.choices).get(str(value))
+        text = choice.vi if choice else str(value)
+        if page.kind == "date" and isinstance(value, str):
+            text = _date(datetime.date.fromisoformat(value))
+        lines.append((page.label.vi, text))
+    return lines
+
+
+def receipt_slip(dossier: Dossier, procedure: Procedure, agency_name: str) -> bytes:
+    """Giấy tiếp nhận hồ sơ và hẹn trả kết quả (Circular 01/2018/TT-VPCP, form 01)."""
+    code = dossier.receipt_code or ""
+    received = timezone.localtime(dossier.received_at) if dossier.received_at else None
+    documents = "; ".join(name.vi for name, _required in procedure.documents) or "—"
+    return render(
+        Paper(
+            agency=agency_name,
+            title="Giấy tiếp nhận hồ sơ và hẹn trả kết quả",
+            reference=f"Mã hồ sơ: {code}",
+            lines=[
+                ("Thủ tục", procedure.name.vi),
+                ("Người nộp", str(dossier.data.get("applicant_full_name") or "—")),
+                ("Thành phần hồ sơ", documents),
+                ("Tiếp nhận lúc", f"{received:%H:%M, %d/%m/%Y}" if received else "—"),
+                ("Ngày hẹn trả kết quả", _date(dossier.due_date)),
+                ("Lệ phí", format_vnd(dossier.fee_amount)),
+                ("Hình thức nhận kết quả", DELIVERY.get(dossier.result_delivery, "—")),
+            ],
+            closing=(
+                "Hồ sơ đã được tiếp nhận. Tra cứu tình trạng hồ sơ bằng mã hồ sơ hoặc "
+                "quét mã QR dưới đây."
+            ),
+            qr_url=status_url(code),
+            qr_caption="Tra cứu tình trạng hồ sơ",
+            dated=received.date() if received else timezone.localdate(),
+            place=agency_name,
+        )
+    )
+
+
+def result_issue(
+    dossier: Dossier, procedure: Procedure, acting: Acting, *, extra: list[tuple[str, str]]
+) -> DossierFile:
+    """Render the result, sign it with PAdES and store it (inside the approval)."""
+    agency_name = dossier.agency.name if dossier.agency else ""
+    code = dossier.receipt_code or ""
+    today = timezone.localdate()
+    paper = Paper(
+        agency=agency_name,
+        title="Kết quả giải quyết thủ tục hành chính",
+        reference=f"{procedure.name.vi} — Mã hồ sơ: {code}",
+        lines=[
+            *answer_lines(procedure, dossier.data),
+            *extra,
+            ("Trạng thái", "Đã phê duyệt"),
+            ("Ngày phê duyệt", _date(today)),
+        ],
+        closing=(
+            "Văn bản điện tử được ký số bởi cơ quan giải quyết. Kiểm tra chữ ký và "
+            "hiệu lực tại trang xác minh (quét mã QR)."
+        ),
+        qr_url=verify_url(code),
+        qr_caption="Xác minh kết quả",
+        dated=today,
+        place=agency_name,
+    )
+    signed = pdf_sign(render(paper), reason=f"Phê duyệt hồ sơ {code}", location=agency_name)
+    return file_store(
+        dossier=dossier,
+        kind=DossierFile.Kind.RESULT,
+        content=signed,
+        name=f"ket-qua-{code or dossier.pk}.pdf",
+        content_type="application/pdf",
+    )
+
+
+def child_issue(dossier: Dossier, acting: Acting) -> tuple[str, list[tuple[str, str]]]:
+    """Register the newborn of a birth registration: the child's person id and the
+    lines its result prints."""
+    data = dossier.data
+    born = data.get("child_date_of_birth")
+    child = identity.child_register_at_birth(
+        actor=acting.account,
+        guardian_id=dossier.applicant_id,
+        full_name=str(data.get("child_full_name") or ""),
+        date_of_birth=datetime.date.fromisoformat(born) if isinstance(born, str) else None,
+        sex=str(data.get("child_sex") or ""),
+    )
+    return str(child.pk), [("Số định danh cá nhân của trẻ", child.id_number)]

@@ -1,0 +1,84 @@
+"""The public statistics page (Decision 766/QĐ-TTg measures of service quality): for
+the chosen period, the platform's totals and, per procedure and per agency, dossiers
+received, the share finished on time, submitted online, paid online and with an
+electronic result, and the average processing time — as bar charts that are tables
+(screen readers read the numbers). Aggregates only: nothing about any person."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from nentang.identity import selectors as identity
+from nentang.publicservices import selectors
+from nentang.publicservices.catalogue import catalogue
+from nentang.publicservices.selectors.statistics import Measure
+
+PERIODS = {"30": 30, "90": 90, "365": 365}
+DEFAULT_PERIOD = "90"
+
+
+def _percent(value: int | None) -> tuple[int, str]:
+    """A bar's width and its label: "—" when there was nothing to count."""
+    return (value or 0, "—" if value is None else f"{value}%")
+
+
+def _rows(measures: list[Measure], names: dict[str, str]) -> list[dict[str, object]]:
+    return [
+        {
+            "name": names.get(measure.key, measure.key),
+            "received": measure.received,
+            "bars": [
+                _percent(measure.on_time_percent),
+                _percent(measure.online_percent),
+                _percent(measure.electronic_percent),
+            ],
+            "average": "—"
+            if measure.average_days is None
+            else number_format(measure.average_days, 1),
+        }
+        for measure in measures
+    ]
+
+
+@require_http_methods(["GET"])
+def statistics(request: HttpRequest) -> HttpResponse:
+    period = request.GET.get("period", DEFAULT_PERIOD)
+    if period not in PERIODS:
+        period = DEFAULT_PERIOD
+    since = timezone.now() - datetime.timedelta(days=PERIODS[period])
+    rows = selectors.service_statistics(since=since)
+    vietnamese = request.LANGUAGE_CODE == "vi"
+    procedure_names = {
+        procedure.slug: procedure.name.vi if vietnamese else procedure.name.en
+        for procedure in catalogue().in_force()
+    }
+    agency_names = {agency.code: agency.name for agency in identity.agency_list()}
+    totals = selectors.statistics_measures(rows, by="all")
+    return render(
+        request,
+        "publicservices/statistics.html",
+        {
+            "period": period,
+            "periods": [
+                ("30", _("Last 30 days")),
+                ("90", _("Last 90 days")),
+                ("365", _("Last 12 months")),
+            ],
+            "since": timezone.localdate(since),
+            "total": totals[0] if totals else None,
+            "total_online": _percent(totals[0].online_percent)[1] if totals else "",
+            "total_paid": _percent(totals[0].paid_online_percent)[1] if totals else "",
+            "total_electronic": _percent(totals[0].electronic_percent)[1] if totals else "",
+            "procedures": _rows(
+                selectors.statistics_measures(rows, by="procedure"), procedure_names
+            ),
+            "agencies": _rows(selectors.statistics_measures(rows, by="agency"), agency_names),
+        },
+    )
