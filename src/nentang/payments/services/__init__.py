@@ -6,6 +6,9 @@
   ``p2p_transfer``, ``merchant_pay``, ``fee_payment_create`` (public-service fees), all
   under the monthly limits of the policy in force;
 * vietqr — NAPAS/EMVCo payloads: build, parse with precise errors, PNG and SVG;
+  vietqr_image reads one from a photo (OpenCV);
+* requests — the GSMA asynchronous mode: request states, callbacks through the outbox;
+* reversals — ``transfer_reverse``: refunds and reversals as new transfers;
 * cod — ``cod_hold_create``/``cod_post``/``cod_void``/``cod_remit`` and
   ``PaymentsCodLedger``, the adapter of postal's COD port.
 
@@ -34,6 +37,14 @@ from nentang.payments.services.ledger import (
     transfer_id,
     transfers_create,
 )
+from nentang.payments.services.requests import (
+    CALLBACK_TOPIC,
+    callback_register,
+    request_state_get,
+    request_state_out,
+    request_submit,
+)
+from nentang.payments.services.reversals import reversed_amount, transfer_reverse
 from nentang.payments.services.vietqr import (
     VietQR,
     crc16_ccitt_false,
@@ -42,6 +53,7 @@ from nentang.payments.services.vietqr import (
     vietqr_png,
     vietqr_svg,
 )
+from nentang.payments.services.vietqr_image import vietqr_text_from_image
 from nentang.payments.services.wallets import (
     FeePayment,
     Usage,
@@ -61,6 +73,7 @@ from nentang.payments.services.wallets import (
 )
 
 __all__ = [
+    "CALLBACK_TOPIC",
     "MAX_BATCH",
     "FeePayment",
     "PaymentsCodLedger",
@@ -72,6 +85,7 @@ __all__ = [
     "account_set_status",
     "agency_fee_account",
     "agent_open",
+    "callback_register",
     "cash_in",
     "cash_out",
     "cod_hold_create",
@@ -88,14 +102,20 @@ __all__ = [
     "policies",
     "policy_in_force",
     "problem_for",
+    "request_state_get",
+    "request_state_out",
+    "request_submit",
+    "reversed_amount",
     "system_account",
     "transfer_create",
     "transfer_id",
+    "transfer_reverse",
     "transfers_create",
     "vietqr_parse",
     "vietqr_payload",
     "vietqr_png",
     "vietqr_svg",
+    "vietqr_text_from_image",
     "wallet_of_person",
     "wallet_open",
     "wallet_usage",
