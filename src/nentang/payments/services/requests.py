@@ -35,7 +35,7 @@ from nentang.kernel.webhooks import webhook_subscription_create, webhook_subscri
 from nentang.payments.models import RequestState, Transfer
 from nentang.payments.problems import CALLBACK_URL_NOT_REGISTERED, REQUEST_STATE_NOT_FOUND
 
-CALLBACK_TOPIC = "payments.callback"
+CALLBACK_TOPIC = "payments.request.completed"
 Describe = Callable[[Transfer], dict[str, Any]]
 
 

@@ -155,7 +155,7 @@ def test_a_citizen_sends_money_and_pays_by_vietqr_on_a_phone(
     # A photo of the code, as a phone's camera gives it to the file input.
     page.get_by_label("Hoặc dán nội dung của mã").fill("")
     page.get_by_label("Ảnh chụp hoặc hình ảnh của mã").set_input_files(
-        files=[{"name": "qr.png", "mimeType": "image/png", "buffer": vietqr_png(cast["qr"])}]
+        files={"name": "qr.png", "mimeType": "image/png", "buffer": vietqr_png(cast["qr"])}
     )
     page.get_by_role("button", name="Tiếp tục").click()
     page.wait_for_load_state()
