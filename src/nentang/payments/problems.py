@@ -393,3 +393,12 @@ REQUEST_STATE_NOT_FOUND = register(
     meaning=_("This client made no request with this correlation id."),
     advice=_("Use the serverCorrelationId or X-CorrelationID of one of your requests."),
 )
+WITHDRAWAL_CODE_INVALID = register(
+    "withdrawal_code_invalid",
+    status=422,
+    title=_("The customer's withdrawal code is wrong or expired"),
+    meaning=_(
+        "A cash-out needs the 6-digit code the customer's own wallet page shows (10 minutes)."
+    ),
+    advice=_("Ask the customer to open their wallet and read the current code."),
+)

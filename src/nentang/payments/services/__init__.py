@@ -16,6 +16,7 @@ Each function is keyword-only, takes the actor explicitly, is its own transactio
 writes its audit entry inside it.
 """
 
+from nentang.payments.services.agents import agent_cash_out, withdrawal_code
 from nentang.payments.services.cod import (
     PaymentsCodLedger,
     cod_hold_create,
@@ -84,6 +85,7 @@ __all__ = [
     "account_open",
     "account_set_status",
     "agency_fee_account",
+    "agent_cash_out",
     "agent_open",
     "callback_register",
     "cash_in",
@@ -119,4 +121,5 @@ __all__ = [
     "wallet_of_person",
     "wallet_open",
     "wallet_usage",
+    "withdrawal_code",
 ]

@@ -108,3 +108,61 @@ class QRForm(Form):
         if not data.get("payload") and not data.get("image") and not self.errors:
             self.add_error("payload", _("Paste the code's content or choose a file."))
         return data
+
+
+class AgentForm(Form):
+    operation = forms.ChoiceField(
+        label=_("Operation"),
+        choices=[("cash_in", _("Cash-in: the customer gives cash")),
+                 ("cash_out", _("Cash-out: the customer takes cash"))],
+        widget=forms.RadioSelect,
+    )  # fmt: skip
+    phone = forms.CharField(
+        label=_("Customer's phone number"),
+        help_text=_("The number their wallet is registered on."),
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={"type": "tel", "inputmode": "tel", "autocomplete": "off", "class": "input--w20"}
+        ),
+    )
+    amount = AmountField()
+    customer_code = forms.CharField(
+        label=_("Customer's withdrawal code (cash-out only)"),
+        help_text=_("6 digits the customer's wallet page shows."),
+        required=False,
+        max_length=6,
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "off", "class": "input--w5"}
+        ),
+    )
+    key = key_field
+
+
+class RefundForm(Form):
+    reference = forms.UUIDField(widget=forms.HiddenInput)
+    amount = AmountField(required=False)
+    key = key_field
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["amount"].help_text = _("Empty: refund all that is left.")
+
+
+class AccountStatusForm(Form):
+    code = forms.CharField(
+        label=_("Account code"),
+        help_text=_("For example wallet:… , merchant:banh-mi-sai-gon, agent:co-ba."),
+        max_length=120,
+    )
+    status = forms.ChoiceField(
+        label=_("Action"),
+        choices=[("frozen", _("Freeze")), ("active", _("Unfreeze"))],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        help_text=_("Recorded in the audit log, e.g. a court order number."),
+        min_length=5,
+        max_length=200,
+        error_messages={"min_length": _("Give the reason in at least 5 characters.")},
+    )

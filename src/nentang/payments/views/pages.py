@@ -188,6 +188,7 @@ def wallet(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "next_url": f"?cursor={page.next_cursor}" if page.next_cursor else "",
             "first_page": cursor is None,
+            "withdrawal_code": services.withdrawal_code(wallet=found),
         },
     )
 
