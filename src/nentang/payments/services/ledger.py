@@ -182,52 +182,40 @@ def _apply(
 
     statuses = run_chains(batch, inputs)
 
-    transfers = [
-        Transfer(
-            id=row["id"],
-            debit_account_id=row["debit_account_id"],
-            credit_account_id=row["credit_account_id"],
-            amount=row["amount"],
-            kind=row["kind"],
-            pending_id=row["pending_id"],
-            linked=row["linked"],
-            timeout=row["timeout"],
-            expires_at=row["expires_at"],
-            code=row["code"],
-            reference=row["reference"],
-            created_at=now,
-        )
-        for row in batch.created.values()
-    ]
-    if transfers:
+    rows = list(batch.created.values())
+    if rows:
         # Pending transfers first: a post or void in the same batch refers to them.
-        transfers.sort(key=lambda t: t.kind != TransferKind.PENDING)
-        ledger_sql.insert(transfers, batch.entries, now)
+        rows.sort(key=lambda row: row["kind"] != TransferKind.PENDING)
+        ledger_sql.insert(rows, batch.entries, now)
         changed = [row for key, row in accounts.items() if row != before.get(key)]
         ledger_sql.write_totals(changed)
         auditing.record(
             actor=actor,
             action="payments.transfers.create",
             subject_type="payments.transfer",
-            subject=str(transfers[0].id),
+            subject=str(rows[0]["id"]),
             summary={
-                "count": len(transfers),
-                "amount": sum(t.amount for t in transfers if t.kind != TransferKind.VOID),
-                "code": transfers[0].code,
+                "count": len(rows),
+                "amount": sum(r["amount"] for r in rows if r["kind"] != TransferKind.VOID),
+                "code": rows[0]["code"],
             },
         )
-    stored = {t.id: t for t in transfers}
     missing_existing = [
         item.id
         for item, status in zip(inputs, statuses, strict=True)
-        if status == "exists" and item.id not in stored
+        if status == "exists" and item.id not in batch.created
     ]
-    if missing_existing:
-        stored.update(Transfer.objects.in_bulk(missing_existing))
-    return [
-        TransferResult(id=item.id, status=status, transfer=stored.get(item.id))
-        for item, status in zip(inputs, statuses, strict=True)
-    ]
+    stored = Transfer.objects.in_bulk(missing_existing) if missing_existing else {}
+    created = batch.created
+    results = []
+    for item, status in zip(inputs, statuses, strict=True):
+        values = created.get(item.id)
+        if values is not None:
+            values["created_at"] = now
+        results.append(
+            TransferResult(id=item.id, status=status, row=values, stored=stored.get(item.id))
+        )
+    return results
 
 
 def problem_for(code: str) -> ProblemError:

@@ -65,13 +65,27 @@ class TransferInput:
 
 @dataclass(frozen=True)
 class TransferResult:
+    """One transfer's outcome. ``transfer`` is the stored row; for a created transfer it
+    is built from the batch's values only when asked (a batch of 8,000 whose caller
+    reads only the statuses builds no model instances)."""
+
     id: uuid.UUID
     status: str  # "created", "exists" or a problem code
-    transfer: Transfer | None = None
+    row: dict[str, Any] | None = field(default=None, repr=False, compare=False)
+    stored: Transfer | None = field(default=None, repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
         return self.status in ("created", "exists")
+
+    @property
+    def transfer(self) -> Transfer | None:
+        if self.stored is None and self.row is not None:
+            built = Transfer(**self.row)
+            built._state.adding = False
+            built._state.db = "default"
+            object.__setattr__(self, "stored", built)
+        return self.stored
 
 
 @dataclass
