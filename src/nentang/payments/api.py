@@ -120,6 +120,22 @@ class BalanceOut(Schema):
     accountStatus: str  # noqa: N815
 
 
+class ErrorReferenceOut(Schema):
+    errorCategory: str  # noqa: N815
+    errorCode: str  # noqa: N815
+    errorDescription: str  # noqa: N815
+
+
+class RequestStateOut(Schema):
+    serverCorrelationId: str  # noqa: N815
+    clientCorrelationId: str  # noqa: N815
+    status: Literal["pending", "completed", "failed"]
+    notificationMethod: Literal["callback", "polling"]  # noqa: N815
+    objectReference: str  # noqa: N815
+    pollLimit: int  # noqa: N815
+    errorReference: ErrorReferenceOut | None = None  # noqa: N815
+
+
 class StatementEntryOut(Schema):
     transactionReference: str  # noqa: N815
     type: str
@@ -248,6 +264,7 @@ GSMA_TYPE = {
     "fee": "billpay",
     "cash_in": "deposit",
     "cash_out": "withdrawal",
+    "reversal": "reversal",
 }
 
 
@@ -257,9 +274,9 @@ GSMA_TYPE = {
 @router.post(
     "/transactions/type/{kind}",
     auth=AUTH,
-    response={201: TransactionOut, 400: Problem, 401: Problem, 403: Problem, 404: Problem,
-              409: Problem, 422: Problem},
-    summary="Create a transaction (GSMA MMAPI v1.2)",
+    response={201: TransactionOut, 202: RequestStateOut, 400: Problem, 401: Problem,
+              403: Problem, 404: Problem, 409: Problem, 422: Problem},
+    summary="Create a transaction (GSMA MMAPI v1.2; X-Callback-URL: asynchronous)",
 )  # fmt: skip
 def transaction_create(
     request: HttpRequest,
@@ -267,7 +284,8 @@ def transaction_create(
     payload: TransactionIn,
 ) -> Status[dict[str, Any]]:
     caller = caller_of(request)
-    key = f"{caller.client_id}:{_correlation(request)}"
+    correlation = _correlation(request)
+    key = f"{caller.client_id}:{correlation}"
     if payload.currency != "VND":
         raise ValidationFailed(
             _("Only VND."),
@@ -283,41 +301,62 @@ def transaction_create(
     )
     reference = payload.requestingOrganisationTransactionReference or payload.descriptionText
     actor = caller.actor
-    if kind == "transfer":
-        transfer = services.p2p_transfer(
-            actor=actor, payer=_wallet_of(debit), payee=_wallet_of(credit), amount=amount,
-            idempotency_key=key, note=reference,
-        )  # fmt: skip
-    elif kind == "merchantpay":
-        transfer = services.merchant_pay(
-            actor=actor, payer=_wallet_of(debit), merchant=credit, amount=amount,
-            idempotency_key=key, reference=reference,
-        )  # fmt: skip
-    elif kind == "billpay":
-        if credit.kind != AccountKind.AGENCY:
-            raise ValidationFailed(
-                _("Bills are paid to an agency's fee account."),
-                code=PARTY_INVALID,
-                errors=[FieldError("creditParty", _("An agency account (agency:CODE)."))],
-            )
-        paid = services.fee_payment_create(
-            actor=actor, payer_person_id=_wallet_of(debit).person_id,
-            agency_id_or_code=credit.code.removeprefix("agency:"), amount=amount,
-            reference=reference, idempotency_key=key,
-        )  # fmt: skip
-        transfer = selectors.transfer_get(reference=str(paid.transfer_id))
-    elif kind == "deposit":
-        transfer = services.cash_in(
-            actor=actor, agent=debit, wallet=_wallet_of(credit), amount=amount,
-            idempotency_key=key,
-        )  # fmt: skip
-    else:
-        transfer = services.cash_out(
+
+    def operation() -> Transfer:
+        if kind == "transfer":
+            return services.p2p_transfer(
+                actor=actor, payer=_wallet_of(debit), payee=_wallet_of(credit), amount=amount,
+                idempotency_key=key, note=reference,
+            )  # fmt: skip
+        if kind == "merchantpay":
+            return services.merchant_pay(
+                actor=actor, payer=_wallet_of(debit), merchant=credit, amount=amount,
+                idempotency_key=key, reference=reference,
+            )  # fmt: skip
+        if kind == "billpay":
+            if credit.kind != AccountKind.AGENCY:
+                raise ValidationFailed(
+                    _("Bills are paid to an agency's fee account."),
+                    code=PARTY_INVALID,
+                    errors=[FieldError("creditParty", _("An agency account (agency:CODE)."))],
+                )
+            paid = services.fee_payment_create(
+                actor=actor, payer_person_id=_wallet_of(debit).person_id,
+                agency_id_or_code=credit.code.removeprefix("agency:"), amount=amount,
+                reference=reference, idempotency_key=key,
+            )  # fmt: skip
+            return selectors.transfer_get(reference=str(paid.transfer_id))
+        if kind == "deposit":
+            return services.cash_in(
+                actor=actor, agent=debit, wallet=_wallet_of(credit), amount=amount,
+                idempotency_key=key,
+            )  # fmt: skip
+        return services.cash_out(
             actor=actor, wallet=_wallet_of(debit), agent=credit, amount=amount,
             idempotency_key=key,
         )  # fmt: skip
-    transfer = selectors.transfer_get(reference=str(transfer.id))
-    return Status(201, _out(transfer, kind))
+
+    return submit(request, caller, correlation, kind, operation)
+
+
+def submit(
+    request: HttpRequest, caller: Caller, correlation: str, kind: str, operation: Any
+) -> Status[dict[str, Any]]:
+    """Run a transaction request: 201 with the transaction, or with ``X-Callback-URL``
+    202 with its request state (the outcome goes to the callback)."""
+    callback = request.headers.get("X-Callback-URL", "").strip()[:2000]
+    state, done = services.request_submit(
+        client_id=caller.client_id,
+        correlation_id=uuid.UUID(correlation),
+        kind=kind,
+        callback_url=callback,
+        operation=operation,
+        describe=lambda t: _out(selectors.transfer_get(reference=str(t.id)), kind),
+    )
+    if callback:
+        return Status(202, services.request_state_out(state))
+    assert done is not None
+    return Status(201, _out(selectors.transfer_get(reference=str(done.id)), kind))
 
 
 @router.get(
@@ -445,3 +484,7 @@ def vietqr_parse(request: HttpRequest, payload: PayloadIn) -> dict[str, Any]:
     qr = services.vietqr_parse(payload.payload)
     fields = {name: getattr(qr, name) for name in VietQRIn.model_fields}
     return {**fields, "payload": payload.payload.strip()}
+
+
+# The asynchronous mode, polling and reversals (same router).
+from nentang.payments import api_requests  # noqa: E402, F401

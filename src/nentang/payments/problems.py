@@ -337,3 +337,68 @@ PARTY_INVALID = register(
     meaning=_("A transfer needs two wallets, a bill payment an agency's fee account."),
     advice=_("Check the party named in the error."),
 )
+QR_IMAGE_INVALID = register(
+    "qr_image_invalid",
+    status=422,
+    title=_("The picture cannot be read"),
+    meaning=_("A QR picture is a PNG, JPEG or WebP file of at most 5 MB and 4,000 × 4,000 pixels."),
+    advice=_("Take a new photo of the code, or save it as PNG or JPEG."),
+)
+QR_NOT_FOUND = register(
+    "qr_not_found",
+    status=422,
+    title=_("No QR code in the picture"),
+    meaning=_("The picture was read but no QR code could be found or decoded in it."),
+    advice=_("Photograph the whole code, flat, sharp and well lit, or paste its text."),
+)
+QR_NOT_VIETQR = register(
+    "qr_not_vietqr",
+    status=422,
+    title=_("The QR code is not a VietQR payment code"),
+    meaning=_(
+        "A VietQR code starts with 000201 (EMVCo payload format); this one holds other content."
+    ),
+    advice=_("Scan the shop's VietQR payment code, not a link or another kind of code."),
+)
+
+# ----------------------------------------------------------- reversals and callbacks
+REVERSAL_NOT_ALLOWED = register(
+    "reversal_not_allowed",
+    status=409,
+    title=_("This transaction cannot be reversed"),
+    meaning=_("Only completed transfers, payments, fees, top-ups and cash-outs are reversed."),
+    advice=_("Reverse the original transaction, not a hold or a reversal."),
+)
+REVERSAL_EXCEEDS_ORIGINAL = register(
+    "reversal_exceeds_original",
+    status=409,
+    title=_("The reversal is larger than what is left of the transaction"),
+    meaning=_("All reversals of a transaction together never exceed its amount."),
+    advice=_("Reverse at most the amount not yet reversed."),
+)
+CALLBACK_URL_NOT_REGISTERED = register(
+    "callback_url_not_registered",
+    status=422,
+    title=_("The callback URL is not registered"),
+    meaning=_(
+        "X-Callback-URL must be a URL this client registered at /callbacks "
+        "(its secret signs the callbacks)."
+    ),
+    advice=_("Register the URL first with POST /api/v1/payments/callbacks."),
+)
+REQUEST_STATE_NOT_FOUND = register(
+    "request_state_not_found",
+    status=404,
+    title=_("Request not found"),
+    meaning=_("This client made no request with this correlation id."),
+    advice=_("Use the serverCorrelationId or X-CorrelationID of one of your requests."),
+)
+WITHDRAWAL_CODE_INVALID = register(
+    "withdrawal_code_invalid",
+    status=422,
+    title=_("The customer's withdrawal code is wrong or expired"),
+    meaning=_(
+        "A cash-out needs the 6-digit code the customer's own wallet page shows (10 minutes)."
+    ),
+    advice=_("Ask the customer to open their wallet and read the current code."),
+)

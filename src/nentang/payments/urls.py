@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from nentang.payments.views import pages
+from nentang.payments.views import business, pages
 
 app_name = "payments"
 
@@ -13,4 +13,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("wallet/", pages.wallet, name="wallet"),
     path("wallet/send", pages.send, name="send"),
     path("wallet/pay-qr", pages.pay_qr, name="pay_qr"),
+    path("merchant/", business.merchant, name="merchant"),
+    path("agent/", business.agent, name="agent"),
+    path("operator/payments/", business.operator, name="operator"),
 ]

@@ -7,6 +7,16 @@ times in UTC.
 """
 
 from nentang.payments.models.ledger import Account, AccountKind, Entry, Transfer, TransferKind
+from nentang.payments.models.requests import RequestState
 from nentang.payments.models.wallets import Wallet, WalletUsage
 
-__all__ = ["Account", "AccountKind", "Entry", "Transfer", "TransferKind", "Wallet", "WalletUsage"]
+__all__ = [
+    "Account",
+    "AccountKind",
+    "Entry",
+    "RequestState",
+    "Transfer",
+    "TransferKind",
+    "Wallet",
+    "WalletUsage",
+]

@@ -14,6 +14,9 @@ from nentang.payments.selectors.ledger import (
     transfer_get,
 )
 from nentang.payments.selectors.wallets import (
+    account_by_code,
+    accounts_frozen,
+    accounts_operated_by,
     merchant_for_vietqr,
     merchant_qr_account,
     normalise_phone,
@@ -25,7 +28,10 @@ __all__ = [
     "STATEMENT_ORDER",
     "Difference",
     "Reconciliation",
+    "account_by_code",
     "account_statement",
+    "accounts_frozen",
+    "accounts_operated_by",
     "ledger_reconcile",
     "merchant_for_vietqr",
     "merchant_qr_account",

@@ -4,6 +4,7 @@ name leaves this function) and the merchant a VietQR code names."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from django.conf import settings
 from django.db.models import F, Value
@@ -78,4 +79,29 @@ def merchant_for_vietqr(*, bank_bin: str, account_number: str) -> Account:
     if found is None:
         raise NotFound(elsewhere, code=PAYMENT_ACCOUNT_NOT_FOUND,
                        errors=[FieldError("payload", elsewhere)])  # fmt: skip
+    return found
+
+
+def accounts_operated_by(
+    *, kind: str, person_id: object, organisation_ids: Sequence[object]
+) -> list[Account]:
+    """The merchant or agent accounts a person operates: owned by the person
+    (``person:<id>``) or by an organisation they legally represent / are logged in as
+    (``organisation:<id>``). Nothing else: the pages show only these (no BOLA)."""
+    owners = [f"person:{person_id}"] if person_id else []
+    owners += [f"organisation:{org}" for org in organisation_ids]
+    return list(Account.objects.filter(kind=kind, owner__in=owners).order_by("code"))
+
+
+def accounts_frozen() -> list[Account]:
+    """Frozen accounts, for the operator (by code)."""
+    return list(Account.objects.filter(status=Account.Status.FROZEN).order_by("code")[:500])
+
+
+def account_by_code(*, code: str) -> Account:
+    found = Account.objects.filter(code=code.strip()[:120]).first()
+    if found is None:
+        message = _("No account has this code.")
+        raise NotFound(message, code=PAYMENT_ACCOUNT_NOT_FOUND,
+                       errors=[FieldError("code", message)])  # fmt: skip
     return found

@@ -6,6 +6,9 @@
   ``p2p_transfer``, ``merchant_pay``, ``fee_payment_create`` (public-service fees), all
   under the monthly limits of the policy in force;
 * vietqr — NAPAS/EMVCo payloads: build, parse with precise errors, PNG and SVG;
+  vietqr_image reads one from a photo (OpenCV);
+* requests — the GSMA asynchronous mode: request states, callbacks through the outbox;
+* reversals — ``transfer_reverse``: refunds and reversals as new transfers;
 * cod — ``cod_hold_create``/``cod_post``/``cod_void``/``cod_remit`` and
   ``PaymentsCodLedger``, the adapter of postal's COD port.
 
@@ -13,6 +16,7 @@ Each function is keyword-only, takes the actor explicitly, is its own transactio
 writes its audit entry inside it.
 """
 
+from nentang.payments.services.agents import agent_cash_out, withdrawal_code
 from nentang.payments.services.cod import (
     PaymentsCodLedger,
     cod_hold_create,
@@ -34,6 +38,14 @@ from nentang.payments.services.ledger import (
     transfer_id,
     transfers_create,
 )
+from nentang.payments.services.requests import (
+    CALLBACK_TOPIC,
+    callback_register,
+    request_state_get,
+    request_state_out,
+    request_submit,
+)
+from nentang.payments.services.reversals import reversed_amount, transfer_reverse
 from nentang.payments.services.vietqr import (
     VietQR,
     crc16_ccitt_false,
@@ -42,6 +54,7 @@ from nentang.payments.services.vietqr import (
     vietqr_png,
     vietqr_svg,
 )
+from nentang.payments.services.vietqr_image import vietqr_text_from_image
 from nentang.payments.services.wallets import (
     FeePayment,
     Usage,
@@ -61,6 +74,7 @@ from nentang.payments.services.wallets import (
 )
 
 __all__ = [
+    "CALLBACK_TOPIC",
     "MAX_BATCH",
     "FeePayment",
     "PaymentsCodLedger",
@@ -71,7 +85,9 @@ __all__ = [
     "account_open",
     "account_set_status",
     "agency_fee_account",
+    "agent_cash_out",
     "agent_open",
+    "callback_register",
     "cash_in",
     "cash_out",
     "cod_hold_create",
@@ -88,15 +104,22 @@ __all__ = [
     "policies",
     "policy_in_force",
     "problem_for",
+    "request_state_get",
+    "request_state_out",
+    "request_submit",
+    "reversed_amount",
     "system_account",
     "transfer_create",
     "transfer_id",
+    "transfer_reverse",
     "transfers_create",
     "vietqr_parse",
     "vietqr_payload",
     "vietqr_png",
     "vietqr_svg",
+    "vietqr_text_from_image",
     "wallet_of_person",
     "wallet_open",
     "wallet_usage",
+    "withdrawal_code",
 ]

@@ -447,9 +447,14 @@ def cash_in(
     return result.transfer
 
 
-def agent_open(*, actor: Actor, code: str, name: str, float_amount: int = 0) -> Account:
-    """An agent's account, funded from the bank settlement account (its e-money float)."""
-    agent = account_open(actor=actor, code=f"agent:{code}", kind=AccountKind.AGENT, name=name)
+def agent_open(
+    *, actor: Actor, code: str, name: str, float_amount: int = 0, owner: str = ""
+) -> Account:
+    """An agent's account, funded from the bank settlement account (its e-money float);
+    ``owner`` (``person:<id>``) is who operates it on the agent page."""
+    agent = account_open(
+        actor=actor, code=f"agent:{code}", kind=AccountKind.AGENT, name=name, owner=owner
+    )
     if float_amount:
         bank = system_account("system:bank-settlement")
         [result] = transfers_create(

@@ -289,3 +289,28 @@ def test_the_kinds_of_accounts_and_their_balance_rules() -> None:
     float_ = services.system_account("system:cash-float")
     assert not float_.debits_must_not_exceed_credits
     assert create(move(float_, account("agent:y", AccountKind.AGENT), 5_000)) == ["created"]
+
+
+def test_references_with_any_characters_are_stored_exactly(alice: Account, bob: Account) -> None:
+    fund(alice, 1_000)
+    tricky = ['a "quoted", {braced} ref', "back\\slash\\", "Hoá đơn số 7, NULL", "", "  sp  "]
+    items = [
+        TransferInput(
+            id=uuid.uuid4(),
+            debit_account_id=alice.id,
+            credit_account_id=bob.id,
+            amount=1,
+            code="p2p",
+            reference=text,
+        )
+        for text in tricky
+    ]
+    results = services.transfers_create(actor=OPERATOR, transfers=items)
+
+    assert [r.status for r in results] == ["created"] * len(tricky)
+    stored = dict(
+        Transfer.objects.filter(id__in=[i.id for i in items]).values_list("id", "reference")
+    )
+    assert [stored[i.id] for i in items] == tricky
+    assert [r.transfer.reference for r in results if r.transfer] == tricky
+    assert_reconciled()

@@ -1,8 +1,8 @@
 """The citizen's wallet journey in a real browser (Debian's chromium through Playwright)
 at phone size (390 px) and on a desktop (1280 px): the wallet with its balance and limit
 bars, send money to a phone number (masked name, confirm; a double click pays once), pay
-a merchant by pasting a VietQR code; axe-core on every page. Screenshots go to
-test-artifacts/ (payments-*.png)."""
+a merchant by pasting a VietQR code, then by a photo of it; axe-core on every page.
+Screenshots go to test-artifacts/ (payments-*.png)."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from tests.support.browser import (
 )
 
 from nentang.payments import selectors, services
-from nentang.payments.services import VietQR
+from nentang.payments.services import VietQR, vietqr_png
 from nentang.payments.tests.support import OPERATOR, as_person, person
 
 if TYPE_CHECKING:
@@ -147,12 +147,16 @@ def test_a_citizen_sends_money_and_pays_by_vietqr_on_a_phone(
 
     page.get_by_role("link", name="Thanh toán bằng VietQR").first.click()
     page.wait_for_load_state()
-    page.get_by_label("Nội dung mã VietQR").fill(cast["qr"][:-1] + "X")  # damaged
+    page.get_by_label("Hoặc dán nội dung của mã").fill(cast["qr"][:-1] + "X")  # damaged
     page.get_by_role("button", name="Tiếp tục").click()
     page.wait_for_load_state()
     assert page.locator(".field--error").count() == 1
     check(page, artifacts, "qr-error-390")
-    page.get_by_label("Nội dung mã VietQR").fill(cast["qr"])
+    # A photo of the code, as a phone's camera gives it to the file input.
+    page.get_by_label("Hoặc dán nội dung của mã").fill("")
+    page.get_by_label("Ảnh chụp hoặc hình ảnh của mã").set_input_files(
+        files={"name": "qr.png", "mimeType": "image/png", "buffer": vietqr_png(cast["qr"])}
+    )
     page.get_by_role("button", name="Tiếp tục").click()
     page.wait_for_load_state()
     assert text(page, "h1") == "Kiểm tra và thanh toán"

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from nentang.web.forms import Form
 
 MAX_AMOUNT = 100_000_000
+MAX_UPLOAD = 5 * 1024 * 1024
 # The one-time key of a payment form: minted when the form is shown, sent back hidden,
 # so a second submit of the same form pays nothing twice (the transfer id derives from it).
 key_field = forms.CharField(
@@ -66,16 +67,20 @@ class SendForm(Form):
 
 class QRForm(Form):
     payload = forms.CharField(
-        label=_("VietQR code content"),
+        label=_("Or paste the code's content"),
         help_text=_("Paste the text of the code (it starts with 000201)."),
         max_length=512,
         widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false", "autocomplete": "off"}),
     )
     upload = forms.FileField(
-        label=_("Or choose a text file with the code"),
+        label=_("A photo or picture of the code"),
+        help_text=_("PNG, JPEG or WebP, at most 5 MB (on a phone: take a photo); or a text "
+                    "file with the code."),
         required=False,
-        widget=forms.ClearableFileInput(attrs={"accept": ".txt,text/plain"}),
-    )
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "image/png,image/jpeg,image/webp,.txt,text/plain"}
+        ),
+    )  # fmt: skip
     amount = AmountField(required=False)
     key = key_field
 
@@ -88,12 +93,76 @@ class QRForm(Form):
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
         upload = data.get("upload")
+        data["image"] = None
         if upload:
-            raw = upload.read(1024)
-            try:
+            if upload.size > MAX_UPLOAD:
+                self.add_error("upload", _("The picture is larger than 5 MB."))
+                return data
+            raw = upload.read(MAX_UPLOAD)
+            if len(raw) <= 1024 and raw.isascii() and b"\0" not in raw:
                 data["payload"] = raw.decode("ascii").strip()
-            except UnicodeDecodeError:
-                self.add_error("upload", _("The file is not a VietQR code text."))
-        if not data.get("payload") and not self.errors:
+            else:
+                # A picture (or not): the view decodes it with vietqr_text_from_image,
+                # which says precisely what is wrong with it.
+                data["image"], data["payload"] = raw, ""
+        if not data.get("payload") and not data.get("image") and not self.errors:
             self.add_error("payload", _("Paste the code's content or choose a file."))
         return data
+
+
+class AgentForm(Form):
+    operation = forms.ChoiceField(
+        label=_("Operation"),
+        choices=[("cash_in", _("Cash-in: the customer gives cash")),
+                 ("cash_out", _("Cash-out: the customer takes cash"))],
+        widget=forms.RadioSelect,
+    )  # fmt: skip
+    phone = forms.CharField(
+        label=_("Customer's phone number"),
+        help_text=_("The number their wallet is registered on."),
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={"type": "tel", "inputmode": "tel", "autocomplete": "off", "class": "input--w20"}
+        ),
+    )
+    amount = AmountField()
+    customer_code = forms.CharField(
+        label=_("Customer's withdrawal code (cash-out only)"),
+        help_text=_("6 digits the customer's wallet page shows."),
+        required=False,
+        max_length=6,
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "off", "class": "input--w5"}
+        ),
+    )
+    key = key_field
+
+
+class RefundForm(Form):
+    reference = forms.UUIDField(widget=forms.HiddenInput)
+    amount = AmountField(required=False)
+    key = key_field
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["amount"].help_text = _("Empty: refund all that is left.")
+
+
+class AccountStatusForm(Form):
+    code = forms.CharField(
+        label=_("Account code"),
+        help_text=_("For example wallet:… , merchant:banh-mi-sai-gon, agent:co-ba."),
+        max_length=120,
+    )
+    status = forms.ChoiceField(
+        label=_("Action"),
+        choices=[("frozen", _("Freeze")), ("active", _("Unfreeze"))],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        help_text=_("Recorded in the audit log, e.g. a court order number."),
+        min_length=5,
+        max_length=200,
+        error_messages={"min_length": _("Give the reason in at least 5 characters.")},
+    )

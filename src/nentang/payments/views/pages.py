@@ -188,6 +188,7 @@ def wallet(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "next_url": f"?cursor={page.next_cursor}" if page.next_cursor else "",
             "first_page": cursor is None,
+            "withdrawal_code": services.withdrawal_code(wallet=found),
         },
     )
 
@@ -263,8 +264,8 @@ def send(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def pay_qr(request: HttpRequest) -> HttpResponse:
-    """Pay a merchant by VietQR: paste (or choose a file with) the code, check the
-    merchant and the amount, pay."""
+    """Pay a merchant by VietQR: paste the code, or upload a photo of it (decoded here,
+    server-side) or a text file with it; check the merchant and the amount, pay."""
     response, person, payer = _guard(request)
     if response is not None:
         return response
@@ -279,6 +280,8 @@ def pay_qr(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
+                if data.get("image"):
+                    data["payload"] = services.vietqr_text_from_image(data["image"], field="upload")
                 qr = services.vietqr_parse(data["payload"])
                 merchant = selectors.merchant_for_vietqr(
                     bank_bin=qr.bank_bin, account_number=qr.account
@@ -320,7 +323,7 @@ def pay_qr(request: HttpRequest) -> HttpResponse:
                         ],
                     }  # fmt: skip
             except ProblemError as error:
-                _qr_error(form, error)
+                _qr_error(form, error, "upload" if data.get("image") else "payload")
         if form.errors:
             status = 400
             review = None
@@ -334,10 +337,12 @@ def pay_qr(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _qr_error(form: Any, error: ProblemError) -> None:
+def _qr_error(form: Any, error: ProblemError, where: str) -> None:
+    """A code's fault on the field it came from (the pasted text or the picture)."""
     if error.code in AMOUNT_CODES:
         _field_error(form, error, "amount")
         return
-    messages_ = [str(e.message) for e in error.errors] or [str(error.detail)]
-    for message in messages_:
-        form.add_error("payload", message)
+    if not error.errors:
+        form.add_error(where, str(error.detail))
+    for item in error.errors:
+        form.add_error(item.field if item.field in form.fields else where, str(item.message))

@@ -1,0 +1,66 @@
+"""Cash-out at an agent with the customer's consent.
+
+An agent must not be able to empty a wallet by typing a phone number: a cash-out needs
+the customer's current withdrawal code, six digits that only the customer's own wallet
+page shows (an HMAC of the wallet id and the 10-minute window under the deployment's
+secret key; the previous window is still accepted, so a code read just before the turn
+of a window works). The agent's page passes it here with the amount.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import hmac
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from nentang.kernel.auditing import Actor
+from nentang.kernel.errors import FieldError, ValidationFailed
+from nentang.payments.models import Account, Transfer, Wallet
+from nentang.payments.problems import WITHDRAWAL_CODE_INVALID
+from nentang.payments.services.wallets import cash_out
+
+WINDOW = 600  # seconds
+
+
+def _code(wallet: Wallet, window: int) -> str:
+    key = hashlib.sha256(f"payments-withdrawal:{settings.SECRET_KEY}".encode()).digest()
+    digest = hmac.new(key, f"{wallet.id}:{window}".encode(), hashlib.sha256).digest()
+    return f"{int.from_bytes(digest[:8], 'big') % 1_000_000:06d}"
+
+
+def withdrawal_code(*, wallet: Wallet, now: datetime.datetime | None = None) -> str:
+    """The code the wallet's holder shows an agent to take cash out (10 minutes)."""
+    return _code(wallet, int((now or timezone.now()).timestamp()) // WINDOW)
+
+
+def agent_cash_out(
+    *,
+    actor: Actor,
+    agent: Account,
+    wallet: Wallet,
+    amount: object,
+    idempotency_key: str,
+    customer_code: str,
+    now: datetime.datetime | None = None,
+) -> Transfer:
+    """Pay cash out of ``wallet`` at ``agent``, the customer having shown their code;
+    the wallet's monthly limits apply (``cash_out``)."""
+    window = int((now or timezone.now()).timestamp()) // WINDOW
+    given = (customer_code or "").strip()
+    if not any(hmac.compare_digest(given, _code(wallet, w)) for w in (window, window - 1)):
+        message = _("The code is wrong or expired: ask the customer for the code in their wallet.")
+        raise ValidationFailed(
+            message,
+            code=WITHDRAWAL_CODE_INVALID,
+            errors=[FieldError("customer_code", message, WITHDRAWAL_CODE_INVALID)],
+        )
+    # The customer consented with their code: the agent acts for them (audited as the agent).
+    del actor  # the page's user; the ledger records the agent
+    return cash_out(
+        actor=Actor.system(agent.code), wallet=wallet, agent=agent, amount=amount,
+        idempotency_key=idempotency_key,
+    )  # fmt: skip

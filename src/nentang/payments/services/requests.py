@@ -1,0 +1,186 @@
+"""GSMA Mobile Money API v1.2 asynchronous mode: request states and callbacks.
+
+A client registers a callback URL once (``callback_register``: a kernel webhook
+subscription owned by ``payments-callback:<client>:<digest of the URL>``, whose secret
+signs every callback, Standard Webhooks 1.0). A transaction request carrying that URL
+in ``X-Callback-URL`` is answered ``202 Accepted`` with a request state; the outcome —
+the transaction, or the error that stopped it — is written as an outbox event in the
+same transaction as the state, and the kernel delivers it to that URL only (the event's
+audience is the subscription's owner), retried with back-off until it is acknowledged.
+``GET /requeststates/{serverCorrelationId}`` and ``GET /responses/{clientCorrelationId}``
+are the polling fallback: they read the same state.
+
+Idempotent: the state is unique per (client, ``X-CorrelationID``); a retry re-runs the
+operation (whose transfer id derives from the correlation id, so it returns the original
+or refuses other content) and never sends a second callback. A failed request stays
+failed for that correlation id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from nentang.kernel import events
+from nentang.kernel.auditing import Actor
+from nentang.kernel.errors import FieldError, NotFound, ProblemError, ValidationFailed
+from nentang.kernel.models import WebhookSubscription
+from nentang.kernel.webhooks import webhook_subscription_create, webhook_subscription_disable
+from nentang.payments.models import RequestState, Transfer
+from nentang.payments.problems import CALLBACK_URL_NOT_REGISTERED, REQUEST_STATE_NOT_FOUND
+
+CALLBACK_TOPIC = "payments.request.completed"
+Describe = Callable[[Transfer], dict[str, Any]]
+
+
+def callback_owner(*, client_id: str, url: str) -> str:
+    digest = hashlib.sha256(url.encode("utf-8")).hexdigest()[:24]
+    return f"payments-callback:{client_id[:120]}:{digest}"
+
+
+def callback_register(*, actor: Actor, client_id: str, url: str) -> tuple[Any, str]:
+    """Register ``url`` for this client's callbacks; the signing secret is returned once.
+    Registering the same URL again replaces the previous secret."""
+    owner = callback_owner(client_id=client_id, url=url)
+    with transaction.atomic():
+        for old in WebhookSubscription.objects.filter(owner=owner, is_active=True):
+            webhook_subscription_disable(actor=actor, subscription_id=old.id)
+        return webhook_subscription_create(
+            actor=actor, owner=owner, url=url, topics=[CALLBACK_TOPIC],
+            description="GSMA X-Callback-URL",
+        )  # fmt: skip
+
+
+def _callback_audience(client_id: str, url: str) -> str:
+    owner = callback_owner(client_id=client_id, url=url)
+    if not WebhookSubscription.objects.filter(owner=owner, url=url, is_active=True).exists():
+        raise ValidationFailed(
+            _("Register this callback URL first (POST /api/v1/payments/callbacks)."),
+            code=CALLBACK_URL_NOT_REGISTERED,
+            errors=[
+                FieldError(
+                    "X-Callback-URL",
+                    _("This URL is not a registered callback of your client."),
+                    CALLBACK_URL_NOT_REGISTERED,
+                )
+            ],
+        )
+    return owner
+
+
+def _state_event(state: RequestState, transaction_out: dict[str, Any] | None) -> dict[str, Any]:
+    body: dict[str, Any] = request_state_out(state)
+    if transaction_out is not None:
+        body["transaction"] = transaction_out
+    return body
+
+
+def request_state_out(state: RequestState) -> dict[str, Any]:
+    """The GSMA ``requestState`` object."""
+    out: dict[str, Any] = {
+        "serverCorrelationId": str(state.server_correlation_id),
+        "clientCorrelationId": str(state.client_correlation_id),
+        "status": state.status,
+        "notificationMethod": state.notification_method,
+        "objectReference": str(state.object_reference) if state.object_reference else "",
+        "pollLimit": 100,
+    }
+    if state.error_code:
+        out["errorReference"] = {
+            "errorCategory": "businessRule",
+            "errorCode": state.error_code,
+            "errorDescription": state.error_description,
+        }
+    return out
+
+
+def request_submit(
+    *,
+    client_id: str,
+    correlation_id: uuid.UUID,
+    kind: str,
+    callback_url: str,
+    operation: Callable[[], Transfer],
+    describe: Describe,
+) -> tuple[RequestState, Transfer | None]:
+    """Run one GSMA transaction request and record its state. Without a callback URL a
+    refusal is raised (synchronous mode); with one it is recorded as ``failed`` and sent
+    to the callback, like a success."""
+    audience = _callback_audience(client_id, callback_url) if callback_url else ""
+    found = RequestState.objects.filter(
+        client_id=client_id, client_correlation_id=correlation_id
+    ).first()
+    if found is not None and found.status == RequestState.Status.FAILED:
+        return found, None
+    method = "callback" if audience else "polling"
+    try:
+        with transaction.atomic():
+            done = operation()
+            state = _record(client_id, correlation_id, kind, method, done.id, None)
+            if state[1] and audience:
+                events.emit(CALLBACK_TOPIC, _state_event(state[0], describe(done)),
+                            audience=audience)  # fmt: skip
+            return state[0], done
+    except ProblemError as error:
+        if not audience:
+            raise
+        with transaction.atomic():
+            state = _record(client_id, correlation_id, kind, method, None, error)
+            if state[1]:
+                events.emit(CALLBACK_TOPIC, _state_event(state[0], None), audience=audience)
+        return state[0], None
+
+
+def _record(
+    client_id: str,
+    correlation_id: uuid.UUID,
+    kind: str,
+    method: str,
+    reference: uuid.UUID | None,
+    error: ProblemError | None,
+) -> tuple[RequestState, bool]:
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            state, created = RequestState.objects.get_or_create(
+                client_id=client_id,
+                client_correlation_id=correlation_id,
+                defaults={
+                    "kind": kind,
+                    "status": "failed" if error else "completed",
+                    "notification_method": method,
+                    "object_reference": reference,
+                    "error_code": error.code if error else "",
+                    "error_description": str(error.detail or error.code)[:300] if error else "",
+                    "created_at": now,
+                    "updated_at": now,
+                },
+            )
+    except IntegrityError:  # a concurrent retry recorded it first
+        state, created = (
+            RequestState.objects.get(client_id=client_id, client_correlation_id=correlation_id),
+            False,
+        )
+    return state, created
+
+
+def request_state_get(*, client_id: str, server_correlation_id: str = "",
+                      client_correlation_id: str = "") -> RequestState:  # fmt: skip
+    """A request of this client (another client's request is "not found")."""
+    query = RequestState.objects.filter(client_id=client_id)
+    try:
+        if server_correlation_id:
+            state = query.filter(server_correlation_id=uuid.UUID(server_correlation_id)).first()
+        else:
+            state = query.filter(client_correlation_id=uuid.UUID(client_correlation_id)).first()
+    except ValueError:
+        state = None
+    if state is None:
+        raise NotFound(_("No request of yours has this id."), code=REQUEST_STATE_NOT_FOUND)
+    return state
