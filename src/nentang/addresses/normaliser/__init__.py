@@ -24,13 +24,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from nentang.addresses.normaliser.fast import fast_read, quick_read
 from nentang.addresses.normaliser.index import Index, Unit, fold_fast, get_index
 from nentang.addresses.normaliser.parse import (
     Reading,
     Token,
     accent_filter,
-    fast_read,
-    quick_read,
     read,
     starts_with_province,
     tokenize,

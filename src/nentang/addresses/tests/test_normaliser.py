@@ -254,8 +254,9 @@ def test_the_fast_path_without_tokens_reads_as_the_token_path_does() -> None:
     tokens) must agree on every labelled address — units, spans, line and regime."""
     import unicodedata
 
+    from nentang.addresses.normaliser.fast import fast_read, quick_read
     from nentang.addresses.normaliser.index import fold_fast, get_index
-    from nentang.addresses.normaliser.parse import fast_read, quick_read, tokenize
+    from nentang.addresses.normaliser.parse import tokenize
 
     index = get_index()
     quick_hits = 0
