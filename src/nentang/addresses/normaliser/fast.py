@@ -26,12 +26,12 @@ from nentang.addresses.normaliser.index import (
     is_numeric,
 )
 from nentang.addresses.normaliser.parse import (
+    MAX_NAME_WORDS,
     Match,
     Reading,
     Token,
     lookup,
     province_sets,
-    score,
 )
 
 _MISSING = object()
@@ -70,6 +70,7 @@ class _Scopes:
     new_wards_key: tuple[int, ...]
     old_wards: tuple[Scope, ...]
     old_wards_key: tuple[int, ...]
+    guard: tuple[Scope, ...]  # every scope of names a part may hold, for typo searches
 
 
 def _scopes(index: Index, province: Match) -> _Scopes:
@@ -92,6 +93,7 @@ def _scopes(index: Index, province: Match) -> _Scopes:
             tuple(map(id, new_wards)),
             old_wards,
             tuple(map(id, old_wards)),
+            districts + new_wards + old_wards,
         )
         _remember(index, memo_key, found)
     return found
@@ -127,6 +129,61 @@ def _segment_unit(
     units, marked, size = found  # the memo holds these triples
     start, end = part.start, part.end
     return _new(Match, (units, start, end, marked, False, True, start + size, end))
+
+
+def _segment_typo(
+    index: Index, part: Part, groups: tuple[tuple[Scope, ...], ...], guard: Sequence[Scope]
+) -> tuple[Match, int] | None:
+    """A ward written with its kind word and one typo in its name ("X. Tten Dien"), as
+    the general reading would find it: (the match, which of ``groups`` it came from —
+    today's wards are tried before the old ones), or None — then the general reading
+    judges the address. Remembered in the index's memo like ``_segment_unit``'s
+    answers; only tried after every exact look-up failed."""
+    memo_key = ("typo", part.words, tuple(tuple(map(id, g)) for g in groups), tuple(map(id, guard)))
+    found = index.memo.get(memo_key, _MISSING)
+    if found is _MISSING:
+        found = _typo_read(part.words, groups, guard)
+        _remember(index, memo_key, found)
+    if found is None:
+        return None
+    units, marker_size, group = found
+    start, end = part.start, part.end
+    return _new(Match, (units, start, end, True, True, True, start + marker_size, end)), group
+
+
+def _typo_read(
+    words: str, groups: tuple[tuple[Scope, ...], ...], guard: Sequence[Scope]
+) -> tuple[tuple[Unit, ...], int, int] | None:
+    """(units, kind-word size, group) when the part is a ward's kind word and a name one
+    edit from a ward's; None when it is anything else or when the general reading
+    (``parse.match``: exact names at every span first, typos longest span first, the
+    district before the ward) could read it otherwise: an exact name ends the part
+    (``guard``: every scope the general reading tries), or a longer span or a district
+    is also one edit away."""
+    parts = words.split(" ")
+    marker_size = next(
+        (n for n in (2, 1) if n < len(parts) and " ".join(parts[:n]) in WARD_MARKERS), 0
+    )
+    if not marker_size or len(parts) > MAX_NAME_WORDS:
+        return None
+    kinds = WARD_MARKERS[" ".join(parts[:marker_size])]
+    if any(lookup(guard, " ".join(parts[-size:])) for size in range(len(parts), 0, -1)):
+        return None
+    name = "".join(parts[marker_size:])
+    if name.isdigit() or len(name) < 5:
+        return None
+    # Spans longer than the name (with the kind word's letters) come first in a typo search.
+    longer = ["".join(parts[-n:]) for n in range(len(parts) - marker_size + 1, len(parts) + 1)]
+    for group, scopes in enumerate(groups):
+        if any(scope.fuzzy(squashed) for squashed in longer for scope in scopes):
+            return None
+        names = set().union(*(scope.fuzzy(name) for scope in scopes))
+        units = tuple(u for n in sorted(names) for u in lookup(scopes, n) if u.kind in kinds)
+        if names and not units:
+            return None  # the kind word disagrees: the general reading decides
+        if units:
+            return units, marker_size, group
+    return None
 
 
 def _segment_read(
@@ -221,19 +278,31 @@ def quick_read(index: Index, folded: str) -> Reading | None:
     address is not of the fast path's shape."""
     parts: list[Part] = []
     count = position = 0
+    chunks = index.chunks
     for chunk in _SPLIT.split(folded):
-        words = _WORD.findall(chunk)
-        if words:
-            if "0" in chunk:
-                words = [
-                    str(int(w)) if w[0] == "0" and len(w) <= 3 and w.isdigit() else w for w in words
-                ]
-            size = len(words)
-            parts.append(_new(Part, (count, count + size, " ".join(words), position, chunk)))
+        found = chunks.get(chunk)
+        if found is None:
+            found = _chunk_words(chunk)
+            if len(chunks) >= MEMO_LIMIT:
+                chunks.clear()
+            chunks[chunk] = found
+        words, size = found
+        if size:
+            parts.append(_new(Part, (count, count + size, words, position, chunk)))
             count += size
         position += len(chunk) + 1  # every separator is one character
-    _trim_parts(parts)
+    if parts and (parts[-1].words in COUNTRY_WORDS or parts[-1].words.isdigit()):
+        _trim_parts(parts)
     return _read_parts(index, parts, len(folded))
+
+
+def _chunk_words(chunk: str) -> tuple[str, int]:
+    """(words joined by single spaces, how many) of a chunk, as ``parse.tokenize`` reads
+    them (numbers of up to three digits without their leading zeros)."""
+    words = _WORD.findall(chunk)
+    if "0" in chunk:
+        words = [str(int(w)) if w[0] == "0" and len(w) <= 3 and w.isdigit() else w for w in words]
+    return " ".join(words), len(words)
 
 
 def _fast(index: Index, parts: list[Part], length: int, *, from_end: bool) -> Reading | None:
@@ -255,13 +324,15 @@ def _fast(index: Index, parts: list[Part], length: int, *, from_end: bool) -> Re
         ward_part = parts[2]
         ward_scopes = [index.old_wards_by_district.get(u.code, _EMPTY) for u in district.units]
         ward = _segment_unit(index, ward_part, ward_scopes, WARD_MARKERS)
+        if ward is None and from_end and district.marked:
+            typo = _segment_typo(index, ward_part, (tuple(ward_scopes),), ward_scopes)
+            ward = typo[0] if typo else None
         if ward is not None and (district.marked or ward.marked):
             reading.district, reading.ward, reading.regime = district, ward, "pre_2025"
             reading.provinces = tuple(
                 sorted({index.old_to_new_province[u.parent] for u in district.units})
             )
             reading.line_span = line(ward_part)
-            reading.score = score(reading)
             return reading
         if district.marked:
             return None
@@ -270,9 +341,15 @@ def _fast(index: Index, parts: list[Part], length: int, *, from_end: bool) -> Re
     if ward is None:
         ward = _segment_unit(index, part, scopes.old_wards, WARD_MARKERS, scopes.old_wards_key)
         regime = "pre_2025"
+    if ward is None and from_end and district is None:
+        # Exact names failed: one typo in the ward's name, today's wards first.
+        typo = _segment_typo(
+            index, part, (scopes.districts, scopes.new_wards, scopes.old_wards), scopes.guard
+        )
+        if typo is not None and typo[1] > 0:
+            ward, regime = typo[0], "2025" if typo[1] == 1 else "pre_2025"
     if ward is None:
         return None
     reading.ward, reading.regime = ward, regime
     reading.line_span = line(part)
-    reading.score = score(reading)
-    return reading
+    return reading  # its score is not needed: no other reading competes with it
