@@ -24,13 +24,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from nentang.addresses.normaliser.index import Index, Unit, fold_fast, get_index
+from nentang.addresses.normaliser.fast import fast_read, quick_read
+from nentang.addresses.normaliser.index import MEMO_LIMIT, Index, Unit, fold_fast, get_index
 from nentang.addresses.normaliser.parse import (
     Reading,
     Token,
     accent_filter,
-    fast_read,
-    quick_read,
     read,
     starts_with_province,
     tokenize,
@@ -202,6 +201,9 @@ def _normalise(text: str) -> Normalised:
 _normalise_line = functools.lru_cache(maxsize=LINE_CACHE_SIZE)(_normalise)
 
 
+_new_object = object.__new__
+
+
 def _result(
     index: Index,
     original: str,
@@ -210,7 +212,44 @@ def _result(
     reading: Reading,
     folded: str,
 ) -> Normalised:
+    """The answer for a reading. Everything but the input and the line depends only on
+    the units read and how (kind word, typo, whole part), so it is computed once per
+    such reading and kept in the index's memo; the answer is a copy of it with the
+    input and the line (one dict update instead of the frozen dataclass's thirteen
+    ``object.__setattr__``)."""
     line = _clean_line(nfc[reading.line_span[0] : reading.line_span[1]])
+    ward, district, province = reading.ward, reading.district, reading.province
+    units: Sequence[Unit] = ()
+    if ward is not None:
+        units = ward.units
+        if len(units) > 1:
+            # Only here does the fast path need the tokens' positions.
+            units = accent_filter(units, nfc, ward, tokens or tokenize(folded))
+    memo_key = (
+        "result",
+        reading.regime,
+        reading.provinces,
+        tuple(map(id, units)),
+        None if ward is None else (ward.fuzzy, ward.marked, ward.whole_segment),
+        None if district is None else (tuple(map(id, district.units)), district.fuzzy),
+        None if province is None else province.fuzzy,
+    )
+    fields: dict[str, Any] | None = index.memo.get(memo_key)
+    if fields is None:
+        fields = dict(vars(_outcome(index, reading, units)))
+        if len(index.memo) >= MEMO_LIMIT:
+            index.memo.clear()
+        index.memo[memo_key] = fields
+    answer = _new_object(Normalised)
+    answer.__dict__.update(fields)
+    answer.__dict__["input"] = original
+    answer.__dict__["line"] = line
+    return answer
+
+
+def _outcome(index: Index, reading: Reading, units: Sequence[Unit]) -> Normalised:
+    """The answer for a reading with an empty input and line (see ``_result``)."""
+    original = line = ""
     confidence = 1.0
     if reading.province is None:
         confidence -= 0.1
@@ -223,10 +262,6 @@ def _result(
     legacy: Legacy | None = None
     codes: list[str] = []
     if reading.ward is not None:
-        units: Sequence[Unit] = reading.ward.units
-        if len(units) > 1:
-            # Only here does the fast path need the tokens' positions.
-            units = accent_filter(units, nfc, reading.ward, tokens or tokenize(folded))
         if reading.regime == "2025":
             codes = sorted({u.code for u in units})
         else:

@@ -14,6 +14,8 @@ Typos are tried only after an exact miss, within the scope already found, and co
 confidence. Names that differ only by their marks (Tân Thành / Tân Thạnh) are told
 apart by the marks the writer used; when they were not written, every candidate is
 returned.
+
+Addresses written with commas mostly take the fast path (``normaliser.fast``) instead.
 """
 
 from __future__ import annotations
@@ -27,7 +29,6 @@ from typing import NamedTuple
 from nentang.addresses.normaliser.index import (
     COUNTRY_WORDS,
     DISTRICT_MARKERS,
-    MEMO_LIMIT,
     PROVINCE_MARKERS,
     WARD_MARKERS,
     Index,
@@ -41,7 +42,6 @@ _TOKEN = re.compile(r"[a-z]+|[0-9]+|[,;|\n]| - ")
 _SEPARATORS = {",", ";", "|", "\n", " - "}
 MAX_NAME_WORDS = 6
 _new_tuple = tuple.__new__
-_EDGE = " \t,.;:-–—|/\\"
 
 
 class Token(NamedTuple):
@@ -97,7 +97,7 @@ def _marker(
     return set(), 0
 
 
-def _lookup(scopes: Sequence[Scope], name: str) -> list[Unit]:
+def lookup(scopes: Sequence[Scope], name: str) -> list[Unit]:
     if len(scopes) == 1:
         return scopes[0].names.get(name) or []
     found: list[Unit] = []
@@ -177,9 +177,9 @@ def match(
                     if squashed.isdigit() or len(squashed) < 5:
                         continue
                     names = set().union(*(scope.fuzzy(squashed) for scope in scopes))
-                    units = [u for n in sorted(names) for u in _lookup(scopes, n)]
+                    units = [u for n in sorted(names) for u in lookup(scopes, n)]
                 else:
-                    units = _lookup(scopes, name)
+                    units = lookup(scopes, name)
                     if not units and size == 1:
                         continue
                 if not units:
@@ -272,7 +272,7 @@ def read(
     if province is not None:
         reading.province = province
         advance(province)
-    new_provinces, old_provinces = _province_sets(index, province)
+    new_provinces, old_provinces = province_sets(index, province)
 
     # 2. District (pre-reform addresses only).
     district_scopes = (
@@ -362,7 +362,7 @@ def read(
         reading.line_span = (0, tokens[pointer].start if pointer < total else len(text))
     else:
         reading.line_span = (tokens[pointer - 1].end if pointer > 0 else 0, len(text))
-    reading.score = _score(reading)
+    reading.score = score(reading)
     return reading
 
 
@@ -391,7 +391,7 @@ def _ward(
     return found
 
 
-def _province_sets(index: Index, province: Match | None) -> tuple[list[str], list[str]]:
+def province_sets(index: Index, province: Match | None) -> tuple[list[str], list[str]]:
     """(today's province codes, pre-2025 province codes) a province match allows."""
     if province is None:
         return [], []
@@ -412,16 +412,16 @@ def _regime_of_province(index: Index, province: Match) -> str:
     return "2025" if codes_new else "pre_2025"
 
 
-def _score(reading: Reading) -> float:
-    score = 0.0
+def score(reading: Reading) -> float:
+    total = 0.0
     for found, weight in ((reading.province, 3.0), (reading.district, 2.0), (reading.ward, 4.0)):
         if found is None:
             continue
-        score += weight
-        score += 0.5 if found.marked else 0.0
-        score += 0.3 if found.whole_segment else 0.0
-        score -= 1.5 if found.fuzzy else 0.0
-    return score
+        total += weight
+        total += 0.5 if found.marked else 0.0
+        total += 0.3 if found.whole_segment else 0.0
+        total -= 1.5 if found.fuzzy else 0.0
+    return total
 
 
 def accent_filter(
@@ -438,250 +438,3 @@ def accent_filter(
     written = " ".join(written.replace("-", " ").split())
     same = [u for u in units if u.accented == written]
     return same or list(units)
-
-
-# --- the fast path: one look-up per comma-separated part ------------------------------
-
-
-_MISSING = object()
-_EMPTY = Scope()
-_new = tuple.__new__
-
-
-class Part(NamedTuple):
-    """One comma-separated part of an address, for the fast path."""
-
-    start: int  # token index of its first word
-    end: int  # one past its last word
-    words: str  # its folded words joined by single spaces
-    offset: int  # where ``chunk`` starts in the folded text
-    chunk: str  # the folded text of the part (words, spaces, punctuation)
-
-    def first_char(self) -> int:
-        found = _WORD.search(self.chunk)
-        assert found is not None  # a part has words
-        return self.offset + found.start()
-
-    def last_char_end(self) -> int:
-        found = _LAST_WORD.search(self.chunk)
-        assert found is not None  # a part has words
-        return self.offset + found.start() + 1
-
-
-@dataclass(frozen=True, slots=True)
-class _Scopes:
-    """What a province reading allows below it, with the memo keys of each scope list."""
-
-    new: tuple[str, ...]
-    districts: tuple[Scope, ...]
-    districts_key: tuple[int, ...]
-    new_wards: tuple[Scope, ...]
-    new_wards_key: tuple[int, ...]
-    old_wards: tuple[Scope, ...]
-    old_wards_key: tuple[int, ...]
-
-
-def _scopes(index: Index, province: Match) -> _Scopes:
-    memo_key = ("scopes", province.units)
-    found: _Scopes | None = index.memo.get(memo_key)
-    if found is None:
-        new, old = _province_sets(index, province)
-        districts = tuple(
-            index.districts_by_province[c] for c in old if c in index.districts_by_province
-        )
-        new_wards = tuple(index.new_wards_by_province[c] for c in new)
-        old_wards = tuple(
-            index.old_wards_by_province[c] for c in old if c in index.old_wards_by_province
-        )
-        found = _Scopes(
-            tuple(new),
-            districts,
-            tuple(map(id, districts)),
-            new_wards,
-            tuple(map(id, new_wards)),
-            old_wards,
-            tuple(map(id, old_wards)),
-        )
-        _remember(index, memo_key, found)
-    return found
-
-
-def _remember(index: Index, memo_key: object, value: object) -> None:
-    if len(index.memo) >= MEMO_LIMIT:
-        index.memo.clear()
-    index.memo[memo_key] = value
-
-
-def _segment_unit(
-    index: Index,
-    part: Part,
-    scopes: Sequence[Scope],
-    markers: dict[str, set[str]],
-    scopes_key: tuple[int, ...] | None = None,
-) -> Match | None:
-    """The unit named by the whole part, with its kind word or not.
-
-    The answer depends only on the part's words and the scopes, so it is remembered in
-    the index's memo: the same "Phường Bến Nghé" or "TP HCM" costs one look-up after
-    its first reading."""
-    if scopes_key is None:
-        scopes_key = tuple(map(id, scopes))
-    memo_key = (part.words, id(markers), scopes_key)
-    found = index.memo.get(memo_key, _MISSING)
-    if found is _MISSING:
-        found = _segment_read(part.words, scopes, markers)
-        _remember(index, memo_key, found)
-    if found is None:
-        return None
-    units, marked, size = found  # the memo holds these triples
-    start, end = part.start, part.end
-    return _new(Match, (units, start, end, marked, False, True, start + size, end))
-
-
-def _segment_read(
-    words: str, scopes: Sequence[Scope], markers: dict[str, set[str]]
-) -> tuple[tuple[Unit, ...], bool, int] | None:
-    """(units, marked, kind-word size) of a whole part written ``words``, or None."""
-    parts = words.split(" ")
-    for size in (2, 1):
-        if size >= len(parts):
-            continue
-        kinds = markers.get(" ".join(parts[:size]))
-        if not kinds:
-            continue
-        units = _lookup(scopes, " ".join(parts[size:]))
-        agreeing = tuple(u for u in units if u.kind in kinds)
-        if agreeing:
-            return agreeing, True, size
-        break
-    if is_numeric(words):
-        return None
-    units = _lookup(scopes, words)
-    if not units:
-        return None
-    return tuple(units), False, 0
-
-
-def _trim_parts(parts: list[Part]) -> None:
-    """Drop a trailing "Việt Nam" and postal code."""
-    while parts:
-        words = parts[-1].words
-        if words in COUNTRY_WORDS or (words.isdigit() and len(words) in (5, 6)):
-            parts.pop()
-        else:
-            break
-
-
-def _read_parts(index: Index, parts: list[Part], length: int) -> Reading | None:
-    if len(parts) < 2:
-        return None
-    found = _fast(index, parts[::-1], length, from_end=True)
-    if found is None and len(parts) >= 3:
-        found = _fast(index, parts, length, from_end=False)
-    return found
-
-
-def fast_read(index: Index, folded: str, tokens: Sequence[Token]) -> Reading | None:
-    """The common case, "line, [ward], [district], province" with commas (or the same
-    parts the other way round), read with one look-up per part; None when the address is
-    not of that shape (the general reading then takes over)."""
-    parts: list[Part] = []
-    start = 0
-    for i in range(1, len(tokens) + 1):
-        if i == len(tokens) or tokens[i].segment != tokens[start].segment:
-            words = " ".join([t[0] for t in tokens[start:i]])
-            first, last = tokens[start].start, tokens[i - 1].end
-            parts.append(Part(start, i, words, first, folded[first:last]))
-            start = i
-    _trim_parts(parts)
-    # "Bà Rịa - Vũng Tàu": the one province name with a spaced hyphen in it.
-    for side in (-1, 0):
-        if len(parts) >= 3:
-            a, b = (parts[-2], parts[-1]) if side == -1 else (parts[0], parts[1])
-            between = folded[a.offset + len(a.chunk) : b.offset]
-            joined = Part(
-                a.start,
-                b.end,
-                f"{a.words} {b.words}",
-                a.offset,
-                folded[a.offset : b.offset + len(b.chunk)],
-            )
-            if (
-                "-" in between
-                and "," not in between
-                and _segment_unit(index, joined, [index.province_names], PROVINCE_MARKERS)
-            ):
-                if side == -1:
-                    parts[-2:] = [joined]
-                else:
-                    parts[:2] = [joined]
-    return _read_parts(index, parts, len(folded))
-
-
-_SPLIT = re.compile(r"[,;|\n]")
-_WORD = re.compile(r"[a-z]+|[0-9]+")
-_LAST_WORD = re.compile(r"[a-z0-9][^a-z0-9]*\Z")
-
-
-def quick_read(index: Index, folded: str) -> Reading | None:
-    """``fast_read`` straight from the folded text, without making tokens: the parts are
-    cut at the separators and their words found by one regular expression each. Only
-    for text without a spaced hyphen (that is left to ``fast_read``); None when the
-    address is not of the fast path's shape."""
-    parts: list[Part] = []
-    count = position = 0
-    for chunk in _SPLIT.split(folded):
-        words = _WORD.findall(chunk)
-        if words:
-            if "0" in chunk:
-                words = [
-                    str(int(w)) if w[0] == "0" and len(w) <= 3 and w.isdigit() else w for w in words
-                ]
-            size = len(words)
-            parts.append(_new(Part, (count, count + size, " ".join(words), position, chunk)))
-            count += size
-        position += len(chunk) + 1  # every separator is one character
-    _trim_parts(parts)
-    return _read_parts(index, parts, len(folded))
-
-
-def _fast(index: Index, parts: list[Part], length: int, *, from_end: bool) -> Reading | None:
-    """``parts``: the comma-separated parts, the province's first."""
-    province = _segment_unit(index, parts[0], (index.province_names,), PROVINCE_MARKERS)
-    if province is None:
-        return None
-    scopes = _scopes(index, province)
-    reading = Reading(province=province, provinces=scopes.new)
-    part = parts[1]
-
-    def line(after: Part) -> tuple[int, int]:
-        if from_end:
-            return (0, after.first_char())
-        return (after.last_char_end(), length)
-
-    district = _segment_unit(index, part, scopes.districts, DISTRICT_MARKERS, scopes.districts_key)
-    if district is not None and len(parts) >= 3:
-        ward_part = parts[2]
-        ward_scopes = [index.old_wards_by_district.get(u.code, _EMPTY) for u in district.units]
-        ward = _segment_unit(index, ward_part, ward_scopes, WARD_MARKERS)
-        if ward is not None and (district.marked or ward.marked):
-            reading.district, reading.ward, reading.regime = district, ward, "pre_2025"
-            reading.provinces = tuple(
-                sorted({index.old_to_new_province[u.parent] for u in district.units})
-            )
-            reading.line_span = line(ward_part)
-            reading.score = _score(reading)
-            return reading
-        if district.marked:
-            return None
-    ward = _segment_unit(index, part, scopes.new_wards, WARD_MARKERS, scopes.new_wards_key)
-    regime = "2025"
-    if ward is None:
-        ward = _segment_unit(index, part, scopes.old_wards, WARD_MARKERS, scopes.old_wards_key)
-        regime = "pre_2025"
-    if ward is None:
-        return None
-    reading.ward, reading.regime = ward, regime
-    reading.line_span = line(part)
-    reading.score = _score(reading)
-    return reading

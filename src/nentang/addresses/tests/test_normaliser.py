@@ -254,8 +254,9 @@ def test_the_fast_path_without_tokens_reads_as_the_token_path_does() -> None:
     tokens) must agree on every labelled address — units, spans, line and regime."""
     import unicodedata
 
+    from nentang.addresses.normaliser.fast import fast_read, quick_read
     from nentang.addresses.normaliser.index import fold_fast, get_index
-    from nentang.addresses.normaliser.parse import fast_read, quick_read, tokenize
+    from nentang.addresses.normaliser.parse import tokenize
 
     index = get_index()
     quick_hits = 0
@@ -285,3 +286,51 @@ def test_the_line_cache_and_the_memo_give_the_first_answer_again() -> None:
     # A different spelling of a cached line is read on its own.
     assert normalise("12 Nguyen Hue, P. Sai Gon, TP HCM").status == "resolved"
     assert normalise("12 Nguyen Hue, P. Sai Gon, Ha Noi").status != "resolved"
+
+
+def test_the_fast_path_reads_typos_as_the_general_reading_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The fast path's typo search (a kind word and a name one edit away) changes no
+    answer — without it the general reading reads those addresses — on the labelled set
+    and on seeded one-letter edits of it anywhere in the text (where it must step aside)."""
+    import random
+
+    from nentang.addresses.normaliser import clear_line_cache, fast
+    from nentang.addresses.normaliser.index import get_index
+
+    rng = random.Random(20250701)
+    texts = []
+    for row in labelled():
+        text = row["address"]
+        texts.append(text)
+        for _ in range(2):
+            if len(text) < 3:
+                continue
+            chars = list(text)
+            at = rng.randrange(len(chars))
+            edit = rng.randrange(3)
+            if edit == 0:
+                chars[at] = rng.choice("aeinothuy")
+            elif edit == 1:
+                del chars[at]
+            else:
+                chars.insert(at, rng.choice("aeinothuy"))
+            texts.append("".join(chars))
+
+    def answers() -> list[dict[str, object]]:
+        clear_line_cache()
+        get_index().memo.clear()
+        return [normalise(text).as_dict() for text in texts]
+
+    with_typo_search = answers()
+    used = sum(1 for key in get_index().memo if key[0] == "typo")
+    monkeypatch.setattr(fast, "_segment_typo", lambda index, part, groups, guard: None)
+    general_reading = answers()
+    clear_line_cache()
+    get_index().memo.clear()
+    differing = [
+        a["input"] for a, b in zip(with_typo_search, general_reading, strict=True) if a != b
+    ]
+    assert differing == []
+    assert used >= 80  # the typo search did run (the labelled typo rows at least)

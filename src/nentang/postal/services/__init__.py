@@ -2,6 +2,7 @@
 
 * s10 — the UPU S10 identifier: check digit, parsing, allocation;
 * tariff — quotes from the tariff table (data), limits;
+* parties — the fields of a shipment checked, its addresses normalised;
 * shipments — ``shipment_create``, ``shipments_create_many`` (bulk CSV),
   ``shipment_cancel``, ``shipment_quote``, ``shipment_create_for_result``;
 * tracking — the event codes and ``events_apply`` (idempotent, order-tolerant, flags);

@@ -16,7 +16,7 @@ from nentang.kernel.errors import Conflict, FieldError, ValidationFailed
 from nentang.kernel.text import clean
 from nentang.kernel.webhooks import webhook_subscription_create, webhook_subscription_disable
 from nentang.postal.models import Facility, Merchant, MerchantStaff, PostalWorker
-from nentang.postal.services.shipments import Party, Problems, resolve_party
+from nentang.postal.services.parties import Party, Problems, resolve_party
 
 _SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _TAX_CODE = re.compile(r"^[0-9]{10}(-[0-9]{3})?$")
