@@ -53,9 +53,7 @@ def test_reads_pages_search_and_records(site: tuple[str, Cast]) -> None:
     assert first.status_code == 200
     names = [d["name"] for d in first.json()["items"]]
     assert names == ["chat-luong-khong-khi-hcm-2025", "truong-hoc-0", "truong-hoc-1"]
-    second = http.get(
-        f"{api}/datasets", params={"limit": 3, "cursor": first.json()["next_cursor"]}
-    )
+    second = http.get(f"{api}/datasets", params={"limit": 3, "cursor": first.json()["next_cursor"]})
     assert [d["name"] for d in second.json()["items"]] == ["truong-hoc-2"]
     assert second.json()["next_cursor"] is None
     forged = http.get(f"{api}/datasets", params={"cursor": "bm90LWEtY3Vyc29y"})
