@@ -226,12 +226,35 @@ def dcat_entry(graph: Graph, node: Node, *, source_url: str) -> Entry | None:
     return Entry(remote_id, page if page.startswith("http") else source_url, data)
 
 
+def _remote_context(content: bytes) -> bool:
+    try:
+        document = json.loads(content)
+    except ValueError:
+        return False
+    stack: list[Any] = [document]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                contexts = value if isinstance(value, list) else [value]
+                if key in ("@context", "@import") and any(isinstance(c, str) for c in contexts):
+                    return True
+                stack.append(value)
+    return False
+
+
 def parse_dcat(content: bytes, *, content_type: str, url: str) -> Graph:
     kind = content_type.split(";")[0].strip().lower()
     guesses = {"text/turtle": "turtle", "application/ld+json": "json-ld",
                "application/rdf+xml": "xml", "application/json": "json-ld"}  # fmt: skip
     by_suffix = {"ttl": "turtle", "jsonld": "json-ld", "rdf": "xml", "xml": "xml"}
     fmt = guesses.get(kind) or by_suffix.get(url.rsplit(".", 1)[-1].lower(), "turtle")
+    if fmt == "json-ld" and _remote_context(content):
+        # rdflib would fetch a remote @context itself, outside the outbound client's
+        # SSRF rules: such files are refused rather than followed.
+        raise HarvestReadError(_("A JSON-LD file with a remote @context is not read."))
     graph = Graph()
     try:
         graph.parse(data=content, format=fmt)

@@ -219,7 +219,7 @@ def test_an_unreadable_source_fails_the_run_and_withdraws_nothing(
     run = services.harvest_run(source_id=str(broken.public_id))
     assert run is not None
     assert run.status == "failed"
-    assert run.errors == [{"remote_id": "", "error": "The source is not a CKAN Action API."}]
+    assert run.errors == [{"remote_id": "", "error": "Nguồn không phải là Action API của CKAN."}]
 
 
 def test_a_dcat_file_is_harvested(cast: Cast, portal: tuple[str, Portal]) -> None:
@@ -285,3 +285,17 @@ def test_the_schedule_runs_due_sources_once_at_a_time(
     assert not HarvestRun.objects.filter(source=manual).exists()
     HarvestSource.objects.filter(pk=due.pk).update(running_since=due.next_run_at)
     assert services.harvest_run(source_id=str(due.public_id)) is None  # another run holds it
+
+
+def test_dcat_files_that_would_reach_out_or_are_not_rdf_are_refused() -> None:
+    remote = b'{"@context": "http://169.254.169.254/latest/meta-data/", "@id": "x"}'
+    nested = b'{"@graph": [{"@context": ["http://10.0.0.1/ctx", {"a": "b"}]}]}'
+    for content in (remote, nested):
+        with pytest.raises(harvest_read.HarvestReadError, match="@context"):
+            harvest_read.parse_dcat(content, content_type="application/ld+json", url="x.jsonld")
+    with pytest.raises(harvest_read.HarvestReadError, match="không phải là tệp DCAT"):
+        harvest_read.parse_dcat(b"@prefix : <", content_type="text/turtle", url="x.ttl")
+    inline = (
+        b'{"@context": {"dct": "http://purl.org/dc/terms/"}, "@id": "http://x", "dct:title": "t"}'
+    )
+    assert len(harvest_read.parse_dcat(inline, content_type="application/ld+json", url="")) == 1
