@@ -26,7 +26,7 @@ from nentang.identity import selectors as identity_selectors
 from nentang.identity import services as identity
 from nentang.kernel import demodata
 from nentang.kernel.auditing import Actor
-from nentang.opendata import encodings, services
+from nentang.opendata import encodings, selectors, services
 from nentang.opendata.models import Dataset, Group, Organisation
 
 SEED = 20260301
@@ -158,6 +158,15 @@ def _schools_cp1258() -> bytes:
     return encodings.encode_cp1258("\n".join(SCHOOLS) + "\n")
 
 
+COLUMN_NOTES = {
+    "chi-so-aqi-thang-3-2026": (
+        "Trạm quan trắc tự động của Sở Tài nguyên và Môi trường.",
+        "Ngày đo, giờ Việt Nam.",
+        "Chỉ số chất lượng không khí (VN_AQI) theo Quyết định 1459/QĐ-TCMT.",
+        "Nồng độ bụi PM2,5 trung bình 24 giờ, microgam trên mét khối.",
+        "Có khi AQI vượt 100 (mức kém trở lên).",
+    ),
+}
 LEGACY = (
     ("chi-so-aqi-thang-3-2026", "Chỉ số AQI các trạm tháng 3/2026 (tệp gốc mã TCVN3)",
      "aqi-tcvn3.csv", _aqi_tcvn3),
@@ -183,6 +192,16 @@ def _legacy_files() -> None:
         upload = SimpleUploadedFile(filename, content())
         services.resource_upload(account=account, resource=resource, upload=upload)
         services.datastore_upload(account=account, resource=resource, background=False)
+        notes = COLUMN_NOTES.get(name)
+        if notes:  # the data dictionary, as a publisher writes it on the page
+            _resource, store = selectors.datastore_get(
+                account=account, resource_id=str(resource.public_id)
+            )
+            pairs = zip(store.fields, notes, strict=False)
+            services.datastore_fields_describe(
+                account=account, resource=resource,
+                descriptions={field["id"]: ("", note) for field, note in pairs},
+            )  # fmt: skip
 
 
 @demodata.loader("opendata", accounts=ACCOUNTS, summary=_summary)

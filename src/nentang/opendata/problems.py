@@ -111,3 +111,17 @@ INVALID_PAGING = register(
     meaning=_("rows is 0 to 1000 and start is 0 or more."),
     advice=_("Ask for at most 1,000 rows at a time and page with start."),
 )
+HARVEST_SOURCE_NOT_FOUND = register(
+    "harvest_source_not_found",
+    status=404,
+    title=_("Harvest source not found"),
+    meaning=_("No harvest source of your organisations has this id or name."),
+    advice=_("List your harvest sources with GET /api/v1/opendata/harvest-sources."),
+)
+HARVEST_SOURCE_TAKEN = register(
+    "harvest_source_taken",
+    status=409,
+    title=_("Harvest source name already used"),
+    meaning=_("Another harvest source already has this name."),
+    advice=_("Choose another name (lower-case letters, digits, hyphens)."),
+)

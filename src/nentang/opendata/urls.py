@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path, re_path
 
-from nentang.opendata.views import ckan, dcat, pages
+from nentang.opendata.views import ckan, dcat, dictionary, pages
 
 app_name = "opendata"
 
@@ -23,6 +23,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("dataset/<slug:name>/upload", pages.upload, name="upload"),
     path(
         "dataset/<slug:name>/resource/<uuid:resource_id>/download", pages.download, name="download"
+    ),
+    path(
+        "dataset/<slug:name>/resource/<uuid:resource_id>/fields",
+        dictionary.fields_edit,
+        name="fields",
     ),
     path("datastore/dump/<uuid:resource_id>", pages.dump, name="dump"),
     path("organization/<slug:name>", pages.organisation, name="organisation"),

@@ -14,6 +14,7 @@ from nentang.opendata.models.catalogue import (
     Tag,
 )
 from nentang.opendata.models.datastore import DatastoreTable, IngestJob
+from nentang.opendata.models.harvest import HarvestRecord, HarvestRun, HarvestSource
 
 __all__ = [
     "ApiToken",
@@ -21,6 +22,9 @@ __all__ = [
     "DatasetTerm",
     "DatastoreTable",
     "Group",
+    "HarvestRecord",
+    "HarvestRun",
+    "HarvestSource",
     "IngestJob",
     "Licence",
     "Organisation",

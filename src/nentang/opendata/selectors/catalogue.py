@@ -30,7 +30,7 @@ from nentang.opendata.problems import (
     ORGANISATION_NOT_FOUND,
     RESOURCE_NOT_FOUND,
 )
-from nentang.opendata.services.catalogue import token_digest
+from nentang.opendata.services.organisations import token_digest
 from nentang.opendata.services.search_index import words
 
 PUBLIC_STATES = (Dataset.State.PUBLISHED, Dataset.State.DEPRECATED)

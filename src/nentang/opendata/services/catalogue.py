@@ -1,6 +1,7 @@
-"""Writes of the catalogue: organisations, groups, publishers, API tokens, datasets
-(draft → published → deprecated, deleted), resources. Every write checks the actor,
-is one transaction and leaves its audit entry inside it.
+"""Writes of datasets: draft → published → deprecated, deleted. Every write checks
+the publisher, is one transaction and leaves its audit entry inside it. Organisations,
+groups, publishers and tokens are in :mod:`.organisations`, resources in
+:mod:`.resources`.
 
 Dataset input is CKAN-shaped (``package_create``'s dictionary), so the CKAN Action
 API, the JSON API and the pages pass what they received; :func:`_dataset_fields`
@@ -10,8 +11,6 @@ validates it field by field.
 from __future__ import annotations
 
 import datetime
-import hashlib
-import secrets
 from collections.abc import Mapping
 from typing import Any
 
@@ -22,28 +21,14 @@ from django.utils.translation import gettext as _
 from nentang.addresses import selectors as addresses
 from nentang.kernel import auditing
 from nentang.kernel.auditing import Actor
-from nentang.kernel.errors import Conflict, NotFound
+from nentang.kernel.errors import Conflict
 from nentang.kernel.text import clean, fold
-from nentang.opendata.models import (
-    ApiToken,
-    Dataset,
-    Group,
-    Licence,
-    Organisation,
-    Publisher,
-    Resource,
-    Tag,
-)
-from nentang.opendata.problems import (
-    DATASET_NAME_TAKEN,
-    GROUP_NOT_FOUND,
-    INVALID_TRANSITION,
-    ORGANISATION_NOT_FOUND,
-)
+from nentang.opendata.models import Dataset, Group, Licence, Organisation, Tag
+from nentang.opendata.problems import DATASET_NAME_TAKEN, GROUP_NOT_FOUND, INVALID_TRANSITION
 from nentang.opendata.services.common import SLUG, Errors, actor_of, require_publisher
+from nentang.opendata.services.resources import resource_create_in, resources_replace
 from nentang.opendata.services.search_index import dataset_reindex
 
-TOKEN_PREFIX = "ntod_"  # noqa: S105 - the visible prefix of every token, no secret
 MAX_TAGS = 50
 TRANSITIONS = {
     Dataset.State.DRAFT: {Dataset.State.PUBLISHED, Dataset.State.DELETED},
@@ -51,137 +36,6 @@ TRANSITIONS = {
     Dataset.State.DEPRECATED: {Dataset.State.PUBLISHED, Dataset.State.DELETED},
     Dataset.State.DELETED: set(),
 }
-
-
-# --- organisations, groups, publishers, tokens ------------------------------------
-
-
-def organisation_create(
-    *, actor: Actor, name: str, title: str, agency_code: str, description: str = "",
-    province_code: str = "",
-) -> Organisation:  # fmt: skip
-    """A publishing organisation for an agency of the identity context."""
-    errors = Errors()
-    if not SLUG.fullmatch(name or "") or len(name) > 100:
-        errors.add(
-            "name", _("Lower-case letters, digits, hyphens and underscores."), "invalid_format"
-        )
-    title = clean(title or "")
-    if not 1 <= len(title) <= 200:
-        errors.add("title", _("Give a title of 1 to 200 characters."), "required")
-    if not agency_code:
-        errors.add("agency_code", _("Choose the agency that publishes."), "required")
-    errors.raise_if_any()
-    with transaction.atomic():
-        if (
-            Organisation.objects.filter(name=name).exists()
-            or Organisation.objects.filter(agency_code=agency_code).exists()
-        ):
-            raise Conflict(_("This organisation or agency is already registered."))
-        organisation = Organisation.objects.create(
-            name=name, title=title, agency_code=agency_code, description=clean(description),
-            province_code=province_code, created_at=timezone.now(),
-        )  # fmt: skip
-        auditing.record(
-            actor=actor, action="opendata.organisation.create",
-            subject_type="opendata.organisation", subject=str(organisation.public_id),
-            summary={"name": name, "agency": agency_code},
-        )  # fmt: skip
-    return organisation
-
-
-def group_create(*, actor: Actor, name: str, title: str, description: str = "") -> Group:
-    errors = Errors()
-    if not SLUG.fullmatch(name or "") or len(name) > 100:
-        errors.add(
-            "name", _("Lower-case letters, digits, hyphens and underscores."), "invalid_format"
-        )
-    title = clean(title or "")
-    if not 1 <= len(title) <= 200:
-        errors.add("title", _("Give a title of 1 to 200 characters."), "required")
-    errors.raise_if_any()
-    with transaction.atomic():
-        if Group.objects.filter(name=name).exists():
-            raise Conflict(_("A group with this name exists."))
-        group = Group.objects.create(
-            name=name, title=title, description=clean(description), created_at=timezone.now()
-        )
-        auditing.record(
-            actor=actor, action="opendata.group.create", subject_type="opendata.group",
-            subject=str(group.public_id), summary={"name": name},
-        )  # fmt: skip
-    return group
-
-
-def publisher_grant(
-    *, actor: Actor, account: Any, organisation_name: str, role: str = "admin"
-) -> Publisher:
-    """Let an e-ID staff account publish for an organisation."""
-    organisation = Organisation.objects.filter(name=organisation_name).first()
-    if organisation is None:
-        raise NotFound(_("No organisation has this name."), code=ORGANISATION_NOT_FOUND)
-    errors = Errors()
-    if role not in Publisher.Role.values:
-        errors.add("role", _("Unknown role."), "invalid_choice")
-    errors.raise_if_any()
-    with transaction.atomic():
-        publisher, created = Publisher.objects.get_or_create(
-            account=account, organisation=organisation,
-            defaults={"role": role, "created_at": timezone.now()},
-        )  # fmt: skip
-        if not created and (publisher.role != role or not publisher.is_active):
-            publisher.role, publisher.is_active = role, True
-            publisher.save(update_fields=["role", "is_active"])
-        auditing.record(
-            actor=actor, action="opendata.publisher.grant", subject_type="opendata.publisher",
-            subject=str(publisher.id), summary={"organisation": organisation.name, "role": role},
-        )  # fmt: skip
-    return publisher
-
-
-def token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def api_token_create(*, account: Any, name: str) -> tuple[ApiToken, str]:
-    """A new API token of a publisher; the plain token is returned once, never stored."""
-    errors = Errors()
-    label = clean(name or "")
-    if not 1 <= len(label) <= 100:
-        errors.add("name", _("Give the token a name of 1 to 100 characters."), "required")
-    if not Publisher.objects.filter(account=account, is_active=True).exists():
-        errors.add("account", _("Only publishers have API tokens."), "not_publisher")
-    errors.raise_if_any()
-    plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    with transaction.atomic():
-        token = ApiToken.objects.create(
-            account=account, name=label, digest=token_digest(plain), created_at=timezone.now()
-        )
-        auditing.record(
-            actor=actor_of(account), action="opendata.token.create",
-            subject_type="opendata.token", subject=str(token.public_id), summary={"name": label},
-        )  # fmt: skip
-    return token, plain
-
-
-def api_token_revoke(*, account: Any, token_id: str) -> None:
-    with transaction.atomic():
-        token = (
-            ApiToken.objects.select_for_update()
-            .filter(public_id=token_id, account=account, revoked_at=None)
-            .first()
-        )
-        if token is None:
-            raise NotFound(_("No live token of yours has this id."))
-        token.revoked_at = timezone.now()
-        token.save(update_fields=["revoked_at"])
-        auditing.record(
-            actor=actor_of(account), action="opendata.token.revoke",
-            subject_type="opendata.token", subject=str(token.public_id),
-        )  # fmt: skip
-
-
-# --- datasets ---------------------------------------------------------------------
 
 
 def _organisation(ref: Any) -> Organisation | None:
@@ -373,8 +227,17 @@ def dataset_create(*, account: Any, data: Mapping[str, Any]) -> Dataset:
     ``state`` is ``"draft"`` (CKAN's ``package_create`` makes active datasets). Its
     ``resources`` (links or metadata) are created in the same transaction."""
     fields = _dataset_fields(data, existing=None, partial=False)
-    organisation = fields["organisation"]
-    require_publisher(account, organisation, what="opendata.dataset.create")
+    require_publisher(account, fields["organisation"], what="opendata.dataset.create")
+    return _create(actor_of(account), data, fields)
+
+
+def dataset_create_for_platform(*, actor: Actor, data: Mapping[str, Any]) -> Dataset:
+    """:func:`dataset_create` for the platform's own writers (the harvester), which
+    authorised the organisation themselves (a harvest source is set up by its admin)."""
+    return _create(actor, data, _dataset_fields(data, existing=None, partial=False))
+
+
+def _create(actor: Actor, data: Mapping[str, Any], fields: Mapping[str, Any]) -> Dataset:
     publish = str(data.get("state") or "active") != "draft"
     now = timezone.now()
     with transaction.atomic():
@@ -387,15 +250,15 @@ def dataset_create(*, account: Any, data: Mapping[str, Any]) -> Dataset:
             raise Conflict(_("That URL is already in use."), code=DATASET_NAME_TAKEN) from None
         _relations(dataset, fields)
         auditing.record(
-            actor=actor_of(account), action="opendata.dataset.create",
+            actor=actor, action="opendata.dataset.create",
             subject_type="opendata.dataset", subject=str(dataset.public_id),
-            summary={"name": dataset.name, "organisation": organisation.name},
+            summary={"name": dataset.name, "organisation": fields["organisation"].name},
         )  # fmt: skip
         for position, resource in enumerate(data.get("resources") or []):
             if isinstance(resource, Mapping):
-                _resource_create(account, dataset, resource, position)
+                resource_create_in(actor, dataset, resource, position)
         if publish:
-            _transition(account, dataset, Dataset.State.PUBLISHED, admin_check=False)
+            _transition(actor, dataset, Dataset.State.PUBLISHED)
         dataset_reindex(dataset)
     return dataset
 
@@ -405,6 +268,25 @@ def dataset_update(
 ) -> Dataset:
     """``package_update`` (every field, missing ones reset) or ``package_patch``."""
     require_publisher(account, dataset.organisation, what="opendata.dataset.update")
+    fields = _update_fields(dataset, data, partial)
+    if "organisation" in fields and fields["organisation"] != dataset.organisation:
+        require_publisher(account, fields["organisation"], what="opendata.dataset.move")
+    publish = data.get("state") == "active" and dataset.state == Dataset.State.DRAFT
+    if publish:
+        require_publisher(
+            account, dataset.organisation, what="opendata.dataset.published", admin=True
+        )
+    return _update(actor_of(account), dataset, data, fields)
+
+
+def dataset_update_for_platform(
+    *, actor: Actor, dataset: Dataset, data: Mapping[str, Any]
+) -> Dataset:
+    """:func:`dataset_update` (every field) for the platform's own writers."""
+    return _update(actor, dataset, data, _update_fields(dataset, data, False))
+
+
+def _update_fields(dataset: Dataset, data: Mapping[str, Any], partial: bool) -> dict[str, Any]:
     if dataset.state == Dataset.State.DELETED:
         raise Conflict(_("A deleted dataset cannot be changed."), code=INVALID_TRANSITION)
     data = dict(data)
@@ -412,9 +294,12 @@ def dataset_update(
         data.pop("id", None)
     elif "name" not in data:
         data["name"] = dataset.name
-    fields = _dataset_fields(data, existing=dataset, partial=partial)
-    if "organisation" in fields and fields["organisation"] != dataset.organisation:
-        require_publisher(account, fields["organisation"], what="opendata.dataset.move")
+    return _dataset_fields(data, existing=dataset, partial=partial)
+
+
+def _update(
+    actor: Actor, dataset: Dataset, data: Mapping[str, Any], fields: Mapping[str, Any]
+) -> Dataset:
     with transaction.atomic():
         locked = Dataset.objects.select_for_update().get(pk=dataset.pk)
         _apply(locked, fields)
@@ -422,22 +307,20 @@ def dataset_update(
         locked.save()
         _relations(locked, fields)
         if "resources" in data and isinstance(data["resources"], list):
-            _resources_replace(account, locked, data["resources"])
+            resources_replace(actor, locked, data["resources"])
         auditing.record(
-            actor=actor_of(account), action="opendata.dataset.update",
+            actor=actor, action="opendata.dataset.update",
             subject_type="opendata.dataset", subject=str(locked.public_id),
             summary={"fields": sorted(fields)},
         )  # fmt: skip
-        state = data.get("state")
-        if state == "active" and locked.state == Dataset.State.DRAFT:
-            _transition(account, locked, Dataset.State.PUBLISHED, admin_check=True)
+        if data.get("state") == "active" and locked.state == Dataset.State.DRAFT:
+            _transition(actor, locked, Dataset.State.PUBLISHED)
         dataset_reindex(locked)
     return locked
 
 
-def _transition(account: Any, dataset: Dataset, to: str, *, admin_check: bool) -> None:
-    if admin_check:
-        require_publisher(account, dataset.organisation, what=f"opendata.dataset.{to}", admin=True)
+def _transition(actor: Actor, dataset: Dataset, to: str) -> None:
+    """Move a locked dataset to ``to`` (the caller checked the permission)."""
     if to not in TRANSITIONS[Dataset.State(dataset.state)]:
         raise Conflict(
             _("A %(state)s dataset cannot become %(to)s.") % {"state": dataset.state, "to": to},
@@ -451,7 +334,7 @@ def _transition(account: Any, dataset: Dataset, to: str, *, admin_check: bool) -
         dataset.published_at = now
     dataset.save(update_fields=["state", "modified_at", "published_at"])
     auditing.record(
-        actor=actor_of(account), action=f"opendata.dataset.{to}",
+        actor=actor, action=f"opendata.dataset.{to}",
         subject_type="opendata.dataset", subject=str(dataset.public_id),
         summary={"from": before, "to": to},
     )  # fmt: skip
@@ -464,7 +347,7 @@ def dataset_transition(*, account: Any, dataset: Dataset, to: str) -> Dataset:
     require_publisher(account, dataset.organisation, what=f"opendata.dataset.{to}", admin=True)
     with transaction.atomic():
         locked = Dataset.objects.select_for_update().get(pk=dataset.pk)
-        _transition(account, locked, to, admin_check=False)
+        _transition(actor_of(account), locked, to)
     return locked
 
 
@@ -479,124 +362,10 @@ def dataset_data_updated(*, actor: Actor, dataset: Dataset) -> None:
         )  # fmt: skip
 
 
-# --- resources --------------------------------------------------------------------
-
-
-def _resource_fields(data: Mapping[str, Any], errors: Errors, *, partial: bool) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    if "name" in data or not partial:
-        name = clean(str(data.get("name") or ""))
-        if not name:
-            url = str(data.get("url") or "")
-            name = url.rsplit("/", 1)[-1][:300] or _("Resource")
-        out["name"] = name[:300]
-    if "url" in data or not partial:
-        url = str(data.get("url") or "").strip()
-        if url and not url.startswith(("http://", "https://")):
-            errors.add("url", _("A link starts with http:// or https://."), "invalid_url")
-        out["url"] = url[:1000]
-    if "format" in data or not partial:
-        fmt = str(data.get("format") or "").strip().upper()[:20]
-        if not fmt and out.get("url"):
-            fmt = out["url"].rsplit(".", 1)[-1].upper()[:20] if "." in out["url"][-6:] else ""
-        out["format"] = fmt
-    if "description" in data or not partial:
-        out["description"] = str(data.get("description") or "").strip()
-    if "size" in data:
-        try:
-            out["size"] = int(data["size"]) if data["size"] not in (None, "") else None
-        except (TypeError, ValueError):
-            errors.add("size", _("A size is a whole number of bytes."), "invalid")
-    for key in ("mimetype", "encoding"):
-        if key in data:
-            out[key] = str(data[key] or "")[:100]
-    return out
-
-
-def _resource_create(
-    account: Any, dataset: Dataset, data: Mapping[str, Any], position: int
-) -> Resource:
-    errors = Errors()
-    fields = _resource_fields(data, errors, partial=False)
-    errors.raise_if_any()
-    now = timezone.now()
-    resource = Resource.objects.create(
-        dataset=dataset, position=position, created_at=now, modified_at=now, **fields
-    )
-    auditing.record(
-        actor=actor_of(account), action="opendata.resource.create",
-        subject_type="opendata.resource", subject=str(resource.public_id),
-        summary={"dataset": str(dataset.public_id), "format": resource.format},
-    )  # fmt: skip
-    _formats_refresh(dataset)
-    return resource
-
-
-def _formats_refresh(dataset: Dataset) -> None:
-    formats = sorted({f for f in dataset.resources.values_list("format", flat=True) if f})
-    Dataset.objects.filter(pk=dataset.pk).update(formats=" ".join(formats)[:200])
-
-
-def _resources_replace(account: Any, dataset: Dataset, items: list[Any]) -> None:
-    keep: list[int] = []
-    for position, item in enumerate(items):
-        if not isinstance(item, Mapping):
-            continue
-        existing = None
-        if item.get("id"):
-            existing = dataset.resources.filter(public_id=str(item["id"])).first()
-        if existing is None:
-            keep.append(_resource_create(account, dataset, item, position).pk)
-        else:
-            errors = Errors()
-            fields = _resource_fields(item, errors, partial=True)
-            errors.raise_if_any()
-            Resource.objects.filter(pk=existing.pk).update(
-                position=position, modified_at=timezone.now(), **fields
-            )
-            keep.append(existing.pk)
-    dataset.resources.exclude(pk__in=keep).delete()
-    _formats_refresh(dataset)
-
-
-def resource_create(*, account: Any, dataset: Dataset, data: Mapping[str, Any]) -> Resource:
-    require_publisher(account, dataset.organisation, what="opendata.resource.create")
+def dataset_transition_for_platform(*, actor: Actor, dataset: Dataset, to: str) -> Dataset:
+    """:func:`dataset_transition` for the platform's own writers (the harvester
+    withdrawing a dataset its source no longer lists)."""
     with transaction.atomic():
-        position = dataset.resources.count()
-        resource = _resource_create(account, dataset, data, position)
-        Dataset.objects.filter(pk=dataset.pk).update(modified_at=timezone.now())
-    return resource
-
-
-def resource_update(
-    *, account: Any, resource: Resource, data: Mapping[str, Any], partial: bool = True
-) -> Resource:
-    require_publisher(account, resource.dataset.organisation, what="opendata.resource.update")
-    errors = Errors()
-    fields = _resource_fields(data, errors, partial=partial)
-    errors.raise_if_any()
-    with transaction.atomic():
-        for key, value in fields.items():
-            setattr(resource, key, value)
-        resource.modified_at = timezone.now()
-        resource.save()
-        _formats_refresh(resource.dataset)
-        auditing.record(
-            actor=actor_of(account), action="opendata.resource.update",
-            subject_type="opendata.resource", subject=str(resource.public_id),
-            summary={"fields": sorted(fields)},
-        )  # fmt: skip
-    return resource
-
-
-def resource_delete(*, account: Any, resource: Resource) -> None:
-    require_publisher(account, resource.dataset.organisation, what="opendata.resource.delete")
-    with transaction.atomic():
-        dataset = resource.dataset
-        public_id = str(resource.public_id)
-        resource.delete()
-        _formats_refresh(dataset)
-        auditing.record(
-            actor=actor_of(account), action="opendata.resource.delete",
-            subject_type="opendata.resource", subject=public_id,
-        )  # fmt: skip
+        locked = Dataset.objects.select_for_update().get(pk=dataset.pk)
+        _transition(actor, locked, to)
+    return locked

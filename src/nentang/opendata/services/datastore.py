@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from nentang.kernel import auditing
 from nentang.kernel.auditing import Actor
 from nentang.kernel.errors import FieldError, ValidationFailed
-from nentang.kernel.text import fold
+from nentang.kernel.text import clean, fold
 from nentang.opendata.encodings import ENCODINGS
 from nentang.opendata.models import Dataset, DatastoreTable, IngestJob, Resource
 from nentang.opendata.problems import INGEST_FAILED
@@ -155,6 +155,8 @@ def ingest_file(
         )
         name = table_name(resource)
         with transaction.atomic():
+            _lock(resource)  # one writer per table; read what the last one left
+            existing = DatastoreTable.objects.filter(resource=resource).first()
             start = 0
             if mode == "append" and existing is not None:
                 start = existing.row_count
@@ -282,7 +284,23 @@ def store_records(
     records: Sequence[Mapping[str, Any]], method: str = "insert",
 ) -> DatastoreTable:  # fmt: skip
     """Write records into the resource's table (the caller checked the permission):
-    new ``fields`` replace the table, none append to it."""
+    new ``fields`` replace the table, none append to it. Writers of one table take
+    turns (a lock on the resource row), so appends never reuse an ``_id``."""
+    with transaction.atomic():
+        _lock(resource)
+        return _store_records(
+            actor=actor, resource=resource, fields=fields, records=records, method=method
+        )
+
+
+def _lock(resource: Resource) -> None:
+    Resource.objects.select_for_update().filter(pk=resource.pk).values_list("pk").first()
+
+
+def _store_records(
+    *, actor: Actor, resource: Resource, fields: Sequence[Mapping[str, Any]] | None,
+    records: Sequence[Mapping[str, Any]], method: str,
+) -> DatastoreTable:  # fmt: skip
     existing = DatastoreTable.objects.filter(resource=resource).first()
     if fields:
         declared = []
@@ -346,22 +364,48 @@ def datastore_field_describe(
     *, account: Any, resource: Resource, field: str, label: str, notes: str
 ) -> None:
     """Edit a column's description (CKAN's ``info``: label and notes)."""
+    datastore_fields_describe(
+        account=account, resource=resource, descriptions={field: (label, notes)}
+    )
+
+
+def datastore_fields_describe(
+    *, account: Any, resource: Resource, descriptions: Mapping[str, tuple[str, str]]
+) -> None:
+    """The data dictionary: labels and notes of several columns, in one transaction
+    (every column named must exist; nothing changes otherwise)."""
     require_publisher(account, resource.dataset.organisation, what="opendata.datastore.describe")
+    errors = []
+    for field, (label, notes) in descriptions.items():
+        if "\x00" in label or "\x00" in notes:
+            errors.append(FieldError(field, _("Remove the NUL characters."), "invalid"))
+        elif len(label) > 200:
+            errors.append(FieldError(field, _("A label has at most 200 characters."), "too_long"))
+        elif len(notes) > 2000:
+            errors.append(FieldError(field, _("Notes have at most 2,000 characters."), "too_long"))
+    if errors:
+        raise ValidationFailed(_("Some fields are invalid."), errors=errors)
     with transaction.atomic():
-        store = DatastoreTable.objects.select_for_update().get(resource=resource)
+        store = DatastoreTable.objects.select_for_update().filter(resource=resource).first()
+        if store is None:
+            raise ValidationFailed(
+                errors=[FieldError("resource", _("This resource has no table."), "no_datastore")]
+            )
         fields = list(store.fields)
-        for item in fields:
-            if item["id"] == field:
-                item["info"] = {"label": label[:200], "notes": notes[:2000]}
-                break
-        else:
-            raise ValidationFailed(errors=[FieldError("field", _("No such column."), "unknown")])
+        known = {item["id"]: item for item in fields}
+        unknown = [name for name in descriptions if name not in known]
+        if unknown:
+            raise ValidationFailed(
+                errors=[FieldError("field", _("No such column."), "unknown") for _n in unknown]
+            )
+        for name, (label, notes) in descriptions.items():
+            known[name]["info"] = {"label": clean(label), "notes": notes.strip()}
         store.fields = fields
         store.save(update_fields=["fields"])
         auditing.record(
             actor=actor_of(account), action="opendata.datastore.describe",
             subject_type="opendata.resource", subject=str(resource.public_id),
-            summary={"field": field},
+            summary={"fields": sorted(descriptions)},
         )  # fmt: skip
 
 

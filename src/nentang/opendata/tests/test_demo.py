@@ -29,6 +29,8 @@ def test_the_demo_loads_once(monkeypatch: pytest.MonkeyPatch) -> None:
     page = selectors.datastore_search(account=None, resource_id=str(aqi.public_id), limit=1)
     assert page.records[0]["Trạm quan trắc"] == "Trạm Sài Gòn"
     assert page.total == 120
+    notes = [f["info"].get("notes", "") for f in page.fields if f["id"] != "_id"]
+    assert notes[2].startswith("Chỉ số chất lượng không khí")  # the data dictionary
     schools = Dataset.objects.get(name="truong-hoc-tieu-bieu").resources.get()
     assert schools.encoding == "cp1258"
     found = selectors.dataset_search(account=None, q="khong khi linh trung")

@@ -43,6 +43,13 @@ def _facet_title(name: str) -> str:
     }[name]
 
 
+def _type_label(ckan_type: str) -> str:
+    return {
+        "int": _("Whole number"), "numeric": _("Decimal number"), "date": _("Date"),
+        "bool": _("Yes/no"), "text": _("Text"),
+    }.get(ckan_type, ckan_type)  # fmt: skip
+
+
 def _account(request: HttpRequest) -> Any:
     user = request.user
     return user if user.is_authenticated else None
@@ -123,6 +130,7 @@ def _preview(request: HttpRequest, resource: Any) -> dict[str, Any] | None:
         next_sort = f"{field['id']} {'desc' if ascending else 'asc'}"
         columns.append({
             "id": field["id"], "label": field.get("info", {}).get("label") or field["id"],
+            "notes": (field.get("info") or {}).get("notes", ""),
             "numeric": field["type"] in ("int", "numeric"),
             "sort_url": "?" + urlencode({"sort": next_sort}),
             "aria_sort": "ascending" if ascending else "descending" if descending else "none",
@@ -135,7 +143,13 @@ def _preview(request: HttpRequest, resource: Any) -> dict[str, Any] | None:
         previous_url = "?" + urlencode({**base, "offset": max(0, offset - PREVIEW_ROWS)})
     if offset + PREVIEW_ROWS < total:
         next_url = "?" + urlencode({**base, "offset": offset + PREVIEW_ROWS})
+    dictionary = [
+        {"id": f["id"], "label": (f.get("info") or {}).get("label", ""),
+         "notes": (f.get("info") or {}).get("notes", ""), "type_label": _type_label(f["type"])}
+        for f in store.fields
+    ]  # fmt: skip
     return {
+        "dictionary": dictionary, "described": any(d["label"] or d["notes"] for d in dictionary),
         "store": store, "columns": columns, "rows": rows, "total": total, "offset": offset,
         "first": offset + 1 if rows else 0, "last": offset + len(rows),
         "previous_url": previous_url, "next_url": next_url,
@@ -161,6 +175,7 @@ def dataset(request: HttpRequest, name: str) -> HttpResponse:
         "base_url": settings.BASE_URL, "tags": list(found.tags.all()),
         "groups": list(found.groups.all()), "stale": found.is_stale(),
         "frequency": dict(FREQUENCIES).get(found.frequency, found.frequency),
+        "provenance": selectors.dataset_provenance(dataset=found),
     }  # fmt: skip
     return render(request, "opendata/dataset.html", context)
 
