@@ -249,3 +249,45 @@ class ReportStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report_id} {self.action}"
+
+
+class ThresholdRule(models.Model):
+    """A city's alert threshold for one attribute of one Smart Data Models entity type:
+    it overrides the default of ``data/thresholds.json`` for the same pair, adds a rule,
+    or (``is_active`` off) switches the default off in that city."""
+
+    class Direction(models.TextChoices):
+        ABOVE = "above", "Above"
+        BELOW = "below", "Below"
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="thresholds")
+    entity_type = models.CharField(max_length=100)
+    attribute = models.CharField(max_length=100)
+    direction = models.CharField(max_length=5, choices=Direction.choices)
+    warning = models.FloatField()
+    alarm = models.FloatField()
+    hold_minutes = models.PositiveIntegerField(default=0)
+    unit_code = models.CharField(max_length=10, blank=True, default="")
+    label = models.CharField(max_length=200)  # Vietnamese
+    label_en = models.CharField(max_length=200)
+    is_active = models.BooleanField(default=True)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "entity_type", "attribute"], name="sc_threshold_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tenant_id} {self.entity_type}.{self.attribute}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from nentang.smartcity.thresholds import FIELDS, rule_problems
+
+        problems = rule_problems({name: getattr(self, name) for name in FIELDS})
+        if problems:
+            raise ValidationError(dict(problems))

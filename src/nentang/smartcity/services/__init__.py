@@ -31,6 +31,7 @@ from nentang.smartcity.services.subscriptions import (
     subscription_delete,
     subscription_set_active,
 )
+from nentang.smartcity.services.thresholds import threshold_set
 
 __all__ = [
     "KINDS",
@@ -58,4 +59,5 @@ __all__ = [
     "tenant_create",
     "tenant_for",
     "tenant_grant",
+    "threshold_set",
 ]

@@ -23,7 +23,7 @@ from tests.support.browser import (
     text,
 )
 
-from nentang.smartcity import demo, thresholds
+from nentang.smartcity import demo
 from nentang.smartcity.models import Device, Entity, Observation
 
 if TYPE_CHECKING:
@@ -67,17 +67,6 @@ def test_the_demo_loads_three_cities_once(client: Any) -> None:
     hcm = client.get("/do-thi/hcm/").content.decode()
     assert "Bụi mịn PM2.5 vượt ngưỡng" in hcm
     assert client.get("/do-thi/atlantis/").status_code == 404
-
-
-def test_threshold_levels() -> None:
-    assert thresholds.level("AirQualityObserved", 35.0) == "ok"
-    assert thresholds.level("AirQualityObserved", 60.0) == "warning"
-    assert thresholds.level("AirQualityObserved", 151.0) == "alarm"
-    assert thresholds.level("FloodMonitoring", 2.5) == "warning"
-    assert thresholds.level("FloodMonitoring", 3.6) == "alarm"
-    assert thresholds.level("TrafficFlowObserved", 12) == "warning"
-    assert thresholds.level("TrafficFlowObserved", 5) == "alarm"
-    assert thresholds.level("Streetlight", "on") == "ok"
 
 
 @pytest.fixture

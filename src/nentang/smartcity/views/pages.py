@@ -8,6 +8,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
@@ -22,11 +23,6 @@ TYPE_LABELS = {
     "ParkingSpot": _("Parking spot"),
 }
 LEVEL_LABELS = {"ok": _("Normal"), "warning": _("Warning"), "alarm": _("Alarm")}
-ALERT_LABELS = {
-    "AirQualityObserved": _("Fine dust PM2.5 above the limit"),
-    "FloodMonitoring": _("River above the alarm level"),
-    "TrafficFlowObserved": _("Traffic congestion"),
-}
 UNITS = {"GQ": "µg/m³", "MTR": "m", "KMH": "km/h", "CEL": "°C", "P1": "%", "E50": ""}
 VALUE_LABELS = {
     "on": _("on"),
@@ -37,12 +33,15 @@ VALUE_LABELS = {
 
 
 def _shown(sensor: selectors.Sensor) -> str:
-    value = sensor.value
+    return _value(sensor.value, sensor.unit)
+
+
+def _value(value: object, unit_code: str) -> str:
     if isinstance(value, str):
         return str(VALUE_LABELS.get(value, value))
     if value is None:
         return "—"
-    unit = UNITS.get(sensor.unit, sensor.unit)
+    unit = UNITS.get(unit_code, unit_code)
     number = (
         f"{value:,.1f}".replace(",", " ").replace(".", ",")
         if isinstance(value, float)
@@ -66,13 +65,23 @@ def city(request: HttpRequest, tenant: str) -> HttpResponse:
             "sensor": s,
             "type_label": TYPE_LABELS.get(s.entity_type, s.entity_type),
             "level_label": LEVEL_LABELS[s.level],
-            "alert_label": ALERT_LABELS.get(s.entity_type, ""),
             "shown": _shown(s),
         }
         for s in board.sensors
     ]
-    alerts = [row for row in rows if row["sensor"].level != "ok"]
-    alerts.sort(key=lambda row: (row["sensor"].level != "alarm", row["sensor"].entity_id))
+    language = get_language()
+    alerts: list[dict[str, Any]] = [
+        {
+            "sensor": s,
+            "level": alert.level,
+            "level_label": LEVEL_LABELS[alert.level],
+            "alert_label": alert.rule.title(language),
+            "shown": _value(alert.value, alert.rule.unit_code),
+        }
+        for s in board.sensors
+        for alert in s.alerts
+    ]
+    alerts.sort(key=lambda row: (row["level"] != "alarm", str(row["sensor"].entity_id)))
     counts = {
         label: sum(1 for s in board.sensors if s.entity_type == key)
         for key, label in TYPE_LABELS.items()
