@@ -12,6 +12,7 @@ condition has not lasted long enough yet, and nothing is raised.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -175,3 +176,65 @@ def city_dashboard(*, tenant: str, width: int = 600, height: int = 600) -> Dashb
         key=lambda s: (s.level != "alarm", s.entity_type, s.entity_id),
     )
     return Dashboard(row_tenant, sensors, alerts, width, height)
+
+
+MAX_POINTS = 288  # one every 5 minutes over a day
+MAX_ROWS = 20_000
+
+
+@dataclass(frozen=True)
+class SensorHistory:
+    sensor: Sensor
+    series: list[tuple[datetime, float]]  # time order, averaged when dense
+    limits: list[tuple[float, str]]  # (value, level) of the rules on the attribute
+    hours: int
+    city_title: str
+
+
+def _thin(rows: list[tuple[datetime, float]]) -> list[tuple[datetime, float]]:
+    """At most MAX_POINTS points: equal-count buckets averaged (time of the bucket's
+    middle reading)."""
+    if len(rows) <= MAX_POINTS:
+        return rows
+    size = math.ceil(len(rows) / MAX_POINTS)
+    thinned = []
+    for i in range(0, len(rows), size):
+        bucket = rows[i : i + size]
+        thinned.append((bucket[len(bucket) // 2][0], sum(v for _t, v in bucket) / len(bucket)))
+    return thinned
+
+
+def sensor_history(*, tenant: str, entity_id: str, hours: int = 24) -> SensorHistory | None:
+    """One sensor of a city with its main attribute over the ``hours`` before its latest
+    reading (from the history), or None."""
+    row_tenant = Tenant.objects.filter(name=tenant).exclude(name="").first()
+    if row_tenant is None:
+        return None
+    row = Entity.objects.filter(tenant=row_tenant, entity_id=entity_id).first()
+    if row is None:
+        return None
+    by_type: dict[str, list[Rule]] = {}
+    for rule in rules_for(row_tenant).values():
+        by_type.setdefault(rule.entity_type, []).append(rule)
+    sensor = _sensor(row_tenant, row, by_type)
+    if sensor is None or not sensor.attribute:
+        return None
+    iri = core_terms().expand(sensor.attribute)
+    history = Observation.objects.filter(
+        tenant=row_tenant, entity_id=entity_id, attr=iri, dataset_id="", number__isnull=False
+    )
+    latest = history.order_by("-observed_at").values_list("observed_at", flat=True).first()
+    series: list[tuple[datetime, float]] = []
+    if latest is not None:
+        rows = history.filter(observed_at__gt=latest - timedelta(hours=hours)).order_by(
+            "-observed_at"
+        )
+        recent = list(rows.values_list("observed_at", "number")[:MAX_ROWS])
+        series = _thin([(t, float(v)) for t, v in reversed(recent) if v is not None])
+    limits = [
+        (limit, level)
+        for rule in by_type.get(sensor.entity_type, [])
+        if rule.attribute == sensor.attribute
+        for limit, level in ((rule.warning, "warning"), (rule.alarm, "alarm"))
+    ]
+    return SensorHistory(sensor, series, limits, hours, row_tenant.title)

@@ -95,6 +95,16 @@ def test_the_operations_centre_in_a_browser(
         assert no_horizontal_scroll(page)
         assert axe_violations(page) == []
         page.screenshot(path=artifacts / f"smartcity-ioc-hue-{name}.png", full_page=True)
+        # A sensor's chart: the river at its alarm level, drawn and tabled.
+        page.locator(".sc-alerts a").first.click()
+        page.wait_for_load_state()
+        assert page.locator("svg.sc-chart path.sc-chart__line").count() == 1
+        assert page.locator("svg.sc-chart circle").count() == demo.STEPS
+        page.get_by_text("Bảng số liệu").click()
+        assert page.locator(".sc-readings tbody tr").count() == demo.STEPS
+        assert no_horizontal_scroll(page)
+        assert axe_violations(page) == []
+        page.screenshot(path=artifacts / f"smartcity-sensor-hue-{name}.png", full_page=True)
     assert watch.console_errors == []
     assert watch.outside_requests == []
 

@@ -127,7 +127,13 @@ def test_a_city_overrides_adds_and_switches_off_rules(ngsi: Ngsi) -> None:
     ngsi.call("POST", "/entities", _air(40, "2026-12-01T08:00:00Z"))
     assert _alerts() == []
     entries = entry.count()
-    fields: dict[str, Any] = {**GOOD, "attribute": "pm25", "warning": 35, "alarm": 75, "hold_minutes": 0}
+    fields: dict[str, Any] = {
+        **GOOD,
+        "attribute": "pm25",
+        "warning": 35,
+        "alarm": 75,
+        "hold_minutes": 0,
+    }
     services.threshold_set(actor=OPERATOR, tenant="hue", **fields)
     assert _alerts() == [("pm25", "warning", 40)]
     assert _alerts("danang") == []  # another city keeps the defaults

@@ -8,11 +8,12 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
-from nentang.smartcity import selectors
+from nentang.smartcity import charts, selectors
 
 TYPE_LABELS = {
     "AirQualityObserved": _("Air quality"),
@@ -90,4 +91,40 @@ def city(request: HttpRequest, tenant: str) -> HttpResponse:
         request,
         "smartcity/city.html",
         {"board": board, "rows": rows, "alerts": alerts, "counts": counts},
+    )
+
+
+@require_http_methods(["GET"])
+def sensor(request: HttpRequest, tenant: str, entity_id: str) -> HttpResponse:
+    """One sensor: its main reading over the last day as an SVG chart with the
+    thresholds drawn, and the same readings as a table (the chart's text alternative)."""
+    if len(entity_id) > 256 or "\x00" in entity_id:
+        raise Http404
+    found = selectors.sensor_history(tenant=tenant, entity_id=entity_id)
+    if found is None:
+        raise Http404
+    series = [(timezone.localtime(t), v) for t, v in found.series]
+    chart = charts.line_chart(series, limits=found.limits)
+    unit = UNITS.get(found.sensor.unit, found.sensor.unit)
+    return render(
+        request,
+        "smartcity/sensor.html",
+        {
+            "city_title": found.city_title,
+            "city": tenant,
+            "sensor": found.sensor,
+            "type_label": TYPE_LABELS.get(found.sensor.entity_type, found.sensor.entity_type),
+            "level_label": LEVEL_LABELS[found.sensor.level],
+            "shown": _shown(found.sensor),
+            "chart": chart,
+            "data_low": _value(min((v for _t, v in series), default=0.0), found.sensor.unit),
+            "data_high": _value(max((v for _t, v in series), default=0.0), found.sensor.unit),
+            "unit": unit,
+            "hours": found.hours,
+            "readings": [(t, _value(v, found.sensor.unit)) for t, v in reversed(series)],
+            "limits": [
+                {"label": LEVEL_LABELS[level], "value": _value(value, found.sensor.unit)}
+                for value, level in found.limits
+            ],
+        },
     )
