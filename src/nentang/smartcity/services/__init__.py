@@ -26,6 +26,11 @@ from nentang.smartcity.services.entities import (
     entity_replace,
 )
 from nentang.smartcity.services.reports import desk_set, report_act, report_create
+from nentang.smartcity.services.retention import (
+    history_prune,
+    history_prune_schedule,
+    tenant_retention_set,
+)
 from nentang.smartcity.services.subscriptions import (
     subscription_create,
     subscription_delete,
@@ -49,6 +54,8 @@ __all__ = [
     "entity_create",
     "entity_delete",
     "entity_replace",
+    "history_prune",
+    "history_prune_schedule",
     "readings_ingest",
     "report_act",
     "report_create",
@@ -59,5 +66,6 @@ __all__ = [
     "tenant_create",
     "tenant_for",
     "tenant_grant",
+    "tenant_retention_set",
     "threshold_set",
 ]
