@@ -210,6 +210,12 @@ class Report(models.Model):
     assignee = models.ForeignKey(
         "identity.Officer", on_delete=models.PROTECT, null=True, related_name="+"
     )
+    # The agency responsible for the report, chosen when it is made (ward and category:
+    # see services.reports.route_for); null only for reports made before routing.
+    agency = models.ForeignKey(
+        "identity.Agency", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    routed_by = models.CharField(max_length=20, blank=True, default="")  # route, ward, city
     answer = models.TextField(blank=True, default="")
     idempotency_key = models.CharField(max_length=100)
     created_at = models.DateTimeField()
@@ -291,3 +297,24 @@ class ThresholdRule(models.Model):
         problems = rule_problems({name: getattr(self, name) for name in FIELDS})
         if problems:
             raise ValidationError(dict(problems))
+
+
+class WardRoute(models.Model):
+    """Who answers a city's reports from one ward: for one category, or for every
+    category (``category`` empty). Without a route, the ward's own agency (an agency
+    registered on that commune) answers, else the city's desk."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="ward_routes")
+    ward_code = models.CharField(max_length=5)
+    category = models.CharField(max_length=40, blank=True, default="")  # "" = any
+    agency = models.ForeignKey("identity.Agency", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "ward_code", "category"], name="sc_ward_route_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tenant_id} {self.ward_code} {self.category or '*'} → {self.agency_id}"

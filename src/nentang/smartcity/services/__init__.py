@@ -31,6 +31,7 @@ from nentang.smartcity.services.retention import (
     history_prune_schedule,
     tenant_retention_set,
 )
+from nentang.smartcity.services.routing import ward_route_set
 from nentang.smartcity.services.subscriptions import (
     subscription_create,
     subscription_delete,
@@ -68,4 +69,5 @@ __all__ = [
     "tenant_grant",
     "tenant_retention_set",
     "threshold_set",
+    "ward_route_set",
 ]
