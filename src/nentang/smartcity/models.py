@@ -210,6 +210,12 @@ class Report(models.Model):
     assignee = models.ForeignKey(
         "identity.Officer", on_delete=models.PROTECT, null=True, related_name="+"
     )
+    # The agency responsible for the report, chosen when it is made (ward and category:
+    # see services.reports.route_for); null only for reports made before routing.
+    agency = models.ForeignKey(
+        "identity.Agency", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    routed_by = models.CharField(max_length=20, blank=True, default="")  # route, ward, city
     answer = models.TextField(blank=True, default="")
     idempotency_key = models.CharField(max_length=100)
     created_at = models.DateTimeField()
@@ -249,3 +255,66 @@ class ReportStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report_id} {self.action}"
+
+
+class ThresholdRule(models.Model):
+    """A city's alert threshold for one attribute of one Smart Data Models entity type:
+    it overrides the default of ``data/thresholds.json`` for the same pair, adds a rule,
+    or (``is_active`` off) switches the default off in that city."""
+
+    class Direction(models.TextChoices):
+        ABOVE = "above", "Above"
+        BELOW = "below", "Below"
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="thresholds")
+    entity_type = models.CharField(max_length=100)
+    attribute = models.CharField(max_length=100)
+    direction = models.CharField(max_length=5, choices=Direction.choices)
+    warning = models.FloatField()
+    alarm = models.FloatField()
+    hold_minutes = models.PositiveIntegerField(default=0)
+    unit_code = models.CharField(max_length=10, blank=True, default="")
+    label = models.CharField(max_length=200)  # Vietnamese
+    label_en = models.CharField(max_length=200)
+    is_active = models.BooleanField(default=True)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "entity_type", "attribute"], name="sc_threshold_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tenant_id} {self.entity_type}.{self.attribute}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from nentang.smartcity.thresholds import FIELDS, rule_problems
+
+        problems = rule_problems({name: getattr(self, name) for name in FIELDS})
+        if problems:
+            raise ValidationError(dict(problems))
+
+
+class WardRoute(models.Model):
+    """Who answers a city's reports from one ward: for one category, or for every
+    category (``category`` empty). Without a route, the ward's own agency (an agency
+    registered on that commune) answers, else the city's desk."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="ward_routes")
+    ward_code = models.CharField(max_length=5)
+    category = models.CharField(max_length=40, blank=True, default="")  # "" = any
+    agency = models.ForeignKey("identity.Agency", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "ward_code", "category"], name="sc_ward_route_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tenant_id} {self.ward_code} {self.category or '*'} → {self.agency_id}"

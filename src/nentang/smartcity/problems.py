@@ -28,3 +28,10 @@ REPORT_ACTION_NOT_ALLOWED = register(
     meaning=_("A report moves received → triaged → assigned → in progress → resolved/rejected."),
     advice=_("Reload the report and choose one of the actions it offers."),
 )
+CITY_NOT_FOUND = register(
+    "city_tenant_not_found",
+    status=404,
+    title=_("City not found"),
+    meaning=_("No city tenant has this name."),
+    advice=_("Use one of the city names listed at /do-thi/."),
+)

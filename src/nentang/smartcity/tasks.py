@@ -2,3 +2,22 @@
 service."""
 
 from __future__ import annotations
+
+from django.utils import timezone
+from django_tasks import task
+
+from nentang.kernel.auditing import Actor
+from nentang.smartcity.services.retention import (
+    PRUNE_INTERVAL,
+    history_prune,
+    history_prune_schedule,
+)
+
+
+@task()
+def prune_history_daily() -> int:
+    """Delete the history older than each city's retention, in batches; queue the next
+    run a day later. Returns how many rows were deleted."""
+    done = history_prune(actor=Actor.system("smartcity.retention"))
+    history_prune_schedule(run_after=timezone.now() + PRUNE_INTERVAL)
+    return sum(done.values())

@@ -26,6 +26,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("do-thi/<slug:tenant>/phan-anh/", r.resolved, name="resolved"),
     path("do-thi/<slug:tenant>/phan-anh/moi/", r.report_new, name="report_new"),
     path("do-thi/<slug:tenant>/", pages.city, name="city"),
+    path("do-thi/<slug:tenant>/cam-bien/<str:entity_id>/", pages.sensor, name="sensor"),
     path(
         f"{NGSI}jsonldContexts/ngsi-ld-core-context-v1.8.jsonld",
         n.core_context,

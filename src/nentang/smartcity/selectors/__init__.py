@@ -6,7 +6,14 @@ Sensor data carries no personal data; citizen reports are read through ``reports
 from __future__ import annotations
 
 from nentang.smartcity.selectors import reports
-from nentang.smartcity.selectors.dashboard import Dashboard, Sensor, cities, city_dashboard
+from nentang.smartcity.selectors.dashboard import (
+    Dashboard,
+    Sensor,
+    SensorHistory,
+    cities,
+    city_dashboard,
+    sensor_history,
+)
 from nentang.smartcity.selectors.entities import (
     EntityView,
     QueryResult,
@@ -31,6 +38,7 @@ __all__ = [
     "EntityView",
     "QueryResult",
     "Sensor",
+    "SensorHistory",
     "Window",
     "aggregation",
     "cities",
@@ -39,6 +47,7 @@ __all__ = [
     "entity_get",
     "entity_query",
     "reports",
+    "sensor_history",
     "subscription_get",
     "subscription_list",
     "temporal_get",

@@ -18,8 +18,9 @@ from django.utils.translation import gettext as _
 from nentang.addresses import selectors as addresses
 from nentang.identity import selectors as identity
 from nentang.kernel.errors import NotFound
-from nentang.smartcity.models import CityDesk, Report, ReportCategory, ReportStep
+from nentang.smartcity.models import CityDesk, Report, ReportCategory, ReportStep, WardRoute
 from nentang.smartcity.problems import REPORT_CITY_NOT_FOUND, REPORT_NOT_FOUND
+from nentang.smartcity.services.routing import staff_of
 
 
 def _not_found() -> NotFound:
@@ -83,7 +84,12 @@ def officer_of(*, actor: Any) -> Any:
     officer = identity.officer_for_account(account=actor)
     if officer is None or not officer.is_active:
         return None
-    if not CityDesk.objects.filter(agency_id=officer.agency_id).exists():
+    agency = officer.agency_id
+    if not (
+        CityDesk.objects.filter(agency_id=agency).exists()
+        or WardRoute.objects.filter(agency_id=agency).exists()
+        or Report.objects.filter(agency_id=agency).exists()
+    ):
         return None
     return officer
 
@@ -97,7 +103,7 @@ class Queue:
 
 def staff_queue(*, officer: Any, state: str = "", limit: int = 200) -> Queue:
     """The reports of the officer's cities: open ones by due time, or one state."""
-    base = _reports().filter(tenant__desk__agency_id=officer.agency_id)
+    base = _reports().filter(staff_of(officer.agency_id))
     counts = {s: base.filter(state=s).count() for s in Report.State.values}
     chosen = (
         base.filter(state=state)
@@ -108,11 +114,7 @@ def staff_queue(*, officer: Any, state: str = "", limit: int = 200) -> Queue:
 
 
 def report_for_staff(*, officer: Any, report_id: str) -> Report:
-    report = (
-        _reports()
-        .filter(public_id=_uuid(report_id), tenant__desk__agency_id=officer.agency_id)
-        .first()
-    )
+    report = _reports().filter(staff_of(officer.agency_id), public_id=_uuid(report_id)).first()
     if report is None:
         raise _not_found()
     return report

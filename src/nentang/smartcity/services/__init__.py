@@ -26,11 +26,18 @@ from nentang.smartcity.services.entities import (
     entity_replace,
 )
 from nentang.smartcity.services.reports import desk_set, report_act, report_create
+from nentang.smartcity.services.retention import (
+    history_prune,
+    history_prune_schedule,
+    tenant_retention_set,
+)
+from nentang.smartcity.services.routing import ward_route_set
 from nentang.smartcity.services.subscriptions import (
     subscription_create,
     subscription_delete,
     subscription_set_active,
 )
+from nentang.smartcity.services.thresholds import threshold_set
 
 __all__ = [
     "KINDS",
@@ -48,6 +55,8 @@ __all__ = [
     "entity_create",
     "entity_delete",
     "entity_replace",
+    "history_prune",
+    "history_prune_schedule",
     "readings_ingest",
     "report_act",
     "report_create",
@@ -58,4 +67,7 @@ __all__ = [
     "tenant_create",
     "tenant_for",
     "tenant_grant",
+    "tenant_retention_set",
+    "threshold_set",
+    "ward_route_set",
 ]

@@ -33,7 +33,9 @@ from nentang.smartcity.problems import (
     REPORT_CITY_NOT_FOUND,
     REPORT_NOT_FOUND,
 )
+from nentang.smartcity.services import routing
 from nentang.smartcity.services.common import Caller
+from nentang.smartcity.services.routing import staff_of
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 MAX_DESCRIPTION = 2000
@@ -199,6 +201,11 @@ def report_create(
     extension = _photo_type(errors, photo)
     errors.raise_if_any()
     assert chosen is not None
+    if not ward and lat is not None and lon is not None:
+        ward, ward_name = routing.ward_at(
+            province_code=desk.province_code, latitude=lat, longitude=lon
+        )
+    route = routing.route_for(desk=desk, ward_code=ward, category=chosen.code)
     stored = ""
     if photo and extension:
         today = timezone.localdate()
@@ -217,6 +224,8 @@ def report_create(
                 latitude=lat if lon is not None else None,
                 longitude=lon if lat is not None else None,
                 photo=stored,
+                agency=route.agency,
+                routed_by=route.how,
                 idempotency_key=key,
                 created_at=moment,
                 updated_at=moment,
@@ -228,7 +237,13 @@ def report_create(
                 action="smartcity.report.create",
                 subject_type="smartcity.report",
                 subject=str(report.public_id),
-                summary={"tenant": tenant, "category": chosen.code, "photo": bool(stored)},
+                summary={
+                    "tenant": tenant,
+                    "category": chosen.code,
+                    "photo": bool(stored),
+                    "agency": route.agency.code,
+                    "routed_by": route.how,
+                },
             )
             _publish(report)
     except IntegrityError:
@@ -334,9 +349,9 @@ def report_act(
             errors.add("assignee", _("Choose an officer of your agency."), "invalid_choice")
     with transaction.atomic():
         report = (
-            Report.objects.select_for_update()
+            Report.objects.select_for_update(of=("self",))
             .select_related("tenant", "category")
-            .filter(public_id=public, tenant__desk__agency_id=officer.agency_id)
+            .filter(staff_of(officer.agency_id), public_id=public)
             .first()
         )
         if report is None:

@@ -80,6 +80,16 @@ class Ngsi:
         )
 
 
+@pytest.fixture(autouse=True)
+def _tokens_forgotten() -> Any:
+    """Each test starts with no remembered bearer token (``views.bearer``)."""
+    from nentang.smartcity.views import bearer
+
+    bearer.forget_tokens()
+    yield
+    bearer.forget_tokens()
+
+
 @pytest.fixture
 def city(db: None) -> None:
     from nentang.audit.services import security_defaults_install

@@ -366,3 +366,42 @@ def test_tenants_and_tokens(ngsi: Ngsi, client: Any) -> None:
     assert (wrong.status_code, error_of(wrong)) == (403, "Forbidden")
     unknown_path = ngsi.call("GET", "/nothing-here")
     assert (unknown_path.status_code, error_of(unknown_path)) == (404, "ResourceNotFound")
+
+
+def test_entity_get_by_id_checks_the_grant_on_every_request(ngsi: Ngsi, client: Any) -> None:
+    """The GET by id is one query (entity joined with the grant) and the token's client
+    is remembered for a few seconds, but the grant is never remembered: removing it
+    shuts the door on the next request. Other tenants' entities stay invisible."""
+    from nentang.smartcity import services
+    from nentang.smartcity.models import TenantGrant
+    from nentang.smartcity.tests.conftest import OPERATOR, register_client, token_for
+    from nentang.smartcity.views import bearer
+
+    entity = air(7, 30)
+    assert ngsi.call("POST", "/entities", entity).status_code == 201
+    path = f"/entities/{entity['id']}"
+    first = ngsi.call("GET", path)
+    assert first.status_code == 200
+    assert first.json()["pm25"]["value"] == 30
+    # The same id asked in a tenant without a grant, or in no tenant at all.
+    for tenant in ("danang", "atlantis"):
+        other = Ngsi(client, ngsi.token, tenant=tenant).call("GET", path)
+        assert (other.status_code, error_of(other)) == (404, "NonexistentTenant")
+    missing = ngsi.call("GET", "/entities/urn:ngsi-ld:AirQualityObserved:none")
+    assert (missing.status_code, error_of(missing)) == (404, "ResourceNotFound")
+    # A reader of Đà Nẵng only: the Huế entity is not there for it.
+    register_client("danang-only")
+    services.tenant_grant(actor=OPERATOR, tenant="danang", client_id="danang-only", can_write=False)
+    outsider = Ngsi(client, token_for(client, "danang-only"), tenant="hue").call("GET", path)
+    assert (outsider.status_code, error_of(outsider)) == (404, "NonexistentTenant")
+
+    assert bearer._seen, "the token's client is remembered after a request"
+    TenantGrant.objects.filter(client_id="hue-ioc").delete()
+    refused = ngsi.call("GET", path)
+    assert (refused.status_code, error_of(refused)) == (404, "NonexistentTenant")
+    # A forged token is never remembered, however often it is sent.
+    before = dict(bearer._seen)
+    for _ in range(3):
+        forged = Ngsi(client, "forged\x00token").call("GET", path)
+        assert (forged.status_code, error_of(forged)) == (401, "Unauthorized")
+    assert bearer._seen == before

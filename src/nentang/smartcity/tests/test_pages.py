@@ -23,7 +23,7 @@ from tests.support.browser import (
     text,
 )
 
-from nentang.smartcity import demo, thresholds
+from nentang.smartcity import demo
 from nentang.smartcity.models import Device, Entity, Observation
 
 if TYPE_CHECKING:
@@ -69,17 +69,6 @@ def test_the_demo_loads_three_cities_once(client: Any) -> None:
     assert client.get("/do-thi/atlantis/").status_code == 404
 
 
-def test_threshold_levels() -> None:
-    assert thresholds.level("AirQualityObserved", 35.0) == "ok"
-    assert thresholds.level("AirQualityObserved", 60.0) == "warning"
-    assert thresholds.level("AirQualityObserved", 151.0) == "alarm"
-    assert thresholds.level("FloodMonitoring", 2.5) == "warning"
-    assert thresholds.level("FloodMonitoring", 3.6) == "alarm"
-    assert thresholds.level("TrafficFlowObserved", 12) == "warning"
-    assert thresholds.level("TrafficFlowObserved", 5) == "alarm"
-    assert thresholds.level("Streetlight", "on") == "ok"
-
-
 @pytest.fixture
 def demo_city(transactional_db: None) -> None:
     _load_demo()
@@ -106,6 +95,16 @@ def test_the_operations_centre_in_a_browser(
         assert no_horizontal_scroll(page)
         assert axe_violations(page) == []
         page.screenshot(path=artifacts / f"smartcity-ioc-hue-{name}.png", full_page=True)
+        # A sensor's chart: the river at its alarm level, drawn and tabled.
+        page.locator(".sc-alerts a").first.click()
+        page.wait_for_load_state()
+        assert page.locator("svg.sc-chart path.sc-chart__line").count() == 1
+        assert page.locator("svg.sc-chart circle").count() == demo.STEPS
+        page.get_by_text("Bảng số liệu").click()
+        assert page.locator(".sc-readings tbody tr").count() == demo.STEPS
+        assert no_horizontal_scroll(page)
+        assert axe_violations(page) == []
+        page.screenshot(path=artifacts / f"smartcity-sensor-hue-{name}.png", full_page=True)
     assert watch.console_errors == []
     assert watch.outside_requests == []
 

@@ -19,17 +19,16 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from nentang.identity import selectors as identity
 from nentang.smartcity import selectors, services
 from nentang.smartcity.ngsild import contexts, geo
 from nentang.smartcity.ngsild.contexts import CORE_CONTEXT_URL, TermMap
 from nentang.smartcity.ngsild.entities import entity_out
 from nentang.smartcity.ngsild.errors import NgsiError, bad_data, invalid
 from nentang.smartcity.services import Caller
+from nentang.smartcity.views import bearer
 
 logger = logging.getLogger("nentang.smartcity")
 
-SCOPE = "smartcity"
 JSON = "application/json"
 JSON_LD = "application/ld+json"
 CONTEXT_REL = "http://www.w3.org/ns/json-ld#context"
@@ -159,19 +158,6 @@ def error_response(error: NgsiError) -> HttpResponse:
     )
 
 
-def _caller(request: HttpRequest) -> Caller:
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise NgsiError("Unauthorized", "Send an OAuth 2 bearer token with the scope smartcity.")
-    machine = identity.machine_token(token=token.strip())
-    if machine is None:
-        raise NgsiError("Unauthorized", "The access token is unknown, expired or revoked.")
-    if SCOPE not in machine.scopes:
-        raise NgsiError("Forbidden", "The access token does not carry the scope smartcity.")
-    return Caller.client(machine.client_id)
-
-
 Handler = Callable[..., HttpResponse]
 
 
@@ -190,7 +176,7 @@ def endpoint(**methods: Handler) -> Callable[..., HttpResponse]:
                 )
                 response["Allow"] = ", ".join(sorted(methods))
                 return response
-            call = Call(request, _caller(request))
+            call = Call(request, bearer.caller_of(request))
             return handler(call, **kwargs)
         except NgsiError as error:
             response = error_response(error)

@@ -8,10 +8,12 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
-from nentang.smartcity import selectors
+from nentang.smartcity import charts, selectors
 
 TYPE_LABELS = {
     "AirQualityObserved": _("Air quality"),
@@ -22,11 +24,6 @@ TYPE_LABELS = {
     "ParkingSpot": _("Parking spot"),
 }
 LEVEL_LABELS = {"ok": _("Normal"), "warning": _("Warning"), "alarm": _("Alarm")}
-ALERT_LABELS = {
-    "AirQualityObserved": _("Fine dust PM2.5 above the limit"),
-    "FloodMonitoring": _("River above the alarm level"),
-    "TrafficFlowObserved": _("Traffic congestion"),
-}
 UNITS = {"GQ": "µg/m³", "MTR": "m", "KMH": "km/h", "CEL": "°C", "P1": "%", "E50": ""}
 VALUE_LABELS = {
     "on": _("on"),
@@ -37,12 +34,15 @@ VALUE_LABELS = {
 
 
 def _shown(sensor: selectors.Sensor) -> str:
-    value = sensor.value
+    return _value(sensor.value, sensor.unit)
+
+
+def _value(value: object, unit_code: str) -> str:
     if isinstance(value, str):
         return str(VALUE_LABELS.get(value, value))
     if value is None:
         return "—"
-    unit = UNITS.get(sensor.unit, sensor.unit)
+    unit = UNITS.get(unit_code, unit_code)
     number = (
         f"{value:,.1f}".replace(",", " ").replace(".", ",")
         if isinstance(value, float)
@@ -66,13 +66,23 @@ def city(request: HttpRequest, tenant: str) -> HttpResponse:
             "sensor": s,
             "type_label": TYPE_LABELS.get(s.entity_type, s.entity_type),
             "level_label": LEVEL_LABELS[s.level],
-            "alert_label": ALERT_LABELS.get(s.entity_type, ""),
             "shown": _shown(s),
         }
         for s in board.sensors
     ]
-    alerts = [row for row in rows if row["sensor"].level != "ok"]
-    alerts.sort(key=lambda row: (row["sensor"].level != "alarm", row["sensor"].entity_id))
+    language = get_language()
+    alerts: list[dict[str, Any]] = [
+        {
+            "sensor": s,
+            "level": alert.level,
+            "level_label": LEVEL_LABELS[alert.level],
+            "alert_label": alert.rule.title(language),
+            "shown": _value(alert.value, alert.rule.unit_code),
+        }
+        for s in board.sensors
+        for alert in s.alerts
+    ]
+    alerts.sort(key=lambda row: (row["level"] != "alarm", str(row["sensor"].entity_id)))
     counts = {
         label: sum(1 for s in board.sensors if s.entity_type == key)
         for key, label in TYPE_LABELS.items()
@@ -81,4 +91,40 @@ def city(request: HttpRequest, tenant: str) -> HttpResponse:
         request,
         "smartcity/city.html",
         {"board": board, "rows": rows, "alerts": alerts, "counts": counts},
+    )
+
+
+@require_http_methods(["GET"])
+def sensor(request: HttpRequest, tenant: str, entity_id: str) -> HttpResponse:
+    """One sensor: its main reading over the last day as an SVG chart with the
+    thresholds drawn, and the same readings as a table (the chart's text alternative)."""
+    if len(entity_id) > 256 or "\x00" in entity_id:
+        raise Http404
+    found = selectors.sensor_history(tenant=tenant, entity_id=entity_id)
+    if found is None:
+        raise Http404
+    series = [(timezone.localtime(t), v) for t, v in found.series]
+    chart = charts.line_chart(series, limits=found.limits)
+    unit = UNITS.get(found.sensor.unit, found.sensor.unit)
+    return render(
+        request,
+        "smartcity/sensor.html",
+        {
+            "city_title": found.city_title,
+            "city": tenant,
+            "sensor": found.sensor,
+            "type_label": TYPE_LABELS.get(found.sensor.entity_type, found.sensor.entity_type),
+            "level_label": LEVEL_LABELS[found.sensor.level],
+            "shown": _shown(found.sensor),
+            "chart": chart,
+            "data_low": _value(min((v for _t, v in series), default=0.0), found.sensor.unit),
+            "data_high": _value(max((v for _t, v in series), default=0.0), found.sensor.unit),
+            "unit": unit,
+            "hours": found.hours,
+            "readings": [(t, _value(v, found.sensor.unit)) for t, v in reversed(series)],
+            "limits": [
+                {"label": LEVEL_LABELS[level], "value": _value(value, found.sensor.unit)}
+                for value, level in found.limits
+            ],
+        },
     )

@@ -1,0 +1,133 @@
+"""Retention of the temporal history (``Observation``) per city tenant.
+
+A tenant's ``retention_days`` (0: keep everything) bounds how far back its history
+goes. ``history_prune`` deletes the older rows in batches of ``batch_size`` ids, each
+batch its own short transaction (no long lock, no huge WAL burst; a crash loses at most
+one batch's progress, and the next run carries on). The current state (``Entity``) is
+never touched: an attribute last observed before the cutoff still shows its value.
+One audit entry per tenant and run that deleted something.
+
+The task ``tasks.prune_history_daily`` runs it and queues its own next run a day later;
+setting a retention (``tenant_retention_set``) queues the first run.
+"""
+
+from __future__ import annotations
+
+import datetime
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from nentang.kernel import auditing
+from nentang.kernel.auditing import Actor
+from nentang.kernel.errors import FieldError, NotFound, ValidationFailed
+from nentang.smartcity.models import Observation, Tenant
+from nentang.smartcity.problems import CITY_NOT_FOUND
+
+BATCH_SIZE = 5000
+MAX_RETENTION_DAYS = 36_500
+PRUNE_INTERVAL = timedelta(days=1)
+
+
+def tenant_retention_set(*, actor: Actor, tenant: str, days: object) -> Tenant:
+    """Keep ``days`` of ``tenant``'s history (0: all of it). Unchanged: no entry."""
+    if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= MAX_RETENTION_DAYS:
+        raise ValidationFailed(
+            _("Some fields are invalid."),
+            errors=[
+                FieldError(
+                    field="retention_days",
+                    message=_("Enter whole days, from 0 (keep everything) to 36500."),
+                    code="invalid",
+                )
+            ],
+        )
+    with transaction.atomic():
+        row = Tenant.objects.select_for_update().filter(name=tenant).first()
+        if row is None:
+            raise NotFound(_("There is no such city."), code=CITY_NOT_FOUND)
+        if row.retention_days == days:
+            return row
+        before = row.retention_days
+        row.retention_days = days
+        row.save(update_fields=["retention_days"])
+        auditing.record(
+            actor=actor,
+            action="smartcity.tenant.retention",
+            subject_type="smartcity.tenant",
+            subject=tenant or "(default)",
+            summary={"retention_days": days, "before": before},
+        )
+    if days:
+        history_prune_schedule(run_after=timezone.now())
+    return row
+
+
+def _prune_tenant(tenant: Tenant, cutoff: datetime.datetime, batch_size: int) -> tuple[int, int]:
+    deleted = batches = 0
+    old = Observation.objects.filter(tenant=tenant, observed_at__lt=cutoff)
+    while True:
+        with transaction.atomic():
+            ids = list(old.order_by("id").values_list("id", flat=True)[:batch_size])
+            if not ids:
+                return deleted, batches
+            count, _by_model = Observation.objects.filter(id__in=ids).delete()
+        deleted += count
+        batches += 1
+        if len(ids) < batch_size:
+            return deleted, batches
+
+
+def history_prune(
+    *,
+    actor: Actor,
+    now: datetime.datetime | None = None,
+    batch_size: int = BATCH_SIZE,
+) -> dict[str, int]:
+    """Delete the history older than each tenant's retention; rows deleted per tenant."""
+    if batch_size < 1:
+        raise ValueError("batch_size is at least 1")
+    moment = now or timezone.now()
+    done: dict[str, int] = {}
+    for tenant in Tenant.objects.filter(retention_days__gt=0).order_by("name"):
+        cutoff = moment - timedelta(days=tenant.retention_days)
+        deleted, batches = _prune_tenant(tenant, cutoff, batch_size)
+        done[tenant.name] = deleted
+        if deleted:
+            auditing.record(
+                actor=actor,
+                action="smartcity.history.prune",
+                subject_type="smartcity.tenant",
+                subject=tenant.name or "(default)",
+                summary={"deleted": deleted, "batches": batches, "before": cutoff.isoformat()},
+            )
+    return done
+
+
+def history_prune_schedule(*, run_after: datetime.datetime | None = None) -> bool:
+    """Queue the daily prune unless one is waiting already; True when queued."""
+    from django_tasks import TaskResultStatus
+    from django_tasks_db import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult
+
+    from nentang.smartcity.tasks import prune_history_daily
+
+    backend = prune_history_daily.get_backend()
+    if run_after is not None and not backend.supports_defer:
+        return False
+    if (
+        isinstance(backend, DatabaseBackend)
+        and DBTaskResult.objects.filter(
+            task_path=prune_history_daily.module_path,
+            backend_name=backend.alias,
+            status=TaskResultStatus.READY,
+        ).exists()
+    ):
+        return False
+    task = (
+        prune_history_daily if run_after is None else prune_history_daily.using(run_after=run_after)
+    )
+    task.enqueue()
+    return True
