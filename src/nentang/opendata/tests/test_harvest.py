@@ -198,7 +198,7 @@ def test_our_own_dataset_keeps_its_name(cast: Cast, portal: tuple[str, Portal]) 
 
     assert Dataset.objects.get(name="ngan-sach-xa-2").title == "Của chúng tôi"
     copy = Dataset.objects.get(name="cong-du-lieu-xa-ngan-sach-xa-2")
-    assert copy.harvest.remote_id.endswith("000000000002")
+    assert HarvestRecord.objects.get(dataset=copy).remote_id.endswith("000000000002")
 
 
 def test_an_unreadable_source_fails_the_run_and_withdraws_nothing(
@@ -237,7 +237,10 @@ def test_a_dcat_file_is_harvested(cast: Cast, portal: tuple[str, Portal]) -> Non
     assert sorted(t.name for t in wifi.tags.all()) == ["hạ tầng số", "wifi"]
     resource = wifi.resources.get()
     assert (resource.format, resource.size) == ("CSV", 20480)
-    assert wifi.harvest.remote_url == "https://dulieu.danang.gov.vn/dataset/diem-wifi"
+    assert (
+        HarvestRecord.objects.get(dataset=wifi).remote_url
+        == "https://dulieu.danang.gov.vn/dataset/diem-wifi"
+    )
     parking = Dataset.objects.get(harvest__remote_id="dn-parking")
     assert parking.resources.get().url == "https://dulieu.danang.gov.vn/api/bai-do-xe"
     again = services.harvest_run(source_id=str(harvested.public_id))
