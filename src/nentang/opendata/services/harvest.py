@@ -31,6 +31,7 @@ from nentang.kernel import auditing
 from nentang.kernel.auditing import Actor
 from nentang.kernel.errors import Conflict, NotFound, ProblemError
 from nentang.kernel.outbound import OutboundError, check_url
+from nentang.kernel.scheduling import task_enqueue_unless_waiting
 from nentang.kernel.text import clean
 from nentang.opendata.models import (
     Dataset,
@@ -272,24 +273,6 @@ def harvest_run_due(*, now: datetime.datetime | None = None) -> list[HarvestRun]
 
 def harvest_schedule(*, run_after: datetime.datetime | None = None) -> bool:
     """Queue the harvest task unless one is waiting already; True when queued."""
-    from django_tasks import TaskResultStatus
-    from django_tasks_db import DatabaseBackend
-    from django_tasks_db.models import DBTaskResult
-
     from nentang.opendata.tasks import harvest_due
 
-    backend = harvest_due.get_backend()
-    if run_after is not None and not backend.supports_defer:
-        return False
-    if (
-        isinstance(backend, DatabaseBackend)
-        and DBTaskResult.objects.filter(
-            task_path=harvest_due.module_path,
-            backend_name=backend.alias,
-            status=TaskResultStatus.READY,
-        ).exists()
-    ):
-        return False
-    task = harvest_due if run_after is None else harvest_due.using(run_after=run_after)
-    task.enqueue()
-    return True
+    return task_enqueue_unless_waiting(harvest_due, run_after=run_after)

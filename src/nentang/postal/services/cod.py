@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from nentang.kernel import auditing, events
 from nentang.kernel.auditing import Actor
+from nentang.kernel.scheduling import task_enqueue_unless_waiting
 from nentang.postal.models import CodRemittance, Merchant, Shipment
 from nentang.postal.models.shipments import CodStatus
 
@@ -173,27 +174,9 @@ def cod_remittances_run_due(
 
 def cod_remittance_schedule(*, run_after: datetime.datetime | None = None) -> bool:
     """Queue the daily remittance task unless one is waiting already; True when queued."""
-    from django_tasks import TaskResultStatus
-    from django_tasks_db import DatabaseBackend
-    from django_tasks_db.models import DBTaskResult
-
     from nentang.postal.tasks import remit_cod_daily
 
-    backend = remit_cod_daily.get_backend()
-    if run_after is not None and not backend.supports_defer:
-        return False
-    if (
-        isinstance(backend, DatabaseBackend)
-        and DBTaskResult.objects.filter(
-            task_path=remit_cod_daily.module_path,
-            backend_name=backend.alias,
-            status=TaskResultStatus.READY,
-        ).exists()
-    ):
-        return False
-    task = remit_cod_daily if run_after is None else remit_cod_daily.using(run_after=run_after)
-    task.enqueue()
-    return True
+    return task_enqueue_unless_waiting(remit_cod_daily, run_after=run_after)
 
 
 _scheduled = False

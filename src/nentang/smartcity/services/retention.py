@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from nentang.kernel import auditing
 from nentang.kernel.auditing import Actor
 from nentang.kernel.errors import FieldError, NotFound, ValidationFailed
+from nentang.kernel.scheduling import task_enqueue_unless_waiting
 from nentang.smartcity.models import Observation, Tenant
 from nentang.smartcity.problems import CITY_NOT_FOUND
 
@@ -108,26 +109,6 @@ def history_prune(
 
 def history_prune_schedule(*, run_after: datetime.datetime | None = None) -> bool:
     """Queue the daily prune unless one is waiting already; True when queued."""
-    from django_tasks import TaskResultStatus
-    from django_tasks_db import DatabaseBackend
-    from django_tasks_db.models import DBTaskResult
-
     from nentang.smartcity.tasks import prune_history_daily
 
-    backend = prune_history_daily.get_backend()
-    if run_after is not None and not backend.supports_defer:
-        return False
-    if (
-        isinstance(backend, DatabaseBackend)
-        and DBTaskResult.objects.filter(
-            task_path=prune_history_daily.module_path,
-            backend_name=backend.alias,
-            status=TaskResultStatus.READY,
-        ).exists()
-    ):
-        return False
-    task = (
-        prune_history_daily if run_after is None else prune_history_daily.using(run_after=run_after)
-    )
-    task.enqueue()
-    return True
+    return task_enqueue_unless_waiting(prune_history_daily, run_after=run_after)

@@ -35,6 +35,7 @@ from nentang.audit.services.security.access import (
 )
 from nentang.kernel.auditing import Actor
 from nentang.kernel.errors import Conflict, FieldError, NotFound, ValidationFailed
+from nentang.kernel.scheduling import task_enqueue_unless_waiting
 
 DEFAULTS = Path(__file__).resolve().parents[2] / "data" / "security_defaults.json"
 DEFAULT_SYSTEM = "nentang"
@@ -354,31 +355,9 @@ _prune_scheduled = False
 
 def security_prune_schedule(*, run_after: datetime | None = None) -> bool:
     """Queue the pruning task unless one is waiting already; True when it queued one."""
-    from django_tasks import TaskResultStatus
-    from django_tasks_db import DatabaseBackend
-    from django_tasks_db.models import DBTaskResult
-
     from nentang.audit.security_tasks import prune_security_events
 
-    backend = prune_security_events.get_backend()
-    if run_after is not None and not backend.supports_defer:
-        return False
-    if (
-        isinstance(backend, DatabaseBackend)
-        and DBTaskResult.objects.filter(
-            task_path=prune_security_events.module_path,
-            backend_name=backend.alias,
-            status=TaskResultStatus.READY,
-        ).exists()
-    ):
-        return False
-    task = (
-        prune_security_events
-        if run_after is None
-        else prune_security_events.using(run_after=run_after)
-    )
-    task.enqueue()
-    return True
+    return task_enqueue_unless_waiting(prune_security_events, run_after=run_after)
 
 
 def prune_schedule_once() -> None:
