@@ -126,11 +126,14 @@ def test_keys_belong_to_their_holder(an: Person, binh: Person, hanoi_officer: An
     theirs = post(
         browser_of(binh.account),
         CHILDREN,
-        child_body(id_number=support.id_number_for(support.years_ago(5), sex="female", serial=779)),
+        child_body(
+            id_number=support.id_number_for(support.years_ago(5), sex="female", serial=779),
+            relationship="mother",  # Bình is a woman: the child-evidence rule checks it
+        ),
         key="shared-key",
     )
 
-    assert theirs.status_code == 201
+    assert theirs.status_code == 201, theirs.content.decode()
     assert "Idempotent-Replayed" not in theirs
 
 

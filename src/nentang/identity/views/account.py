@@ -9,6 +9,7 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
@@ -93,7 +94,7 @@ def overview(request: IdentityRequest) -> HttpResponse:
         facts = [SummaryRow(_("Login"), account.username, mono=True)]
         if officer is not None:
             facts += [
-                SummaryRow(_("Name"), officer.full_name),
+                SummaryRow(pgettext("person", "Name"), officer.full_name),
                 SummaryRow(_("Your agency"), officer.agency.name),
             ]
         context["profile"] = facts

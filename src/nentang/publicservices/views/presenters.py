@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from nentang.kernel.money import format_vnd
 from nentang.publicservices.catalogue import Page, Procedure
@@ -91,8 +92,8 @@ def answer_text(page: Page, value: Any) -> str:
 
 def procedure_rows(procedure: Procedure) -> list[SummaryRow]:
     levels = {
-        "commune": _("Ward or commune"),
-        "province": _("Province or city"),
+        "commune": pgettext("agency level", "Ward or commune"),
+        "province": pgettext("agency level", "Province or city"),
         "ministry": _("Ministry"),
     }
     online = {"toan_trinh": _("Fully online"), "mot_phan": _("Partly online")}
@@ -104,8 +105,8 @@ def procedure_rows(procedure: Procedure) -> list[SummaryRow]:
     fee = format_vnd(int(procedure.fee["base"])) if procedure.has_fee else _("Free")
     return [
         SummaryRow(_("Procedure code"), procedure.display_code, mono=True),
-        SummaryRow(_("Field"), str(procedure.sector)),
-        SummaryRow(_("Handled by"), str(levels[procedure.agency_level])),
+        SummaryRow(pgettext("field of administration", "Field"), str(procedure.sector)),
+        SummaryRow(pgettext("agency level", "Handled by"), str(levels[procedure.agency_level])),
         SummaryRow(_("Online level"), str(online[procedure.online_level])),
         SummaryRow(_("Fee"), str(fee)),
         SummaryRow(

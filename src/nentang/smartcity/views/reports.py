@@ -15,7 +15,7 @@ from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -29,7 +29,7 @@ from nentang.web.components import Badge, TimelineEvent
 from nentang.web.forms import Form
 
 STATES: dict[str, tuple[Any, str]] = {
-    "received": (gettext_lazy("Received"), "info"),
+    "received": (pgettext_lazy("report state", "Received"), "info"),
     "triaged": (gettext_lazy("Being checked"), "info"),
     "assigned": (gettext_lazy("Assigned"), "info"),
     "in_progress": (gettext_lazy("Being fixed"), "warning"),

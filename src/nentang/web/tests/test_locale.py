@@ -197,6 +197,27 @@ class TestVietnamese:
         assert broken == []
 
 
+def test_a_message_has_one_translation_in_every_context() -> None:
+    """Django merges every context's catalogue into one, so the same English words
+    translated two ways show the first context's words everywhere (smartcity's badge
+    "Received" once read publicservices' "Tiếp nhận"). Words that mean two things take a
+    context: ``pgettext("report state", "Received")``, ``{% translate "…" context "…" %}``."""
+    translations: dict[tuple[str | None, str], dict[str, str]] = {}
+    for po in VI_FILES:
+        for entry in _messages(po):
+            if entry.translated and "fuzzy" not in entry.flags:
+                text = entry.msgstr or repr(sorted(entry.msgstr_plural.items()))
+                translations.setdefault((entry.msgctxt, entry.msgid), {})[po.parts[-5]] = text
+
+    differing = {
+        (f"{context}: " if context else "") + msgid: by_context
+        for (context, msgid), by_context in translations.items()
+        if len(set(by_context.values())) > 1
+    }
+
+    assert differing == {}
+
+
 @pytest.mark.slow
 def test_catalogs_hold_every_message_of_the_source(tmp_path: Path) -> None:
     """Re-extract the messages of every context (makemessages in a copy of the source,
