@@ -30,30 +30,46 @@ FORMATS = ("PNG", "JPEG", "WEBP")
 WORKING_SIDE = 1200  # a larger photo is also tried at this size
 
 
-def _refuse(code: str, message: str, field: str) -> ValidationFailed:
-    return ValidationFailed(code=code, errors=[FieldError(field, message, code)])
-
-
 def _image(data: bytes, field: str) -> numpy.ndarray:
     if len(data) > MAX_BYTES:
-        raise _refuse(QR_IMAGE_INVALID, _("The picture is larger than 5 MB."), field)
+        raise ValidationFailed(
+            code=QR_IMAGE_INVALID,
+            errors=[FieldError(field, _("The picture is larger than 5 MB."), QR_IMAGE_INVALID)],
+        )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
             if image.format not in FORMATS:
-                raise _refuse(QR_IMAGE_INVALID, _("Choose a PNG, JPEG or WebP picture."), field)
+                raise ValidationFailed(
+                    code=QR_IMAGE_INVALID,
+                    errors=[
+                        FieldError(
+                            field, _("Choose a PNG, JPEG or WebP picture."), QR_IMAGE_INVALID
+                        )
+                    ],
+                )
             if max(image.size) > MAX_SIDE:
-                raise _refuse(
-                    QR_IMAGE_INVALID,
-                    _("The picture is larger than 4,000 × 4,000 pixels."),
-                    field,
+                raise ValidationFailed(
+                    code=QR_IMAGE_INVALID,
+                    errors=[
+                        FieldError(
+                            field,
+                            _("The picture is larger than 4,000 × 4,000 pixels."),
+                            QR_IMAGE_INVALID,
+                        )
+                    ],
                 )
             gray = image.convert("L")
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError,
             Image.DecompressionBombWarning):  # fmt: skip
-        raise _refuse(
-            QR_IMAGE_INVALID, _("This file is not a picture that can be read."), field
+        raise ValidationFailed(
+            code=QR_IMAGE_INVALID,
+            errors=[
+                FieldError(
+                    field, _("This file is not a picture that can be read."), QR_IMAGE_INVALID
+                )
+            ],
         ) from None
     return numpy.asarray(gray, dtype=numpy.uint8)
 
@@ -85,17 +101,21 @@ def vietqr_text_from_image(data: bytes, *, field: str = "image") -> str:
         if text:
             break
     else:
-        raise _refuse(
-            QR_NOT_FOUND,
-            _("No QR code was found in the picture: photograph the whole code, sharp and "
-              "well lit, or paste its text."),
-            field,
-        )  # fmt: skip
+        message = _(
+            "No QR code was found in the picture: photograph the whole code, sharp and "
+            "well lit, or paste its text."
+        )
+        raise ValidationFailed(code=QR_NOT_FOUND, errors=[FieldError(field, message, QR_NOT_FOUND)])
     text = text.strip()
     if not text.startswith("000201"):
-        raise _refuse(
-            QR_NOT_VIETQR,
-            _("This QR code is not a VietQR payment code (it does not start with 000201)."),
-            field,
+        raise ValidationFailed(
+            code=QR_NOT_VIETQR,
+            errors=[
+                FieldError(
+                    field,
+                    _("This QR code is not a VietQR payment code (it does not start with 000201)."),
+                    QR_NOT_VIETQR,
+                )
+            ],
         )
     return text
