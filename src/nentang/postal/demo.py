@@ -3,8 +3,9 @@
 * post offices and sorting centres in six provinces, and two postmen who log in and scan
   (``buuta.tam`` at Bưu cục Sài Gòn, ``buuta.lan`` at Bưu cục Kim Liên, Hà Nội);
 * the merchant "Công ty TNHH Bánh mì Sài Gòn" with its API client (``client_credentials``,
-  scope ``postal``) and 2,400 parcels over the last thirteen months, growing month by
-  month, in every status, with COD collected and remitted weekly;
+  scope ``postal``) and 2,400 parcels (scaled by ``NENTANG_DEMO_PERCENT``) over the last
+  thirteen months, growing month by month, in every status, with COD collected and
+  remitted weekly;
 * a sorting centre's machine client for the batch scan API (scope ``postal.scan``);
 * Nguyễn Văn An's result parcel (a birth-registration result sent by post), out for
   delivery at Bưu cục Sài Gòn: deliver it on the scanning page.
@@ -166,9 +167,10 @@ def _created_times(rng: random.Random, now: datetime.datetime) -> list[datetime.
     """Parcels per month growing ~3 % a month (≈ 40 %/year), the newest month fullest."""
     weights = [1.03**month for month in range(MONTHS)]
     total = sum(weights)
+    parcels = demodata.scaled(PARCELS)  # a tenth in the tests that run `nentang demo`
     times = []
     for month, weight in enumerate(weights):
-        count = round(PARCELS * weight / total)
+        count = round(parcels * weight / total)
         start = now - datetime.timedelta(days=30 * (MONTHS - month))
         for _ in range(count):
             times.append(start + datetime.timedelta(seconds=rng.randint(0, 30 * 86_400)))
