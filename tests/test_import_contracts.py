@@ -64,6 +64,13 @@ def _copy_source(target: Path) -> Path:
     return target
 
 
+def _link_or_copy(source: str, target: str) -> None:
+    try:
+        os.link(source, target)
+    except OSError:  # another file system
+        shutil.copy2(source, target)
+
+
 def _lint_imports(root: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(BIN / "lint-imports"), "--no-cache", "--config", str(root / "pyproject.toml")],
@@ -167,7 +174,16 @@ def test_a_scaffolded_context_passes_the_static_gate(tmp_path: Path) -> None:
     run(str(BIN / "ruff"), "check", "--no-cache", str(package), str(root / "src/nentang/config"))
     run(str(BIN / "ruff"), "format", "--check", "--no-cache", str(package))
     run(str(BIN / "lint-imports"), "--no-cache", "--config", str(root / "pyproject.toml"))
-    run(str(BIN / "mypy"), "--no-incremental", str(package))
+    # The gate runs mypy over the project before the tests: starting from its cache, mypy
+    # checks the new package and what imports it (~20 s of a core) instead of the whole
+    # project and Django's stubs (~2 min). Cache files are linked, not copied: mypy
+    # replaces a cache file rather than writing into it, so the project's stays as it is.
+    cache = ROOT / ".mypy_cache"
+    if cache.is_dir():
+        shutil.copytree(cache, root / ".mypy_cache", copy_function=_link_or_copy)
+        run(str(BIN / "mypy"), str(package))
+    else:
+        run(str(BIN / "mypy"), "--no-incremental", str(package))
     database = f"sqlite:///{tmp_path / 'gate.sqlite3'}"
     env["NENTANG_DATABASE_URL"] = database
     run(sys.executable, "-m", "nentang", "manage", "makemigrations", "--check", "--dry-run")
