@@ -156,7 +156,8 @@ def scans_record(
     with transaction.atomic():
         # The latest cycle of each identifier, locked in a stable order.
         shipments: dict[str, Shipment] = {}
-        for shipment in Shipment.objects.select_for_update().filter(s10__in=wanted).order_by("id"):
+        locked = Shipment.objects.select_for_update().filter(s10__in=wanted).order_by("id")
+        for shipment in locked.only(*tracking.INGEST_FIELDS):
             current = shipments.get(shipment.s10)
             if current is None or shipment.s10_cycle > current.s10_cycle:
                 shipments[shipment.s10] = shipment
