@@ -199,8 +199,10 @@ def _key(
     return (shipment_id, code, occurred_at, facility)
 
 
-# The fields of a shipment that ingesting its events reads or writes (and the COD port
-# and the webhook payload read): a batch loads only these, for a thousand shipments.
+# The fields of a shipment that ingesting its events reads before it writes them (and
+# the COD port and the webhook payload read): a batch loads only these, for a thousand
+# shipments. The other folded fields (picked up, delivered, cancelled, last event,
+# attempts) are set from the fold before anything reads them.
 INGEST_FIELDS = (
     "id",
     "s10",
@@ -210,12 +212,7 @@ INGEST_FIELDS = (
     "dossier_reference",
     "status",
     "created_at",
-    "picked_up_at",
-    "delivered_at",
     "returned_at",
-    "cancelled_at",
-    "attempts",
-    "last_event_at",
     "flagged_events",
     "cod_amount",
     "cod_status",
