@@ -104,17 +104,20 @@ def _as_is(value: Any) -> bool:
 
 def _array_literal(values: list[Any]) -> str:
     """A PostgreSQL array literal ``{"a","b",NULL}`` of scalar values (text, numbers,
-    UUIDs, dates and times, booleans), every element quoted and escaped."""
-    cells = []
+    UUIDs, dates and times, booleans): text quoted and escaped; numbers, UUIDs and
+    ISO 8601 times need no escaping (no quote, backslash, comma or brace in them)."""
+    cells: list[str] = []
+    append = cells.append
     for value in values:
+        kind = type(value)
         if value is None:
-            cells.append("NULL")
-            continue
-        if isinstance(value, bool):
-            text = "t" if value else "f"
+            append("NULL")
+        elif kind is int or kind is uuid.UUID:
+            append(str(value))
+        elif kind is bool:
+            append("t" if value else "f")
         elif isinstance(value, datetime.date | datetime.time):
-            text = value.isoformat()
+            append('"' + value.isoformat() + '"')
         else:
-            text = str(value)
-        cells.append('"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"')
+            append('"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"')
     return "{" + ",".join(cells) + "}"
