@@ -328,7 +328,7 @@ def _cell_out(cell: selectors.Cell) -> DigitalCodeOut:
 
 @router.post(
     "/digital-codes",
-    response={200: DigitalCodeOut, 422: Problem},
+    response={200: DigitalCodeOut, 400: Problem, 422: Problem},
     summary=gettext_noop("The digital address code of a point (postal code + ~3 m plus code)"),
 )
 def digital_code_encode(request: HttpRequest, payload: DigitalCodeIn) -> DigitalCodeOut:

@@ -89,6 +89,7 @@ def _check(
         if not math.isfinite(value):
             raise refuse(f"{path}: {value!r} is not a number JSON can carry.")
     elif isinstance(value, Mapping):
+        scalars_pass = max_depth is None or depth < max_depth
         for key, item in value.items():
             if not isinstance(key, str):
                 raise refuse(
@@ -99,6 +100,16 @@ def _check(
                 raise refuse(f"{path}: a key {problem.replace('not valid', 'is not valid')}.")
             if canonical_keys and any(ord(character) > 0xFFFF for character in key):
                 raise refuse(f"{path}: a key holds a character above U+FFFF.")
+            if scalars_pass:
+                # Null, booleans, ASCII text and safe integers, the bulk of any payload,
+                # pass here: the path of a message is only built for what is refused.
+                kind = type(item)
+                if item is None or kind is bool:
+                    continue
+                if kind is str and "\x00" not in item and item.isascii():
+                    continue
+                if kind is int and -MAX_SAFE_INTEGER <= item <= MAX_SAFE_INTEGER:
+                    continue
             _check(item, f"{path}.{key}", refuse, floats, max_depth, depth + 1, canonical_keys)
     elif isinstance(value, list | tuple):
         for index, item in enumerate(value):

@@ -199,7 +199,7 @@ MERCHANT = [MerchantAuth()]
 @router.post(
     "/quotes",
     auth=MERCHANT,
-    response={200: QuoteOut, 401: Problem, 403: Problem, 422: Problem},
+    response={200: QuoteOut, 400: Problem, 401: Problem, 403: Problem, 422: Problem},
     summary="Price of a parcel (zone × weight band × service)",
 )
 def quote(request: HttpRequest, payload: QuoteIn) -> QuoteOut:
@@ -211,7 +211,14 @@ def quote(request: HttpRequest, payload: QuoteIn) -> QuoteOut:
 @router.post(
     "/shipments",
     auth=MERCHANT,
-    response={201: ShipmentOut, 401: Problem, 403: Problem, 409: Problem, 422: Problem},
+    response={
+        201: ShipmentOut,
+        400: Problem,
+        401: Problem,
+        403: Problem,
+        409: Problem,
+        422: Problem,
+    },
     openapi_extra=IDEMPOTENCY_OPENAPI,
     summary="Create a shipment (S10 number, price, label)",
 )
@@ -434,7 +441,7 @@ def cod_report(request: HttpRequest) -> dict[str, Any]:
 @router.post(
     "/webhooks",
     auth=MERCHANT,
-    response={201: WebhookOut, 401: Problem, 403: Problem, 422: Problem},
+    response={201: WebhookOut, 400: Problem, 401: Problem, 403: Problem, 422: Problem},
     summary="Receive shipment.updated (and COD remittance) webhooks at a URL",
 )
 def webhook_create(request: HttpRequest, payload: WebhookIn) -> Status[WebhookOut]:
@@ -473,7 +480,14 @@ def webhook_delete(request: HttpRequest, subscription_id: str) -> Status[None]:
 @router.post(
     "/scans",
     auth=[ScanTokenAuth(), WorkerSessionAuth()],
-    response={200: ScanBatchOut, 401: Problem, 403: Problem, 413: Problem, 422: Problem},
+    response={
+        200: ScanBatchOut,
+        400: Problem,
+        401: Problem,
+        403: Problem,
+        413: Problem,
+        422: Problem,
+    },
     openapi_extra=IDEMPOTENCY_OPENAPI,
     summary="Record a batch of tracking events (scans), with a result per item",
 )

@@ -24,11 +24,12 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from nentang.addresses.normaliser.index import (
     COUNTRY_WORDS,
     DISTRICT_MARKERS,
+    MEMO_LIMIT,
     PROVINCE_MARKERS,
     WARD_MARKERS,
     Index,
@@ -127,6 +128,11 @@ def _segment_bounds(tokens: Sequence[Token], start: int, end: int) -> bool:
     return before_ok and after_ok
 
 
+# How many tokens from ``pointer`` a match can see: a kind word of two and a name of six.
+WINDOW = MAX_NAME_WORDS + 2
+_NO_MATCH = object()
+
+
 def match(
     tokens: Sequence[Token],
     pointer: int,
@@ -137,9 +143,93 @@ def match(
     bound: int,
     allow_fuzzy: bool,
     need_marker_alone: bool = False,
+    memo: dict[Any, Any] | None = None,
 ) -> Match | None:
     """The longest name of ``scopes`` that ends at ``pointer`` (``from_end``) or starts
-    there, with its kind word. ``bound`` is how far the match may reach."""
+    there, with its kind word. ``bound`` is how far the match may reach.
+
+    With ``memo`` (the index's), the answer is remembered for what the search can see:
+    the words of the window of :data:`WINDOW` tokens at ``pointer``, their segments, and
+    whether the words just outside it share their segment (what ``whole_segment``
+    reads) — "… phuong ben nghe quan 1 tp ho chi minh" read again in another address is
+    one dict look-up per level."""
+    if not scopes:
+        return None
+    if memo is None:
+        return _match(
+            tokens, pointer, scopes, markers, from_end, bound, allow_fuzzy, need_marker_alone
+        )
+    first, last = (
+        (max(bound, pointer - WINDOW), pointer)
+        if from_end
+        else (
+            pointer,
+            min(bound, pointer + WINDOW),
+        )
+    )
+    if first >= last:
+        return None
+    base = tokens[first][3]
+    seen = "".join([f"{t[0]} {t[3] - base} " for t in tokens[first:last]])
+    before = tokens[first - 1][3] == base if first > 0 else None
+    after = tokens[last][3] == tokens[last - 1][3] if last < len(tokens) else None
+    key = (
+        "match",
+        from_end,
+        allow_fuzzy,
+        need_marker_alone,
+        id(markers),
+        tuple(map(id, scopes)),
+        seen,
+        before,
+        after,
+    )
+    remembered = memo.get(key)
+    if remembered is None:
+        found = _match(
+            tokens, pointer, scopes, markers, from_end, bound, allow_fuzzy, need_marker_alone
+        )
+        if len(memo) >= MEMO_LIMIT:
+            memo.clear()
+        memo[key] = (
+            _NO_MATCH
+            if found is None
+            else found._replace(
+                start=found.start - first,
+                end=found.end - first,
+                name_start=found.name_start - first,
+                name_end=found.name_end - first,
+            )
+        )
+        return found
+    if remembered is _NO_MATCH:
+        return None
+    units, start, end, marked, fuzzy, whole, name_start, name_end = remembered
+    return _new_tuple(
+        Match,
+        (
+            units,
+            start + first,
+            end + first,
+            marked,
+            fuzzy,
+            whole,
+            name_start + first,
+            name_end + first,
+        ),
+    )
+
+
+def _match(
+    tokens: Sequence[Token],
+    pointer: int,
+    scopes: Sequence[Scope],
+    markers: dict[str, set[str]],
+    from_end: bool,
+    bound: int,
+    allow_fuzzy: bool,
+    need_marker_alone: bool,
+) -> Match | None:
     if not scopes:
         return None
     lo, hi = (bound, pointer) if from_end else (pointer, bound)
@@ -266,6 +356,7 @@ def read(
         from_end=from_end,
         bound=bound,
         allow_fuzzy=fuzzy,
+        memo=index.memo,
     )
     if province is not None and province.fuzzy and not province.whole_segment:
         province = None
@@ -289,6 +380,7 @@ def read(
         bound=bound,
         allow_fuzzy=fuzzy and province is not None,
         need_marker_alone=province is None,
+        memo=index.memo,
     )
     if district is not None and not (district.marked or district.whole_segment):
         district = None
@@ -297,9 +389,9 @@ def read(
         # ward of the same name: it is a district only if an old ward of it comes next.
         after = district.start if from_end else district.end
         scopes = [index.old_wards_by_district.get(u.code, Scope()) for u in district.units]
-        if _ward(tokens, after, scopes, from_end, bound, fuzzy=False) is None and not any(
-            u.code in index.island_districts for u in district.units
-        ):
+        if _ward(
+            tokens, after, scopes, from_end, bound, fuzzy=False, memo=index.memo
+        ) is None and not any(u.code in index.island_districts for u in district.units):
             district = None
     if district is not None:
         reading.district = district
@@ -312,7 +404,7 @@ def read(
     regime = "pre_2025" if district is not None else ""
     if district is not None:
         scopes = [index.old_wards_by_district.get(u.code, Scope()) for u in district.units]
-        ward = _ward(tokens, pointer, scopes, from_end, bound, fuzzy=fuzzy)
+        ward = _ward(tokens, pointer, scopes, from_end, bound, fuzzy=fuzzy, memo=index.memo)
         # An island district had no wards: the district itself is the unit.
     else:
         known = province is not None
@@ -327,6 +419,7 @@ def read(
             bound,
             fuzzy=fuzzy and known,
             nationwide=not known,
+            memo=index.memo,
         )
         regime = "2025"
         if ward is None:
@@ -375,9 +468,17 @@ def _ward(
     *,
     fuzzy: bool,
     nationwide: bool = False,
+    memo: dict[Any, Any] | None = None,
 ) -> Match | None:
     found = match(
-        tokens, pointer, scopes, WARD_MARKERS, from_end=from_end, bound=bound, allow_fuzzy=fuzzy
+        tokens,
+        pointer,
+        scopes,
+        WARD_MARKERS,
+        from_end=from_end,
+        bound=bound,
+        allow_fuzzy=fuzzy,
+        memo=memo,
     )
     if found is None:
         return None

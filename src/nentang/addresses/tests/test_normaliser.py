@@ -334,3 +334,28 @@ def test_the_fast_path_reads_typos_as_the_general_reading_does(
     ]
     assert differing == []
     assert used >= 80  # the typo search did run (the labelled typo rows at least)
+
+
+def test_answers_from_the_memo_are_those_read_afresh() -> None:
+    """The memo keeps the matches of the general reading by the words a match can see
+    (a window at the pointer); whatever other address filled it, the answer is the one
+    read with an empty memo."""
+    from nentang.addresses.normaliser import clear_line_cache
+    from nentang.addresses.normaliser.index import get_index
+
+    rows = labelled()
+    index = get_index()
+    fresh = []
+    for row in rows:
+        index.memo.clear()
+        clear_line_cache()
+        fresh.append(normalise(row["address"]).as_dict())
+    clear_line_cache()
+    # In the reverse order, each address meets windows filled by others; then again,
+    # every window from the memo.
+    shared = [normalise(row["address"]).as_dict() for row in reversed(rows)]
+    clear_line_cache()
+    remembered = [normalise(row["address"]).as_dict() for row in rows]
+    assert list(reversed(shared)) == fresh
+    assert remembered == fresh
+    assert any(key[0] == "match" for key in index.memo)

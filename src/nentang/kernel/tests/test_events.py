@@ -16,7 +16,7 @@ from django_tasks_db.models import DBTaskResult
 from tests.support.http import Receiver, Reply
 
 from nentang.kernel.auditing import Actor
-from nentang.kernel.events import MAX_PAYLOAD_BYTES, InvalidEvent, emit
+from nentang.kernel.events import COPY_FROM, MAX_PAYLOAD_BYTES, InvalidEvent, emit, emit_many
 from nentang.kernel.ids import id_timestamp_ms
 from nentang.kernel.models import OutboxEvent, WebhookDelivery
 from nentang.kernel.observability.context import bind_request_id, reset_request_id
@@ -230,3 +230,42 @@ def test_the_dispatch_task_comes_back_when_the_retry_is_due(receiver: Receiver) 
     assert (delivery.status, delivery.attempts) == (WebhookDelivery.Status.PENDING, 1)
     waiting = dispatch_tasks().filter(status=TaskResultStatus.READY)
     assert list(waiting.values_list("run_after", flat=True)) == [delivery.next_attempt_at]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("count", [3, COPY_FROM])  # an INSERT; on PostgreSQL a COPY
+def test_emit_many_stores_each_event_as_emit_does(count: int) -> None:
+    shops = [f"merchant:shop-{n}" for n in range(count)]
+    payloads = [
+        {"transfer_id": f"t-{n}", "amount": 1_000 * n, "note": 'Bánh mì "đặc biệt"\t\\ ½'}
+        for n in range(count)
+    ]
+    token = bind_request_id("req-batch-0001")
+    try:
+        with transaction.atomic():
+            emit_many([(TOPIC, p, shop) for p, shop in zip(payloads, shops, strict=True)])
+            emit("payments.transfer.reversed", PAYLOAD)
+    finally:
+        reset_request_id(token)
+
+    stored = list(OutboxEvent.objects.exclude(topic="payments.transfer.reversed"))
+    assert [(e.payload, e.audience) for e in stored] == list(zip(payloads, shops, strict=True))
+    single = OutboxEvent.objects.get(topic="payments.transfer.reversed")
+    for event in stored:
+        assert (event.topic, event.request_id, event.fanned_out_at) == (
+            TOPIC,
+            "req-batch-0001",
+            None,
+        )
+        assert event.id.version == 7
+        assert event.occurred_at <= single.occurred_at
+
+
+@pytest.mark.django_db
+def test_emit_many_writes_nothing_when_one_payload_is_bad() -> None:
+    batch = [(TOPIC, {"n": float(n)}, "") for n in range(COPY_FROM)]
+    batch.append((TOPIC, {"n": math.inf}, ""))
+    with transaction.atomic(), pytest.raises(InvalidEvent, match=r"payload\.n: inf"):
+        emit_many(batch)
+
+    assert OutboxEvent.objects.count() == 0

@@ -10,10 +10,11 @@ and SQLite (3.33+) both accept it; values go through each field's own conversion
 from __future__ import annotations
 
 import datetime
+import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Field, Model
 
 CHUNK = 500
@@ -66,37 +67,57 @@ def _set_from_arrays(rows: Sequence[Model], columns: list[Field[Any, Any]], tabl
     driver's client-side binding does not parse and fill thousands of placeholders; each
     array goes as one text literal (the driver's array quoting, element by element in
     Python, cost more than the update itself)."""
-    arrays = [
-        _array_literal(
-            [field.get_db_prep_value(getattr(row, field.attname), connection) for row in rows]
-        )
-        for field in columns
-    ]
-    names = [connection.ops.quote_name(str(f.column)) for f in columns]
-    unnest = ", ".join(f"%s::{f.db_type(connection)}[]" for f in columns)
+    # The proxy ``connection`` costs a context-local look-up per use: resolve it once.
+    db = connections[DEFAULT_DB_ALIAS]
+    arrays = []
+    for field in columns:
+        attname = field.attname
+        values = [getattr(row, attname) for row in rows]
+        if not all(_as_is(value) for value in values):
+            values = [field.get_db_prep_value(value, db) for value in values]
+        arrays.append(_array_literal(values))
+    names = [db.ops.quote_name(str(f.column)) for f in columns]
+    unnest = ", ".join(f"%s::{f.db_type(db)}[]" for f in columns)
     assignments = ", ".join(f"{name} = v.{name}" for name in names[1:])
     # Identifiers and types come from the model's own metadata; values are parameters.
     sql = (
         f"UPDATE {table} SET {assignments} "  # noqa: S608
         f"FROM unnest({unnest}) AS v({', '.join(names)}) WHERE {table}.{names[0]} = v.{names[0]}"
     )
-    with connection.cursor() as cursor:
+    with db.cursor() as cursor:
         cursor.execute(sql, arrays)
+
+
+# Values whose array literal is their text as they are, so the field's own conversion
+# can be skipped: text (choices members too: their str() is their value), integers,
+# UUIDs, dates, and aware datetimes (the literal carries the offset). Anything else (a
+# naive datetime, a Decimal …) goes through the field.
+_PLAIN = frozenset({type(None), str, int, bool, uuid.UUID, datetime.date})
+
+
+def _as_is(value: Any) -> bool:
+    kind = type(value)
+    if kind in _PLAIN or isinstance(value, str):
+        return True
+    return kind is datetime.datetime and value.tzinfo is not None
 
 
 def _array_literal(values: list[Any]) -> str:
     """A PostgreSQL array literal ``{"a","b",NULL}`` of scalar values (text, numbers,
-    UUIDs, dates and times, booleans), every element quoted and escaped."""
-    cells = []
+    UUIDs, dates and times, booleans): text quoted and escaped; numbers, UUIDs and
+    ISO 8601 times need no escaping (no quote, backslash, comma or brace in them)."""
+    cells: list[str] = []
+    append = cells.append
     for value in values:
+        kind = type(value)
         if value is None:
-            cells.append("NULL")
-            continue
-        if isinstance(value, bool):
-            text = "t" if value else "f"
+            append("NULL")
+        elif kind is int or kind is uuid.UUID:
+            append(str(value))
+        elif kind is bool:
+            append("t" if value else "f")
         elif isinstance(value, datetime.date | datetime.time):
-            text = value.isoformat()
+            append('"' + value.isoformat() + '"')
         else:
-            text = str(value)
-        cells.append('"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"')
+            append('"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"')
     return "{" + ",".join(cells) + "}"

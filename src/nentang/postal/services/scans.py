@@ -156,7 +156,7 @@ def scans_record(
     with transaction.atomic():
         # The latest cycle of each identifier, locked in a stable order.
         shipments: dict[str, Shipment] = {}
-        for shipment in Shipment.objects.select_for_update().filter(s10__in=wanted).order_by("id"):
+        for shipment in tracking.shipments_lock_for_ingest(wanted):
             current = shipments.get(shipment.s10)
             if current is None or shipment.s10_cycle > current.s10_cycle:
                 shipments[shipment.s10] = shipment

@@ -29,11 +29,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.db.models.base import ModelState
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from nentang.kernel import auditing, events
 from nentang.kernel.auditing import Actor
+from nentang.kernel.copyrows import copy_rows, sequence_next
 from nentang.postal.models import Shipment, TrackingEvent
 from nentang.postal.models.shipments import CodStatus, Status
 from nentang.postal.services.bulk import bulk_set
@@ -162,11 +164,28 @@ class NewEvent:
     next_attempt_on: datetime.date | None = None
 
 
+@dataclass(slots=True)
+class EventRow:
+    """A new event row: the values ``postal_trackingevent`` stores, without a model
+    instance's cost (a sorting centre's batch makes a thousand of them)."""
+
+    shipment_id: Any
+    code: str
+    occurred_at: datetime.datetime
+    facility_code: str
+    actor: str
+    reason: str
+    next_attempt_on: datetime.date | None
+    recorded_at: datetime.datetime
+    flag: str = ""
+    id: int | None = None
+
+
 @dataclass
 class Applied:
     """What ingesting a batch did, per shipment and per event."""
 
-    inserted: list[TrackingEvent] = field(default_factory=list)
+    inserted: list[EventRow] = field(default_factory=list)
     inserted_keys: set[tuple[Any, str, datetime.datetime, str]] = field(default_factory=set)
     duplicates: set[tuple[Any, str, datetime.datetime, str]] = field(default_factory=set)
     changed: list[Shipment] = field(default_factory=list)  # status changed
@@ -179,6 +198,52 @@ def _key(
     shipment_id: Any, code: str, occurred_at: datetime.datetime, facility: str
 ) -> tuple[Any, str, datetime.datetime, str]:
     return (shipment_id, code, occurred_at, facility)
+
+
+# The fields of a shipment that ingesting its events reads before it writes them (and
+# the COD port and the webhook payload read): a batch loads only these, for a thousand
+# shipments. The other folded fields (picked up, delivered, cancelled, last event,
+# attempts) are set from the fold before anything reads them.
+INGEST_FIELDS = (
+    "id",
+    "s10",
+    "s10_cycle",
+    "merchant_id",
+    "client_order_code",
+    "dossier_reference",
+    "status",
+    "created_at",
+    "returned_at",
+    "flagged_events",
+    "cod_amount",
+    "cod_status",
+    "cod_collected_at",
+)
+
+
+def shipments_lock_for_ingest(s10s: Iterable[str]) -> list[Shipment]:
+    """The shipments with these item numbers (every cycle), locked in id order, with
+    only :data:`INGEST_FIELDS` loaded (the others load on first use, as with
+    ``only()``). A batch locks a thousand: the instances are made from the rows' values
+    directly, as ``Model.from_db`` would without running ``__init__`` over 41 fields."""
+    rows = (
+        Shipment.objects.select_for_update()
+        .filter(s10__in=list(s10s))
+        .order_by("id")
+        .values_list(*INGEST_FIELDS)
+    )
+    alias = rows.db
+    made = []
+    for row in rows:
+        shipment = _new_object(Shipment)
+        state = ModelState()
+        state.adding, state.db = False, alias
+        shipment.__dict__.update(zip(INGEST_FIELDS, row, strict=True), _state=state)
+        made.append(shipment)
+    return made
+
+
+_new_object = object.__new__
 
 
 def events_apply(
@@ -209,8 +274,9 @@ def events_apply(
         existing_keys.add(_key(shipment_id, code, occurred_at, facility))
         old_flags[event_id] = flag
 
-    fresh: list[TrackingEvent] = []
+    fresh: list[EventRow] = []
     seen: set[tuple[Any, str, datetime.datetime, str]] = set()
+    recorded_by = f"{actor.type}:{actor.id}"[:120]
     for item in new_events:
         key = _key(item.shipment_id, item.code, item.occurred_at, item.facility_code)
         if key in existing_keys or key in seen:
@@ -218,15 +284,15 @@ def events_apply(
             continue
         seen.add(key)
         fresh.append(
-            TrackingEvent(
-                shipment_id=item.shipment_id,
-                code=item.code,
-                occurred_at=item.occurred_at,
-                facility_code=item.facility_code,
-                actor=f"{actor.type}:{actor.id}"[:120],
-                reason=item.reason,
-                next_attempt_on=item.next_attempt_on,
-                recorded_at=now,
+            EventRow(
+                item.shipment_id,
+                item.code,
+                item.occurred_at,
+                item.facility_code,
+                recorded_by,
+                item.reason,
+                item.next_attempt_on,
+                now,
             )
         )
     if not fresh:
@@ -237,6 +303,7 @@ def events_apply(
     result.inserted = fresh
     result.inserted_keys = seen
     for event in fresh:
+        assert event.id is not None
         existing_rows[event.shipment_id].append((event.id, event.code, event.occurred_at))
 
     flag_updates: list[TrackingEvent] = []
@@ -251,7 +318,11 @@ def events_apply(
         was_final = before in (S.DELIVERED, S.CANCELLED) or shipment.returned_at is not None
         if was_final and state.status != before:
             # A final outcome stands: the late events that would undo it are flagged.
-            late = {e.id: "conflicts_with_final" for e in fresh if e.shipment_id == shipment_id}
+            late = {
+                e.id: "conflicts_with_final"
+                for e in fresh
+                if e.shipment_id == shipment_id and e.id is not None
+            }
             state = _refold_without(existing_rows[shipment_id], late)
         for event_id, _code, _at in existing_rows[shipment_id]:
             flag = state.flags.get(event_id, "")
@@ -259,7 +330,7 @@ def events_apply(
             if new is not None:
                 if flag:
                     new.flag = flag
-                    flag_updates.append(new)
+                    flag_updates.append(TrackingEvent(id=event_id, flag=flag))
                     result.flags[
                         _key(shipment_id, new.code, new.occurred_at, new.facility_code)
                     ] = flag
@@ -298,7 +369,7 @@ def events_apply(
             "cod_collected_at",
         ],
     )
-    latest: dict[Any, TrackingEvent] = {}
+    latest: dict[Any, EventRow] = {}
     for event in fresh:
         if event.id not in state_flags_all and (
             event.shipment_id not in latest
@@ -359,41 +430,44 @@ _COPY_COLUMNS = (
 )
 
 
-def _insert(fresh: list[TrackingEvent]) -> None:
+def _insert(fresh: list[EventRow]) -> None:
     """Store new events, each getting its id. On PostgreSQL a batch is one ``COPY``: the
     ids are taken from the table's sequence first (one query), so no row needs
-    ``RETURNING``, and neither Django's SQL compiler nor the client-side binding of
-    thousands of placeholders runs. Elsewhere: ``bulk_create`` (RETURNING on SQLite)."""
+    ``RETURNING``, and no model instance, SQL compiler or client-side binding of
+    thousands of placeholders is involved. Elsewhere: ``bulk_create`` (RETURNING)."""
     connection = transaction.get_connection()
     if connection.vendor != "postgresql" or len(fresh) < COPY_FROM:
-        TrackingEvent.objects.bulk_create(fresh, batch_size=1000)
+        models = [
+            TrackingEvent(**{name: getattr(row, name) for name in _COPY_COLUMNS[1:]})
+            for row in fresh
+        ]
+        TrackingEvent.objects.bulk_create(models, batch_size=1000)
+        for row, model in zip(fresh, models, strict=True):
+            row.id = model.id
         return
     table = TrackingEvent._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-            [table, len(fresh)],
-        )
-        for event, (event_id,) in zip(fresh, cursor.fetchall(), strict=True):
-            event.id = event_id
-        columns = ", ".join(_COPY_COLUMNS)
-        # Identifiers from the model's metadata and the constant above; rows are data.
-        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-            for event in fresh:
-                copy.write_row(
-                    (
-                        event.id,
-                        event.shipment_id,
-                        event.code,
-                        event.occurred_at,
-                        event.facility_code,
-                        event.actor,
-                        event.reason,
-                        event.next_attempt_on,
-                        event.flag,
-                        event.recorded_at,
-                    )
-                )
+    for row, event_id in zip(fresh, sequence_next(connection, table, len(fresh)), strict=True):
+        row.id = event_id
+    copy_rows(
+        connection,
+        table,
+        _COPY_COLUMNS,
+        (
+            (
+                row.id,
+                row.shipment_id,
+                row.code,
+                row.occurred_at,
+                row.facility_code,
+                row.actor,
+                row.reason,
+                row.next_attempt_on,
+                row.flag,
+                row.recorded_at,
+            )
+            for row in fresh
+        ),
+    )
 
 
 def _refold_without(rows: list[tuple[int, str, datetime.datetime]], late: dict[int, str]) -> Fold:

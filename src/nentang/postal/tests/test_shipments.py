@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 
 from nentang.kernel.errors import Conflict, ValidationFailed
 from nentang.postal import services
-from nentang.postal.models import Shipment
-from nentang.postal.services.s10 import s10_is_valid
+from nentang.postal.models import S10Counter, Shipment
+from nentang.postal.services.s10 import SERIALS_PER_CYCLE, s10_format, s10_is_valid
 from nentang.postal.tests import support
 from nentang.postal.tests.support import OPERATOR, Cast, parcel
 
@@ -160,3 +162,30 @@ def test_a_recipient_may_carry_a_digital_address_code(cast: Cast) -> None:
             data=parcel(recipient=bad, client_order_code="BMSG-0009"),
         )
     assert [e.field for e in refused.value.errors] == ["recipient.digital_code"]
+
+
+def test_a_serial_comes_round_only_after_12_months(cast: Cast) -> None:
+    """UPU S10: a serial of a spent cycle is not issued again while its item is young."""
+    last = SERIALS_PER_CYCLE - 1
+    S10Counter.objects.create(indicator="CE", next_serial=last)
+    first = services.shipment_create(actor=OPERATOR, merchant=cast.merchant, data=parcel())
+    assert (first.s10, first.s10_cycle) == (s10_format("CE", last), 0)
+
+    # A whole cycle later the counter reaches the same serial again.
+    S10Counter.objects.filter(indicator="CE").update(next_serial=last, cycle=1)
+    again = parcel(client_order_code="BMSG-0002")
+    with pytest.raises(Conflict) as refused:
+        services.shipment_create(actor=OPERATOR, merchant=cast.merchant, data=again)
+    assert refused.value.code == "s10_exhausted"
+    assert Shipment.objects.count() == 1
+    assert S10Counter.objects.get(indicator="CE").next_serial == last
+
+    thirteen_months_ago = first.created_at - datetime.timedelta(days=396)
+    Shipment.objects.filter(id=first.id).update(created_at=thirteen_months_ago)
+    second = services.shipment_create(actor=OPERATOR, merchant=cast.merchant, data=again)
+    assert (second.s10, second.s10_cycle) == (first.s10, 1)
+    # The counter is spent again: the next item opens cycle 2 at serial 0.
+    third = services.shipment_create(
+        actor=OPERATOR, merchant=cast.merchant, data=parcel(client_order_code="BMSG-0003")
+    )
+    assert (third.s10, third.s10_cycle) == (s10_format("CE", 0), 2)
