@@ -21,11 +21,10 @@ from django.utils.translation import gettext as _
 from sqlglot import exp
 
 from nentang.kernel.errors import BadRequest, FieldError, NotFound, ValidationFailed
-from nentang.kernel.text import fold
 from nentang.opendata.models import DatastoreTable, Resource
 from nentang.opendata.problems import DATASTORE_NOT_FOUND, SQL_REFUSED
 from nentang.opendata.selectors.catalogue import resource_get, visible_datasets
-from nentang.opendata.services import parsing
+from nentang.opendata.services import full_text, parsing
 from nentang.opendata.services.datastore import q as quote
 from nentang.opendata.services.datastore import to_python
 
@@ -92,9 +91,11 @@ def datastore_search(
             continue
         where.append(f"{quote(name)} IN ({', '.join(['%s'] * len(converted))})")
         params.extend(converted)
-    for word in fold(q or "").split()[:10]:
-        where.append(f"{quote('_full_text')} LIKE %s")
-        params.append(f"%{word}%")
+    words = full_text.query_words(q)
+    if words:
+        condition, match = full_text.match_clause(connection.vendor, store.table_name, words, quote)
+        where.append(condition)
+        params.append(match)
     clause = f" WHERE {' AND '.join(where)}" if where else ""
     # Deep pages of the whole table in _id order: _id runs 1..row_count without gaps
     # (rows are only ever appended), so offset n starts after _id n — an index seek.
