@@ -1,12 +1,12 @@
 """A full-text index for every datastore table loaded before tables had one (FTS5 on
-SQLite, a GIN tsvector index on PostgreSQL; ``services.full_text``). New tables get
+SQLite, a GIN tsvector index on PostgreSQL; ``opendata.full_text``). New tables get
 theirs when they are created."""
 
 from typing import Any
 
 from django.db import migrations
 
-from nentang.opendata.services import full_text
+from nentang.opendata import full_text
 
 
 def index_existing(apps: Any, schema_editor: Any) -> None:

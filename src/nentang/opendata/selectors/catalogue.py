@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Max, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,6 +35,7 @@ from nentang.opendata.services.search_index import words
 
 PUBLIC_STATES = (Dataset.State.PUBLISHED, Dataset.State.DEPRECATED)
 MAX_ROWS = 1000
+INLINE_IDS = 500
 # Facet fields (CKAN's names) → how to count them.
 FACETS = ("organization", "groups", "tags", "res_format", "license_id", "province")
 
@@ -256,43 +257,40 @@ def dataset_search(
                     pk__in=Dataset.objects.filter(**{FILTERS[key]: value}).values("pk")
                 )
     terms = list(dict.fromkeys(words(text)))[:12]
-    scored = None
+    ordering = _ordering(sort, bool(terms))
     if terms:
+        # One aggregate over the index rows of the query's words, joined with what the
+        # caller may see: the matches, their score (sum of field weights) and recency.
         scored = (
-            DatasetTerm.objects.filter(term__in=terms)
+            DatasetTerm.objects.filter(term__in=terms, dataset_id__in=queryset.values("pk"))
             .values("dataset_id")
-            .annotate(score=Sum("weight"), hits=Count("term"))
+            .annotate(score=Sum("weight"), hits=Count("term"), modified=Max("dataset__modified_at"))
             .filter(hits=len(terms))
         )
-        queryset = queryset.filter(pk__in=scored.values("dataset_id"))
-    count = queryset.count()
-    ordering = _ordering(sort, bool(terms))
-    if ordering is None and scored is not None:
+        matches = list(scored.values_list("dataset_id", "score", "modified"))
+        count = len(matches)
+        # Facets and sorted pages read the matches again: a few hundred ids as values,
+        # more as the aggregate itself (a subquery).
+        queryset = queryset.filter(pk__in=[m[0] for m in matches]) if count <= INLINE_IDS else (
+            queryset.filter(pk__in=scored.values("dataset_id"))
+        )  # fmt: skip
+    else:
+        matches, count = [], queryset.count()
+    if ordering is None:
         # Relevance: sum of field weights, then the most recently modified.
-        ids = list(queryset.values_list("pk", flat=True))
-        scores = (
-            dict(scored.filter(dataset_id__in=ids).values_list("dataset_id", "score"))
-            if len(ids) <= 20_000
-            else {}
-        )
-        modified = dict(queryset.values_list("pk", "modified_at"))
-        ranked = sorted(ids, key=lambda pk: (-(scores.get(pk) or 0), -modified[pk].timestamp(), pk))
-        page_ids = ranked[start : start + rows]
+        matches.sort(key=lambda m: (-m[1], -m[2].timestamp(), m[0]))
+        page_ids = [m[0] for m in matches[start : start + rows]]
         found = {d.pk: d for d in _with_relations(Dataset.objects.filter(pk__in=page_ids))}
         datasets = [found[pk] for pk in page_ids]
     else:
-        datasets = list(
-            _with_relations(queryset.order_by(*(ordering or ["-modified_at", "pk"])))[
-                start : start + rows
-            ]
-        )
+        datasets = list(_with_relations(queryset.order_by(*ordering))[start : start + rows])
     facets = {name: _facet(queryset, name, facet_limit) for name in facet_fields if name in FACETS}
     return SearchResult(count=count, datasets=datasets, facets=facets)
 
 
 def _with_relations(queryset: QuerySet[Dataset]) -> QuerySet[Dataset]:
     return queryset.select_related("organisation", "licence").prefetch_related(
-        "tags", "groups", "resources"
+        "tags", "groups", Prefetch("resources", Resource.objects.select_related("datastore"))
     )
 
 

@@ -1,6 +1,6 @@
 """The datastore: one SQL table per resource, named by the resource id as in CKAN
 (``SELECT * FROM "<resource id>"``), with CKAN's ``_id`` column and a hidden folded
-``_full_text`` column for ``q``, with its full-text index (``services.full_text``).
+``_full_text`` column for ``q``, with its full-text index (``opendata.full_text``).
 
 Ingestion reads the file twice, streaming: the first pass checks every row (ragged
 rows, cells that do not fit) and infers the types, the second replaces (or appends
@@ -24,10 +24,11 @@ from nentang.kernel import auditing
 from nentang.kernel.auditing import Actor
 from nentang.kernel.errors import FieldError, ValidationFailed
 from nentang.kernel.text import clean
+from nentang.opendata import full_text
 from nentang.opendata.encodings import ENCODINGS
 from nentang.opendata.models import Dataset, DatastoreTable, IngestJob, Resource
 from nentang.opendata.problems import INGEST_FAILED
-from nentang.opendata.services import full_text, parsing
+from nentang.opendata.services import parsing
 from nentang.opendata.services.common import actor_of, require_publisher
 from nentang.opendata.services.files import stored_file
 

@@ -144,3 +144,29 @@ def test_search_matches_with_and_without_diacritics_and_ranks_titles_first(cast:
         account=None, filters=selectors.parse_fq('groups:"giao-duc"')
     )
     assert [d.name for d in filtered.datasets] == ["danh-sach-truong-hoc"]
+
+
+@pytest.mark.parametrize("inline_ids", [0, 500])
+def test_ranking_sorting_and_facets_agree_however_the_matches_are_passed(
+    cast: Cast, inline_ids: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Few matches travel as ids, many as a subquery: the answers are the same."""
+    from nentang.opendata.selectors import catalogue
+
+    monkeypatch.setattr(catalogue, "INLINE_IDS", inline_ids)
+    support.air_quality(cast)
+    for n, title in enumerate(("Không khí quận 1", "Nước và không khí", "Không khí Cần Giờ")):
+        services.dataset_create(
+            account=cast.other_publisher,
+            data={"name": f"khong-khi-{n}", "title": title, "owner_org": "so-gddt-hcm",
+                  "notes": "Đo không khí." if n == 1 else ""},
+        )  # fmt: skip
+    ranked = selectors.dataset_search(
+        account=None, q="khong khi", rows=3, start=1, facet_fields=("organization",)
+    )
+    assert ranked.count == 4
+    assert [d.name for d in ranked.datasets] == ["khong-khi-1", "khong-khi-0",
+                                                "chat-luong-khong-khi-hcm-2025"]  # fmt: skip
+    assert ranked.facets == {"organization": {"so-gddt-hcm": 3, "so-tnmt-hcm": 1}}
+    by_name = selectors.dataset_search(account=None, q="khong khi", sort="name desc", rows=2)
+    assert [d.name for d in by_name.datasets] == ["khong-khi-2", "khong-khi-1"]

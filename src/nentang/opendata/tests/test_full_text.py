@@ -12,9 +12,8 @@ import pytest
 from django.db import connection
 
 from nentang.kernel.errors import ValidationFailed
-from nentang.opendata import selectors, services
+from nentang.opendata import full_text, selectors, services
 from nentang.opendata.models import Resource
-from nentang.opendata.services import full_text
 from nentang.opendata.tests import support
 from nentang.opendata.tests.support import Cast
 
