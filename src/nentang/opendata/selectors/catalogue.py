@@ -90,7 +90,7 @@ def resource_get(*, account: Any, ref: str) -> Resource:
     except ValueError:
         raise NotFound(_("Not found"), code=RESOURCE_NOT_FOUND) from None
     resource = (
-        Resource.objects.select_related("dataset", "dataset__organisation")
+        Resource.objects.select_related("dataset", "dataset__organisation", "datastore")
         .filter(public_id=key, dataset__in=visible_datasets(account))
         .first()
     )

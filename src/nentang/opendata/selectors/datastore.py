@@ -45,7 +45,8 @@ class Page:
 
 def datastore_get(*, account: Any, resource_id: str) -> tuple[Resource, DatastoreTable]:
     resource = resource_get(account=account, ref=resource_id)
-    store = DatastoreTable.objects.filter(resource=resource).first()
+    # Read with the resource (one query): None when it has no table.
+    store: DatastoreTable | None = getattr(resource, "datastore", None)
     if store is None:
         raise NotFound(_("This resource has no datastore table."), code=DATASTORE_NOT_FOUND)
     return resource, store
