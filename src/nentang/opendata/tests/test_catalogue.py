@@ -146,8 +146,15 @@ def test_search_matches_with_and_without_diacritics_and_ranks_titles_first(cast:
     assert [d.name for d in filtered.datasets] == ["danh-sach-truong-hoc"]
 
 
-def test_ranking_paging_sorting_and_facets_of_a_query(cast: Cast) -> None:
-    """Scores, recency, what the caller may see, and facets counted from the matches."""
+@pytest.mark.parametrize("inline_ids", [0, 3000])
+def test_ranking_paging_sorting_and_facets_of_a_query(
+    cast: Cast, inline_ids: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Scores, recency, what the caller may see, and facets counted from the matches —
+    the same whether the matches travel as ids or as a subquery."""
+    from nentang.opendata.selectors import catalogue
+
+    monkeypatch.setattr(catalogue, "INLINE_IDS", inline_ids)
     support.air_quality(cast)
     for n, title in enumerate(("Không khí quận 1", "Nước và không khí", "Không khí Cần Giờ")):
         services.dataset_create(
