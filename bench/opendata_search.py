@@ -15,7 +15,7 @@ title and notes (``remove_diacritics 2``: folded matching, as ours) has been add
   (Datasette: organisation, licence, format; its facet time limit of 200 ms kept, a timed
   out facet counts as an error);
 * ``opendata-package-search-narrow`` — a query naming a place ("không khí Đà Nẵng",
-  a few hundred matches), the same facets.
+  1,956 matches), the same facets.
 
 Datasette: ``python3 -m venv /tmp/ds && /tmp/ds/bin/pip install datasette``, then
 ``--datasette /tmp/ds/bin/datasette`` (or ``$DATASETTE``).
@@ -186,7 +186,7 @@ def _theirs(q: str) -> Callable[[Context], Sample]:
 SCENARIOS = (
     ("opendata-package-search", "a broad query (a quarter of the catalogue), 20 rows, 4 facets",
      "chất lượng không khí"),
-    ("opendata-package-search-narrow", "a query naming a place (a few hundred matches), facets",
+    ("opendata-package-search-narrow", "a query naming a place (about 2,000 matches), facets",
      "không khí Đà Nẵng"),
 )  # fmt: skip
 
