@@ -175,10 +175,11 @@ def test_ranking_paging_sorting_and_facets_of_a_query(
                                                 "chat-luong-khong-khi-hcm-2025"]  # fmt: skip
     assert ranked.facets == {"organization": {"so-gddt-hcm": 3, "so-tnmt-hcm": 1}}
     faceted = selectors.dataset_search(
-        account=None, q="khong khi", facet_fields=("groups", "res_format", "province", "license_id")
+        account=None, q="khong khi", facet_fields=selectors.FACETS
     ).facets
     assert faceted == {
-        "groups": {"moi-truong": 1}, "res_format": {"CSV": 1}, "province": {"79": 1},
+        "organization": {"so-gddt-hcm": 3, "so-tnmt-hcm": 1}, "groups": {"moi-truong": 1},
+        "tags": {"AQI": 1, "không khí": 1}, "res_format": {"CSV": 1}, "province": {"79": 1},
         "license_id": {"cc-by-4.0": 4},
     }  # fmt: skip
     by_name = selectors.dataset_search(account=None, q="khong khi", sort="name desc", rows=2)
