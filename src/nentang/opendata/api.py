@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from django.conf import settings
+from django.db.models import Count
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Status
@@ -34,25 +35,34 @@ from nentang.opendata.api_schemas import (
     DatasetPatch,
     DatasetSummaryOut,
     FieldDescriptionIn,
+    GroupListOut,
+    GroupOut,
     HarvestQueuedOut,
     HarvestRunListOut,
     HarvestRunOut,
     HarvestSourceIn,
     HarvestSourceListOut,
     HarvestSourceOut,
+    LicenceListOut,
+    LicenceOut,
     OrganisationListOut,
     OrganisationOut,
+    RecordsAppendedOut,
+    RecordsIn,
     RecordsOut,
     ResourceIn,
     ResourceOut,
     SearchOut,
+    SqlOut,
     StateIn,
+    TagListOut,
 )
 from nentang.opendata.problems import INVALID_API_TOKEN
 
 router = Router(tags=["opendata"])
 DATASET_ORDER = ("name", "id")
 ORGANISATION_ORDER = ("name", "id")
+GROUP_ORDER = ("name", "id")
 
 
 @dataclass(frozen=True)
@@ -187,6 +197,52 @@ def organisation_get(request: HttpRequest, ref: str) -> OrganisationOut:
 
 
 @router.get(
+    "/groups", response={200: GroupListOut, **READ_ERRORS},
+    summary="Themes (CKAN groups), with the number of their datasets you may read",
+)  # fmt: skip
+def group_list(
+    request: HttpRequest, cursor: CursorQuery = None, limit: LimitQuery = None
+) -> GroupListOut:
+    page = paginate(selectors.group_list(), order=GROUP_ORDER, cursor=cursor, limit=limit)
+    counts = dict(
+        selectors.visible_datasets(_reader(request))
+        .filter(groups__in=[g.pk for g in page.items])
+        .values_list("groups")
+        .annotate(n=Count("pk"))
+    )
+    return GroupListOut(
+        items=[GroupOut.build(g, datasets=counts.get(g.pk, 0)) for g in page.items],
+        next_cursor=page.next_cursor,
+    )
+
+
+@router.get(
+    "/groups/{ref}", response={200: GroupOut, **READ_ERRORS},
+    summary="A theme by name or id",
+)  # fmt: skip
+def group_get(request: HttpRequest, ref: str) -> GroupOut:
+    group = selectors.group_get(ref=ref)
+    count = selectors.visible_datasets(_reader(request)).filter(groups=group).count()
+    return GroupOut.build(group, datasets=count)
+
+
+@router.get(
+    "/licences", response={200: LicenceListOut, **READ_ERRORS},
+    summary="The licences a dataset may carry (licences as data)",
+)  # fmt: skip
+def licence_list(request: HttpRequest) -> LicenceListOut:
+    return LicenceListOut(items=[LicenceOut.build(li) for li in selectors.licence_list()])
+
+
+@router.get(
+    "/tags", response={200: TagListOut, **READ_ERRORS},
+    summary="Tags of public datasets (q: folded words the tag contains)",
+)  # fmt: skip
+def tag_list(request: HttpRequest, q: str = "") -> TagListOut:
+    return TagListOut(items=[t.name for t in selectors.tag_list(query=q[:100])[:1000]])
+
+
+@router.get(
     "/resources/{resource_id}", response={200: ResourceOut, **READ_ERRORS},
     summary="A resource, with its datastore columns and their descriptions",
 )  # fmt: skip
@@ -214,6 +270,15 @@ def records(
         resource_id=resource_id, fields=page.fields, records=page.records, total=page.total,
         limit=size, offset=max(0, offset),
     )  # fmt: skip
+
+
+@router.get(
+    "/sql", response={200: SqlOut, **READ_ERRORS},
+    summary="One read-only SELECT over datastore tables you may read (10,000 rows at most)",
+)  # fmt: skip
+def sql(request: HttpRequest, sql: str) -> SqlOut:
+    page = selectors.datastore_search_sql(account=_reader(request), sql=sql[:20_000])
+    return SqlOut(fields=page.fields, records=page.records)
 
 
 # --- publishers' writes -----------------------------------------------------------
@@ -282,6 +347,28 @@ def field_describe(
         notes=payload.notes,
     )  # fmt: skip
     return ResourceOut.build(selectors.resource_get(account=account, ref=resource_id), base=_base())
+
+
+@router.post(
+    "/resources/{resource_id}/records", auth=PUBLISHER,
+    response={201: RecordsAppendedOut, **WRITE_ERRORS}, openapi_extra=IDEMPOTENCY_OPENAPI,
+    summary="Append rows to a resource's datastore table (CKAN's datastore_upsert, insert)",
+)  # fmt: skip
+@decorate_view(idempotent)
+def records_append(
+    request: HttpRequest, resource_id: str, payload: RecordsIn
+) -> Status[RecordsAppendedOut]:
+    account = _publisher(request)
+    resource = selectors.resource_get(account=account, ref=resource_id)
+    store = services.datastore_create(
+        account=account, resource=resource, fields=None, records=payload.records
+    )
+    return Status(
+        201,
+        RecordsAppendedOut(
+            resource_id=resource_id, appended=len(payload.records), total=store.row_count
+        ),
+    )
 
 
 # --- harvesting -------------------------------------------------------------------

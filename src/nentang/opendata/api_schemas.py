@@ -7,7 +7,15 @@ from typing import Any
 
 from ninja import Field, Schema
 
-from nentang.opendata.models import Dataset, HarvestRun, HarvestSource, Organisation, Resource
+from nentang.opendata.models import (
+    Dataset,
+    Group,
+    HarvestRun,
+    HarvestSource,
+    Licence,
+    Organisation,
+    Resource,
+)
 
 
 class ResourceIn(Schema):
@@ -285,3 +293,64 @@ class HarvestRunListOut(Schema):
 class HarvestQueuedOut(Schema):
     source: str
     queued: bool
+
+
+class GroupOut(Schema):
+    id: str
+    name: str
+    title: str
+    description: str
+    datasets: int = Field(..., description="Datasets of the theme that you may read.")
+
+    @classmethod
+    def build(cls, group: Group, *, datasets: int) -> GroupOut:
+        return cls(
+            id=str(group.public_id), name=group.name, title=group.title,
+            description=group.description, datasets=datasets,
+        )  # fmt: skip
+
+
+class GroupListOut(Schema):
+    items: list[GroupOut]
+    next_cursor: str | None = None
+
+
+class LicenceOut(Schema):
+    id: str
+    title: str
+    url: str
+    is_open: bool
+    note: str
+
+    @classmethod
+    def build(cls, licence: Licence) -> LicenceOut:
+        return cls(
+            id=licence.id, title=licence.title, url=licence.url, is_open=licence.is_open,
+            note=licence.note,
+        )  # fmt: skip
+
+
+class LicenceListOut(Schema):
+    items: list[LicenceOut]
+
+
+class TagListOut(Schema):
+    items: list[str]
+
+
+class RecordsIn(Schema):
+    """Rows appended to the resource's table (CKAN's ``datastore_upsert``, ``insert``):
+    objects keyed by the table's columns; the first load of a resource makes the table."""
+
+    records: list[dict[str, Any]] = Field(..., min_length=1, max_length=10_000)
+
+
+class RecordsAppendedOut(Schema):
+    resource_id: str
+    appended: int
+    total: int
+
+
+class SqlOut(Schema):
+    fields: list[dict[str, Any]]
+    records: list[dict[str, Any]]

@@ -4,10 +4,13 @@ public datasets; drafts, private and deleted datasets only their publishers."""
 from __future__ import annotations
 
 import uuid
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import CharField, Count, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,6 +38,7 @@ from nentang.opendata.services.search_index import words
 
 PUBLIC_STATES = (Dataset.State.PUBLISHED, Dataset.State.DEPRECATED)
 MAX_ROWS = 1000
+INLINE_IDS = 3000
 # Facet fields (CKAN's names) → how to count them.
 FACETS = ("organization", "groups", "tags", "res_format", "license_id", "province")
 
@@ -88,7 +92,7 @@ def resource_get(*, account: Any, ref: str) -> Resource:
     except ValueError:
         raise NotFound(_("Not found"), code=RESOURCE_NOT_FOUND) from None
     resource = (
-        Resource.objects.select_related("dataset", "dataset__organisation")
+        Resource.objects.select_related("dataset", "dataset__organisation", "datastore")
         .filter(public_id=key, dataset__in=visible_datasets(account))
         .first()
     )
@@ -256,43 +260,118 @@ def dataset_search(
                     pk__in=Dataset.objects.filter(**{FILTERS[key]: value}).values("pk")
                 )
     terms = list(dict.fromkeys(words(text)))[:12]
-    scored = None
-    if terms:
-        scored = (
-            DatasetTerm.objects.filter(term__in=terms)
-            .values("dataset_id")
-            .annotate(score=Sum("weight"), hits=Count("term"))
-            .filter(hits=len(terms))
-        )
-        queryset = queryset.filter(pk__in=scored.values("dataset_id"))
-    count = queryset.count()
     ordering = _ordering(sort, bool(terms))
-    if ordering is None and scored is not None:
+    wanted = tuple(name for name in facet_fields if name in FACETS)
+    if not terms:
+        count = queryset.count()
+        datasets = list(_with_relations(queryset.order_by(*(ordering or [])))[start : start + rows])
+        facets = {name: _facet(queryset, name, facet_limit) for name in wanted}
+        return SearchResult(count=count, datasets=datasets, facets=facets)
+    matches = _matches(queryset, terms)
+    matches_query = _matched(_postings(terms), matches)
+    count = len(matches)
+    if ordering is None:
         # Relevance: sum of field weights, then the most recently modified.
-        ids = list(queryset.values_list("pk", flat=True))
-        scores = (
-            dict(scored.filter(dataset_id__in=ids).values_list("dataset_id", "score"))
-            if len(ids) <= 20_000
-            else {}
-        )
-        modified = dict(queryset.values_list("pk", "modified_at"))
-        ranked = sorted(ids, key=lambda pk: (-(scores.get(pk) or 0), -modified[pk].timestamp(), pk))
-        page_ids = ranked[start : start + rows]
+        ranked = sorted(matches.values(), key=lambda m: (m.score, m.modified, -m.pk), reverse=True)
+        page_ids = [m.pk for m in ranked[start : start + rows]]
         found = {d.pk: d for d in _with_relations(Dataset.objects.filter(pk__in=page_ids))}
         datasets = [found[pk] for pk in page_ids]
     else:
         datasets = list(
-            _with_relations(queryset.order_by(*(ordering or ["-modified_at", "pk"])))[
+            _with_relations(queryset.filter(pk__in=matches_query).order_by(*ordering))[
                 start : start + rows
             ]
         )
-    facets = {name: _facet(queryset, name, facet_limit) for name in facet_fields if name in FACETS}
+    facets = _match_facets(matches, queryset.filter(pk__in=matches_query), wanted, facet_limit)
     return SearchResult(count=count, datasets=datasets, facets=facets)
+
+
+class _Match(NamedTuple):
+    pk: int
+    score: int
+    modified: str
+    organisation: str
+    licence: str
+    formats: str
+    provinces: str
+
+
+def _postings(terms: list[str]) -> QuerySet[Any]:
+    """Per dataset having every word: the sum of the words' field weights."""
+    return (
+        DatasetTerm.objects.filter(term__in=terms)
+        .values("dataset_id")
+        .annotate(score=Sum("weight"), hits=Count("term"))
+        .filter(hits=len(terms))
+    )
+
+
+def _matched(postings: QuerySet[Any], ids: Iterable[int]) -> Any:
+    """The matched ids for ``pk__in``: a few thousand as values (cheaper than running
+    the postings' aggregate again), more as the aggregate itself (a subquery)."""
+    ids = list(ids)
+    return ids if len(ids) <= INLINE_IDS else Subquery(postings.values("dataset_id"))
+
+
+def _matches(queryset: QuerySet[Dataset], terms: list[str]) -> dict[int, _Match]:
+    """Datasets having every word: the postings of the words (read from the index alone),
+    then what the caller may see of them, with the values the facets count. The matches
+    stay in the database (a subquery), never a long list of parameters."""
+    postings = _postings(terms)
+    scores = dict(postings.values_list("dataset_id", "score"))
+    visible = queryset.filter(pk__in=_matched(postings, scores))
+    # modified_at as text: the same order, without 25,000 datetime conversions.
+    rows = visible.annotate(stamp=Cast("modified_at", CharField())).values_list(
+        "pk", "stamp", "organisation__name", "licence_id", "formats", "province_codes"
+    )
+    return {
+        pk: _Match(pk, scores[pk], stamp, organisation, licence, formats, provinces)
+        for pk, stamp, organisation, licence, formats, provinces in rows
+        if pk in scores
+    }
+
+
+MATCH_VALUES = {"organization": "organisation", "license_id": "licence", "res_format": "formats",
+                "province": "provinces"}  # fmt: skip
+
+
+def _top(counter: Counter[str], limit: int) -> dict[str, int]:
+    return dict(sorted(counter.items(), key=lambda item: (-item[1], item[0]))[:limit])
+
+
+def _match_facets(
+    matches: dict[int, _Match], matched: QuerySet[Dataset], names: tuple[str, ...], limit: int
+) -> dict[str, dict[str, int]]:
+    """Facet counts of the matches, counted from the values read with them (a query's
+    matches are read once, not once per facet)."""
+    facets: dict[str, dict[str, int]] = {}
+    for name in names:
+        counter: Counter[str] = Counter()
+        if name in ("groups", "tags"):  # many per dataset: one GROUP BY of the links
+            links = Dataset.groups.through if name == "groups" else Dataset.tags.through
+            label = "group__name" if name == "groups" else "tag__name"
+            counter.update(
+                dict(
+                    links.objects.filter(dataset_id__in=matched.values("pk"))
+                    .values_list(label)
+                    .annotate(n=Count("dataset_id"))
+                )
+            )
+        elif name in ("organization", "license_id"):
+            single = MATCH_VALUES[name]
+            counter = Counter(getattr(match, single) for match in matches.values())
+        else:
+            multiple = MATCH_VALUES[name]
+            counter = Counter(
+                v for match in matches.values() for v in set(getattr(match, multiple).split())
+            )
+        facets[name] = _top(counter, limit)
+    return facets
 
 
 def _with_relations(queryset: QuerySet[Dataset]) -> QuerySet[Dataset]:
     return queryset.select_related("organisation", "licence").prefetch_related(
-        "tags", "groups", "resources"
+        "tags", "groups", Prefetch("resources", Resource.objects.select_related("datastore"))
     )
 
 

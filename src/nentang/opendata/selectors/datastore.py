@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from sqlglot import exp
 
 from nentang.kernel.errors import BadRequest, FieldError, NotFound, ValidationFailed
-from nentang.kernel.text import fold
+from nentang.opendata import full_text
 from nentang.opendata.models import DatastoreTable, Resource
 from nentang.opendata.problems import DATASTORE_NOT_FOUND, SQL_REFUSED
 from nentang.opendata.selectors.catalogue import resource_get, visible_datasets
@@ -45,7 +45,8 @@ class Page:
 
 def datastore_get(*, account: Any, resource_id: str) -> tuple[Resource, DatastoreTable]:
     resource = resource_get(account=account, ref=resource_id)
-    store = DatastoreTable.objects.filter(resource=resource).first()
+    # Read with the resource (one query): None when it has no table.
+    store: DatastoreTable | None = getattr(resource, "datastore", None)
     if store is None:
         raise NotFound(_("This resource has no datastore table."), code=DATASTORE_NOT_FOUND)
     return resource, store
@@ -92,9 +93,11 @@ def datastore_search(
             continue
         where.append(f"{quote(name)} IN ({', '.join(['%s'] * len(converted))})")
         params.extend(converted)
-    for word in fold(q or "").split()[:10]:
-        where.append(f"{quote('_full_text')} LIKE %s")
-        params.append(f"%{word}%")
+    words = full_text.query_words(q)
+    if words:
+        condition, match = full_text.match_clause(connection.vendor, store.table_name, words, quote)
+        where.append(condition)
+        params.append(match)
     clause = f" WHERE {' AND '.join(where)}" if where else ""
     # Deep pages of the whole table in _id order: _id runs 1..row_count without gaps
     # (rows are only ever appended), so offset n starts after _id n — an index seek.
@@ -129,7 +132,11 @@ def datastore_search(
         cursor.execute(sql, arguments)
         rows = cursor.fetchall()
         total = None
-        if include_total:
+        if include_total and not where and not distinct:
+            # The whole table: every load keeps its row count (a table changes only by
+            # loading), so a page costs no COUNT(*) over a million rows.
+            total = store.row_count
+        elif include_total:
             if distinct:
                 cursor.execute(
                     f"SELECT COUNT(*) FROM (SELECT DISTINCT {select} FROM {table}{clause}) AS d",  # noqa: S608

@@ -1,6 +1,6 @@
 """The datastore: one SQL table per resource, named by the resource id as in CKAN
 (``SELECT * FROM "<resource id>"``), with CKAN's ``_id`` column and a hidden folded
-``_full_text`` column for ``q``.
+``_full_text`` column for ``q``, with its full-text index (``opendata.full_text``).
 
 Ingestion reads the file twice, streaming: the first pass checks every row (ragged
 rows, cells that do not fit) and infers the types, the second replaces (or appends
@@ -23,7 +23,8 @@ from django.utils.translation import gettext as _
 from nentang.kernel import auditing
 from nentang.kernel.auditing import Actor
 from nentang.kernel.errors import FieldError, ValidationFailed
-from nentang.kernel.text import clean, fold
+from nentang.kernel.text import clean
+from nentang.opendata import full_text
 from nentang.opendata.encodings import ENCODINGS
 from nentang.opendata.models import Dataset, DatastoreTable, IngestJob, Resource
 from nentang.opendata.problems import INGEST_FAILED
@@ -56,13 +57,18 @@ def _create_table(name: str, fields: Sequence[Mapping[str, Any]]) -> None:
     types = SQL_TYPES[connection.vendor]
     columns = [f"{q('_id')} integer PRIMARY KEY", f"{q('_full_text')} text"]
     columns += [f"{q(f['id'])} {types[f['type']]}" for f in fields]
+    vendor = connection.vendor
     with connection.cursor() as cursor:
+        for statement in full_text.drop_statements(vendor, name, q):
+            cursor.execute(statement)
         cursor.execute(f"DROP TABLE IF EXISTS {q(name)}")
         cursor.execute(f"CREATE TABLE {q(name)} ({', '.join(columns)})")
+        for statement in full_text.index_statements(vendor, name, q):
+            cursor.execute(statement)
 
 
 def _full_text(values: Iterable[Any]) -> str:
-    return fold(" ".join(str(v) for v in values if isinstance(v, str) and v))[:4000]
+    return full_text.normalise(" ".join(str(v) for v in values if isinstance(v, str) and v))[:4000]
 
 
 def _insert(
@@ -270,7 +276,7 @@ def ingest_job_run(*, job_id: str, actor: Actor | None = None) -> IngestJob:
 
 def datastore_create(
     *, account: Any, resource: Resource, fields: list[Mapping[str, Any]] | None,
-    records: list[Mapping[str, Any]], method: str = "insert",
+    records: Sequence[Mapping[str, Any]], method: str = "insert",
 ) -> DatastoreTable:  # fmt: skip
     """CKAN's ``datastore_create`` / ``datastore_upsert`` (insert): records as dicts."""
     require_publisher(account, resource.dataset.organisation, what="opendata.datastore.create")

@@ -20,8 +20,12 @@ def words(text: str) -> list[str]:
     return [w[:MAX_TERM] for w in WORD.findall(fold(text))]
 
 
-def dataset_reindex(dataset: Dataset) -> None:
-    """Rebuild the index rows of one dataset (inside the caller's transaction)."""
+def terms_of(
+    *, title: str, name: str, tags: list[str], groups: list[str], organisation: str,
+    notes: str, spatial_codes: list[str],
+) -> dict[str, int]:  # fmt: skip
+    """Every folded word of a dataset with the weight of its best field, and its
+    ``p:<province>`` facet terms."""
     weights: dict[str, int] = {}
 
     def add(text: str, weight: int) -> None:
@@ -29,16 +33,26 @@ def dataset_reindex(dataset: Dataset) -> None:
             if weights.get(word, -1) < weight:
                 weights[word] = weight
 
-    add(dataset.title, WEIGHTS["title"])
-    add(dataset.name.replace("-", " "), WEIGHTS["name"])
-    for tag in dataset.tags.all():
-        add(tag.name, WEIGHTS["tags"])
-    for group in dataset.groups.all():
-        add(group.title, WEIGHTS["groups"])
-    add(dataset.organisation.title, WEIGHTS["organisation"])
-    add(dataset.notes[:20_000], WEIGHTS["notes"])
-    for code in {str(c)[:2] for c in dataset.spatial_codes or []}:
+    add(title, WEIGHTS["title"])
+    add(name.replace("-", " "), WEIGHTS["name"])
+    for tag in tags:
+        add(tag, WEIGHTS["tags"])
+    for group in groups:
+        add(group, WEIGHTS["groups"])
+    add(organisation, WEIGHTS["organisation"])
+    add(notes[:20_000], WEIGHTS["notes"])
+    for code in {str(c)[:2] for c in spatial_codes}:
         weights[f"p:{code}"] = 0
+    return weights
+
+
+def dataset_reindex(dataset: Dataset) -> None:
+    """Rebuild the index rows of one dataset (inside the caller's transaction)."""
+    weights = terms_of(
+        title=dataset.title, name=dataset.name, tags=[t.name for t in dataset.tags.all()],
+        groups=[g.title for g in dataset.groups.all()], organisation=dataset.organisation.title,
+        notes=dataset.notes, spatial_codes=list(dataset.spatial_codes or []),
+    )  # fmt: skip
     DatasetTerm.objects.filter(dataset=dataset).delete()
     DatasetTerm.objects.bulk_create(
         [DatasetTerm(dataset=dataset, term=term, weight=w) for term, w in weights.items()]

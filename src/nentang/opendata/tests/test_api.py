@@ -224,3 +224,65 @@ def test_harvest_sources_through_the_api(site: tuple[str, Cast], settings: Any) 
     taken = http.post(f"{api}/harvest-sources", json=body, headers=bearer(cast.token))
     assert taken.status_code == 409
     assert taken.json()["code"] == "harvest_source_taken"
+
+
+def test_themes_licences_tags_and_sql(site: tuple[str, Cast]) -> None:
+    api, _cast = site
+    groups = http.get(f"{api}/groups", params={"limit": 1})
+    assert groups.status_code == 200
+    assert [g["name"] for g in groups.json()["items"]] == ["giao-duc"]
+    rest = http.get(f"{api}/groups", params={"cursor": groups.json()["next_cursor"]}).json()
+    assert [(g["name"], g["datasets"]) for g in rest["items"]] == [("moi-truong", 1)]
+    theme = http.get(f"{api}/groups/moi-truong").json()
+    assert theme["title"] == "Môi trường"
+    assert http.get(f"{api}/groups/khong-co").json()["code"] == "group_not_found"
+    licences = {li["id"]: li for li in http.get(f"{api}/licences").json()["items"]}
+    assert {"cc-by-4.0", "cc-zero"} <= set(licences)
+    assert licences["cc-by-4.0"]["is_open"] is True
+    tags = http.get(f"{api}/tags").json()["items"]
+    assert "AQI" in tags
+    assert http.get(f"{api}/tags", params={"q": "khong-co-the-nay"}).json()["items"] == []
+
+    dataset = http.get(f"{api}/datasets/chat-luong-khong-khi-hcm-2025").json()
+    table = dataset["resources"][0]["id"]
+    answer = http.get(f"{api}/sql", params={"sql": f'SELECT MAX(aqi) AS m FROM "{table}"'})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["records"] == [{"m": 87}]
+    for refused in (f'DELETE FROM "{table}"', "SELECT * FROM opendata_apitoken",
+                    f'SELECT 1 FROM "{table}"; SELECT 2'):  # fmt: skip
+        bad = http.get(f"{api}/sql", params={"sql": refused})
+        assert bad.status_code == 400, refused
+        assert bad.headers["content-type"].startswith(PROBLEM)
+        assert bad.json()["code"] == "sql_refused"
+    assert http.get(f"{api}/sql").status_code in (400, 422)
+
+
+def test_appending_rows_is_idempotent_and_checked(site: tuple[str, Cast]) -> None:
+    api, cast = site
+    dataset = http.get(f"{api}/datasets/chat-luong-khong-khi-hcm-2025").json()
+    url = f"{api}/resources/{dataset['resources'][0]['id']}/records"
+    body = {"records": [{"tram": "Nhà Bè", "aqi": "64"}]}
+    headers = {**bearer(cast.token), "Idempotency-Key": "them-dong-1"}
+
+    added = http.post(url, json=body, headers=headers)
+    replay = http.post(url, json=body, headers=headers)
+
+    assert added.status_code == 201, added.text
+    assert added.json()["appended"] == 1
+    assert added.json()["total"] == 4
+    assert replay.headers["Idempotent-Replayed"] == "true"
+    assert http.get(url, params={"q": "nha be"}).json()["total"] == 1
+    assert http.get(url).json()["total"] == 4
+
+    other = http.post(url, json=body, headers=bearer(cast.other_token))
+    assert other.status_code == 403
+    assert http.post(url, json=body).status_code == 401
+    unknown = http.post(url, json={"records": [{"khong": "1"}]}, headers=bearer(cast.token))
+    assert unknown.status_code == 422
+    assert unknown.headers["content-type"].startswith(PROBLEM)
+    assert unknown.json()["errors"][0]["field"] == "khong"
+    wrong = http.post(url, json={"records": [{"aqi": "nhiều"}]}, headers=bearer(cast.token))
+    assert wrong.status_code == 422
+    empty = http.post(url, json={"records": []}, headers=bearer(cast.token))
+    assert empty.status_code == 422
+    assert http.get(url).json()["total"] == 4

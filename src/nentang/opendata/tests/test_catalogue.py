@@ -144,3 +144,43 @@ def test_search_matches_with_and_without_diacritics_and_ranks_titles_first(cast:
         account=None, filters=selectors.parse_fq('groups:"giao-duc"')
     )
     assert [d.name for d in filtered.datasets] == ["danh-sach-truong-hoc"]
+
+
+@pytest.mark.parametrize("inline_ids", [0, 3000])
+def test_ranking_paging_sorting_and_facets_of_a_query(
+    cast: Cast, inline_ids: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Scores, recency, what the caller may see, and facets counted from the matches —
+    the same whether the matches travel as ids or as a subquery."""
+    from nentang.opendata.selectors import catalogue
+
+    monkeypatch.setattr(catalogue, "INLINE_IDS", inline_ids)
+    support.air_quality(cast)
+    for n, title in enumerate(("Không khí quận 1", "Nước và không khí", "Không khí Cần Giờ")):
+        services.dataset_create(
+            account=cast.other_publisher,
+            data={"name": f"khong-khi-{n}", "title": title, "owner_org": "so-gddt-hcm",
+                  "notes": "Đo không khí." if n == 1 else ""},
+        )  # fmt: skip
+    services.dataset_create(
+        account=cast.other_publisher,
+        data={"name": "khong-khi-nhap", "title": "Không khí (nháp)", "owner_org": "so-gddt-hcm",
+              "state": "draft"},
+    )  # fmt: skip
+    ranked = selectors.dataset_search(
+        account=None, q="khong khi", rows=3, start=1, facet_fields=("organization",)
+    )
+    assert ranked.count == 4
+    assert [d.name for d in ranked.datasets] == ["khong-khi-1", "khong-khi-0",
+                                                "chat-luong-khong-khi-hcm-2025"]  # fmt: skip
+    assert ranked.facets == {"organization": {"so-gddt-hcm": 3, "so-tnmt-hcm": 1}}
+    faceted = selectors.dataset_search(
+        account=None, q="khong khi", facet_fields=selectors.FACETS
+    ).facets
+    assert faceted == {
+        "organization": {"so-gddt-hcm": 3, "so-tnmt-hcm": 1}, "groups": {"moi-truong": 1},
+        "tags": {"AQI": 1, "không khí": 1}, "res_format": {"CSV": 1}, "province": {"79": 1},
+        "license_id": {"cc-by-4.0": 4},
+    }  # fmt: skip
+    by_name = selectors.dataset_search(account=None, q="khong khi", sort="name desc", rows=2)
+    assert [d.name for d in by_name.datasets] == ["khong-khi-2", "khong-khi-1"]
