@@ -185,5 +185,10 @@ def test_one_code_used_in_parallel_logs_in_once() -> None:
     for thread in threads:
         thread.join(timeout=60)
 
-    assert sorted(outcomes) == ["ok"] + ["validation_failed"] * 7
+    # Exactly one attempt uses the code. The others find it used (422) or, while five
+    # second-factor attempts are in flight or failed, are refused by the lockout (429):
+    # which of the two depends on how the threads interleave.
+    assert len(outcomes) == 8
+    assert outcomes.count("ok") == 1
+    assert set(outcomes) - {"ok"} <= {"validation_failed", "login_locked_out"}
     assert backup.backup_codes_left(account=account) == 9
