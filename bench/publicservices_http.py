@@ -9,9 +9,10 @@ database of its own, dropped afterwards):
   settings in the same run, loaded by the same wrk. The issue's target: ≥ 300/s.
 * ``publicservices-statistics`` — the public statistics page (``GET
   /services/statistics``, Decision 766 measures over a year) with ``dossiers`` stored
-  (default 1,000,000, bulk-loaded as in ``publicservices-queue``), rendered in-process
-  through Django's test client; baseline: the same grouped query in raw SQL (psycopg).
-  The issue's target: ≤ 500 ms.
+  (default 1,000,000, bulk-loaded as in ``publicservices-queue``, the roll-up recounted),
+  rendered in-process through Django's test client from the daily roll-up; baseline: the
+  roll-up's sum in raw SQL (psycopg). The recount from the dossiers (what the page cost
+  before the roll-up) is timed once and kept in the facts. The issue's target: ≤ 500 ms.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from bench import _servers, _wrk
 from bench._api import Benchmark, BenchmarkError, Context, Param, Sample, register
 from bench._audit_setup import django_on_new_database
 from bench._identity_setup import wrk_run
-from bench.publicservices import PREFIX, SERVER, _cast, load_dossiers
+from bench.publicservices import KEEP, PREFIX, SERVER, _cast, load_dossiers
 
 TOKEN = "bench-publicservices-token-" + "0" * 24
 APPLY = "/api/v1/services/dang-ky-tam-tru/applications"
@@ -204,7 +205,19 @@ register(
 )
 
 
+# The page's work in raw SQL: the daily roll-up's rows of the year, summed per agency
+# and procedure.
 _RAW_STATISTICS = """
+SELECT agency_id, procedure_slug, sum(received), sum(finished), sum(early), sum(on_time),
+       sum(late), sum(online), sum(paid_online), sum(electronic_result), sum(completed),
+       sum(completed_microseconds)
+FROM publicservices_dailystatistics
+WHERE day >= current_date - 364
+GROUP BY agency_id, procedure_slug HAVING sum(received) > 0
+ORDER BY agency_id, procedure_slug
+"""
+# What the page cost before the roll-up: the same measures counted from the dossiers.
+_RAW_RECOUNT = """
 SELECT agency_id, procedure_slug, count(*),
        count(*) FILTER (WHERE sla_outcome <> ''),
        count(*) FILTER (WHERE sla_outcome = 'early'),
@@ -222,9 +235,18 @@ GROUP BY agency_id, procedure_slug ORDER BY agency_id, procedure_slug
 
 @contextmanager
 def _statistics_setup(context: Context) -> Iterator[None]:
-    with django_on_new_database(context, prefix=PREFIX):
+    with django_on_new_database(context, prefix=PREFIX, keep=str(context.params["keep"])):
         _officer, person = _cast()
         load_dossiers(context, person)
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            started = time.perf_counter()
+            cursor.execute(_RAW_RECOUNT)
+            cursor.fetchall()
+            context.facts["recount_from_dossiers_ms"] = round(
+                (time.perf_counter() - started) * 1000, 1
+            )
         yield
 
 
@@ -273,9 +295,10 @@ register(
     Benchmark(
         name="publicservices-statistics",
         description="the public statistics page over a year (Decision 766 measures) with 1 M "
-        "dossiers, rendered, vs the same grouped query in raw SQL (PostgreSQL)",
+        "dossiers, rendered from the daily roll-up, vs the roll-up's sum in raw SQL "
+        "(PostgreSQL; the recount from the dossiers is timed once, in the facts)",
         unit="ms (p50)",
-        # Rendering adds a template over the query's rows; the absolute target (≤ 500 ms)
+        # Rendering adds a template over the roll-up's rows; the absolute target (≤ 500 ms)
         # is in the summary line.
         target=1.5,
         higher_is_better=False,
@@ -286,6 +309,7 @@ register(
         setup=_statistics_setup,
         params={
             "server": SERVER,
+            "keep": KEEP,
             "dossiers": Param(1_000_000, "dossiers stored, over 40 agencies"),
             "requests": Param(10, "pages per measurement"),
         },

@@ -46,6 +46,7 @@ from nentang.publicservices.services.receipts import (
     receiving_unit_configure,
 )
 from nentang.publicservices.services.seams import dossier_fee_paid, dossier_result_delivered
+from nentang.publicservices.services.statistics import statistics_rebuild
 
 __all__ = [
     "RECEIPT_CODE",
@@ -72,4 +73,5 @@ __all__ = [
     "fee_online_payment_available",
     "receipt_code_allocate",
     "receiving_unit_configure",
+    "statistics_rebuild",
 ]

@@ -33,6 +33,7 @@ from nentang.publicservices.problems import (
     DOSSIER_NOT_FOUND,
     STEP_ROLE_REQUIRED,
 )
+from nentang.publicservices.services.statistics import counted, rollup_apply
 from nentang.publicservices.workflow import ActionRefused, Step, apply
 
 OFFICER_ROLES = ("reception", "processing", "approval")
@@ -228,12 +229,23 @@ def record(
     workflow = procedure.workflow
     body = dict(payload or {})
     before = dossier.state
+    was_counted = counted(dossier)
     try:
         after = apply(workflow, before, Step(action, body))
     except ActionRefused:
         raise refused(action, before) from None
     now = timezone.now()
     seq = dossier.log_length + 1
+    dossier.log_length = seq
+    dossier.state = after
+    dossier.updated_at = now
+    if change is not None:
+        change(dossier, after)
+    if after != before:
+        _enter(dossier, procedure, after, now)
+    # A new dossier (a submission without a draft) is inserted here with its state: one
+    # INSERT, not an INSERT and an UPDATE. Its log entry follows (the foreign key).
+    dossier.save()
     entry = DossierAction.objects.create(
         dossier=dossier,
         seq=seq,
@@ -247,14 +259,7 @@ def record(
         payload=body,
         reason=reason,
     )
-    dossier.log_length = seq
-    dossier.state = after
-    dossier.updated_at = now
-    if change is not None:
-        change(dossier, after)
-    if after != before:
-        _enter(dossier, procedure, after, now)
-    dossier.save()
+    rollup_apply(was_counted, counted(dossier))
     auditing.record(
         actor=acting.audit,
         action=f"publicservices.dossier.{action}",
@@ -274,7 +279,8 @@ def record(
                 **(event_extra or {}),
             },
         )
-        _notify_after_commit(dossier, procedure, after)
+        applicant = acting.person if acting.kind == "applicant" else None
+        _notify_after_commit(dossier, procedure, after, applicant=applicant)
     return entry
 
 
@@ -300,11 +306,17 @@ def _enter(dossier: Dossier, procedure: Procedure, state: str, now: datetime.dat
                 dossier.sla_outcome = Dossier.Sla.LATE
 
 
-def _notify_after_commit(dossier: Dossier, procedure: Procedure, state: str) -> None:
-    """E-mail the applicant after commit (console or file backend in the demo)."""
-    person_model = apps.get_model("identity", "Person")
-    email = person_model.objects.filter(pk=dossier.applicant_id).values_list("email", flat=True)
-    address = email.first()
+def _notify_after_commit(
+    dossier: Dossier, procedure: Procedure, state: str, *, applicant: Any = None
+) -> None:
+    """E-mail the applicant after commit (console or file backend in the demo). The
+    address is read unless the applicant is the one acting."""
+    if applicant is not None and applicant.pk == dossier.applicant_id:
+        address = applicant.email
+    else:
+        person_model = apps.get_model("identity", "Person")
+        emails = person_model.objects.filter(pk=dossier.applicant_id)
+        address = emails.values_list("email", flat=True).first()
     if not address:
         return
     subject = _("Your dossier %(reference)s: %(state)s") % {

@@ -111,3 +111,38 @@ def test_officers_work_the_queue_and_other_agencies_get_404(cast: Cast) -> None:
     assert status.status_code == 200
     assert "Nguyễn" not in status.content.decode()
     assert Client().get(reverse("publicservices:status"), {"code": "x"}).status_code == 404
+
+
+def test_the_queue_costs_the_same_queries_for_one_row_or_many(cast: Cast) -> None:
+    """The queue reads only the columns its rows show: a row never goes back to the
+    database for a deferred field (the page and the API's tasks)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from nentang.publicservices import services
+
+    def submit() -> None:
+        services.dossier_submit(
+            actor=cast.an,
+            procedure_slug="dang-ky-khai-sinh",
+            agency_code="ubnd-phuong-sai-gon",
+            data=support.birth(),
+        )
+
+    reception = signed_in(cast.reception)
+    urls = (reverse("publicservices:queue"), "/api/v1/tasks")
+
+    def queries(url: str) -> list[str]:
+        with CaptureQueriesContext(connection) as captured:
+            assert reception.get(url).status_code == 200
+        return [query["sql"] for query in captured.captured_queries]
+
+    submit()
+    for url in urls:
+        queries(url)  # the first request fills caches (navigation, catalogue)
+    one = {url: len(queries(url)) for url in urls}
+    for _ in range(4):
+        submit()
+    assert {url: len(queries(url)) for url in urls} == one
+    [read] = [sql for sql in queries(urls[1]) if 'FROM "publicservices_dossier"' in sql]
+    assert '"publicservices_dossier"."data"' not in read

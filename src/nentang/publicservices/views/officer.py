@@ -60,7 +60,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     role = role if role in ("reception", "processing", "approval") else ""
     sla = sla if sla in SLA_FILTERS else ""
     page = paginate(
-        selectors.officer_queue(actor=request.user, role=role, sla=sla),
+        selectors.officer_queue(actor=request.user, role=role, sla=sla, officer=officer),
         order=selectors.QUEUE_ORDER,
         cursor=request.GET.get("cursor") or None,
         limit=25,

@@ -52,7 +52,8 @@ def statistics(request: HttpRequest) -> HttpResponse:
     period = request.GET.get("period", DEFAULT_PERIOD)
     if period not in PERIODS:
         period = DEFAULT_PERIOD
-    since = timezone.now() - datetime.timedelta(days=PERIODS[period])
+    # The last N days, today included: whole days, as the daily roll-up counts them.
+    since = timezone.localdate() - datetime.timedelta(days=PERIODS[period] - 1)
     rows = selectors.service_statistics(since=since)
     vietnamese = request.LANGUAGE_CODE == "vi"
     procedure_names = {
@@ -71,7 +72,7 @@ def statistics(request: HttpRequest) -> HttpResponse:
                 ("90", _("Last 90 days")),
                 ("365", _("Last 12 months")),
             ],
-            "since": timezone.localdate(since),
+            "since": since,
             "total": totals[0] if totals else None,
             "total_online": _percent(totals[0].online_percent)[1] if totals else "",
             "total_paid": _percent(totals[0].paid_online_percent)[1] if totals else "",
