@@ -9,6 +9,7 @@ contracts let this context reach identity only through its services and selector
 from __future__ import annotations
 
 import datetime
+import logging
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from nentang.identity import selectors as identity
+from nentang.identity.services.sms import sms_sender
 from nentang.kernel import auditing, events
 from nentang.kernel.auditing import Actor
 from nentang.kernel.errors import Conflict, Forbidden, NotFound
@@ -36,6 +38,7 @@ from nentang.publicservices.problems import (
 from nentang.publicservices.services.statistics import counted, rollup_apply
 from nentang.publicservices.workflow import ActionRefused, Step, apply
 
+logger = logging.getLogger("nentang.publicservices")
 OFFICER_ROLES = ("reception", "processing", "approval")
 # Outbox topics are publicservices.dossier.<verb>: what happened, in the past tense.
 VERBS = {
@@ -309,15 +312,16 @@ def _enter(dossier: Dossier, procedure: Procedure, state: str, now: datetime.dat
 def _notify_after_commit(
     dossier: Dossier, procedure: Procedure, state: str, *, applicant: Any = None
 ) -> None:
-    """E-mail the applicant after commit (console or file backend in the demo). The
-    address is read unless the applicant is the one acting."""
+    """Tell the applicant after commit: an e-mail (Django's backend: console or file in
+    the demo) and an SMS through identity's SMS port (a file outbox until an operator
+    installs a gateway). The contacts are read unless the applicant is the one acting."""
     if applicant is not None and applicant.pk == dossier.applicant_id:
-        address = applicant.email
+        address, phone = applicant.email, applicant.phone
     else:
         person_model = apps.get_model("identity", "Person")
-        emails = person_model.objects.filter(pk=dossier.applicant_id)
-        address = emails.values_list("email", flat=True).first()
-    if not address:
+        contacts = person_model.objects.filter(pk=dossier.applicant_id)
+        address, phone = contacts.values_list("email", "phone").first() or ("", "")
+    if not (address or phone):
         return
     subject = _("Your dossier %(reference)s: %(state)s") % {
         "reference": dossier.receipt_code or procedure.name.vi,
@@ -329,7 +333,13 @@ def _notify_after_commit(
     }
 
     def send() -> None:
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address], fail_silently=True)
+        if address:
+            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address], fail_silently=True)
+        if phone:
+            try:
+                sms_sender().send(to=phone, text=subject)
+            except Exception:  # a gateway outage must not fail what has committed
+                logger.exception("dossier SMS failed")
 
     transaction.on_commit(send, robust=True)
 
