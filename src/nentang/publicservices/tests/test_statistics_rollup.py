@@ -155,3 +155,25 @@ def test_a_rebuild_recounts_the_same_rows(cast: Cast) -> None:
 
     assert sorted(row[1:] for row in DailyStatistics.objects.values_list()) == rows
     assert_exact()
+
+
+def test_the_page_filters_by_province_and_agency(cast: Cast) -> None:
+    for step in journeys(cast):
+        step()
+    since = timezone.localdate() - datetime.timedelta(days=89)
+    client = Client(HTTP_ACCEPT_LANGUAGE="vi")
+    url = reverse("publicservices:statistics")
+
+    justice = client.get(url, {"agency": "so-tu-phap-tp-hcm"})
+    recount = selectors.statistics_recount(since=since, agency="so-tu-phap-tp-hcm")
+    assert justice.context["total"] == selectors.statistics_measures(recount, by="all")[0]
+    assert justice.context["total"].received == 1
+    assert [row["name"] for row in justice.context["agencies"]] == ["Sở Tư pháp TP Hồ Chí Minh"]
+    assert 'value="so-tu-phap-tp-hcm" selected' in justice.content.decode()
+
+    city = client.get(url, {"province": "79"})
+    assert city.context["total"].received == 5
+    assert "Tất cả tỉnh, thành phố" in city.content.decode()
+    # Filters outside the lists count everything, as an unknown period does.
+    odd = client.get(url, {"province": "99", "agency": "<script>"})
+    assert (odd.status_code, odd.context["total"].received) == (200, 5)
