@@ -322,6 +322,8 @@ def task_complete(request: HttpRequest, task_id: str, payload: TaskCompleteIn) -
         )
     elif payload.action == "comment":
         services.dossier_comment(actor=account, dossier_id=task_id, text=payload.reason)
+    elif payload.action == "revoke_result":
+        services.dossier_result_revoke(actor=account, dossier_id=task_id, reason=payload.reason)
     else:
         raise ValidationFailed(
             _("Some fields are invalid."),

@@ -38,6 +38,7 @@ from nentang.publicservices.services.officers import (
     dossier_receive,
     dossier_reject,
     dossier_request_supplement,
+    dossier_result_revoke,
     dossier_return_result,
 )
 from nentang.publicservices.services.receipts import (
@@ -66,6 +67,7 @@ __all__ = [
     "dossier_request_supplement",
     "dossier_resubmit",
     "dossier_result_delivered",
+    "dossier_result_revoke",
     "dossier_return_result",
     "dossier_submit",
     "dossier_withdraw",
