@@ -233,11 +233,15 @@ def record(
     body = dict(payload or {})
     before = dossier.state
     was_counted = counted(dossier)
+    step_role, step_due = dossier.step_role, dossier.step_due_date
     try:
         after = apply(workflow, before, Step(action, body))
     except ActionRefused:
         raise refused(action, before) from None
     now = timezone.now()
+    if after != before and step_role and step_due is not None:
+        # The step's own SLA, kept with the action that ended it (per-step outcomes).
+        body["step_sla"] = sla_outcome(timezone.localdate(now), step_due)
     seq = dossier.log_length + 1
     dossier.log_length = seq
     dossier.state = after
@@ -299,14 +303,17 @@ def _enter(dossier: Dossier, procedure: Procedure, state: str, now: datetime.dat
         dossier.step_role = ""
         apologised = DossierAction.objects.filter(dossier=dossier, action="apologise").exists()
         if dossier.due_date is not None and state == "completed":
-            if apologised:  # a new date was promised: the dossier stays counted late
-                dossier.sla_outcome = Dossier.Sla.LATE
-            elif day < dossier.due_date:
-                dossier.sla_outcome = Dossier.Sla.EARLY
-            elif day == dossier.due_date:
-                dossier.sla_outcome = Dossier.Sla.ON_TIME
-            else:
-                dossier.sla_outcome = Dossier.Sla.LATE
+            # After an apology a new date was promised: the dossier stays counted late.
+            dossier.sla_outcome = (
+                Dossier.Sla.LATE if apologised else sla_outcome(day, dossier.due_date)
+            )
+
+
+def sla_outcome(day: datetime.date, due: datetime.date) -> str:
+    """Early, on time or late: finished on ``day`` against the deadline ``due``."""
+    if day < due:
+        return str(Dossier.Sla.EARLY.value)
+    return str((Dossier.Sla.ON_TIME if day == due else Dossier.Sla.LATE).value)
 
 
 def _notify_after_commit(

@@ -540,3 +540,30 @@ def test_each_status_change_is_also_sent_by_sms(
         assert Dossier.objects.get(pk=dossier.pk).state == "approval"
     finally:
         sms_sender_install(previous)
+
+
+def test_each_step_keeps_its_own_sla_outcome_in_the_log(cast: Cast) -> None:
+    """mot-cua: reception and issuing are due the same day (0 working days), processing
+    and approval the next working day; acting today is on time (early on a day off,
+    when "0 working days" is the next working day), then early."""
+    today = timezone.localdate()
+    same_day = "on_time" if current_calendar().add_working_days(today, 0) == today else "early"
+    dossier = submit_birth(cast)
+    services.dossier_comment(actor=cast.reception, dossier_id=dossier.pk, text="Đủ giấy tờ")
+    services.dossier_receive(actor=cast.reception, dossier_id=dossier.pk)
+    services.dossier_process(actor=cast.processing, dossier_id=dossier.pk)
+    services.dossier_approve(actor=cast.approval, dossier_id=dossier.pk)
+    services.dossier_issue_result(actor=cast.processing, dossier_id=dossier.pk)
+
+    outcomes = [
+        (a.action, a.payload.get("step_sla"))
+        for a in DossierAction.objects.filter(dossier=dossier).order_by("seq")
+    ]
+    assert outcomes == [
+        ("submit", None),
+        ("comment", None),
+        ("receive", same_day),
+        ("process", "early"),
+        ("approve", "early"),
+        ("issue_result", same_day),
+    ]

@@ -60,7 +60,7 @@ def test_approving_a_birth_registration_issues_the_child_a_personal_id_number(ca
     assert child.account_id is None
     assert child.level == 1
     approve = DossierAction.objects.get(dossier=dossier, action="approve")
-    assert approve.payload == {"child": str(child.pk)}
+    assert approve.payload == {"child": str(child.pk), "step_sla": "early"}
     text = (
         PdfReader(io.BytesIO(selectors.dossier_result_pdf(actor=cast.an, dossier_id=dossier.pk)[1]))
         .pages[0]
