@@ -54,17 +54,23 @@ def _admin_url(server: str) -> str:
 
 @contextmanager
 def django_on_new_database(
-    context: Context, *, prefix: str = "nentang_bench_audit"
+    context: Context, *, prefix: str = "nentang_bench_audit", keep: str = ""
 ) -> Iterator[None]:
-    """Create a database, point Django at it, migrate; drop it afterwards."""
+    """Create a database, point Django at it, migrate; drop it afterwards. With
+    ``keep`` (a name starting with ``prefix``), use that database instead — created if
+    missing, migrated, kept afterwards — so a long load can serve several runs."""
     import psycopg
 
     server = str(context.params["server"]).rstrip("/")
     admin = _admin_url(server)
-    name = f"{prefix}_{secrets.token_hex(4)}"
+    if keep and not keep.startswith(prefix):
+        raise BenchmarkError(f"a kept database's name must start with {prefix!r}.")
+    name = keep or f"{prefix}_{secrets.token_hex(4)}"
     try:
         with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+            if not (keep and exists.fetchone()):
+                conn.execute(f'CREATE DATABASE "{name}"')
             version = conn.execute("SHOW server_version").fetchone()
     except psycopg.OperationalError as error:
         raise BenchmarkError(f"PostgreSQL at {server} is not reachable: {error}") from None
@@ -97,8 +103,9 @@ def django_on_new_database(
 
             connections.close_all()
         finally:
-            with psycopg.connect(admin, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            if not keep:
+                with psycopg.connect(admin, autocommit=True) as conn:
+                    conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def queue_entries(count: int) -> None:

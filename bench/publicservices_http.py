@@ -9,9 +9,11 @@ database of its own, dropped afterwards):
   settings in the same run, loaded by the same wrk. The issue's target: ≥ 300/s.
 * ``publicservices-statistics`` — the public statistics page (``GET
   /services/statistics``, Decision 766 measures over a year) with ``dossiers`` stored
-  (default 1,000,000, bulk-loaded as in ``publicservices-queue``), rendered in-process
-  through Django's test client; baseline: the same grouped query in raw SQL (psycopg).
-  The issue's target: ≤ 500 ms.
+  (default 1,000,000, bulk-loaded as in ``publicservices-queue``, the roll-up recounted),
+  rendered in-process through Django's test client from the daily roll-up (its query in
+  raw SQL is timed beside each page, in the details); baseline: the same measures counted
+  from the dossiers in raw SQL (psycopg), what the page did before the roll-up. The
+  issue's target: ≤ 500 ms.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from bench import _servers, _wrk
 from bench._api import Benchmark, BenchmarkError, Context, Param, Sample, register
 from bench._audit_setup import django_on_new_database
 from bench._identity_setup import wrk_run
-from bench.publicservices import PREFIX, SERVER, _cast, load_dossiers
+from bench.publicservices import KEEP, PREFIX, SERVER, _cast, load_dossiers
 
 TOKEN = "bench-publicservices-token-" + "0" * 24
 APPLY = "/api/v1/services/dang-ky-tam-tru/applications"
@@ -204,7 +206,20 @@ register(
 )
 
 
+# The page's query in raw SQL: the daily roll-up's rows of the year, summed per agency
+# and procedure (timed beside each page).
 _RAW_STATISTICS = """
+SELECT agency_id, procedure_slug, sum(received), sum(finished), sum(early), sum(on_time),
+       sum(late), sum(online), sum(paid_online), sum(electronic_result), sum(completed),
+       sum(completed_microseconds)
+FROM publicservices_dailystatistics
+WHERE day >= current_date - 364
+GROUP BY agency_id, procedure_slug HAVING sum(received) > 0
+ORDER BY agency_id, procedure_slug
+"""
+# The baseline: the same measures counted from the dossiers (what the page did before
+# the roll-up).
+_RAW_RECOUNT = """
 SELECT agency_id, procedure_slug, count(*),
        count(*) FILTER (WHERE sla_outcome <> ''),
        count(*) FILTER (WHERE sla_outcome = 'early'),
@@ -222,7 +237,7 @@ GROUP BY agency_id, procedure_slug ORDER BY agency_id, procedure_slug
 
 @contextmanager
 def _statistics_setup(context: Context) -> Iterator[None]:
-    with django_on_new_database(context, prefix=PREFIX):
+    with django_on_new_database(context, prefix=PREFIX, keep=str(context.params["keep"])):
         _officer, person = _cast()
         load_dossiers(context, person)
         yield
@@ -244,17 +259,27 @@ def _timed(context: Context, run: Any) -> Sample:
 
 
 def _statistics_page(context: Context) -> Sample:
+    from django.db import connection
     from django.test import Client
 
     client = Client(HTTP_ACCEPT_LANGUAGE="vi", HTTP_HOST="127.0.0.1")
     nonce = secrets.token_hex(2)
+    rollup_sql: list[float] = []
 
     def run() -> None:
         page = client.get("/services/statistics", {"period": "365", "n": nonce})
         if page.status_code != 200 or b"UBND bench 0" not in page.content:
             raise BenchmarkError(f"the statistics page answered {page.status_code}")
+        # The page's own query in raw SQL, timed beside it (not part of the page's time).
+        with connection.cursor() as cursor:
+            started = time.perf_counter()
+            cursor.execute(_RAW_STATISTICS)
+            cursor.fetchall()
+            rollup_sql.append(time.perf_counter() - started)
 
-    return _timed(context, run)
+    sample = _timed(context, run)
+    rollup_ms = round(statistics.median(rollup_sql) * 1000, 2)
+    return Sample(sample.value, {**sample.details, "rollup_sql_p50_ms": rollup_ms})
 
 
 def _statistics_raw(context: Context) -> Sample:
@@ -262,9 +287,9 @@ def _statistics_raw(context: Context) -> Sample:
 
     def run() -> None:
         with connection.cursor() as cursor:
-            cursor.execute(_RAW_STATISTICS)
+            cursor.execute(_RAW_RECOUNT)
             if not cursor.fetchall():
-                raise BenchmarkError("the raw statistics query found nothing")
+                raise BenchmarkError("the raw recount found nothing")
 
     return _timed(context, run)
 
@@ -273,24 +298,27 @@ register(
     Benchmark(
         name="publicservices-statistics",
         description="the public statistics page over a year (Decision 766 measures) with 1 M "
-        "dossiers, rendered, vs the same grouped query in raw SQL (PostgreSQL)",
+        "dossiers, rendered from the daily roll-up, vs the same measures counted from the "
+        "dossiers in raw SQL (PostgreSQL)",
         unit="ms (p50)",
-        # Rendering adds a template over the query's rows; the absolute target (≤ 500 ms)
-        # is in the summary line.
-        target=1.5,
+        # The roll-up must make the page much cheaper than counting the dossiers, even
+        # with the template; the absolute target (≤ 500 ms) is in the summary line.
+        target=0.5,
         higher_is_better=False,
         scenario=_statistics_page,
         baseline=_statistics_raw,
         scenario_label="statistics page",
-        baseline_label="raw SQL",
+        baseline_label="raw SQL recount",
         setup=_statistics_setup,
         params={
             "server": SERVER,
+            "keep": KEEP,
             "dossiers": Param(1_000_000, "dossiers stored, over 40 agencies"),
             "requests": Param(10, "pages per measurement"),
         },
         summary_details=lambda s, b: (
-            f"max {s['max_ms']} ms vs {b['max_ms']} ms; absolute target ≤ 500 ms"
+            f"max {s['max_ms']} ms vs {b['max_ms']} ms; the roll-up's query alone "
+            f"{s.get('rollup_sql_p50_ms')} ms; absolute target ≤ 500 ms"
         ),
     )
 )

@@ -66,6 +66,7 @@ ERRORS: dict[int, Any] = {
 class Caller:
     account: Any
     client_id: str = ""
+    person: Any = None  # read with the bearer token, in this request
 
     @property
     def idempotency_scope(self) -> str:
@@ -84,7 +85,7 @@ class TokenAuth(HttpBearer):
                 code="invalid_token",
                 headers={"WWW-Authenticate": 'Bearer realm="nentang", error="invalid_token"'},
             )
-        return Caller(account=held.account, client_id=held.client_id)
+        return Caller(account=held.account, client_id=held.client_id, person=held.person)
 
 
 class SessionAuth(APIKeyCookie):
@@ -178,11 +179,13 @@ def application_create(
 ) -> Status[ApplicationOut]:
     """Every answer is checked against the e-form (422 with field errors, nothing
     saved); a level-1 account is refused a level-2 service (403 ``eid_level_too_low``)."""
+    who = caller(request)
     dossier = services.dossier_submit(
-        actor=caller(request).account,
+        actor=who.account,
         procedure_slug=service_id,
         agency_code=payload.agency,
         data=payload.data,
+        person=who.person,
     )
     return Status(201, ApplicationOut.build(dossier, sla=_sla(dossier)))
 
@@ -319,6 +322,8 @@ def task_complete(request: HttpRequest, task_id: str, payload: TaskCompleteIn) -
         )
     elif payload.action == "comment":
         services.dossier_comment(actor=account, dossier_id=task_id, text=payload.reason)
+    elif payload.action == "revoke_result":
+        services.dossier_result_revoke(actor=account, dossier_id=task_id, reason=payload.reason)
     else:
         raise ValidationFailed(
             _("Some fields are invalid."),

@@ -141,7 +141,7 @@ class TaskCompleteIn(Schema):
     action: str = Field(
         max_length=30,
         description="receive, request_supplement, process, approve, reject, issue_result, "
-        "return_result or comment.",
+        "return_result, comment or revoke_result (reason required).",
     )
     reason: str = Field("", max_length=2000, description="Reasons (reject: required).")
     reasons: list[str] = Field(default_factory=list, description="request_supplement: each reason.")

@@ -158,3 +158,50 @@ class DossierFile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dossier_id} {self.kind} {self.name}"
+
+
+# The counters of a roll-up row, in the order ``services.statistics.counted`` gives them.
+ROLLUP_COUNTERS = (
+    "received",
+    "finished",
+    "early",
+    "on_time",
+    "late",
+    "online",
+    "paid_online",
+    "electronic_result",
+    "completed",
+    "completed_microseconds",
+)
+
+
+class DailyStatistics(models.Model):
+    """The statistics' roll-up: per day of receipt (local date), agency and procedure,
+    what ``selectors.service_statistics`` would count over those dossiers. Kept exact by
+    ``services.statistics.rollup_apply`` in the transaction of every dossier action
+    (the one place a dossier's row changes); ``statistics_rebuild`` recounts it."""
+
+    day = models.DateField()
+    agency = models.ForeignKey("identity.Agency", on_delete=models.PROTECT, related_name="+")
+    procedure_slug = models.CharField(max_length=60)
+    received = models.IntegerField(default=0)
+    finished = models.IntegerField(default=0)
+    early = models.IntegerField(default=0)
+    on_time = models.IntegerField(default=0)
+    late = models.IntegerField(default=0)
+    online = models.IntegerField(default=0)
+    paid_online = models.IntegerField(default=0)
+    electronic_result = models.IntegerField(default=0)
+    completed = models.IntegerField(default=0)
+    # Microseconds from receipt to completion summed over the completed dossiers (exact).
+    completed_microseconds = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "agency", "procedure_slug"], name="publicservices_daily_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.agency_id} {self.procedure_slug}: {self.received}"

@@ -34,11 +34,13 @@ WAIT_ACTIONS: Mapping[str, frozenset[str]] = {
 }
 # Actions allowed in any state before the end, changing nothing but the log.
 ANYTIME_ACTIONS = frozenset({"comment", "assign", "apologise"})
+# Revoking the signed result: once it exists (approval made it), to the very end.
+REVOKE = "revoke_result"
 ALL_ACTIONS = (
     OFFICER_ACTIONS
     | frozenset().union(*WAIT_ACTIONS.values())
     | ANYTIME_ACTIONS
-    | {"save_draft", "submit", "withdraw"}
+    | {"save_draft", "submit", "withdraw", REVOKE}
 )
 
 
@@ -219,10 +221,12 @@ def allowed_actions(workflow: Workflow, state: str) -> frozenset[str]:
     if state == DRAFT:
         return frozenset({"save_draft", "submit", "withdraw", "comment"})
     current = workflow.state(state)
+    approved = state in _after_approval(workflow)
+    revoke = {REVOKE} if approved else set()
     if current.terminal:
-        return frozenset({"comment"})
-    extra = set(ANYTIME_ACTIONS)
-    if state not in _after_approval(workflow):
+        return frozenset({"comment", *revoke})
+    extra = set(ANYTIME_ACTIONS) | revoke
+    if not approved:
         extra.add("withdraw")
     return frozenset(current.transitions) | extra
 
@@ -239,7 +243,7 @@ def apply(workflow: Workflow, state: str, step: Step) -> str:
     """The state after ``step``, or :class:`ActionRefused`."""
     if step.action not in allowed_actions(workflow, state):
         raise ActionRefused(step.action, state)
-    if step.action in ("save_draft", "comment", "assign", "apologise"):
+    if step.action in ("save_draft", "comment", "assign", "apologise", REVOKE):
         return state
     if step.action == "withdraw":
         return WITHDRAWN

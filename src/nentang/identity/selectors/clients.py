@@ -47,6 +47,7 @@ class PersonCaller:
     account: Any
     client_id: str
     scopes: frozenset[str]
+    person: Any = None  # the account's person, read with the token (no second query)
 
 
 def person_token_caller(*, token: str, scope: str) -> PersonCaller | None:
@@ -61,7 +62,10 @@ def person_token_caller(*, token: str, scope: str) -> PersonCaller | None:
     except TokenRefused:
         return None
     return PersonCaller(
-        account=held.account, client_id=held.application.client_id, scopes=held.scopes
+        account=held.account,
+        client_id=held.application.client_id,
+        scopes=held.scopes,
+        person=getattr(held.account, "person", None),
     )
 
 

@@ -39,6 +39,7 @@ from nentang.publicservices.selectors.statistics import (
     Row,
     service_statistics,
     statistics_measures,
+    statistics_recount,
 )
 
 __all__ = [
@@ -70,4 +71,5 @@ __all__ = [
     "service_statistics",
     "sla_badge",
     "statistics_measures",
+    "statistics_recount",
 ]

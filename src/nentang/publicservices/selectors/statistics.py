@@ -1,16 +1,25 @@
 """Service-quality statistics (Decision 766/QĐ-TTg measures): per agency and procedure,
 dossiers received, finished early / on time / late, the shares submitted online, paid
-online and with electronic results, and the average processing time. One grouped query;
-the programme dashboard and open data read the same rows."""
+online and with electronic results, and the average processing time. Read from the
+daily roll-up (``DailyStatistics``, a few rows per agency, procedure and day, kept exact
+in each action's transaction); ``statistics_recount`` counts the same from the dossiers
+themselves. The programme dashboard and open data read the same rows."""
 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
 
-from nentang.publicservices.models import Dossier
+from nentang.publicservices.models import ROLLUP_COUNTERS, DailyStatistics, Dossier
+
+_DAY_MICROSECONDS = 86_400_000_000
+_MICROSECOND = datetime.timedelta(microseconds=1)
 
 
 @dataclass(frozen=True)
@@ -32,55 +41,122 @@ class Row:
         return (self.early + self.on_time) / self.finished if self.finished else None
 
 
+def _row(agency: str, procedure: str, values: Mapping[str, Any]) -> Row:
+    completed = values["completed"] or 0
+    return Row(
+        agency=agency,
+        procedure=procedure,
+        received=values["received"],
+        finished=values["finished"],
+        early=values["early"],
+        on_time=values["on_time"],
+        late=values["late"],
+        online=values["online"],
+        paid_online=values["paid_online"],
+        electronic_result=values["electronic_result"],
+        average_days=(
+            int(values["completed_microseconds"] or 0) / completed / _DAY_MICROSECONDS
+            if completed
+            else None
+        ),
+    )
+
+
 def service_statistics(
     *,
-    since: datetime.datetime | None = None,
-    until: datetime.datetime | None = None,
+    since: datetime.date | None = None,
+    until: datetime.date | None = None,
     agency: str = "",
     province: str = "",
 ) -> list[Row]:
-    """Rows per (agency, procedure) for dossiers received in [since, until)."""
-    queryset = Dossier.objects.filter(received_at__isnull=False)
+    """Rows per (agency, procedure) for dossiers received on the days [since, until)
+    (local dates), summed from the daily roll-up."""
+    queryset = DailyStatistics.objects.all()
     if since is not None:
-        queryset = queryset.filter(received_at__gte=since)
+        queryset = queryset.filter(day__gte=since)
     if until is not None:
-        queryset = queryset.filter(received_at__lt=until)
+        queryset = queryset.filter(day__lt=until)
     if agency:
         queryset = queryset.filter(agency_id=agency)
     if province:
         queryset = queryset.filter(agency__province_code=province)
-    duration = ExpressionWrapper(F("completed_at") - F("received_at"), output_field=DurationField())
     rows = (
         queryset.values("agency_id", "procedure_slug")
-        .annotate(
-            received=Count("id"),
-            finished=Count("id", filter=~Q(sla_outcome="")),
-            early=Count("id", filter=Q(sla_outcome="early")),
-            on_time=Count("id", filter=Q(sla_outcome="on_time")),
-            late=Count("id", filter=Q(sla_outcome="late")),
-            online=Count("id", filter=Q(channel="online")),
-            paid_online=Count("id", filter=~Q(payment_reference="")),
-            electronic_result=Count("id", filter=Q(result_delivery="online")),
-            average=Avg(duration, filter=Q(state="completed")),
-        )
+        .annotate(**{name: Sum(name) for name in ROLLUP_COUNTERS})
+        .filter(received__gt=0)
         .order_by("agency_id", "procedure_slug")
     )
-    return [
-        Row(
-            agency=row["agency_id"],
-            procedure=row["procedure_slug"],
-            received=row["received"],
-            finished=row["finished"],
-            early=row["early"],
-            on_time=row["on_time"],
-            late=row["late"],
-            online=row["online"],
-            paid_online=row["paid_online"],
-            electronic_result=row["electronic_result"],
-            average_days=row["average"].total_seconds() / 86400 if row["average"] else None,
-        )
-        for row in rows
-    ]
+    return [_row(row["agency_id"], row["procedure_slug"], row) for row in rows]
+
+
+def _counts(queryset: QuerySet[Dossier, Any]) -> QuerySet[Dossier, dict[str, Any]]:
+    """The roll-up's counters, counted from the dossiers of ``queryset``'s groups."""
+    duration = ExpressionWrapper(F("completed_at") - F("received_at"), output_field=DurationField())
+    completed = Q(state="completed", completed_at__isnull=False)
+    return queryset.annotate(
+        received=Count("id"),
+        finished=Count("id", filter=~Q(sla_outcome="")),
+        early=Count("id", filter=Q(sla_outcome="early")),
+        on_time=Count("id", filter=Q(sla_outcome="on_time")),
+        late=Count("id", filter=Q(sla_outcome="late")),
+        online=Count("id", filter=Q(channel="online")),
+        paid_online=Count("id", filter=~Q(payment_reference="")),
+        electronic_result=Count("id", filter=Q(result_delivery="online")),
+        completed=Count("id", filter=completed),
+        duration=Sum(duration, filter=completed),
+    )
+
+
+def _microseconds(values: dict[str, Any]) -> dict[str, Any]:
+    duration = values.pop("duration")
+    values["completed_microseconds"] = duration // _MICROSECOND if duration else 0
+    return values
+
+
+def _received(queryset: QuerySet[Any]) -> QuerySet[Any]:
+    return queryset.filter(received_at__isnull=False, agency__isnull=False)
+
+
+def _midnight(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def statistics_recount(
+    *,
+    since: datetime.date | None = None,
+    until: datetime.date | None = None,
+    agency: str = "",
+    province: str = "",
+) -> list[Row]:
+    """``service_statistics`` counted from the dossiers themselves (one grouped query
+    over every dossier of the period): what the roll-up must always equal."""
+    queryset = _received(Dossier.objects.all())
+    if since is not None:
+        queryset = queryset.filter(received_at__gte=_midnight(since))
+    if until is not None:
+        queryset = queryset.filter(received_at__lt=_midnight(until))
+    if agency:
+        queryset = queryset.filter(agency_id=agency)
+    if province:
+        queryset = queryset.filter(agency__province_code=province)
+    rows = _counts(queryset.values("agency_id", "procedure_slug")).order_by(
+        "agency_id", "procedure_slug"
+    )
+    return [_row(row["agency_id"], row["procedure_slug"], _microseconds(dict(row))) for row in rows]
+
+
+def daily_recount(
+    dossiers: QuerySet[Any] | None = None,
+) -> Iterator[tuple[tuple[datetime.date, str, str], dict[str, Any]]]:
+    """Every roll-up row, counted from the dossiers: ((day, agency, procedure), counters).
+    ``dossiers``: another manager's rows (a migration's historical model)."""
+    day = TruncDate("received_at", tzinfo=timezone.get_current_timezone())
+    everything = Dossier.objects.all() if dossiers is None else dossiers
+    rows = _counts(_received(everything).values("agency_id", "procedure_slug", day=day)).order_by()
+    for row in rows.iterator(chunk_size=2000):
+        values = _microseconds(dict(row))
+        key = (values.pop("day"), values.pop("agency_id"), values.pop("procedure_slug"))
+        yield key, values
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ from nentang.publicservices.services.officers import (
     dossier_receive,
     dossier_reject,
     dossier_request_supplement,
+    dossier_result_revoke,
     dossier_return_result,
 )
 from nentang.publicservices.services.receipts import (
@@ -46,6 +47,7 @@ from nentang.publicservices.services.receipts import (
     receiving_unit_configure,
 )
 from nentang.publicservices.services.seams import dossier_fee_paid, dossier_result_delivered
+from nentang.publicservices.services.statistics import statistics_rebuild
 
 __all__ = [
     "RECEIPT_CODE",
@@ -65,6 +67,7 @@ __all__ = [
     "dossier_request_supplement",
     "dossier_resubmit",
     "dossier_result_delivered",
+    "dossier_result_revoke",
     "dossier_return_result",
     "dossier_submit",
     "dossier_withdraw",
@@ -72,4 +75,5 @@ __all__ = [
     "fee_online_payment_available",
     "receipt_code_allocate",
     "receiving_unit_configure",
+    "statistics_rebuild",
 ]

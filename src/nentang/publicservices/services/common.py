@@ -9,6 +9,7 @@ contracts let this context reach identity only through its services and selector
 from __future__ import annotations
 
 import datetime
+import logging
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from nentang.identity import selectors as identity
+from nentang.identity.services.sms import sms_sender
 from nentang.kernel import auditing, events
 from nentang.kernel.auditing import Actor
 from nentang.kernel.errors import Conflict, Forbidden, NotFound
@@ -33,8 +35,10 @@ from nentang.publicservices.problems import (
     DOSSIER_NOT_FOUND,
     STEP_ROLE_REQUIRED,
 )
+from nentang.publicservices.services.statistics import counted, rollup_apply
 from nentang.publicservices.workflow import ActionRefused, Step, apply
 
+logger = logging.getLogger("nentang.publicservices")
 OFFICER_ROLES = ("reception", "processing", "approval")
 # Outbox topics are publicservices.dossier.<verb>: what happened, in the past tense.
 VERBS = {
@@ -228,12 +232,27 @@ def record(
     workflow = procedure.workflow
     body = dict(payload or {})
     before = dossier.state
+    was_counted = counted(dossier)
+    step_role, step_due = dossier.step_role, dossier.step_due_date
     try:
         after = apply(workflow, before, Step(action, body))
     except ActionRefused:
         raise refused(action, before) from None
     now = timezone.now()
+    if after != before and step_role and step_due is not None:
+        # The step's own SLA, kept with the action that ended it (per-step outcomes).
+        body["step_sla"] = sla_outcome(timezone.localdate(now), step_due)
     seq = dossier.log_length + 1
+    dossier.log_length = seq
+    dossier.state = after
+    dossier.updated_at = now
+    if change is not None:
+        change(dossier, after)
+    if after != before:
+        _enter(dossier, procedure, after, now)
+    # A new dossier (a submission without a draft) is inserted here with its state: one
+    # INSERT, not an INSERT and an UPDATE. Its log entry follows (the foreign key).
+    dossier.save()
     entry = DossierAction.objects.create(
         dossier=dossier,
         seq=seq,
@@ -247,14 +266,7 @@ def record(
         payload=body,
         reason=reason,
     )
-    dossier.log_length = seq
-    dossier.state = after
-    dossier.updated_at = now
-    if change is not None:
-        change(dossier, after)
-    if after != before:
-        _enter(dossier, procedure, after, now)
-    dossier.save()
+    rollup_apply(was_counted, counted(dossier))
     auditing.record(
         actor=acting.audit,
         action=f"publicservices.dossier.{action}",
@@ -274,7 +286,8 @@ def record(
                 **(event_extra or {}),
             },
         )
-        _notify_after_commit(dossier, procedure, after)
+        applicant = acting.person if acting.kind == "applicant" else None
+        _notify_after_commit(dossier, procedure, after, applicant=applicant)
     return entry
 
 
@@ -290,22 +303,32 @@ def _enter(dossier: Dossier, procedure: Procedure, state: str, now: datetime.dat
         dossier.step_role = ""
         apologised = DossierAction.objects.filter(dossier=dossier, action="apologise").exists()
         if dossier.due_date is not None and state == "completed":
-            if apologised:  # a new date was promised: the dossier stays counted late
-                dossier.sla_outcome = Dossier.Sla.LATE
-            elif day < dossier.due_date:
-                dossier.sla_outcome = Dossier.Sla.EARLY
-            elif day == dossier.due_date:
-                dossier.sla_outcome = Dossier.Sla.ON_TIME
-            else:
-                dossier.sla_outcome = Dossier.Sla.LATE
+            # After an apology a new date was promised: the dossier stays counted late.
+            dossier.sla_outcome = (
+                Dossier.Sla.LATE if apologised else sla_outcome(day, dossier.due_date)
+            )
 
 
-def _notify_after_commit(dossier: Dossier, procedure: Procedure, state: str) -> None:
-    """E-mail the applicant after commit (console or file backend in the demo)."""
-    person_model = apps.get_model("identity", "Person")
-    email = person_model.objects.filter(pk=dossier.applicant_id).values_list("email", flat=True)
-    address = email.first()
-    if not address:
+def sla_outcome(day: datetime.date, due: datetime.date) -> str:
+    """Early, on time or late: finished on ``day`` against the deadline ``due``."""
+    if day < due:
+        return str(Dossier.Sla.EARLY.value)
+    return str((Dossier.Sla.ON_TIME if day == due else Dossier.Sla.LATE).value)
+
+
+def _notify_after_commit(
+    dossier: Dossier, procedure: Procedure, state: str, *, applicant: Any = None
+) -> None:
+    """Tell the applicant after commit: an e-mail (Django's backend: console or file in
+    the demo) and an SMS through identity's SMS port (a file outbox until an operator
+    installs a gateway). The contacts are read unless the applicant is the one acting."""
+    if applicant is not None and applicant.pk == dossier.applicant_id:
+        address, phone = applicant.email, applicant.phone
+    else:
+        person_model = apps.get_model("identity", "Person")
+        contacts = person_model.objects.filter(pk=dossier.applicant_id)
+        address, phone = contacts.values_list("email", "phone").first() or ("", "")
+    if not (address or phone):
         return
     subject = _("Your dossier %(reference)s: %(state)s") % {
         "reference": dossier.receipt_code or procedure.name.vi,
@@ -317,7 +340,13 @@ def _notify_after_commit(dossier: Dossier, procedure: Procedure, state: str) -> 
     }
 
     def send() -> None:
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address], fail_silently=True)
+        if address:
+            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address], fail_silently=True)
+        if phone:
+            try:
+                sms_sender().send(to=phone, text=subject)
+            except Exception:  # a gateway outage must not fail what has committed
+                logger.exception("dossier SMS failed")
 
     transaction.on_commit(send, robust=True)
 

@@ -18,7 +18,7 @@ from nentang.kernel import events
 from nentang.kernel.errors import Conflict, FieldError, ValidationFailed
 from nentang.kernel.text import clean
 from nentang.kernel.workdays import current_calendar
-from nentang.publicservices.models import Dossier, ReceivingUnit
+from nentang.publicservices.models import Dossier, DossierFile, ReceivingUnit
 from nentang.publicservices.problems import SUPPLEMENT_LIMIT_REACHED
 from nentang.publicservices.services.common import (
     OFFICER_ROLES,
@@ -34,7 +34,7 @@ from nentang.publicservices.services.common import (
 from nentang.publicservices.services.files import removed_on_failure
 from nentang.publicservices.services.receipts import receipt_code_allocate
 from nentang.publicservices.services.results import child_issue, result_issue
-from nentang.publicservices.workflow import allowed_actions
+from nentang.publicservices.workflow import REVOKE, allowed_actions
 
 MAX_TEXT = 2000
 
@@ -345,5 +345,36 @@ def dossier_apologise(
                 "previous_due_date": previous.isoformat(),
                 "new_due_date": new_due_date.isoformat(),
             },
+        )
+    return dossier
+
+
+def dossier_result_revoke(*, actor: Any, dossier_id: Any, reason: str) -> Dossier:
+    """Revoke the dossier's signed result (an error found after issue, a court's
+    decision): an approval officer of the agency, reasons required. The file stays
+    stored; the public verification by receipt code or by upload then says "revoked",
+    and the applicant can no longer download it."""
+    text = _reason(reason)
+    gate(actor, dossier_id, what="publicservices.dossier.revoke_result", applicant=False)
+    with transaction.atomic():
+        dossier = lock(dossier_id)
+        acting = as_officer(
+            actor,
+            dossier,
+            what="publicservices.dossier.revoke_result",
+            dossier_id=dossier_id,
+            roles=("approval",),
+        )
+        assert dossier is not None
+        live = DossierFile.objects.filter(
+            dossier=dossier, kind=DossierFile.Kind.RESULT, revoked_at__isnull=True
+        )
+        if not live.exists():
+            raise refused(REVOKE, dossier.state)
+        revoked = live.update(revoked_at=timezone.now())
+        record(dossier, acting=acting, action=REVOKE, payload={"files": revoked}, reason=text)
+        events.emit(
+            "publicservices.dossier.result_revoked",
+            {"dossier": str(dossier.pk), "reference": dossier.receipt_code or ""},
         )
     return dossier

@@ -10,6 +10,7 @@ from typing import Any
 from django.test import Client
 from tests.support.staff import log_in_as
 
+from nentang.publicservices import selectors
 from nentang.publicservices.models import Dossier
 from nentang.publicservices.tests import support
 from nentang.publicservices.tests.support import Cast
@@ -96,6 +97,18 @@ def test_an_application_through_the_api_from_submission_to_completion(cast: Cast
         "state": "completed",
         "label": status["label"],
     }
+    # justice holds every role, approval included: the result can be revoked, with reasons.
+    unexplained = post(
+        officer, f"/api/v1/tasks/{application}/complete", {"action": "revoke_result"}
+    )
+    assert unexplained.status_code == 422
+    revoked = post(
+        officer,
+        f"/api/v1/tasks/{application}/complete",
+        {"action": "revoke_result", "reason": "Cấp nhầm người yêu cầu"},
+    )
+    assert revoked.status_code == 200, revoked.content
+    assert selectors.result_status(receipt_code=mine["receipt_code"]).status == "revoked"
 
 
 def test_bad_input_gets_problem_codes_and_changes_nothing(cast: Cast) -> None:

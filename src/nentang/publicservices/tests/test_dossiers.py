@@ -509,3 +509,61 @@ def test_a_late_dossier_gets_an_apology_with_a_new_date_and_stays_late(cast: Cas
     apology = OutboxEvent.objects.get(topic="publicservices.dossier.apologised")
     assert apology.payload["new_due_date"] == later.isoformat()
     assert_log_agrees(dossier)
+
+
+def test_each_status_change_is_also_sent_by_sms(
+    cast: Cast, tmp_path: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """Through identity's SMS port (a file outbox here, a gateway in production): the
+    applicant's phone gets the dossier's new state; a failing gateway fails nothing."""
+    from nentang.identity.services.sms import FileSmsSender, sms_sender_install
+
+    outbox = FileSmsSender(tmp_path)
+    previous = sms_sender_install(outbox)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            dossier = submit_birth(cast)
+            services.dossier_receive(actor=cast.reception, dossier_id=dossier.pk)
+        dossier.refresh_from_db()
+        phone = apps.get_model("identity", "Person").objects.get(pk=dossier.applicant_id).phone
+        texts = outbox.messages(phone)
+        assert len(texts) == 2
+        assert (dossier.receipt_code or "-") in texts[1]
+
+        class Down:
+            def send(self, *, to: str, text: str) -> None:
+                raise ConnectionError("gateway down")
+
+        sms_sender_install(Down())
+        with django_capture_on_commit_callbacks(execute=True):
+            services.dossier_process(actor=cast.processing, dossier_id=dossier.pk)
+        assert Dossier.objects.get(pk=dossier.pk).state == "approval"
+    finally:
+        sms_sender_install(previous)
+
+
+def test_each_step_keeps_its_own_sla_outcome_in_the_log(cast: Cast) -> None:
+    """mot-cua: reception and issuing are due the same day (0 working days), processing
+    and approval the next working day; acting today is on time (early on a day off,
+    when "0 working days" is the next working day), then early."""
+    today = timezone.localdate()
+    same_day = "on_time" if current_calendar().add_working_days(today, 0) == today else "early"
+    dossier = submit_birth(cast)
+    services.dossier_comment(actor=cast.reception, dossier_id=dossier.pk, text="Đủ giấy tờ")
+    services.dossier_receive(actor=cast.reception, dossier_id=dossier.pk)
+    services.dossier_process(actor=cast.processing, dossier_id=dossier.pk)
+    services.dossier_approve(actor=cast.approval, dossier_id=dossier.pk)
+    services.dossier_issue_result(actor=cast.processing, dossier_id=dossier.pk)
+
+    outcomes = [
+        (a.action, a.payload.get("step_sla"))
+        for a in DossierAction.objects.filter(dossier=dossier).order_by("seq")
+    ]
+    assert outcomes == [
+        ("submit", None),
+        ("comment", None),
+        ("receive", same_day),
+        ("process", "early"),
+        ("approve", "early"),
+        ("issue_result", same_day),
+    ]

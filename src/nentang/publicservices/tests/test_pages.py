@@ -111,3 +111,71 @@ def test_officers_work_the_queue_and_other_agencies_get_404(cast: Cast) -> None:
     assert status.status_code == 200
     assert "Nguyễn" not in status.content.decode()
     assert Client().get(reverse("publicservices:status"), {"code": "x"}).status_code == 404
+
+
+def test_the_queue_costs_the_same_queries_for_one_row_or_many(cast: Cast) -> None:
+    """The queue reads only the columns its rows show: a row never goes back to the
+    database for a deferred field (the page and the API's tasks)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from nentang.publicservices import services
+
+    def submit() -> None:
+        services.dossier_submit(
+            actor=cast.an,
+            procedure_slug="dang-ky-khai-sinh",
+            agency_code="ubnd-phuong-sai-gon",
+            data=support.birth(),
+        )
+
+    reception = signed_in(cast.reception)
+    urls = (reverse("publicservices:queue"), "/api/v1/tasks")
+
+    def queries(url: str) -> list[str]:
+        with CaptureQueriesContext(connection) as captured:
+            assert reception.get(url).status_code == 200
+        return [query["sql"] for query in captured.captured_queries]
+
+    submit()
+    for url in urls:
+        queries(url)  # the first request fills caches (navigation, catalogue)
+    one = {url: len(queries(url)) for url in urls}
+    for _ in range(4):
+        submit()
+    assert {url: len(queries(url)) for url in urls} == one
+    [read] = [sql for sql in queries(urls[1]) if 'FROM "publicservices_dossier"' in sql]
+    assert '"publicservices_dossier"."data"' not in read
+
+
+def test_an_approval_officer_revokes_a_result_from_the_dossier_page(cast: Cast) -> None:
+    from nentang.publicservices import selectors, services
+
+    dossier = services.dossier_submit(
+        actor=cast.an,
+        procedure_slug="dang-ky-khai-sinh",
+        agency_code="ubnd-phuong-sai-gon",
+        data=support.birth(),
+    )
+    url = reverse("publicservices:officer_dossier", args=[dossier.pk])
+    approval = signed_in(cast.approval)
+    assert 'value="revoke_result"' not in approval.get(url).content.decode()
+    services.dossier_receive(actor=cast.reception, dossier_id=dossier.pk)
+    services.dossier_process(actor=cast.processing, dossier_id=dossier.pk)
+    services.dossier_approve(actor=cast.approval, dossier_id=dossier.pk)
+    services.dossier_issue_result(actor=cast.processing, dossier_id=dossier.pk)
+    code = Dossier.objects.get(pk=dossier.pk).receipt_code or ""
+    assert 'value="revoke_result"' not in signed_in(cast.processing).get(url).content.decode()
+    assert 'value="revoke_result"' in approval.get(url).content.decode()
+
+    unexplained = approval.post(url, {"action": "revoke_result", "reason": ""})
+    assert unexplained.status_code == 409
+    assert [error.field for error in unexplained.context["errors"]] == ["reason"]
+    assert selectors.result_status(receipt_code=code).status == "valid"
+
+    done = approval.post(url, {"action": "revoke_result", "reason": "Sai ngày sinh của trẻ"})
+    assert done.status_code == 302
+    assert selectors.result_status(receipt_code=code).status == "revoked"
+    page = approval.get(url).content.decode()
+    assert "Thu hồi kết quả" in page  # the timeline's entry
+    assert 'value="revoke_result"' not in page

@@ -60,7 +60,7 @@ def test_approving_a_birth_registration_issues_the_child_a_personal_id_number(ca
     assert child.account_id is None
     assert child.level == 1
     approve = DossierAction.objects.get(dossier=dossier, action="approve")
-    assert approve.payload == {"child": str(child.pk)}
+    assert approve.payload == {"child": str(child.pk), "step_sla": "early"}
     text = (
         PdfReader(io.BytesIO(selectors.dossier_result_pdf(actor=cast.an, dossier_id=dossier.pk)[1]))
         .pages[0]
@@ -264,3 +264,64 @@ def test_odd_input_on_the_public_pages_is_a_clear_answer_never_a_500(cast: Cast)
     assert page.status_code == 200
     assert "lớn hơn mọi kết quả" in page.content.decode()
     assert client.get(reverse("publicservices:statistics"), {"period": "\x00"}).status_code == 200
+
+
+def test_an_approval_officer_revokes_a_result_and_verification_says_so(cast: Cast) -> None:
+    from nentang.kernel.errors import Conflict, ValidationFailed
+    from nentang.kernel.models import OutboxEvent
+
+    dossier = approved_birth(cast)
+    services.dossier_issue_result(actor=cast.processing, dossier_id=dossier.pk)
+    dossier.refresh_from_db()
+    code = dossier.receipt_code or ""
+    _name, content = selectors.dossier_result_pdf(actor=cast.an, dossier_id=dossier.pk)
+    assert selectors.result_status(receipt_code=code).status == "valid"
+
+    with pytest.raises(NotFound):
+        services.dossier_result_revoke(actor=cast.stranger, dossier_id=dossier.pk, reason="Sai")
+    with pytest.raises(Forbidden):
+        services.dossier_result_revoke(
+            actor=cast.processing, dossier_id=dossier.pk, reason="Sai ngày sinh"
+        )
+    with pytest.raises(ValidationFailed) as no_reason:
+        services.dossier_result_revoke(actor=cast.approval, dossier_id=dossier.pk, reason=" ")
+    assert [e.field for e in no_reason.value.errors] == ["reason"]
+    assert selectors.result_status(receipt_code=code).status == "valid"
+
+    services.dossier_result_revoke(
+        actor=cast.approval, dossier_id=dossier.pk, reason="Sai ngày sinh của trẻ"
+    )
+
+    assert selectors.result_status(receipt_code=code).status == "revoked"
+    assert selectors.result_verify(content=content).status == "revoked"
+    with pytest.raises(NotFound):
+        selectors.dossier_result_pdf(actor=cast.an, dossier_id=dossier.pk)
+    with pytest.raises(Conflict) as again:
+        services.dossier_result_revoke(
+            actor=cast.approval, dossier_id=dossier.pk, reason="Sai ngày sinh của trẻ"
+        )
+    assert again.value.code == "action_not_allowed"
+    entry = DossierAction.objects.get(dossier=dossier, action="revoke_result")
+    assert (entry.reason, entry.from_state, entry.to_state) == (
+        "Sai ngày sinh của trẻ",
+        "completed",
+        "completed",
+    )
+    assert OutboxEvent.objects.filter(topic="publicservices.dossier.result_revoked").count() == 1
+
+
+def test_nothing_to_revoke_before_approval(cast: Cast) -> None:
+    from nentang.kernel.errors import Conflict
+
+    dossier = services.dossier_submit(
+        actor=cast.an,
+        procedure_slug="dang-ky-khai-sinh",
+        agency_code="ubnd-phuong-sai-gon",
+        data=support.birth(),
+    )
+    services.dossier_receive(actor=cast.reception, dossier_id=dossier.pk)
+    with pytest.raises(Conflict):
+        services.dossier_result_revoke(
+            actor=cast.approval, dossier_id=dossier.pk, reason="Sai ngày sinh"
+        )
+    assert not DossierAction.objects.filter(action="revoke_result").exists()

@@ -27,7 +27,7 @@ from nentang.publicservices.views.presenters import (
     badge_for,
     timeline,
 )
-from nentang.publicservices.workflow import allowed_actions
+from nentang.publicservices.workflow import REVOKE, allowed_actions
 from nentang.web.components import Badge
 
 SLA_FILTERS = ("", "overdue", "due_today", "on_track")
@@ -60,7 +60,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     role = role if role in ("reception", "processing", "approval") else ""
     sla = sla if sla in SLA_FILTERS else ""
     page = paginate(
-        selectors.officer_queue(actor=request.user, role=role, sla=sla),
+        selectors.officer_queue(actor=request.user, role=role, sla=sla, officer=officer),
         order=selectors.QUEUE_ORDER,
         cursor=request.GET.get("cursor") or None,
         limit=25,
@@ -133,6 +133,10 @@ def dossier(request: HttpRequest, dossier_id: str) -> HttpResponse:
                 )
             elif action == "comment":
                 services.dossier_comment(actor=request.user, dossier_id=dossier_id, text=text)
+            elif action == REVOKE:
+                services.dossier_result_revoke(
+                    actor=request.user, dossier_id=dossier_id, reason=text
+                )
             else:
                 errors = [FieldError("action", _("Choose one of the actions."), "invalid_choice")]
             if not errors:
@@ -168,6 +172,9 @@ def dossier(request: HttpRequest, dossier_id: str) -> HttpResponse:
             "documents": selectors.dossier_documents(dossier=found, language=request.LANGUAGE_CODE),
             "buttons": [(a, BUTTONS[a]) for a in buttons if mine and a in allowed],
             "can_reject": mine and "reject" in allowed,
+            "can_revoke": officer.has_role("approval")
+            and REVOKE in allowed
+            and selectors.dossier_has_result(dossier=found),
             "can_supplement": mine
             and "request_supplement" in allowed
             and found.supplement_count < procedure.max_supplements,

@@ -55,6 +55,7 @@ def action_label(action: str) -> str:
         "assign": _("Assigned"),
         "comment": _("Note"),
         "apologise": _("Apology and new date for the result"),
+        "revoke_result": _("Result revoked"),
     }
     return str(labels.get(action, action))
 

@@ -15,6 +15,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from nentang.addresses import selectors as addresses
 from nentang.identity import selectors as identity
 from nentang.publicservices import selectors
 from nentang.publicservices.catalogue import catalogue
@@ -52,14 +53,23 @@ def statistics(request: HttpRequest) -> HttpResponse:
     period = request.GET.get("period", DEFAULT_PERIOD)
     if period not in PERIODS:
         period = DEFAULT_PERIOD
-    since = timezone.now() - datetime.timedelta(days=PERIODS[period])
-    rows = selectors.service_statistics(since=since)
+    # The last N days, today included: whole days, as the daily roll-up counts them.
+    since = timezone.localdate() - datetime.timedelta(days=PERIODS[period] - 1)
+    agencies = list(identity.agency_list())
+    agency_names = {agency.code: agency.name for agency in agencies}
+    with_agencies = {agency.province_code for agency in agencies}
+    provinces = [(p.code, p.name) for p in addresses.province_list() if p.code in with_agencies]
+    # Filters outside the lists (a stale link, a hand-made URL) mean "all", as the period.
+    province = request.GET.get("province", "")
+    province = province if province in with_agencies else ""
+    agency = request.GET.get("agency", "")
+    agency = agency if agency in agency_names else ""
+    rows = selectors.service_statistics(since=since, agency=agency, province=province)
     vietnamese = request.LANGUAGE_CODE == "vi"
     procedure_names = {
         procedure.slug: procedure.name.vi if vietnamese else procedure.name.en
         for procedure in catalogue().in_force()
     }
-    agency_names = {agency.code: agency.name for agency in identity.agency_list()}
     totals = selectors.statistics_measures(rows, by="all")
     return render(
         request,
@@ -71,7 +81,11 @@ def statistics(request: HttpRequest) -> HttpResponse:
                 ("90", _("Last 90 days")),
                 ("365", _("Last 12 months")),
             ],
-            "since": timezone.localdate(since),
+            "since": since,
+            "province": province,
+            "provinces": provinces,
+            "agency": agency,
+            "agency_choices": sorted(agency_names.items(), key=lambda item: item[1]),
             "total": totals[0] if totals else None,
             "total_online": _percent(totals[0].online_percent)[1] if totals else "",
             "total_paid": _percent(totals[0].paid_online_percent)[1] if totals else "",
