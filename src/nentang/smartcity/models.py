@@ -222,6 +222,10 @@ class Report(models.Model):
     updated_at = models.DateTimeField()
     due_at = models.DateTimeField()
     closed_at = models.DateTimeField(null=True)
+    # The reporter's rating of the answer (1–5), once the report is closed.
+    rating = models.PositiveSmallIntegerField(null=True)
+    rating_comment = models.TextField(blank=True, default="")
+    rated_at = models.DateTimeField(null=True)
 
     class Meta:
         constraints = [
