@@ -16,6 +16,7 @@ and of an attribute instance (one per ``datasetId``)::
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -55,6 +56,16 @@ MAX_ATTRS = 500
 
 def now_text() -> str:
     return iso(datetime.now(UTC))
+
+
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")
+
+
+def json_loads(text: str | bytes | bytearray) -> Any:
+    """``json.loads`` without NaN and ±Infinity: Python's json reads them, JSON (RFC 8259)
+    and PostgreSQL's jsonb do not (stored, they would fail the write)."""
+    return json.loads(text, parse_constant=_not_json)
 
 
 def iso(moment: datetime) -> str:

@@ -330,6 +330,12 @@ def test_bad_entities_change_nothing(ngsi: Ngsi) -> None:
         assert (answer.status_code, error_of(answer)) == (400, "BadRequestData"), case
     broken = ngsi.call("POST", "/entities", raw=b"{not json", content_type="application/json")
     assert (broken.status_code, error_of(broken)) == (400, "InvalidRequest")
+    for constant in (b"NaN", b"Infinity", b"-Infinity"):  # Python's json takes them; JSON not
+        body = b'{"id": "urn:ngsi-ld:T:1", "type": "T", "a": {"value": %s}}' % constant
+        for path in ("/entities", "/entityOperations/upsert"):
+            raw = body if path == "/entities" else b"[" + body + b"]"
+            odd = ngsi.call("POST", path, raw=raw, content_type="application/json")
+            assert (odd.status_code, error_of(odd)) == (400, "InvalidRequest"), (path, constant)
     assert ngsi.call("GET", "/entities?idPattern=.*").json() == []
 
 
