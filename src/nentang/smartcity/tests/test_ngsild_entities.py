@@ -411,3 +411,28 @@ def test_entity_get_by_id_checks_the_grant_on_every_request(ngsi: Ngsi, client: 
         forged = Ngsi(client, "forged\x00token").call("GET", path)
         assert (forged.status_code, error_of(forged)) == (401, "Unauthorized")
     assert bearer._seen == before
+
+
+def test_entity_get_for_platform_code_and_its_stored_times(ngsi: Ngsi) -> None:
+    """The fixed-SQL read also serves trusted platform code (no grant), and hands back the
+    document and its times as stored, on both databases."""
+    from nentang.smartcity import selectors
+    from nentang.smartcity.models import Entity
+    from nentang.smartcity.ngsild.entities import iso
+    from nentang.smartcity.ngsild.errors import NgsiError
+    from nentang.smartcity.services import Caller
+
+    entity = air(8, 41)
+    assert ngsi.call("POST", "/entities", entity).status_code == 201
+    platform = Caller.system("test")
+    view = selectors.entity_get(caller=platform, tenant="hue", entity_id=entity["id"])
+    row = Entity.objects.get(tenant__name="hue", entity_id=entity["id"])
+    assert view.data == row.data
+    assert (view.created_at, view.modified_at) == (iso(row.created_at), iso(row.modified_at))
+    for tenant, entity_id, expected in (
+        ("atlantis", entity["id"], "NonexistentTenant"),
+        ("danang", entity["id"], "ResourceNotFound"),  # a tenant that exists, not there
+    ):
+        with pytest.raises(NgsiError) as caught:
+            selectors.entity_get(caller=platform, tenant=tenant, entity_id=entity_id)
+        assert caught.value.kind == expected
