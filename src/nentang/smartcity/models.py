@@ -217,6 +217,7 @@ class Report(models.Model):
     )
     routed_by = models.CharField(max_length=20, blank=True, default="")  # route, ward, city
     answer = models.TextField(blank=True, default="")
+    answer_photo = models.CharField(max_length=200, blank=True, default="")  # with the answer
     idempotency_key = models.CharField(max_length=100)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()

@@ -78,6 +78,12 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("do-thi/phan-anh/cua-toi/", r.my_reports, name="my_reports"),
     path("do-thi/phan-anh/<uuid:report_id>/", r.report, name="report"),
     path("do-thi/phan-anh/<uuid:report_id>/anh", r.report_photo, name="report_photo"),
+    path(
+        "do-thi/phan-anh/<uuid:report_id>/anh-ket-qua",
+        r.report_photo,
+        {"answer": True},
+        name="report_answer_photo",
+    ),
     path("do-thi/can-bo/phan-anh/", r.staff_queue, name="staff_queue"),
     path("do-thi/can-bo/phan-anh/<uuid:report_id>/", r.staff_report, name="staff_report"),
     path("do-thi/<slug:tenant>/phan-anh/", r.resolved, name="resolved"),

@@ -282,18 +282,23 @@ def report(request: HttpRequest, report_id: uuid.UUID) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET"])
-def report_photo(request: HttpRequest, report_id: uuid.UUID) -> FileResponse:
+def report_photo(request: HttpRequest, report_id: uuid.UUID, answer: bool = False) -> FileResponse:
     if not request.user.is_authenticated:
         raise Http404
     try:
-        name = selectors.photo_for(actor=_account(request), report_id=str(report_id))
+        name = selectors.photo_for(actor=_account(request), report_id=str(report_id), answer=answer)
     except NotFound:
         raise Http404 from None
-    answer = FileResponse(default_storage.open(name, "rb"))
-    answer["Content-Type"] = "image/png" if name.endswith(".png") else "image/jpeg"
-    answer["Cache-Control"] = "private, no-store"
-    answer["X-Content-Type-Options"] = "nosniff"
-    return answer
+    response = FileResponse(default_storage.open(name, "rb"))
+    response["Content-Type"] = "image/png" if name.endswith(".png") else "image/jpeg"
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _upload(request: HttpRequest) -> bytes | None:
+    upload = request.FILES.get("photo")
+    return upload.read(MAX_PHOTO_BYTES + 1) if upload is not None else None
 
 
 def _officer(request: HttpRequest) -> Any:
@@ -350,6 +355,7 @@ def staff_report(request: HttpRequest, report_id: uuid.UUID) -> HttpResponse:
                 action=request.POST.get("action", ""),
                 answer=request.POST.get("answer", ""),
                 assignee_username=request.POST.get("assignee", ""),
+                photo=_upload(request),
             )
         except ValidationFailed as failed:
             errors = list(failed.errors)
