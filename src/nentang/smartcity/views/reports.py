@@ -135,7 +135,7 @@ class RatingForm(Form):
         widget=forms.RadioSelect,
     )
     comment = forms.CharField(
-        label=gettext_lazy("Comment (optional)"),
+        label=gettext_lazy("Your comment"),
         max_length=MAX_COMMENT,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
