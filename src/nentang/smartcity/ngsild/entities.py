@@ -62,10 +62,16 @@ def _not_json(constant: str) -> Any:
     raise ValueError(f"{constant} is not JSON")
 
 
+_DECODER = json.JSONDecoder(parse_constant=_not_json)  # one, not one per call
+
+
 def json_loads(text: str | bytes | bytearray) -> Any:
-    """``json.loads`` without NaN and ±Infinity: Python's json reads them, JSON (RFC 8259)
-    and PostgreSQL's jsonb do not (stored, they would fail the write)."""
-    return json.loads(text, parse_constant=_not_json)
+    """``json.loads`` of UTF-8 without NaN and ±Infinity: Python's json reads them, JSON
+    (RFC 8259) and PostgreSQL's jsonb do not (stored, they would fail the write). Raises
+    ``ValueError`` (``UnicodeDecodeError`` included) on anything else than JSON."""
+    if isinstance(text, (bytes, bytearray)):
+        text = bytes(text).decode("utf-8")
+    return _DECODER.decode(text)
 
 
 def iso(moment: datetime) -> str:
