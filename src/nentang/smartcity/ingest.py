@@ -24,7 +24,6 @@ and queue limits), not in our memory.
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 import queue
 import threading
@@ -40,6 +39,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from nentang.kernel import auditing
 from nentang.smartcity import selectors
+from nentang.smartcity.ngsild.entities import json_loads
 from nentang.smartcity.ngsild.errors import NgsiError
 from nentang.smartcity.services import Caller
 from nentang.smartcity.services.devices import Reading, readings_ingest, signature
@@ -140,7 +140,7 @@ class Bridge:
             self._reject(tenant, device_id, "too_large")
             return None
         try:
-            body = json.loads(message.payload)
+            body = json_loads(message.payload)
         except (ValueError, UnicodeDecodeError):
             self._reject(tenant, device_id, "malformed")
             return None

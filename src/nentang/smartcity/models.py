@@ -217,11 +217,16 @@ class Report(models.Model):
     )
     routed_by = models.CharField(max_length=20, blank=True, default="")  # route, ward, city
     answer = models.TextField(blank=True, default="")
+    answer_photo = models.CharField(max_length=200, blank=True, default="")  # with the answer
     idempotency_key = models.CharField(max_length=100)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
     due_at = models.DateTimeField()
     closed_at = models.DateTimeField(null=True)
+    # The reporter's rating of the answer (1–5), once the report is closed.
+    rating = models.PositiveSmallIntegerField(null=True)
+    rating_comment = models.TextField(blank=True, default="")
+    rated_at = models.DateTimeField(null=True)
 
     class Meta:
         constraints = [

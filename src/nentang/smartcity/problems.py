@@ -14,6 +14,13 @@ REPORT_NOT_FOUND = register(
     meaning=_("No citizen report you may see has this id."),
     advice=_("Reporters see their own reports, officers the reports of their city's agency."),
 )
+REPORT_RATING_NOT_ALLOWED = register(
+    "city_report_rating_not_allowed",
+    status=409,
+    title=_("The answer cannot be rated now"),
+    meaning=_("A report is rated once, by its reporter, after the city has answered it."),
+    advice=_("Wait for the city's answer; a rating already given stays as it is."),
+)
 REPORT_CITY_NOT_FOUND = register(
     "city_report_city_not_found",
     status=404,

@@ -15,18 +15,6 @@ ID = r"(?P<entity_id>[^/]+)"
 NGSI = "ngsi-ld/v1/"
 
 urlpatterns: list[URLPattern | URLResolver] = [
-    path("do-thi/", pages.cities, name="cities"),
-    # Citizen reports ("phản ánh hiện trường"): before the city page's <slug:tenant>.
-    path("do-thi/phan-anh/", r.reports_home, name="reports"),
-    path("do-thi/phan-anh/cua-toi/", r.my_reports, name="my_reports"),
-    path("do-thi/phan-anh/<uuid:report_id>/", r.report, name="report"),
-    path("do-thi/phan-anh/<uuid:report_id>/anh", r.report_photo, name="report_photo"),
-    path("do-thi/can-bo/phan-anh/", r.staff_queue, name="staff_queue"),
-    path("do-thi/can-bo/phan-anh/<uuid:report_id>/", r.staff_report, name="staff_report"),
-    path("do-thi/<slug:tenant>/phan-anh/", r.resolved, name="resolved"),
-    path("do-thi/<slug:tenant>/phan-anh/moi/", r.report_new, name="report_new"),
-    path("do-thi/<slug:tenant>/", pages.city, name="city"),
-    path("do-thi/<slug:tenant>/cam-bien/<str:entity_id>/", pages.sensor, name="sensor"),
     path(
         f"{NGSI}jsonldContexts/ngsi-ld-core-context-v1.8.jsonld",
         n.core_context,
@@ -82,4 +70,24 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="temporal_entity",
     ),
     re_path(r"^ngsi-ld/(?P<rest>.*)$", n.not_found, name="ngsi_not_found"),
+    # The IOC and citizen-report pages, after the NGSI-LD API (its hot paths are matched
+    # first).
+    path("do-thi/", pages.cities, name="cities"),
+    # Citizen reports ("phản ánh hiện trường"): before the city page's <slug:tenant>.
+    path("do-thi/phan-anh/", r.reports_home, name="reports"),
+    path("do-thi/phan-anh/cua-toi/", r.my_reports, name="my_reports"),
+    path("do-thi/phan-anh/<uuid:report_id>/", r.report, name="report"),
+    path("do-thi/phan-anh/<uuid:report_id>/anh", r.report_photo, name="report_photo"),
+    path(
+        "do-thi/phan-anh/<uuid:report_id>/anh-ket-qua",
+        r.report_photo,
+        {"answer": True},
+        name="report_answer_photo",
+    ),
+    path("do-thi/can-bo/phan-anh/", r.staff_queue, name="staff_queue"),
+    path("do-thi/can-bo/phan-anh/<uuid:report_id>/", r.staff_report, name="staff_report"),
+    path("do-thi/<slug:tenant>/phan-anh/", r.resolved, name="resolved"),
+    path("do-thi/<slug:tenant>/phan-anh/moi/", r.report_new, name="report_new"),
+    path("do-thi/<slug:tenant>/", pages.city, name="city"),
+    path("do-thi/<slug:tenant>/cam-bien/<str:entity_id>/", pages.sensor, name="sensor"),
 ]

@@ -16,6 +16,7 @@ and of an attribute instance (one per ``datasetId``)::
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -55,6 +56,22 @@ MAX_ATTRS = 500
 
 def now_text() -> str:
     return iso(datetime.now(UTC))
+
+
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")
+
+
+_DECODER = json.JSONDecoder(parse_constant=_not_json)  # one, not one per call
+
+
+def json_loads(text: str | bytes | bytearray) -> Any:
+    """``json.loads`` of UTF-8 without NaN and ±Infinity: Python's json reads them, JSON
+    (RFC 8259) and PostgreSQL's jsonb do not (stored, they would fail the write). Raises
+    ``ValueError`` (``UnicodeDecodeError`` included) on anything else than JSON."""
+    if isinstance(text, (bytes, bytearray)):
+        text = bytes(text).decode("utf-8")
+    return _DECODER.decode(text)
 
 
 def iso(moment: datetime) -> str:

@@ -150,13 +150,15 @@ def resolved_public(*, tenant: str, limit: int = 100) -> QuerySet[Report]:
     )
 
 
-def photo_for(*, actor: Any, report_id: str) -> str:
-    """The stored photo's name for the reporter or an officer of the city; else 404."""
+def photo_for(*, actor: Any, report_id: str, answer: bool = False) -> str:
+    """The stored photo's name — the report's, or with ``answer`` the photo of the work
+    done — for the reporter or an officer of the city; else 404."""
     officer = officer_of(actor=actor)
     if officer is not None:
         report = report_for_staff(officer=officer, report_id=report_id)
     else:
         report = report_own(actor=actor, report_id=report_id)
-    if not report.photo:
+    name = report.answer_photo if answer else report.photo
+    if not name:
         raise _not_found()
-    return report.photo
+    return name

@@ -25,6 +25,7 @@ from nentang.smartcity.services.entities import (
     entity_delete,
     entity_replace,
 )
+from nentang.smartcity.services.ratings import report_rate
 from nentang.smartcity.services.reports import desk_set, report_act, report_create
 from nentang.smartcity.services.retention import (
     history_prune,
@@ -60,6 +61,7 @@ __all__ = [
     "readings_ingest",
     "report_act",
     "report_create",
+    "report_rate",
     "signature",
     "subscription_create",
     "subscription_delete",

@@ -18,18 +18,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from nentang.kernel import auditing
-from nentang.smartcity.models import Device, Entity, Observation
+from nentang.smartcity.models import Device, Entity
 from nentang.smartcity.ngsild import contexts
 from nentang.smartcity.ngsild.entities import attributes_in, check_uri, iso, parse_time
 from nentang.smartcity.ngsild.errors import bad_data
 from nentang.smartcity.services.common import Caller, tenant_for
-from nentang.smartcity.services.entities import (
-    _fill,
-    _history,
-    _row,
-    observations,
-    update_rows,
-)
+from nentang.smartcity.services.entities import _fill, _row, update_rows
+from nentang.smartcity.services.history import HistoryRow, history_write, observations
 from nentang.smartcity.services.notify import Change, notify
 
 # Smart Data Models per kind of device: entity type and payload key → (attribute, unit).
@@ -194,7 +189,7 @@ def readings_ingest(*, caller: Caller, tenant: str, readings: Sequence[Reading])
         }
         new_rows: list[Entity] = []
         changed: list[Entity] = []
-        history: list[Observation] = []
+        history: list[HistoryRow] = []
         changes: list[Change] = []
         for entity_id, items in by_entity.items():
             device = items[0][0].device
@@ -237,7 +232,7 @@ def readings_ingest(*, caller: Caller, tenant: str, readings: Sequence[Reading])
                 changes.append(Change(data, touched, iso(now), iso(now)))
         Entity.objects.bulk_create(new_rows, batch_size=500)
         update_rows(changed)
-        _history(history)
+        history_write(history)
         auditing.record(
             actor=caller.actor,
             action="smartcity.reading.ingest",

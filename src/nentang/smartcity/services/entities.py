@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -15,7 +15,7 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 
 from nentang.kernel import auditing
-from nentang.smartcity.models import Entity, Observation, Tenant
+from nentang.smartcity.models import Entity, Tenant
 from nentang.smartcity.ngsild import geo
 from nentang.smartcity.ngsild.contexts import TermMap
 from nentang.smartcity.ngsild.entities import (
@@ -28,6 +28,7 @@ from nentang.smartcity.ngsild.entities import (
 )
 from nentang.smartcity.ngsild.errors import NgsiError, bad_data, not_found
 from nentang.smartcity.services.common import Caller, tenant_for
+from nentang.smartcity.services.history import HistoryRow, history_write, observations
 from nentang.smartcity.services.notify import Change, notify
 
 MAX_BATCH = 1000
@@ -79,16 +80,43 @@ def _fill(row: Entity, entity: Mapping[str, Any], modified: str) -> None:
         row.min_lon, row.min_lat, row.max_lon, row.max_lat = geo.bounds(location)
 
 
+_POSTGRES_UPDATE = (
+    "UPDATE {table} AS e SET type = r.type, data = r.data, modified_at = r.modified_at, "
+    "min_lon = r.min_lon, min_lat = r.min_lat, max_lon = r.max_lon, max_lat = r.max_lat "
+    "FROM jsonb_to_recordset(%s::jsonb) AS r(id bigint, type text, data jsonb, modified_at "
+    "timestamptz, min_lon double precision, min_lat double precision, max_lon double "
+    "precision, max_lat double precision) WHERE e.id = r.id"
+)
+
+
 def update_rows(rows: Sequence[Entity]) -> None:
-    """Save changed entity rows in one parameterised ``executemany`` (Django's
-    ``bulk_update`` builds a CASE per row and field: seconds for a batch of 500)."""
+    """Save changed entity rows in one statement on PostgreSQL (the rows as one JSON
+    array, ``jsonb_to_recordset``), a parameterised ``executemany`` on SQLite. (Django's
+    ``bulk_update`` builds a CASE per row and field: seconds for a batch of 500.)"""
     if not rows:
         return
     ops = connection.ops
-    cast = "::jsonb" if connection.vendor == "postgresql" else ""
     table = connection.ops.quote_name(Entity._meta.db_table)
+    if connection.vendor == "postgresql":
+        document = [
+            {
+                "id": row.pk,
+                "type": row.type,
+                "data": row.data,
+                "modified_at": row.modified_at.isoformat(),
+                "min_lon": row.min_lon,
+                "min_lat": row.min_lat,
+                "max_lon": row.max_lon,
+                "max_lat": row.max_lat,
+            }
+            for row in rows
+        ]
+        text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+        with connection.cursor() as cursor:
+            cursor.execute(_POSTGRES_UPDATE.format(table=table), [text])
+        return
     sql = (
-        f"UPDATE {table} SET type = %s, data = %s{cast}, modified_at = %s, "  # noqa: S608 - names only
+        f"UPDATE {table} SET type = %s, data = %s, modified_at = %s, "  # noqa: S608 - names only
         "min_lon = %s, min_lat = %s, max_lon = %s, max_lat = %s WHERE id = %s"
     )
     params = [
@@ -106,38 +134,6 @@ def update_rows(rows: Sequence[Entity]) -> None:
     ]
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
-    return None
-
-
-def observations(
-    tenant: Tenant, entity_id: str, attrs: Mapping[str, Sequence[Mapping[str, Any]]]
-) -> list[Observation]:
-    rows = []
-    for iri, instances in attrs.items():
-        for instance in instances:
-            moment = instance.get("observedAt") or instance.get("modifiedAt") or now_text()
-            rows.append(
-                Observation(
-                    tenant_id=tenant.pk,
-                    entity_id=entity_id,
-                    attr=iri,
-                    dataset_id=instance.get("datasetId", ""),
-                    observed_at=_time(moment),
-                    value=dict(instance),
-                    number=_number(instance.get("value")),
-                )
-            )
-    return rows
-
-
-def _history(rows: Iterable[Observation]) -> None:
-    # Re-sent observations (same attribute, dataset and time) are kept once: idempotent.
-    Observation.objects.bulk_create(list(rows), ignore_conflicts=True, batch_size=1000)
 
 
 def merge(
@@ -215,7 +211,7 @@ def entity_create(
                 row.save(force_insert=True)
         except IntegrityError:
             raise NgsiError("AlreadyExists", f"The entity {entity['id']!r} exists.") from None
-        _history(observations(row_tenant, entity["id"], entity["attrs"]))
+        history_write(observations(row_tenant, entity["id"], entity["attrs"]))
         _audit(caller, "create", row_tenant, entity["id"], type=entity["type"][0])
         notify(row_tenant, [Change(entity, set(entity["attrs"]), stamp, stamp)])
     return str(entity["id"])
@@ -235,7 +231,7 @@ def entity_replace(
         row = _locked(row_tenant, entity_id)
         _fill(row, entity, stamp)
         row.save()
-        _history(observations(row_tenant, entity_id, entity["attrs"]))
+        history_write(observations(row_tenant, entity_id, entity["attrs"]))
         _audit(caller, "replace", row_tenant, entity_id)
         notify(row_tenant, [Change(entity, set(entity["attrs"]), stamp, stamp)])
 
@@ -275,7 +271,7 @@ def entity_attrs_write(
         if updated:
             _fill(row, entity, stamp)
             row.save()
-            _history(observations(row_tenant, entity_id, {i: attrs[i] for i in updated}))
+            history_write(observations(row_tenant, entity_id, {i: attrs[i] for i in updated}))
             _audit(caller, mode, row_tenant, entity_id, attrs=len(updated))
             notify(
                 row_tenant,
@@ -312,7 +308,7 @@ def entity_attr_patch(
         entity, updated, _ = merge(row.data, attrs, only_existing=True)
         _fill(row, entity, stamp)
         row.save()
-        _history(observations(row_tenant, entity_id, attrs))
+        history_write(observations(row_tenant, entity_id, attrs))
         _audit(caller, "patch", row_tenant, entity_id, attrs=1)
         notify(row_tenant, [Change(entity, set(updated), row.created_at.isoformat(), stamp)])
 
@@ -416,15 +412,17 @@ def _batch_write(
     entities = _parsed(items, terms, stamp, result)
     with transaction.atomic():
         row_tenant = tenant_for(caller, tenant, write=True)
-        existing = {
-            row.entity_id: row
-            for row in Entity.objects.select_for_update()
+        rows = (
+            Entity.objects.select_for_update()
             .filter(tenant=row_tenant, entity_id__in=sorted(entities))
             .order_by("entity_id")
-        }
+        )
+        if mode in ("create", "upsert"):  # the stored documents are not read: replaced
+            rows = rows.defer("data")
+        existing = {row.entity_id: row for row in rows}
         new_rows: list[Entity] = []
         changed_rows: list[Entity] = []
-        history: list[Observation] = []
+        history: list[HistoryRow] = []
         changes: list[Change] = []
         for entity_id, entity in entities.items():
             row = existing.get(entity_id)
@@ -453,7 +451,7 @@ def _batch_write(
             result.success.append(entity_id)
         Entity.objects.bulk_create(new_rows, batch_size=500)
         update_rows(changed_rows)
-        _history(history)
+        history_write(history)
         if result.success:
             auditing.record(
                 actor=caller.actor,

@@ -113,6 +113,15 @@ def _photo_type(errors: _Errors, content: bytes | None) -> str:
     return ""
 
 
+def _store_photo(photo: bytes | None, extension: str) -> str:
+    """Save a checked photo in private storage (mode 0600); its storage name, or ""."""
+    if not photo or not extension:
+        return ""
+    today = timezone.localdate()
+    name = f"{PHOTOS}/{today:%Y/%m}/{uuid.uuid4().hex}.{extension}"
+    return str(default_storage.save(name, ContentFile(photo)))
+
+
 def _coordinate(errors: _Errors, name: str, raw: Any, low: float, high: float) -> float | None:
     text = str(raw if raw is not None else "").strip().replace(",", ".")
     if not text:
@@ -206,11 +215,7 @@ def report_create(
             province_code=desk.province_code, latitude=lat, longitude=lon
         )
     route = routing.route_for(desk=desk, ward_code=ward, category=chosen.code)
-    stored = ""
-    if photo and extension:
-        today = timezone.localdate()
-        name = f"{PHOTOS}/{today:%Y/%m}/{uuid.uuid4().hex}.{extension}"
-        stored = default_storage.save(name, ContentFile(photo))
+    stored = _store_photo(photo, extension)
     moment = timezone.now()
     try:
         with transaction.atomic():
@@ -318,8 +323,10 @@ def report_act(
     answer: str = "",
     note: str = "",
     assignee_username: str = "",
+    photo: bytes | None = None,
 ) -> Report:
-    """An officer of the city's agency moves a report on (``ACTIONS``)."""
+    """An officer of the city's agency moves a report on (``ACTIONS``); a resolution may
+    carry a photo of the work done (JPEG/PNG, private like the report's own photo)."""
     officer = _officer(actor)
     not_found = NotFound(_("No report you may see has this id."), code=REPORT_NOT_FOUND)
     if officer is None:
@@ -347,46 +354,78 @@ def report_act(
         )
         if assignee is None:
             errors.add("assignee", _("Choose an officer of your agency."), "invalid_choice")
-    with transaction.atomic():
-        report = (
-            Report.objects.select_for_update(of=("self",))
-            .select_related("tenant", "category")
-            .filter(staff_of(officer.agency_id), public_id=public)
-            .first()
-        )
-        if report is None:
-            raise not_found
-        errors.raise_if_any()
-        starts, target = ACTIONS[action]
-        if report.state not in starts:
-            raise Conflict(
-                _("This action is not possible in the report's current state."),
-                code=REPORT_ACTION_NOT_ALLOWED,
+    extension = _photo_type(errors, photo)
+    if photo and action != "resolve":
+        errors.add("photo", _("A photo goes with the resolution only."), "invalid")
+    stored = ""
+    try:
+        with transaction.atomic():
+            report = _act(
+                officer, actor, public, action, text, note, assignee, errors, bool(extension)
             )
-        moment = timezone.now()
-        report.state = target
-        report.updated_at = moment
-        if assignee is not None:
-            report.assignee = assignee
-        if action in ("resolve", "reject"):
-            report.answer = text
-            report.closed_at = moment
-        report.save()
-        ReportStep.objects.create(
-            report=report,
-            action=action,
-            state=target,
-            officer=officer,
-            note=text or (note or "").strip()[:MAX_DESCRIPTION],
-            at=moment,
+            if extension and action == "resolve":
+                stored = _store_photo(photo, extension)
+                report.answer_photo = stored
+                report.save(update_fields=["answer_photo"])
+            _publish(report)
+    except BaseException:
+        if stored:
+            default_storage.delete(stored)
+        raise
+    return report
+
+
+def _act(
+    officer: Any,
+    actor: Any,
+    public: uuid.UUID,
+    action: str,
+    text: str,
+    note: str,
+    assignee: Any,
+    errors: _Errors,
+    with_photo: bool,
+) -> Report:
+    not_found = NotFound(_("No report you may see has this id."), code=REPORT_NOT_FOUND)
+    report = (
+        Report.objects.select_for_update(of=("self",))
+        .select_related("tenant", "category")
+        .filter(staff_of(officer.agency_id), public_id=public)
+        .first()
+    )
+    if report is None:
+        raise not_found
+    errors.raise_if_any()
+    starts, target = ACTIONS[action]
+    if report.state not in starts:
+        raise Conflict(
+            _("This action is not possible in the report's current state."),
+            code=REPORT_ACTION_NOT_ALLOWED,
         )
-        auditing.record(
-            actor=Actor.officer(actor.username),
-            action=f"smartcity.report.{action}",
-            subject_type="smartcity.report",
-            subject=str(report.public_id),
-            summary={"state": target, "agency": officer.agency_id}
-            | ({"assignee": assignee.pk} if assignee else {}),
-        )
-        _publish(report)
+    moment = timezone.now()
+    report.state = target
+    report.updated_at = moment
+    if assignee is not None:
+        report.assignee = assignee
+    if action in ("resolve", "reject"):
+        report.answer = text
+        report.closed_at = moment
+    report.save()
+    ReportStep.objects.create(
+        report=report,
+        action=action,
+        state=target,
+        officer=officer,
+        note=text or (note or "").strip()[:MAX_DESCRIPTION],
+        at=moment,
+    )
+    auditing.record(
+        actor=Actor.officer(actor.username),
+        action=f"smartcity.report.{action}",
+        subject_type="smartcity.report",
+        subject=str(report.public_id),
+        summary={"state": target, "agency": officer.agency_id}
+        | ({"assignee": assignee.pk} if assignee else {})
+        | ({"photo": True} if with_photo and action == "resolve" else {}),
+    )
     return report

@@ -145,6 +145,7 @@ def test_readings_travel_from_mqtt_to_the_ngsi_ld_store(broker: int, db: None) -
         (f"nentang/hue/{air.device_id}/attrs", json.dumps(forged).encode()),
         (f"nentang/hue/{air.device_id}/attrs", b"not json"),
         signed(air, t[7], {"radiation": 1.0}),  # not a measure of an air sensor
+        signed(air, t[8], {"pm25": float("nan")}),  # NaN: Python writes it, JSON has none
     ]
     publish_all(client, good + bad)
     deadline = time.monotonic() + 30
@@ -158,7 +159,7 @@ def test_readings_travel_from_mqtt_to_the_ngsi_ld_store(broker: int, db: None) -
     assert dict(bridge.stats.rejected) == {
         "unknown_device": 1,
         "bad_signature": 1,
-        "malformed": 1,
+        "malformed": 2,
         "bad_reading": 1,
     }
     entity = Entity.objects.get(entity_id=f"urn:ngsi-ld:AirQualityObserved:{air.device_id}")

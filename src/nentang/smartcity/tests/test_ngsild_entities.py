@@ -330,6 +330,12 @@ def test_bad_entities_change_nothing(ngsi: Ngsi) -> None:
         assert (answer.status_code, error_of(answer)) == (400, "BadRequestData"), case
     broken = ngsi.call("POST", "/entities", raw=b"{not json", content_type="application/json")
     assert (broken.status_code, error_of(broken)) == (400, "InvalidRequest")
+    for constant in (b"NaN", b"Infinity", b"-Infinity"):  # Python's json takes them; JSON not
+        body = b'{"id": "urn:ngsi-ld:T:1", "type": "T", "a": {"value": %s}}' % constant
+        for path in ("/entities", "/entityOperations/upsert"):
+            raw = body if path == "/entities" else b"[" + body + b"]"
+            odd = ngsi.call("POST", path, raw=raw, content_type="application/json")
+            assert (odd.status_code, error_of(odd)) == (400, "InvalidRequest"), (path, constant)
     assert ngsi.call("GET", "/entities?idPattern=.*").json() == []
 
 
@@ -405,3 +411,28 @@ def test_entity_get_by_id_checks_the_grant_on_every_request(ngsi: Ngsi, client: 
         forged = Ngsi(client, "forged\x00token").call("GET", path)
         assert (forged.status_code, error_of(forged)) == (401, "Unauthorized")
     assert bearer._seen == before
+
+
+def test_entity_get_for_platform_code_and_its_stored_times(ngsi: Ngsi) -> None:
+    """The fixed-SQL read also serves trusted platform code (no grant), and hands back the
+    document and its times as stored, on both databases."""
+    from nentang.smartcity import selectors
+    from nentang.smartcity.models import Entity
+    from nentang.smartcity.ngsild.entities import iso
+    from nentang.smartcity.ngsild.errors import NgsiError
+    from nentang.smartcity.services import Caller
+
+    entity = air(8, 41)
+    assert ngsi.call("POST", "/entities", entity).status_code == 201
+    platform = Caller.system("test")
+    view = selectors.entity_get(caller=platform, tenant="hue", entity_id=entity["id"])
+    row = Entity.objects.get(tenant__name="hue", entity_id=entity["id"])
+    assert view.data == row.data
+    assert (view.created_at, view.modified_at) == (iso(row.created_at), iso(row.modified_at))
+    for tenant, entity_id, expected in (
+        ("atlantis", entity["id"], "NonexistentTenant"),
+        ("danang", entity["id"], "ResourceNotFound"),  # a tenant that exists, not there
+    ):
+        with pytest.raises(NgsiError) as caught:
+            selectors.entity_get(caller=platform, tenant=tenant, entity_id=entity_id)
+        assert caught.value.kind == expected

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from django.apps import apps
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.test import Client
 from tests.support.staff import log_in_as
@@ -258,3 +259,50 @@ def test_pages_over_http(cast: support.Cast, client: Client) -> None:
     assert "Đã vá ổ gà." in public
     assert "Nguyễn Văn An" not in public
     assert "Ổ gà lớn" not in public
+
+
+def test_a_resolution_may_carry_a_photo_seen_by_reporter_and_staff_only(
+    cast: support.Cast, client: Client
+) -> None:
+    report = _report(cast)
+    rid = str(report.public_id)
+    with pytest.raises(ValidationFailed) as early:  # a photo goes with the resolution only
+        services.report_act(actor=cast.hue, report_id=rid, action="triage", photo=support.PNG)
+    assert _fields(early) == {"photo"}
+    services.report_act(actor=cast.hue, report_id=rid, action="triage")
+    with pytest.raises(ValidationFailed) as not_image:
+        services.report_act(
+            actor=cast.hue, report_id=rid, action="resolve", answer="Đã thay bóng.", photo=b"GIF89a"
+        )
+    assert _fields(not_image) == {"photo"}
+    stored = Report.objects.get(pk=report.pk)
+    assert (stored.state, stored.answer_photo) == ("triaged", "")
+
+    url = f"/do-thi/can-bo/phan-anh/{rid}/"
+    log_in_as(client, cast.hue)
+    photo = ContentFile(support.PNG, name="xong.png")
+    done = client.post(url, {"action": "resolve", "answer": "Đã thay bóng đèn.", "photo": photo})
+    assert done.status_code == 302
+    stored = Report.objects.get(pk=report.pk)
+    assert stored.state == "resolved"
+    assert stored.answer_photo.startswith("city-reports/")
+    assert stored.answer_photo.endswith(".png")
+    assert stat.S_IMODE(os.stat(default_storage.path(stored.answer_photo)).st_mode) == 0o600
+    entry = AuditEntry.objects.get(action="smartcity.report.resolve", subject=rid)
+    assert entry.summary["photo"] is True
+    assert "anh-ket-qua" in client.get(url).content.decode()
+
+    photo_url = f"/do-thi/phan-anh/{rid}/anh-ket-qua"
+    for someone, status in ((cast.an, 200), (cast.hue, 200), (cast.binh, 404), (cast.danang, 404)):
+        if someone in (cast.hue, cast.danang):
+            log_in_as(client, someone)  # officers: password and second factor
+        else:
+            client.force_login(someone)
+        answer = client.get(photo_url)
+        assert answer.status_code == status, someone
+        if status == 200:
+            assert answer["Content-Type"] == "image/png"
+            assert answer["Cache-Control"].startswith("private, no-store")
+    client.force_login(cast.an)
+    assert "anh-ket-qua" in client.get(f"/do-thi/phan-anh/{rid}/").content.decode()
+    assert "anh-ket-qua" not in Client().get("/do-thi/hue/phan-anh/").content.decode()

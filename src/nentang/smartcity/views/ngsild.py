@@ -22,7 +22,7 @@ from django.views.decorators.csrf import csrf_exempt
 from nentang.smartcity import selectors, services
 from nentang.smartcity.ngsild import contexts, geo
 from nentang.smartcity.ngsild.contexts import CORE_CONTEXT_URL, TermMap
-from nentang.smartcity.ngsild.entities import entity_out
+from nentang.smartcity.ngsild.entities import entity_out, json_loads
 from nentang.smartcity.ngsild.errors import NgsiError, bad_data, invalid
 from nentang.smartcity.services import Caller
 from nentang.smartcity.views import bearer
@@ -52,7 +52,7 @@ class Call:
         if content_type not in (JSON, JSON_LD):
             raise NgsiError("UnsupportedMediaType", "Send application/json or application/ld+json.")
         try:
-            body = json.loads(self.request.body or b"null")
+            body = json_loads(self.request.body or b"null")
         except (ValueError, UnicodeDecodeError):
             raise invalid("The body is not valid JSON.") from None
         contexts_found = _body_contexts(body)

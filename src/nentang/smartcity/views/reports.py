@@ -24,6 +24,7 @@ from nentang.kernel.errors import Conflict, FieldError, NotFound, ValidationFail
 from nentang.smartcity import services
 from nentang.smartcity.models import Report, ReportCategory
 from nentang.smartcity.selectors import reports as selectors
+from nentang.smartcity.services.ratings import CLOSED, MAX_COMMENT
 from nentang.smartcity.services.reports import ACTIONS, MAX_DESCRIPTION, MAX_PHOTO_BYTES
 from nentang.web.components import Badge, TimelineEvent
 from nentang.web.forms import Form
@@ -121,6 +122,26 @@ class ReportForm(Form):
         ]
 
 
+class RatingForm(Form):
+    rating = forms.ChoiceField(
+        label=gettext_lazy("How well did the city answer?"),
+        choices=[
+            ("5", gettext_lazy("5 — very good")),
+            ("4", gettext_lazy("4 — good")),
+            ("3", gettext_lazy("3 — acceptable")),
+            ("2", gettext_lazy("2 — poor")),
+            ("1", gettext_lazy("1 — very poor")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label=gettext_lazy("Your comment"),
+        max_length=MAX_COMMENT,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
 def _field_errors(form: forms.Form, errors: list[FieldError]) -> None:
     for error in errors:
         name = error.field if error.field in form.fields else None
@@ -211,14 +232,37 @@ def _timeline(report: Report) -> list[TimelineEvent]:
 
 
 @never_cache
-@require_http_methods(["GET"])
+@require_http_methods(["GET", "POST"])
 def report(request: HttpRequest, report_id: uuid.UUID) -> HttpResponse:
+    """The reporter's report: its progress, the answer, and rating the answer (POST)."""
     if (redirect := _login_or(request)) is not None:
         return redirect
     try:
         found = selectors.report_own(actor=_account(request), report_id=str(report_id))
     except NotFound:
         raise Http404 from None
+    form = RatingForm()
+    status = 200
+    if request.method == "POST":
+        form = RatingForm(request.POST)
+        status = 400
+        if form.is_valid():
+            try:
+                services.report_rate(
+                    actor=_account(request),
+                    report_id=str(report_id),
+                    rating=form.cleaned_data["rating"],
+                    comment=form.cleaned_data["comment"],
+                )
+            except ValidationFailed as failed:
+                _field_errors(form, list(failed.errors))
+                status = 422
+            except Conflict as conflict:
+                form.add_error("rating", str(conflict.detail))
+                status = 409
+            else:
+                url = reverse("smartcity:report", args=[report_id])
+                return HttpResponseRedirect(url + "?rated=1")
     return render(
         request,
         "smartcity/report.html",
@@ -228,24 +272,33 @@ def report(request: HttpRequest, report_id: uuid.UUID) -> HttpResponse:
             "category": category_label(found.category),
             "events": _timeline(found),
             "sent": request.GET.get("sent") == "1",
+            "rated": request.GET.get("rated") == "1",
+            "can_rate": found.state in CLOSED and found.rating is None,
+            "form": form,
         },
+        status=status,
     )
 
 
 @never_cache
 @require_http_methods(["GET"])
-def report_photo(request: HttpRequest, report_id: uuid.UUID) -> FileResponse:
+def report_photo(request: HttpRequest, report_id: uuid.UUID, answer: bool = False) -> FileResponse:
     if not request.user.is_authenticated:
         raise Http404
     try:
-        name = selectors.photo_for(actor=_account(request), report_id=str(report_id))
+        name = selectors.photo_for(actor=_account(request), report_id=str(report_id), answer=answer)
     except NotFound:
         raise Http404 from None
-    answer = FileResponse(default_storage.open(name, "rb"))
-    answer["Content-Type"] = "image/png" if name.endswith(".png") else "image/jpeg"
-    answer["Cache-Control"] = "private, no-store"
-    answer["X-Content-Type-Options"] = "nosniff"
-    return answer
+    response = FileResponse(default_storage.open(name, "rb"))
+    response["Content-Type"] = "image/png" if name.endswith(".png") else "image/jpeg"
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _upload(request: HttpRequest) -> bytes | None:
+    upload = request.FILES.get("photo")
+    return upload.read(MAX_PHOTO_BYTES + 1) if upload is not None else None
 
 
 def _officer(request: HttpRequest) -> Any:
@@ -302,6 +355,7 @@ def staff_report(request: HttpRequest, report_id: uuid.UUID) -> HttpResponse:
                 action=request.POST.get("action", ""),
                 answer=request.POST.get("answer", ""),
                 assignee_username=request.POST.get("assignee", ""),
+                photo=_upload(request),
             )
         except ValidationFailed as failed:
             errors = list(failed.errors)
