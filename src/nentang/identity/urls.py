@@ -10,6 +10,7 @@ from nentang.identity.views import (
     login,
     mydata,
     officer,
+    officer_actions,
     recovery,
     register,
     security,
@@ -55,9 +56,11 @@ pages = [
     path("account/totp", security.totp, name="totp"),
     path("account/backup-codes", security.backup_codes, name="backup_codes"),
     path("officer/people", officer.find, name="officer_find"),
-    path("officer/people/<uuid:person_id>/verify", officer.verify, name="officer_verify"),
-    path("officer/people/<uuid:person_id>/lock", officer.lock, name="officer_lock"),
-    path("officer/people/<uuid:person_id>/unlock", officer.unlock, name="officer_unlock"),
+    path("officer/people/<uuid:person_id>", officer.card, name="officer_card"),
+    path("officer/people/<uuid:person_id>/portrait", officer.portrait, name="officer_portrait"),
+    path("officer/people/<uuid:person_id>/verify", officer_actions.verify, name="officer_verify"),
+    path("officer/people/<uuid:person_id>/lock", officer_actions.lock, name="officer_lock"),
+    path("officer/people/<uuid:person_id>/unlock", officer_actions.unlock, name="officer_unlock"),
 ]
 
 urlpatterns = [
