@@ -6,6 +6,7 @@ from django.urls import include, path
 
 from nentang.identity.views import (
     account,
+    crossdevice,
     family,
     login,
     mydata,
@@ -25,6 +26,9 @@ pages = [
     path("login/second-factor", login.second_factor_view, name="second_factor"),
     path("login/passkey/options", login.passkey_login_options, name="passkey_login_options"),
     path("login/passkey", login.passkey_login, name="passkey_login"),
+    path("login/qr", crossdevice.qr_start, name="qr_start"),
+    path("login/qr/wait", crossdevice.qr_wait, name="qr_wait"),
+    path("login/qr/approve", crossdevice.qr_approve, name="qr_approve"),
     path("logout", login.logout_view, name="logout"),
     path("recover", recovery.recover, name="recover"),
     path("recover/code", recovery.recover_code, name="recover_code"),

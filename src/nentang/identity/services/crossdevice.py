@@ -109,9 +109,15 @@ def cross_device_pending(*, code: str) -> CrossDeviceLogin:
     return _waiting(code)
 
 
+def cross_device_allowed(account: Account) -> bool:
+    """Only a person's account may approve a login from its phone: staff present their
+    own second factor at every login, organisations log in with theirs."""
+    return account.kind == Account.Kind.PERSON and not second_factor_mandatory(account)
+
+
 def cross_device_decide(*, actor: Account, code: str, approve: bool) -> CrossDeviceLogin:
     """The logged-in phone of ``actor`` approves (or refuses) the login a code names."""
-    if second_factor_mandatory(actor) or actor.kind != Account.Kind.PERSON:
+    if not cross_device_allowed(actor):
         raise Forbidden(
             _("Staff and organisation accounts log in with their password and second factor."),
             code=CROSS_DEVICE_NOT_FOR_STAFF,
