@@ -202,6 +202,10 @@ class RegisterForm(Form):
         error_messages={"required": _("Enter your full name as written on your identity card.")},
         widget=text_input(("autocomplete", "name"), ("spellcheck", "false")),
     )
+    name_without_marks = forms.BooleanField(
+        label=_("My identity card writes my name without tone marks"),
+        required=False,
+    )
     date_of_birth = birth_date_field(_("Enter your date of birth."), autocomplete="bday")
     sex = forms.ChoiceField(
         label=_("Sex"),

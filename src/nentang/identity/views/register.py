@@ -29,6 +29,7 @@ from nentang.identity.views.forms import (
 )
 from nentang.identity.views.presenters import level_info
 from nentang.kernel.errors import RateLimited, ValidationFailed
+from nentang.kernel.text import fold
 from nentang.web.components import Link
 
 DONE_KEY = "identity.register.done"
@@ -70,6 +71,7 @@ def register(request: IdentityRequest) -> HttpResponse:
                 nationality=data["nationality"],
                 residence_card_number=data["residence_card_number"],
                 source_ip=request_source_ip(request),
+                name_without_marks=data["name_without_marks"],
             ),
         )
         if pending is not None:
@@ -78,9 +80,22 @@ def register(request: IdentityRequest) -> HttpResponse:
     return render(
         request,
         "identity/register/form.html",
-        {"form": form, "breadcrumbs": [Link(_("Home"), reverse("web:home"))]},
+        {
+            "form": form,
+            "ask_name": posted and _asks_about_name(request, form),
+            "breadcrumbs": [Link(_("Home"), reverse("web:home"))],
+        },
         status=status,
     )
+
+
+def _asks_about_name(request: IdentityRequest, form: RegisterForm) -> bool:
+    """Show the box "my card writes my name without marks": when the name was refused
+    for that, or the box was ticked already."""
+    if request.POST.get("name_without_marks"):
+        return True
+    name = str(request.POST.get("full_name") or "").strip()
+    return bool(name) and fold(name) == name.casefold() and form.has_error("full_name")
 
 
 @never_cache
