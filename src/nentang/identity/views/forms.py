@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from nentang.addresses import selectors as addresses
 from nentang.identity.services.inputs import MAX_PORTRAIT_BYTES
+from nentang.identity.views.countries import NationalityField
 from nentang.kernel.errors import (
     Conflict,
     FieldError,
@@ -242,16 +243,15 @@ class RegisterForm(Form):
         error_messages={"required": _("Enter your house number and street.")},
         widget=text_input(("autocomplete", "street-address")),
     )
-    nationality = forms.CharField(
+    nationality = NationalityField(
         label=_("Nationality"),
         initial="VN",
-        max_length=2,
         help_text=_(
-            "VN for Vietnamese citizens. Foreigners from 6 years of age: the two-letter "
-            "code of their country, for example KR, and their residence card number below."
+            "Type the first letters of the country and pick it from the list. Foreigners "
+            "from 6 years of age also give their residence card number below."
         ),
-        error_messages={"required": _("Enter VN, or the two-letter code of your country.")},
-        widget=text_input(("autocomplete", "country"), ("spellcheck", "false"), cls="input--w10"),
+        error_messages={"required": _("Choose your country of nationality.")},
+        widget=text_input(("spellcheck", "false"), cls="input--w20"),
     )
     residence_card_number = forms.CharField(
         label=_("Residence card number (foreigners only)"),

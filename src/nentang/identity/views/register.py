@@ -21,6 +21,7 @@ from nentang.identity.services.registration import (
 )
 from nentang.identity.services.sms import mask
 from nentang.identity.views.access import IdentityRequest
+from nentang.identity.views.countries import country_options
 from nentang.identity.views.forms import (
     RegisterForm,
     SmsCodeForm,
@@ -83,6 +84,7 @@ def register(request: IdentityRequest) -> HttpResponse:
         {
             "form": form,
             "ask_name": posted and _asks_about_name(request, form),
+            "countries": country_options(),
             "breadcrumbs": [Link(_("Home"), reverse("web:home"))],
         },
         status=status,
