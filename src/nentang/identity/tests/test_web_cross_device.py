@@ -112,6 +112,24 @@ def test_a_refusal_and_an_expired_code_start_nothing(phone: Client) -> None:
     assert "_auth_user_id" not in desktop.session
 
 
+def test_with_htmx_the_poll_swaps_its_form_and_an_ending_swaps_the_panel(
+    phone: Client,
+) -> None:
+    desktop = Client()
+    code = show_code(desktop)
+    htmx = {"HX-Request": "true"}
+
+    waiting = desktop.post("/login/qr/wait", headers=htmx)
+    assert waiting.content.decode().startswith('<form id="qr-wait"')  # the QR code stays
+    assert "HX-Retarget" not in waiting
+
+    phone.post("/login/qr/approve", {"c": code, "action": "refuse"})
+    ended = desktop.post("/login/qr/wait", headers=htmx)
+    assert (ended["HX-Retarget"], ended["HX-Reswap"]) == ("#qr-panel", "outerHTML")
+    assert ended.content.decode().startswith('<div id="qr-panel"')
+    assert 'class="qr"' not in ended.content.decode()
+
+
 @pytest.mark.parametrize("code", ["", "x", "a" * 500, "khong-co-ma-nay"])
 def test_an_unknown_or_odd_code_is_a_clear_404(phone: Client, code: str) -> None:
     answer = phone.get("/login/qr/approve", {"c": code})

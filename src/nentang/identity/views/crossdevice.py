@@ -72,7 +72,9 @@ def qr_start(request: IdentityRequest) -> HttpResponse:
             next_url=next_url,
         )
     except ProblemError as refused:
-        return _panel(request, {"state": "refused_start", "message": refused.detail}, status=429)
+        # htmx swaps only 2xx answers: the refusal comes as 200 to it, 429 otherwise.
+        context = {"state": "refused_start", "message": refused.detail}
+        return _panel(request, context, status=200 if request.htmx else 429)
     request.session[SESSION_KEY] = {"id": str(started.login_id), "secret": started.browser_secret}
     link = approve_link(started.code)
     return _panel(
@@ -120,9 +122,17 @@ def qr_wait(request: IdentityRequest) -> HttpResponse:
                         response["HX-Redirect"] = target
                         return response
                     return HttpResponseRedirect(target)
-    if state != "waiting":
-        request.session.pop(SESSION_KEY, None)
-    return _panel(request, {"state": state, "next": next_url, "polled": True})
+    context = {"state": state, "next": next_url, "polled": True}
+    if state == "waiting":  # htmx swaps the waiting form alone; the QR code stays
+        if request.htmx:
+            return render(request, "identity/login/qr_wait.html", context)
+        return _panel(request, context)
+    request.session.pop(SESSION_KEY, None)
+    response = _panel(request, context)
+    if request.htmx:  # the whole panel goes: no QR code left that no longer works
+        response["HX-Retarget"] = "#qr-panel"
+        response["HX-Reswap"] = "outerHTML"
+    return response
 
 
 def _phone_gate(request: IdentityRequest) -> HttpResponse | None:
