@@ -52,7 +52,7 @@ class FindByNameForm(Form):
     )
     date_of_birth = birth_date_field(_("Enter the person's date of birth."))
     province_code = forms.ChoiceField(
-        label=_("Province or city of residence (if known)"),
+        label=_("Province or city of residence"),
         required=False,
     )
     purpose = purpose_field()
