@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "ninja",
     "oauth2_provider",
+    "django_countries",  # ISO 3166-1 names in Vietnamese (identity: nationality)
     *NENTANG_APPS,
     # The OpenID Connect provider of the identity context (its own app for its admin,
     # demo loader and templates; its tables are identity's).

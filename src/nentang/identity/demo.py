@@ -113,6 +113,7 @@ def _agency_and_officer(admin: Account) -> Account:
             kind="peoples_committee",
             province_code="79",
             commune_code="26740",
+            address="86 Lê Thánh Tôn, phường Sài Gòn, Thành phố Hồ Chí Minh",
         )
     account = Account.objects.filter(username=OFFICER_LOGIN).first()
     if account is None:

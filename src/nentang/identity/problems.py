@@ -322,3 +322,26 @@ RECOVERY_COOLING_OFF = register(
         "password yourself, go to the police of your ward or commune at once."
     ),
 )
+
+# --- cross-device login --------------------------------------------------------------
+
+CROSS_DEVICE_EXPIRED = register(
+    "cross_device_expired",
+    status=409,
+    title=_("QR code expired or used"),
+    meaning=_(
+        "A login QR code lives two minutes and can be approved once. This one has run out, "
+        "was approved or refused already, or its login was taken."
+    ),
+    advice=_("Show a new QR code on the screen where you want to log in, and scan it again."),
+)
+CROSS_DEVICE_NOT_FOR_STAFF = register(
+    "cross_device_not_for_staff",
+    status=403,
+    title=_("Not for staff accounts"),
+    meaning=_(
+        "Logging in by scanning a QR code with a phone is for citizens. Staff and "
+        "organisation accounts log in with their password and their own second factor."
+    ),
+    advice=_("Log in on that screen with your login, password and second factor."),
+)

@@ -6,10 +6,12 @@ from django.urls import include, path
 
 from nentang.identity.views import (
     account,
+    crossdevice,
     family,
     login,
     mydata,
     officer,
+    officer_actions,
     recovery,
     register,
     security,
@@ -24,6 +26,9 @@ pages = [
     path("login/second-factor", login.second_factor_view, name="second_factor"),
     path("login/passkey/options", login.passkey_login_options, name="passkey_login_options"),
     path("login/passkey", login.passkey_login, name="passkey_login"),
+    path("login/qr", crossdevice.qr_start, name="qr_start"),
+    path("login/qr/wait", crossdevice.qr_wait, name="qr_wait"),
+    path("login/qr/approve", crossdevice.qr_approve, name="qr_approve"),
     path("logout", login.logout_view, name="logout"),
     path("recover", recovery.recover, name="recover"),
     path("recover/code", recovery.recover_code, name="recover_code"),
@@ -55,9 +60,11 @@ pages = [
     path("account/totp", security.totp, name="totp"),
     path("account/backup-codes", security.backup_codes, name="backup_codes"),
     path("officer/people", officer.find, name="officer_find"),
-    path("officer/people/<uuid:person_id>/verify", officer.verify, name="officer_verify"),
-    path("officer/people/<uuid:person_id>/lock", officer.lock, name="officer_lock"),
-    path("officer/people/<uuid:person_id>/unlock", officer.unlock, name="officer_unlock"),
+    path("officer/people/<uuid:person_id>", officer.card, name="officer_card"),
+    path("officer/people/<uuid:person_id>/portrait", officer.portrait, name="officer_portrait"),
+    path("officer/people/<uuid:person_id>/verify", officer_actions.verify, name="officer_verify"),
+    path("officer/people/<uuid:person_id>/lock", officer_actions.lock, name="officer_lock"),
+    path("officer/people/<uuid:person_id>/unlock", officer_actions.unlock, name="officer_unlock"),
 ]
 
 urlpatterns = [

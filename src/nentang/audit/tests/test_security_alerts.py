@@ -137,4 +137,4 @@ def test_an_inactive_operator_is_refused(alert: Alert) -> None:
     binh.is_active = False
 
     with pytest.raises(Forbidden):
-        alert_acknowledge(alert_id=alert.pk, by=binh, reason="Tài khoản đã khoá.")
+        alert_acknowledge(alert_id=alert.pk, by=binh, reason="Tài khoản đã khóa.")

@@ -135,7 +135,7 @@ def test_the_soc_shows_a_replayed_attack_and_the_operator_handles_it(
     assert "Hãy nhập lý do của bước này." in summary.inner_text()
     page.locator("#alert-actions").screenshot(path=artifacts / "soc-alert-errors-390.png")
 
-    page.fill("#id_acknowledge-reason", "Đang xác minh với quản trị viên; tạm khoá tài khoản.")
+    page.fill("#id_acknowledge-reason", "Đang xác minh với quản trị viên; tạm khóa tài khoản.")
     page.get_by_role("button", name="Tiếp nhận cảnh báo").click()
     page.locator(".timeline").get_by_text("Đang xác minh với quản trị viên").wait_for()
     assert page.evaluate("window.__notReloaded") is None  # HX-Redirect loaded the page again

@@ -66,9 +66,9 @@ def probing(duc: Any) -> Alert:
     return Alert.objects.get(rule__code="authz-object-probing")
 
 
-def refused_login() -> str:
+def refused_login(source_ip: str = ATTACKER) -> str:
     try:
-        login_authenticate(login="079090001234", password="sai-mat-khau", source_ip=ATTACKER)
+        login_authenticate(login="079090001234", password="sai-mat-khau", source_ip=source_ip)
     except LoginThrottled as refused:
         return refused.code
     except Exception as other:  # a wrong password: evaluated, so not blocked
@@ -111,6 +111,34 @@ def test_an_operator_blocks_the_alerts_address_and_logins_from_it_are_refused(
     assert AddressBlock.objects.get().lifted_by == "soc.binh"
     assert audited("identity.address.unblock") == 1
     assert refused_login() != "login_rate_limited"
+
+
+@pytest.mark.parametrize(
+    ("blocked", "arriving"),
+    [
+        (ATTACKER, f"::ffff:{ATTACKER}"),  # a dual-stack socket reports IPv4 clients mapped
+        (f"::ffff:{ATTACKER}", ATTACKER),  # the operator pasted the mapped form
+        ("2001:db8:0:0::7", "2001:db8::7"),  # two spellings of one IPv6 address
+    ],
+)
+def test_a_block_catches_every_spelling_of_the_address(
+    binh: Any, blocked: str, arriving: str
+) -> None:
+    assert refused_login(arriving) != "login_rate_limited"
+
+    address_block(by=binh, address=blocked, hours=1, reason="Dò mật khẩu")
+
+    assert refused_login(arriving) == "login_rate_limited"
+    assert refused_login("203.0.113.8") != "login_rate_limited"  # its neighbour is not
+
+
+def test_a_block_catches_a_mapped_address_over_http(binh: Any) -> None:
+    address_block(by=binh, address=ATTACKER, hours=1, reason="Dò mật khẩu")
+    client = Client(REMOTE_ADDR=f"::ffff:{ATTACKER}")
+
+    answer = client.post("/login", {"login": "079090001234", "password": "sai-mat-khau"})
+
+    assert answer.status_code == 429
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@
 * organisations.py — organisations and their legal representatives;
 * agencies.py — agencies and officers with roles;
 * recovery.py — online account recovery requests and backup codes;
+* crossdevice.py — logins approved from a phone by QR code;
 * usage.py — the personal-data usage log shown to each person;
 * responses.py — security operators' responses to alerts (blocked addresses);
 * oidc.py — the OpenID Connect provider: client policies, consents, authorizations.
@@ -22,6 +23,7 @@ from nentang.identity.models.accounts import (
     TotpDevice,
 )
 from nentang.identity.models.agencies import Agency, Officer
+from nentang.identity.models.crossdevice import CrossDeviceLogin
 from nentang.identity.models.oidc import Authorization, ClientAssertionUse, ClientPolicy, Consent
 from nentang.identity.models.organisations import Organisation
 from nentang.identity.models.people import LevelVerification, PendingRegistration, Person
@@ -41,6 +43,7 @@ __all__ = [
     "ClientAssertionUse",
     "ClientPolicy",
     "Consent",
+    "CrossDeviceLogin",
     "DataUsage",
     "LevelVerification",
     "LoginFailure",

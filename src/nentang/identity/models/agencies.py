@@ -18,6 +18,12 @@ class Agency(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     province_code = models.CharField(max_length=2)
     commune_code = models.CharField(max_length=5, blank=True, default="")
+    address = models.CharField(
+        max_length=250,
+        blank=True,
+        default="",
+        help_text="Where people go in person: told to a citizen whose e-ID it locked.",
+    )
     is_active = models.BooleanField(default=True)
 
     class Meta:

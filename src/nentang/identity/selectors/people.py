@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.db.models import QuerySet
@@ -28,6 +29,12 @@ DATA_USAGE_ORDER = ("-occurred_at", "-id")
 def person_for_account(*, account: Account) -> Person | None:
     """The person behind a citizen's account, or None (staff, organisations)."""
     return Person.objects.filter(account=account).first()
+
+
+def person_by_id(*, person_id: uuid.UUID) -> Person | None:
+    """A person with their account, for an officer's card: only the officer pages call
+    it, and only for a person whose look-up in the same session was logged."""
+    return Person.objects.select_related("account").filter(pk=person_id).first()
 
 
 def person_own(*, actor: Account) -> Person:

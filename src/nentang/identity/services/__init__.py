@@ -78,6 +78,7 @@ from nentang.identity.services.usage import (
     PERSON_FIELDS,
     data_usage_record,
     person_find_by_id_number,
+    person_find_by_name,
 )
 
 __all__ = [
@@ -109,6 +110,7 @@ __all__ = [
     "officer_create",
     "organisation_register",
     "person_find_by_id_number",
+    "person_find_by_name",
     "person_register",
     "person_verify_level2",
     "persons_import",

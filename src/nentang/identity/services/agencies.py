@@ -48,6 +48,7 @@ def agency_create(
     kind: str,
     province_code: str,
     commune_code: str = "",
+    address: str = "",
 ) -> Agency:
     """Create an agency tied to an administrative unit: a province (a department) or a
     ward/commune within it (a People's Committee, a police station). Administrators only.
@@ -70,6 +71,9 @@ def agency_create(
         errors.add("name", _("Enter the name of the agency."), "required")
     elif len(title) > 200:
         errors.add("name", _("At most %(n)s characters.") % {"n": 200}, "too_long")
+    street = clean(address or "")
+    if len(street) > 250 or "\x00" in street:
+        errors.add("address", _("At most %(n)s characters.") % {"n": 250}, "too_long")
     if kind not in Agency.Kind.values:
         errors.add("kind", _("Choose the kind of agency."), "invalid_choice")
     province, commune = inputs.administrative_place(
@@ -85,7 +89,12 @@ def agency_create(
     try:
         with transaction.atomic():
             agency = Agency.objects.create(
-                code=slug, name=title, kind=kind, province_code=province, commune_code=commune
+                code=slug,
+                name=title,
+                kind=kind,
+                province_code=province,
+                commune_code=commune,
+                address=street,
             )
             auditing.record(
                 actor=actor_for(actor),

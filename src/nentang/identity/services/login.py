@@ -39,6 +39,7 @@ from django.utils.translation import gettext as _
 from nentang.audit.services import pseudonym
 from nentang.identity.models import (
     Account,
+    AccountLockEvent,
     AccountSession,
     LoginFailure,
     LoginThrottle,
@@ -472,13 +473,7 @@ def login_authenticate(
             detail={"channel": channel, "reason": "locked" if account.is_locked else "inactive"},
         )
         if account.is_locked:
-            raise Forbidden(
-                _(
-                    "This electronic identification account is locked and cannot log in. "
-                    "To unlock it, go to the police of your ward or commune."
-                ),
-                code=ACCOUNT_LOCKED,
-            )
+            raise _locked(account)
         raise Forbidden(_("This account is disabled and cannot log in."), code=ACCOUNT_INACTIVE)
     _success_event(
         account=account,
@@ -488,6 +483,37 @@ def login_authenticate(
         after_failures=after_failures,
     )
     return account
+
+
+def _locked(account: Account) -> Forbidden:
+    """The refusal of a locked e-ID, saying where to go: the agency whose officer locked
+    it, with its address (issue 9); the ward or commune police otherwise."""
+    event = (
+        AccountLockEvent.objects.filter(account=account, action=AccountLockEvent.Action.LOCK)
+        .select_related("by_officer__agency")
+        .order_by("-at", "-id")
+        .first()
+    )
+    agency = event.by_officer.agency if event and event.by_officer else None
+    extra = {"lock_reason": account.lock_reason}
+    if agency is None:
+        text = _(
+            "This electronic identification account is locked and cannot log in. "
+            "To unlock it, go to the police of your ward or commune."
+        )
+    elif agency.address:
+        text = _(
+            "This electronic identification account was locked by %(agency)s and cannot log "
+            "in. To unlock it, go there in person with your identity card: %(address)s."
+        ) % {"agency": agency.name, "address": agency.address}
+        extra |= {"agency": agency.name, "agency_address": agency.address}
+    else:
+        text = _(
+            "This electronic identification account was locked by %(agency)s and cannot log "
+            "in. To unlock it, go there in person with your identity card."
+        ) % {"agency": agency.name}
+        extra |= {"agency": agency.name}
+    return Forbidden(text, code=ACCOUNT_LOCKED, extra=extra)
 
 
 def _has_second_factor(account: Account) -> bool:

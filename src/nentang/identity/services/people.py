@@ -189,9 +189,14 @@ def registration_checked(
     email: str = "",
     nationality: str = "VN",
     residence_card_number: str = "",
+    name_without_marks: bool = True,
 ) -> tuple[dict[str, object], tuple[bytes, str]]:
     """Every check of an online registration in one pass (422 with every field error):
-    the person's fields as stored, and the portrait with its file extension."""
+    the person's fields as stored, and the portrait with its file extension.
+
+    ``name_without_marks=False`` (the web form, until the person confirms): a citizen's
+    name typed without any tone mark ("tran van d") is an error asking to type it as
+    on the card, or to confirm that the card has it so (code ``name_without_marks``)."""
     today = timezone.localdate()
     errors = Errors()
     name = inputs.full_name(errors, full_name)
@@ -202,6 +207,21 @@ def registration_checked(
         errors, id_number=id_number, date_of_birth=born, sex=sex, nationality=country, today=today
     )
     card = inputs.residence_card(errors, residence_card_number, nationality=country)
+    if (
+        not name_without_marks
+        and country == "VN"
+        and name
+        and not errors.has("full_name")
+        and fold(name) == name.casefold()
+    ):
+        errors.add(
+            "full_name",
+            _(
+                "Type your name with its tone marks, as on your identity card (for example "
+                "Trần Văn Đức). If your card writes it without marks, tick the box below."
+            ),
+            "name_without_marks",
+        )
     if born is not None and not errors.has("date_of_birth"):
         minimum = CITIZEN_MIN_AGE if country == "VN" else FOREIGNER_MIN_AGE
         if inputs.age_on(born, today) < minimum:

@@ -87,6 +87,7 @@ def registration_start(
     nationality: str = "VN",
     residence_card_number: str = "",
     source_ip: str | None = None,
+    name_without_marks: bool = True,
 ) -> PendingRegistration:
     """Step 1 (see the module docstring). Returns the pending registration whose id the
     caller keeps (the web page in the session); the same for a taken ID number."""
@@ -102,6 +103,7 @@ def registration_start(
         email=email,
         nationality=nationality,
         residence_card_number=residence_card_number,
+        name_without_marks=name_without_marks,
     )
     number = str(fields["id_number"])
     registration_attempt_reserve(id_number=number, source_ip=source_address(source_ip))

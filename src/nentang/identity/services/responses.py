@@ -60,17 +60,29 @@ def _reason(errors: Errors, value: str, field: str = "reason") -> str:
     return text
 
 
+def _canonical(address: str) -> str | None:
+    """One spelling per address: an IPv4-mapped IPv6 address (``::ffff:1.2.3.4``, what a
+    dual-stack socket reports for an IPv4 client) is its IPv4 address, IPv6 in its
+    compressed form; None when ``address`` is not an address."""
+    try:
+        parsed = ipaddress.ip_address((address or "").strip().strip("[]"))
+    except ValueError:
+        return None
+    if isinstance(parsed, ipaddress.IPv6Address) and parsed.ipv4_mapped is not None:
+        return str(parsed.ipv4_mapped)
+    return str(parsed)
+
+
 def address_block(
     *, by: Account, address: str, hours: int, reason: str, alert: str = ""
 ) -> AddressBlock:
     """Refuse every login from ``address`` for ``hours`` (1, 24 or 168)."""
     _require(by, "identity.address.block")
     errors = Errors()
-    try:
-        network = ipaddress.ip_address((address or "").strip())
-    except ValueError:
+    network = _canonical(address)
+    if network is None:
         errors.add("address", _("Enter an IPv4 or IPv6 address."), "invalid")
-        network = None
+        network = ""
     if hours not in BLOCK_HOURS:
         errors.add("hours", _("Choose 1 hour, 24 hours or 7 days."), "invalid_choice")
     text = _reason(errors, reason)
@@ -78,7 +90,7 @@ def address_block(
     now = timezone.now()
     with transaction.atomic():
         block = AddressBlock.objects.create(
-            address=str(network),
+            address=network,
             reason=text,
             alert=(alert or "")[:64],
             blocked_by=by.get_username(),
@@ -122,10 +134,11 @@ def address_unblock(*, by: Account, block_id: uuid.UUID, reason: str) -> Address
 
 def address_block_wait(source_ip: str | None, now: datetime) -> int:
     """Seconds until ``source_ip`` may log in again (0: not blocked). Login calls it."""
-    if not source_ip:
+    address = _canonical(source_ip or "")
+    if address is None:
         return 0
     until = (
-        AddressBlock.objects.filter(address=source_ip, until__gt=now, lifted_at__isnull=True)
+        AddressBlock.objects.filter(address=address, until__gt=now, lifted_at__isnull=True)
         .order_by("-until")
         .values_list("until", flat=True)
         .first()
@@ -135,7 +148,10 @@ def address_block_wait(source_ip: str | None, now: datetime) -> int:
 
 def address_blocks_active(*, address: str) -> list[AddressBlock]:
     now = timezone.now()
-    return list(AddressBlock.objects.filter(address=address, until__gt=now, lifted_at__isnull=True))
+    canonical = _canonical(address) or address
+    return list(
+        AddressBlock.objects.filter(address=canonical, until__gt=now, lifted_at__isnull=True)
+    )
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,7 @@ JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 SAI_GON = Residence("79", "26740", "12 Lê Lợi")
 HOAN_KIEM = Residence("01", "00070", "25 Hàng Bài")
+SAI_GON_DESK = "86 Lê Thánh Tôn, phường Sài Gòn, TP Hồ Chí Minh"
 ATTACKER = "203.0.113.9"
 HOME = "198.51.100.7"
 
@@ -109,6 +110,7 @@ def agency(admin: Account, *, code: str = "ubnd-phuong-sai-gon", commune: str = 
         kind="peoples_committee",
         province_code="79",
         commune_code=commune,
+        address=SAI_GON_DESK if commune == "26740" else "",
     )
 
 

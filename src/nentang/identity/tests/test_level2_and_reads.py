@@ -115,6 +115,7 @@ def test_an_officers_read_is_logged_for_the_person(officer: Account, an: Person)
     assert entry.summary == {
         "agency": "ubnd-phuong-sai-gon",
         "fields": ["full_name", "date_of_birth", "address"],
+        "by": "id_number",
     }
 
 

@@ -198,7 +198,8 @@ def test_a_locked_account_is_refused_with_its_own_message_after_the_right_passwo
         login(support.AN_ID, support.PASSWORD)
 
     assert caught.value.code == "account_locked"
-    assert "đang bị khoá" in str(caught.value.detail)
+    assert "đã bị UBND phường Sài Gòn khóa" in str(caught.value.detail)  # where to go
+    assert support.SAI_GON_DESK in str(caught.value.detail)
     denied = support.SecurityEvent.objects.get(kind="auth.failure", outcome="denied")
     assert denied.detail["reason"] == "locked"
 

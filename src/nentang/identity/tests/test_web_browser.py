@@ -7,7 +7,9 @@ code; the officer's counter. Screenshots go to ``test-artifacts/`` (390 and 1280
 from __future__ import annotations
 
 import re
+import struct
 import time
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,7 +31,7 @@ from tests.support.browser import (
 from tests.support.staff import pass_second_factor, second_factor_of
 
 from nentang.identity import services
-from nentang.identity.models import Passkey, Person
+from nentang.identity.models import Account, Passkey, Person
 from nentang.identity.services.sms import FileSmsSender
 from nentang.identity.tests import support
 from nentang.identity.tests.support import administrative_units
@@ -71,8 +73,15 @@ def script_errors(watch: Watch) -> list[str]:
     ]
 
 
+# The elements that stick out on the right: what a horizontal-scroll failure names.
+WIDE = """[...document.querySelectorAll('body *')]
+  .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+  .slice(0, 8)
+  .map(e => `${e.tagName}.${e.className} ${Math.round(e.getBoundingClientRect().right)}`)"""
+
+
 def shoot(page: Page, artifacts: Path, name: str) -> None:
-    assert no_horizontal_scroll(page), name
+    assert no_horizontal_scroll(page), (name, page.evaluate(WIDE))
     page.screenshot(path=artifacts / f"{name}.png", full_page=True)
 
 
@@ -265,11 +274,28 @@ def test_authenticator_app_login_with_a_real_code(
     assert script_errors(watch) == []
 
 
+def portrait_png(width: int = 90, height: int = 120) -> bytes:
+    """A real PNG (a grey face-sized rectangle) that a browser decodes."""
+    raw = b"".join(b"\x00" + b"\x9a\x9a\x9a" * width for _ in range(height))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
+
+
 def test_the_officers_counter(browser: Browser, site: str, artifacts: Path) -> None:
     admin = support.administrator()
     support.agency(admin)
     secret = second_factor_of(support.officer(admin))
-    an = services.person_register(**support.an_form())
+    an = services.person_register(**support.an_form(portrait=portrait_png()))
     services.person_register(**support.binh_form())
     watch = Watch()
     for ahead, (width, viewport) in enumerate((("390", PHONE), ("1280", DESKTOP))):
@@ -279,17 +305,27 @@ def test_the_officers_counter(browser: Browser, site: str, artifacts: Path) -> N
         pass_second_factor(page, secret, ahead=ahead)
         page.get_by_role("link", name="Cán bộ", exact=True).click()
         page.wait_for_url("**/officer/people")
+        assert axe_violations(page) == []
         shoot(page, artifacts, f"identity-officer-find-{width}")
-        page.get_by_label("Số định danh cá nhân").fill(support.AN_ID)
-        page.get_by_label("Mục đích tra cứu").fill("Xác thực mức độ 2 tại bộ phận một cửa")
-        page.get_by_role("button", name="Tra cứu").click()
-        page.wait_for_load_state()
+        if width == "390":  # a person without their card: by name and date of birth
+            page.get_by_label("Họ và tên").fill("nguyen van an")
+            page.locator("#id_byname-date_of_birth").fill("1990-05-15")
+            page.locator("#id_byname-purpose").fill("Xác thực mức độ 2 tại bộ phận một cửa")
+            page.get_by_role("button", name="Tìm theo họ tên").click()
+        else:
+            page.get_by_role("textbox", name="Số định danh cá nhân").fill(support.AN_ID)
+            page.locator("#id_purpose").fill("Xác thực mức độ 2 tại bộ phận một cửa")
+            page.get_by_role("button", name="Tra cứu", exact=True).click()
+        page.wait_for_url(f"**/officer/people/{an.pk}")
         assert text(page, "h1") == "Nguyễn Văn An"
+        portrait = page.get_by_role("img", name="Ảnh chân dung của Nguyễn Văn An khi đăng ký")
+        assert portrait.evaluate("img => img.complete && img.naturalWidth") == 90
         if width == "390":
             # htmx: a verify without the fingerprint check shows the error in place.
             page.get_by_role("button", name="Xác thực lên mức độ 2").click()
             page.wait_for_selector("#verify-form .error-summary")
             page.wait_for_function("document.activeElement.classList.contains('error-summary')")
+        assert axe_violations(page) == []
         shoot(page, artifacts, f"identity-officer-card-{width}")
         if width == "1280":
             page.get_by_label("Số giấy tờ").fill(support.AN_ID)
@@ -297,10 +333,36 @@ def test_the_officers_counter(browser: Browser, site: str, artifacts: Path) -> N
             page.get_by_role("button", name="Xác thực lên mức độ 2").click()
             page.wait_for_selector(".alert--success")
             assert "đã ở mức độ 2" in text(page, ".alert--success")
+            assert text(page, "h1") == "Nguyễn Văn An"  # still on the person's card
+            assert page.url.endswith(f"/officer/people/{an.pk}")
+            # Lock, with a reason from the list and a confirmation.
+            page.get_by_label("Vi phạm điều khoản sử dụng").check()
+            page.get_by_role("button", name="Khóa định danh điện tử").click()
+            page.wait_for_selector("#lock-form .error-summary")
+            page.get_by_label("Tôi xác nhận: khóa định danh điện tử này ngay").check()
+            page.get_by_role("button", name="Khóa định danh điện tử").click()
+            page.wait_for_selector(".alert--success >> text=Đã khóa định danh điện tử")
+            assert page.get_by_role("heading", name="Mở khóa định danh điện tử").is_visible()
+            shoot(page, artifacts, "identity-officer-locked-1280")
+            assert axe_violations(page) == []
         page.context.close()
     an.refresh_from_db()
     assert an.level == 2
-    assert Person.objects.get(pk=an.pk).data_usage.count() == 2
+    assert Person.objects.get(pk=an.pk).data_usage.count() == 2  # one per look-up
+
+    page = open_page(browser, PHONE, watch)
+    log_in(page, site, support.AN_ID, support.PASSWORD)
+    page.wait_for_selector(".error-summary")
+    assert "đã bị UBND phường Sài Gòn khóa" in text(page, ".error-summary")
+    assert support.SAI_GON_DESK in text(page, ".error-summary")
+    shoot(page, artifacts, "identity-login-locked-by-agency-390")
+    page.context.close()
+    assert an.account is not None
+    services.account_unlock(
+        actor=Account.objects.get(username="canbo.saigon"),
+        account_id=an.account.pk,
+        note="Công dân đến trực tiếp",
+    )
 
     page = open_page(browser, DESKTOP, watch)
     log_in(page, site, support.AN_ID, support.PASSWORD)

@@ -30,6 +30,7 @@ from nentang.identity.services import backup
 from nentang.identity.services.sms import FileSmsSender
 from nentang.identity.tests import support
 from nentang.identity.tests.support import administrative_units
+from nentang.kernel.auditing import Actor
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -58,6 +59,14 @@ def shoot(page: Page, artifacts: Path, name: str) -> None:
     assert no_horizontal_scroll(page), name
     page.screenshot(path=artifacts / f"{name}.png", full_page=True)
     assert axe_violations(page) == [], name
+
+
+def log_in(page: Page, site: str, login: str, *, go: bool = True) -> None:
+    if go:
+        page.goto(site + "/login")
+    page.get_by_label("Số định danh cá nhân hoặc tên đăng nhập").fill(login)
+    page.get_by_label("Mật khẩu", exact=True).fill(support.PASSWORD)
+    page.get_by_role("button", name="Đăng nhập", exact=True).click()
 
 
 @pytest.mark.parametrize(("viewport", "width"), [(PHONE, 390), (DESKTOP, 1280)])
@@ -116,10 +125,7 @@ def test_binh_logs_in_with_a_backup_code_and_makes_new_ones(
     codes = backup.backup_codes_make(actor=account)
     watch = Watch()
     page = open_page(browser, viewport, watch)
-    page.goto(site + "/login")
-    page.get_by_label("Số định danh cá nhân hoặc tên đăng nhập").fill(support.BINH_ID)
-    page.get_by_label("Mật khẩu", exact=True).fill(support.PASSWORD)
-    page.get_by_role("button", name="Đăng nhập", exact=True).click()
+    log_in(page, site, support.BINH_ID)
     page.wait_for_url("**/login/second-factor")
     shoot(page, artifacts, f"identity-second-factor-backup-{width}")
 
@@ -134,3 +140,93 @@ def test_binh_logs_in_with_a_backup_code_and_makes_new_ones(
     assert page.locator("ol code").count() == 10
     shoot(page, artifacts, f"identity-backup-codes-{width}")
     assert [path for path, status in watch.responses.items() if status >= 500] == []
+
+
+@pytest.mark.parametrize(("viewport", "width"), [(DESKTOP, 1280), (PHONE, 390)])
+def test_an_logs_in_on_a_computer_by_approving_on_his_phone(
+    browser: Browser, site: str, artifacts: Path, viewport: Any, width: int
+) -> None:
+    """The screen that wants to log in (at ``width``) shows a QR code; An's phone (390
+    px, already logged in) opens the code's link, checks the browser, approves; the
+    waiting screen (htmx polling) lands on An's account."""
+    services.person_register(**support.an_form())
+    watch = Watch()
+    phone = open_page(browser, PHONE, watch)
+    log_in(phone, site, support.AN_ID)
+    phone.wait_for_url("**/account/")
+
+    screen = open_page(browser, viewport, watch)
+    screen.goto(site + "/login")
+    screen.get_by_role("button", name="Hiện mã QR").click()
+    code = screen.get_by_role("img", name="Mã QR để đăng nhập bằng điện thoại")
+    code.wait_for()
+    assert code.evaluate("svg => svg.getBoundingClientRect().width") >= 150
+    shoot(screen, artifacts, f"identity-login-qr-{width}")
+    link = screen.locator("details a").get_attribute("href")
+    assert link is not None
+    assert link.startswith(site + "/login/qr/approve?c=")
+
+    phone.goto(link)
+    assert text(phone, "h1") == "Đăng nhập trên thiết bị khác?"
+    assert "Địa chỉ mạng" in phone.content()
+    shoot(phone, artifacts, f"identity-login-qr-approve-390-for-{width}")
+    phone.get_by_role("button", name="Cho phép đăng nhập").click()
+    phone.wait_for_load_state()
+    assert text(phone, "h1") == "Đã cho phép đăng nhập"
+    shoot(phone, artifacts, f"identity-login-qr-approved-390-for-{width}")
+
+    screen.wait_for_url("**/account/", timeout=15_000)  # the poll, every 2 s
+    assert text(screen, "h1") == "Nguyễn Văn An"
+    assert [path for path, status in watch.responses.items() if status >= 500] == []
+    assert watch.outside_requests == []
+
+
+@pytest.mark.parametrize(("viewport", "width"), [(PHONE, 390), (DESKTOP, 1280)])
+def test_the_demo_service_says_what_happened_after_do_not_share(
+    browser: Browser, site: str, artifacts: Path, viewport: Any, width: int
+) -> None:
+    """The demo relying party: "Không chia sẻ" on the consent page comes back as a
+    Vietnamese sentence with a retry, never as the protocol's English; a stale answer
+    likewise; agreeing shows the claims."""
+    from nentang.identity.oidc.demo import PORTAL_ID
+    from nentang.identity.oidc.services import client_register
+
+    client_register(
+        actor=Actor.system("tests"),
+        client_id=PORTAL_ID,
+        name="Cổng dịch vụ công (demo)",
+        redirect_uris=[f"{site}/demo/callback"],
+        post_logout_redirect_uris=[f"{site}/demo/"],
+        public=True,
+        purpose="Đăng nhập để nộp hồ sơ dịch vụ công trực tuyến",
+        scopes=["openid", "profile", "address", "vn_id"],
+    )
+    services.person_register(**support.an_form())
+    watch = Watch()
+    page = open_page(browser, viewport, watch)
+    page.goto(site + "/demo/")
+    page.get_by_role("button", name="Đăng nhập bằng định danh điện tử").click()
+    page.wait_for_url("**/login?**")
+    log_in(page, site, support.AN_ID, go=False)
+    page.get_by_role("button", name="Không chia sẻ").click()
+    page.wait_for_url("**/demo/callback?**")
+    page.wait_for_selector("#demo-problem:not([hidden])")
+    shown = text(page, "#demo-problem")
+    assert "Bạn đã chọn không chia sẻ thông tin" in shown
+    assert "access_denied" not in page.inner_text("main")
+    assert not page.locator("#demo-received").is_visible()  # no empty headings
+    shoot(page, artifacts, f"identity-demo-rp-refused-{width}")
+
+    page.get_by_role("link", name="Thử lại").click()
+    page.wait_for_url("**/demo/")
+    page.get_by_role("button", name="Đăng nhập bằng định danh điện tử").click()
+    page.get_by_role("button", name="Đồng ý và tiếp tục").click()
+    page.wait_for_url("**/demo/callback?**")
+    page.wait_for_selector("#demo-received:not([hidden])")
+    assert "Nguyễn Văn An" in text(page, "#demo-userinfo")
+    shoot(page, artifacts, f"identity-demo-rp-received-{width}")
+
+    page.goto(site + "/demo/callback?code=cu&state=cu")  # an answer nobody asked for
+    page.wait_for_selector("#demo-problem:not([hidden])")
+    assert "không thuộc về lượt đăng nhập" in text(page, "#demo-problem")
+    assert watch.outside_requests == []

@@ -17,6 +17,7 @@ from nentang.identity.tests import support
 URL = "/register"
 CONFIRM = "/register/confirm"
 PHONE = "+84987654321"
+NO_MARKS_BOX = "Thẻ căn cước của tôi ghi họ tên không dấu"
 
 
 def sms_code(outbox: FileSmsSender, phone: str = PHONE) -> str:
@@ -253,6 +254,71 @@ class TestRegistering:
         assert field_error(page, "phone").startswith("Lỗi:")
         date_input = next(i for i in page.all("input") if i.attrs.get("name") == "date_of_birth")
         assert date_input.attrs["aria-invalid"] == "true"
+        assert support.snapshot() == before
+
+    def test_a_name_without_tone_marks_asks_for_them_or_a_confirmation(
+        self, client: Client, outbox: FileSmsSender
+    ) -> None:
+        before = support.snapshot()
+
+        asked = client.post(URL, form_data(full_name="tran thi binh", phone="12345"))
+
+        assert asked.status_code == 422
+        page = read(asked.content)
+        links = summary_links(page)
+        assert links["id_full_name"].startswith("Hãy nhập họ tên có dấu, như trên thẻ căn cước")
+        assert "id_phone" in links  # in the same pass as every other mistake
+        assert any(t.startswith(NO_MARKS_BOX) for t in page.texts("label"))
+        assert support.snapshot() == before
+
+        confirmed = client.post(URL, form_data(full_name="tran thi binh", name_without_marks="on"))
+
+        assert confirmed.status_code == 302
+        assert confirmed["Location"] == CONFIRM
+        assert client.post(CONFIRM, {"code": sms_code(outbox)}).status_code == 302
+        assert Person.objects.get(id_number=support.BINH_ID).full_name == "tran thi binh"
+
+    def test_a_name_with_its_marks_asks_nothing(self, client: Client) -> None:
+        page = read(client.get(URL).content)
+
+        assert not any(t.startswith(NO_MARKS_BOX) for t in page.texts("label"))
+        assert client.post(URL, form_data()).status_code == 302
+
+    def test_nationality_is_picked_by_its_vietnamese_name(
+        self, client: Client, outbox: FileSmsSender
+    ) -> None:
+        page = read(client.get(URL).content)
+        field = next(i for i in page.all("input") if i.attrs.get("name") == "nationality")
+        assert field.attrs["value"] == "Việt Nam (VN)"
+        assert field.attrs["list"] == "countries"
+        values = [o.attrs.get("value", "") for o in page.all("option")]
+        listed = [v for v in values if re.fullmatch(r".+ \([A-Z]{2}\)", v)]  # the datalist
+        assert len(listed) == 249
+        assert listed[0] == "Việt Nam (VN)"
+        assert {"Hàn Quốc (KR)", "Nhật Bản (JP)", "Trung Quốc (CN)"} <= set(listed)
+
+        kim = form_data(
+            id_number="123456789012",
+            full_name="Kim Min-jun",
+            date_of_birth="1990-01-01",
+            sex="male",
+            nationality="han quoc",  # typed, no marks: still Hàn Quốc
+            residence_card_number="TT0123456",
+        )
+        assert client.post(URL, kim).status_code == 302
+        assert client.post(CONFIRM, {"code": sms_code(outbox)}).status_code == 302
+        assert Person.objects.get(id_number="123456789012").nationality == "KR"
+
+    @pytest.mark.parametrize("typed", ["Narnia", "XX", "Hàn"])
+    def test_an_unknown_country_is_a_field_error(self, client: Client, typed: str) -> None:
+        before = support.snapshot()
+
+        response = client.post(URL, form_data(nationality=typed))
+
+        assert response.status_code == 400
+        assert summary_links(read(response.content))["id_nationality"].startswith(
+            "Hãy chọn một quốc gia trong danh sách"
+        )
         assert support.snapshot() == before
 
     def test_a_commune_of_another_province_is_refused(self, client: Client) -> None:

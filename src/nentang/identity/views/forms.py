@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from nentang.addresses import selectors as addresses
 from nentang.identity.services.inputs import MAX_PORTRAIT_BYTES
+from nentang.identity.views.countries import NationalityField
 from nentang.kernel.errors import (
     Conflict,
     FieldError,
@@ -118,6 +119,19 @@ def commune_choices(province_code: str) -> list[tuple[str, str]]:
     return first + [(commune.code, commune.name) for commune in communes]
 
 
+def birth_date_field(required: Any, *, autocomplete: str = "off") -> forms.DateField:
+    """A date of birth, typed day/month/year or picked (ISO from the date picker)."""
+    return forms.DateField(
+        label=_("Date of birth"),
+        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+        error_messages={
+            "required": required,
+            "invalid": _("Enter the date of birth as day/month/year, for example 15/05/1990."),
+        },
+        widget=DateInput(attrs={"autocomplete": autocomplete, "class": "input--w10"}),
+    )
+
+
 def new_password_field(label: Any, *, required: Any) -> forms.CharField:
     """A new password, with the rules shown under it (checked by the service)."""
     return forms.CharField(
@@ -189,15 +203,11 @@ class RegisterForm(Form):
         error_messages={"required": _("Enter your full name as written on your identity card.")},
         widget=text_input(("autocomplete", "name"), ("spellcheck", "false")),
     )
-    date_of_birth = forms.DateField(
-        label=_("Date of birth"),
-        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
-        error_messages={
-            "required": _("Enter your date of birth."),
-            "invalid": _("Enter the date of birth as day/month/year, for example 15/05/1990."),
-        },
-        widget=DateInput(attrs={"autocomplete": "bday", "class": "input--w10"}),
+    name_without_marks = forms.BooleanField(
+        label=_("My identity card writes my name without tone marks"),
+        required=False,
     )
+    date_of_birth = birth_date_field(_("Enter your date of birth."), autocomplete="bday")
     sex = forms.ChoiceField(
         label=_("Sex"),
         choices=[("male", _("Male")), ("female", _("Female"))],
@@ -233,16 +243,15 @@ class RegisterForm(Form):
         error_messages={"required": _("Enter your house number and street.")},
         widget=text_input(("autocomplete", "street-address")),
     )
-    nationality = forms.CharField(
+    nationality = NationalityField(
         label=_("Nationality"),
         initial="VN",
-        max_length=2,
         help_text=_(
-            "VN for Vietnamese citizens. Foreigners from 6 years of age: the two-letter "
-            "code of their country, for example KR, and their residence card number below."
+            "Type the first letters of the country and pick it from the list. Foreigners "
+            "from 6 years of age also give their residence card number below."
         ),
-        error_messages={"required": _("Enter VN, or the two-letter code of your country.")},
-        widget=text_input(("autocomplete", "country"), ("spellcheck", "false"), cls="input--w10"),
+        error_messages={"required": _("Choose your country of nationality.")},
+        widget=text_input(("spellcheck", "false"), cls="input--w20"),
     )
     residence_card_number = forms.CharField(
         label=_("Residence card number (foreigners only)"),
@@ -351,96 +360,6 @@ class PasskeyNameForm(Form):
         max_length=100,
         error_messages={"required": _("Enter a name for the passkey.")},
         widget=text_input(("autocomplete", "off")),
-    )
-
-
-class FindPersonForm(Form):
-    id_number = forms.CharField(
-        label=_("Personal ID number"),
-        help_text=_("12 digits, from the person's identity card."),
-        max_length=20,
-        error_messages={"required": _("Enter the person's 12-digit personal ID number.")},
-        widget=text_input(("inputmode", "numeric"), ("autocomplete", "off"), cls="input--w20"),
-    )
-    purpose = forms.CharField(
-        label=_("Purpose of this look-up"),
-        help_text=_(
-            "For example “Verify to level 2 at the counter”. The person sees it in their "
-            "personal-data usage log, with the name of your agency."
-        ),
-        max_length=300,
-        error_messages={"required": _("State why you look this person up.")},
-        widget=text_input(("autocomplete", "off")),
-    )
-
-
-class VerifyForm(Form):
-    place = forms.CharField(
-        label=_("Place of the verification"),
-        help_text=_("Where the person is standing in front of you."),
-        max_length=200,
-        error_messages={"required": _("Enter where the verification takes place.")},
-    )
-    document_type = forms.ChoiceField(
-        label=_("Document shown"),
-        choices=[
-            ("citizen_id_card", _("Citizen identity card (CCCD)")),
-            ("passport", _("Passport")),
-            ("residence_card", _("Residence card")),
-        ],
-        error_messages={"required": _("Choose the type of document shown.")},
-        widget=forms.RadioSelect,
-    )
-    document_number = forms.CharField(
-        label=_("Document number"),
-        help_text=_("Only a keyed fingerprint of the number is kept, never the number."),
-        max_length=30,
-        error_messages={"required": _("Enter the number of the document shown.")},
-        widget=text_input(("autocomplete", "off"), ("spellcheck", "false"), cls="input--w20"),
-    )
-    fingerprint_attested = forms.BooleanField(
-        label=_(
-            "I checked the person's fingerprint against the national population database, "
-            "and it matched."
-        ),
-        error_messages={
-            "required": _("Level 2 needs the fingerprint check: tick the box once it matched.")
-        },
-    )
-
-
-LOCK_REASONS = [
-    ("holder_request", _("The holder asked for it")),
-    ("officer_action", _("Officer action")),
-    ("terms_breach", _("Breach of the terms of use")),
-    ("id_revoked", _("The identity document was revoked")),
-    ("deceased", _("The holder has died")),
-]
-
-
-class LockForm(Form):
-    reason = forms.ChoiceField(
-        label=_("Reason for the lock"),
-        choices=LOCK_REASONS,
-        error_messages={"required": _("Choose a reason for the lock.")},
-        widget=forms.RadioSelect,
-    )
-    note = forms.CharField(
-        label=_("Note"),
-        help_text=_("What happened, for the lock history. Kept with the lock."),
-        required=False,
-        max_length=500,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-
-
-class UnlockForm(Form):
-    note = forms.CharField(
-        label=_("Why the account is unlocked"),
-        help_text=_("For example: the holder came in person with their identity card."),
-        max_length=500,
-        error_messages={"required": _("Write why the account is unlocked.")},
-        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 

@@ -1,50 +1,50 @@
-"""Officers' pages: find a person by ID number (a logged read, with its purpose), the
-person's card, verify to level 2, lock and unlock the e-ID.
+"""Officers' pages: find a person — by ID number, or by name and date of birth — (a
+logged read, with its purpose), then the person's card with their portrait.
 
-A card is shown only as the answer to a logged look-up; the actions on it are allowed
-for ``GRANT_TTL`` after that look-up, in the same session (the ID number and account
-are remembered, never the person's data). Roles and the agency's area are checked by
-the services: a refusal is the 403 page, never data.
+A look-up is logged once (one data-usage entry per person shown, with its purpose) and
+grants the officer the person's card, portrait and actions (``officer_actions``) for
+``GRANT_TTL`` in the same session: the ID number, account and purpose are remembered,
+never the person's data, so coming back to the card after an action logs nothing new.
+Roles and the agency's area are checked by the services: a refusal is the 403 page,
+never data.
 """
 
 from __future__ import annotations
 
+import mimetypes
 import time
 import uuid
-from collections.abc import Callable
 from typing import Any
 
-from django import forms
 from django.contrib import messages
-from django.http import HttpResponse, HttpResponseRedirect
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_safe
 
 from nentang.identity.models import Officer, Person
-from nentang.identity.services import (
-    account_lock,
-    account_unlock,
-    person_find_by_id_number,
-    person_verify_level2,
-)
+from nentang.identity.selectors import person_by_id
+from nentang.identity.services import person_find_by_id_number, person_find_by_name
 from nentang.identity.services.common import officer_covers
 from nentang.identity.views import presenters
 from nentang.identity.views.access import IdentityRequest, front_office_officer, officer_page
-from nentang.identity.views.forms import (
+from nentang.identity.views.forms import submit
+from nentang.identity.views.officer_forms import (
+    FindByNameForm,
     FindPersonForm,
     LockForm,
     UnlockForm,
     VerifyForm,
-    submit,
 )
 from nentang.web.components import Link, SummaryRow
 
 GRANT_KEY = "identity.officer.found"
 GRANT_TTL = 30 * 60
 GRANT_MAX = 20
+NAME_PREFIX = "byname"
 Form = VerifyForm | LockForm | UnlockForm
 
 
@@ -58,18 +58,32 @@ def _grants(request: IdentityRequest) -> dict[str, dict[str, Any]]:
     }
 
 
-def _grant_store(request: IdentityRequest, person: Person) -> None:
+def _grant_store(request: IdentityRequest, people: list[Person], purpose: str) -> None:
     grants = _grants(request)
-    grants[str(person.pk)] = {
-        "id_number": person.id_number,
-        "account": str(person.account_id) if person.account_id else "",
-        "at": int(time.time()),
-    }
+    for person in people:
+        grants[str(person.pk)] = {
+            "id_number": person.id_number,
+            "account": str(person.account_id) if person.account_id else "",
+            "purpose": purpose,
+            "at": int(time.time()),
+        }
     newest = sorted(grants.items(), key=lambda item: item[1]["at"])[-GRANT_MAX:]
     request.session[GRANT_KEY] = dict(newest)
 
 
-def _crumbs(*, deeper: bool = False) -> list[Link]:
+def granted(request: IdentityRequest, person_id: uuid.UUID) -> dict[str, Any] | None:
+    """The grant of a look-up of this person in this session, or None (with a message
+    sending the officer to the search)."""
+    grant = _grants(request).get(str(person_id))
+    if grant is None:
+        messages.info(
+            request,
+            _("Find the person first: every look-up is logged with its purpose."),
+        )
+    return grant
+
+
+def crumbs(*, deeper: bool = False) -> list[Link]:
     links = [Link(_("Home"), reverse("web:home"))]
     if deeper:
         links.append(Link(_("Find a person"), reverse("identity_web:officer_find")))
@@ -117,38 +131,91 @@ def _card(person: Person) -> list[SummaryRow]:
     return rows
 
 
+def _find_page(
+    request: IdentityRequest,
+    officer: Officer,
+    form: FindPersonForm,
+    name_form: FindByNameForm,
+    *,
+    status: int = 200,
+    matches: list[Person] | None = None,
+) -> HttpResponse:
+    return render(
+        request,
+        "identity/officer/find.html",
+        {
+            "form": form,
+            "name_form": name_form,
+            "officer": officer,
+            "matches": [
+                {
+                    "id": person.pk,
+                    "name": person.full_name,
+                    "born": person.date_of_birth.strftime("%d/%m/%Y"),
+                    "address": presenters.address_of(person),
+                    "id_number": person.id_number,
+                }
+                for person in matches or []
+            ],
+            "breadcrumbs": crumbs(),
+        },
+        status=status,
+    )
+
+
+def _to_card(person_id: uuid.UUID) -> HttpResponse:
+    return HttpResponseRedirect(reverse("identity_web:officer_card", args=[person_id]), status=303)
+
+
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 @officer_page
 def find(request: IdentityRequest) -> HttpResponse:
     officer = front_office_officer(request)
-    form = FindPersonForm(request.POST if request.method == "POST" else None)
-    status = 200
-    if request.method == "POST":
-        person, status = submit(
-            form,
-            lambda data: person_find_by_id_number(
-                actor=officer.account, id_number=data["id_number"], purpose=data["purpose"]
+    by_name = request.method == "POST" and f"{NAME_PREFIX}-full_name" in request.POST
+    data = request.POST if request.method == "POST" else None
+    form = FindPersonForm(None if by_name else data)
+    name_form = FindByNameForm(data if by_name else None, prefix=NAME_PREFIX)
+    if request.method != "POST":
+        return _find_page(request, officer, form, name_form)
+    if by_name:
+        people, status = submit(
+            name_form,
+            lambda data: person_find_by_name(
+                actor=officer.account,
+                full_name=data["full_name"],
+                date_of_birth=data["date_of_birth"],
+                province_code=data["province_code"],
+                purpose=data["purpose"],
             ),
             show_problems=True,
-            problem_field="id_number",
+            problem_field="full_name",
         )
-        if person is not None:
-            _grant_store(request, person)
-            return _card_page(request, officer, person, form.cleaned_data["purpose"])
-    return render(
-        request,
-        "identity/officer/find.html",
-        {"form": form, "officer": officer, "breadcrumbs": _crumbs()},
-        status=status,
+        if people:
+            _grant_store(request, people, name_form.cleaned_data["purpose"])
+            if len(people) == 1:
+                return _to_card(people[0].pk)
+            return _find_page(request, officer, form, name_form, matches=people)
+        return _find_page(request, officer, form, name_form, status=status)
+    person, status = submit(
+        form,
+        lambda data: person_find_by_id_number(
+            actor=officer.account, id_number=data["id_number"], purpose=data["purpose"]
+        ),
+        show_problems=True,
+        problem_field="id_number",
     )
+    if person is not None:
+        _grant_store(request, [person], form.cleaned_data["purpose"])
+        return _to_card(person.pk)
+    return _find_page(request, officer, form, name_form, status=status)
 
 
-def _card_page(
+def card_page(
     request: IdentityRequest,
     officer: Officer,
     person: Person,
-    purpose: str,
+    grant: dict[str, Any],
     *,
     forms: dict[str, Form] | None = None,
     status: int = 200,
@@ -161,8 +228,9 @@ def _card_page(
             "person": person,
             "facts": _card(person),
             "level": presenters.level_badge(person.level),
-            "purpose": purpose,
+            "purpose": grant.get("purpose", ""),
             "officer": officer,
+            "has_portrait": bool(person.portrait),
             **_actions(officer, person),
             "verify_form": given.get("verify")
             or VerifyForm(
@@ -170,158 +238,50 @@ def _card_page(
             ),
             "lock_form": given.get("lock") or LockForm(),
             "unlock_form": given.get("unlock") or UnlockForm(),
-            "breadcrumbs": _crumbs(deeper=True),
+            "breadcrumbs": crumbs(deeper=True),
         },
         status=status,
     )
 
 
-def _granted(request: IdentityRequest, person_id: uuid.UUID) -> dict[str, Any] | None:
-    grant = _grants(request).get(str(person_id))
+def _granted_person(request: IdentityRequest, person_id: uuid.UUID) -> Person | None:
+    grant = granted(request, person_id)
     if grant is None:
-        messages.info(
-            request,
-            _("Find the person by ID number first: every look-up is logged with its purpose."),
-        )
-    return grant
+        return None
+    person = person_by_id(person_id=person_id)
+    if person is None or person.id_number != grant["id_number"]:
+        return None
+    return person
 
 
-def _action_result(
-    request: IdentityRequest,
-    *,
-    template: str,
-    form: Form,
-    person_id: uuid.UUID,
-    grant: dict[str, Any],
-    status: int,
-) -> HttpResponse:
-    """A refused action: its form again with the errors (the fragment for htmx, which
-    swaps only 2xx answers; the form alone on a page otherwise)."""
-    context = {
-        "form": form,
-        "person_id": person_id,
-        "id_number": grant["id_number"],
-        "breadcrumbs": _crumbs(deeper=True),
-        "template": template,
-    }
-    if request.htmx:
-        return render(request, template, context)
-    return render(request, "identity/officer/action_page.html", context, status=status)
-
-
-def _attempt(form: forms.Form, action: Callable[[dict[str, Any]], object]) -> int | None:
-    """Run an officer's action with the form's data: None when it was done, else the
-    status to answer with (mistakes at their fields or on top). A refusal (403) is not
-    the form's business: it goes on to the error page and the security event."""
-    _done, status = submit(form, action, show_problems=True)
-    return None if status == 200 else status
-
-
-def _done(request: IdentityRequest, message: str) -> HttpResponse:
-    messages.success(request, message)
-    target = reverse("identity_web:officer_find")
-    if request.htmx:
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = target
-        return response
-    return HttpResponseRedirect(target)
-
-
-@require_POST
+@never_cache
+@require_safe
 @officer_page
-def verify(request: IdentityRequest, person_id: uuid.UUID) -> HttpResponse:
-    grant = _granted(request, person_id)
-    if grant is None:
+def card(request: IdentityRequest, person_id: uuid.UUID) -> HttpResponse:
+    """The card of a person found in this session: no new read is logged (the look-up
+    was), so the officer comes back here after every action."""
+    officer = front_office_officer(request)
+    person = _granted_person(request, person_id)
+    if person is None:
         return HttpResponseRedirect(reverse("identity_web:officer_find"))
-    form = VerifyForm(request.POST)
-    status = _attempt(
-        form,
-        lambda data: person_verify_level2(
-            actor=front_office_officer(request).account,
-            person_id=person_id,
-            place=data["place"],
-            document_type=data["document_type"],
-            document_number=data["document_number"],
-            fingerprint_attested=data["fingerprint_attested"],
-        ),
-    )
-    if status is None:
-        return _done(
-            request,
-            _("The e-ID of ID number %(number)s is now at level 2.")
-            % {"number": grant["id_number"]},
-        )
-    return _action_result(
-        request,
-        template="identity/officer/verify_form.html",
-        form=form,
-        person_id=person_id,
-        grant=grant,
-        status=status,
-    )
+    return card_page(request, officer, person, _grants(request)[str(person_id)])
 
 
-@require_POST
+@never_cache
+@require_safe
 @officer_page
-def lock(request: IdentityRequest, person_id: uuid.UUID) -> HttpResponse:
-    grant = _granted(request, person_id)
-    if grant is None or not grant.get("account"):
-        return HttpResponseRedirect(reverse("identity_web:officer_find"))
-    form = LockForm(request.POST)
-    status = _attempt(
-        form,
-        lambda data: account_lock(
-            actor=front_office_officer(request).account,
-            account_id=uuid.UUID(grant["account"]),
-            reason=data["reason"],
-            note=data["note"],
-        ),
-    )
-    if status is None:
-        return _done(
-            request,
-            _(
-                "The e-ID of ID number %(number)s is locked: it cannot log in, and every "
-                "session and service access it had is ended."
-            )
-            % {"number": grant["id_number"]},
-        )
-    return _action_result(
-        request,
-        template="identity/officer/lock_form.html",
-        form=form,
-        person_id=person_id,
-        grant=grant,
-        status=status,
-    )
-
-
-@require_POST
-@officer_page
-def unlock(request: IdentityRequest, person_id: uuid.UUID) -> HttpResponse:
-    grant = _granted(request, person_id)
-    if grant is None or not grant.get("account"):
-        return HttpResponseRedirect(reverse("identity_web:officer_find"))
-    form = UnlockForm(request.POST)
-    status = _attempt(
-        form,
-        lambda data: account_unlock(
-            actor=front_office_officer(request).account,
-            account_id=uuid.UUID(grant["account"]),
-            note=data["note"],
-        ),
-    )
-    if status is None:
-        return _done(
-            request,
-            _("The e-ID of ID number %(number)s is unlocked: it can log in again.")
-            % {"number": grant["id_number"]},
-        )
-    return _action_result(
-        request,
-        template="identity/officer/unlock_form.html",
-        form=form,
-        person_id=person_id,
-        grant=grant,
-        status=status,
-    )
+def portrait(request: IdentityRequest, person_id: uuid.UUID) -> FileResponse:
+    """The portrait of a person found in this session (read with the card, logged with
+    it), never cached by the browser or a proxy."""
+    front_office_officer(request)
+    person = _granted_person(request, person_id)
+    if person is None or not person.portrait or not default_storage.exists(person.portrait.name):
+        raise Http404(_("There is no portrait to show."))
+    kind = mimetypes.guess_type(person.portrait.name)[0] or "application/octet-stream"
+    if kind not in {"image/jpeg", "image/png"}:
+        raise Http404(_("There is no portrait to show."))
+    response = FileResponse(default_storage.open(person.portrait.name, "rb"), content_type=kind)
+    response["Cache-Control"] = "no-store, private"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Disposition"] = "inline"
+    return response

@@ -28,6 +28,15 @@ def client_origin(next_url: str) -> str | None:
     return origin_of(redirect_uri)
 
 
+def client_name(next_url: str) -> str:
+    """The name of the service a login returns to (its registered client), or ""."""
+    if client_origin(next_url) is None:
+        return ""
+    client_id = (parse_qs(urlsplit(next_url).query).get("client_id") or [""])[0][:255]
+    found = Application.objects.filter(client_id=client_id).values_list("name", flat=True)
+    return str(found.first() or "")
+
+
 def allow_return_to_client(response: HttpResponse, next_url: str) -> HttpResponse:
     origin = client_origin(next_url)
     if origin:

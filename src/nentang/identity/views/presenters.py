@@ -217,6 +217,7 @@ LOCK_REASON_LABELS = {
     "terms_breach": gettext_lazy("for a breach of the terms of use"),
     "id_revoked": gettext_lazy("because the identity document was revoked"),
     "deceased": gettext_lazy("because the holder has died"),
+    "security_incident": gettext_lazy("after a security incident"),
 }
 
 

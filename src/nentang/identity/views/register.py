@@ -21,6 +21,7 @@ from nentang.identity.services.registration import (
 )
 from nentang.identity.services.sms import mask
 from nentang.identity.views.access import IdentityRequest
+from nentang.identity.views.countries import country_options
 from nentang.identity.views.forms import (
     RegisterForm,
     SmsCodeForm,
@@ -29,6 +30,7 @@ from nentang.identity.views.forms import (
 )
 from nentang.identity.views.presenters import level_info
 from nentang.kernel.errors import RateLimited, ValidationFailed
+from nentang.kernel.text import fold
 from nentang.web.components import Link
 
 DONE_KEY = "identity.register.done"
@@ -70,6 +72,7 @@ def register(request: IdentityRequest) -> HttpResponse:
                 nationality=data["nationality"],
                 residence_card_number=data["residence_card_number"],
                 source_ip=request_source_ip(request),
+                name_without_marks=data["name_without_marks"],
             ),
         )
         if pending is not None:
@@ -78,9 +81,23 @@ def register(request: IdentityRequest) -> HttpResponse:
     return render(
         request,
         "identity/register/form.html",
-        {"form": form, "breadcrumbs": [Link(_("Home"), reverse("web:home"))]},
+        {
+            "form": form,
+            "ask_name": posted and _asks_about_name(request, form),
+            "countries": country_options(),
+            "breadcrumbs": [Link(_("Home"), reverse("web:home"))],
+        },
         status=status,
     )
+
+
+def _asks_about_name(request: IdentityRequest, form: RegisterForm) -> bool:
+    """Show the box "my card writes my name without marks": when the name was refused
+    for that, or the box was ticked already."""
+    if request.POST.get("name_without_marks"):
+        return True
+    name = str(request.POST.get("full_name") or "").strip()
+    return bool(name) and fold(name) == name.casefold() and form.has_error("full_name")
 
 
 @never_cache

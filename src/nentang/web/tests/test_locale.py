@@ -196,6 +196,19 @@ class TestVietnamese:
 
         assert broken == []
 
+    def test_one_spelling_of_the_words_with_two(self, po: Path) -> None:
+        """khóa, xóa, hủy — the tone mark on the first vowel (the spelling of the
+        government's own e-ID texts), never khoá, xoá, huỷ (web/README.md)."""
+        other = re.compile(r"khoá|xoá|huỷ", re.IGNORECASE)
+        found = [
+            f"line {e.line}: {text}"
+            for e in _messages(po)
+            for text in [e.msgstr, *e.msgstr_plural.values()]
+            if other.search(text)
+        ]
+
+        assert found == []
+
 
 def test_a_message_has_one_translation_in_every_context() -> None:
     """Django merges every context's catalogue into one, so the same English words

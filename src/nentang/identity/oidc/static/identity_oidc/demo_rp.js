@@ -17,6 +17,18 @@
     if (el) { el.textContent = typeof value === "string" ? value : JSON.stringify(value, null, 2); el.hidden = false; }
   }
   function fail(message) { show("demo-error", message); }
+  // A failed callback: the page's own (translated) sentence for the case, a retry link;
+  // the protocol's error code only as a code, never its English description.
+  function problem(kind, code) {
+    var box = document.getElementById("demo-problem");
+    var working = document.getElementById("demo-working");
+    if (working) { working.hidden = true; }
+    if (!box) { fail(code || kind); return; }
+    var known = box.querySelector('[data-problem="' + kind + '"]');
+    (known || box.querySelector('[data-problem="other"]')).hidden = false;
+    if (!known) { document.getElementById("demo-error-code").textContent = code || kind; }
+    box.hidden = false;
+  }
   function claimsOf(jwt) {
     var part = jwt.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
     var raw = atob(part);
@@ -43,8 +55,9 @@
     var params = new URLSearchParams(window.location.search);
     var saved = JSON.parse(sessionStorage.getItem("demo_rp") || "null");
     sessionStorage.removeItem("demo_rp");
-    if (params.get("error")) { fail(params.get("error") + ": " + (params.get("error_description") || "")); return; }
-    if (!saved || params.get("state") !== saved.state) { fail("state does not match: start again from the demo page."); return; }
+    var error = params.get("error");
+    if (error) { problem(error === "access_denied" ? "access_denied" : "other", error); return; }
+    if (!saved || params.get("state") !== saved.state) { problem("state"); return; }
     var answer = await fetch(cfg.token, {
       method: "POST",
       headers: { "Content-Type": "application/x-www-form-urlencoded" },
@@ -54,12 +67,15 @@
       })
     });
     var tokens = await answer.json();
-    if (!answer.ok) { fail(tokens.error + ": " + (tokens.error_description || "")); return; }
+    if (!answer.ok) { problem("other", tokens.error); return; }
     var claims = claimsOf(tokens.id_token);
-    if (claims.nonce !== saved.nonce) { fail("nonce does not match."); return; }
-    show("demo-id-token", claims);
+    if (claims.nonce !== saved.nonce) { problem("other", "nonce"); return; }
     var info = await fetch(cfg.userinfo, { headers: { Authorization: "Bearer " + tokens.access_token } });
+    if (!info.ok) { problem("other", "userinfo " + info.status); return; }
+    show("demo-id-token", claims);
     show("demo-userinfo", await info.json());
+    document.getElementById("demo-working").hidden = true;
+    document.getElementById("demo-received").hidden = false;
     var logout = document.getElementById("demo-logout");
     if (logout) {
       logout.href = cfg.logout + "?" + new URLSearchParams({
@@ -71,5 +87,5 @@
 
   var button = document.getElementById("demo-login");
   if (button) { button.addEventListener("click", function () { start().catch(function (e) { fail(String(e)); }); }); }
-  if (cfg.page === "callback") { callback().catch(function (e) { fail(String(e)); }); }
+  if (cfg.page === "callback") { callback().catch(function (e) { problem("other", String(e)); }); }
 })();
