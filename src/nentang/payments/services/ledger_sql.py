@@ -6,6 +6,7 @@ legs (``payments_entry`` is a view over it)."""
 from __future__ import annotations
 
 import datetime
+import itertools
 import uuid
 from collections.abc import Iterable
 from typing import Any
@@ -65,22 +66,23 @@ def insert(rows: list[dict[str, Any]], now: datetime.datetime) -> None:
         Transfer.objects.bulk_create([Transfer(**{**row, "created_at": now}) for row in rows])
         return
     assert Transfer._meta.db_table == "payments_transfer"
+    names = ", ".join(name for name, _type in _TRANSFER_COLUMNS)
+    arrays = ", ".join(f"%s::{kind}[]" for _name, kind in _TRANSFER_COLUMNS)
+    # ``nextval`` is evaluated row by row as ``unnest`` yields them, and RETURNING gives
+    # the rows in that order (one round trip: a single transfer is seven statements).
+    sql = (
+        f"INSERT INTO payments_transfer (created_at, seq, {names}) "  # noqa: S608
+        f"SELECT %s::timestamptz, nextval('payments_transfer_ledger_seq'), * "
+        f"FROM unnest({arrays}) RETURNING seq"
+    )
+    arrays_in = [_literal((row[name] for row in rows), kind) for name, kind in _TRANSFER_COLUMNS]
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval('payments_transfer_ledger_seq') FROM generate_series(1, %s)",
-            [len(rows)],
-        )
-        for row, (seq,) in zip(rows, sorted(cursor.fetchall()), strict=True):
-            row["seq"] = seq
-        columns = (*_TRANSFER_COLUMNS, ("seq", "bigint"))
-        names = ", ".join(name for name, _type in columns)
-        arrays = ", ".join(f"%s::{kind}[]" for _name, kind in columns)
-        sql = (
-            f"INSERT INTO payments_transfer (created_at, {names}) "  # noqa: S608
-            f"SELECT %s::timestamptz, * FROM unnest({arrays})"
-        )
-        arrays_in = [_literal((row[name] for row in rows), kind) for name, kind in columns]
         cursor.execute(sql, [now, *arrays_in])
+        seqs = [seq for (seq,) in cursor.fetchall()]
+    if any(later <= earlier for earlier, later in itertools.pairwise(seqs)):
+        raise AssertionError("transfers were numbered out of the batch's order")
+    for row, seq in zip(rows, seqs, strict=True):
+        row["seq"] = seq
 
 
 _ACCOUNT_FIELDS = (
