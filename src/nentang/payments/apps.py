@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate, pre_migrate
 
 
 class PaymentsConfig(AppConfig):
@@ -11,7 +12,12 @@ class PaymentsConfig(AppConfig):
             personaldata,
             problems,  # noqa: F401 - registers the problem codes
         )
+        from nentang.payments.models import entries_view
         from nentang.payments.views import navigation  # header entry and home card
+
+        # The legs are a view over the transfers, out of the migrations' way.
+        pre_migrate.connect(entries_view.drop_before_migrate, sender=self)
+        post_migrate.connect(entries_view.create_after_migrate, sender=self)
 
         personaldata.install()
         navigation.install()

@@ -9,8 +9,9 @@
 * A pending transfer reserves funds; one ``post`` (full or partial), ``void`` or
   ``expire`` transfer resolves it. The unique constraint on ``pending`` makes a second
   resolution impossible, whatever the code above does.
-* :class:`Entry` rows are the two legs of every transfer with the deltas they applied;
-  the reconciliation recomputes the four totals of every account from them.
+* :class:`Entry` is a view: the two legs of every transfer with the deltas they applied,
+  derived from the transfer row; the reconciliation recomputes the four totals of every
+  account from them.
 """
 
 from __future__ import annotations
@@ -99,17 +100,33 @@ class TransferKind(models.TextChoices):
 
 
 class Transfer(models.Model):
+    """One transfer, with what its two legs did: ``seq`` orders the ledger (a sequence
+    drawn under the accounts' locks, so it grows in the order each account saw its
+    transfers), the balances after it on both sides, and ``held`` — the pending amount a
+    ``post``/``void``/``expire`` released. :class:`Entry` (a view) derives the legs."""
+
     id = models.UUIDField(primary_key=True, help_text="Chosen by the client (idempotency).")
-    debit_account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
-    credit_account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
+    # No database foreign keys or single-column indexes on the accounts: a transfer is
+    # only written by ``transfers_create`` after it locked both accounts in the same
+    # transaction, accounts are never deleted, and the reconciliation checks that every
+    # transfer's accounts exist. The per-row constraint triggers were a large share of a
+    # batch's time; the statement indexes (account, seq) lead with the account.
+    debit_account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
+    )
+    credit_account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
+    )
     amount = models.BigIntegerField()
     kind = models.CharField(max_length=8, choices=TransferKind.choices)
-    pending = models.OneToOneField(
+    pending = models.ForeignKey(
         "self",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="resolution",
+        db_constraint=False,
+        db_index=False,
         help_text="The pending transfer this one posts, voids or expires (once).",
     )
     linked = models.BooleanField(default=False)
@@ -118,6 +135,10 @@ class Transfer(models.Model):
     code = models.CharField(max_length=20, help_text="Purpose: p2p, merchant, fee, cod, …")
     reference = models.CharField(max_length=140, blank=True, default="")
     created_at = models.DateTimeField()
+    seq = models.BigIntegerField(default=0, help_text="Order in the ledger.")
+    held = models.BigIntegerField(default=0, help_text="Pending amount released.")
+    debit_balance_after = models.BigIntegerField(default=0)
+    credit_balance_after = models.BigIntegerField(default=0)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -127,12 +148,21 @@ class Transfer(models.Model):
                 name="payments_transfer_expiry",
                 condition=Q(kind="pending"),
             ),
+            models.Index(fields=["debit_account", "seq"], name="payments_transfer_debits"),
+            models.Index(fields=["credit_account", "seq"], name="payments_transfer_credits"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gte=0), name="payments_transfer_amount"),
             models.CheckConstraint(
                 condition=~Q(debit_account=F("credit_account")),
                 name="payments_transfer_two_accounts",
+            ),
+            # One resolution per pending transfer, whatever the code above does (partial:
+            # the many transfers that resolve nothing add no index entry).
+            models.UniqueConstraint(
+                fields=["pending"],
+                condition=Q(pending__isnull=False),
+                name="payments_transfer_one_resolution",
             ),
         ]
 
@@ -141,27 +171,19 @@ class Transfer(models.Model):
 
 
 class Entry(models.Model):
-    """One leg of a transfer on one account, with the deltas it applied."""
+    """One leg of a transfer on one account, with the deltas it applied: a database view
+    over :class:`Transfer` (two rows per transfer, migration 0006), not a table — a
+    batch writes one row per transfer instead of three. ``id`` is ``2·seq`` for the
+    debit leg and ``2·seq + 1`` for the credit leg; ``seq`` orders an account's
+    statement (the view's filters reach the transfer's (account, seq) indexes)."""
 
-    id = models.BigAutoField(primary_key=True)
-    # No database foreign keys on the legs: they are written only with their transfer, in
-    # the same statement batch, and the reconciliation checks them (two per transfer).
-    # The per-row constraint triggers were a large share of a batch's time.
-    # Nor single-column indexes: the statement index (account, -id) and the unique leg
-    # (transfer, account) lead with these columns; two fewer index insertions per leg.
+    id = models.BigIntegerField(primary_key=True)
+    seq = models.BigIntegerField()
     account = models.ForeignKey(
-        Account,
-        on_delete=models.DO_NOTHING,
-        related_name="entries",
-        db_constraint=False,
-        db_index=False,
+        Account, on_delete=models.DO_NOTHING, related_name="entries", db_constraint=False
     )
     transfer = models.ForeignKey(
-        Transfer,
-        on_delete=models.DO_NOTHING,
-        related_name="entries",
-        db_constraint=False,
-        db_index=False,
+        Transfer, on_delete=models.DO_NOTHING, related_name="entries", db_constraint=False
     )
     debits_pending = models.BigIntegerField(default=0)
     debits_posted = models.BigIntegerField(default=0)
@@ -171,11 +193,9 @@ class Entry(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
-        ordering = ["id"]
-        indexes = [models.Index(fields=["account", "-id"], name="payments_entry_statement")]
-        constraints = [
-            models.UniqueConstraint(fields=["transfer", "account"], name="payments_entry_leg"),
-        ]
+        managed = False
+        db_table = "payments_entry"
+        ordering = ["seq"]
 
     def __str__(self) -> str:
         return f"{self.account_id}/{self.transfer_id}"

@@ -11,8 +11,9 @@ semantics (docs/payments.md maps each notion to TigerBeetle's).
    its pending transfers (after the lock, so a concurrent writer's commit is seen);
 4. apply the batch in order to the locked totals in memory (linked chains roll back
    together), and
-5. write with set-based SQL: one multi-row insert of the transfers, one of their entries
-   (the two legs), one ``UPDATE … FROM`` of the accounts' four totals, one audit entry.
+5. write with set-based SQL: one multi-row insert of the transfers (each row carries
+   both legs: the balances after and what a resolution released; ``Entry`` is a view
+   over them), one ``UPDATE … FROM`` of the accounts' four totals, one audit entry.
 
 A transfer that fails writes nothing; the others of its batch still apply (unless
 linked to it). Calling it again with the same ids is safe: each existing transfer with
@@ -184,9 +185,8 @@ def _apply(
 
     rows = list(batch.created.values())
     if rows:
-        # Pending transfers first: a post or void in the same batch refers to them.
-        rows.sort(key=lambda row: row["kind"] != TransferKind.PENDING)
-        ledger_sql.insert(rows, batch.entries, now)
+        # In the order they applied: ``seq`` follows it (statements, balances after).
+        ledger_sql.insert(rows, now)
         changed = [row for key, row in accounts.items() if row != before.get(key)]
         ledger_sql.write_totals(changed)
         auditing.record(

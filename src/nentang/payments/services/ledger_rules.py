@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from nentang.payments.models import Account, Transfer, TransferKind
@@ -44,6 +44,11 @@ MAX_BATCH = 8000
 # Two transfers are "the same" when these parameters are equal (the id aside).
 COMPARED = ("debit_account_id", "credit_account_id", "amount", "kind", "pending_id", "code")
 RESOLVING = (TransferKind.POST, TransferKind.VOID, TransferKind.EXPIRE)
+# Plain strings for the hot loop (an enum member's lookup costs more than the compare).
+_POSTED, _PENDING, _POST = str(TransferKind.POSTED), str(TransferKind.PENDING), "post"
+_VOID, _EXPIRE = str(TransferKind.VOID), str(TransferKind.EXPIRE)
+_ACTIVE, _FROZEN = str(Account.Status.ACTIVE), str(Account.Status.FROZEN)
+assert _POST == TransferKind.POST
 
 
 @dataclass(frozen=True)
@@ -96,7 +101,6 @@ class Batch:
     resolved: dict[uuid.UUID, str]
     existing: dict[uuid.UUID, dict[str, Any]]
     created: dict[uuid.UUID, dict[str, Any]] = field(default_factory=dict)
-    entries: list[dict[str, Any]] = field(default_factory=list)
     undo: list[tuple[str, Any, Any, Any]] = field(default_factory=list)
 
 
@@ -114,10 +118,12 @@ def run_chains(batch: Batch, inputs: Sequence[TransferInput]) -> list[str]:
             end += 1
         members = range(index, end + 1)
         is_open = inputs[end].linked
-        mark = len(batch.undo), len(batch.entries)
+        mark = len(batch.undo)
         failed_at = None
+        # Only a chain needs an undo log: a lone transfer that fails changed nothing.
+        chained = end > index or is_open
         for member in members:
-            statuses[member] = apply_one(batch, inputs[member])
+            statuses[member] = apply_one(batch, inputs[member], chained)
             if statuses[member] not in ok:
                 failed_at = member
                 break
@@ -125,7 +131,7 @@ def run_chains(batch: Batch, inputs: Sequence[TransferInput]) -> list[str]:
             failed_at = end
             statuses[end] = LINKED_CHAIN_OPEN
         if failed_at is not None and (len(members) > 1 or is_open):
-            _undo(batch, *mark)
+            _undo(batch, mark)
             for member in members:
                 if member != failed_at:
                     statuses[member] = LINKED_EVENT_FAILED
@@ -133,11 +139,11 @@ def run_chains(batch: Batch, inputs: Sequence[TransferInput]) -> list[str]:
     return statuses
 
 
-def _undo(batch: Batch, undo_mark: int, entries_mark: int) -> None:
+def _undo(batch: Batch, undo_mark: int) -> None:
     while len(batch.undo) > undo_mark:
         what, target, key, old = batch.undo.pop()
-        if what == "total":
-            target[key] = old
+        if what == "totals":
+            target[key + "_pending"], target[key + "_posted"] = old
         elif what == "created":
             del batch.created[key]
         else:  # "resolved"
@@ -145,141 +151,156 @@ def _undo(batch: Batch, undo_mark: int, entries_mark: int) -> None:
                 batch.resolved.pop(key, None)
             else:
                 batch.resolved[key] = old
-    del batch.entries[entries_mark:]
 
 
-def apply_one(batch: Batch, item: TransferInput) -> str:
-    """Check one transfer against the batch's state and apply it in memory."""
+def apply_one(batch: Batch, item: TransferInput, chained: bool = True) -> str:
+    """Check one transfer against the batch's state and apply it in memory (with an
+    undo log when it belongs to a linked chain)."""
     pending = None
-    if item.kind in RESOLVING:
+    kind = item.kind
+    if kind != _POSTED and kind in RESOLVING:
         if item.pending_id is None:
             return PENDING_ID_REQUIRED
         pending = batch.created.get(item.pending_id) or batch.pendings.get(item.pending_id)
         if pending is None:
             return PENDING_TRANSFER_NOT_FOUND
-        if pending["kind"] != TransferKind.PENDING:
+        if pending["kind"] != _PENDING:
             return PENDING_TRANSFER_NOT_PENDING
         debit = item.debit_account_id or pending["debit_account_id"]
         credit = item.credit_account_id or pending["credit_account_id"]
         if (debit, credit) != (pending["debit_account_id"], pending["credit_account_id"]):
             return PENDING_TRANSFER_HAS_DIFFERENT_ACCOUNTS
-        if item.kind == TransferKind.POST:
+        if kind == _POST:
             amount = pending["amount"] if item.amount is None else item.amount
         else:
             amount = pending["amount"]
             if item.amount not in (None, pending["amount"]):
                 return PENDING_TRANSFER_HAS_DIFFERENT_AMOUNT
     else:
-        if item.kind not in (TransferKind.POSTED, TransferKind.PENDING):
+        if kind not in (_POSTED, _PENDING):
             return TRANSFER_KIND_INVALID
         if item.pending_id is not None:
             return PENDING_ID_MUST_BE_EMPTY
         debit, credit = item.debit_account_id, item.credit_account_id
         amount = item.amount if item.amount is not None else 0
-    resolved = replace(item, debit_account_id=debit, credit_account_id=credit, amount=amount)
-
-    previous = batch.existing.get(item.id) or batch.created.get(item.id)
+    created = batch.created
+    previous = created.get(item.id)
+    if previous is None and batch.existing:
+        previous = batch.existing.get(item.id)
     if previous is not None:
-        if all(previous[name] == getattr(resolved, name) for name in COMPARED):
+        # The same parameters as COMPARED names them, with the accounts and amount
+        # resolved from the pending transfer.
+        same = (debit, credit, amount, kind, item.pending_id, item.code)
+        if tuple(previous[name] for name in COMPARED) == same:
             return "exists"
         return TRANSFER_EXISTS_DIFFERENT
 
     if not item.code:
         return TRANSFER_CODE_REQUIRED
-    if isinstance(amount, bool) or not isinstance(amount, int):
+    if type(amount) is not int and (isinstance(amount, bool) or not isinstance(amount, int)):
         return AMOUNT_NOT_WHOLE
     if debit == credit:
         return ACCOUNTS_MUST_BE_DIFFERENT
-    debit_row = batch.accounts.get(debit)
-    credit_row = batch.accounts.get(credit)
+    accounts = batch.accounts
+    debit_row = accounts.get(debit)
+    credit_row = accounts.get(credit)
     if debit_row is None:
         return DEBIT_ACCOUNT_NOT_FOUND
     if credit_row is None:
         return CREDIT_ACCOUNT_NOT_FOUND
-    if item.kind in (TransferKind.POSTED, TransferKind.PENDING) and amount <= 0:
+    if amount <= 0 and kind in (_POSTED, _PENDING):
         return AMOUNT_MUST_BE_POSITIVE
-    assert pending is not None or item.kind not in RESOLVING
     if pending is not None:
         done = batch.resolved.get(pending["id"])
-        if done == TransferKind.POST:
+        if done == _POST:
             return PENDING_TRANSFER_ALREADY_POSTED
-        if done == TransferKind.VOID:
+        if done == _VOID:
             return PENDING_TRANSFER_ALREADY_VOIDED
-        if done == TransferKind.EXPIRE:
+        if done == _EXPIRE:
             return PENDING_TRANSFER_EXPIRED
         expires_at = pending.get("expires_at")
-        if item.kind != TransferKind.EXPIRE and expires_at is not None and expires_at <= batch.now:
+        if kind != _EXPIRE and expires_at is not None and expires_at <= batch.now:
             return PENDING_TRANSFER_EXPIRED
-        if item.kind == TransferKind.EXPIRE and (expires_at is None or expires_at > batch.now):
+        if kind == _EXPIRE and (expires_at is None or expires_at > batch.now):
             return PENDING_TRANSFER_NOT_EXPIRED
         if amount < 0 or amount > pending["amount"]:
             return POST_AMOUNT_EXCEEDS_PENDING
 
-    if item.kind in (TransferKind.POSTED, TransferKind.PENDING, TransferKind.POST):
+    if (debit_row["status"] != _ACTIVE or credit_row["status"] != _ACTIVE) and kind in (
+        _POSTED,
+        _PENDING,
+        _POST,
+    ):
         for row in (debit_row, credit_row):
-            if row["status"] == Account.Status.FROZEN:
+            if row["status"] == _FROZEN:
                 return ACCOUNT_FROZEN
-            if row["status"] == Account.Status.CLOSED:
+            if row["status"] != _ACTIVE:
                 return ACCOUNT_CLOSED
-    if item.kind == TransferKind.PENDING and item.timeout < 0:
+    if kind == _PENDING and item.timeout < 0:
         return TIMEOUT_INVALID
 
-    # Deltas of the four totals on each side.
-    if item.kind == TransferKind.POSTED:
-        d_delta = {"debits_posted": amount}
-        c_delta = {"credits_posted": amount}
-    elif item.kind == TransferKind.PENDING:
-        d_delta = {"debits_pending": amount}
-        c_delta = {"credits_pending": amount}
+    # The four totals of each side move by the same deltas: pending by ``pending``,
+    # posted by ``posted`` (a post/void/expire first releases what the pending held).
+    if kind == _POSTED:
+        pending_delta, posted, held = 0, amount, 0
+    elif kind == _PENDING:
+        pending_delta, posted, held = amount, 0, 0
     else:
         assert pending is not None
         held = pending["amount"]
-        posted = amount if item.kind == TransferKind.POST else 0
-        d_delta = {"debits_pending": -held, "debits_posted": posted}
-        c_delta = {"credits_pending": -held, "credits_posted": posted}
+        pending_delta = -held
+        posted = amount if kind == _POST else 0
 
     if debit_row["debits_must_not_exceed_credits"] and (
-        debit_row["debits_posted"]
-        + debit_row["debits_pending"]
-        + d_delta.get("debits_posted", 0)
-        + d_delta.get("debits_pending", 0)
+        debit_row["debits_posted"] + debit_row["debits_pending"] + posted + pending_delta
         > debit_row["credits_posted"]
     ):
         return INSUFFICIENT_FUNDS
 
-    for row, delta in ((debit_row, d_delta), (credit_row, c_delta)):
-        for name, value in delta.items():
-            batch.undo.append(("total", row, name, row[name]))
-            row[name] += value
-        batch.entries.append(
-            {
-                "account_id": row["id"],
-                "transfer_id": item.id,
-                "debits_pending": delta.get("debits_pending", 0),
-                "debits_posted": delta.get("debits_posted", 0),
-                "credits_pending": delta.get("credits_pending", 0),
-                "credits_posted": delta.get("credits_posted", 0),
-                "balance_after": row["credits_posted"] - row["debits_posted"],
-            }
+    if chained:
+        batch.undo.append(
+            (
+                "totals",
+                debit_row,
+                "debits",
+                (debit_row["debits_pending"], debit_row["debits_posted"]),
+            )
         )
+        batch.undo.append(
+            (
+                "totals",
+                credit_row,
+                "credits",
+                (credit_row["credits_pending"], credit_row["credits_posted"]),
+            )
+        )
+    debit_row["debits_pending"] += pending_delta
+    debit_row["debits_posted"] += posted
+    credit_row["credits_pending"] += pending_delta
+    credit_row["credits_posted"] += posted
     expires = None
-    if item.kind == TransferKind.PENDING and item.timeout > 0:
+    if kind == _PENDING and item.timeout > 0:
         expires = batch.now + datetime.timedelta(seconds=item.timeout)
-    batch.created[item.id] = {
+    created[item.id] = {
         "id": item.id,
         "debit_account_id": debit,
         "credit_account_id": credit,
         "amount": amount,
-        "kind": item.kind,
+        "kind": kind,
         "pending_id": item.pending_id,
         "linked": item.linked,
-        "timeout": item.timeout if item.kind == TransferKind.PENDING else 0,
+        "timeout": item.timeout if kind == _PENDING else 0,
         "expires_at": expires,
         "code": item.code,
         "reference": item.reference[:140],
+        "held": held,
+        "debit_balance_after": debit_row["credits_posted"] - debit_row["debits_posted"],
+        "credit_balance_after": credit_row["credits_posted"] - credit_row["debits_posted"],
     }
-    batch.undo.append(("created", None, item.id, None))
+    if chained:
+        batch.undo.append(("created", None, item.id, None))
     if pending is not None:
-        batch.undo.append(("resolved", None, pending["id"], batch.resolved.get(pending["id"])))
-        batch.resolved[pending["id"]] = item.kind
+        if chained:
+            batch.undo.append(("resolved", None, pending["id"], batch.resolved.get(pending["id"])))
+        batch.resolved[pending["id"]] = kind
     return "created"

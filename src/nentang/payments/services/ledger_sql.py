@@ -1,17 +1,19 @@
 """The ledger's storage: lock the accounts, read existing transfers, and write a batch
 with set-based SQL (arrays through ``unnest`` on PostgreSQL, Django's bulk insert and
-chunked ``UPDATE … FROM (VALUES …)`` on SQLite)."""
+chunked ``UPDATE … FROM (VALUES …)`` on SQLite). A transfer is one row carrying both
+legs (``payments_entry`` is a view over it)."""
 
 from __future__ import annotations
 
 import datetime
+import itertools
 import uuid
 from collections.abc import Iterable
 from typing import Any
 
 from django.db import connection
 
-from nentang.payments.models import Account, Entry, Transfer
+from nentang.payments.models import Account, Transfer
 from nentang.payments.services.ledger_rules import COMPARED
 
 _TRANSFER_COLUMNS = (
@@ -26,15 +28,9 @@ _TRANSFER_COLUMNS = (
     ("expires_at", "timestamptz"),
     ("code", "varchar"),
     ("reference", "varchar"),
-)
-_ENTRY_COLUMNS = (
-    ("account_id", "bigint"),
-    ("transfer_id", "uuid"),
-    ("debits_pending", "bigint"),
-    ("debits_posted", "bigint"),
-    ("credits_pending", "bigint"),
-    ("credits_posted", "bigint"),
-    ("balance_after", "bigint"),
+    ("held", "bigint"),
+    ("debit_balance_after", "bigint"),
+    ("credit_balance_after", "bigint"),
 )
 
 
@@ -55,31 +51,38 @@ def _literal(values: Iterable[Any], kind: str) -> str:
     return "{" + ",".join(items) + "}"
 
 
-def insert(
-    rows: list[dict[str, Any]], entries: list[dict[str, Any]], now: datetime.datetime
-) -> None:
-    """The batch's transfers and entries, each in one ``INSERT … SELECT FROM unnest``
-    on PostgreSQL (one text array literal per column, the creation time once), Django's
-    bulk insert elsewhere."""
+def insert(rows: list[dict[str, Any]], now: datetime.datetime) -> None:
+    """The batch's transfers in one ``INSERT … SELECT FROM unnest`` on PostgreSQL (one
+    text array literal per column, the creation time once, ``seq`` drawn from the
+    ledger's sequence in the batch's order), Django's bulk insert elsewhere. Each row
+    gets its ``seq``: the accounts are locked, so an account's transfers are numbered in
+    the order they applied to it."""
     if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:  # SQLite: BEGIN IMMEDIATE holds the write lock
+            cursor.execute("SELECT COALESCE(MAX(seq), 0) FROM payments_transfer")
+            (top,) = cursor.fetchone()
+        for number, row in enumerate(rows, start=top + 1):
+            row["seq"] = number
         Transfer.objects.bulk_create([Transfer(**{**row, "created_at": now}) for row in rows])
-        Entry.objects.bulk_create([Entry(created_at=now, **entry) for entry in entries])
         return
     assert Transfer._meta.db_table == "payments_transfer"
-    assert Entry._meta.db_table == "payments_entry"
+    names = ", ".join(name for name, _type in _TRANSFER_COLUMNS)
+    arrays = ", ".join(f"%s::{kind}[]" for _name, kind in _TRANSFER_COLUMNS)
+    # ``nextval`` is evaluated row by row as ``unnest`` yields them, and RETURNING gives
+    # the rows in that order (one round trip: a single transfer is seven statements).
+    sql = (
+        f"INSERT INTO payments_transfer (created_at, seq, {names}) "  # noqa: S608
+        f"SELECT %s::timestamptz, nextval('payments_transfer_ledger_seq'), * "
+        f"FROM unnest({arrays}) RETURNING seq"
+    )
+    arrays_in = [_literal((row[name] for row in rows), kind) for name, kind in _TRANSFER_COLUMNS]
     with connection.cursor() as cursor:
-        for table, columns, items in (
-            ("payments_transfer", _TRANSFER_COLUMNS, rows),
-            ("payments_entry", _ENTRY_COLUMNS, entries),
-        ):
-            names = ", ".join(name for name, _type in columns)
-            arrays = ", ".join(f"%s::{kind}[]" for _name, kind in columns)
-            sql = (
-                f"INSERT INTO {table} (created_at, {names}) "  # noqa: S608
-                f"SELECT %s::timestamptz, * FROM unnest({arrays})"
-            )
-            arrays_in = [_literal((item[name] for item in items), kind) for name, kind in columns]
-            cursor.execute(sql, [now, *arrays_in])
+        cursor.execute(sql, [now, *arrays_in])
+        seqs = [seq for (seq,) in cursor.fetchall()]
+    if any(later <= earlier for earlier, later in itertools.pairwise(seqs)):
+        raise AssertionError("transfers were numbered out of the batch's order")
+    for row, seq in zip(rows, seqs, strict=True):
+        row["seq"] = seq
 
 
 _ACCOUNT_FIELDS = (

@@ -197,10 +197,10 @@ def test_void_releases_and_a_voided_transfer_cannot_be_posted(alice: Account, bo
         "pending_transfer_already_voided",
     ]
     assert (fresh(alice).available, fresh(bob).balance) == (10_000, 0)
-    posted = Transfer.objects.get(id=hold.id)
+    voided = Transfer.objects.get(pending_id=hold.id)
     assert create(
         TransferInput(id=uuid.uuid4(), kind=TransferKind.POST, pending_id=uuid.uuid4(), code="x"),
-        TransferInput(id=uuid.uuid4(), kind=TransferKind.VOID, pending_id=posted.resolution.id,
+        TransferInput(id=uuid.uuid4(), kind=TransferKind.VOID, pending_id=voided.id,
                       code="x"),
     ) == ["pending_transfer_not_found", "pending_transfer_not_pending"]  # fmt: skip
     assert_reconciled()
@@ -314,3 +314,40 @@ def test_references_with_any_characters_are_stored_exactly(alice: Account, bob: 
     assert [stored[i.id] for i in items] == tricky
     assert [r.transfer.reference for r in results if r.transfer] == tricky
     assert_reconciled()
+
+
+def test_the_legs_are_derived_from_the_transfer_and_the_reconciliation_checks_them(
+    alice: Account, bob: Account
+) -> None:
+    fund(alice, 100_000)
+    hold = TransferInput(id=uuid.uuid4(), debit_account_id=alice.id, credit_account_id=bob.id,
+                         amount=60_000, kind=TransferKind.PENDING, code="p2p")  # fmt: skip
+    post = TransferInput(id=uuid.uuid4(), kind=TransferKind.POST, pending_id=hold.id,
+                         amount=45_000, code="p2p")  # fmt: skip
+    assert create(hold, move(alice, bob, 10_000), post) == ["created"] * 3
+
+    # The post's legs release the 60,000 held and move the 45,000 posted; the view's
+    # rows follow the order the batch applied them in (seq), newest first.
+    legs = selectors.account_statement(account=alice, limit=10).items
+    assert [(e.debits_pending, e.debits_posted, e.balance_after) for e in legs[:3]] == [
+        (-60_000, 45_000, 45_000),
+        (0, 10_000, 90_000),
+        (60_000, 0, 100_000),
+    ]
+    bob_legs = Entry.objects.filter(account=bob).order_by("seq")
+    assert [(e.credits_pending, e.credits_posted) for e in bob_legs] == [
+        (60_000, 0),
+        (0, 10_000),
+        (-60_000, 45_000),
+    ]
+    assert_reconciled()
+
+    # No database foreign keys on the transfers: the reconciliation names what they
+    # would have refused, and a resolution that released another amount than was held.
+    Transfer.objects.filter(pending_id=hold.id).update(held=59_999)
+    report = selectors.ledger_reconcile()
+    assert any("released another amount" in problem for problem in report.problems)
+    Transfer.objects.filter(pending_id=hold.id).update(held=60_000)
+    Transfer.objects.filter(id=hold.id).update(credit_account_id=10**9)
+    report = selectors.ledger_reconcile()
+    assert any("names an account that does not exist" in p for p in report.problems)
