@@ -53,15 +53,26 @@ def table_name(resource: Resource) -> str:
     return str(resource.public_id)
 
 
+def _drop_table(name: str) -> None:
+    with connection.cursor() as cursor:
+        for statement in full_text.drop_statements(connection.vendor, name, q):
+            cursor.execute(statement)
+        cursor.execute(f"DROP TABLE IF EXISTS {q(name)}")
+
+
+def table_drop(resource: Resource) -> None:
+    """The resource's datastore table and its full-text index, dropped in the caller's
+    transaction (a deleted resource leaves no table behind)."""
+    _drop_table(table_name(resource))
+
+
 def _create_table(name: str, fields: Sequence[Mapping[str, Any]]) -> None:
     types = SQL_TYPES[connection.vendor]
     columns = [f"{q('_id')} integer PRIMARY KEY", f"{q('_full_text')} text"]
     columns += [f"{q(f['id'])} {types[f['type']]}" for f in fields]
     vendor = connection.vendor
+    _drop_table(name)
     with connection.cursor() as cursor:
-        for statement in full_text.drop_statements(vendor, name, q):
-            cursor.execute(statement)
-        cursor.execute(f"DROP TABLE IF EXISTS {q(name)}")
         cursor.execute(f"CREATE TABLE {q(name)} ({', '.join(columns)})")
         for statement in full_text.index_statements(vendor, name, q):
             cursor.execute(statement)

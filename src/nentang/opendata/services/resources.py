@@ -15,6 +15,7 @@ from nentang.kernel import auditing
 from nentang.kernel.auditing import Actor
 from nentang.kernel.text import clean
 from nentang.opendata.models import Dataset, Resource
+from nentang.opendata.services import datastore
 from nentang.opendata.services.common import Errors, actor_of, require_publisher
 
 
@@ -132,6 +133,7 @@ def resource_delete(*, account: Any, resource: Resource) -> None:
     with transaction.atomic():
         dataset = resource.dataset
         public_id = str(resource.public_id)
+        datastore.table_drop(resource)
         resource.delete()
         _formats_refresh(dataset)
         auditing.record(

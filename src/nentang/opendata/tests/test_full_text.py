@@ -120,3 +120,15 @@ def test_the_index_follows_appends_replacements_and_refused_loads(cast: Cast) ->
     assert _found(resource, "linh trung") == []
     assert _index_rows(resource, "trung") == 0
     assert _index_rows(resource, "chi") == 1
+
+
+def test_a_deleted_resource_leaves_no_table_or_index_behind(cast: Cast) -> None:
+    resource = _resource(cast)
+    services.datastore_create(account=cast.publisher, resource=resource, fields=None, records=ROWS)
+    table = str(resource.public_id)
+    ours = {table, full_text.fts_table(table)}
+    assert table in connection.introspection.table_names()
+
+    services.resource_delete(account=cast.publisher, resource=resource)
+
+    assert ours & set(connection.introspection.table_names()) == set()
