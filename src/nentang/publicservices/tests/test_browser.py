@@ -69,6 +69,13 @@ def accessible(page: Page) -> None:
     assert axe_violations(page) == []
 
 
+def continue_(page: Page) -> None:
+    """Submit the question and wait for the next page: a second click sent before the
+    first answer arrives would submit the same question twice and skip one."""
+    with page.expect_navigation():
+        page.get_by_role("button", name="Tiếp tục").click()
+
+
 def log_in(page: Page, base: str, login: str, password: str, next_path: str) -> None:
     page.goto(f"{base}/login?next={next_path}")
     page.get_by_label("Số định danh cá nhân hoặc tên đăng nhập").fill(login)
@@ -117,28 +124,28 @@ def test_birth_registration_in_the_browser(
     assert page.get_by_label("Họ, chữ đệm và tên của người nộp").input_value() == "Nguyễn Văn An"
     accessible(page)
     page.screenshot(path=artifacts / "publicservices-question-390.png", full_page=True)
-    page.get_by_role("button", name="Tiếp tục").click()
-    page.get_by_role("button", name="Tiếp tục").click()
+    continue_(page)
+    continue_(page)
     page.get_by_label("Họ, chữ đệm và tên của trẻ").fill("Nguyễn Minh Khôi")
-    page.get_by_role("button", name="Tiếp tục").click()
-    page.get_by_role("button", name="Tiếp tục").click()  # no sex chosen: an error
+    continue_(page)
+    continue_(page)  # no sex chosen: an error
     page.wait_for_load_state()
     assert "Giới tính của trẻ" in text(page, ".error-summary")
     accessible(page)
     page.screenshot(path=artifacts / "publicservices-question-error-390.png", full_page=True)
     page.get_by_label("Nam", exact=True).check()
-    page.get_by_role("button", name="Tiếp tục").click()
+    continue_(page)
     page.get_by_label("Ngày sinh của trẻ").fill("2026-11-30")
-    page.get_by_role("button", name="Tiếp tục").click()
+    continue_(page)
     page.get_by_label("Nơi sinh").fill("Bệnh viện Từ Dũ, TP Hồ Chí Minh")
-    page.get_by_role("button", name="Tiếp tục").click()
+    continue_(page)
     page.get_by_label("Họ, chữ đệm và tên của mẹ").fill("Trần Thị Mai")
-    page.get_by_role("button", name="Tiếp tục").click()
-    page.get_by_role("button", name="Tiếp tục").click()  # the father: optional
+    continue_(page)
+    continue_(page)  # the father: optional
     page.get_by_label("Cha", exact=True).check()
-    page.get_by_role("button", name="Tiếp tục").click()
+    continue_(page)
     page.get_by_label("Nhận bản điện tử trên Cổng dịch vụ công").check()
-    page.get_by_role("button", name="Tiếp tục").click()
+    continue_(page)
     page.wait_for_load_state()
     assert text(page, "h1") == "Đính kèm giấy tờ"
     scan: FilePayload = {
