@@ -170,53 +170,51 @@ def _setup(context: Context) -> Iterator[None]:
     copy = cache / "datasette.sqlite3"
     if not copy.exists():
         shutil.copyfile(database, copy)
-    version = subprocess.run(
+    context.facts.update({"rows": rows, "datasette": _version(datasette)})
+    with served(context, database=database, copy=copy, home=cache / "home",
+                datasette=datasette) as (ours, theirs):  # fmt: skip
+        context.state.update(
+            {"ours": ours, "theirs": f"{theirs}/datasette/{urllib.parse.quote(RESOURCE)}.json"}
+        )
+        yield
+
+
+def _version(datasette: str) -> str:
+    return subprocess.run(
         [datasette, "--version"], capture_output=True, text=True, check=False
     ).stdout.strip()
-    context.facts.update({"rows": rows, "datasette": version, "database": "SQLite (WAL)"})
+
+
+@contextmanager
+def served(
+    context: Context, *, database: Path, copy: Path, home: Path, datasette: str
+) -> Iterator[tuple[str, str]]:
+    """nentang serving ``database`` and Datasette serving its immutable ``copy``, both
+    on loopback until the block ends: yields their base URLs."""
+    context.facts["database"] = "SQLite (WAL)"
     ours_port, theirs_port = free_port(), free_port()
     env = child_environment(
         {
             "NENTANG_DATABASE_URL": f"sqlite:///{database}",
-            "NENTANG_HOME": str(cache / "home"),
+            "NENTANG_HOME": str(home),
             "NENTANG_LOG_LEVEL": "WARNING",
         }
     )
     nentang = str(Path(sys.executable).with_name("nentang"))
     ours = _start(
-        "nentang",
-        [nentang, "serve", "--port", str(ours_port)],
-        env,
-        ours_port,
+        "nentang", [nentang, "serve", "--port", str(ours_port)], env, ours_port,
         context.workdir / "nentang.log",
-    )
+    )  # fmt: skip
     theirs = _start(
         "datasette",
-        [
-            datasette,
-            "serve",
-            "-i",
-            str(copy),
-            "-p",
-            str(theirs_port),
-            "--setting",
-            "num_sql_threads",
-            "3",
-        ],
-        dict(os.environ),
-        theirs_port,
-        context.workdir / "datasette.log",
-    )
+        [datasette, "serve", "-i", str(copy), "-p", str(theirs_port),
+         "--setting", "num_sql_threads", "3"],
+        dict(os.environ), theirs_port, context.workdir / "datasette.log",
+    )  # fmt: skip
     try:
         wait_ready(ours, "/readyz")
         wait_ready(theirs, "/-/versions.json")
-        context.state.update(
-            {
-                "ours": ours.base_url,
-                "theirs": f"{theirs.base_url}/datasette/{urllib.parse.quote(RESOURCE)}.json",
-            }
-        )
-        yield
+        yield ours.base_url, theirs.base_url
     finally:
         stop(ours)
         stop(theirs)

@@ -36,8 +36,8 @@ from pathlib import Path
 from typing import Any
 
 from bench._api import Benchmark, BenchmarkError, Context, Param, Sample, register
-from bench._servers import child_environment, free_port, stop, wait_ready
-from bench.opendata import _measure, _start, _summary
+from bench._servers import child_environment
+from bench.opendata import _measure, _summary, _version, served
 
 ROOT = Path(__file__).resolve().parent.parent
 PARAMS = {
@@ -104,42 +104,16 @@ def _setup(context: Context) -> Iterator[None]:
     copy = cache / "datasette.sqlite3"
     if not copy.exists():
         _datasette_copy(database, copy)
-    version = subprocess.run(
-        [datasette, "--version"], capture_output=True, text=True, check=False
-    ).stdout.strip()
-    context.facts.update({"datasets": count, "datasette": version, "database": "SQLite (WAL)"})
-    ours_port, theirs_port = free_port(), free_port()
-    env = child_environment(
-        {
-            "NENTANG_DATABASE_URL": f"sqlite:///{database}",
-            "NENTANG_HOME": str(cache / "home"),
-            "NENTANG_LOG_LEVEL": "WARNING",
-        }
-    )
-    nentang = str(Path(sys.executable).with_name("nentang"))
-    ours = _start(
-        "nentang", [nentang, "serve", "--port", str(ours_port)], env, ours_port,
-        context.workdir / "nentang.log",
-    )  # fmt: skip
-    theirs = _start(
-        "datasette",
-        [datasette, "serve", "-i", str(copy), "-p", str(theirs_port),
-         "--setting", "num_sql_threads", "3"],
-        dict(os.environ), theirs_port, context.workdir / "datasette.log",
-    )  # fmt: skip
-    try:
-        wait_ready(ours, "/readyz")
-        wait_ready(theirs, "/-/versions.json")
+    context.facts.update({"datasets": count, "datasette": _version(datasette)})
+    with served(context, database=database, copy=copy, home=cache / "home",
+                datasette=datasette) as (ours, theirs):  # fmt: skip
         context.state.update(
             {
-                "ours": f"{ours.base_url}/api/3/action/package_search",
-                "theirs": f"{theirs.base_url}/datasette/opendata_dataset.json",
+                "ours": f"{ours}/api/3/action/package_search",
+                "theirs": f"{theirs}/datasette/opendata_dataset.json",
             }
         )
         yield
-    finally:
-        stop(ours)
-        stop(theirs)
 
 
 Body = dict[str, Any]
