@@ -138,7 +138,7 @@ def django_db_setup(
     with django_db_blocker.unblock():
         connection = connections["default"]
         original = connection.settings_dict["NAME"]
-        test_name = connection.creation._get_test_db_name()
+        test_name = connection.creation._get_test_db_name()  # type: ignore[attr-defined]
         connection.close()
         url = copy_template(_migrated_template, test_name)
         settings.DATABASES["default"]["NAME"] = test_name
