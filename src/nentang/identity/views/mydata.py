@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from django.http import HttpResponse
@@ -19,7 +21,7 @@ from nentang.identity.selectors import person_own
 from nentang.identity.services.mydata import personal_data_export
 from nentang.identity.views.access import IdentityRequest, account_of, security_page
 from nentang.identity.views.account import account_nav, crumbs
-from nentang.identity.views.presenters import sex_label
+from nentang.identity.views.presenters import field_list, sex_label, when
 from nentang.kernel import personaldata
 from nentang.web.components import SummaryRow
 
@@ -119,8 +121,35 @@ LABELS = {
 }
 
 
+# Codes of the download that the readable copy says in words.
+VALUES = {
+    ("kind", "officer_read"): gettext_lazy("Read by an officer"),
+    ("kind", "client_release"): gettext_lazy("Released to a service"),
+    ("kind", "phone"): gettext_lazy("Mobile phone"),
+    ("kind", "email"): gettext_lazy("E-mail"),
+    ("second_factor", "totp"): gettext_lazy("Authenticator app"),
+    ("second_factor", "passkey"): gettext_lazy("Passkey"),
+}
+_ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def _label(key: str) -> str:
     return str(LABELS.get(key, key))
+
+
+def _words(value: str, key: str) -> str:
+    """A code, a moment or a date of the download as people read it."""
+    if (key, value) in VALUES:
+        return str(VALUES[(key, value)])
+    try:
+        if _ISO_MOMENT.match(value):
+            return when(datetime.fromisoformat(value))
+        if _ISO_DATE.fullmatch(value):
+            return date.fromisoformat(value).strftime("%d/%m/%Y")
+    except ValueError:
+        pass
+    return value
 
 
 def _text(value: Any, key: str = "") -> str:
@@ -135,10 +164,12 @@ def _text(value: Any, key: str = "") -> str:
     if isinstance(value, dict):
         return "; ".join(f"{_label(name)}: {_text(item, name)}" for name, item in value.items())
     if isinstance(value, list):
+        if key == "fields":
+            return field_list(str(name) for name in value)
         if all(isinstance(item, dict) for item in value):
             return " · ".join(f"({_text(item)})" for item in value)
         return ", ".join(_text(item) for item in value)
-    return str(value)
+    return _words(value, key) if isinstance(value, str) else str(value)
 
 
 def _titles() -> dict[str, str]:
