@@ -31,6 +31,10 @@ CITIZEN_PAGES = [
     "/account/phone",
     "/account/email",
     "/account/contact/confirm",
+    # Other contexts' pages for a signed-in citizen (/services/ lists the catalogue's
+    # procedure names: data kept in both languages, not messages).
+    "/dossiers/",
+    "/wallet/",
 ]
 
 

@@ -234,7 +234,7 @@ def my_data_readable(request: IdentityRequest) -> HttpResponse:
         "identity/account/my_data_readable.html",
         {
             "breadcrumbs": crumbs(deeper=True),
-            "generated_at": data["generated_at"],
+            "generated_at": _words(str(data["generated_at"]), "generated_at"),
             "blocks": _blocks(data),
         },
     )
