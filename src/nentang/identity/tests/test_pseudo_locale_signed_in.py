@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 from django.test import Client
-from tests.support.pseudo import marked_translations, untranslated
+from tests.support.pseudo import marked_translations, unmarked, untranslated
 from tests.support.staff import second_factor_of, totp_code
 
 from nentang.identity.models import Account, Person
@@ -102,3 +102,24 @@ def test_the_officers_pages(an: Person, officer: Account, marked: None, language
         if found:
             left[name] = found
     assert left == {}, json.dumps(left, ensure_ascii=False, indent=1)
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_the_password_rules_speak_the_readers_language(marked: None, language: str) -> None:
+    """Django's Vietnamese lacks its length message and its similarity message named
+    the "username" field (issue 9): our validators say both in our words."""
+    from django.utils import translation
+
+    from nentang.identity.services import inputs
+    from nentang.identity.services.common import Errors
+
+    errors = Errors()
+    with translation.override(language):
+        for password in ("abc", support.AN_ID):
+            inputs.password_check(errors, password, username=support.AN_ID)
+    messages = [str(error.message) for error in errors.items]
+    codes = [error.code for error in errors.items]
+
+    assert codes == ["password_too_short", "password_too_common", "password_too_similar"]
+    assert [unmarked(message) for message in messages] == ["", "", ""]
+    assert "username" not in " ".join(messages)
