@@ -53,7 +53,10 @@ class _Marked:
         self._inner = inner
 
     def gettext(self, message: str) -> str:
-        return f"{OPEN}{self._inner.gettext(message)}{CLOSE}"
+        result = self._inner.gettext(message)
+        if "\x04" in result:  # pgettext's "context\x04message" with no translation: the
+            result = result.split("\x04", 1)[1]  # message itself, marked all the same
+        return f"{OPEN}{result}{CLOSE}"
 
     def ngettext(self, singular: str, plural: str, number: int) -> str:
         return f"{OPEN}{self._inner.ngettext(singular, plural, number)}{CLOSE}"

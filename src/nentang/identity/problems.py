@@ -314,8 +314,9 @@ RECOVERY_COOLING_OFF = register(
     title=_("Security changes wait after a recovery"),
     meaning=_(
         "The password of this account was recovered online a short time ago. For a day "
-        "after that, the second factor, passkeys and backup codes cannot be changed, so "
-        "that someone who took over the phone cannot also take over the account."
+        "after that, the second factor, passkeys, backup codes, the phone and the e-mail "
+        "cannot be changed, so that someone who took over the phone cannot also take over "
+        "the account."
     ),
     advice=_(
         "Try again after the time given in the message. If you did not recover the "

@@ -6,6 +6,7 @@ from django.urls import include, path
 
 from nentang.identity.views import (
     account,
+    contacts,
     crossdevice,
     family,
     login,
@@ -46,6 +47,9 @@ pages = [
     path("account/my-data", mydata.my_data, name="my_data"),
     path("account/my-data/copy", mydata.my_data_readable, name="my_data_readable"),
     path("account/my-data/download", mydata.my_data_download, name="my_data_download"),
+    path("account/phone", contacts.change, {"kind": "phone"}, name="phone_change"),
+    path("account/email", contacts.change, {"kind": "email"}, name="email_change"),
+    path("account/contact/confirm", contacts.confirm, name="contact_confirm"),
     path("account/children", family.children, name="children"),
     path("account/organisations", family.organisations, name="organisations"),
     path("account/passkeys", security.passkey_list, name="passkeys"),

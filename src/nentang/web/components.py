@@ -60,6 +60,7 @@ class SummaryRow:
     value: Text
     url: str | None = None
     mono: bool = False
+    action: Link | None = None  # "Change" at the end of the row (the key is read after it)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@
 * organisations.py — organisations and their legal representatives;
 * agencies.py — agencies and officers with roles;
 * recovery.py — online account recovery requests and backup codes;
+* contacts.py — the holder's online changes of phone and e-mail;
 * crossdevice.py — logins approved from a phone by QR code;
 * usage.py — the personal-data usage log shown to each person;
 * responses.py — security operators' responses to alerts (blocked addresses);
@@ -23,6 +24,7 @@ from nentang.identity.models.accounts import (
     TotpDevice,
 )
 from nentang.identity.models.agencies import Agency, Officer
+from nentang.identity.models.contacts import ContactChange
 from nentang.identity.models.crossdevice import CrossDeviceLogin
 from nentang.identity.models.oidc import Authorization, ClientAssertionUse, ClientPolicy, Consent
 from nentang.identity.models.organisations import Organisation
@@ -43,6 +45,7 @@ __all__ = [
     "ClientAssertionUse",
     "ClientPolicy",
     "Consent",
+    "ContactChange",
     "CrossDeviceLogin",
     "DataUsage",
     "LevelVerification",

@@ -17,6 +17,7 @@ from nentang.identity.models import (
     AccountLockEvent,
     AccountSession,
     Consent,
+    ContactChange,
     DataUsage,
     Organisation,
     Passkey,
@@ -146,6 +147,15 @@ def _identity_sections(person: Person, account: Account) -> dict[str, Any]:
         for key in Passkey.objects.filter(account=account).order_by("created_at", "pk")
     ]
     totp = TotpDevice.objects.filter(account=account, confirmed_at__isnull=False).first()
+    contact_changes = [  # kept a day (services.contacts), then only the audit log's entry
+        {
+            "kind": change.kind,
+            "new_contact": change.value,
+            "asked_at": _when(change.occurred_at),
+            "confirmed_at": _when(change.completed_at),
+        }
+        for change in ContactChange.objects.filter(account=account).order_by("occurred_at", "pk")
+    ]
     return {
         "identity.profile": _profile(person),
         "identity.account": {
@@ -154,6 +164,7 @@ def _identity_sections(person: Person, account: Account) -> dict[str, Any]:
             "locked": account.locked_at is not None,
             "authenticator_app_since": _when(totp.confirmed_at) if totp else None,
             "passkeys": passkeys,
+            "contact_changes": contact_changes,
         },
         "identity.verifications": verifications,
         "identity.lock_history": locks,

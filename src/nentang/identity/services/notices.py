@@ -86,3 +86,35 @@ def security_notice(*, account: Account, kind: str, at: datetime | None = None) 
             send_mail(subject, text, settings.DEFAULT_FROM_EMAIL, [email], fail_silently=True)
 
     transaction.on_commit(send, robust=True)
+
+
+def contact_changed_notice(
+    *, kind: str, new_masked: str, old_phone: str, old_email: str, at: datetime
+) -> None:
+    """Tell the holder at the contacts they had *before* a change of ``kind`` (``phone``
+    or ``email``) that it happened: an SMS to the old phone and an e-mail to the old
+    address, after commit. The new contact is shown masked; the text says what to do
+    when it was not the person (the old contact is the one an intruder does not hold)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        when = formats.date_format(timezone.localtime(at), "d/m/Y H:i")
+        if kind == "phone":
+            what = _("the mobile phone of your e-ID was changed to %(new)s") % {"new": new_masked}
+        else:
+            what = _("the e-mail of your e-ID was changed to %(new)s") % {"new": new_masked}
+        text = _(
+            "nentang e-ID, %(when)s: %(what)s. If this was not you, log in, change your "
+            "password and sign out everywhere; to lock your e-ID, call the hotline or go "
+            "to the police of your ward or commune at once."
+        ) % {"when": when, "what": what}
+        subject = _("nentang e-ID: security notice")
+
+    def send() -> None:
+        if old_phone:
+            try:
+                sms_sender().send(to=old_phone, text=text)
+            except Exception:  # a gateway outage must not undo the change that happened
+                logger.exception("contact change notice SMS failed")
+        if old_email:
+            send_mail(subject, text, settings.DEFAULT_FROM_EMAIL, [old_email], fail_silently=True)
+
+    transaction.on_commit(send, robust=True)

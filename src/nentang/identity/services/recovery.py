@@ -11,8 +11,9 @@ Online, for a personal e-ID at level 1 or 2 that is not locked:
   stands in for the second factor once per code.
 
 For a day after an online recovery (``RecoveryPolicy.cooling_off``) the second factor,
-passkeys and backup codes cannot be changed (409 ``recovery_cooling_off``): whoever
-took over the phone cannot also remove the holder's authenticator.
+passkeys, backup codes, the phone and the e-mail cannot be changed (409
+``recovery_cooling_off``): whoever took over the phone cannot also remove the holder's
+authenticator or move the account's contacts away.
 
 In person, at the police of the ward or commune or a one-stop shop (an officer checks
 the identity card): a locked e-ID, a phone number no longer held, a lost second
@@ -296,18 +297,23 @@ def recovery_complete(
     raise AssertionError("unreachable")
 
 
-def security_change_check(account: Account) -> None:
+def security_change_check(account: Account, *, contacts: bool = False) -> None:
     """409 ``recovery_cooling_off`` within the cooling-off period after an online
-    recovery: second factors, passkeys and backup codes stay as they were."""
+    recovery: second factors, passkeys and backup codes — and, with ``contacts``, the
+    phone and e-mail on record — stay as they were."""
     if account.recovered_at is None:
         return
     until = account.recovered_at + POLICY.cooling_off
     if timezone.now() < until:
-        raise Conflict(
-            _(
+        at = {"until": formats.date_format(timezone.localtime(until), "d/m/Y H:i")}
+        if contacts:
+            text = _(
+                "Your password was recovered online a short time ago. For your safety, "
+                "the phone and e-mail of your e-ID can be changed again after %(until)s."
+            )
+        else:
+            text = _(
                 "Your password was recovered online a short time ago. For your safety, "
                 "the second factor and backup codes can be changed again after %(until)s."
             )
-            % {"until": formats.date_format(timezone.localtime(until), "d/m/Y H:i")},
-            code=RECOVERY_COOLING_OFF,
-        )
+        raise Conflict(text % at, code=RECOVERY_COOLING_OFF)

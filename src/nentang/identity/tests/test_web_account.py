@@ -82,9 +82,16 @@ class TestOverview:
 
         assert page.texts("h1") == ["Nguyễn Văn An"]
         assert "Mức độ 2 · đã xác thực trực tiếp" in page.texts("span")
-        facts = dict(zip(page.texts("dt"), page.texts("dd"), strict=True))
+        values = [
+            " ".join(dd.text.split())
+            for dd in page.all("dd")
+            if "summary-list__action" not in dd.attrs.get("class", "")
+        ]
+        facts = dict(zip(page.texts("dt"), values, strict=True))
         assert facts["Số định danh cá nhân"] == "079090001234"
         assert facts["Số điện thoại di động"] == "0903 123 456"
+        assert {"/account/phone", "/account/email"} <= set(page.hrefs())
+        assert "Đổi số điện thoại di động" in page.texts("a")
         assert facts["Địa chỉ nơi cư trú"] == "12 Lê Lợi, Phường Sài Gòn, Thành phố Hồ Chí Minh"
         assert "Đăng nhập mọi dịch vụ công trực tuyến, kể cả dịch vụ yêu cầu mức độ 2." in (
             page.texts("li")

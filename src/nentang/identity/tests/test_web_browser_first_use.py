@@ -230,3 +230,49 @@ def test_the_demo_service_says_what_happened_after_do_not_share(
     page.wait_for_selector("#demo-problem:not([hidden])")
     assert "không thuộc về lượt đăng nhập" in text(page, "#demo-problem")
     assert watch.outside_requests == []
+
+
+@pytest.mark.parametrize(("viewport", "width"), [(PHONE, 390), (DESKTOP, 1280)])
+def test_binh_changes_her_phone_from_her_account(
+    browser: Browser,
+    site: str,
+    artifacts: Path,
+    outbox: FileSmsSender,
+    viewport: Any,
+    width: int,
+) -> None:
+    services.person_register(**support.binh_form())
+    watch = Watch()
+    page = open_page(browser, viewport, watch)
+    log_in(page, site, support.BINH_ID)
+    page.wait_for_url("**/account/")
+    shoot(page, artifacts, f"identity-account-contacts-{width}")
+    page.get_by_role("link", name="Đổi số điện thoại di động").click()
+    page.wait_for_url("**/account/phone")
+    assert text(page, "h1") == "Đổi số điện thoại di động"
+    shoot(page, artifacts, f"identity-phone-change-{width}")
+
+    page.get_by_role("button", name="Gửi mã xác nhận").click()  # empty: both fields say so
+    page.wait_for_load_state()
+    assert page.locator(".error-summary li").count() == 2
+    shoot(page, artifacts, f"identity-phone-change-errors-{width}")
+
+    page.get_by_label("Số điện thoại di động mới").fill("0912 345 678")
+    page.get_by_label("Mật khẩu hiện tại").fill(support.PASSWORD)
+    page.get_by_role("button", name="Gửi mã xác nhận").click()
+    page.wait_for_url("**/account/contact/confirm")
+    assert text(page, "h1") == "Xác nhận thông tin liên lạc mới"
+    code = re.findall(r"\b\d{6}\b", outbox.messages("+84912345678")[-1])[0]
+    page.get_by_label("Mã 6 chữ số").fill(f"{(int(code) + 1) % 10**6:06d}")
+    page.get_by_role("button", name="Xác nhận thay đổi").click()
+    page.wait_for_load_state()
+    assert page.locator(".error-summary li").count() == 1
+    shoot(page, artifacts, f"identity-contact-confirm-wrong-{width}")
+    page.get_by_label("Mã 6 chữ số").fill(code)
+    page.get_by_role("button", name="Xác nhận thay đổi").click()
+    page.wait_for_url("**/account/")
+    assert "0912 345 678" in page.content()
+    shoot(page, artifacts, f"identity-contact-changed-{width}")
+    assert "+849******78" in outbox.messages("+84987654321")[-1]
+    assert [path for path, status in watch.responses.items() if status >= 500] == []
+    assert watch.outside_requests == []

@@ -6,14 +6,15 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from nentang.addresses import selectors as addresses
 from nentang.identity.models import AccountSession, DataUsage, Person
 from nentang.kernel.errors import NotFound, ValidationFailed
-from nentang.web.components import Badge, Cell, Column, SummaryRow, Text
+from nentang.web.components import Badge, Cell, Column, Link, SummaryRow, Text
 
 
 def when(moment: object) -> str:
@@ -109,13 +110,23 @@ def phone_display(e164: str) -> str:
 
 
 def profile_rows(person: Person) -> list[SummaryRow]:
+    """The holder's own details; the phone and e-mail can be changed online."""
+    change = pgettext("action", "Change")
     return [
         SummaryRow(_("Full name"), person.full_name),
         SummaryRow(_("Personal ID number"), person.id_number, mono=True),
         SummaryRow(_("Date of birth"), person.date_of_birth.strftime("%d/%m/%Y")),
         SummaryRow(_("Sex"), sex_label(person.sex)),
-        SummaryRow(_("Mobile phone"), phone_display(person.phone) or "—"),
-        SummaryRow(_("E-mail"), person.email or _("none")),
+        SummaryRow(
+            _("Mobile phone"),
+            phone_display(person.phone) or "—",
+            action=Link(change, reverse("identity_web:phone_change")),
+        ),
+        SummaryRow(
+            _("E-mail"),
+            person.email or _("none"),
+            action=Link(change, reverse("identity_web:email_change")),
+        ),
         SummaryRow(_("Residence address"), address_of(person)),
     ]
 
