@@ -29,6 +29,7 @@ from nentang.payments.api import (
     _amount,
     _correlation,
     caller_of,
+    machine_of,
     router,
     submit,
 )
@@ -64,7 +65,7 @@ class ResponseOut(Schema):
     summary="Register a callback URL (X-Callback-URL) of this client",
 )
 def callback_register(request: HttpRequest, payload: CallbackIn) -> Status[dict[str, Any]]:
-    caller = caller_of(request)
+    caller = machine_of(request)
     subscription, secret = services.callback_register(
         actor=caller.actor, client_id=caller.client_id, url=payload.url
     )
@@ -79,7 +80,7 @@ def callback_register(request: HttpRequest, payload: CallbackIn) -> Status[dict[
 )
 def request_state(request: HttpRequest, server_correlation_id: str) -> dict[str, Any]:
     state = services.request_state_get(
-        client_id=caller_of(request).client_id, server_correlation_id=server_correlation_id
+        client_id=caller_of(request).scope, server_correlation_id=server_correlation_id
     )
     return services.request_state_out(state)
 
@@ -92,7 +93,7 @@ def request_state(request: HttpRequest, server_correlation_id: str) -> dict[str,
 )
 def response_get(request: HttpRequest, client_correlation_id: str) -> dict[str, Any]:
     state = services.request_state_get(
-        client_id=caller_of(request).client_id, client_correlation_id=client_correlation_id
+        client_id=caller_of(request).scope, client_correlation_id=client_correlation_id
     )
     reference = str(state.object_reference) if state.object_reference else ""
     link = (
@@ -117,7 +118,7 @@ def response_get(request: HttpRequest, client_correlation_id: str) -> dict[str, 
 def reversal_create(
     request: HttpRequest, reference: str, payload: ReversalIn
 ) -> Status[dict[str, Any]]:
-    caller = caller_of(request)
+    caller = machine_of(request)
     correlation = _correlation(request)
     amount = _amount(payload.amount) if payload.amount is not None else None
 

@@ -8,6 +8,7 @@ from nentang.payments.selectors.ledger import (
     Difference,
     Reconciliation,
     account_statement,
+    fee_charged,
     ledger_reconcile,
     party_account,
     pending_state,
@@ -22,6 +23,7 @@ from nentang.payments.selectors.wallets import (
     normalise_phone,
     platform_bin,
     wallet_by_phone,
+    wallet_operator,
 )
 
 __all__ = [
@@ -32,6 +34,7 @@ __all__ = [
     "account_statement",
     "accounts_frozen",
     "accounts_operated_by",
+    "fee_charged",
     "ledger_reconcile",
     "merchant_for_vietqr",
     "merchant_qr_account",
@@ -41,4 +44,5 @@ __all__ = [
     "platform_bin",
     "transfer_get",
     "wallet_by_phone",
+    "wallet_operator",
 ]

@@ -7,6 +7,8 @@
   under the monthly limits of the policy in force;
 * vietqr — NAPAS/EMVCo payloads: build, parse with precise errors, PNG and SVG;
   vietqr_image reads one from a photo (OpenCV);
+* fee_schedule — the operator's tariff as data (validated on load), and quotations —
+  ``POST /quotations``: the fee quoted is the fee charged;
 * requests — the GSMA asynchronous mode: request states, callbacks through the outbox;
 * reversals — ``transfer_reverse``: refunds and reversals as new transfers;
 * cod — ``cod_hold_create``/``cod_post``/``cod_void``/``cod_remit`` and
@@ -25,6 +27,7 @@ from nentang.payments.services.cod import (
     cod_void,
     merchant_account_for,
 )
+from nentang.payments.services.fee_schedule import Fee, FeeScheduleError, fee_for
 from nentang.payments.services.ledger import (
     MAX_BATCH,
     TransferInput,
@@ -37,6 +40,12 @@ from nentang.payments.services.ledger import (
     transfer_create,
     transfer_id,
     transfers_create,
+)
+from nentang.payments.services.quotations import (
+    QUOTATION_TTL,
+    quotation_create,
+    quotation_fee,
+    quotation_get,
 )
 from nentang.payments.services.requests import (
     CALLBACK_TOPIC,
@@ -62,6 +71,7 @@ from nentang.payments.services.wallets import (
     agent_open,
     cash_in,
     cash_out,
+    fee_of,
     fee_payment_create,
     merchant_account_open,
     merchant_pay,
@@ -76,7 +86,10 @@ from nentang.payments.services.wallets import (
 __all__ = [
     "CALLBACK_TOPIC",
     "MAX_BATCH",
+    "QUOTATION_TTL",
+    "Fee",
     "FeePayment",
+    "FeeScheduleError",
     "PaymentsCodLedger",
     "TransferInput",
     "TransferResult",
@@ -95,6 +108,8 @@ __all__ = [
     "cod_remit",
     "cod_void",
     "crc16_ccitt_false",
+    "fee_for",
+    "fee_of",
     "fee_payment_create",
     "merchant_account_for",
     "merchant_account_open",
@@ -104,6 +119,9 @@ __all__ = [
     "policies",
     "policy_in_force",
     "problem_for",
+    "quotation_create",
+    "quotation_fee",
+    "quotation_get",
     "request_state_get",
     "request_state_out",
     "request_submit",
