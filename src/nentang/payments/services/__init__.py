@@ -18,6 +18,7 @@ Each function is keyword-only, takes the actor explicitly, is its own transactio
 writes its audit entry inside it.
 """
 
+from nentang.payments.services.accounts import account_owner_set
 from nentang.payments.services.agents import agent_cash_out, withdrawal_code
 from nentang.payments.services.cod import (
     PaymentsCodLedger,
@@ -96,6 +97,7 @@ __all__ = [
     "Usage",
     "VietQR",
     "account_open",
+    "account_owner_set",
     "account_set_status",
     "agency_fee_account",
     "agent_cash_out",
