@@ -153,3 +153,19 @@ def test_a_file_that_is_not_json_or_missing_is_refused(tmp_path: Path) -> None:
         load(broken)
     with pytest.raises(FeeScheduleError, match=r"absent\.json: \(file\): cannot be read"):
         load(tmp_path / "absent.json")
+
+
+def test_the_system_check_names_a_bad_deployment_file(tmp_path: Path, settings: Any) -> None:
+    from nentang.payments.apps import fee_schedule_check
+
+    assert fee_schedule_check() == []
+    path = tmp_path / "tariff.json"
+    path.write_text(json.dumps(_tariff(rate_bp=-1)), encoding="utf-8")
+    settings.PAYMENTS_FEE_SCHEDULE = str(path)
+
+    [error] = fee_schedule_check()
+
+    assert error.id == "payments.E001"
+    assert error.msg == f"{path}: schedules[0].fees.transfer.tiers[0].rate_bp: " + (
+        "must be a whole number from 0 to 10,000"
+    )
