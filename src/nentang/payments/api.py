@@ -338,21 +338,7 @@ def _party(account: Account) -> list[dict[str, str]]:
 
 
 def _out(transfer: Transfer, kind: str) -> dict[str, Any]:
-    charged = selectors.fee_charged(transfer=transfer)
-    return {
-        "fees": [{"feeType": "serviceFee", "feeAmount": str(charged), "feeCurrency": "VND"}]
-        if charged
-        else [],
-        "transactionReference": str(transfer.id),
-        "transactionStatus": "completed",
-        "type": kind,
-        "amount": str(transfer.amount),
-        "currency": "VND",
-        "debitParty": _party(transfer.debit_account),
-        "creditParty": _party(transfer.credit_account),
-        "requestingOrganisationTransactionReference": transfer.reference,
-        "creationDate": transfer.created_at.isoformat(),
-    }
+    return services.transaction_out(transfer, kind)
 
 
 GSMA_TYPE = {
@@ -395,55 +381,41 @@ def transaction_create(
             debit=debit, credit=credit, amount=amount,
         )  # fmt: skip
 
-    def operation() -> Transfer:
-        if kind == "transfer":
-            return services.p2p_transfer(
-                actor=actor, payer=_wallet_of(debit), payee=_wallet_of(credit), amount=amount,
-                idempotency_key=key, note=reference, fee=fee,
-            )  # fmt: skip
-        if kind == "merchantpay":
-            return services.merchant_pay(
-                actor=actor, payer=_wallet_of(debit), merchant=credit, amount=amount,
-                idempotency_key=key, reference=reference, fee=fee,
-            )  # fmt: skip
-        if kind == "billpay":
-            paid = services.fee_payment_create(
-                actor=actor, payer_person_id=_wallet_of(debit).person_id,
-                agency_id_or_code=credit.code.removeprefix("agency:"), amount=amount,
-                reference=reference, idempotency_key=key, fee=fee,
-            )  # fmt: skip
-            return selectors.transfer_get(reference=str(paid.transfer_id))
-        if kind == "deposit":
-            return services.cash_in(
-                actor=actor, agent=debit, wallet=_wallet_of(credit), amount=amount,
-                idempotency_key=key, fee=fee,
-            )  # fmt: skip
-        return services.cash_out(
-            actor=actor, wallet=_wallet_of(debit), agent=credit, amount=amount,
-            idempotency_key=key, fee=fee,
-        )  # fmt: skip
-
-    return submit(request, caller, correlation, kind, operation)
+    # The parties each kind needs as wallets (422 now, not a refusal in the worker).
+    if kind in ("transfer", "merchantpay", "billpay", "withdrawal"):
+        _wallet_of(debit)
+    if kind in ("transfer", "deposit"):
+        _wallet_of(credit)
+    order = services.transaction_order(
+        actor=actor, kind=kind, key=key, amount=amount, debit=debit, credit=credit,
+        reference=reference, fee=fee,
+    )  # fmt: skip
+    return submit(request, caller, correlation, order)
 
 
 def submit(
-    request: HttpRequest, caller: Caller, correlation: str, kind: str, operation: Any
+    request: HttpRequest, caller: Caller, correlation: str, order: services.TransactionOrder
 ) -> Status[dict[str, Any]]:
-    """Run a transaction request: 201 with the transaction, or with ``X-Callback-URL``
-    202 with its request state (the outcome goes to the callback)."""
+    """Run a transaction request now: 201 with the transaction; or, with
+    ``X-Callback-URL``, accept it for the worker: 202 with its pending request state
+    (the outcome goes to the callback, and to polling)."""
     callback = request.headers.get("X-Callback-URL", "").strip()[:2000]
-    state, done = services.request_submit(
+    if callback:
+        state = services.request_accept(
+            client_id=caller.scope, correlation_id=uuid.UUID(correlation),
+            callback_url=callback, order=order,
+        )  # fmt: skip
+        return Status(202, services.request_state_out(state))
+    _state, done = services.request_submit(
         client_id=caller.scope,
         correlation_id=uuid.UUID(correlation),
-        kind=kind,
-        callback_url=callback,
-        operation=operation,
-        describe=lambda t: _out(selectors.transfer_get(reference=str(t.id)), kind),
+        kind=order.kind,
+        callback_url="",
+        operation=lambda: services.transaction_execute(order),
+        describe=lambda t: {},
     )
-    if callback:
-        return Status(202, services.request_state_out(state))
     assert done is not None
-    return Status(201, _out(selectors.transfer_get(reference=str(done.id)), kind))
+    return Status(201, _out(selectors.transfer_get(reference=str(done.id)), order.kind))
 
 
 @router.get(

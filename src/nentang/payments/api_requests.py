@@ -3,9 +3,10 @@ router (``api.py`` imports this module):
 
 * ``POST /callbacks`` registers a callback URL of the calling client and returns the
   secret that signs its callbacks (once);
-* any transaction request with ``X-Callback-URL`` (a registered URL) is answered 202
-  with a request state; the outcome is delivered to the URL through the kernel outbox
-  (signed, retried with back-off);
+* any transaction request with ``X-Callback-URL`` (a registered URL) is checked, then
+  answered 202 with a ``pending`` request state; the worker runs it
+  (``tasks.request_process``) and the outcome is delivered to the URL through the
+  kernel outbox (signed, retried with back-off);
 * ``GET /requeststates/{serverCorrelationId}`` and ``GET /responses/{clientCorrelationId}``
   poll it (a client sees only its own requests);
 * ``POST /transactions/{reference}/reversals`` reverses (refunds) a transaction, all of
@@ -33,7 +34,6 @@ from nentang.payments.api import (
     router,
     submit,
 )
-from nentang.payments.models import Transfer
 
 
 class CallbackIn(Schema):
@@ -122,12 +122,8 @@ def reversal_create(
     correlation = _correlation(request)
     amount = _amount(payload.amount) if payload.amount is not None else None
 
-    def operation() -> Transfer:
-        return services.transfer_reverse(
-            actor=caller.actor,
-            reference=reference,
-            amount=amount,
-            idempotency_key=f"{caller.client_id}:{correlation}",
-        )
-
-    return submit(request, caller, correlation, "reversal", operation)
+    order = services.transaction_order(
+        actor=caller.actor, kind="reversal", key=f"{caller.client_id}:{correlation}",
+        amount=amount, reference=reference[:64],
+    )  # fmt: skip
+    return submit(request, caller, correlation, order)

@@ -25,6 +25,12 @@ class PaymentsConfig(AppConfig):
         personaldata.install()
         navigation.install()
         checks.register(fee_schedule_check)
+        # A request accepted just before its connection (or the worker) went away waits
+        # with no task: every worker start queues one for each pending request.
+        from nentang.kernel import worker
+        from nentang.payments.services import requests_resume
+
+        worker.on_worker_start(requests_resume)
 
 
 def fee_schedule_check(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:

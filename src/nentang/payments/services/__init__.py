@@ -51,11 +51,20 @@ from nentang.payments.services.quotations import (
 from nentang.payments.services.requests import (
     CALLBACK_TOPIC,
     callback_register,
+    request_accept,
+    request_process,
     request_state_get,
     request_state_out,
     request_submit,
+    requests_resume,
 )
 from nentang.payments.services.reversals import reversed_amount, transfer_reverse
+from nentang.payments.services.transactions import (
+    TransactionOrder,
+    transaction_execute,
+    transaction_order,
+    transaction_out,
+)
 from nentang.payments.services.vietqr import (
     VietQR,
     crc16_ccitt_false,
@@ -92,6 +101,7 @@ __all__ = [
     "FeePayment",
     "FeeScheduleError",
     "PaymentsCodLedger",
+    "TransactionOrder",
     "TransferInput",
     "TransferResult",
     "Usage",
@@ -124,11 +134,17 @@ __all__ = [
     "quotation_create",
     "quotation_fee",
     "quotation_get",
+    "request_accept",
+    "request_process",
     "request_state_get",
     "request_state_out",
     "request_submit",
+    "requests_resume",
     "reversed_amount",
     "system_account",
+    "transaction_execute",
+    "transaction_order",
+    "transaction_out",
     "transfer_create",
     "transfer_id",
     "transfer_reverse",

@@ -29,11 +29,20 @@ from django.utils.translation import gettext as _
 
 from nentang.kernel import events
 from nentang.kernel.auditing import Actor
-from nentang.kernel.errors import FieldError, NotFound, ProblemError, ValidationFailed
+from nentang.kernel.errors import Conflict, FieldError, NotFound, ProblemError, ValidationFailed
 from nentang.kernel.models import WebhookSubscription
 from nentang.kernel.webhooks import webhook_subscription_create, webhook_subscription_disable
 from nentang.payments.models import RequestState, Transfer
-from nentang.payments.problems import CALLBACK_URL_NOT_REGISTERED, REQUEST_STATE_NOT_FOUND
+from nentang.payments.problems import (
+    CALLBACK_URL_NOT_REGISTERED,
+    REQUEST_STATE_NOT_FOUND,
+    TRANSFER_EXISTS_DIFFERENT,
+)
+from nentang.payments.services.transactions import (
+    TransactionOrder,
+    transaction_execute,
+    transaction_out,
+)
 
 CALLBACK_TOPIC = "payments.request.completed"
 Describe = Callable[[Transfer], dict[str, Any]]
@@ -184,3 +193,99 @@ def request_state_get(*, client_id: str, server_correlation_id: str = "",
     if state is None:
         raise NotFound(_("No request of yours has this id."), code=REQUEST_STATE_NOT_FOUND)
     return state
+
+
+# ------------------------------------------------------------- the asynchronous worker
+
+
+def request_accept(
+    *, client_id: str, correlation_id: uuid.UUID, callback_url: str, order: TransactionOrder
+) -> RequestState:
+    """Accept an asynchronous request (GSMA ``X-Callback-URL``): store it ``pending``
+    with its order and queue ``tasks.request_process`` after commit; the worker runs it,
+    records the outcome and sends the callback. The same correlation id again returns
+    the stored state (nothing runs twice); with other content it is refused
+    (``transfer_exists_with_different_parameters``), as in synchronous mode."""
+    audience = _callback_audience(client_id, callback_url)
+    wanted = {**order.as_dict(), "audience": audience}
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            state, created = RequestState.objects.get_or_create(
+                client_id=client_id,
+                client_correlation_id=correlation_id,
+                defaults={
+                    "kind": order.kind,
+                    "status": RequestState.Status.PENDING,
+                    "notification_method": "callback",
+                    "operation": wanted,
+                    "created_at": now,
+                    "updated_at": now,
+                },
+            )
+            if created:
+                transaction.on_commit(lambda: _enqueue(state.pk), robust=True)
+    except IntegrityError:  # a concurrent retry stored it first
+        state = RequestState.objects.get(client_id=client_id, client_correlation_id=correlation_id)
+    if state.operation and state.operation != wanted:
+        raise Conflict(
+            _("This X-CorrelationID was used for another request."),
+            code=TRANSFER_EXISTS_DIFFERENT,
+        )
+    return state
+
+
+def _enqueue(server_correlation_id: uuid.UUID) -> None:
+    from nentang.payments.tasks import request_process as task
+
+    task.enqueue(str(server_correlation_id))
+
+
+def request_process(*, server_correlation_id: str) -> RequestState:
+    """Run a pending request (the worker's task): the operation, its state and its
+    callback event in one transaction — or, when the operation is refused, the refusal
+    recorded and sent in a new one. A request that is no longer pending is left as it
+    is (a task run twice changes nothing)."""
+    with transaction.atomic():
+        state = RequestState.objects.select_for_update().get(pk=server_correlation_id)
+        if state.status != RequestState.Status.PENDING:
+            return state
+        order = dict(state.operation)
+        audience = order.pop("audience")
+        try:
+            with transaction.atomic():
+                done = transaction_execute(TransactionOrder.from_dict(order))
+        except ProblemError as error:
+            _finish(state, None, error)
+            events.emit(CALLBACK_TOPIC, _state_event(state, None), audience=audience)
+            return state
+        _finish(state, done.id, None)
+        described = transaction_out(
+            Transfer.objects.select_related("debit_account", "credit_account").get(id=done.id),
+            state.kind,
+        )
+        events.emit(CALLBACK_TOPIC, _state_event(state, described), audience=audience)
+    return state
+
+
+def _finish(state: RequestState, reference: uuid.UUID | None, error: ProblemError | None) -> None:
+    state.status = RequestState.Status.FAILED if error else RequestState.Status.COMPLETED
+    state.object_reference = reference
+    state.error_code = error.code if error else ""
+    state.error_description = str(error.detail or error.code)[:300] if error else ""
+    state.updated_at = timezone.now()
+    state.save(
+        update_fields=["status", "object_reference", "error_code", "error_description",
+                       "updated_at"]
+    )  # fmt: skip
+
+
+def requests_resume() -> int:
+    """Queue a task for every pending request (run when a worker starts: an after-commit
+    enqueue lost with its connection would leave the request waiting). Returns how many."""
+    pending = list(
+        RequestState.objects.filter(status=RequestState.Status.PENDING).values_list("pk", flat=True)
+    )
+    for key in pending:
+        _enqueue(key)
+    return len(pending)

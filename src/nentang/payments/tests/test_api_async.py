@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 from tests.support.http import Receiver, Reply
 
@@ -38,6 +39,12 @@ def receiver(settings: Any) -> Iterator[Receiver]:
     server = Receiver()
     yield server
     server.close()
+
+
+def run_worker() -> None:
+    """The real task worker of django-tasks-db, until both queues are empty."""
+    call_command("db_worker", queue_name="default,webhooks", batch=True,
+                 startup_delay=False, reload=False, interval=0, verbosity=0)  # fmt: skip
 
 
 def verified(secret: str, request: Any) -> dict[str, Any]:
@@ -75,32 +82,45 @@ def test_callback_success_failure_retry_and_polling(api: httpx.Client, receiver:
     accepted = asynchronous(api, "deposit", "300000", AGENT, AN, url, correlation)
     assert accepted.status_code == 202
     state = accepted.json()
-    assert (state["status"], state["notificationMethod"]) == ("completed", "callback")
+    assert (state["status"], state["notificationMethod"]) == ("pending", "callback")
+    assert state["objectReference"] == ""
     again = asynchronous(api, "deposit", "300000", AGENT, AN, url, correlation)
     assert again.json()["serverCorrelationId"] == state["serverCorrelationId"]
+    other = asynchronous(api, "deposit", "300001", AGENT, AN, url, correlation)
+    assert other.json()["code"] == "transfer_exists_with_different_parameters"
+    assert Transfer.objects.filter(code="cash_in").count() == 0  # nothing ran yet
 
     receiver.reply(Reply(status=503))  # the first delivery fails, the retry succeeds
-    webhook_dispatch()
+    run_worker()  # runs the request, then delivers its callback (which fails once)
+    polled = api.get(f"/requeststates/{state['serverCorrelationId']}").json()
+    assert polled["status"] == "completed"
     webhook_dispatch(now=timezone.now() + timedelta(hours=2))
     assert [r.path for r in receiver.requests] == ["/gsma/callback"] * 2
     assert receiver.requests[0].headers["webhook-id"] == receiver.requests[1].headers["webhook-id"]
     body = verified(secret, receiver.requests[1])
     assert body["topic"] == "payments.request.completed"
     data = body["data"]
-    assert data["serverCorrelationId"] == state["serverCorrelationId"]
+    assert (data["serverCorrelationId"], data["status"]) == (state["serverCorrelationId"],
+                                                              "completed")  # fmt: skip
     assert data["transaction"]["amount"] == "300000"
-    assert data["transaction"]["transactionReference"] == state["objectReference"]
+    assert data["transaction"]["transactionReference"] == polled["objectReference"]
+    state = polled
 
     # A refusal in asynchronous mode: 202, then the error in the callback and the poll.
     refused = asynchronous(api, "transfer", "900000", AN, BINH, url, str(uuid.uuid4()))
-    assert refused.status_code == 202
-    assert refused.json()["status"] == "failed"
-    assert refused.json()["errorReference"]["errorCode"] == "insufficient_funds"
-    webhook_dispatch()
+    assert (refused.status_code, refused.json()["status"]) == (202, "pending")
+    run_worker()
+    refusal = api.get(f"/requeststates/{refused.json()['serverCorrelationId']}").json()
+    assert refusal["status"] == "failed"
+    assert refusal["errorReference"]["errorCode"] == "insufficient_funds"
     failed = verified(secret, receiver.requests[-1])["data"]
     assert failed["status"] == "failed"
     assert "transaction" not in failed
-    assert len(receiver.requests) == 3  # the replayed success sent nothing
+    run_worker()  # a task run again, or a retried request, sends nothing more
+    asynchronous(api, "deposit", "300000", AGENT, AN, url, correlation)
+    run_worker()
+    assert len(receiver.requests) == 3
+    assert Transfer.objects.filter(code="cash_in").count() == 1
 
     polled = api.get(f"/requeststates/{state['serverCorrelationId']}")
     assert polled.json()["objectReference"] == state["objectReference"]
