@@ -410,11 +410,8 @@ def submit(
         client_id=caller.scope,
         correlation_id=uuid.UUID(correlation),
         kind=order.kind,
-        callback_url="",
         operation=lambda: services.transaction_execute(order),
-        describe=lambda t: {},
     )
-    assert done is not None
     return Status(201, _out(selectors.transfer_get(reference=str(done.id)), order.kind))
 
 

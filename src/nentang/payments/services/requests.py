@@ -1,19 +1,21 @@
-"""GSMA Mobile Money API v1.2 asynchronous mode: request states and callbacks.
+"""GSMA Mobile Money API v1.2 asynchronous mode: request states, the worker, callbacks.
 
 A client registers a callback URL once (``callback_register``: a kernel webhook
 subscription owned by ``payments-callback:<client>:<digest of the URL>``, whose secret
 signs every callback, Standard Webhooks 1.0). A transaction request carrying that URL
-in ``X-Callback-URL`` is answered ``202 Accepted`` with a request state; the outcome —
-the transaction, or the error that stopped it — is written as an outbox event in the
-same transaction as the state, and the kernel delivers it to that URL only (the event's
-audience is the subscription's owner), retried with back-off until it is acknowledged.
-``GET /requeststates/{serverCorrelationId}`` and ``GET /responses/{clientCorrelationId}``
-are the polling fallback: they read the same state.
+in ``X-Callback-URL`` is checked (parties, amount, quotation) and accepted
+(``request_accept``): stored ``pending`` with its order, answered ``202 Accepted``, and
+a task (``tasks.request_process``) queued after commit. The worker runs it
+(``request_process``): the outcome — the transaction, or the error that stopped it — is
+recorded with an outbox event in one transaction, and the kernel delivers the event to
+that URL only (its audience is the subscription's owner), retried with back-off until
+it is acknowledged. ``GET /requeststates/{serverCorrelationId}`` and ``GET
+/responses/{clientCorrelationId}`` are the polling fallback: they read the same state.
 
-Idempotent: the state is unique per (client, ``X-CorrelationID``); a retry re-runs the
-operation (whose transfer id derives from the correlation id, so it returns the original
-or refuses other content) and never sends a second callback. A failed request stays
-failed for that correlation id.
+Idempotent: the state is unique per (client, ``X-CorrelationID``); a retry returns it
+and runs nothing (other content is refused); a task run twice finds the request no
+longer pending. Without a callback URL the request runs at once (``request_submit``)
+and its state is recorded for polling.
 """
 
 from __future__ import annotations
@@ -45,7 +47,6 @@ from nentang.payments.services.transactions import (
 )
 
 CALLBACK_TOPIC = "payments.request.completed"
-Describe = Callable[[Transfer], dict[str, Any]]
 
 
 def callback_owner(*, client_id: str, url: str) -> str:
@@ -114,36 +115,14 @@ def request_submit(
     client_id: str,
     correlation_id: uuid.UUID,
     kind: str,
-    callback_url: str,
     operation: Callable[[], Transfer],
-    describe: Describe,
-) -> tuple[RequestState, Transfer | None]:
-    """Run one GSMA transaction request and record its state. Without a callback URL a
-    refusal is raised (synchronous mode); with one it is recorded as ``failed`` and sent
-    to the callback, like a success."""
-    audience = _callback_audience(client_id, callback_url) if callback_url else ""
-    found = RequestState.objects.filter(
-        client_id=client_id, client_correlation_id=correlation_id
-    ).first()
-    if found is not None and found.status == RequestState.Status.FAILED:
-        return found, None
-    method = "callback" if audience else "polling"
-    try:
-        with transaction.atomic():
-            done = operation()
-            state = _record(client_id, correlation_id, kind, method, done.id, None)
-            if state[1] and audience:
-                events.emit(CALLBACK_TOPIC, _state_event(state[0], describe(done)),
-                            audience=audience)  # fmt: skip
-            return state[0], done
-    except ProblemError as error:
-        if not audience:
-            raise
-        with transaction.atomic():
-            state = _record(client_id, correlation_id, kind, method, None, error)
-            if state[1]:
-                events.emit(CALLBACK_TOPIC, _state_event(state[0], None), audience=audience)
-        return state[0], None
+) -> tuple[RequestState, Transfer]:
+    """Run one GSMA transaction request now (synchronous mode) and record its state for
+    polling; a refusal is raised (and records nothing)."""
+    with transaction.atomic():
+        done = operation()
+        state, _created = _record(client_id, correlation_id, kind, "polling", done.id, None)
+    return state, done
 
 
 def _record(

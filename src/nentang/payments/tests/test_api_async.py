@@ -1,8 +1,10 @@
-"""The GSMA asynchronous mode over real HTTP: a registered X-Callback-URL gets the
-outcome (success or failure) as a signed callback through the kernel outbox, retried
-after a failure; requeststates and responses poll it (only the caller's own); a retry
-with the same X-CorrelationID sends no second callback; reversals are new transfers,
-never more than the original."""
+"""The GSMA asynchronous mode over real HTTP: a request with a registered
+X-Callback-URL is accepted (202, pending), run by django-tasks-db's real worker, and its
+outcome (success or failure) sent as a signed callback through the kernel outbox to a
+real HTTP receiver, retried after a failure; requeststates and responses poll it (only
+the caller's own); a retry with the same X-CorrelationID runs nothing and sends no
+second callback; a request whose task was lost runs when a worker starts; reversals are
+new transfers, never more than the original."""
 
 from __future__ import annotations
 
@@ -172,3 +174,29 @@ def test_reversals_are_new_transfers_and_never_exceed_the_original(api: httpx.Cl
     assert wallet["currentBalance"] == "500000"
     totals = [(a.credits_posted - a.debits_posted) for a in Account.objects.all()]
     assert sum(totals) == 0
+
+
+def test_a_request_whose_task_was_lost_runs_when_a_worker_starts(
+    api: httpx.Client, receiver: Receiver
+) -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    from nentang.kernel.worker import _start_hooks
+    from nentang.payments import services
+
+    url = receiver.url + "/gsma/callback"
+    api.post("/callbacks", json={"url": url})
+    accepted = asynchronous(api, "deposit", "1000", AGENT, AN, url, str(uuid.uuid4())).json()
+    DBTaskResult.objects.all().delete()  # the after-commit enqueue lost with its connection
+    run_worker()
+    assert api.get(f"/requeststates/{accepted['serverCorrelationId']}").json()["status"] == (
+        "pending"
+    )
+
+    assert services.requests_resume in _start_hooks  # run on every worker start
+    assert services.requests_resume() == 1
+    run_worker()
+
+    polled = api.get(f"/requeststates/{accepted['serverCorrelationId']}").json()
+    assert polled["status"] == "completed"
+    assert [r.path for r in receiver.requests] == ["/gsma/callback"]
