@@ -341,14 +341,7 @@ def _out(transfer: Transfer, kind: str) -> dict[str, Any]:
     return services.transaction_out(transfer, kind)
 
 
-GSMA_TYPE = {
-    "p2p": "transfer",
-    "merchant": "merchantpay",
-    "fee": "billpay",
-    "cash_in": "deposit",
-    "cash_out": "withdrawal",
-    "reversal": "reversal",
-}
+GSMA_TYPE = services.GSMA_TYPE
 
 
 # --------------------------------------------------------------------------- endpoints

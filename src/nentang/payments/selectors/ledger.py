@@ -169,16 +169,3 @@ def transfer_get(*, reference: str) -> Transfer:
     if transfer is None:
         raise NotFound(_("No transaction has this reference."), code=TRANSACTION_NOT_FOUND)
     return transfer
-
-
-def fee_charged(*, transfer: Transfer) -> int:
-    """The service fee charged with ``transfer`` (its linked fee transfer), or 0."""
-    from nentang.payments.services.ledger import transfer_id
-    from nentang.payments.services.wallets import FEE_CODE
-
-    fee = (
-        Transfer.objects.filter(id=transfer_id(transfer.id, FEE_CODE))
-        .values_list("amount", flat=True)
-        .first()
-    )
-    return int(fee or 0)

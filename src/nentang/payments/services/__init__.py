@@ -60,6 +60,7 @@ from nentang.payments.services.requests import (
 )
 from nentang.payments.services.reversals import reversed_amount, transfer_reverse
 from nentang.payments.services.transactions import (
+    GSMA_TYPE,
     TransactionOrder,
     transaction_execute,
     transaction_order,
@@ -95,6 +96,7 @@ from nentang.payments.services.wallets import (
 
 __all__ = [
     "CALLBACK_TOPIC",
+    "GSMA_TYPE",
     "MAX_BATCH",
     "QUOTATION_TTL",
     "Fee",
