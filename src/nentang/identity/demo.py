@@ -269,13 +269,18 @@ def load(progress: demodata.Progress) -> None:
 
 
 def demo_staff_second_factors() -> list[str]:
-    """Give every demo staff account without a second factor the documented demo
-    authenticator secret (confirmed, as if its first code had been entered). Returns
+    """Give every demo staff account without a second factor — and every demo account
+    registered with ``second_factor=True`` (a merchant's, an agent's operator) — the
+    documented demo authenticator secret (confirmed, as if its first code had been entered). Returns
     the logins concerned. Demo only: nothing else installs a known secret."""
-    logins = [account.login for item in demodata.registered([]) for account in item.accounts]
+    asked = {
+        account.login: account.second_factor
+        for item in demodata.registered([])
+        for account in item.accounts
+    }
     done: list[str] = []
-    for account in Account.objects.filter(username__in=logins).order_by("username"):
-        if not services.second_factor_mandatory(account):
+    for account in Account.objects.filter(username__in=list(asked)).order_by("username"):
+        if not (services.second_factor_mandatory(account) or asked[account.username]):
             continue
         done.append(account.username)
         if TotpDevice.objects.filter(account=account, confirmed_at__isnull=False).exists():
@@ -310,7 +315,8 @@ def _second_factor_summary() -> list[str]:
     )
     secret = DEMO_STAFF_TOTP_SECRET
     return [
-        f"Staff accounts ({logins}) ask for an authenticator code after the password.",
+        f"Staff, merchant and agent accounts ({logins}) ask for an authenticator code "
+        "after the password.",
         f"  Their demo authenticator secret: {secret}. A current code:",
         f"  oathtool --totp -b {secret}",
         f"  .venv/bin/python -c \"import pyotp; print(pyotp.TOTP('{secret}').now())\"",

@@ -29,6 +29,9 @@ class DemoAccount:
     login: str
     password: str
     note: str = ""
+    # Give it the documented demo authenticator (pages that need a second factor:
+    # staff always have one; a merchant's or an agent's operator needs one too).
+    second_factor: bool = False
 
 
 @dataclass(frozen=True)

@@ -32,14 +32,24 @@ from pydantic import Field
 from nentang.identity import selectors as identity
 from nentang.kernel.api import Problem
 from nentang.kernel.auditing import Actor
-from nentang.kernel.errors import BadRequest, FieldError, Forbidden, Unauthorized, ValidationFailed
+from nentang.kernel.errors import (
+    BadRequest,
+    FieldError,
+    Forbidden,
+    NotFound,
+    Unauthorized,
+    ValidationFailed,
+)
 from nentang.kernel.pagination import CursorQuery, LimitQuery
 from nentang.payments import selectors, services
 from nentang.payments.models import Account, AccountKind, Transfer
 from nentang.payments.problems import (
     AMOUNT_NOT_WHOLE,
     CORRELATION_ID_REQUIRED,
+    MACHINE_CLIENT_ONLY,
     PARTY_INVALID,
+    PAYMENT_ACCOUNT_NOT_FOUND,
+    TRANSACTION_NOT_FOUND,
     WRONG_CURRENCY,
 )
 
@@ -48,31 +58,55 @@ router = Router(tags=["payments"])
 
 @dataclass(frozen=True)
 class Caller:
+    """Who calls: a machine client, or a person (the wallet holder) through a client
+    with their own access token."""
+
     client_id: str
+    person_id: str = ""
 
     @property
     def actor(self) -> Actor:
-        return Actor.client(self.client_id)
+        return Actor.person(self.person_id) if self.person_id else Actor.client(self.client_id)
+
+    @property
+    def scope(self) -> str:
+        """Owner of correlation ids, request states and quotations: two people using
+        the same app never see each other's."""
+        return f"{self.client_id}/person:{self.person_id}" if self.person_id else self.client_id
+
+    @property
+    def idempotency_scope(self) -> str:
+        return f"payments:{self.scope}"
 
 
 class PaymentsAuth(HttpBearer):
-    """A machine client's access token with the scope ``payments``."""
+    """An access token with the scope ``payments``: a machine client's (a provider's
+    back end, an agent network), or a person's own (their wallet only)."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Caller | None:
-        caller = identity.machine_token(token=token)
         challenge = {"WWW-Authenticate": 'Bearer realm="nentang", error="invalid_token"'}
-        if caller is None:
+        machine = identity.machine_token(token=token)
+        if machine is not None:
+            if "payments" not in machine.scopes:
+                raise Forbidden(
+                    _("The access token does not carry the scope “payments”."),
+                    code="insufficient_scope",
+                )
+            return Caller(machine.client_id)
+        held = identity.person_token_caller(token=token, scope="payments")
+        if held is None:
             raise Unauthorized(
-                _("The access token is unknown, expired or revoked."),
+                _("The access token is unknown, expired, revoked or lacks the scope “%(s)s”.")
+                % {"s": "payments"},
                 code="invalid_token",
                 headers=challenge,
             )
-        if "payments" not in caller.scopes:
+        if held.person is None:
             raise Forbidden(
-                _("The access token does not carry the scope “payments”."),
-                code="insufficient_scope",
+                _("Wallets are for people: this account is not a person's."),
+                code=MACHINE_CLIENT_ONLY,
             )
-        return Caller(caller.client_id)
+        return Caller(held.client_id, person_id=str(held.person.id))
 
 
 AUTH = [PaymentsAuth()]
@@ -80,6 +114,26 @@ AUTH = [PaymentsAuth()]
 
 def caller_of(request: HttpRequest) -> Caller:
     return cast(Caller, cast(Any, request).auth)
+
+
+def machine_of(request: HttpRequest) -> Caller:
+    """The caller of an operation for machine clients only (403 for a person's token)."""
+    caller = caller_of(request)
+    if caller.person_id:
+        raise Forbidden(
+            _("A person's token cannot do this: it is for the provider's systems."),
+            code=MACHINE_CLIENT_ONLY,
+        )
+    return caller
+
+
+def own_account(caller: Caller, account: Account) -> Account:
+    """``account`` if the caller may see it: anything for a machine client, only the
+    wallet they hold (or operate as a guardian) for a person — any other is "not
+    found", so ids cannot be probed."""
+    if caller.person_id and selectors.wallet_operator(account=account) != caller.person_id:
+        raise NotFound(_("No wallet you may use has this id."), code=PAYMENT_ACCOUNT_NOT_FOUND)
+    return account
 
 
 # ----------------------------------------------------------------------------- schemas
@@ -97,6 +151,15 @@ class TransactionIn(Schema):
     creditParty: list[PartyIn] = Field(min_length=1, max_length=1)  # noqa: N815
     descriptionText: str = Field(default="", max_length=140)  # noqa: N815
     requestingOrganisationTransactionReference: str = Field(default="", max_length=140)  # noqa: N815
+    quotationReference: str = Field(  # noqa: N815
+        default="", max_length=64, description="Charge the fee of this quotation."
+    )
+
+
+class FeeOut(Schema):
+    feeType: str  # noqa: N815
+    feeAmount: str  # noqa: N815
+    feeCurrency: str  # noqa: N815
 
 
 class TransactionOut(Schema):
@@ -109,6 +172,7 @@ class TransactionOut(Schema):
     creditParty: list[dict[str, str]]  # noqa: N815
     requestingOrganisationTransactionReference: str  # noqa: N815
     creationDate: str  # noqa: N815
+    fees: list[FeeOut] = []
 
 
 class BalanceOut(Schema):
@@ -206,12 +270,12 @@ class PayloadIn(Schema):
 DIGITS = re.compile(r"^[0-9]{1,15}$")
 
 
-def _amount(text: str) -> int:
+def _amount(text: str, field: str = "amount") -> int:
     if not DIGITS.fullmatch(text.strip()):
         raise ValidationFailed(
             _("The amount is a whole number of đồng, digits only."),
             code=AMOUNT_NOT_WHOLE,
-            errors=[FieldError("amount", _("Digits only, e.g. 150000."), AMOUNT_NOT_WHOLE)],
+            errors=[FieldError(field, _("Digits only, e.g. 150000."), AMOUNT_NOT_WHOLE)],
         )
     return int(text)
 
@@ -224,6 +288,35 @@ def _correlation(request: HttpRequest) -> str:
         raise BadRequest(
             _("Send a UUID in the X-CorrelationID header."), code=CORRELATION_ID_REQUIRED
         ) from None
+
+
+def _currency(currency: str, field: str = "currency") -> None:
+    if currency != "VND":
+        raise ValidationFailed(
+            _("Only VND."),
+            code=WRONG_CURRENCY,
+            errors=[FieldError(field, _("Only VND."), WRONG_CURRENCY)],
+        )
+
+
+def parties(caller: Caller, kind: str, debit_party: PartyIn,
+            credit_party: PartyIn) -> tuple[Account, Account]:  # fmt: skip
+    """The accounts a transaction's parties name; a person pays only from a wallet they
+    operate. A bill is paid to an agency's fee account."""
+    debit = own_account(
+        caller,
+        selectors.party_account(identifier_type=debit_party.key, identifier=debit_party.value),
+    )
+    credit = selectors.party_account(
+        identifier_type=credit_party.key, identifier=credit_party.value
+    )
+    if kind == "billpay" and credit.kind != AccountKind.AGENCY:
+        raise ValidationFailed(
+            _("Bills are paid to an agency's fee account."),
+            code=PARTY_INVALID,
+            errors=[FieldError("creditParty", _("An agency account (agency:CODE)."))],
+        )
+    return debit, credit
 
 
 def _wallet_of(account: Account) -> Any:
@@ -245,27 +338,10 @@ def _party(account: Account) -> list[dict[str, str]]:
 
 
 def _out(transfer: Transfer, kind: str) -> dict[str, Any]:
-    return {
-        "transactionReference": str(transfer.id),
-        "transactionStatus": "completed",
-        "type": kind,
-        "amount": str(transfer.amount),
-        "currency": "VND",
-        "debitParty": _party(transfer.debit_account),
-        "creditParty": _party(transfer.credit_account),
-        "requestingOrganisationTransactionReference": transfer.reference,
-        "creationDate": transfer.created_at.isoformat(),
-    }
+    return services.transaction_out(transfer, kind)
 
 
-GSMA_TYPE = {
-    "p2p": "transfer",
-    "merchant": "merchantpay",
-    "fee": "billpay",
-    "cash_in": "deposit",
-    "cash_out": "withdrawal",
-    "reversal": "reversal",
-}
+GSMA_TYPE = services.GSMA_TYPE
 
 
 # --------------------------------------------------------------------------- endpoints
@@ -283,80 +359,53 @@ def transaction_create(
     kind: Literal["transfer", "merchantpay", "billpay", "deposit", "withdrawal"],
     payload: TransactionIn,
 ) -> Status[dict[str, Any]]:
-    caller = caller_of(request)
+    caller = machine_of(request) if kind in ("deposit", "withdrawal") else caller_of(request)
     correlation = _correlation(request)
-    key = f"{caller.client_id}:{correlation}"
-    if payload.currency != "VND":
-        raise ValidationFailed(
-            _("Only VND."),
-            code=WRONG_CURRENCY,
-            errors=[FieldError("currency", _("Only VND."), WRONG_CURRENCY)],
-        )
+    key = f"{caller.scope}:{correlation}"
+    _currency(payload.currency)
     amount = _amount(payload.amount)
-    debit = selectors.party_account(
-        identifier_type=payload.debitParty[0].key, identifier=payload.debitParty[0].value
-    )
-    credit = selectors.party_account(
-        identifier_type=payload.creditParty[0].key, identifier=payload.creditParty[0].value
-    )
+    debit, credit = parties(caller, kind, payload.debitParty[0], payload.creditParty[0])
     reference = payload.requestingOrganisationTransactionReference or payload.descriptionText
     actor = caller.actor
-
-    def operation() -> Transfer:
-        if kind == "transfer":
-            return services.p2p_transfer(
-                actor=actor, payer=_wallet_of(debit), payee=_wallet_of(credit), amount=amount,
-                idempotency_key=key, note=reference,
-            )  # fmt: skip
-        if kind == "merchantpay":
-            return services.merchant_pay(
-                actor=actor, payer=_wallet_of(debit), merchant=credit, amount=amount,
-                idempotency_key=key, reference=reference,
-            )  # fmt: skip
-        if kind == "billpay":
-            if credit.kind != AccountKind.AGENCY:
-                raise ValidationFailed(
-                    _("Bills are paid to an agency's fee account."),
-                    code=PARTY_INVALID,
-                    errors=[FieldError("creditParty", _("An agency account (agency:CODE)."))],
-                )
-            paid = services.fee_payment_create(
-                actor=actor, payer_person_id=_wallet_of(debit).person_id,
-                agency_id_or_code=credit.code.removeprefix("agency:"), amount=amount,
-                reference=reference, idempotency_key=key,
-            )  # fmt: skip
-            return selectors.transfer_get(reference=str(paid.transfer_id))
-        if kind == "deposit":
-            return services.cash_in(
-                actor=actor, agent=debit, wallet=_wallet_of(credit), amount=amount,
-                idempotency_key=key,
-            )  # fmt: skip
-        return services.cash_out(
-            actor=actor, wallet=_wallet_of(debit), agent=credit, amount=amount,
-            idempotency_key=key,
+    fee = None
+    if payload.quotationReference:
+        fee = services.quotation_fee(
+            client_id=caller.scope, reference=payload.quotationReference, kind=kind,
+            debit=debit, credit=credit, amount=amount,
         )  # fmt: skip
 
-    return submit(request, caller, correlation, kind, operation)
+    # The parties each kind needs as wallets (422 now, not a refusal in the worker).
+    if kind in ("transfer", "merchantpay", "billpay", "withdrawal"):
+        _wallet_of(debit)
+    if kind in ("transfer", "deposit"):
+        _wallet_of(credit)
+    order = services.transaction_order(
+        actor=actor, kind=kind, key=key, amount=amount, debit=debit, credit=credit,
+        reference=reference, fee=fee,
+    )  # fmt: skip
+    return submit(request, caller, correlation, order)
 
 
 def submit(
-    request: HttpRequest, caller: Caller, correlation: str, kind: str, operation: Any
+    request: HttpRequest, caller: Caller, correlation: str, order: services.TransactionOrder
 ) -> Status[dict[str, Any]]:
-    """Run a transaction request: 201 with the transaction, or with ``X-Callback-URL``
-    202 with its request state (the outcome goes to the callback)."""
+    """Run a transaction request now: 201 with the transaction; or, with
+    ``X-Callback-URL``, accept it for the worker: 202 with its pending request state
+    (the outcome goes to the callback, and to polling)."""
     callback = request.headers.get("X-Callback-URL", "").strip()[:2000]
-    state, done = services.request_submit(
-        client_id=caller.client_id,
-        correlation_id=uuid.UUID(correlation),
-        kind=kind,
-        callback_url=callback,
-        operation=operation,
-        describe=lambda t: _out(selectors.transfer_get(reference=str(t.id)), kind),
-    )
     if callback:
+        state = services.request_accept(
+            client_id=caller.scope, correlation_id=uuid.UUID(correlation),
+            callback_url=callback, order=order,
+        )  # fmt: skip
         return Status(202, services.request_state_out(state))
-    assert done is not None
-    return Status(201, _out(selectors.transfer_get(reference=str(done.id)), kind))
+    _state, done = services.request_submit(
+        client_id=caller.scope,
+        correlation_id=uuid.UUID(correlation),
+        kind=order.kind,
+        operation=lambda: services.transaction_execute(order),
+    )
+    return Status(201, _out(selectors.transfer_get(reference=str(done.id)), order.kind))
 
 
 @router.get(
@@ -366,7 +415,13 @@ def submit(
     summary="Read a transaction",
 )
 def transaction_get(request: HttpRequest, reference: str) -> dict[str, Any]:
+    caller = caller_of(request)
     transfer = selectors.transfer_get(reference=reference)
+    if caller.person_id and caller.person_id not in (
+        selectors.wallet_operator(account=transfer.debit_account),
+        selectors.wallet_operator(account=transfer.credit_account),
+    ):
+        raise NotFound(_("No transaction has this reference."), code=TRANSACTION_NOT_FOUND)
     return _out(transfer, GSMA_TYPE.get(transfer.code, transfer.code))
 
 
@@ -381,7 +436,10 @@ def account_balance(
     identifier_type: Literal["msisdn", "walletid", "accountid"],
     identifier: str,
 ) -> dict[str, Any]:
-    account = selectors.party_account(identifier_type=identifier_type, identifier=identifier)
+    account = own_account(
+        caller_of(request),
+        selectors.party_account(identifier_type=identifier_type, identifier=identifier),
+    )
     return {
         "currentBalance": str(account.balance),
         "availableBalance": str(account.available),
@@ -407,7 +465,10 @@ def account_statement(
     cursor: CursorQuery = None,
     limit: LimitQuery = None,
 ) -> dict[str, Any]:
-    account = selectors.party_account(identifier_type=identifier_type, identifier=identifier)
+    account = own_account(
+        caller_of(request),
+        selectors.party_account(identifier_type=identifier_type, identifier=identifier),
+    )
     page = selectors.account_statement(account=account, cursor=cursor, limit=limit)
     items = []
     for entry in page.items:
@@ -435,6 +496,7 @@ def account_statement(
     summary="A batch of up to 8,000 ledger transfers, one result each",
 )  # fmt: skip
 def batch_create(request: HttpRequest, payload: BatchIn) -> dict[str, Any]:
+    machine_of(request)
     codes = {t.debitAccount for t in payload.transfers} | {
         t.creditAccount for t in payload.transfers
     }
@@ -455,7 +517,7 @@ def batch_create(request: HttpRequest, payload: BatchIn) -> dict[str, Any]:
         )
         for t in payload.transfers
     ]
-    results = services.transfers_create(actor=caller_of(request).actor, transfers=inputs)
+    results = services.transfers_create(actor=machine_of(request).actor, transfers=inputs)
     return {
         "results": [{"id": str(r.id), "status": r.status} for r in results],
         "created": sum(1 for r in results if r.status == "created"),
@@ -486,5 +548,5 @@ def vietqr_parse(request: HttpRequest, payload: PayloadIn) -> dict[str, Any]:
     return {**fields, "payload": payload.payload.strip()}
 
 
-# The asynchronous mode, polling and reversals (same router).
-from nentang.payments import api_requests  # noqa: E402, F401
+# The asynchronous mode, polling, reversals and quotations (same router).
+from nentang.payments import api_quotations, api_requests  # noqa: E402, F401

@@ -3,9 +3,10 @@ router (``api.py`` imports this module):
 
 * ``POST /callbacks`` registers a callback URL of the calling client and returns the
   secret that signs its callbacks (once);
-* any transaction request with ``X-Callback-URL`` (a registered URL) is answered 202
-  with a request state; the outcome is delivered to the URL through the kernel outbox
-  (signed, retried with back-off);
+* any transaction request with ``X-Callback-URL`` (a registered URL) is checked, then
+  answered 202 with a ``pending`` request state; the worker runs it
+  (``tasks.request_process``) and the outcome is delivered to the URL through the
+  kernel outbox (signed, retried with back-off);
 * ``GET /requeststates/{serverCorrelationId}`` and ``GET /responses/{clientCorrelationId}``
   poll it (a client sees only its own requests);
 * ``POST /transactions/{reference}/reversals`` reverses (refunds) a transaction, all of
@@ -29,10 +30,10 @@ from nentang.payments.api import (
     _amount,
     _correlation,
     caller_of,
+    machine_of,
     router,
     submit,
 )
-from nentang.payments.models import Transfer
 
 
 class CallbackIn(Schema):
@@ -64,7 +65,7 @@ class ResponseOut(Schema):
     summary="Register a callback URL (X-Callback-URL) of this client",
 )
 def callback_register(request: HttpRequest, payload: CallbackIn) -> Status[dict[str, Any]]:
-    caller = caller_of(request)
+    caller = machine_of(request)
     subscription, secret = services.callback_register(
         actor=caller.actor, client_id=caller.client_id, url=payload.url
     )
@@ -79,7 +80,7 @@ def callback_register(request: HttpRequest, payload: CallbackIn) -> Status[dict[
 )
 def request_state(request: HttpRequest, server_correlation_id: str) -> dict[str, Any]:
     state = services.request_state_get(
-        client_id=caller_of(request).client_id, server_correlation_id=server_correlation_id
+        client_id=caller_of(request).scope, server_correlation_id=server_correlation_id
     )
     return services.request_state_out(state)
 
@@ -92,7 +93,7 @@ def request_state(request: HttpRequest, server_correlation_id: str) -> dict[str,
 )
 def response_get(request: HttpRequest, client_correlation_id: str) -> dict[str, Any]:
     state = services.request_state_get(
-        client_id=caller_of(request).client_id, client_correlation_id=client_correlation_id
+        client_id=caller_of(request).scope, client_correlation_id=client_correlation_id
     )
     reference = str(state.object_reference) if state.object_reference else ""
     link = (
@@ -117,16 +118,12 @@ def response_get(request: HttpRequest, client_correlation_id: str) -> dict[str, 
 def reversal_create(
     request: HttpRequest, reference: str, payload: ReversalIn
 ) -> Status[dict[str, Any]]:
-    caller = caller_of(request)
+    caller = machine_of(request)
     correlation = _correlation(request)
     amount = _amount(payload.amount) if payload.amount is not None else None
 
-    def operation() -> Transfer:
-        return services.transfer_reverse(
-            actor=caller.actor,
-            reference=reference,
-            amount=amount,
-            idempotency_key=f"{caller.client_id}:{correlation}",
-        )
-
-    return submit(request, caller, correlation, "reversal", operation)
+    order = services.transaction_order(
+        actor=caller.actor, kind="reversal", key=f"{caller.client_id}:{correlation}",
+        amount=amount, reference=reference[:64],
+    )  # fmt: skip
+    return submit(request, caller, correlation, order)

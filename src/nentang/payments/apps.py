@@ -1,4 +1,7 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.core import checks
 from django.db.models.signals import post_migrate, pre_migrate
 
 
@@ -21,3 +24,22 @@ class PaymentsConfig(AppConfig):
 
         personaldata.install()
         navigation.install()
+        checks.register(fee_schedule_check)
+        # A request accepted just before its connection (or the worker) went away waits
+        # with no task: every worker start queues one for each pending request.
+        from nentang.kernel import worker
+        from nentang.payments.services import requests_resume
+
+        worker.on_worker_start(requests_resume)
+
+
+def fee_schedule_check(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """``nentang check`` (and every start) refuses a malformed fee schedule, naming the
+    file and the field: a bad tariff stops the start-up, never a payment."""
+    from nentang.payments.services.fee_schedule import FeeScheduleError, schedules
+
+    try:
+        schedules()
+    except FeeScheduleError as error:
+        return [checks.Error(str(error), id="payments.E001")]
+    return []

@@ -1,12 +1,18 @@
 """Demo data of the payments context for ``nentang demo``:
 
-* the agent "Tạp hoá Cô Ba" (cash-in/cash-out) with its e-money float;
+* the agent "Tạp hoá Cô Ba" (cash-in/cash-out) with its e-money float, operated by
+  Võ Thị Ba, who logs in to ``/agent/``;
 * the merchant account of "Công ty TNHH Bánh mì Sài Gòn" (the postal demo's merchant:
-  its cash on delivery lands there) and a café;
+  its cash on delivery lands there) and the café "Cà phê Nhà Làm", operated by Lê Thị
+  Mai, who logs in to ``/merchant/``;
 * the fee-collection account of UBND phường Sài Gòn;
 * wallets for Nguyễn Văn An (level 2) and, through him as guardian, his daughter
   Nguyễn Ngọc Hân; six months of history on An's wallet (top-ups, bánh mì, coffee,
   transfers, a fee), this month's through the services so the limit bars show usage.
+
+The two operators are level-1 e-IDs registered through identity's services; their
+logins are printed by ``nentang demo`` and get the demo authenticator (the merchant and
+agent pages need a second factor).
 
 Idempotent: every transfer id is derived from a fixed key, every account is opened by
 code; running it twice changes nothing.
@@ -20,6 +26,7 @@ import random
 from django.apps import apps
 from django.utils import timezone
 
+from nentang.identity import services as identity
 from nentang.kernel import demodata
 from nentang.kernel.auditing import Actor
 from nentang.payments import services
@@ -30,9 +37,52 @@ AN_ID = "079090001234"
 CHILD_ID = "079322001235"
 AGENCY_CODE = "ubnd-phuong-sai-gon"
 OPERATOR = Actor.system("payments-demo")
+MERCHANT_ID = "079192001120"  # Lê Thị Mai, born 20 Nov 1992 (digit 1: female, 1900s)
+AGENT_ID = "079185000308"  # Võ Thị Ba, born 8 Mar 1985
+MERCHANT_PASSWORD = "demo-merchant-2026"  # noqa: S105 - documented demo accounts
+AGENT_PASSWORD = "demo-agent-2026"  # noqa: S105
+# A 1×1 grey PNG standing in for a portrait photo (the demo has no real faces).
+PORTRAIT = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108000000003a7e9b55"
+    "0000000a49444154789c63d8020000b600b518a625e40000000049454e44ae426082"
+)
+ACCOUNTS = (
+    demodata.DemoAccount(
+        role="merchant (Cà phê Nhà Làm), Lê Thị Mai",
+        login=MERCHANT_ID,
+        password=MERCHANT_PASSWORD,
+        note="/merchant/",
+        second_factor=True,
+    ),
+    demodata.DemoAccount(
+        role="cash-in/cash-out agent (Tạp hoá Cô Ba), Võ Thị Ba",
+        login=AGENT_ID,
+        password=AGENT_PASSWORD,
+        note="/agent/",
+        second_factor=True,
+    ),
+)
+OPERATORS = (
+    (MERCHANT_ID, "Lê Thị Mai", datetime.date(1992, 11, 20), "0909 112 092", MERCHANT_PASSWORD),
+    (AGENT_ID, "Võ Thị Ba", datetime.date(1985, 3, 8), "0909 308 085", AGENT_PASSWORD),
+)
 
 
-@demodata.loader("payments")
+def _operator(id_number: str) -> str:
+    """``person:<id>`` of a demo operator, registered (level 1) on first use."""
+    person_model = apps.get_model("identity", "Person")
+    found = person_model.objects.filter(id_number=id_number).first()
+    if found is None:
+        number, name, born, phone, password = next(o for o in OPERATORS if o[0] == id_number)
+        found = identity.person_register(
+            id_number=number, full_name=name, date_of_birth=born, sex="female", phone=phone,
+            password=password, residence=identity.Residence("79", "26740", "45 Lý Tự Trọng"),
+            portrait=PORTRAIT,
+        )  # fmt: skip
+    return f"person:{found.id}"
+
+
+@demodata.loader("payments", accounts=ACCOUNTS)
 def load(progress: demodata.Progress) -> None:
     progress.start("Mobile money and payments", 4)
     agent = services.agent_open(
@@ -49,6 +99,8 @@ def load(progress: demodata.Progress) -> None:
     fees = None
     if apps.get_model("identity", "Agency").objects.filter(code=AGENCY_CODE).exists():
         fees = services.agency_fee_account(agency_id_or_code=AGENCY_CODE)
+    services.account_owner_set(actor=OPERATOR, account=agent, owner=_operator(AGENT_ID))
+    services.account_owner_set(actor=OPERATOR, account=cafe, owner=_operator(MERCHANT_ID))
     progress.advance()
     if an is None or an.level < 2:
         progress.advance(3)

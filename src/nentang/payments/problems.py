@@ -402,3 +402,37 @@ WITHDRAWAL_CODE_INVALID = register(
     ),
     advice=_("Ask the customer to open their wallet and read the current code."),
 )
+
+# ------------------------------------------------------------ quotations and callers
+QUOTATION_NOT_FOUND = register(
+    "quotation_not_found",
+    status=404,
+    title=_("Quotation not found"),
+    meaning=_("You asked for no quotation with this reference."),
+    advice=_("Use the quotationReference returned by POST /quotations."),
+)
+QUOTATION_EXPIRED = register(
+    "quotation_expired",
+    status=409,
+    title=_("The quotation has expired"),
+    meaning=_("A quotation holds for 15 minutes; its fee is not guaranteed after that."),
+    advice=_("Ask for a new quotation, or send the transaction without one."),
+)
+QUOTATION_MISMATCH = register(
+    "quotation_mismatch",
+    status=422,
+    title=_("The transaction differs from its quotation"),
+    meaning=_("A quotation is for one type, amount, payer and payee."),
+    advice=_("Send the quoted type, amount and parties, or ask for a new quotation."),
+)
+MACHINE_CLIENT_ONLY = register(
+    "payments_machine_client_only",
+    status=403,
+    title=_("Only a provider's or agent's system may do this"),
+    meaning=_(
+        "A person's own access token reaches their own wallet: pay, transfer, read the "
+        "balance and history. Deposits, withdrawals, batches, reversals and callbacks "
+        "are for machine clients."
+    ),
+    advice=_("Use the wallet's pages, or ask the provider."),
+)

@@ -7,6 +7,7 @@ times in UTC.
 """
 
 from nentang.payments.models.ledger import Account, AccountKind, Entry, Transfer, TransferKind
+from nentang.payments.models.quotations import Quotation
 from nentang.payments.models.requests import RequestState
 from nentang.payments.models.wallets import Wallet, WalletUsage
 
@@ -14,6 +15,7 @@ __all__ = [
     "Account",
     "AccountKind",
     "Entry",
+    "Quotation",
     "RequestState",
     "Transfer",
     "TransferKind",

@@ -1,6 +1,8 @@
 """GSMA Mobile Money API request states: what became of each transaction request a
 client made with an ``X-CorrelationID`` (``GET /requeststates/{serverCorrelationId}``,
-``GET /responses/{clientCorrelationId}``), and where its callback goes."""
+``GET /responses/{clientCorrelationId}``), and where its callback goes. An
+asynchronous request is stored ``pending`` with its ``operation`` until the worker runs
+it."""
 
 from __future__ import annotations
 
@@ -24,6 +26,11 @@ class RequestState(models.Model):
     object_reference = models.UUIDField(null=True, blank=True, help_text="The transfer's id.")
     error_code = models.CharField(max_length=80, blank=True, default="")
     error_description = models.CharField(max_length=300, blank=True, default="")
+    operation = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="What an asynchronous request does, for the worker (kind's parameters).",
+    )
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 

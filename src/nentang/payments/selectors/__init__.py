@@ -22,6 +22,7 @@ from nentang.payments.selectors.wallets import (
     normalise_phone,
     platform_bin,
     wallet_by_phone,
+    wallet_operator,
 )
 
 __all__ = [
@@ -41,4 +42,5 @@ __all__ = [
     "platform_bin",
     "transfer_get",
     "wallet_by_phone",
+    "wallet_operator",
 ]

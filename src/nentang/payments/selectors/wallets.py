@@ -105,3 +105,12 @@ def account_by_code(*, code: str) -> Account:
         raise NotFound(message, code=PAYMENT_ACCOUNT_NOT_FOUND,
                        errors=[FieldError("code", message)])  # fmt: skip
     return found
+
+
+def wallet_operator(*, account: Account) -> str:
+    """The id of the person who operates ``account`` if it is a wallet — its holder, or
+    the guardian of a child's — else ""."""
+    wallet = getattr(account, "wallet", None)
+    if wallet is None:
+        return ""
+    return str(wallet.guardian_person_id or wallet.person_id)

@@ -95,3 +95,23 @@ def account_set_status(*, actor: Actor, account: Account, status: str, reason: s
             summary={"from": previous, "to": status, "reason": reason[:200]},
         )
     return locked
+
+
+def account_owner_set(*, actor: Actor, account: Account, owner: str) -> Account:
+    """Hand a merchant or agent account to who operates it on its page
+    (``person:<id>`` or ``organisation:<id>``); the same owner again changes nothing."""
+    with transaction.atomic():
+        locked = Account.objects.select_for_update().get(pk=account.pk)
+        if locked.owner == owner:
+            return locked
+        previous = locked.owner
+        locked.owner = owner
+        locked.save(update_fields=["owner"])
+        auditing.record(
+            actor=actor,
+            action="payments.account.owner",
+            subject_type="payments.account",
+            subject=str(locked.public_id),
+            summary={"from": previous, "to": owner},
+        )
+    return locked

@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -48,8 +48,10 @@ from nentang.payments.problems import (
     WALLET_LIMIT_EXCEEDED,
     WALLET_PHONE_REQUIRED,
 )
+from nentang.payments.services.fee_schedule import Fee, fee_for
 from nentang.payments.services.ledger import (
     TransferInput,
+    TransferResult,
     account_open,
     problem_for,
     system_account,
@@ -65,6 +67,15 @@ CATEGORY_OF = {
     "fee": "essential",
     "cash_out": "withdrawal",
 }
+# The GSMA transaction type of each operation: the fee schedule's keys.
+GSMA_KIND = {
+    "p2p": "transfer",
+    "merchant": "merchantpay",
+    "fee": "billpay",
+    "cash_in": "deposit",
+    "cash_out": "withdrawal",
+}
+FEE_CODE = "service_fee"
 
 
 @dataclass(frozen=True)
@@ -292,8 +303,10 @@ def _spend(
     key: str,
     reference: str = "",
     now: datetime.datetime | None = None,
+    fee: Fee | None = None,
 ) -> Transfer:
-    """Debit ``wallet`` for ``operation`` within the limits, atomically (module doc)."""
+    """Debit ``wallet`` for ``operation`` within the limits, atomically (module doc),
+    with the schedule's fee (or the quoted ``fee``) as a transfer linked to it."""
     _may_operate(actor, wallet)
     value = _amount(amount)
     now = now or timezone.now()
@@ -308,11 +321,13 @@ def _spend(
     )
     with transaction.atomic():
         Wallet.objects.select_for_update().filter(pk=wallet.pk).first()
+        items = [item]
         if not Transfer.objects.filter(id=item.id).exists():
             _check_limits(wallet=wallet, category=category, amount=value, now=now)
-        [result] = transfers_create(actor=actor, transfers=[item], now=now)
-        if not result.ok:
-            raise problem_for(result.status)
+            # A retry of a transfer that exists is answered with it: its fee was
+            # charged with it, by the schedule of that day.
+            items = with_fee(item, operation=operation, fee=fee, now=now)
+        result = _outcome(transfers_create(actor=actor, transfers=items, now=now))
         if result.status == "created":
             month = month_of(now)
             row, _created = WalletUsage.objects.get_or_create(
@@ -324,7 +339,12 @@ def _spend(
                 action=f"payments.wallet.{operation}",
                 subject_type="payments.wallet",
                 subject=str(wallet.id),
-                summary={"amount": value, "transfer": str(item.id), "to": credit.code},
+                summary={
+                    "amount": value,
+                    "fee": items[1].amount if len(items) > 1 else 0,
+                    "transfer": str(item.id),
+                    "to": credit.code,
+                },
             )
             events.emit(
                 "payments.transfer.completed",
@@ -332,6 +352,44 @@ def _spend(
             )
     assert result.transfer is not None
     return result.transfer
+
+
+def fee_of(*, operation: str, amount: int, now: datetime.datetime | None = None) -> Fee:
+    """The fee schedule's fee for ``operation`` (``p2p``, ``merchant`` …) of ``amount``."""
+    day = timezone.localtime(now or timezone.now()).date()
+    return fee_for(kind=GSMA_KIND[operation], amount=amount, on=day)
+
+
+def with_fee(
+    item: TransferInput, *, operation: str, fee: Fee | None, now: datetime.datetime
+) -> list[TransferInput]:
+    """``item`` and, when there is a fee, the fee's transfer to ``system:fee-revenue``
+    linked to it (both or neither): from the payer on top of the amount, or from the
+    payee out of what it received."""
+    assert item.amount is not None
+    fee = fee or fee_of(operation=operation, amount=item.amount, now=now)
+    if fee.amount == 0:
+        return [item]
+    source = item.debit_account_id if fee.borne_by == "payer" else item.credit_account_id
+    charge = TransferInput(
+        id=transfer_id(item.id, FEE_CODE),
+        debit_account_id=source,
+        credit_account_id=system_account("system:fee-revenue").id,
+        amount=fee.amount,
+        code=FEE_CODE,
+        reference=str(item.id),
+    )
+    return [replace(item, linked=True), charge]
+
+
+def _outcome(results: list[TransferResult]) -> TransferResult:
+    """The operation's transfer (the first), or the problem that stopped the chain (the
+    failing member's own, rather than ``linked_event_failed``)."""
+    failures = [r.status for r in results if not r.ok]
+    if failures:
+        specific = [code for code in failures if code != "linked_event_failed"]
+        raise problem_for((specific or failures)[0])
+    return results[0]
 
 
 def _check_limits(*, wallet: Wallet, category: str, amount: int, now: datetime.datetime) -> None:
@@ -367,6 +425,7 @@ def p2p_transfer(
     amount: object,
     idempotency_key: str,
     note: str = "",
+    fee: Fee | None = None,
 ) -> Transfer:
     if payer.pk == payee.pk:
         raise ValidationFailed(
@@ -382,12 +441,13 @@ def p2p_transfer(
         amount=amount,
         key=idempotency_key,
         reference=note,
+        fee=fee,
     )
 
 
 def merchant_pay(
     *, actor: Actor, payer: Wallet, merchant: Account, amount: object, idempotency_key: str,
-    reference: str = "",
+    reference: str = "", fee: Fee | None = None,
 ) -> Transfer:  # fmt: skip
     if merchant.kind != AccountKind.MERCHANT:
         raise NotFound(_("No merchant has this account."), code=PAYMENT_ACCOUNT_NOT_FOUND)
@@ -399,12 +459,14 @@ def merchant_pay(
         amount=amount,
         key=idempotency_key,
         reference=reference,
+        fee=fee,
     )
 
 
 def cash_out(
-    *, actor: Actor, wallet: Wallet, agent: Account, amount: object, idempotency_key: str
-) -> Transfer:
+    *, actor: Actor, wallet: Wallet, agent: Account, amount: object, idempotency_key: str,
+    fee: Fee | None = None,
+) -> Transfer:  # fmt: skip
     if agent.kind != AccountKind.AGENT:
         raise NotFound(_("No agent has this account."), code=PAYMENT_ACCOUNT_NOT_FOUND)
     return _spend(
@@ -414,12 +476,14 @@ def cash_out(
         credit=agent,
         amount=amount,
         key=idempotency_key,
+        fee=fee,
     )
 
 
 def cash_in(
-    *, actor: Actor, agent: Account, wallet: Wallet, amount: object, idempotency_key: str
-) -> Transfer:
+    *, actor: Actor, agent: Account, wallet: Wallet, amount: object, idempotency_key: str,
+    fee: Fee | None = None,
+) -> Transfer:  # fmt: skip
     """The agent takes cash and credits the wallet from its e-money float (no limit)."""
     if agent.kind != AccountKind.AGENT:
         raise NotFound(_("No agent has this account."), code=PAYMENT_ACCOUNT_NOT_FOUND)
@@ -432,9 +496,10 @@ def cash_in(
         code="cash_in",
     )
     with transaction.atomic():
-        [result] = transfers_create(actor=actor, transfers=[item])
-        if not result.ok:
-            raise problem_for(result.status)
+        items = [item]
+        if not Transfer.objects.filter(id=item.id).exists():
+            items = with_fee(item, operation="cash_in", fee=fee, now=timezone.now())
+        result = _outcome(transfers_create(actor=actor, transfers=items))
         if result.status == "created":
             auditing.record(
                 actor=actor,
@@ -517,6 +582,7 @@ def fee_payment_create(
     amount: int,
     reference: str,
     idempotency_key: str,
+    fee: Fee | None = None,
 ) -> FeePayment:
     """Pay a public-service fee from the payer's wallet to the agency's fee account
     (an essential payment under Decree 368/2025). Idempotent per payer and key: the
@@ -532,6 +598,7 @@ def fee_payment_create(
         amount=amount,
         key=idempotency_key,
         reference=reference,
+        fee=fee,
     )
     return FeePayment(
         transfer_id=transfer.id,

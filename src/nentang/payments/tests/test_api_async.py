@@ -1,8 +1,10 @@
-"""The GSMA asynchronous mode over real HTTP: a registered X-Callback-URL gets the
-outcome (success or failure) as a signed callback through the kernel outbox, retried
-after a failure; requeststates and responses poll it (only the caller's own); a retry
-with the same X-CorrelationID sends no second callback; reversals are new transfers,
-never more than the original."""
+"""The GSMA asynchronous mode over real HTTP: a request with a registered
+X-Callback-URL is accepted (202, pending), run by django-tasks-db's real worker, and its
+outcome (success or failure) sent as a signed callback through the kernel outbox to a
+real HTTP receiver, retried after a failure; requeststates and responses poll it (only
+the caller's own); a retry with the same X-CorrelationID runs nothing and sends no
+second callback; a request whose task was lost runs when a worker starts; reversals are
+new transfers, never more than the original."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from typing import Any
 
 import httpx
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 from tests.support.http import Receiver, Reply
 
@@ -38,6 +41,12 @@ def receiver(settings: Any) -> Iterator[Receiver]:
     server = Receiver()
     yield server
     server.close()
+
+
+def run_worker() -> None:
+    """The real task worker of django-tasks-db, until both queues are empty."""
+    call_command("db_worker", queue_name="default,webhooks", batch=True,
+                 startup_delay=False, reload=False, interval=0, verbosity=0)  # fmt: skip
 
 
 def verified(secret: str, request: Any) -> dict[str, Any]:
@@ -75,32 +84,45 @@ def test_callback_success_failure_retry_and_polling(api: httpx.Client, receiver:
     accepted = asynchronous(api, "deposit", "300000", AGENT, AN, url, correlation)
     assert accepted.status_code == 202
     state = accepted.json()
-    assert (state["status"], state["notificationMethod"]) == ("completed", "callback")
+    assert (state["status"], state["notificationMethod"]) == ("pending", "callback")
+    assert state["objectReference"] == ""
     again = asynchronous(api, "deposit", "300000", AGENT, AN, url, correlation)
     assert again.json()["serverCorrelationId"] == state["serverCorrelationId"]
+    other = asynchronous(api, "deposit", "300001", AGENT, AN, url, correlation)
+    assert other.json()["code"] == "transfer_exists_with_different_parameters"
+    assert Transfer.objects.filter(code="cash_in").count() == 0  # nothing ran yet
 
     receiver.reply(Reply(status=503))  # the first delivery fails, the retry succeeds
-    webhook_dispatch()
+    run_worker()  # runs the request, then delivers its callback (which fails once)
+    polled = api.get(f"/requeststates/{state['serverCorrelationId']}").json()
+    assert polled["status"] == "completed"
     webhook_dispatch(now=timezone.now() + timedelta(hours=2))
     assert [r.path for r in receiver.requests] == ["/gsma/callback"] * 2
     assert receiver.requests[0].headers["webhook-id"] == receiver.requests[1].headers["webhook-id"]
     body = verified(secret, receiver.requests[1])
     assert body["topic"] == "payments.request.completed"
     data = body["data"]
-    assert data["serverCorrelationId"] == state["serverCorrelationId"]
+    assert (data["serverCorrelationId"], data["status"]) == (state["serverCorrelationId"],
+                                                              "completed")  # fmt: skip
     assert data["transaction"]["amount"] == "300000"
-    assert data["transaction"]["transactionReference"] == state["objectReference"]
+    assert data["transaction"]["transactionReference"] == polled["objectReference"]
+    state = polled
 
     # A refusal in asynchronous mode: 202, then the error in the callback and the poll.
     refused = asynchronous(api, "transfer", "900000", AN, BINH, url, str(uuid.uuid4()))
-    assert refused.status_code == 202
-    assert refused.json()["status"] == "failed"
-    assert refused.json()["errorReference"]["errorCode"] == "insufficient_funds"
-    webhook_dispatch()
+    assert (refused.status_code, refused.json()["status"]) == (202, "pending")
+    run_worker()
+    refusal = api.get(f"/requeststates/{refused.json()['serverCorrelationId']}").json()
+    assert refusal["status"] == "failed"
+    assert refusal["errorReference"]["errorCode"] == "insufficient_funds"
     failed = verified(secret, receiver.requests[-1])["data"]
     assert failed["status"] == "failed"
     assert "transaction" not in failed
-    assert len(receiver.requests) == 3  # the replayed success sent nothing
+    run_worker()  # a task run again, or a retried request, sends nothing more
+    asynchronous(api, "deposit", "300000", AGENT, AN, url, correlation)
+    run_worker()
+    assert len(receiver.requests) == 3
+    assert Transfer.objects.filter(code="cash_in").count() == 1
 
     polled = api.get(f"/requeststates/{state['serverCorrelationId']}")
     assert polled.json()["objectReference"] == state["objectReference"]
@@ -152,3 +174,29 @@ def test_reversals_are_new_transfers_and_never_exceed_the_original(api: httpx.Cl
     assert wallet["currentBalance"] == "500000"
     totals = [(a.credits_posted - a.debits_posted) for a in Account.objects.all()]
     assert sum(totals) == 0
+
+
+def test_a_request_whose_task_was_lost_runs_when_a_worker_starts(
+    api: httpx.Client, receiver: Receiver
+) -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    from nentang.kernel.worker import _start_hooks
+    from nentang.payments import services
+
+    url = receiver.url + "/gsma/callback"
+    api.post("/callbacks", json={"url": url})
+    accepted = asynchronous(api, "deposit", "1000", AGENT, AN, url, str(uuid.uuid4())).json()
+    DBTaskResult.objects.all().delete()  # the after-commit enqueue lost with its connection
+    run_worker()
+    assert api.get(f"/requeststates/{accepted['serverCorrelationId']}").json()["status"] == (
+        "pending"
+    )
+
+    assert services.requests_resume in _start_hooks  # run on every worker start
+    assert services.requests_resume() == 1
+    run_worker()
+
+    polled = api.get(f"/requeststates/{accepted['serverCorrelationId']}").json()
+    assert polled["status"] == "completed"
+    assert [r.path for r in receiver.requests] == ["/gsma/callback"]
