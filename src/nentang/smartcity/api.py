@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -249,10 +250,14 @@ def _photo_bytes(text: str | None) -> bytes | None:
 
 
 def _report_key(request: HttpRequest) -> str:
-    """The report's own key: the Idempotency-Key when sent (checked by the kernel's
-    wrapper already), else a fresh one."""
+    """The report's own key (``Report.idempotency_key``, 100 characters): the
+    Idempotency-Key when sent (checked by the kernel's wrapper already; a longer one by
+    its digest, so two keys never meet in a shared prefix), else a fresh one."""
     raw = request.headers.get(HEADER)
-    return parse_key(raw)[:100] if raw else uuid.uuid4().hex
+    if not raw:
+        return uuid.uuid4().hex
+    key = parse_key(raw)
+    return key if len(key) <= 100 else "sha256:" + hashlib.sha256(key.encode()).hexdigest()
 
 
 # ------------------------------------------------------------------------- public lists
