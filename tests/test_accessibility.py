@@ -38,6 +38,7 @@ PAGES = [
     "/dataset",
     "/do-thi/",
     "/do-thi/phan-anh/",
+    "/do-thi/canh-bao/",
 ]
 
 

@@ -1,4 +1,5 @@
-"""`nentang smartcity`: the MQTT ingestion bridge and the sensor simulator."""
+"""`nentang smartcity`: the MQTT ingestion bridge, the sensor simulator and the sweeper of
+orphan report photos."""
 
 from __future__ import annotations
 
@@ -122,6 +123,26 @@ def smartcity_simulate(
     elapsed = time.monotonic() - began
     base.console.print(
         f"nentang: published {sent} readings of {devices} devices in {elapsed:.1f} s"
+    )
+
+
+@smartcity.command("sweep-photos")
+@click.option(
+    "--grace-minutes",
+    default=60,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Keep files younger than this (a report may still be committing).",
+)
+def smartcity_sweep_photos(grace_minutes: int) -> None:
+    """Delete citizen-report photos that no report holds (after a crash)."""
+    base._setup()
+    from nentang.smartcity.services.photos import photos_sweep
+
+    done = photos_sweep(actor=base._cli_actor(), grace=timedelta(minutes=grace_minutes))
+    base.console.print(
+        f"nentang: {len(done.deleted)} orphan photos deleted of {done.examined} files",
+        highlight=False,
     )
 
 

@@ -21,3 +21,18 @@ def prune_history_daily() -> int:
     done = history_prune(actor=Actor.system("smartcity.retention"))
     history_prune_schedule(run_after=timezone.now() + PRUNE_INTERVAL)
     return sum(done.values())
+
+
+@task()
+def sweep_report_photos_daily() -> int:
+    """Delete report photos that no report holds (a transaction that never committed);
+    queue the next run a day later. Returns how many files were deleted."""
+    from nentang.smartcity.services.photos import (
+        SWEEP_INTERVAL,
+        photos_sweep,
+        photos_sweep_schedule,
+    )
+
+    done = photos_sweep(actor=Actor.system("smartcity.photos"))
+    photos_sweep_schedule(run_after=timezone.now() + SWEEP_INTERVAL)
+    return len(done.deleted)

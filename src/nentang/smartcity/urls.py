@@ -74,6 +74,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     # first).
     path("do-thi/", pages.cities, name="cities"),
     # Citizen reports ("phản ánh hiện trường"): before the city page's <slug:tenant>.
+    path("do-thi/canh-bao/", pages.warnings, name="warnings"),
     path("do-thi/phan-anh/", r.reports_home, name="reports"),
     path("do-thi/phan-anh/cua-toi/", r.my_reports, name="my_reports"),
     path("do-thi/phan-anh/<uuid:report_id>/", r.report, name="report"),
@@ -89,5 +90,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("do-thi/<slug:tenant>/phan-anh/", r.resolved, name="resolved"),
     path("do-thi/<slug:tenant>/phan-anh/moi/", r.report_new, name="report_new"),
     path("do-thi/<slug:tenant>/", pages.city, name="city"),
+    path("do-thi/<slug:tenant>/truc-tiep", pages.city_live, name="city_live"),
     path("do-thi/<slug:tenant>/cam-bien/<str:entity_id>/", pages.sensor, name="sensor"),
 ]

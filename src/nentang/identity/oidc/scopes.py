@@ -69,6 +69,11 @@ SCOPES: dict[str, Scope] = {
         ),
         Scope("postal.scan", _("Record scans of a sorting centre (postal)"), personal=False),
         Scope("smartcity", _("Read and send city sensor data (NGSI-LD)"), personal=False),
+        Scope(
+            "smartcity.reports",
+            _("Send and follow your reports of problems in the city"),
+            personal=False,
+        ),
         Scope("payments", _("Move money between wallets and accounts (payments)"), personal=False),
     )
 }

@@ -8,10 +8,12 @@ from __future__ import annotations
 from nentang.smartcity.selectors import reports
 from nentang.smartcity.selectors.dashboard import (
     Dashboard,
+    PublicWarning,
     Sensor,
     SensorHistory,
     cities,
     city_dashboard,
+    public_warnings,
     sensor_history,
 )
 from nentang.smartcity.selectors.entities import (
@@ -36,6 +38,7 @@ __all__ = [
     "Aggregation",
     "Dashboard",
     "EntityView",
+    "PublicWarning",
     "QueryResult",
     "Sensor",
     "SensorHistory",
@@ -46,6 +49,7 @@ __all__ = [
     "device_for",
     "entity_get",
     "entity_query",
+    "public_warnings",
     "reports",
     "sensor_history",
     "subscription_get",

@@ -142,17 +142,21 @@ def _sensor(tenant: Tenant, row: Entity, rules: dict[str, list[Rule]]) -> Sensor
     )
 
 
-def city_dashboard(*, tenant: str, width: int = 600, height: int = 600) -> Dashboard | None:
-    """The sensors of ``tenant`` (a city) with their latest values, or None."""
+def city_dashboard(
+    *, tenant: str, width: int = 600, height: int = 600, types: frozenset[str] | None = None
+) -> Dashboard | None:
+    """The sensors of ``tenant`` (a city) with their latest values (of the entity
+    ``types`` only, when given), or None."""
     row_tenant = Tenant.objects.filter(name=tenant).exclude(name="").first()
     if row_tenant is None:
         return None
     by_type: dict[str, list[Rule]] = {}
     for rule in rules_for(row_tenant).values():
         by_type.setdefault(rule.entity_type, []).append(rule)
-    types = set(MAIN_ATTRIBUTE) | set(by_type)
+    known = set(MAIN_ATTRIBUTE) | set(by_type)
+    wanted = known & types if types is not None else known
     rows = Entity.objects.filter(
-        tenant=row_tenant, type__in=[DEFAULT_VOCAB + t for t in sorted(types)]
+        tenant=row_tenant, type__in=[DEFAULT_VOCAB + t for t in sorted(wanted)]
     ).order_by("type", "entity_id")[:MAX_SENSORS]
     sensors = [s for s in (_sensor(row_tenant, r, by_type) for r in rows) if s is not None]
     if sensors:
@@ -176,6 +180,32 @@ def city_dashboard(*, tenant: str, width: int = 600, height: int = 600) -> Dashb
         key=lambda s: (s.level != "alarm", s.entity_type, s.entity_id),
     )
     return Dashboard(row_tenant, sensors, alerts, width, height)
+
+
+# The alerts the public is warned of (the others are for the city's staff).
+PUBLIC_TYPES = frozenset({"FloodMonitoring", "AirQualityObserved"})
+
+
+@dataclass(frozen=True)
+class PublicWarning:
+    city: Tenant
+    sensor: Sensor
+    alert: Alert
+
+
+def public_warnings() -> list[PublicWarning]:
+    """The flood and air-quality alerts in force in every city, alarms first: what the
+    public warnings page and its feed show (sensor readings: no personal data)."""
+    found = []
+    for tenant in cities():
+        board = city_dashboard(tenant=tenant.name, types=PUBLIC_TYPES)
+        if board is None:
+            continue
+        found += [PublicWarning(tenant, s, a) for s in board.sensors for a in s.alerts]
+    found.sort(
+        key=lambda w: (w.alert.level != "alarm", w.city.name, w.sensor.entity_type, w.sensor.name)
+    )
+    return found
 
 
 MAX_POINTS = 288  # one every 5 minutes over a day

@@ -262,7 +262,18 @@ def report_create(
         if stored:
             default_storage.delete(stored)
         raise
+    if stored:
+        _sweep_later()
     return report
+
+
+def _sweep_later() -> None:
+    """A stored photo: make sure the daily sweeper of orphan photos is queued."""
+    from nentang.smartcity.services.photos import SWEEP_INTERVAL, photos_sweep_schedule
+
+    transaction.on_commit(
+        lambda: photos_sweep_schedule(run_after=timezone.now() + SWEEP_INTERVAL), robust=True
+    )
 
 
 def entity_id(report: Report) -> str:
@@ -372,6 +383,8 @@ def report_act(
         if stored:
             default_storage.delete(stored)
         raise
+    if stored:
+        _sweep_later()
     return report
 
 

@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from nentang.smartcity import charts, selectors
@@ -23,6 +24,8 @@ TYPE_LABELS = {
     "Streetlight": _("Street light"),
     "ParkingSpot": _("Parking spot"),
 }
+# How often the city page fetches its live part again (htmx polling).
+REFRESH_SECONDS = 15
 LEVEL_LABELS = {"ok": _("Normal"), "warning": _("Warning"), "alarm": _("Alarm")}
 UNITS = {"GQ": "µg/m³", "MTR": "m", "KMH": "km/h", "CEL": "°C", "P1": "%", "E50": ""}
 VALUE_LABELS = {
@@ -56,8 +59,7 @@ def cities(request: HttpRequest) -> HttpResponse:
     return render(request, "smartcity/cities.html", {"cities": selectors.cities()})
 
 
-@require_http_methods(["GET"])
-def city(request: HttpRequest, tenant: str) -> HttpResponse:
+def _city_context(tenant: str) -> dict[str, Any]:
     board = selectors.city_dashboard(tenant=tenant)
     if board is None:
         raise Http404
@@ -83,15 +85,65 @@ def city(request: HttpRequest, tenant: str) -> HttpResponse:
         for alert in s.alerts
     ]
     alerts.sort(key=lambda row: (row["level"] != "alarm", str(row["sensor"].entity_id)))
-    counts = {
-        label: sum(1 for s in board.sensors if s.entity_type == key)
-        for key, label in TYPE_LABELS.items()
+    return {
+        "board": board,
+        "rows": rows,
+        "alerts": alerts,
+        "board_time": timezone.localtime(),
+        "refresh_seconds": REFRESH_SECONDS,
     }
-    return render(
+
+
+@require_http_methods(["GET"])
+def city(request: HttpRequest, tenant: str) -> HttpResponse:
+    return render(request, "smartcity/city.html", _city_context(tenant))
+
+
+@never_cache
+@require_http_methods(["GET"])
+def city_live(request: HttpRequest, tenant: str) -> HttpResponse:
+    """The city page's live part (alerts, map, table), fetched again by htmx every
+    ``REFRESH_SECONDS`` and swapped in place: the page refreshes without a reload."""
+    return render(request, "smartcity/_city_live.html", _city_context(tenant))
+
+
+ADVICE = {
+    "AirQualityObserved": _(
+        "Older people, children and people with breathing problems should limit time "
+        "outdoors; wear a mask outside."
+    ),
+    "FloodMonitoring": _(
+        "Keep away from low-lying streets and river banks; follow the local authorities' "
+        "announcements."
+    ),
+}
+
+
+@require_http_methods(["GET"])
+def warnings(request: HttpRequest) -> HttpResponse:
+    """The flood and air-quality alerts in force, for everyone (no login), by city."""
+    language = get_language()
+    groups: dict[str, dict[str, Any]] = {}
+    for warning in selectors.public_warnings():
+        group = groups.setdefault(warning.city.name, {"city": warning.city, "rows": []})
+        group["rows"].append(
+            {
+                "level": warning.alert.level,
+                "level_label": LEVEL_LABELS[warning.alert.level],
+                "what": warning.alert.rule.title(language),
+                "place": warning.sensor.name,
+                "shown": _value(warning.alert.value, warning.alert.rule.unit_code),
+                "time": warning.sensor.observed_at,
+                "advice": ADVICE.get(warning.sensor.entity_type, ""),
+            }
+        )
+    response = render(
         request,
-        "smartcity/city.html",
-        {"board": board, "rows": rows, "alerts": alerts, "counts": counts},
+        "smartcity/warnings.html",
+        {"groups": list(groups.values()), "now": timezone.localtime()},
     )
+    response["Cache-Control"] = "public, max-age=60"
+    return response
 
 
 @require_http_methods(["GET"])
