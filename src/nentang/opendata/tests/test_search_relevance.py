@@ -174,3 +174,24 @@ def test_queries_are_answered_by_the_full_text_index_not_a_scan(catalogue: Cast)
             plan = "\n".join(str(row[-1]) for row in cursor.fetchall())
             assert "VIRTUAL TABLE INDEX" in plan, plan
             assert catalogue_search.FTS in plan, plan
+
+
+def test_the_province_filter_matches_whole_codes_with_and_without_words(cast: Cast) -> None:
+    for name, spatial in (("ha-noi-va-hcm", ["01", "79"]), ("da-nang", ["48"]),
+                          ("hcm", ["79"]), ("ca-nuoc", [])):  # fmt: skip
+        services.dataset_create(
+            account=cast.publisher,
+            data={"name": name, "title": f"Quan trắc {name}", "owner_org": ENV,
+                  "spatial": spatial},
+        )  # fmt: skip
+
+    def names(fq: str, q: str = "") -> set[str]:
+        found = selectors.dataset_search(account=None, q=q, filters=selectors.parse_fq(fq))
+        return {d.name for d in found.datasets}
+
+    assert names("province:79") == {"ha-noi-va-hcm", "hcm"}
+    assert names("province:01") == {"ha-noi-va-hcm"}
+    assert names("province:7") == set()  # a whole code, not a prefix
+    assert names("province:48", q="quan trac") == {"da-nang"}
+    facets = selectors.dataset_search(account=None, q="quan trac", facet_fields=("province",))
+    assert facets.facets == {"province": {"79": 2, "01": 1, "48": 1}}
