@@ -1,9 +1,10 @@
 """Fills a migrated nentang database with a catalogue of N published datasets for
 ``bench/opendata_search.py``: 60 organisations (three departments in 20 provinces),
 the demo's themes, tags and Vietnamese titles, one resource each (CSV, XLSX or JSON), and
-the search index rows ``services.search_index.terms_of`` computes — what
-``dataset_reindex`` writes, bulk-inserted (creating 100,000 datasets one by one with
-their audit entries would take most of an hour on the shared machine).
+their search documents (``catalogue_search.document``) — what ``dataset_reindex``
+writes, bulk-inserted; the database fills its full-text index from them (creating
+100,000 datasets one by one with their audit entries would take most of an hour on the
+shared machine).
 
 Run inside Django: ``nentang manage shell -c "from bench._opendata_catalogue import
 build; build(100000)"``.
@@ -18,16 +19,16 @@ import uuid
 from django.db import transaction
 
 from bench.opendata import PROVINCES
+from nentang.opendata.catalogue_search import document
 from nentang.opendata.demo import GROUPS, TEMPLATES, WARDS
 from nentang.opendata.models import (
     Dataset,
-    DatasetTerm,
+    DatasetSearch,
     Group,
     Organisation,
     Resource,
     Tag,
 )
-from nentang.opendata.services.search_index import terms_of
 
 DEPARTMENTS = (
     ("so-tnmt", "Sở Tài nguyên và Môi trường"),
@@ -79,7 +80,7 @@ def build(count: int) -> None:
         with transaction.atomic():
             Dataset.objects.bulk_create(datasets)
             saved = {d.name: d for d in Dataset.objects.filter(name__in=[d.name for d in datasets])}
-            group_links, tag_links, resources, terms = [], [], [], []
+            group_links, tag_links, resources, documents = [], [], [], []
             for dataset, (group, tag_names) in zip(datasets, payloads, strict=True):
                 row = saved[dataset.name]
                 group_links.append(Dataset.groups.through(dataset=row, group=groups[group]))
@@ -91,14 +92,14 @@ def build(count: int) -> None:
                         created_at=row.created_at, modified_at=row.modified_at,
                     )
                 )  # fmt: skip
-                weights = terms_of(
+                fields = document(
                     title=row.title, name=row.name, tags=tag_names,
                     groups=[groups[group].title], organisation=dataset.organisation.title,
-                    notes=row.notes, spatial_codes=row.spatial_codes,
+                    notes=row.notes,
                 )  # fmt: skip
-                terms += [DatasetTerm(dataset=row, term=t, weight=w) for t, w in weights.items()]
+                documents.append(DatasetSearch(dataset=row, **fields))
             Dataset.groups.through.objects.bulk_create(group_links)
             Dataset.tags.through.objects.bulk_create(tag_links)
             Resource.objects.bulk_create(resources)
-            DatasetTerm.objects.bulk_create(terms, batch_size=5000)
+            DatasetSearch.objects.bulk_create(documents, batch_size=1000)
         print(f"{start + len(datasets):,} datasets", flush=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path, re_path
 
-from nentang.opendata.views import ckan, dcat, dictionary, pages
+from nentang.opendata.views import ckan, dcat, dictionary, harvest, pages
 
 app_name = "opendata"
 
@@ -32,4 +32,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("datastore/dump/<uuid:resource_id>", pages.dump, name="dump"),
     path("organization/<slug:name>", pages.organisation, name="organisation"),
     path("opendata/tokens", pages.tokens, name="tokens"),
+    path("opendata/harvest", harvest.harvest_sources, name="harvest_sources"),
+    path("opendata/harvest/<slug:name>", harvest.harvest_source, name="harvest_source"),
 ]

@@ -1,11 +1,11 @@
 """Tables of the open-data context: the catalogue (licences, organisations, groups,
-datasets, resources, tags, the search index), the publishers and their API tokens, and
+datasets, resources, tags, their search documents), the publishers and their API tokens, and
 the datastore (one table per resource with its fields, and ingestion jobs)."""
 
 from nentang.opendata.models.catalogue import (
     ApiToken,
     Dataset,
-    DatasetTerm,
+    DatasetSearch,
     Group,
     Licence,
     Organisation,
@@ -19,7 +19,7 @@ from nentang.opendata.models.harvest import HarvestRecord, HarvestRun, HarvestSo
 __all__ = [
     "ApiToken",
     "Dataset",
-    "DatasetTerm",
+    "DatasetSearch",
     "DatastoreTable",
     "Group",
     "HarvestRecord",

@@ -200,21 +200,22 @@ class Dataset(models.Model):
         return today - last.date() > allowed
 
 
-class DatasetTerm(models.Model):
-    """Our own inverted index of folded words (no Solr, the same on SQLite and
-    PostgreSQL): one row per dataset and word with the weight of its best field."""
+class DatasetSearch(models.Model):
+    """What the database's full-text engine indexes of a dataset (``opendata.
+    catalogue_search``): the folded words of four fields. The index itself — an FTS5
+    table on SQLite, a generated ``tsvector`` column with a GIN index on PostgreSQL —
+    is made by the migration and kept in step by the database."""
 
-    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="terms")
-    term = models.CharField(max_length=60)
-    weight = models.PositiveSmallIntegerField()
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["term", "dataset"], name="od_term_once")]
-        # A query reads its words' postings from the index alone (no table lookups).
-        indexes = [models.Index(fields=["term", "dataset", "weight"], name="od_term_postings")]
+    dataset = models.OneToOneField(
+        Dataset, primary_key=True, on_delete=models.CASCADE, related_name="search_document"
+    )
+    title = models.TextField(default="")
+    keywords = models.TextField(default="")
+    context = models.TextField(default="")
+    notes = models.TextField(default="")
 
     def __str__(self) -> str:
-        return f"{self.term} ({self.weight})"
+        return self.title
 
 
 class Resource(models.Model):

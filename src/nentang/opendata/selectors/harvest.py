@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from nentang.kernel.errors import NotFound
@@ -41,6 +41,16 @@ def harvest_source_get(*, account: Any, ref: str) -> HarvestSource:
 
 def harvest_runs(*, source: HarvestSource) -> QuerySet[HarvestRun]:
     return HarvestRun.objects.filter(source=source)
+
+
+def harvest_last_runs(*, sources: list[HarvestSource]) -> dict[int, HarvestRun]:
+    """The latest run of each source (one query for the page, not one per source)."""
+    latest = HarvestRun.objects.filter(source=OuterRef("pk")).order_by(*RUN_ORDER).values("pk")[:1]
+    ids = HarvestSource.objects.filter(pk__in=[s.pk for s in sources]).annotate(
+        last=Subquery(latest)
+    )
+    runs = HarvestRun.objects.in_bulk([i for i in ids.values_list("last", flat=True) if i])
+    return {run.source_id: run for run in runs.values()}
 
 
 def dataset_provenance(*, dataset: Any) -> HarvestRecord | None:

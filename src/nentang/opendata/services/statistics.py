@@ -2,12 +2,15 @@
 contexts' selectors, aggregated, with small cells withheld (counts below 5 are not
 published, so no person can be singled out), each run a new version.
 
-Today: e-ID registrations and the level-2 share by province and month (identity).
-Later contexts add their own generators to :data:`GENERATORS`.
+Today: e-ID registrations and the level-2 share by province and month (identity), and
+public-service dossiers per agency, procedure and month (publicservices' daily roll-up,
+Decision 766/QĐ-TTg measures). Each reads only its context's selectors; later contexts
+add their own generators to :data:`GENERATORS`.
 """
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +25,7 @@ from nentang.kernel.auditing import Actor
 from nentang.opendata.models import Dataset, Group, Licence, Organisation, Resource
 from nentang.opendata.services.datastore import store_records
 from nentang.opendata.services.search_index import dataset_reindex
+from nentang.publicservices import selectors as publicservices
 
 SMALL_CELL = 5
 ORGANISATION = "thong-ke-nen-tang"
@@ -62,6 +66,43 @@ def _registrations() -> list[dict[str, Any]]:
     return rows
 
 
+MONTHS = 12
+
+
+def _months(today: datetime.date, count: int) -> list[tuple[datetime.date, datetime.date]]:
+    """The ``count`` calendar months up to and including ``today``'s, oldest first, as
+    ``[first day, first day of the next month)``."""
+    spans = []
+    first = today.replace(day=1)
+    for _ in range(count):
+        following = (first + datetime.timedelta(days=32)).replace(day=1)
+        spans.append((first, following))
+        first = (first - datetime.timedelta(days=1)).replace(day=1)
+    return spans[::-1]
+
+
+def _dossiers() -> list[dict[str, Any]]:
+    agencies = {a.code: a.name for a in identity.agency_list()}
+    procedures = {p.slug: p.name.vi for p in publicservices.procedure_list()}
+    rows = []
+    for since, until in _months(timezone.localdate(), MONTHS):
+        for row in publicservices.service_statistics(since=since, until=until):
+            received = suppress(row.received)
+            shown = received is not None
+            rows.append({
+                "thang": since.isoformat()[:7], "ma_co_quan": row.agency,
+                "co_quan": agencies.get(row.agency, row.agency), "thu_tuc": row.procedure,
+                "ten_thu_tuc": procedures.get(row.procedure, row.procedure),
+                "so_tiep_nhan": received,
+                "so_da_giai_quyet": suppress(row.finished) if shown else None,
+                "so_dung_han": suppress(row.early + row.on_time) if shown else None,
+                "so_tre_han": suppress(row.late) if shown else None,
+                "so_nop_truc_tuyen": suppress(row.online) if shown else None,
+                "ghi_chu": "" if shown else f"<{SMALL_CELL}",
+            })  # fmt: skip
+    return rows
+
+
 GENERATORS = [
     Generator(
         name="thong-ke-dinh-danh-dien-tu-theo-tinh-thang",
@@ -81,6 +122,30 @@ GENERATORS = [
             {"id": "ghi_chu", "type": "text"},
         ],
         rows=_registrations,
+    ),
+    Generator(
+        name="thong-ke-ho-so-dich-vu-cong-theo-thu-tuc-thang",
+        title="Hồ sơ dịch vụ công theo cơ quan, thủ tục và tháng",
+        notes=(
+            "Số hồ sơ tiếp nhận, đã giải quyết, đúng hạn, trễ hạn và nộp trực tuyến theo cơ "
+            f"quan, thủ tục hành chính và tháng ({MONTHS} tháng gần nhất), tổng hợp tự động "
+            "từ nền tảng theo các chỉ số của Quyết định 766/QĐ-TTg. Ô có ít hơn "
+            f"{SMALL_CELL} hồ sơ không được công bố để không thể nhận ra cá nhân."
+        ),
+        fields=[
+            {"id": "thang", "type": "text"},
+            {"id": "ma_co_quan", "type": "text"},
+            {"id": "co_quan", "type": "text"},
+            {"id": "thu_tuc", "type": "text"},
+            {"id": "ten_thu_tuc", "type": "text"},
+            {"id": "so_tiep_nhan", "type": "int"},
+            {"id": "so_da_giai_quyet", "type": "int"},
+            {"id": "so_dung_han", "type": "int"},
+            {"id": "so_tre_han", "type": "int"},
+            {"id": "so_nop_truc_tuyen", "type": "int"},
+            {"id": "ghi_chu", "type": "text"},
+        ],
+        rows=_dossiers,
     ),
 ]
 

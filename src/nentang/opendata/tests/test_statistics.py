@@ -1,18 +1,24 @@
 """Statistics published from the platform: e-ID registrations by province and month
-from the identity context's selector, small cells withheld, a new version each run."""
+from the identity context's selector, public-service dossiers per agency, procedure and
+month from the publicservices context's selectors; small cells withheld, a new version
+each run."""
 
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 import pytest
 from django.contrib.auth.hashers import make_password
+from django.utils import timezone
 
 from nentang.identity import services as identity
+from nentang.identity.services import Residence
 from nentang.identity.services.bulk import PersonRecord
 from nentang.kernel.auditing import Actor
 from nentang.opendata import selectors, services
-from nentang.opendata.tests.support import Cast
+from nentang.opendata.tests.support import PASSWORD, Cast
+from nentang.publicservices import services as publicservices
 
 pytestmark = pytest.mark.django_db
 GIVEN = ["An", "Bình", "Cường", "Dũng", "Hải", "Khoa", "Long", "Minh", "Nam", "Phúc"]
@@ -41,7 +47,7 @@ def test_registrations_by_province_are_published_with_small_cells_withheld(cast:
     identity.persons_import(
         created_by=Actor.system("tests"), records=records, password_hash=make_password("x")
     )  # fmt: skip
-    [dataset] = services.statistics_publish()
+    dataset, _dossiers = services.statistics_publish()
     assert dataset.version.endswith("-1")
     resource = dataset.resources.get()
     page = selectors.datastore_search(
@@ -53,8 +59,79 @@ def test_registrations_by_province_are_published_with_small_cells_withheld(cast:
     assert by_province["01"]["so_dang_ky"] is None
     assert by_province["01"]["ghi_chu"] == "<5"
     assert "Hà Nội" in by_province["01"]["tinh"]
-    [again] = services.statistics_publish()
+    again, _dossiers = services.statistics_publish()
     assert again.pk == dataset.pk
     assert again.version.endswith("-2")
     found = selectors.dataset_search(account=None, q="dinh danh dien tu")
+    assert [d.name for d in found.datasets] == [dataset.name]
+
+
+AN_ID = "079090001234"
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64
+
+
+def _ward(admin: Any, code: str, name: str, commune: str, unit: str, clerk: str) -> Any:
+    identity.agency_create(
+        actor=admin, code=code, name=name, kind="peoples_committee", province_code="79",
+        commune_code=commune,
+    )  # fmt: skip
+    publicservices.receiving_unit_configure(actor=admin, agency_code=code, unit_code=unit)
+    return identity.officer_create(
+        actor=admin, agency_code=code, username=clerk, password=PASSWORD,
+        full_name="Lê Thị Hoa", roles=["reception", "enrolment"],
+    ).account  # fmt: skip
+
+
+def test_public_service_dossiers_per_procedure_and_month_are_published(cast: Cast) -> None:
+    admin = identity.administrator_create(
+        created_by=Actor.system("tests"), username="quantri.dvc", password=PASSWORD
+    )
+    sai_gon = _ward(admin, "ubnd-phuong-sai-gon", "UBND phường Sài Gòn", "26740",
+                    "000.31.29.H29", "motcua.saigon")  # fmt: skip
+    tan_son_nhat = _ward(admin, "ubnd-phuong-tan-son-nhat", "UBND phường Tân Sơn Nhất", "26968",
+                         "000.32.29.H29", "motcua.tansonnhat")  # fmt: skip
+    an = identity.person_register(
+        id_number=AN_ID, full_name="Nguyễn Văn An", date_of_birth=datetime.date(1990, 5, 15),
+        sex="male", phone="0903 123 456", email="an@example.vn", password=PASSWORD,
+        residence=Residence("79", "26740", "12 Lê Lợi"), portrait=JPEG,
+    )  # fmt: skip
+    identity.person_verify_level2(
+        actor=sai_gon, person_id=an.id, place="Bộ phận một cửa, UBND phường Sài Gòn",
+        document_type="citizen_id_card", document_number=AN_ID, fingerprint_attested=True,
+    )  # fmt: skip
+    for agency, clerk, count in (("ubnd-phuong-sai-gon", sai_gon, 6),
+                                 ("ubnd-phuong-tan-son-nhat", tan_son_nhat, 2)):  # fmt: skip
+        for n in range(count):
+            dossier = publicservices.dossier_submit(
+                actor=an.account, procedure_slug="dang-ky-khai-sinh", agency_code=agency,
+                data={"applicant_full_name": "Nguyễn Văn An", "applicant_id_number": AN_ID,
+                      "child_full_name": f"Nguyễn Minh Khôi {n}", "child_sex": "male",
+                      "child_date_of_birth": "2026-11-30", "relationship": "father",
+                      "place_of_birth": "Bệnh viện Từ Dũ, TP Hồ Chí Minh",
+                      "mother_full_name": "Trần Thị Mai", "result_delivery": "online"},
+            )  # fmt: skip
+            publicservices.dossier_receive(actor=clerk, dossier_id=dossier.pk)
+
+    _registrations, dataset = services.statistics_publish()
+
+    assert dataset.name == "thong-ke-ho-so-dich-vu-cong-theo-thu-tuc-thang"
+    assert dataset.organisation.name == "thong-ke-nen-tang"
+    page = selectors.datastore_search(
+        account=None, resource_id=str(dataset.resources.get().public_id), sort="ma_co_quan asc"
+    )
+    month = timezone.localdate().isoformat()[:7]
+    by_agency = {r["ma_co_quan"]: r for r in page.records}
+    assert set(by_agency) == {"ubnd-phuong-sai-gon", "ubnd-phuong-tan-son-nhat"}
+    sai_gon_row = by_agency["ubnd-phuong-sai-gon"]
+    assert (sai_gon_row["thang"], sai_gon_row["thu_tuc"]) == (month, "dang-ky-khai-sinh")
+    assert sai_gon_row["co_quan"] == "UBND phường Sài Gòn"
+    assert sai_gon_row["ten_thu_tuc"] == "Đăng ký khai sinh"
+    assert sai_gon_row["so_tiep_nhan"] == 6
+    assert sai_gon_row["so_nop_truc_tuyen"] == 6
+    assert sai_gon_row["so_da_giai_quyet"] is None  # none finished yet: withheld, not "0"
+    small = by_agency["ubnd-phuong-tan-son-nhat"]
+    assert small["so_tiep_nhan"] is None  # two dossiers: the cell is withheld
+    assert small["so_nop_truc_tuyen"] is None
+    assert small["ghi_chu"] == "<5"
+    found = selectors.dataset_search(account=None, q="ho so dich vu cong thu tuc")
     assert [d.name for d in found.datasets] == [dataset.name]

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_http_methods
 
 from nentang.kernel.errors import NotFound, ProblemError
 from nentang.opendata import selectors, services
+from nentang.opendata.views import charts
 from nentang.opendata.views.forms import FREQUENCIES, DatasetForm, TokenForm, UploadForm
 
 PAGE_SIZE = 20
@@ -138,6 +139,8 @@ def _preview(request: HttpRequest, resource: Any) -> dict[str, Any] | None:
     rows = [[record.get(c["id"]) for c in columns] for record in page.records]
     total = page.total or 0
     base = {"sort": sort} if sort else {}
+    if request.GET.get("chart"):
+        base["chart"] = request.GET["chart"][:100]
     previous_url = next_url = ""
     if offset:
         previous_url = "?" + urlencode({**base, "offset": max(0, offset - PREVIEW_ROWS)})
@@ -149,11 +152,44 @@ def _preview(request: HttpRequest, resource: Any) -> dict[str, Any] | None:
         for f in store.fields
     ]  # fmt: skip
     return {
+        "chart": _chart(request, columns, rows, offset, base),
         "dictionary": dictionary, "described": any(d["label"] or d["notes"] for d in dictionary),
-        "store": store, "columns": columns, "rows": rows, "total": total, "offset": offset,
+        "store": store, "columns": columns, "total": total, "offset": offset,
+        "rows": [[(cell, c["numeric"]) for cell, c in zip(row, columns, strict=True)]
+                 for row in rows],
         "first": offset + 1 if rows else 0, "last": offset + len(rows),
         "previous_url": previous_url, "next_url": next_url,
     }  # fmt: skip
+
+
+def _chart(
+    request: HttpRequest, columns: list[dict[str, Any]], rows: list[list[Any]], offset: int,
+    base: dict[str, str],
+) -> dict[str, Any] | None:  # fmt: skip
+    """The bar chart of one numeric column of the page (``?chart=<column>``, else the
+    first), labelled by the first text column, with links to chart the others."""
+    numeric = [i for i, c in enumerate(columns) if c["numeric"]]
+    if not numeric or not rows:
+        return None
+    wanted = request.GET.get("chart", "")
+    index = next((i for i in numeric if columns[i]["id"] == wanted), numeric[0])
+    text = next((i for i, c in enumerate(columns) if not c["numeric"]), None)
+    labels = [
+        str(row[text]) if text is not None and row[text] is not None else str(offset + n + 1)
+        for n, row in enumerate(rows)
+    ]
+    chart = charts.bar_chart(
+        column=columns[index]["label"], labels=labels, values=[row[index] for row in rows]
+    )
+    if chart is None:
+        return None
+    choices = [
+        {"label": columns[i]["label"], "chosen": i == index,
+         "url": "?" + urlencode({**base, "offset": offset, "chart": columns[i]["id"]})}
+        for i in numeric
+    ]  # fmt: skip
+    return {"figure": chart, "choices": choices,
+            "label_column": columns[text]["label"] if text is not None else ""}  # fmt: skip
 
 
 @require_http_methods(["GET"])
