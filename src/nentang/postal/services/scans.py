@@ -142,11 +142,7 @@ def scans_record(
         if facility and facility not in facilities:
             _reject(outcome, "facility_not_found", _("No active facility has this code."))
             continue
-        entry.code, entry.at, entry.facility = (
-            code,
-            at.replace(microsecond=at.microsecond),
-            facility,
-        )
+        entry.code, entry.at, entry.facility = code, at, facility
         entry.reason, entry.next_attempt_on = (
             reason if rules.needs_reason else "",
             item.next_attempt_on,
