@@ -272,7 +272,7 @@ def shipments_lock_for_ingest(s10s: Iterable[str]) -> list[Shipment]:
     rows: Iterable[Sequence[Any]]
     if connection.vendor == "postgresql":
         meta, quote = Shipment._meta, connection.ops.quote_name
-        columns = ", ".join(quote(str(meta.get_field(name).column)) for name in INGEST_FIELDS)
+        columns = ", ".join(quote(meta.get_field(name).column) for name in INGEST_FIELDS)  # type: ignore[union-attr]
         # Identifiers come from the model's metadata; the numbers are one parameter.
         sql = (
             f"SELECT {columns} FROM {quote(meta.db_table)} "  # noqa: S608
@@ -357,10 +357,10 @@ def events_apply(
     stored_keys: set[tuple[Any, str, datetime.datetime, str]] = set()
     old_flags: dict[int, str] = {}
     if replay:
-        for row in TrackingEvent.objects.filter(shipment_id__in=list(replay)).values_list(
+        for stored in TrackingEvent.objects.filter(shipment_id__in=list(replay)).values_list(
             "id", "shipment_id", "code", "occurred_at", "facility_code", "flag"
         ):
-            event_id, shipment_id, code, occurred_at, facility, flag = row
+            event_id, shipment_id, code, occurred_at, facility, flag = stored
             stored_rows[shipment_id].append((event_id, code, occurred_at))
             stored_keys.add(_key(shipment_id, code, occurred_at, facility))
             old_flags[event_id] = flag
