@@ -75,7 +75,7 @@ def _set_from_arrays(rows: Sequence[Model], columns: list[Field[Any, Any]], tabl
         values = [getattr(row, attname) for row in rows]
         if not all(_as_is(value) for value in values):
             values = [field.get_db_prep_value(value, db) for value in values]
-        arrays.append(_array_literal(values))
+        arrays.append(array_literal(values))
     names = [db.ops.quote_name(str(f.column)) for f in columns]
     unnest = ", ".join(f"%s::{f.db_type(db)}[]" for f in columns)
     assignments = ", ".join(f"{name} = v.{name}" for name in names[1:])
@@ -102,7 +102,7 @@ def _as_is(value: Any) -> bool:
     return kind is datetime.datetime and value.tzinfo is not None
 
 
-def _array_literal(values: list[Any]) -> str:
+def array_literal(values: list[Any]) -> str:
     """A PostgreSQL array literal ``{"a","b",NULL}`` of scalar values (text, numbers,
     UUIDs, dates and times, booleans): text quoted and escaped; numbers, UUIDs and
     ISO 8601 times need no escaping (no quote, backslash, comma or brace in them)."""

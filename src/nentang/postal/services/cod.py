@@ -38,6 +38,10 @@ class CodLedger(Protocol):
     def hold(self, *, shipment: Shipment) -> None:
         """A parcel with COD was created: hold ``cod_amount`` for its merchant."""
 
+    def hold_many(self, *, shipments: list[Shipment]) -> None:
+        """:meth:`hold` for many new shipments at once (a bulk import): an adapter may
+        move their money in one batch."""
+
     def collected(self, *, shipment: Shipment, at: datetime.datetime) -> None:
         """The cash was collected at the door: post the hold."""
 
@@ -53,6 +57,11 @@ class LocalCodLedger:
 
     def hold(self, *, shipment: Shipment) -> None:
         shipment.cod_status = CodStatus.PENDING if shipment.cod_amount > 0 else CodStatus.NONE
+
+    def hold_many(self, *, shipments: list[Shipment]) -> None:
+        """One :meth:`hold` after another: an adapter with a batch call overrides it."""
+        for shipment in shipments:
+            self.hold(shipment=shipment)
 
     def collected(self, *, shipment: Shipment, at: datetime.datetime) -> None:
         shipment.cod_status = CodStatus.COLLECTED

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from operator import mul
 
 from django.db import transaction
 from django.db.models import F
@@ -38,9 +39,8 @@ def check_digit(serial: str) -> int:
     """The S10 check digit of an 8-digit serial."""
     if len(serial) != 8 or not serial.isascii() or not serial.isdigit():
         raise ValueError("an S10 serial is exactly 8 ASCII digits")
-    total = sum(int(digit) * weight for digit, weight in zip(serial, WEIGHTS, strict=True))
-    check = 11 - total % 11
-    return {10: 0, 11: 5}.get(check, check)
+    check = 11 - sum(map(mul, map(int, serial), WEIGHTS)) % 11
+    return 0 if check == 10 else 5 if check == 11 else check
 
 
 def s10_format(indicator: str, serial: int, country: str = COUNTRY) -> str:

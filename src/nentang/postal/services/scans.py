@@ -32,6 +32,7 @@ from nentang.kernel.errors import (
     ProblemError,
     ValidationFailed,
 )
+from nentang.kernel.gcpause import gc_paused
 from nentang.kernel.text import clean
 from nentang.postal.models import DeliveryOtp, DeliveryProof, Facility, Shipment
 from nentang.postal.models.shipments import Status
@@ -110,6 +111,14 @@ def scans_record(
         raise PayloadTooLarge(
             _("At most %(n)s scans per request.") % {"n": MAX_BATCH}, code=BATCH_TOO_LARGE
         )
+    # A bounded batch (MAX_BATCH items): see kernel.gcpause for why.
+    with gc_paused():
+        return _record(items, actor, default_facility, allow_delivery)
+
+
+def _record(
+    items: list[ScanInput], actor: Actor, default_facility: str, allow_delivery: bool
+) -> list[ScanOutcome]:
     now = timezone.now()
     facilities = set(Facility.objects.filter(is_active=True).values_list("code", flat=True))
     work: list[_Item] = []
@@ -142,11 +151,7 @@ def scans_record(
         if facility and facility not in facilities:
             _reject(outcome, "facility_not_found", _("No active facility has this code."))
             continue
-        entry.code, entry.at, entry.facility = (
-            code,
-            at.replace(microsecond=at.microsecond),
-            facility,
-        )
+        entry.code, entry.at, entry.facility = code, at, facility
         entry.reason, entry.next_attempt_on = (
             reason if rules.needs_reason else "",
             item.next_attempt_on,

@@ -410,9 +410,9 @@ def shipments_import(
                     actor=actor,
                     created_at=record.created_at,
                 )
-                cod.cod_ledger().hold(shipment=shipment)
                 shipments[number] = shipment
         created = [s for s in shipments if s is not None]
+        cod.cod_ledger().hold_many(shipments=created)
         Shipment.objects.bulk_create(created, batch_size=500)
         auditing.record(
             actor=actor,

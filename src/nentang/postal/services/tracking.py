@@ -38,7 +38,7 @@ from nentang.kernel.auditing import Actor
 from nentang.kernel.copyrows import copy_rows, sequence_next
 from nentang.postal.models import Shipment, TrackingEvent
 from nentang.postal.models.shipments import CodStatus, Status
-from nentang.postal.services.bulk import bulk_set
+from nentang.postal.services.bulk import array_literal, bulk_set
 from nentang.postal.services.cod import cod_remittance_schedule_once
 
 S = Status
@@ -122,9 +122,11 @@ def _transition(state: Fold, code: str) -> str:
     return ""
 
 
-def fold(rows: Iterable[tuple[int, str, datetime.datetime]]) -> Fold:
-    """Apply (id, code, occurred_at) rows in time order (then id: arrival order)."""
-    state = Fold()
+def fold(rows: Iterable[tuple[int, str, datetime.datetime]], start: Fold | None = None) -> Fold:
+    """Apply (id, code, occurred_at) rows in time order (then id: arrival order), from
+    nothing or on from ``start`` (the state the earlier events left, see
+    :func:`stored_state`; it is the one changed and returned)."""
+    state = Fold() if start is None else start
     for event_id, code, occurred_at in sorted(rows, key=lambda r: (r[2], r[0])):
         flag = _transition(state, code)
         if flag:
@@ -150,6 +152,39 @@ def fold(rows: Iterable[tuple[int, str, datetime.datetime]]) -> Fold:
         state.status = target
         state.last_event_at = occurred_at
     return state
+
+
+def stored_state(shipment: Shipment) -> Fold:
+    """The fold of a shipment's stored events as its row keeps it: :func:`events_apply`
+    writes every folded field but the flags' detail (their number is
+    ``flagged_events``) and ``returning``, which is ``status == return_to_sender``
+    (only an RTS event leads there, and once returning every applied event keeps it).
+    """
+    return Fold(
+        status=shipment.status,
+        returning=shipment.status == S.RETURN_TO_SENDER,
+        returned=shipment.returned_at is not None,
+        picked_up_at=shipment.picked_up_at,
+        delivered_at=shipment.delivered_at,
+        returned_at=shipment.returned_at,
+        cancelled_at=shipment.cancelled_at,
+        attempts=shipment.attempts,
+        last_event_at=shipment.last_event_at,
+    )
+
+
+def follows_stored(shipment: Shipment, times: Iterable[datetime.datetime]) -> bool:
+    """Do events at ``times`` all come after every stored event of ``shipment``? Then
+    folding them onto :func:`stored_state` gives what folding all its events would
+    (the stored ones come first and fold as they did), and the stored events need not
+    be read. Without flagged events ``last_event_at`` is the time of the latest stored
+    one (each applied event sets it, in time order); a shipment with flagged events is
+    always folded from its events (a flagged event may be the latest, and an earlier
+    arrival may make it applicable)."""
+    if shipment.flagged_events:
+        return False
+    last = shipment.last_event_at
+    return last is None or all(at > last for at in times)
 
 
 @dataclass(frozen=True)
@@ -200,10 +235,10 @@ def _key(
     return (shipment_id, code, occurred_at, facility)
 
 
-# The fields of a shipment that ingesting its events reads before it writes them (and
-# the COD port and the webhook payload read): a batch loads only these, for a thousand
-# shipments. The other folded fields (picked up, delivered, cancelled, last event,
-# attempts) are set from the fold before anything reads them.
+# The fields of a shipment that ingesting its events reads before it writes them (the
+# folded state, and what the COD port and the webhook payload read): a batch loads only
+# these, for a thousand shipments. (The payload's ``created_at`` is only read when no
+# event was applied, and then no payload is sent.)
 INGEST_FIELDS = (
     "id",
     "s10",
@@ -212,8 +247,12 @@ INGEST_FIELDS = (
     "client_order_code",
     "dossier_reference",
     "status",
-    "created_at",
+    "picked_up_at",
+    "delivered_at",
     "returned_at",
+    "cancelled_at",
+    "attempts",
+    "last_event_at",
     "flagged_events",
     "cod_amount",
     "cod_status",
@@ -225,14 +264,31 @@ def shipments_lock_for_ingest(s10s: Iterable[str]) -> list[Shipment]:
     """The shipments with these item numbers (every cycle), locked in id order, with
     only :data:`INGEST_FIELDS` loaded (the others load on first use, as with
     ``only()``). A batch locks a thousand: the instances are made from the rows' values
-    directly, as ``Model.from_db`` would without running ``__init__`` over 41 fields."""
-    rows = (
-        Shipment.objects.select_for_update()
-        .filter(s10__in=list(s10s))
-        .order_by("id")
-        .values_list(*INGEST_FIELDS)
-    )
-    alias = rows.db
+    directly, as ``Model.from_db`` would without running ``__init__`` over 41 fields,
+    and on PostgreSQL the numbers go as one array parameter (``= ANY``), not a
+    thousand placeholders for the driver to fill."""
+    wanted = list(s10s)
+    connection = transaction.get_connection()
+    rows: Iterable[Sequence[Any]]
+    if connection.vendor == "postgresql":
+        meta, quote = Shipment._meta, connection.ops.quote_name
+        columns = ", ".join(quote(meta.get_field(name).column) for name in INGEST_FIELDS)  # type: ignore[union-attr]
+        # Identifiers come from the model's metadata; the numbers are one parameter.
+        sql = (
+            f"SELECT {columns} FROM {quote(meta.db_table)} "  # noqa: S608
+            "WHERE s10 = ANY(%s::text[]) ORDER BY id FOR UPDATE"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [array_literal(wanted)])
+            rows = cursor.fetchall()
+    else:
+        rows = (
+            Shipment.objects.select_for_update()
+            .filter(s10__in=wanted)
+            .order_by("id")
+            .values_list(*INGEST_FIELDS)
+        )
+    alias = connection.alias
     made = []
     for row in rows:
         shipment = _new_object(Shipment)
@@ -244,6 +300,8 @@ def shipments_lock_for_ingest(s10s: Iterable[str]) -> list[Shipment]:
 
 
 _new_object = object.__new__
+# While they are folded, new events are numbered from here (above any stored id).
+_PROVISIONAL = 1 << 62
 
 
 def events_apply(
@@ -263,82 +321,103 @@ def events_apply(
         return result
     now = timezone.now()
     by_id = {s.id: s for s in shipments}
-    existing_rows: dict[Any, list[tuple[int, str, datetime.datetime]]] = defaultdict(list)
-    existing_keys: set[tuple[Any, str, datetime.datetime, str]] = set()
-    old_flags: dict[int, str] = {}
-    for row in TrackingEvent.objects.filter(shipment_id__in=list(by_id)).values_list(
-        "id", "shipment_id", "code", "occurred_at", "facility_code", "flag"
-    ):
-        event_id, shipment_id, code, occurred_at, facility, flag = row
-        existing_rows[shipment_id].append((event_id, code, occurred_at))
-        existing_keys.add(_key(shipment_id, code, occurred_at, facility))
-        old_flags[event_id] = flag
-
-    fresh: list[EventRow] = []
-    seen: set[tuple[Any, str, datetime.datetime, str]] = set()
     recorded_by = f"{actor.type}:{actor.id}"[:120]
+    # The new rows in arrival order without the batch's own repeats, and by shipment.
+    arrived: list[EventRow] = []
+    incoming: dict[Any, list[EventRow]] = {}
+    keys: set[tuple[Any, str, datetime.datetime, str]] = set()
     for item in new_events:
         key = _key(item.shipment_id, item.code, item.occurred_at, item.facility_code)
-        if key in existing_keys or key in seen:
+        if key in keys:
             result.duplicates.add(key)
             continue
-        seen.add(key)
-        fresh.append(
-            EventRow(
-                item.shipment_id,
-                item.code,
-                item.occurred_at,
-                item.facility_code,
-                recorded_by,
-                item.reason,
-                item.next_attempt_on,
-                now,
-            )
+        keys.add(key)
+        row = EventRow(
+            item.shipment_id,
+            item.code,
+            item.occurred_at,
+            item.facility_code,
+            recorded_by,
+            item.reason,
+            item.next_attempt_on,
+            now,
         )
+        arrived.append(row)
+        incoming.setdefault(item.shipment_id, []).append(row)
+
+    # A shipment whose new events all come after its stored ones is folded on from the
+    # state its row keeps (a sorting centre's scans, in the usual case); the others are
+    # folded again from all their events, which only they need read.
+    replay = {
+        shipment_id
+        for shipment_id, rows in incoming.items()
+        if not follows_stored(by_id[shipment_id], (row.occurred_at for row in rows))
+    }
+    stored_rows: dict[Any, list[tuple[int, str, datetime.datetime]]] = defaultdict(list)
+    stored_keys: set[tuple[Any, str, datetime.datetime, str]] = set()
+    old_flags: dict[int, str] = {}
+    if replay:
+        for stored in TrackingEvent.objects.filter(shipment_id__in=list(replay)).values_list(
+            "id", "shipment_id", "code", "occurred_at", "facility_code", "flag"
+        ):
+            event_id, shipment_id, code, occurred_at, facility, flag = stored
+            stored_rows[shipment_id].append((event_id, code, occurred_at))
+            stored_keys.add(_key(shipment_id, code, occurred_at, facility))
+            old_flags[event_id] = flag
+
+    fresh: list[EventRow] = []
+    for row in arrived:
+        key = _key(row.shipment_id, row.code, row.occurred_at, row.facility_code)
+        if key in stored_keys:
+            result.duplicates.add(key)
+        else:
+            fresh.append(row)
+            result.inserted_keys.add(key)
     if not fresh:
         return result
-    # The shipments are locked: no concurrent insert of the same key can happen, so
-    # every row gets its id (see _insert).
-    _insert(fresh)
     result.inserted = fresh
-    result.inserted_keys = seen
-    for event in fresh:
-        assert event.id is not None
-        existing_rows[event.shipment_id].append((event.id, event.code, event.occurred_at))
+    # Folded before they are stored, so that each row goes in with its flag: meanwhile
+    # a new row's id is its place among the fresh rows above every stored id (the
+    # sequence hands out ids in the same order, above every id already stored).
+    new_rows: dict[Any, list[tuple[int, str, datetime.datetime]]] = {}
+    for place, row in enumerate(fresh, start=_PROVISIONAL):
+        new_rows.setdefault(row.shipment_id, []).append((place, row.code, row.occurred_at))
 
     flag_updates: list[TrackingEvent] = []
-    state_flags_all: set[int] = set()
-    touched = {event.shipment_id for event in fresh}
-    fresh_by_id = {event.id: event for event in fresh}
     shipment_updates: list[Shipment] = []
-    for shipment_id in touched:
+    for shipment_id, rows in new_rows.items():
         shipment = by_id[shipment_id]
-        state = fold(existing_rows[shipment_id])
         before = shipment.status
         was_final = before in (S.DELIVERED, S.CANCELLED) or shipment.returned_at is not None
-        if was_final and state.status != before:
-            # A final outcome stands: the late events that would undo it are flagged.
+        # A final outcome stands: the late events that would undo it are flagged, and
+        # stay so (a later event does not bring them back).
+        late: dict[int, str] = {}
+        onward = shipment_id not in replay
+        if onward:
+            flagged_before = shipment.flagged_events
+        else:
+            flagged_before = 0
+            rows = stored_rows[shipment_id] + rows
             late = {
-                e.id: "conflicts_with_final"
-                for e in fresh
-                if e.shipment_id == shipment_id and e.id is not None
+                event_id: FINAL_STANDS
+                for event_id, _c, _a in stored_rows[shipment_id]
+                if old_flags[event_id] == FINAL_STANDS
             }
-            state = _refold_without(existing_rows[shipment_id], late)
-        for event_id, _code, _at in existing_rows[shipment_id]:
+        state = _fold_keeping_final(rows, stored_state(shipment) if onward else None, late)
+        if was_final and state.status != before:
+            late.update((place, FINAL_STANDS) for place, _c, _a in new_rows[shipment_id])
+            state = _fold_keeping_final(rows, stored_state(shipment) if onward else None, late)
+        for event_id, flag in state.flags.items():
+            if event_id >= _PROVISIONAL:
+                new = fresh[event_id - _PROVISIONAL]
+                new.flag = flag
+                result.flags[_key(shipment_id, new.code, new.occurred_at, new.facility_code)] = flag
+        for event_id, _code, _at in stored_rows.get(shipment_id, ()):
             flag = state.flags.get(event_id, "")
-            new = fresh_by_id.get(event_id)
-            if new is not None:
-                if flag:
-                    new.flag = flag
-                    flag_updates.append(TrackingEvent(id=event_id, flag=flag))
-                    result.flags[
-                        _key(shipment_id, new.code, new.occurred_at, new.facility_code)
-                    ] = flag
-            elif old_flags.get(event_id, "") != flag:
+            if old_flags[event_id] != flag:
                 flag_updates.append(TrackingEvent(id=event_id, flag=flag))
-        state_flags_all.update(state.flags)
         _copy(state, shipment)
-        shipment.flagged_events = len(state.flags)
+        shipment.flagged_events = flagged_before + len(state.flags)
         shipment_updates.append(shipment)
         if shipment.status != before:
             result.changed.append(shipment)
@@ -352,6 +431,9 @@ def events_apply(
             if state.returning and shipment.cod_status == CodStatus.PENDING:
                 cod.voided(shipment=shipment, at=now)
                 result.returning.append(shipment)
+    # The shipments are locked: no concurrent insert of the same key can happen, so
+    # every row gets its id (see _insert).
+    _insert(fresh)
     if flag_updates:
         bulk_set(flag_updates, ["flag"])
     bulk_set(
@@ -371,7 +453,7 @@ def events_apply(
     )
     latest: dict[Any, EventRow] = {}
     for event in fresh:
-        if event.id not in state_flags_all and (
+        if not event.flag and (
             event.shipment_id not in latest
             or event.occurred_at >= latest[event.shipment_id].occurred_at
         ):
@@ -395,7 +477,7 @@ def events_apply(
                 },
             )
     # One entry per batch: the item numbers it touched (not personal data) and counts.
-    numbers = sorted(by_id[i].s10 for i in touched)
+    numbers = sorted(by_id[i].s10 for i in new_rows)
     auditing.record(
         actor=actor,
         action="postal.tracking.ingest",
@@ -470,9 +552,14 @@ def _insert(fresh: list[EventRow]) -> None:
     )
 
 
-def _refold_without(rows: list[tuple[int, str, datetime.datetime]], late: dict[int, str]) -> Fold:
-    """Fold again without the late events (so the final outcome is kept), flagged."""
-    state = fold([row for row in rows if row[0] not in late])
+FINAL_STANDS = "conflicts_with_final"
+
+
+def _fold_keeping_final(
+    rows: list[tuple[int, str, datetime.datetime]], start: Fold | None, late: dict[int, str]
+) -> Fold:
+    """Fold ``rows`` but the ``late`` ones, which are flagged instead."""
+    state = fold([row for row in rows if row[0] not in late] if late else rows, start)
     state.flags.update(late)
     return state
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 from typing import Any
 
 import pytest
@@ -82,6 +83,19 @@ def test_a_bad_field_is_named_and_nothing_is_written(
     assert answer.status_code == 422, answer.content
     assert answer["Content-Type"].startswith("application/problem+json")
     assert field in [e["field"] for e in answer.json()["errors"]]
+    assert Shipment.objects.count() == 0
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16", "utf-32"])
+def test_a_nul_character_is_refused_in_every_json_encoding(shop: Client, encoding: str) -> None:
+    """The parser skips its walk for NUL characters when the body has neither a zero
+    byte nor the escape \\u0000: a UTF-16 or UTF-32 body (zero bytes) is walked."""
+    recipient = {"name": "Bình", "phone": "0912\x00345678", "address": "Kim Liên, Hà Nội"}
+    body = json.dumps({**ORDER, "recipient": recipient}, ensure_ascii=False).encode(encoding)
+    answer = shop.post("/api/v1/postal/shipments", body, content_type="application/json")
+
+    assert answer.status_code == 422, answer.content
+    assert [e["code"] for e in answer.json()["errors"]] == ["invalid_characters"]
     assert Shipment.objects.count() == 0
 
 

@@ -176,3 +176,35 @@ def test_the_daily_run_remits_every_merchant_whose_schedule_is_due_once(cast: Ca
     assert datetime.timedelta(hours=23) < next_run - timezone.now() <= datetime.timedelta(days=1)
     assert not services.cod_remittance_schedule(run_after=timezone.now())
     assert waiting.count() == 1
+
+
+class BatchLedger(RecordingLedger):
+    """An adapter with a batch call: a bulk import asks it once."""
+
+    def hold_many(self, *, shipments: list[Shipment]) -> None:
+        for shipment in shipments:
+            LocalCodLedger.hold(self, shipment=shipment)
+        self.calls.append(("hold_many", ",".join(s.client_order_code for s in shipments)))
+
+
+def test_a_bulk_import_holds_its_cod_in_one_call_to_the_port(cast: Cast) -> None:
+    from nentang.postal.services.shipments import ImportRecord, shipments_import
+
+    created = timezone.now() - datetime.timedelta(days=3)
+    records = [
+        ImportRecord(parcel(client_order_code=f"IMP-{n}", cod_amount=cod), created)
+        for n, cod in enumerate([150_000, 0, 80_000])
+    ]
+    for ledger, expected in (
+        (RecordingLedger(), [("hold", "IMP-0"), ("hold", "IMP-1"), ("hold", "IMP-2")]),
+        (BatchLedger(), [("hold_many", "IMP-0,IMP-1,IMP-2")]),
+    ):
+        previous = cod_ledger()
+        cod_ledger_install(ledger)
+        try:
+            shipments = shipments_import(actor=OPERATOR, merchant=cast.merchant, records=records)
+        finally:
+            cod_ledger_install(previous)
+        assert ledger.calls == expected
+        assert [s.cod_status for s in shipments] == ["pending", "none", "pending"]
+        Shipment.objects.filter(id__in=[s.id for s in shipments]).delete()

@@ -189,18 +189,18 @@ def test_a_sorting_centre_batch_is_stored_whole_with_flags_and_duplicates(cast: 
 
 
 @pytest.mark.postgres_only
-def test_array_literals_round_trip_through_postgresql() -> None:
+def testarray_literals_round_trip_through_postgresql() -> None:
     from django.db import connection
 
-    from nentang.postal.services.bulk import _array_literal
+    from nentang.postal.services.bulk import array_literal
 
     tricky = ['a "quoted" word', "back\\slash", "{braces}, commas", "", "NULL", "Đã giao", None]
     with connection.cursor() as cursor:
-        cursor.execute("SELECT unnest(%s::text[])", [_array_literal(tricky)])
+        cursor.execute("SELECT unnest(%s::text[])", [array_literal(tricky)])
         assert [row[0] for row in cursor.fetchall()] == tricky
         moment = timezone.now()
         cursor.execute(
             "SELECT unnest(%s::timestamptz[]), unnest(%s::boolean[])",
-            [_array_literal([moment, None]), _array_literal([True, False])],
+            [array_literal([moment, None]), array_literal([True, False])],
         )
         assert cursor.fetchall() == [(moment, True), (None, False)]
