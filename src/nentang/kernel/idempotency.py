@@ -11,6 +11,13 @@ Wrap an operation that creates money movements, dossiers or shipments::
 * keys are scoped to the caller (user, client, or anonymous address) and expire
   after ``NENTANG_IDEMPOTENCY_TTL_HOURS``.
 
+``decorate_view`` wraps ninja's ``Operation.run``, which authenticates the caller inside:
+the wrapper authenticates first (with the operation's own authenticators), so a key
+belongs to the token's or session's principal, never to the address that many callers
+behind one carrier-grade NAT share. A request carrying credentials whose principal
+cannot be known gets a key space of its own: it is never answered with another caller's
+stored response.
+
 The record is inserted *before* the operation runs, in the operation's transaction.
 A concurrent request with the same key blocks on the unique index until the first
 commits, then replays its response; if the first fails, nothing was stored and the
@@ -21,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
@@ -77,10 +85,31 @@ def default_scope(request: HttpRequest) -> str:
         scope = getattr(auth, "idempotency_scope", None)
         if isinstance(scope, str) and scope:
             return scope
+        account = getattr(auth, "account", None)
+        if account is not None and getattr(account, "pk", None) is not None:
+            return f"user:{account.pk}"
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         return f"user:{user.pk}"
+    if auth is not None or "Authorization" in request.headers:
+        # Credentials whose owner we cannot name: a key space no other request shares.
+        return f"unresolved:{uuid.uuid4().hex}"
     return f"anonymous:{client_address(request) or '-'}"
+
+
+def authenticate_first(view: Callable[..., Any], request: HttpRequest) -> HttpResponseBase | None:
+    """Run the wrapped ninja operation's authenticators now, so ``request.auth`` names the
+    caller before the key's owner is chosen. Returns ninja's refusal (401/403) when they
+    refuse; nothing is stored then. (The operation authenticates again when it runs: one
+    more token look-up, on the requests that carry a key.)"""
+    operation = getattr(view, "__self__", None)
+    callbacks = getattr(operation, "auth_callbacks", None)
+    if getattr(request, "auth", None) is not None or not callbacks:
+        return None
+    if getattr(operation, "csrf_exempt", False):
+        request._ninja_csrf_exempt = True  # type: ignore[attr-defined]
+    refusal: HttpResponseBase | None = operation._run_authentication(request)  # type: ignore[union-attr]
+    return refusal
 
 
 def fingerprint(request: HttpRequest) -> str:
@@ -131,6 +160,9 @@ def idempotent(
             key = parse_key(raw)
         except ProblemError as error:
             return response_for(error, instance=request.path)
+        refused = authenticate_first(view, request)
+        if refused is not None:
+            return refused
         owner = scope(request)
         expected = fingerprint(request)
         now = timezone.now()

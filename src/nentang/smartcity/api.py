@@ -75,26 +75,6 @@ class CitizenAuth(HttpBearer):
 AUTH = [CitizenAuth()]
 
 
-def _key_owner(request: HttpRequest) -> str:
-    """Whose Idempotency-Key this is. ``decorate_view`` wraps the whole operation, so
-    the kernel's wrapper runs *before* ninja authenticates the caller and its default
-    (``request.auth``, else the client address) would put every citizen behind one
-    carrier-grade NAT in the same key space: the token is resolved here instead. A
-    request whose token is refused gets a scope no stored answer has; the operation
-    then answers 401 and nothing is stored."""
-    header = request.headers.get("Authorization", "")
-    scheme, _space, token = header.partition(" ")
-    if scheme.lower() == "bearer" and token:
-        held = identity.person_token_caller(token=token.strip(), scope=SCOPE)
-        if held is not None:
-            return f"user:{held.account.pk}"
-    return f"refused:{uuid.uuid4().hex}"
-
-
-def _idempotent(view: Any) -> Any:
-    return idempotent(view, scope=_key_owner)
-
-
 def citizen(request: HttpRequest) -> Citizen:
     return cast(Citizen, cast(Any, request).auth)
 
@@ -323,7 +303,7 @@ def category_list(request: HttpRequest) -> list[CategoryOut]:
     openapi_extra=IDEMPOTENCY_OPENAPI,
     summary=gettext_noop("Report a problem in a city"),
 )
-@decorate_view(_idempotent)
+@decorate_view(idempotent)
 def report_create(request: HttpRequest, payload: ReportIn) -> Status[ReportOut]:
     """The place is a ward of the city or coordinates inside it (the ward is then found
     from them); the report is routed to the agency responsible for that ward and
@@ -380,7 +360,7 @@ def report_get(request: HttpRequest, report_id: str) -> ReportOut:
     openapi_extra=IDEMPOTENCY_OPENAPI,
     summary=gettext_noop("Rate the city's answer (once, after it answered)"),
 )
-@decorate_view(_idempotent)
+@decorate_view(idempotent)
 def report_rate(request: HttpRequest, report_id: str, payload: RatingIn) -> ReportOut:
     """The same rating again changes nothing; another one, or rating an open report, is
     a 409 ``city_report_rating_not_allowed``."""

@@ -11,6 +11,7 @@ from django.urls import path
 from ninja import Field, Router, Schema, Status
 from ninja.decorators import decorate_view
 from ninja.errors import AuthenticationError, Throttled
+from ninja.security import HttpBearer
 
 from nentang.kernel.api import Problem, create_api
 from nentang.kernel.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
@@ -43,6 +44,33 @@ def day_create(request: HttpRequest, payload: DayIn) -> Status[CalendarDay]:
             raise ValidationFailed(errors=[FieldError("name", "Broken rule.", "rule")])
         day = CalendarDay.objects.create(date=payload.date, kind="holiday", name=payload.name)
     return Status(201, day)
+
+
+class Holder:
+    """A token's holder: who owns the Idempotency-Keys it sends."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.idempotency_scope = f"holder:{name}"
+
+
+class FixtureTokens(HttpBearer):
+    TOKENS = {"token-an": "an", "token-binh": "binh"}
+
+    def authenticate(self, request: HttpRequest, token: str) -> Holder | None:
+        name = self.TOKENS.get(token)
+        return Holder(name) if name else None
+
+
+class NoteIn(Schema):
+    text: str
+
+
+@router.post("/notes", auth=FixtureTokens(), response={201: dict[str, str]})
+@decorate_view(idempotent)
+def note_create(request: HttpRequest, payload: NoteIn) -> Status[dict[str, str]]:
+    holder: Holder = request.auth  # type: ignore[attr-defined]
+    return Status(201, {"owner": holder.name, "text": payload.text})
 
 
 @router.get("/days", response=PageOut[DayOut])

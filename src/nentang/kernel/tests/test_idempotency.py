@@ -98,6 +98,53 @@ def test_keys_are_scoped_per_caller(client: Client) -> None:
 
 
 @pytest.mark.django_db
+def test_token_holders_behind_one_address_never_get_each_others_answer() -> None:
+    """ninja authenticates inside the operation the wrapper wraps: the key's owner must
+    be the token's holder, not the address two phones behind one carrier NAT share."""
+    body = {"text": "phản ánh"}
+    client = Client(REMOTE_ADDR="100.64.0.7")
+    an = client.post(
+        "/api/v1/test/notes",
+        data=json.dumps(body),
+        content_type="application/json",
+        headers={"Idempotency-Key": "same-key", "Authorization": "Bearer token-an"},
+    )
+    binh = client.post(
+        "/api/v1/test/notes",
+        data=json.dumps(body),
+        content_type="application/json",
+        headers={"Idempotency-Key": "same-key", "Authorization": "Bearer token-binh"},
+    )
+    assert (an.status_code, binh.status_code) == (201, 201)
+    assert json.loads(binh.content)["owner"] == "binh"
+    assert "Idempotent-Replayed" not in binh
+    again = client.post(
+        "/api/v1/test/notes",
+        data=json.dumps(body),
+        content_type="application/json",
+        headers={"Idempotency-Key": "same-key", "Authorization": "Bearer token-an"},
+    )
+    assert again["Idempotent-Replayed"] == "true"
+    assert json.loads(again.content)["owner"] == "an"
+    assert set(IdempotencyRecord.objects.values_list("scope", flat=True)) == {
+        "holder:an",
+        "holder:binh",
+    }
+
+
+@pytest.mark.django_db
+def test_a_refused_token_with_a_key_is_401_and_stores_nothing(client: Client) -> None:
+    response = client.post(
+        "/api/v1/test/notes",
+        data=json.dumps({"text": "x"}),
+        content_type="application/json",
+        headers={"Idempotency-Key": "k-401", "Authorization": "Bearer forged"},
+    )
+    assert response.status_code == 401
+    assert not IdempotencyRecord.objects.filter(key="k-401").exists()
+
+
+@pytest.mark.django_db
 def test_expired_keys_run_again_and_are_purged(client: Client) -> None:
     post(client, {"date": "2031-01-11", "name": "Bảy"}, key="key-0005")
     IdempotencyRecord.objects.filter(key="key-0005").update(
