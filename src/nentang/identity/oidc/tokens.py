@@ -13,13 +13,13 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection, models
 from jwcrypto import jws, jwt
 from oauth2_provider.models import AccessToken, Application
 
 from nentang.identity.models import Account, ClientPolicy, Consent, Person
 from nentang.identity.oidc import keys
 from nentang.identity.oidc.common import checksum, issuer
+from nentang.identity.oidc.joined import Joined
 
 
 @dataclass(frozen=True)
@@ -43,110 +43,43 @@ class TokenRefused(Exception):
 # The lookup behind every userinfo answer and API call, as one fixed statement: the
 # token with its client and the client's policy, the account with its person, and the
 # person's active consent to that client (at most one: a partial unique constraint).
-# Built once per database vendor from the models' metadata; Django's ORM compiled the
-# same query anew on each request, most of a userinfo answer's CPU (docs/performance.md).
-_JOINED: tuple[tuple[type[models.Model], str, str], ...] = (
-    (AccessToken, "t", ""),
-    (Application, "a", "LEFT JOIN {table} a ON a.{application_pk} = t.{application}"),
-    (ClientPolicy, "p", "LEFT JOIN {table} p ON p.{policy_application} = a.{application_pk}"),
-    (Account, "u", "LEFT JOIN {table} u ON u.{account_pk} = t.{user}"),
-    (Person, "pe", "LEFT JOIN {table} pe ON pe.{person_account} = u.{account_pk}"),
-    (
-        Consent,
-        "c",
-        "LEFT JOIN {table} c ON c.{consent_account} = t.{user}"
-        " AND c.{consent_application} = t.{application} AND c.{consent_ended} IS NULL",
-    ),
-)
-
-
-@dataclass(frozen=True)
-class _Statement:
-    sql: str
-    # Per model: its concrete attnames, and (position, column, converters) of the columns
-    # whose database values Django converts (dates on SQLite, JSON, UUIDs …).
-    layout: tuple[tuple[type[models.Model], tuple[str, ...], list[tuple[int, Any, list[Any]]]], ...]
-
-
-_statements: dict[str, _Statement] = {}
-
-
-def _statement() -> _Statement:
-    found = _statements.get(connection.vendor)
-    if found is not None:
-        return found
-    quote = connection.ops.quote_name
-
-    def column(model: type[models.Model], name: str) -> str:
-        field = model._meta.get_field(name)
-        assert isinstance(field, models.Field)  # concrete fields only
-        return quote(str(field.column))
-
-    names = {
-        "application_pk": quote(Application._meta.pk.column),
-        "account_pk": quote(Account._meta.pk.column),
+_TOKEN = Joined(
+    [
+        (AccessToken, "t", ""),
+        (Application, "a", "LEFT JOIN {table} a ON a.{application_pk} = t.{application}"),
+        (ClientPolicy, "p", "LEFT JOIN {table} p ON p.{policy_application} = a.{application_pk}"),
+        (Account, "u", "LEFT JOIN {table} u ON u.{account_pk} = t.{user}"),
+        (Person, "pe", "LEFT JOIN {table} pe ON pe.{person_account} = u.{account_pk}"),
+        (
+            Consent,
+            "c",
+            "LEFT JOIN {table} c ON c.{consent_account} = t.{user}"
+            " AND c.{consent_application} = t.{application} AND c.{consent_ended} IS NULL",
+        ),
+    ],
+    where="t.{token_checksum} = %s",
+    names=lambda column: {
+        "application_pk": column(Application, "id"),
+        "account_pk": column(Account, "id"),
         "application": column(AccessToken, "application"),
         "user": column(AccessToken, "user"),
+        "token_checksum": column(AccessToken, "token_checksum"),
         "policy_application": column(ClientPolicy, "application"),
         "person_account": column(Person, "account"),
         "consent_account": column(Consent, "account"),
         "consent_application": column(Consent, "application"),
         "consent_ended": column(Consent, "ended_at"),
-    }
-    selected: list[str] = []
-    joins: list[str] = []
-    layout = []
-    for model, alias, join in _JOINED:
-        fields = model._meta.concrete_fields
-        converters = []
-        for offset, field in enumerate(fields):
-            col = field.get_col(alias)
-            functions = [
-                *connection.ops.get_db_converters(col),
-                *field.get_db_converters(connection),  # type: ignore[attr-defined]
-            ]
-            if functions:
-                converters.append((len(selected) + offset, col, functions))
-        selected.extend(f"{alias}.{quote(field.column)}" for field in fields)
-        layout.append((model, tuple(field.attname for field in fields), converters))
-        if join:
-            joins.append(join.format(table=quote(model._meta.db_table), **names))
-    # Names from the models' metadata, quoted; the digest is a parameter.
-    table = quote(AccessToken._meta.db_table)
-    where = f"t.{column(AccessToken, 'token_checksum')} = %s"
-    sql = f"SELECT {', '.join(selected)} FROM {table} t {' '.join(joins)} WHERE {where}"  # noqa: S608
-    built = _Statement(sql=sql, layout=tuple(layout))
-    _statements[connection.vendor] = built
-    return built
-
-
-def _instances(statement: _Statement, row: tuple[Any, ...]) -> list[models.Model | None]:
-    """One instance per joined model (None where the LEFT JOIN found no row)."""
-    values = list(row)
-    out: list[models.Model | None] = []
-    start = 0
-    for model, attnames, converters in statement.layout:
-        for position, col, functions in converters:
-            value = values[position]
-            for convert in functions:
-                value = convert(value, col, connection)
-            values[position] = value
-        part = values[start : start + len(attnames)]
-        start += len(attnames)
-        out.append(None if part[0] is None else model.from_db(connection.alias, attnames, part))
-    return out
+    },
+)
 
 
 def _access_token(token: str) -> tuple[AccessToken, Consent | None] | None:
     """The token, its relations in Django's caches as ``select_related`` leaves them,
     and the active consent of its person to its client."""
-    statement = _statement()
-    with connection.cursor() as cursor:
-        cursor.execute(statement.sql, [checksum(token)])
-        row = cursor.fetchone()
+    row = _TOKEN.fetch([checksum(token)])
     if row is None:
         return None
-    access, application, policy, account, person, consent = _instances(statement, row)
+    access, application, policy, account, person, consent = row
     assert isinstance(access, AccessToken)  # the statement's first model
     AccessToken.application.field.set_cached_value(access, application)
     AccessToken.user.field.set_cached_value(access, account)
