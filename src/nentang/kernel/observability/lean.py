@@ -2,14 +2,14 @@
 
 Endpoints called by programs with their own credentials (an OAuth token endpoint, a
 bearer-token userinfo endpoint) use no session, no CSRF token (they are exempt), no
-language negotiation, no messages and no htmx; the browser middleware of
-``settings.MIDDLEWARE`` still ran for each of their requests and was most of the CPU
-of a client-credentials grant (docs/performance.md, "Identity (OIDC): the machine
-chain"). ``MachinePaths`` sends requests for an exact set of paths to a second Django
-ASGI handler built with ``settings.NENTANG_MACHINE_MIDDLEWARE`` (request context, access
-log and metrics, problem answers, security headers, body limit stay), and every other
+language negotiation, no messages and no htmx, yet the browser middleware of
+``settings.MIDDLEWARE`` ran for each of their requests (about a quarter of a
+client-credentials grant's time under py-spy; docs/performance.md, "Third pass").
+``MachinePaths`` sends requests for an exact set of paths to a second Django ASGI
+handler built with ``settings.NENTANG_MACHINE_MIDDLEWARE`` (request context, access log
+and metrics, problem answers, security headers, body limit stay), and every other
 request to the full one. Both handlers share the URL configuration, views and settings;
-a machine path that a view behind it needs a session for must not be listed.
+a path whose view needs a session, a language or a CSRF check must not be listed.
 """
 
 from __future__ import annotations
