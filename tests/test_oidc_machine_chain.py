@@ -13,11 +13,13 @@ from __future__ import annotations
 import asyncio
 import base64
 import datetime
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 from oauth2_provider.models import AccessToken, set_token_value
@@ -46,6 +48,17 @@ def asgi(method: str, path: str, **kwargs: Any) -> httpx.Response:
             return await c.request(method, path, **kwargs)
 
     return asyncio.run(send())
+
+
+@pytest.fixture(autouse=True)
+def _pool_closed_after() -> Iterator[None]:
+    """The application ran views on its own request threads, whose PostgreSQL
+    connections went back to psycopg's pool: close it, or the test database cannot be
+    dropped at the end of the session."""
+    yield
+    close_pool = getattr(connection, "close_pool", None)
+    if close_pool is not None:
+        close_pool()
 
 
 @pytest.fixture
