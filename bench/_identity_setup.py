@@ -205,6 +205,27 @@ def _redis_forget(prefix: str) -> None:
         )
 
 
+def _redis_persistence() -> dict[str, str]:
+    """How the Redis baseline keeps its data (AOF, fsync policy, snapshots), for the
+    result file: a Redis without AOF or snapshots writes nothing to disk."""
+    cli = shutil.which("redis-cli")
+    found: dict[str, str] = {}
+    for name in ("appendonly", "appendfsync", "save"):
+        lines = (
+            subprocess.run(
+                [cli, "-u", REDIS_URL, "config", "get", name],
+                capture_output=True,
+                text=True,
+                timeout=10,
+                check=False,
+            ).stdout.splitlines()
+            if cli
+            else []
+        )
+        found[name] = lines[1] if len(lines) > 1 else "?"
+    return found
+
+
 def _require_redis() -> None:
     cli = shutil.which("redis-cli")
     answer = (
@@ -244,8 +265,16 @@ def servers(context: Context) -> Iterator[None]:
             {"NENTANG_BASE_URL": f"http://127.0.0.1:{ours_port}", "NENTANG_LOG_LEVEL": "WARNING"}
         )
         environment.pop("PROMETHEUS_MULTIPROC_DIR", None)
+        options = []
         if not context.params.get("pool", True):
-            environment["NENTANG_DATABASE_URL"] += "?pool=false"
+            options.append("pool=false")
+        if str(context.params.get("synchronous_commit", "on")) == "off":
+            # Redis as configured on these machines (no AOF, no snapshots) writes nothing
+            # to disk; with this, PostgreSQL still writes its WAL but stops waiting for
+            # the flush at each commit (a crash may lose the last ~0.6 s, never corrupts).
+            options.append("options=-c%20synchronous_commit%3Doff")
+        if options:
+            environment["NENTANG_DATABASE_URL"] += "?" + "&".join(options)
         started: list[Any] = []
         try:
             ours = _servers.start(
@@ -281,6 +310,7 @@ def servers(context: Context) -> Iterator[None]:
                 ).stdout.strip(),
                 "storage": "baseline: Redis (127.0.0.1:6379, the adapter interface the "
                 "provider documents); also measured: in memory, one map per worker",
+                "redis_persistence": _redis_persistence(),
                 "workers": workers,
             }
             context.facts["server"] = json.loads(settings_file.read_text(encoding="utf-8"))

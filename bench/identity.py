@@ -229,6 +229,9 @@ COMMON = {
     "duration": Param("10s", "wrk duration of each measurement"),
     "warmup": Param("3s", "wrk duration of the warm-up"),
     "pool": Param(True, "serve nentang with psycopg's connection pool (as configured)"),
+    "synchronous_commit": Param(
+        "on", "PostgreSQL synchronous_commit of nentang's connections (on: wait for the WAL flush)"
+    ),
 }
 
 register(

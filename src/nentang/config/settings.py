@@ -82,6 +82,22 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
+# The OpenID provider's machine endpoints (token, revocation, introspection, userinfo):
+# called by programs with their own credentials, they need no session, CSRF token,
+# language, messages or htmx. Under ASGI they are served by this shorter chain
+# (kernel/observability/lean.py; docs/performance.md). The rest of the provider —
+# authorization, logout, the pages — uses sessions and stays on MIDDLEWARE.
+NENTANG_MACHINE_PATHS = ("/oidc/token", "/oidc/revoke", "/oidc/introspect", "/oidc/userinfo")
+NENTANG_MACHINE_MIDDLEWARE = [
+    "nentang.kernel.observability.middleware.RequestContextMiddleware",
+    "nentang.kernel.errors.middleware.ProblemMiddleware",
+    "nentang.kernel.security.SecurityHeadersMiddleware",
+    "nentang.kernel.async_middleware.SecurityMiddleware",
+    "nentang.kernel.errors.middleware.BodyLimitMiddleware",
+    "nentang.kernel.async_middleware.CommonMiddleware",  # Content-Length, host checks
+    "nentang.kernel.async_middleware.XFrameOptionsMiddleware",
+]
+
 ROOT_URLCONF = "nentang.config.urls"
 ASGI_APPLICATION = "nentang.config.asgi.application"
 WSGI_APPLICATION = "nentang.config.wsgi.application"

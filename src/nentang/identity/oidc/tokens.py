@@ -13,21 +13,20 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import models
-from django.db.models import OuterRef, Subquery
 from jwcrypto import jws, jwt
 from oauth2_provider.models import AccessToken, Application
 
-from nentang.identity.models import Account, Consent
+from nentang.identity.models import Account, ClientPolicy, Consent, Person
 from nentang.identity.oidc import keys
 from nentang.identity.oidc.common import checksum, issuer
+from nentang.identity.oidc.joined import Joined
 
 
 @dataclass(frozen=True)
 class PersonToken:
     account: Account
     application: Application
-    consent: Consent  # read with the token: id, scopes and purpose only
+    consent: Consent  # the active consent, read with the token
     scopes: frozenset[str]
 
 
@@ -41,31 +40,67 @@ class TokenRefused(Exception):
         self.reason = reason
 
 
-def _with_consent(tokens: Any) -> Any:
-    """The person's active consent to the token's client, read in the same query (one
-    round trip per userinfo answer or API call instead of two)."""
-    active = Consent.objects.filter(
-        account=OuterRef("user"), application=OuterRef("application"), ended_at__isnull=True
-    )
-    return tokens.annotate(
-        consent_id=Subquery(active.values("id")[:1]),
-        consent_scopes=Subquery(active.values("scopes")[:1], output_field=models.JSONField()),
-        consent_purpose=Subquery(active.values("purpose")[:1]),
-    )
+# The lookup behind every userinfo answer and API call, as one fixed statement: the
+# token with its client and the client's policy, the account with its person, and the
+# person's active consent to that client (at most one: a partial unique constraint).
+_TOKEN = Joined(
+    [
+        (AccessToken, "t", ""),
+        (Application, "a", "LEFT JOIN {table} a ON a.{application_pk} = t.{application}"),
+        (ClientPolicy, "p", "LEFT JOIN {table} p ON p.{policy_application} = a.{application_pk}"),
+        (Account, "u", "LEFT JOIN {table} u ON u.{account_pk} = t.{user}"),
+        (Person, "pe", "LEFT JOIN {table} pe ON pe.{person_account} = u.{account_pk}"),
+        (
+            Consent,
+            "c",
+            "LEFT JOIN {table} c ON c.{consent_account} = t.{user}"
+            " AND c.{consent_application} = t.{application} AND c.{consent_ended} IS NULL",
+        ),
+    ],
+    where="t.{token_checksum} = %s",
+    names=lambda column: {
+        "application_pk": column(Application, "id"),
+        "account_pk": column(Account, "id"),
+        "application": column(AccessToken, "application"),
+        "user": column(AccessToken, "user"),
+        "token_checksum": column(AccessToken, "token_checksum"),
+        "policy_application": column(ClientPolicy, "application"),
+        "person_account": column(Person, "account"),
+        "consent_account": column(Consent, "account"),
+        "consent_application": column(Consent, "application"),
+        "consent_ended": column(Consent, "ended_at"),
+    },
+)
+
+
+def _access_token(token: str) -> tuple[AccessToken, Consent | None] | None:
+    """The token, its relations in Django's caches as ``select_related`` leaves them,
+    and the active consent of its person to its client."""
+    row = _TOKEN.fetch([checksum(token)])
+    if row is None:
+        return None
+    access, application, policy, account, person, consent = row
+    assert isinstance(access, AccessToken)  # the statement's first model
+    AccessToken.application.field.set_cached_value(access, application)
+    AccessToken.user.field.set_cached_value(access, account)
+    if application is not None:
+        Application.nentang_policy.related.set_cached_value(application, policy)
+        if policy is not None:
+            ClientPolicy.application.field.set_cached_value(policy, application)
+    if account is not None:
+        Account.person.related.set_cached_value(account, person)
+        if person is not None:
+            Person.account.field.set_cached_value(person, account)
+    if not isinstance(consent, Consent):
+        return access, None
+    Consent.account.field.set_cached_value(consent, account)
+    Consent.application.field.set_cached_value(consent, application)
+    return access, consent
 
 
 def person_token(token: str, *, required_scope: str | None = None) -> PersonToken:
-    access = (
-        _with_consent(
-            AccessToken.objects.select_related(
-                "application__nentang_policy", "user", "user__person"
-            )
-        )
-        .filter(token_checksum=checksum(token))
-        .first()
-        if token and "\x00" not in token
-        else None
-    )
+    found = _access_token(token) if token and "\x00" not in token else None
+    access = found[0] if found is not None else None
     if access is None or access.is_expired() or access.application is None:
         raise TokenRefused("unknown")
     account = access.user
@@ -76,16 +111,9 @@ def person_token(token: str, *, required_scope: str | None = None) -> PersonToke
         raise TokenRefused("scope")
     if account.is_locked or not account.is_active:
         raise TokenRefused("locked")
-    consented = access.consent_scopes
-    if access.consent_id is None or not isinstance(consented, list) or not scopes <= set(consented):
+    consent = found[1] if found is not None else None
+    if consent is None or not isinstance(consent.scopes, list) or not scopes <= set(consent.scopes):
         raise TokenRefused("consent")
-    consent = Consent(
-        id=access.consent_id,
-        account=account,
-        application=access.application,
-        scopes=consented,
-        purpose=access.consent_purpose or "",
-    )
     return PersonToken(
         account=account, application=access.application, consent=consent, scopes=scopes
     )

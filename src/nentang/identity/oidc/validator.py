@@ -31,7 +31,7 @@ from oauth2_provider.models import AccessToken, Application, Grant, IDToken, Ref
 from oauth2_provider.settings import oauth2_settings
 from oauthlib.oauth2.rfc6749 import errors
 
-from nentang.identity.models import Authorization, Consent
+from nentang.identity.models import Account, Authorization, Consent, Person
 from nentang.identity.oidc import keys
 from nentang.identity.oidc.claims import person_claims, subject
 from nentang.identity.oidc.client_auth import ClientAuthValidator, security_event
@@ -40,8 +40,33 @@ from nentang.identity.oidc.common import (
     issuer,
     policy_of,
 )
+from nentang.identity.oidc.joined import Joined
 from nentang.identity.oidc.scopes import allowed_scopes
 from nentang.identity.oidc.usage import release_record
+
+# An authorization code's two rows: nentang's authorization (with the consent it was
+# given under) and django-oauth-toolkit's grant (with the person), found by the code's
+# digest and by the code. The authorization outlives the grant (a redeemed code's grant
+# is deleted; reuse is detected on the authorization).
+_CODE = Joined(
+    [
+        (Authorization, "z", ""),
+        (Consent, "c", "LEFT JOIN {table} c ON c.{consent_pk} = z.{consent}"),
+        (Grant, "g", "LEFT JOIN {table} g ON g.{code} = %s"),
+        (Account, "u", "LEFT JOIN {table} u ON u.{account_pk} = g.{user}"),
+        (Person, "pe", "LEFT JOIN {table} pe ON pe.{person_account} = u.{account_pk}"),
+    ],
+    where="z.{code_checksum} = %s",
+    names=lambda column: {
+        "consent_pk": column(Consent, "id"),
+        "consent": column(Authorization, "consent"),
+        "code": column(Grant, "code"),
+        "account_pk": column(Account, "id"),
+        "user": column(Grant, "user"),
+        "person_account": column(Person, "account"),
+        "code_checksum": column(Authorization, "code_checksum"),
+    },
+)
 
 
 class Validator(ClientAuthValidator):
@@ -94,29 +119,42 @@ class Validator(ClientAuthValidator):
     # --- token requests: authorization code --------------------------------------------
 
     def _grant(self, code: str, request: Any) -> Grant | None:
-        cached = getattr(request, "nentang_grant", None)
-        if cached is not None and cached.code == code:
-            return cached
+        return self._code(code, request)[0]
+
+    def _code(self, code: str, request: Any) -> tuple[Grant | None, Authorization | None]:
+        """The code's grant (with the person) and its authorization (with the consent),
+        read once per token request in one statement. By code only: the grant
+        dispatcher asks for the scopes before the client is authenticated; validate_code
+        checks that both belong to the client."""
+        cached = getattr(request, "nentang_code", None)
+        if cached is not None and cached[0] == code:
+            return cached[1], cached[2]
         if not isinstance(code, str) or not code or "\x00" in code:
-            return None
-        # By code only: the grant dispatcher asks for the scopes before the client is
-        # authenticated; validate_code checks the grant belongs to the client. The
-        # person comes along (the ID token's claims and the data-usage entry need it).
-        grant = Grant.objects.select_related("user", "user__person").filter(code=code).first()
-        request.nentang_grant = grant
-        return grant
+            return None, None
+        row = _CODE.fetch([code, checksum(code)])
+        grant: Grant | None = None
+        authorization: Authorization | None = None
+        if row is not None:  # no authorization: a grant made outside the provider is refused
+            found, consent, found_grant, account, person = row
+            assert isinstance(found, Authorization)  # the FROM table
+            authorization = found
+            Authorization.consent.field.set_cached_value(authorization, consent)
+            if isinstance(found_grant, Grant):
+                grant = found_grant
+                Grant.user.field.set_cached_value(grant, account)
+                if account is not None:
+                    Account.person.related.set_cached_value(account, person)
+                    if person is not None:
+                        Person.account.field.set_cached_value(person, account)
+        request.nentang_code = (code, grant, authorization)
+        return grant, authorization
 
     def validate_code(
         self, client_id: str, code: str, client: Any, request: Any, *args: Any, **kwargs: Any
     ) -> bool:
         if not isinstance(code, str) or not code or "\x00" in code:
             return False
-        grant = self._grant(code, request)
-        authorization = (
-            Authorization.objects.select_related("consent")
-            .filter(code_checksum=checksum(code))
-            .first()
-        )
+        grant, authorization = self._code(code, request)
         if authorization is not None and authorization.application_id != client.pk:
             return False  # another client's code: its owner's tokens are none of our business
         if authorization is not None and authorization.redeemed_at is not None:

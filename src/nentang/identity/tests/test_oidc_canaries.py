@@ -37,6 +37,7 @@ OUR_OWN = {
     "_presented_methods",
     "_authenticate_assertion",
     "_grant",
+    "_code",
     "_revoke_reused",
     "claim_authorization",
     "_introspection",
