@@ -12,6 +12,7 @@ from nentang.publicservices.selectors.documents import (
     DocumentSlot,
     dossier_document_open,
     dossier_documents,
+    dossier_documents_with_reuse,
 )
 from nentang.publicservices.selectors.dossiers import (
     QUEUE_ORDER,
@@ -53,6 +54,7 @@ __all__ = [
     "agencies_for",
     "dossier_document_open",
     "dossier_documents",
+    "dossier_documents_with_reuse",
     "dossier_for_applicant",
     "dossier_for_officer",
     "dossier_has_result",

@@ -63,7 +63,7 @@ def receipt_slip(dossier: Dossier, procedure: Procedure, agency_name: str) -> by
     """Giấy tiếp nhận hồ sơ và hẹn trả kết quả (Circular 01/2018/TT-VPCP, form 01)."""
     code = dossier.receipt_code or ""
     received = timezone.localtime(dossier.received_at) if dossier.received_at else None
-    documents = "; ".join(name.vi for name, _required in procedure.documents) or "—"
+    documents = "; ".join(document.name.vi for document in procedure.documents) or "—"
     return render(
         Paper(
             agency=agency_name,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from tests.support.staff import log_in_as
@@ -66,6 +67,20 @@ def test_a_citizen_answers_one_question_per_page_and_submits(cast: Cast) -> None
     assert "Nguyễn Minh Khôi" in review.content.decode()
     missing_agency = client.post(reverse("publicservices:review", args=[dossier.pk]), {})
     assert missing_agency.status_code == 400
+    # The birth notice is required: submitting without it is refused, naming it, with a
+    # link to its place on the documents page; nothing changes.
+    log_length = Dossier.objects.get(pk=dossier.pk).log_length
+    no_notice = client.post(
+        reverse("publicservices:review", args=[dossier.pk]), {"agency": "ubnd-phuong-sai-gon"}
+    )
+    assert no_notice.status_code == 400
+    page = no_notice.content.decode()
+    assert "Hãy đính kèm “Giấy chứng sinh (bản điện tử hoặc ảnh chụp)”" in page
+    assert f'href="/dossiers/{dossier.pk}/documents#doc0-title"' in page
+    assert Dossier.objects.get(pk=dossier.pk).log_length == log_length
+    scan = SimpleUploadedFile("giay-chung-sinh.pdf", support.SCAN, content_type="application/pdf")
+    documents = reverse("publicservices:documents", args=[dossier.pk])
+    assert client.post(documents, {"document": "0", "file": scan}).status_code == 302
     sent = client.post(
         reverse("publicservices:review", args=[dossier.pk]), {"agency": "ubnd-phuong-sai-gon"}
     )
@@ -92,6 +107,7 @@ def test_officers_work_the_queue_and_other_agencies_get_404(cast: Cast) -> None:
         procedure_slug="dang-ky-khai-sinh",
         agency_code="ubnd-phuong-sai-gon",
         data=support.birth(),
+        documents=support.papers("dang-ky-khai-sinh"),
     )
     reception = signed_in(cast.reception)
     queue = reception.get(reverse("publicservices:queue"))
@@ -127,6 +143,7 @@ def test_the_queue_costs_the_same_queries_for_one_row_or_many(cast: Cast) -> Non
             procedure_slug="dang-ky-khai-sinh",
             agency_code="ubnd-phuong-sai-gon",
             data=support.birth(),
+            documents=support.papers("dang-ky-khai-sinh"),
         )
 
     reception = signed_in(cast.reception)
@@ -156,6 +173,7 @@ def test_an_approval_officer_revokes_a_result_from_the_dossier_page(cast: Cast) 
         procedure_slug="dang-ky-khai-sinh",
         agency_code="ubnd-phuong-sai-gon",
         data=support.birth(),
+        documents=support.papers("dang-ky-khai-sinh"),
     )
     url = reverse("publicservices:officer_dossier", args=[dossier.pk])
     approval = signed_in(cast.approval)

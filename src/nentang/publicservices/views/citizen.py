@@ -233,6 +233,13 @@ def review(request: HttpRequest, dossier_id: str) -> HttpResponse:
             )
         except ValidationFailed as invalid:
             errors = list(invalid.errors)
+    documents_url = reverse("publicservices:documents", args=[dossier.pk])
+    # A missing document's error links to its section of the documents page.
+    links = {
+        error.field: f"{documents_url}#doc{error.field.split('.')[1]}-title"
+        for error in errors
+        if error.field.startswith("documents.")
+    }
     rows = [
         {
             "label": page.label,
@@ -253,7 +260,11 @@ def review(request: HttpRequest, dossier_id: str) -> HttpResponse:
             "rows": rows,
             "agencies": agencies,
             "chosen": chosen or (agencies[0].code if len(agencies) == 1 else ""),
-            "errors": errors,
+            "errors": [error for error in errors if error.field not in links],
+            "document_errors": [(links[e.field], e.message) for e in errors if e.field in links],
+            "documents": selectors.dossier_documents(
+                dossier=dossier, language=request.LANGUAGE_CODE
+            ),
             "fee": format_vnd(fee),
             "resubmitting": dossier.state == "supplementing",
         },
