@@ -27,6 +27,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     path("dossiers/<uuid:dossier_id>/result.pdf", papers.result, name="result"),
     path("dossiers/<uuid:dossier_id>/receipt.pdf", papers.receipt, name="receipt"),
+    path("dossiers/<uuid:dossier_id>/apology.pdf", papers.apology, name="apology"),
     path("results/verify", papers.verify, name="verify"),
     path("officer/dossiers/", officer.queue, name="queue"),
     path("officer/dossiers/<uuid:dossier_id>", officer.dossier, name="officer_dossier"),

@@ -28,6 +28,8 @@ from nentang.publicservices.services.common import (
 
 # The queue's keyset order: the earliest step deadline first, the id breaks ties.
 QUEUE_ORDER = ("step_due_date", "id")
+# The queue's sort orders by the step's deadline, both served by the queue's index.
+QUEUE_SORTS = {"due": QUEUE_ORDER, "-due": ("-step_due_date", "-id")}
 PLATFORM_CLIENT = "publicservices"
 PLATFORM_NAME = "Cổng dịch vụ công"
 

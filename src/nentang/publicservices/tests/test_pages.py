@@ -197,3 +197,49 @@ def test_an_approval_officer_revokes_a_result_from_the_dossier_page(cast: Cast) 
     page = approval.get(url).content.decode()
     assert "Thu hồi kết quả" in page  # the timeline's entry
     assert 'value="revoke_result"' not in page
+
+
+def test_deadlines_show_to_the_citizen_and_the_queue_sorts_by_them(cast: Cast) -> None:
+    from nentang.publicservices import services
+
+    def submit(child: str) -> Dossier:
+        return services.dossier_submit(
+            actor=cast.an,
+            procedure_slug="dang-ky-khai-sinh",
+            agency_code="ubnd-phuong-sai-gon",
+            data=support.birth(child_full_name=child),
+            documents=support.papers("dang-ky-khai-sinh"),
+        )
+
+    finished, waiting, received = (
+        submit("Nguyễn Minh A"),
+        submit("Nguyễn Minh B"),
+        submit("Nguyễn Minh C"),
+    )
+    for dossier in (finished, received):
+        services.dossier_receive(actor=cast.reception, dossier_id=dossier.pk)
+    services.dossier_process(actor=cast.processing, dossier_id=finished.pk)
+    services.dossier_approve(actor=cast.approval, dossier_id=finished.pk)
+    services.dossier_issue_result(actor=cast.processing, dossier_id=finished.pk)
+
+    an = signed_in(cast.an)
+    mine = an.get(reverse("publicservices:my_dossiers")).content.decode()
+    # Finished the day of receipt with one working day allowed: early; received: on track.
+    assert mine.count("Trước hạn") == 1
+    assert mine.count("Trong hạn") == 1
+    assert "Hẹn trả kết quả" in mine
+    page = an.get(reverse("publicservices:dossier", args=[received.pk])).content.decode()
+    assert "Trong hạn" in page
+    page = an.get(reverse("publicservices:dossier", args=[waiting.pk])).content.decode()
+    assert "Trong hạn" not in page  # not received: no deadline yet
+
+    second = submit("Nguyễn Minh D")
+    reception = signed_in(cast.reception)
+    url = reverse("publicservices:queue")
+    earliest = reception.get(url, {"role": "reception"}).content.decode()
+    latest = reception.get(url, {"role": "reception", "sort": "-due"}).content.decode()
+    assert "Hạn xử lý gần nhất trước" in earliest
+    order = [str(waiting.pk), str(second.pk)]  # the same step deadline: by id
+    assert sorted(order, key=earliest.index) == order
+    assert sorted(order, key=latest.index) == order[::-1]
+    assert reception.get(url, {"sort": "anything"}).status_code == 200

@@ -5,6 +5,7 @@ look-up by receipt code."""
 from __future__ import annotations
 
 import contextlib
+import datetime
 from typing import Any
 
 from django import forms
@@ -27,6 +28,7 @@ from nentang.publicservices.views.presenters import (
     answer_text,
     badge_for,
     procedure_rows,
+    sla_for,
     timeline,
 )
 from nentang.publicservices.workflow import allowed_actions
@@ -283,6 +285,7 @@ def my_dossiers(request: HttpRequest) -> HttpResponse:
             "dossier": d,
             "procedure": procedure_of(d),
             "badge": badge_for(d.state),
+            "sla": sla_for(d),
         }
         for d in dossiers
     ]
@@ -316,6 +319,7 @@ def dossier(request: HttpRequest, dossier_id: str) -> HttpResponse:
         return HttpResponseRedirect(reverse("publicservices:dossier", args=[found_dossier.pk]))
     found = procedure_of(found_dossier)
     actions = list(selectors.dossier_timeline(dossier=found_dossier))
+    apology = selectors.dossier_apology(dossier=found_dossier)
     return render(
         request,
         "publicservices/dossier.html",
@@ -323,6 +327,11 @@ def dossier(request: HttpRequest, dossier_id: str) -> HttpResponse:
             "dossier": found_dossier,
             "procedure": found,
             "badge": badge_for(found_dossier.state),
+            "sla": sla_for(found_dossier),
+            "apology": apology,
+            "apology_date": datetime.date.fromisoformat(apology.payload["new"])
+            if apology
+            else None,
             "state_label": state_label(found_dossier.state),
             "events": timeline(actions),
             "can_withdraw": "withdraw" in allowed_actions(found.workflow, found_dossier.state),
