@@ -12,6 +12,11 @@ app_name = "publicservices"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("services/", citizen.catalogue, name="catalogue"),
     path("services/statistics", statistics.statistics, name="statistics"),
+    path(
+        "officer/statistics",
+        statistics.officer_statistics,
+        name="officer_statistics",
+    ),
     path("services/<slug:slug>", citizen.procedure, name="procedure"),
     path("services/<slug:slug>/apply", citizen.apply, name="apply"),
     path("dossiers/", citizen.my_dossiers, name="my_dossiers"),

@@ -243,3 +243,39 @@ def test_deadlines_show_to_the_citizen_and_the_queue_sorts_by_them(cast: Cast) -
     assert sorted(order, key=earliest.index) == order
     assert sorted(order, key=latest.index) == order[::-1]
     assert reception.get(url, {"sort": "anything"}).status_code == 200
+
+
+def test_officers_see_their_own_agency_s_statistics_only(cast: Cast) -> None:
+    from nentang.publicservices import services
+
+    def submit() -> Dossier:
+        return services.dossier_submit(
+            actor=cast.an,
+            procedure_slug="dang-ky-khai-sinh",
+            agency_code="ubnd-phuong-sai-gon",
+            data=support.birth(),
+            documents=support.papers("dang-ky-khai-sinh"),
+        )
+
+    finished, waiting = submit(), submit()
+    submit()  # not received: not counted
+    for dossier in (finished, waiting):
+        services.dossier_receive(actor=cast.reception, dossier_id=dossier.pk)
+    services.dossier_process(actor=cast.processing, dossier_id=finished.pk)
+    services.dossier_approve(actor=cast.approval, dossier_id=finished.pk)
+    services.dossier_issue_result(actor=cast.processing, dossier_id=finished.pk)
+
+    url = reverse("publicservices:officer_statistics")
+    page = signed_in(cast.processing).get(url, {"period": "30"})
+    assert page.status_code == 200
+    numbers = page.context["total"]
+    assert (numbers["received"], numbers["in_progress"], numbers["early"]) == (2, 1, 1)
+    assert (numbers["on_time"], numbers["late"], numbers["on_time_percent"]) == (0, 0, "100%")
+    body = page.content.decode()
+    assert "Thống kê của cơ quan tôi" in body
+    assert "Đăng ký khai sinh" in body
+    other = signed_in(cast.stranger).get(url)
+    assert other.context["total"]["received"] == 0
+    assert "Đăng ký khai sinh" not in other.content.decode()
+    assert signed_in(cast.an).get(url).status_code == 403
+    assert Client().get(url).status_code == 302
