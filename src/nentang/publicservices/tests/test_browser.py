@@ -314,6 +314,13 @@ def test_documents_deadlines_and_the_apology_in_the_browser(
             page.screenshot(
                 path=artifacts / f"publicservices-officer-apology-{width}.png", full_page=True
             )
+            page.goto(f"{base}/officer/statistics")
+            assert text(page, "h1") == "Thống kê của cơ quan tôi"
+            accessible(page)
+            assert no_horizontal_scroll(page)
+            page.screenshot(
+                path=artifacts / f"publicservices-officer-statistics-{width}.png", full_page=True
+            )
             page.context.close()
         # The review refused on purpose (twice) is a 400, which chromium reports.
         assert (
