@@ -39,7 +39,9 @@ def cast(transactional_db: None) -> support.Cast:
 
     security_defaults_install()
     cast = support.cast()
-    # Staff present a second factor at every login (issue 8): their authenticator apps.
+    # Staff present a second factor at every login (issue 8): their authenticator apps,
+    # new with each test's accounts (the codes used so far start again from none).
+    LOGINS.clear()
     for account in (cast.reception, cast.processing, cast.approval, cast.justice):
         SECRETS[account.username] = second_factor_of(account)
     return cast
