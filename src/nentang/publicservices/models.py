@@ -85,6 +85,8 @@ class Dossier(models.Model):
     approved_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     sla_outcome = models.CharField(max_length=8, choices=Sla.choices, blank=True, default="")
+    # The written apology was made: the deadline was missed, whatever the new date.
+    apologised_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [

@@ -331,6 +331,7 @@ def dossier_apologise(
 
         def postponed(row: Dossier, state: str) -> None:
             row.due_date = new_due_date
+            row.apologised_at = timezone.now()
 
         record(
             dossier,

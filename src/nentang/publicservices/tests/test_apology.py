@@ -76,6 +76,8 @@ def test_an_officer_apologises_from_the_dossier_page_and_the_applicant_is_told(
     an.force_login(cast.an)
     mine = an.get(reverse("publicservices:dossier", args=[dossier.pk])).content.decode()
     assert f"hẹn trả kết quả vào ngày {later:%d/%m/%Y}" in mine
+    assert ">Quá hạn<" in mine
+    assert "Trong hạn" not in mine
     assert reverse("publicservices:apology", args=[dossier.pk]) in mine
     download = an.get(reverse("publicservices:apology", args=[dossier.pk]))
     assert download.status_code == 200
@@ -108,6 +110,9 @@ def test_the_letter_is_for_the_applicant_and_the_agency_only(cast: Cast) -> None
         new_due_date=current_calendar().add_working_days(dossier.due_date, 1),
         reason=REASON,
     )
+    dossier.refresh_from_db()
+    # The deadline was missed: late, not "on track" to the new date.
+    assert selectors.sla_badge(dossier).code == "late"
     name, _content = selectors.dossier_apology_pdf(actor=cast.reception, dossier_id=dossier.pk)
     assert name.startswith(f"thu-xin-loi-{dossier.receipt_code}")
     for other in (cast.binh, cast.stranger, cast.justice):
