@@ -287,7 +287,7 @@ def test_documents_deadlines_and_the_apology_in_the_browser(
                 path=artifacts / f"publicservices-apologised-{width}.png", full_page=True
             )
             page.goto(f"{base}/dossiers/")
-            assert "Trong hạn" in text(page, "main")
+            assert "Quá hạn" in text(page, "main")  # the apologised dossier: late
             accessible(page)
             assert no_horizontal_scroll(page)
             page.screenshot(path=artifacts / f"publicservices-mine-{width}.png", full_page=True)
