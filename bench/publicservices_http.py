@@ -44,6 +44,10 @@ BODY = {
         "months": 12,
         "basis": "rented",
     },
+    # The required proof of residence, a small scan: each submission stores one file.
+    "documents": [
+        {"document": 0, "name": "hop-dong-thue-nha.pdf", "content": "JVBERi0xLjcKJSVFT0YK"}
+    ],
 }
 LUA_JSON = """
 wrk.method = "POST"

@@ -11,6 +11,8 @@ pagination.
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
@@ -34,6 +36,7 @@ from nentang.publicservices.api_schemas import (
     ApplicationListOut,
     ApplicationOut,
     ApplicationUpdateIn,
+    DocumentIn,
     EFormOut,
     EFormPageOut,
     ServiceListOut,
@@ -186,8 +189,38 @@ def application_create(
         agency_code=payload.agency,
         data=payload.data,
         person=who.person,
+        documents=_uploads(payload.documents),
     )
     return Status(201, ApplicationOut.build(dossier, sla=_sla(dossier)))
+
+
+def _uploads(documents: list[DocumentIn]) -> list[services.DocumentUpload]:
+    """The inline documents, decoded: each gives its base64 content or the id of a
+    file to reuse, not both (field errors on ``documents.<i>.content``)."""
+    uploads: list[services.DocumentUpload] = []
+    errors: list[FieldError] = []
+    for index, given in enumerate(documents):
+        field = f"documents.{index}.content"
+        if (given.content is None) == (given.reuse is None):
+            errors.append(
+                FieldError(
+                    field, _("Give either the file's content or a file to reuse."), "invalid"
+                )
+            )
+            continue
+        try:
+            content = base64.b64decode(given.content, validate=True) if given.content else b""
+        except (binascii.Error, ValueError):
+            errors.append(FieldError(field, _("The content is not valid base64."), "invalid"))
+            continue
+        uploads.append(
+            services.DocumentUpload(
+                document=given.document, name=given.name, content=content, reuse=given.reuse
+            )
+        )
+    if errors:
+        raise ValidationFailed(_("Some fields are invalid."), errors=errors)
+    return uploads
 
 
 @router.get(

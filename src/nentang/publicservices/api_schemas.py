@@ -69,9 +69,33 @@ class EFormOut(Schema):
     pages: list[EFormPageOut] = Field(description="UI schema: one question per page, in order.")
 
 
+class DocumentIn(Schema):
+    document: int = Field(
+        ge=0, le=99, description="Position of the document in the service's list."
+    )
+    name: str = Field(
+        default="", max_length=255, description="The file's name, as the applicant knows it."
+    )
+    content: str | None = Field(
+        default=None,
+        max_length=7_000_000,
+        description="The file, base64: a PDF, JPEG or PNG (decided by its content), at most 5 MB.",
+    )
+    reuse: uuid.UUID | None = Field(
+        default=None,
+        description="Instead of content: the id of the applicant's file in an earlier "
+        "application, where the service allows that paper to be reused.",
+    )
+
+
 class ApplicationIn(Schema):
     agency: str = Field(max_length=60, description="Code of the receiving agency.")
     data: dict[str, Any] = Field(description="Answers to the e-form.")
+    documents: list[DocumentIn] = Field(
+        default_factory=list,
+        max_length=20,
+        description="The service's documents: every required one must be given.",
+    )
 
 
 class ApplicationUpdateIn(Schema):

@@ -54,6 +54,19 @@ class Text:
 
 
 @dataclass(frozen=True)
+class Document:
+    """A document the procedure asks for (thành phần hồ sơ). ``reuse``, when the
+    catalogue sets it, names a kind of paper that the applicant may reuse from one of
+    their earlier dossiers instead of uploading it again (Decree 45/2020/NĐ-CP, Art. 16:
+    digitised papers already held by the platform are not asked for twice); documents
+    of two procedures with the same ``reuse`` key are the same paper."""
+
+    name: Text
+    required: bool
+    reuse: str = ""
+
+
+@dataclass(frozen=True)
 class Page:
     """One question of the e-form (GOV.UK Forms: one question per page)."""
 
@@ -80,7 +93,7 @@ class Procedure:
     applicants: tuple[str, ...]
     online_level: str
     legal_basis: tuple[str, ...]
-    documents: tuple[tuple[Text, bool], ...]
+    documents: tuple[Document, ...]
     fee: Mapping[str, Any]
     processing_days: int
     max_supplements: int
@@ -315,7 +328,9 @@ def procedure_from(
         applicants=tuple(raw["applicants"]),
         online_level=raw["online_level"],
         legal_basis=tuple(raw["legal_basis"]),
-        documents=tuple((_text(d["name"]), d["required"]) for d in raw["documents"]),
+        documents=tuple(
+            Document(_text(d["name"]), d["required"], d.get("reuse", "")) for d in raw["documents"]
+        ),
         fee=fee,
         processing_days=raw["processing_days"],
         max_supplements=raw.get("max_supplements", 1),

@@ -27,6 +27,7 @@ from nentang.identity import services as identity
 from nentang.kernel import demodata
 from nentang.kernel.auditing import Actor
 from nentang.publicservices import services
+from nentang.publicservices.catalogue import catalogue
 from nentang.publicservices.models import Dossier, ReceivingUnit
 
 SEED = 20261207
@@ -68,6 +69,24 @@ def _summary() -> list[str]:
     return [
         "Public services: /services/ (citizens), /officer/dossiers/ (officers), "
         "/dossiers/status (look-up by receipt code), /api/v1/services (API).",
+    ]
+
+
+# A one-page PDF standing for the applicant's scanned papers.
+SCAN = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+def _papers(slug: str) -> list[services.DocumentUpload]:
+    """A scan for each document the procedure requires."""
+    return [
+        services.DocumentUpload(document=index, name=f"ban-scan-{index + 1}.pdf", content=SCAN)
+        for index, document in enumerate(catalogue().require(slug).documents)
+        if document.required
     ]
 
 
@@ -193,6 +212,7 @@ def load(progress: demodata.Progress) -> None:
             procedure_slug="dang-ky-khai-sinh",
             agency_code="ubnd-phuong-sai-gon",
             data=_birth("Nguyễn Minh Khôi", "male", "2026-12-01"),
+            documents=_papers("dang-ky-khai-sinh"),
         )
         services.dossier_receive(actor=saigon, dossier_id=newborn.pk)
         services.dossier_process(actor=saigon, dossier_id=newborn.pk)
@@ -222,6 +242,7 @@ def load(progress: demodata.Progress) -> None:
                         rng.choice(["general", "general", "student"]),
                         rng.choice(["online", "post", "counter"]),
                     ),
+                    documents=_papers("cap-phieu-ly-lich-tu-phap"),
                 )
                 _walk(dossier, officer=justice, steps=steps, rng=rng)
             elif variant == 1:
@@ -235,6 +256,7 @@ def load(progress: demodata.Progress) -> None:
                         "2026-11-2" + str(rng.randint(0, 9)),
                         rng.choice(["online", "post"]),
                     ),
+                    documents=_papers("dang-ky-khai-sinh"),
                 )
                 _walk(dossier, officer=saigon, steps=steps, rng=rng)
             else:
@@ -244,6 +266,7 @@ def load(progress: demodata.Progress) -> None:
                     procedure_slug="dang-ky-tam-tru",
                     agency_code="ubnd-phuong-sai-gon",
                     data=_residence(person, rng.randint(3, 24)),
+                    documents=_papers("dang-ky-tam-tru"),
                 )
                 _walk(dossier, officer=saigon, steps=steps, rng=rng)
         progress.advance()

@@ -85,6 +85,8 @@ class Dossier(models.Model):
     approved_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     sla_outcome = models.CharField(max_length=8, choices=Sla.choices, blank=True, default="")
+    # The written apology was made: the deadline was missed, whatever the new date.
+    apologised_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [
@@ -147,6 +149,10 @@ class DossierFile(models.Model):
     size = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)
     storage_name = models.CharField(max_length=255)
+    # A paper reused from another of the applicant's dossiers: the same stored file.
+    reused_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
 

@@ -99,3 +99,16 @@ FEE_PAYMENT_UNAVAILABLE = register(
     meaning=_("This installation takes no fee payments online."),
     advice=_("Pay the fee at the one-stop shop of the agency that received the dossier."),
 )
+DOCUMENTS_MISSING = register(
+    "dossier_documents_missing",
+    status=422,
+    title=_("Required documents are missing"),
+    meaning=_(
+        "The procedure requires documents that the dossier does not have (Decree "
+        "61/2018/NĐ-CP: a dossier is received only when complete)."
+    ),
+    advice=_(
+        "Attach each document named in the errors (or reuse your earlier file where the "
+        "procedure allows it), then submit again."
+    ),
+)

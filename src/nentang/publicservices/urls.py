@@ -12,6 +12,11 @@ app_name = "publicservices"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("services/", citizen.catalogue, name="catalogue"),
     path("services/statistics", statistics.statistics, name="statistics"),
+    path(
+        "officer/statistics",
+        statistics.officer_statistics,
+        name="officer_statistics",
+    ),
     path("services/<slug:slug>", citizen.procedure, name="procedure"),
     path("services/<slug:slug>/apply", citizen.apply, name="apply"),
     path("dossiers/", citizen.my_dossiers, name="my_dossiers"),
@@ -27,6 +32,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     path("dossiers/<uuid:dossier_id>/result.pdf", papers.result, name="result"),
     path("dossiers/<uuid:dossier_id>/receipt.pdf", papers.receipt, name="receipt"),
+    path("dossiers/<uuid:dossier_id>/apology.pdf", papers.apology, name="apology"),
     path("results/verify", papers.verify, name="verify"),
     path("officer/dossiers/", officer.queue, name="queue"),
     path("officer/dossiers/<uuid:dossier_id>", officer.dossier, name="officer_dossier"),

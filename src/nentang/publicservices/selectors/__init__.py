@@ -12,9 +12,11 @@ from nentang.publicservices.selectors.documents import (
     DocumentSlot,
     dossier_document_open,
     dossier_documents,
+    dossier_documents_with_reuse,
 )
 from nentang.publicservices.selectors.dossiers import (
     QUEUE_ORDER,
+    QUEUE_SORTS,
     SlaBadge,
     dossier_for_applicant,
     dossier_for_officer,
@@ -27,6 +29,8 @@ from nentang.publicservices.selectors.dossiers import (
 )
 from nentang.publicservices.selectors.results import (
     ResultCheck,
+    dossier_apology,
+    dossier_apology_pdf,
     dossier_has_result,
     dossier_receipt_pdf,
     dossier_result_pdf,
@@ -44,6 +48,7 @@ from nentang.publicservices.selectors.statistics import (
 
 __all__ = [
     "QUEUE_ORDER",
+    "QUEUE_SORTS",
     "DocumentSlot",
     "Measure",
     "ResultCheck",
@@ -51,8 +56,11 @@ __all__ = [
     "Row",
     "SlaBadge",
     "agencies_for",
+    "dossier_apology",
+    "dossier_apology_pdf",
     "dossier_document_open",
     "dossier_documents",
+    "dossier_documents_with_reuse",
     "dossier_for_applicant",
     "dossier_for_officer",
     "dossier_has_result",

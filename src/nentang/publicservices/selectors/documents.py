@@ -4,7 +4,7 @@ of the applicant's personal data and goes to their data-usage log (Law 91/2025/Q
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -25,12 +25,16 @@ from nentang.publicservices.services.files import file_read
 
 @dataclass(frozen=True)
 class DocumentSlot:
-    """One document the procedure asks for, and the file given for it (latest)."""
+    """One document the procedure asks for, the file given for it (latest), and the
+    applicant's earlier files that may be reused for it (filled for the applicant's
+    documents page only)."""
 
     index: int
     name: str
     required: bool
     file: DossierFile | None
+    reuse: str = ""
+    reusable: tuple[DossierFile, ...] = ()
 
 
 def dossier_documents(*, dossier: Dossier, language: str = "vi") -> list[DocumentSlot]:
@@ -43,9 +47,50 @@ def dossier_documents(*, dossier: Dossier, language: str = "vi") -> list[Documen
         if row.document is not None:
             latest[row.document] = row
     return [
-        DocumentSlot(index, name.vi if language == "vi" else name.en, required, latest.get(index))
-        for index, (name, required) in enumerate(procedure_of(dossier).documents)
+        DocumentSlot(
+            index,
+            document.name.vi if language == "vi" else document.name.en,
+            document.required,
+            latest.get(index),
+            document.reuse,
+        )
+        for index, document in enumerate(procedure_of(dossier).documents)
     ]
+
+
+# How far back an applicant's earlier files are offered for reuse.
+REUSE_LOOKBACK = 200
+
+
+def dossier_documents_with_reuse(*, dossier: Dossier, language: str = "vi") -> list[DocumentSlot]:
+    """``dossier_documents`` with, for each document the catalogue lets be reused, the
+    applicant's earlier files of the same paper (newest first, one per content), from
+    their other dossiers (call after the applicant's own permission-checked read)."""
+    slots = dossier_documents(dossier=dossier, language=language)
+    wanted = {slot.reuse for slot in slots if slot.reuse}
+    if not wanted:
+        return slots
+    found: dict[str, list[DossierFile]] = {key: [] for key in wanted}
+    seen: set[tuple[str, str]] = set()
+    earlier = (
+        DossierFile.objects.select_related("dossier")
+        .filter(
+            kind=DossierFile.Kind.DOCUMENT,
+            dossier__applicant_id=dossier.applicant_id,
+            revoked_at__isnull=True,
+        )
+        .exclude(dossier_id=dossier.pk)
+        .exclude(document=None)
+        .order_by("-created_at", "-id")[:REUSE_LOOKBACK]
+    )
+    for row in earlier:
+        documents = procedure_of(row.dossier).documents
+        assert row.document is not None
+        key = documents[row.document].reuse if row.document < len(documents) else ""
+        if key in found and (key, row.sha256) not in seen:
+            seen.add((key, row.sha256))
+            found[key].append(row)
+    return [replace(slot, reusable=tuple(found.get(slot.reuse, ()))) for slot in slots]
 
 
 def dossier_document_open(

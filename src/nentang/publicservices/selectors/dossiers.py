@@ -28,6 +28,8 @@ from nentang.publicservices.services.common import (
 
 # The queue's keyset order: the earliest step deadline first, the id breaks ties.
 QUEUE_ORDER = ("step_due_date", "id")
+# The queue's sort orders by the step's deadline, both served by the queue's index.
+QUEUE_SORTS = {"due": QUEUE_ORDER, "-due": ("-step_due_date", "-id")}
 PLATFORM_CLIENT = "publicservices"
 PLATFORM_NAME = "Cổng dịch vụ công"
 
@@ -90,6 +92,7 @@ QUEUE_FIELDS = (
     "step_due_date",
     "completed_at",
     "sla_outcome",
+    "apologised_at",
 )
 
 
@@ -151,6 +154,8 @@ def sla_badge(dossier: Dossier, *, today: datetime.date | None = None) -> SlaBad
     day = today or timezone.localdate()
     if dossier.sla_outcome:
         code = dossier.sla_outcome
+    elif dossier.completed_at is None and dossier.apologised_at is not None:
+        code = "late"  # its deadline was missed: the new date does not make it on track
     elif dossier.completed_at is not None or dossier.due_date is None:
         code = "none"
     elif dossier.due_date < day:

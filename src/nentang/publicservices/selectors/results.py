@@ -5,19 +5,21 @@ by receipt code, or an uploaded PDF's signature: nothing personal is shown)."""
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from nentang.kernel.text import clean
-from nentang.publicservices.models import Dossier, DossierFile
+from nentang.publicservices.models import Dossier, DossierAction, DossierFile
 from nentang.publicservices.selectors.dossiers import dossier_for_applicant, dossier_for_officer
 from nentang.publicservices.services.common import not_found, officer_of, procedure_of
 from nentang.publicservices.services.files import file_read
 from nentang.publicservices.services.receipts import RECEIPT_CODE
-from nentang.publicservices.services.results import receipt_slip
+from nentang.publicservices.services.results import apology_letter, receipt_slip
 from nentang.publicservices.signing import Verdict, pdf_verify
 
 # Larger than any result we issue (one or two A4 pages): bigger uploads are not ours.
@@ -60,6 +62,38 @@ def dossier_receipt_pdf(*, actor: Any, dossier_id: Any) -> tuple[str, bytes]:
     agency = dossier.agency.name if dossier.agency else ""
     content = receipt_slip(dossier, procedure_of(dossier), agency)
     return f"giay-tiep-nhan-{dossier.receipt_code}.pdf", content
+
+
+def dossier_apology(*, dossier: Dossier) -> DossierAction | None:
+    """The dossier's latest apology (call after a permission-checked read)."""
+    return (
+        DossierAction.objects.filter(dossier=dossier, action="apologise").order_by("-seq").first()
+    )
+
+
+def dossier_apology_pdf(*, actor: Any, dossier_id: Any) -> tuple[str, bytes]:
+    """The written apology with the new date (phiếu xin lỗi và hẹn lại ngày trả kết
+    quả) of a dossier that missed its deadline, for its applicant or an officer of its
+    agency (the officer's read is logged); 404 when no apology was made."""
+    dossier: Dossier = (
+        dossier_for_officer(actor=actor, dossier_id=dossier_id)
+        if officer_of(actor) is not None
+        else dossier_for_applicant(actor=actor, dossier_id=dossier_id)
+    )
+    apology = dossier_apology(dossier=dossier)
+    if apology is None:
+        raise not_found()
+    agency = dossier.agency.name if dossier.agency else ""
+    content = apology_letter(
+        dossier,
+        procedure_of(dossier),
+        agency,
+        previous=datetime.date.fromisoformat(apology.payload["previous"]),
+        promised=datetime.date.fromisoformat(apology.payload["new"]),
+        reason=apology.reason,
+        dated=timezone.localdate(apology.at),
+    )
+    return f"thu-xin-loi-{dossier.receipt_code}-{apology.seq}.pdf", content
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,11 @@ class Row:
     average_days: float | None
 
     @property
+    def in_progress(self) -> int:
+        """Received and not yet finished (completed, refused or withdrawn)."""
+        return self.received - self.finished
+
+    @property
     def on_time_share(self) -> float | None:
         return (self.early + self.on_time) / self.finished if self.finished else None
 

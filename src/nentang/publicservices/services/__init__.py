@@ -6,7 +6,8 @@
 * officers — ``dossier_receive``, ``dossier_request_supplement``, ``dossier_process``,
   ``dossier_approve``, ``dossier_reject``, ``dossier_issue_result``,
   ``dossier_return_result``, ``dossier_assign``, ``dossier_comment``;
-* documents — ``dossier_document_upload`` (type by content, size limit);
+* documents — ``dossier_document_upload`` (type by content, size limit),
+  ``dossier_document_reuse`` (an earlier file, where the catalogue allows);
 * results — the signed result made in ``dossier_approve`` and the receipt slip;
 * seams — ``dossier_fee_paid`` (payments) and ``dossier_result_delivered`` (post).
 
@@ -21,7 +22,11 @@ from nentang.publicservices.services.applicants import (
     dossier_submit,
     dossier_withdraw,
 )
-from nentang.publicservices.services.documents import dossier_document_upload
+from nentang.publicservices.services.documents import (
+    DocumentUpload,
+    dossier_document_reuse,
+    dossier_document_upload,
+)
 from nentang.publicservices.services.fees import (
     FeeCollector,
     dossier_fee_pay,
@@ -51,11 +56,13 @@ from nentang.publicservices.services.statistics import statistics_rebuild
 
 __all__ = [
     "RECEIPT_CODE",
+    "DocumentUpload",
     "FeeCollector",
     "dossier_apologise",
     "dossier_approve",
     "dossier_assign",
     "dossier_comment",
+    "dossier_document_reuse",
     "dossier_document_upload",
     "dossier_draft_save",
     "dossier_fee_paid",

@@ -3,7 +3,7 @@ supplementation, withdraw before approval."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db import transaction
@@ -30,6 +30,14 @@ from nentang.publicservices.services.common import (
     person_of,
     record,
 )
+from nentang.publicservices.services.documents import (
+    DocumentUpload,
+    documents_attach,
+    documents_given,
+    documents_required,
+    uploads_checked,
+)
+from nentang.publicservices.services.files import removed_on_failure
 from nentang.publicservices.workflow import DRAFT
 
 MAX_REASON = 2000
@@ -169,18 +177,22 @@ def dossier_submit(
     dossier_id: Any = None,
     channel: str = "online",
     person: Any = None,
+    documents: Sequence[DocumentUpload] = (),
 ) -> Dossier:
     """Submit a dossier to an agency: every answer checked against the e-form, the
-    applicant's e-ID level checked, the procedure's version kept with the dossier.
-    Submitting a draft (``dossier_id``) merges ``data`` into its answers. ``person``:
-    the actor's person if the caller read it in this request."""
+    applicant's e-ID level checked, every document the procedure requires given (a
+    file attached to the draft or in ``documents``, or an earlier file reused where
+    the catalogue allows; Decree 61/2018/NĐ-CP, Art. 15), the procedure's version kept
+    with the dossier. Submitting a draft (``dossier_id``) merges ``data`` into its
+    answers. ``person``: the actor's person if the caller read it in this request."""
     procedure = procedure_in_force(procedure_slug)
     person = applicant_check(actor, procedure, person=person)
     agency = receiving_agency(procedure, agency_code)
+    uploads_checked(procedure.documents, documents)
     now = timezone.now()
     if dossier_id is not None:
         gate(actor, dossier_id, what="publicservices.dossier.submit", applicant=True)
-    with transaction.atomic():
+    with removed_on_failure(), transaction.atomic():
         if dossier_id is None:
             answers = _answers(procedure, data or {}, partial=False)
             dossier = Dossier(
@@ -202,6 +214,9 @@ def dossier_submit(
             if dossier.procedure_slug != procedure.slug:
                 raise NotFound(_("No procedure in force has this id."), code=PROCEDURE_NOT_FOUND)
             answers = _answers(procedure, {**dossier.data, **(data or {})}, partial=False)
+        documents_required(
+            procedure.documents, documents_given(dossier) | {d.document for d in documents}
+        )
         dossier.data = answers
         dossier.agency = agency
         dossier.channel = channel if channel in ("online", "counter", "post") else "online"
@@ -213,6 +228,7 @@ def dossier_submit(
             action="submit",
             payload={"agency": agency.code, "version": procedure.version},
         )
+        documents_attach(acting=acting, dossier=dossier, uploads=documents)
     return dossier
 
 

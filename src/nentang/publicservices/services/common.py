@@ -322,14 +322,6 @@ def _notify_after_commit(
     """Tell the applicant after commit: an e-mail (Django's backend: console or file in
     the demo) and an SMS through identity's SMS port (a file outbox until an operator
     installs a gateway). The contacts are read unless the applicant is the one acting."""
-    if applicant is not None and applicant.pk == dossier.applicant_id:
-        address, phone = applicant.email, applicant.phone
-    else:
-        person_model = apps.get_model("identity", "Person")
-        contacts = person_model.objects.filter(pk=dossier.applicant_id)
-        address, phone = contacts.values_list("email", "phone").first() or ("", "")
-    if not (address or phone):
-        return
     subject = _("Your dossier %(reference)s: %(state)s") % {
         "reference": dossier.receipt_code or procedure.name.vi,
         "state": state_label(state),
@@ -338,6 +330,20 @@ def _notify_after_commit(
         "procedure": procedure.name.vi,
         "state": state_label(state),
     }
+    applicant_tell(dossier, subject=subject, body=body, applicant=applicant)
+
+
+def applicant_tell(dossier: Dossier, *, subject: str, body: str, applicant: Any = None) -> None:
+    """After commit, an e-mail (``body``) and an SMS (``subject``) to the applicant. The
+    contacts are read unless the applicant is the one acting (``applicant``)."""
+    if applicant is not None and applicant.pk == dossier.applicant_id:
+        address, phone = applicant.email, applicant.phone
+    else:
+        person_model = apps.get_model("identity", "Person")
+        contacts = person_model.objects.filter(pk=dossier.applicant_id)
+        address, phone = contacts.values_list("email", "phone").first() or ("", "")
+    if not (address or phone):
+        return
 
     def send() -> None:
         if address:

@@ -9,7 +9,9 @@ import datetime
 from collections.abc import Sequence
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,6 +25,7 @@ from nentang.publicservices.problems import SUPPLEMENT_LIMIT_REACHED
 from nentang.publicservices.services.common import (
     OFFICER_ROLES,
     Acting,
+    applicant_tell,
     as_officer,
     gate,
     lock,
@@ -328,6 +331,7 @@ def dossier_apologise(
 
         def postponed(row: Dossier, state: str) -> None:
             row.due_date = new_due_date
+            row.apologised_at = timezone.now()
 
         record(
             dossier,
@@ -344,6 +348,26 @@ def dossier_apologise(
                 "reference": dossier.receipt_code or "",
                 "previous_due_date": previous.isoformat(),
                 "new_due_date": new_due_date.isoformat(),
+            },
+        )
+        promised = f"{new_due_date:%d/%m/%Y}"
+        reference = dossier.receipt_code or ""
+        applicant_tell(
+            dossier,
+            subject=_("Your dossier %(reference)s is late: the result is now due on %(date)s")
+            % {"reference": reference, "date": promised},
+            body=_(
+                "%(agency)s apologises: your dossier %(reference)s (%(procedure)s) was not "
+                "decided by its due date. Reason: %(reason)s. The result is now promised for "
+                "%(date)s. The written apology: %(url)s"
+            )
+            % {
+                "agency": acting.officer.agency.name,
+                "reference": reference,
+                "procedure": procedure_of(dossier).name.vi,
+                "reason": text,
+                "date": promised,
+                "url": settings.BASE_URL + reverse("publicservices:apology", args=[dossier.pk]),
             },
         )
     return dossier

@@ -63,7 +63,7 @@ def receipt_slip(dossier: Dossier, procedure: Procedure, agency_name: str) -> by
     """Giấy tiếp nhận hồ sơ và hẹn trả kết quả (Circular 01/2018/TT-VPCP, form 01)."""
     code = dossier.receipt_code or ""
     received = timezone.localtime(dossier.received_at) if dossier.received_at else None
-    documents = "; ".join(name.vi for name, _required in procedure.documents) or "—"
+    documents = "; ".join(document.name.vi for document in procedure.documents) or "—"
     return render(
         Paper(
             agency=agency_name,
@@ -85,6 +85,47 @@ def receipt_slip(dossier: Dossier, procedure: Procedure, agency_name: str) -> by
             qr_url=status_url(code),
             qr_caption="Tra cứu tình trạng hồ sơ",
             dated=received.date() if received else timezone.localdate(),
+            place=agency_name,
+        )
+    )
+
+
+def apology_letter(
+    dossier: Dossier,
+    procedure: Procedure,
+    agency_name: str,
+    *,
+    previous: datetime.date,
+    promised: datetime.date,
+    reason: str,
+    dated: datetime.date,
+) -> bytes:
+    """Phiếu xin lỗi và hẹn lại ngày trả kết quả (Circular 01/2018/TT-VPCP, form 04;
+    Decree 61/2018/NĐ-CP, Art. 19): the agency apologises for a dossier that missed its
+    deadline, says why, and promises a new date."""
+    code = dossier.receipt_code or ""
+    received = timezone.localtime(dossier.received_at) if dossier.received_at else None
+    applicant = str(dossier.data.get("applicant_full_name") or "—")
+    return render(
+        Paper(
+            agency=agency_name,
+            title="Phiếu xin lỗi và hẹn lại ngày trả kết quả",
+            reference=f"Mã hồ sơ: {code}",
+            lines=[
+                ("Kính gửi", applicant),
+                ("Thủ tục", procedure.name.vi),
+                ("Tiếp nhận lúc", f"{received:%H:%M, %d/%m/%Y}" if received else "—"),
+                ("Ngày hẹn trả kết quả trước đây", _date(previous)),
+                ("Lý do chậm trả kết quả", reason),
+                ("Ngày hẹn trả kết quả mới", _date(promised)),
+            ],
+            closing=(
+                f"{agency_name} xin lỗi Ông/Bà vì hồ sơ không được giải quyết đúng hạn "
+                f"và hẹn trả kết quả vào ngày {_date(promised)}. Mong Ông/Bà thông cảm."
+            ),
+            qr_url=status_url(code),
+            qr_caption="Tra cứu tình trạng hồ sơ",
+            dated=dated,
             place=agency_name,
         )
     )

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime
 import importlib
+from base64 import b64encode
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,12 +24,14 @@ from nentang.identity import services as identity
 from nentang.identity.services import Residence
 from nentang.kernel.auditing import Actor
 from nentang.publicservices import services
+from nentang.publicservices.catalogue import catalogue
 
 PASSWORD = "mật-khẩu-an-toàn-2026"
 OFFICER_PASSWORD = "mật-khẩu-cán-bộ-2026"
 AN_ID = "079090001234"
 BINH_ID = "001195004321"
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64
+SCAN = b"%PDF-1.7\n% a scanned paper\n%%EOF\n"
 SAI_GON = Residence("79", "26740", "12 Lê Lợi")
 
 
@@ -125,6 +128,24 @@ def cast() -> Cast:
         justice=justice,
         stranger=stranger,
     )
+
+
+def papers(slug: str) -> list[services.DocumentUpload]:
+    """A scan for each document the procedure requires (what a submission must carry)."""
+    procedure = catalogue().require(slug)
+    return [
+        services.DocumentUpload(document=index, name=f"giay-to-{index}.pdf", content=SCAN)
+        for index, document in enumerate(procedure.documents)
+        if document.required
+    ]
+
+
+def papers_json(slug: str) -> list[dict[str, Any]]:
+    """``papers`` as the API takes them (base64 in the JSON body)."""
+    return [
+        {"document": paper.document, "name": paper.name, "content": b64encode(SCAN).decode()}
+        for paper in papers(slug)
+    ]
 
 
 def birth(**changes: Any) -> dict[str, Any]:

@@ -56,6 +56,7 @@ def test_an_application_through_the_api_from_submission_to_completion(cast: Cast
     body = {
         "agency": "so-tu-phap-tp-hcm",
         "data": support.judicial_record(result_delivery="online"),
+        "documents": support.papers_json("cap-phieu-ly-lich-tu-phap"),
     }
     created = post(an, "/api/v1/services/cap-phieu-ly-lich-tu-phap/applications", body,
                    **{"Idempotency-Key": "an-llpt-1"})  # fmt: skip
@@ -140,7 +141,11 @@ def test_officers_of_another_agency_and_wrong_actions(cast: Cast) -> None:
     created = post(
         an,
         "/api/v1/services/dang-ky-khai-sinh/applications",
-        {"agency": "ubnd-phuong-sai-gon", "data": support.birth()},
+        {
+            "agency": "ubnd-phuong-sai-gon",
+            "data": support.birth(),
+            "documents": support.papers_json("dang-ky-khai-sinh"),
+        },
     ).json()
     stranger = post(
         signed_in(cast.stranger), f"/api/v1/tasks/{created['id']}/complete", {"action": "receive"}

@@ -39,7 +39,9 @@ def cast(transactional_db: None) -> support.Cast:
 
     security_defaults_install()
     cast = support.cast()
-    # Staff present a second factor at every login (issue 8): their authenticator apps.
+    # Staff present a second factor at every login (issue 8): their authenticator apps,
+    # new with each test's accounts (the codes used so far start again from none).
+    LOGINS.clear()
     for account in (cast.reception, cast.processing, cast.approval, cast.justice):
         SECRETS[account.username] = second_factor_of(account)
     return cast
@@ -216,3 +218,116 @@ def test_birth_registration_in_the_browser(
         "Failed to load resource: the server responded with a status of 400 (Bad Request)"
     ]
     assert watch.outside_requests == []
+
+
+def test_documents_deadlines_and_the_apology_in_the_browser(
+    live_server: Any, cast: support.Cast, artifacts: Path
+) -> None:
+    """The new pages at phone and desktop widths, axe-clean: the documents page offering
+    an earlier paper for reuse, the review refusing a dossier without its required
+    document, deadlines on the citizen's and the officer's pages, the apology form and
+    the applicant's dossier after the apology."""
+    from django.contrib.auth import get_user_model
+
+    from nentang.kernel.workdays import current_calendar
+    from nentang.publicservices import services
+
+    accounts = get_user_model().objects
+    an = accounts.get(username=support.AN_ID)
+    processing = accounts.get(username="chuyenvien.saigon")
+    marriage = services.DocumentUpload(document=1, name="giay-chung-nhan-ket-hon.pdf", content=PDF)
+    earlier = services.dossier_submit(
+        actor=an,
+        procedure_slug="dang-ky-khai-sinh",
+        agency_code="ubnd-phuong-sai-gon",
+        data=support.birth(child_full_name="Nguyễn Minh Anh"),
+        documents=[*support.papers("dang-ky-khai-sinh"), marriage],
+    )
+    services.dossier_receive(actor=accounts.get(username="motcua.saigon"), dossier_id=earlier.pk)
+    earlier.refresh_from_db()
+    assert earlier.due_date is not None
+    services.dossier_apologise(
+        actor=processing,
+        dossier_id=earlier.pk,
+        new_due_date=current_calendar().add_working_days(earlier.due_date, 2),
+        reason="Cần xác minh thêm với cơ sở y tế nơi sinh",
+    )
+    draft = services.dossier_draft_save(
+        actor=an, procedure_slug="dang-ky-khai-sinh", data=support.birth()
+    )
+
+    # The data first: Playwright's loop would make Django refuse the ORM afterwards.
+    with launch_chromium() as chromium:
+        base = live_server.url
+        watch = Watch()
+        for width, viewport in (("390", PHONE), ("1280", DESKTOP)):
+            page = open_page(chromium, viewport, watch)
+            log_in(page, base, support.AN_ID, support.PASSWORD, f"/dossiers/{draft.pk}/review")
+            page.get_by_label("UBND phường Sài Gòn").check()
+            page.get_by_role("button", name="Nộp hồ sơ").click()
+            page.wait_for_load_state()
+            assert "Hãy đính kèm “Giấy chứng sinh" in text(page, ".error-summary")
+            accessible(page)
+            assert no_horizontal_scroll(page)
+            page.screenshot(
+                path=artifacts / f"publicservices-review-missing-{width}.png", full_page=True
+            )
+            page.goto(f"{base}/dossiers/{draft.pk}/documents")
+            assert "Dùng lại tệp bạn đã nộp" in text(page, "main")
+            accessible(page)
+            assert no_horizontal_scroll(page)
+            page.screenshot(
+                path=artifacts / f"publicservices-documents-reuse-{width}.png", full_page=True
+            )
+            page.goto(f"{base}/dossiers/{earlier.pk}")
+            assert "Hồ sơ của bạn bị chậm" in text(page, "main")
+            accessible(page)
+            assert no_horizontal_scroll(page)
+            page.screenshot(
+                path=artifacts / f"publicservices-apologised-{width}.png", full_page=True
+            )
+            page.goto(f"{base}/dossiers/")
+            assert "Quá hạn" in text(page, "main")  # the apologised dossier: late
+            accessible(page)
+            assert no_horizontal_scroll(page)
+            page.screenshot(path=artifacts / f"publicservices-mine-{width}.png", full_page=True)
+            page.context.close()
+
+        page = open_page(chromium, PHONE, watch)
+        log_in(page, base, support.AN_ID, support.PASSWORD, f"/dossiers/{draft.pk}/documents")
+        page.get_by_role("button", name="Dùng lại tệp này").click()
+        page.wait_for_load_state()
+        assert "dùng lại từ hồ sơ trước" in text(page, "main")
+        page.context.close()
+
+        for width, viewport in (("390", PHONE), ("1280", DESKTOP)):
+            page = open_page(chromium, viewport, watch)
+            log_in(page, base, "chuyenvien.saigon", support.OFFICER_PASSWORD, "/officer/dossiers/")
+            page.get_by_label("Sắp xếp").select_option("-due")
+            page.get_by_role("button", name="Lọc").click()
+            page.wait_for_load_state()
+            accessible(page)
+            assert no_horizontal_scroll(page)
+            page.screenshot(path=artifacts / f"publicservices-queue-{width}.png", full_page=True)
+            page.goto(f"{base}/officer/dossiers/{earlier.pk}")
+            assert "Gửi thư xin lỗi" in text(page, "main")
+            accessible(page)
+            assert no_horizontal_scroll(page)
+            page.screenshot(
+                path=artifacts / f"publicservices-officer-apology-{width}.png", full_page=True
+            )
+            page.goto(f"{base}/officer/statistics")
+            assert text(page, "h1") == "Thống kê của cơ quan tôi"
+            accessible(page)
+            assert no_horizontal_scroll(page)
+            page.screenshot(
+                path=artifacts / f"publicservices-officer-statistics-{width}.png", full_page=True
+            )
+            page.context.close()
+        # The review refused on purpose (twice) is a 400, which chromium reports.
+        assert (
+            watch.console_errors
+            == ["Failed to load resource: the server responded with a status of 400 (Bad Request)"]
+            * 2
+        )
+        assert watch.outside_requests == []

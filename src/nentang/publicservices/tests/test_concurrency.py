@@ -57,6 +57,7 @@ def test_concurrent_receptions_draw_gapless_unique_codes() -> None:
             procedure_slug="dang-ky-khai-sinh",
             agency_code="ubnd-phuong-sai-gon",
             data=support.birth(),
+            documents=support.papers("dang-ky-khai-sinh"),
         )
         for _ in range(16)
     ]
@@ -96,6 +97,7 @@ def test_concurrent_birth_approvals_give_distinct_personal_id_numbers() -> None:
             procedure_slug="dang-ky-khai-sinh",
             agency_code="ubnd-phuong-sai-gon",
             data=support.birth(child_full_name=f"Nguyễn Minh Khôi {chr(ord('A') + number)}"),
+            documents=support.papers("dang-ky-khai-sinh"),
         )
         services.dossier_receive(actor=cast.reception, dossier_id=dossier.pk)
         services.dossier_process(actor=cast.processing, dossier_id=dossier.pk)

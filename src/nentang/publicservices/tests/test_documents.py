@@ -123,6 +123,7 @@ def test_uploads_only_to_an_own_open_dossier(cast: Cast) -> None:
         services.dossier_document_upload(
             actor=cast.binh, dossier_id=dossier.pk, document=0, name="x.pdf", content=PDF
         )
+    upload(cast, dossier, PDF)
     submitted = services.dossier_submit(
         actor=cast.an,
         procedure_slug="dang-ky-khai-sinh",
@@ -131,7 +132,7 @@ def test_uploads_only_to_an_own_open_dossier(cast: Cast) -> None:
     )
     with pytest.raises(Conflict):  # waiting for reception: the dossier is closed to changes
         upload(cast, submitted, PDF)
-    assert not DossierFile.objects.exists()
+    assert DossierFile.objects.count() == 1
 
 
 def test_documents_are_served_to_the_applicant_and_the_agency_each_officer_read_logged(

@@ -53,6 +53,7 @@ def submit_birth(cast: Cast, **changes: Any) -> Dossier:
         procedure_slug="dang-ky-khai-sinh",
         agency_code="ubnd-phuong-sai-gon",
         data=support.birth(**changes),
+        documents=support.papers("dang-ky-khai-sinh"),
     )
 
 
@@ -97,7 +98,8 @@ def test_birth_registration_from_submission_to_the_online_result(cast: Cast) -> 
         "publicservices.dossier.approved",
         "publicservices.dossier.result_issued",
     ]
-    assert AuditEntry.objects.filter(subject=str(dossier.pk)).count() == 5
+    # Five actions and the birth notice given with the submission.
+    assert AuditEntry.objects.filter(subject=str(dossier.pk)).count() == 6
 
 
 def test_a_judicial_record_waits_for_its_fee_and_its_postal_delivery(
@@ -109,6 +111,7 @@ def test_a_judicial_record_waits_for_its_fee_and_its_postal_delivery(
             procedure_slug="cap-phieu-ly-lich-tu-phap",
             agency_code="so-tu-phap-tp-hcm",
             data=support.judicial_record(),
+            documents=support.papers("cap-phieu-ly-lich-tu-phap"),
         )
         services.dossier_receive(actor=cast.justice, dossier_id=dossier.pk)
     dossier.refresh_from_db()
@@ -174,6 +177,7 @@ def test_temporary_residence_supplemented_once_then_refused(cast: Cast) -> None:
         procedure_slug="dang-ky-tam-tru",
         agency_code="ubnd-phuong-sai-gon",
         data=support.temporary_residence(),
+        documents=support.papers("dang-ky-tam-tru"),
     )
     services.dossier_request_supplement(
         actor=cast.reception,
@@ -219,6 +223,7 @@ def test_a_level_one_account_cannot_apply_for_a_level_two_procedure(cast: Cast) 
             procedure_slug="dang-ky-khai-sinh",
             agency_code="ubnd-phuong-sai-gon",
             data=support.birth(),
+            documents=support.papers("dang-ky-khai-sinh"),
         )
 
     assert refused.value.code == "eid_level_too_low"
@@ -246,6 +251,7 @@ def test_an_agency_not_at_the_procedure_level_is_refused(cast: Cast) -> None:
             procedure_slug="dang-ky-khai-sinh",
             agency_code="so-tu-phap-tp-hcm",
             data=support.birth(),
+            documents=support.papers("dang-ky-khai-sinh"),
         )
 
     assert refused.value.code == "agency_not_receiving"
@@ -273,6 +279,7 @@ def test_a_draft_is_saved_page_by_page_and_submitted(cast: Cast) -> None:
         procedure_slug="dang-ky-khai-sinh",
         agency_code="ubnd-phuong-sai-gon",
         data=support.birth(),
+        documents=support.papers("dang-ky-khai-sinh"),
         dossier_id=draft.pk,
     )
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from tests.support.staff import log_in_as
@@ -66,6 +67,20 @@ def test_a_citizen_answers_one_question_per_page_and_submits(cast: Cast) -> None
     assert "Nguyễn Minh Khôi" in review.content.decode()
     missing_agency = client.post(reverse("publicservices:review", args=[dossier.pk]), {})
     assert missing_agency.status_code == 400
+    # The birth notice is required: submitting without it is refused, naming it, with a
+    # link to its place on the documents page; nothing changes.
+    log_length = Dossier.objects.get(pk=dossier.pk).log_length
+    no_notice = client.post(
+        reverse("publicservices:review", args=[dossier.pk]), {"agency": "ubnd-phuong-sai-gon"}
+    )
+    assert no_notice.status_code == 400
+    page = no_notice.content.decode()
+    assert "Hãy đính kèm “Giấy chứng sinh (bản điện tử hoặc ảnh chụp)”" in page
+    assert f'href="/dossiers/{dossier.pk}/documents#doc0-title"' in page
+    assert Dossier.objects.get(pk=dossier.pk).log_length == log_length
+    scan = SimpleUploadedFile("giay-chung-sinh.pdf", support.SCAN, content_type="application/pdf")
+    documents = reverse("publicservices:documents", args=[dossier.pk])
+    assert client.post(documents, {"document": "0", "file": scan}).status_code == 302
     sent = client.post(
         reverse("publicservices:review", args=[dossier.pk]), {"agency": "ubnd-phuong-sai-gon"}
     )
@@ -92,6 +107,7 @@ def test_officers_work_the_queue_and_other_agencies_get_404(cast: Cast) -> None:
         procedure_slug="dang-ky-khai-sinh",
         agency_code="ubnd-phuong-sai-gon",
         data=support.birth(),
+        documents=support.papers("dang-ky-khai-sinh"),
     )
     reception = signed_in(cast.reception)
     queue = reception.get(reverse("publicservices:queue"))
@@ -127,6 +143,7 @@ def test_the_queue_costs_the_same_queries_for_one_row_or_many(cast: Cast) -> Non
             procedure_slug="dang-ky-khai-sinh",
             agency_code="ubnd-phuong-sai-gon",
             data=support.birth(),
+            documents=support.papers("dang-ky-khai-sinh"),
         )
 
     reception = signed_in(cast.reception)
@@ -156,6 +173,7 @@ def test_an_approval_officer_revokes_a_result_from_the_dossier_page(cast: Cast) 
         procedure_slug="dang-ky-khai-sinh",
         agency_code="ubnd-phuong-sai-gon",
         data=support.birth(),
+        documents=support.papers("dang-ky-khai-sinh"),
     )
     url = reverse("publicservices:officer_dossier", args=[dossier.pk])
     approval = signed_in(cast.approval)
@@ -179,3 +197,85 @@ def test_an_approval_officer_revokes_a_result_from_the_dossier_page(cast: Cast) 
     page = approval.get(url).content.decode()
     assert "Thu hồi kết quả" in page  # the timeline's entry
     assert 'value="revoke_result"' not in page
+
+
+def test_deadlines_show_to_the_citizen_and_the_queue_sorts_by_them(cast: Cast) -> None:
+    from nentang.publicservices import services
+
+    def submit(child: str) -> Dossier:
+        return services.dossier_submit(
+            actor=cast.an,
+            procedure_slug="dang-ky-khai-sinh",
+            agency_code="ubnd-phuong-sai-gon",
+            data=support.birth(child_full_name=child),
+            documents=support.papers("dang-ky-khai-sinh"),
+        )
+
+    finished, waiting, received = (
+        submit("Nguyễn Minh A"),
+        submit("Nguyễn Minh B"),
+        submit("Nguyễn Minh C"),
+    )
+    for dossier in (finished, received):
+        services.dossier_receive(actor=cast.reception, dossier_id=dossier.pk)
+    services.dossier_process(actor=cast.processing, dossier_id=finished.pk)
+    services.dossier_approve(actor=cast.approval, dossier_id=finished.pk)
+    services.dossier_issue_result(actor=cast.processing, dossier_id=finished.pk)
+
+    an = signed_in(cast.an)
+    mine = an.get(reverse("publicservices:my_dossiers")).content.decode()
+    # Finished the day of receipt with one working day allowed: early; received: on track.
+    assert mine.count("Trước hạn") == 1
+    assert mine.count("Trong hạn") == 1
+    assert "Hẹn trả kết quả" in mine
+    page = an.get(reverse("publicservices:dossier", args=[received.pk])).content.decode()
+    assert "Trong hạn" in page
+    page = an.get(reverse("publicservices:dossier", args=[waiting.pk])).content.decode()
+    assert "Trong hạn" not in page  # not received: no deadline yet
+
+    second = submit("Nguyễn Minh D")
+    reception = signed_in(cast.reception)
+    url = reverse("publicservices:queue")
+    earliest = reception.get(url, {"role": "reception"}).content.decode()
+    latest = reception.get(url, {"role": "reception", "sort": "-due"}).content.decode()
+    assert "Hạn xử lý gần nhất trước" in earliest
+    order = [str(waiting.pk), str(second.pk)]  # the same step deadline: by id
+    assert sorted(order, key=earliest.index) == order
+    assert sorted(order, key=latest.index) == order[::-1]
+    assert reception.get(url, {"sort": "anything"}).status_code == 200
+
+
+def test_officers_see_their_own_agency_s_statistics_only(cast: Cast) -> None:
+    from nentang.publicservices import services
+
+    def submit() -> Dossier:
+        return services.dossier_submit(
+            actor=cast.an,
+            procedure_slug="dang-ky-khai-sinh",
+            agency_code="ubnd-phuong-sai-gon",
+            data=support.birth(),
+            documents=support.papers("dang-ky-khai-sinh"),
+        )
+
+    finished, waiting = submit(), submit()
+    submit()  # not received: not counted
+    for dossier in (finished, waiting):
+        services.dossier_receive(actor=cast.reception, dossier_id=dossier.pk)
+    services.dossier_process(actor=cast.processing, dossier_id=finished.pk)
+    services.dossier_approve(actor=cast.approval, dossier_id=finished.pk)
+    services.dossier_issue_result(actor=cast.processing, dossier_id=finished.pk)
+
+    url = reverse("publicservices:officer_statistics")
+    page = signed_in(cast.processing).get(url, {"period": "30"})
+    assert page.status_code == 200
+    numbers = page.context["total"]
+    assert (numbers["received"], numbers["in_progress"], numbers["early"]) == (2, 1, 1)
+    assert (numbers["on_time"], numbers["late"], numbers["on_time_percent"]) == (0, 0, "100%")
+    body = page.content.decode()
+    assert "Thống kê của cơ quan tôi" in body
+    assert "Đăng ký khai sinh" in body
+    other = signed_in(cast.stranger).get(url)
+    assert other.context["total"]["received"] == 0
+    assert "Đăng ký khai sinh" not in other.content.decode()
+    assert signed_in(cast.an).get(url).status_code == 403
+    assert Client().get(url).status_code == 302

@@ -39,6 +39,7 @@ def approved_birth(cast: Cast, **changes: Any) -> Dossier:
         procedure_slug="dang-ky-khai-sinh",
         agency_code="ubnd-phuong-sai-gon",
         data=support.birth(**changes),
+        documents=support.papers("dang-ky-khai-sinh"),
     )
     services.dossier_receive(actor=cast.reception, dossier_id=dossier.pk)
     services.dossier_process(actor=cast.processing, dossier_id=dossier.pk)
@@ -172,6 +173,7 @@ def test_a_rejected_or_paper_only_dossier_has_no_signed_result(cast: Cast) -> No
         procedure_slug="dang-ky-khai-sinh",
         agency_code="ubnd-phuong-sai-gon",
         data=support.birth(),
+        documents=support.papers("dang-ky-khai-sinh"),
     )
     services.dossier_receive(actor=cast.reception, dossier_id=dossier.pk)
     services.dossier_reject(
@@ -188,6 +190,7 @@ def test_the_receipt_slip_names_the_code_and_the_appointment(cast: Cast) -> None
         procedure_slug="dang-ky-khai-sinh",
         agency_code="ubnd-phuong-sai-gon",
         data=support.birth(),
+        documents=support.papers("dang-ky-khai-sinh"),
     )
     with pytest.raises(NotFound):  # not received yet: no receipt code, no slip
         selectors.dossier_receipt_pdf(actor=cast.an, dossier_id=dossier.pk)
@@ -318,6 +321,7 @@ def test_nothing_to_revoke_before_approval(cast: Cast) -> None:
         procedure_slug="dang-ky-khai-sinh",
         agency_code="ubnd-phuong-sai-gon",
         data=support.birth(),
+        documents=support.papers("dang-ky-khai-sinh"),
     )
     services.dossier_receive(actor=cast.reception, dossier_id=dossier.pk)
     with pytest.raises(Conflict):

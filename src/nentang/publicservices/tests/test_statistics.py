@@ -41,6 +41,7 @@ def dossiers(cast: Cast) -> None:
             procedure_slug="dang-ky-khai-sinh",
             agency_code="ubnd-phuong-sai-gon",
             data=support.birth(child_full_name=f"Nguyễn Minh {outcome.title()}"),
+            documents=support.papers("dang-ky-khai-sinh"),
         )
         if outcome == "waiting":
             continue

@@ -50,30 +50,35 @@ def journeys(cast: Cast) -> list[Callable[[], Any]]:
         procedure_slug="dang-ky-khai-sinh",
         agency_code="ubnd-phuong-sai-gon",
         data=support.birth(),
+        documents=support.papers("dang-ky-khai-sinh"),
     )
     counter = services.dossier_submit(
         actor=cast.an,
         procedure_slug="dang-ky-khai-sinh",
         agency_code="ubnd-phuong-sai-gon",
         data=support.birth(child_full_name="Nguyễn Minh Khang", result_delivery="counter"),
+        documents=support.papers("dang-ky-khai-sinh"),
     )
     judicial = services.dossier_submit(
         actor=cast.an,
         procedure_slug="cap-phieu-ly-lich-tu-phap",
         agency_code="so-tu-phap-tp-hcm",
         data=support.judicial_record(),
+        documents=support.papers("cap-phieu-ly-lich-tu-phap"),
     )
     residence = services.dossier_submit(
         actor=cast.binh,
         procedure_slug="dang-ky-tam-tru",
         agency_code="ubnd-phuong-sai-gon",
         data=support.temporary_residence(),
+        documents=support.papers("dang-ky-tam-tru"),
     )
     withdrawn = services.dossier_submit(
         actor=cast.an,
         procedure_slug="dang-ky-khai-sinh",
         agency_code="ubnd-phuong-sai-gon",
         data=support.birth(child_full_name="Nguyễn Minh Phúc"),
+        documents=support.papers("dang-ky-khai-sinh"),
     )
     return [
         lambda: services.dossier_receive(actor=cast.reception, dossier_id=birth.pk),

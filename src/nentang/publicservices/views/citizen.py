@@ -5,6 +5,7 @@ look-up by receipt code."""
 from __future__ import annotations
 
 import contextlib
+import datetime
 from typing import Any
 
 from django import forms
@@ -27,6 +28,7 @@ from nentang.publicservices.views.presenters import (
     answer_text,
     badge_for,
     procedure_rows,
+    sla_for,
     timeline,
 )
 from nentang.publicservices.workflow import allowed_actions
@@ -233,6 +235,13 @@ def review(request: HttpRequest, dossier_id: str) -> HttpResponse:
             )
         except ValidationFailed as invalid:
             errors = list(invalid.errors)
+    documents_url = reverse("publicservices:documents", args=[dossier.pk])
+    # A missing document's error links to its section of the documents page.
+    links = {
+        error.field: f"{documents_url}#doc{error.field.split('.')[1]}-title"
+        for error in errors
+        if error.field.startswith("documents.")
+    }
     rows = [
         {
             "label": page.label,
@@ -253,7 +262,11 @@ def review(request: HttpRequest, dossier_id: str) -> HttpResponse:
             "rows": rows,
             "agencies": agencies,
             "chosen": chosen or (agencies[0].code if len(agencies) == 1 else ""),
-            "errors": errors,
+            "errors": [error for error in errors if error.field not in links],
+            "document_errors": [(links[e.field], e.message) for e in errors if e.field in links],
+            "documents": selectors.dossier_documents(
+                dossier=dossier, language=request.LANGUAGE_CODE
+            ),
             "fee": format_vnd(fee),
             "resubmitting": dossier.state == "supplementing",
         },
@@ -272,6 +285,7 @@ def my_dossiers(request: HttpRequest) -> HttpResponse:
             "dossier": d,
             "procedure": procedure_of(d),
             "badge": badge_for(d.state),
+            "sla": sla_for(d),
         }
         for d in dossiers
     ]
@@ -305,6 +319,7 @@ def dossier(request: HttpRequest, dossier_id: str) -> HttpResponse:
         return HttpResponseRedirect(reverse("publicservices:dossier", args=[found_dossier.pk]))
     found = procedure_of(found_dossier)
     actions = list(selectors.dossier_timeline(dossier=found_dossier))
+    apology = selectors.dossier_apology(dossier=found_dossier)
     return render(
         request,
         "publicservices/dossier.html",
@@ -312,6 +327,11 @@ def dossier(request: HttpRequest, dossier_id: str) -> HttpResponse:
             "dossier": found_dossier,
             "procedure": found,
             "badge": badge_for(found_dossier.state),
+            "sla": sla_for(found_dossier),
+            "apology": apology,
+            "apology_date": datetime.date.fromisoformat(apology.payload["new"])
+            if apology
+            else None,
             "state_label": state_label(found_dossier.state),
             "events": timeline(actions),
             "can_withdraw": "withdraw" in allowed_actions(found.workflow, found_dossier.state),

@@ -54,9 +54,18 @@ def documents(request: HttpRequest, dossier_id: str) -> HttpResponse:
         raw = request.POST.get("document", "")
         index = int(raw) if raw.isdigit() and len(raw) < 4 else -1
         form = DocumentForm(request.POST, request.FILES, auto_id=f"doc{index}_%s")
-        if form.is_valid():
-            upload = form.cleaned_data["file"]
-            try:
+        reuse = request.POST.get("reuse")
+        if reuse is not None:  # the reuse form sends no file: its errors are added by hand
+            form = DocumentForm(auto_id=f"doc{index}_%s")
+            form.full_clean()
+            form.cleaned_data = {}
+        try:
+            if reuse is not None:
+                services.dossier_document_reuse(
+                    actor=request.user, dossier_id=dossier.pk, document=index, file_id=reuse
+                )
+            elif form.is_valid():
+                upload = form.cleaned_data["file"]
                 # An oversized file is not read into memory: the service refuses it by size.
                 services.dossier_document_upload(
                     actor=request.user,
@@ -66,16 +75,16 @@ def documents(request: HttpRequest, dossier_id: str) -> HttpResponse:
                     content=upload.read() if upload.size <= MAX_DOCUMENT_BYTES else b"",
                     size=upload.size,
                 )
-            except ValidationFailed as invalid:
-                for error in invalid.errors:
-                    form.add_error(
-                        "file" if error.field in ("file", "document") else None, error.message
-                    )
-            else:
-                messages.success(request, _("The document was attached to your dossier."))
-                return HttpResponseRedirect(reverse("publicservices:documents", args=[dossier.pk]))
+        except ValidationFailed as invalid:
+            for error in invalid.errors:
+                form.add_error(
+                    "file" if error.field in ("file", "document") else None, error.message
+                )
+        if not form.errors and (reuse is not None or form.is_bound):
+            messages.success(request, _("The document was attached to your dossier."))
+            return HttpResponseRedirect(reverse("publicservices:documents", args=[dossier.pk]))
         failed, failed_form = index, form
-    slots = selectors.dossier_documents(dossier=dossier, language=request.LANGUAGE_CODE)
+    slots = selectors.dossier_documents_with_reuse(dossier=dossier, language=request.LANGUAGE_CODE)
     return render(
         request,
         "publicservices/documents.html",

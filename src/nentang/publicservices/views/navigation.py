@@ -38,4 +38,11 @@ def install() -> None:
             order=22,
             audience=_is_officer,
         ),
+        NavEntry(
+            _("My agency's statistics"),
+            "publicservices:officer_statistics",
+            section="/officer/statistics",
+            order=23,
+            audience=_is_officer,
+        ),
     )

@@ -3,6 +3,7 @@ filters, and the dossier with its action timeline and the forms of its actions."
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from typing import Any
 
@@ -59,9 +60,11 @@ def queue(request: HttpRequest) -> HttpResponse:
     sla = request.GET.get("sla", "")
     role = role if role in ("reception", "processing", "approval") else ""
     sla = sla if sla in SLA_FILTERS else ""
+    sort = request.GET.get("sort", "")
+    sort = sort if sort in selectors.QUEUE_SORTS else "due"
     page = paginate(
         selectors.officer_queue(actor=request.user, role=role, sla=sla, officer=officer),
-        order=selectors.QUEUE_ORDER,
+        order=selectors.QUEUE_SORTS[sort],
         cursor=request.GET.get("cursor") or None,
         limit=25,
     )
@@ -87,6 +90,11 @@ def queue(request: HttpRequest) -> HttpResponse:
             "next_cursor": page.next_cursor,
             "role": role,
             "sla": sla,
+            "sort": sort,
+            "sort_labels": [
+                ("due", _("Earliest deadline first")),
+                ("-due", _("Latest deadline first")),
+            ],
             "roles": [(r, state_label({"reception": "reception"}.get(r, r))) for r in roles],
             "role_labels": {
                 "reception": _("Reception"),
@@ -101,6 +109,15 @@ def queue(request: HttpRequest) -> HttpResponse:
             ],
         },
     )
+
+
+def _date(value: str) -> Any:
+    """The date an officer typed (``YYYY-MM-DD`` from a date input), else the text
+    (the service refuses it with its field error)."""
+    try:
+        return datetime.date.fromisoformat(value.strip())
+    except ValueError:
+        return value
 
 
 ACTIONS: dict[str, Callable[..., Any]] = {
@@ -133,6 +150,13 @@ def dossier(request: HttpRequest, dossier_id: str) -> HttpResponse:
                 )
             elif action == "comment":
                 services.dossier_comment(actor=request.user, dossier_id=dossier_id, text=text)
+            elif action == "apologise":
+                services.dossier_apologise(
+                    actor=request.user,
+                    dossier_id=dossier_id,
+                    new_due_date=_date(request.POST.get("new_due_date", "")),
+                    reason=request.POST.get("apology_reason", ""),
+                )
             elif action == REVOKE:
                 services.dossier_result_revoke(
                     actor=request.user, dossier_id=dossier_id, reason=text
@@ -178,6 +202,8 @@ def dossier(request: HttpRequest, dossier_id: str) -> HttpResponse:
             "can_supplement": mine
             and "request_supplement" in allowed
             and found.supplement_count < procedure.max_supplements,
+            "can_apologise": found.due_date is not None and found.completed_at is None,
+            "apology": selectors.dossier_apology(dossier=found),
             "errors": errors,
             "catalogue": catalogue(),
         },

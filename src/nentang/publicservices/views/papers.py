@@ -47,6 +47,16 @@ def receipt(request: HttpRequest, dossier_id: str) -> HttpResponse:
     return _pdf(name, content)
 
 
+@never_cache
+@require_http_methods(["GET"])
+def apology(request: HttpRequest, dossier_id: str) -> HttpResponse:
+    """The written apology with the new date, for the applicant or the agency's officers."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    name, content = selectors.dossier_apology_pdf(actor=request.user, dossier_id=dossier_id)
+    return _pdf(name, content)
+
+
 class VerifyForm(web_forms.Form):
     file = forms.FileField(
         label=gettext_lazy("The result, as a PDF file"),

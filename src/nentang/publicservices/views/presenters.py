@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from nentang.kernel.money import format_vnd
+from nentang.publicservices import selectors
 from nentang.publicservices.catalogue import Page, Procedure
 from nentang.publicservices.models import DossierAction
 from nentang.publicservices.services.common import state_label
@@ -35,6 +36,13 @@ SLA_TONES: dict[str, Any] = {
 
 def badge_for(state: str) -> Badge:
     return Badge(state_label(state), TONES.get(state, "info"))
+
+
+def sla_for(dossier: Any) -> Badge | None:
+    """The dossier's deadline as a badge (early / on time / late once finished; overdue
+    / due today / on track while open), or None before it has a deadline."""
+    sla = selectors.sla_badge(dossier)
+    return None if sla.code == "none" else Badge(sla.label, SLA_TONES[sla.code])
 
 
 def action_label(action: str) -> str:

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import datetime
 
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from nentang.addresses import selectors as addresses
@@ -20,6 +23,7 @@ from nentang.identity import selectors as identity
 from nentang.publicservices import selectors
 from nentang.publicservices.catalogue import catalogue
 from nentang.publicservices.selectors.statistics import Measure
+from nentang.publicservices.services.common import officer_of
 
 PERIODS = {"30": 30, "90": 90, "365": 365}
 DEFAULT_PERIOD = "90"
@@ -94,5 +98,58 @@ def statistics(request: HttpRequest) -> HttpResponse:
                 selectors.statistics_measures(rows, by="procedure"), procedure_names
             ),
             "agencies": _rows(selectors.statistics_measures(rows, by="agency"), agency_names),
+        },
+    )
+
+
+@never_cache
+@require_http_methods(["GET"])
+def officer_statistics(request: HttpRequest) -> HttpResponse:
+    """The officer's own agency over a period, from the same daily roll-up: dossiers
+    received, in progress, finished early / on time / late, the average processing
+    time, in total and per procedure. Another agency's numbers are not offered."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    officer = officer_of(request.user)
+    if officer is None:
+        raise PermissionDenied(_("This page is for officers of a public agency."))
+    period = request.GET.get("period", DEFAULT_PERIOD)
+    if period not in PERIODS:
+        period = DEFAULT_PERIOD
+    since = timezone.localdate() - datetime.timedelta(days=PERIODS[period] - 1)
+    rows = selectors.service_statistics(since=since, agency=officer.agency_id)
+    vietnamese = request.LANGUAGE_CODE == "vi"
+    names = {
+        procedure.slug: procedure.name.vi if vietnamese else procedure.name.en
+        for procedure in catalogue().in_force()
+    }
+    totals = selectors.statistics_measures(rows, by="all")
+    return render(
+        request,
+        "publicservices/officer_statistics.html",
+        {
+            "officer": officer,
+            "period": period,
+            "periods": [
+                ("30", _("Last 30 days")),
+                ("90", _("Last 90 days")),
+                ("365", _("Last 12 months")),
+            ],
+            "since": since,
+            "total": {
+                "received": sum(row.received for row in rows),
+                "in_progress": sum(row.in_progress for row in rows),
+                "early": sum(row.early for row in rows),
+                "on_time": sum(row.on_time for row in rows),
+                "late": sum(row.late for row in rows),
+                "on_time_percent": _percent(totals[0].on_time_percent)[1] if totals else "—",
+                "average": "—"
+                if not totals or totals[0].average_days is None
+                else number_format(totals[0].average_days, 1),
+            },
+            "rows": sorted(
+                ((names.get(row.procedure, row.procedure), row) for row in rows),
+                key=lambda item: item[0],
+            ),
         },
     )
