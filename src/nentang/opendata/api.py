@@ -121,9 +121,8 @@ def _dataset_out(account: Any, ref: str) -> DatasetOut:
     return DatasetOut.build(selectors.dataset_get(account=account, ref=ref), base=_base())
 
 
-READ_ERRORS: dict[int, Any] = {400: Problem, 401: Problem, 404: Problem}
-WRITE_ERRORS: dict[int, Any] = {401: Problem, 403: Problem, 404: Problem, 409: Problem,
-                                422: Problem}  # fmt: skip
+READ_ERRORS: dict[int, Any] = {400: Problem, 401: Problem, 404: Problem, 422: Problem}
+WRITE_ERRORS: dict[int, Any] = dict.fromkeys((400, 401, 403, 404, 409, 422), Problem)
 
 
 # --- catalogue reads --------------------------------------------------------------
