@@ -155,6 +155,8 @@ def test_a_scaffolded_context_passes_the_static_gate(tmp_path: Path) -> None:
     root = _copy_source(tmp_path)
     for name in ("src/nentang/kernel/data", "src/nentang/addresses/data"):
         shutil.copytree(ROOT / name, root / name)  # the migrations read them
+    # the system checks read it (payments.E001: the fee schedule must load)
+    shutil.copytree(ROOT / "src/nentang/payments/data", root / "src/nentang/payments/data")
     env = {**os.environ, "PYTHONPATH": str(root / "src"), "NENTANG_HOME": str(tmp_path / "home")}
 
     def run(*command: str) -> None:

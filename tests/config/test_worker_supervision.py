@@ -107,8 +107,11 @@ def test_a_killed_task_worker_is_started_again(tmp_path: Path, migrated_database
             10,
             lambda: f"{killed!r} in the log:\n" + "\n".join(server.log_lines()),
         )
-        messages = log_messages(server)
-        assert any(m.startswith("task worker restarted (pid ") for m in messages), messages
+        wait_for(
+            lambda: any(m.startswith("task worker restarted (pid ") for m in log_messages(server)),
+            10,
+            lambda: "'task worker restarted' in the log:\n" + "\n".join(server.log_lines()),
+        )
         assert httpx.get(server.url + "/readyz", timeout=10).status_code == 200
     finally:
         stop_server(server)
