@@ -45,6 +45,7 @@ class Account(AbstractBaseUser, PermissionsMixin):
     class LockReason(models.TextChoices):
         HOLDER_REQUEST = "holder_request", "Holder request"
         OFFICER_ACTION = "officer_action", "Officer action"
+        SUSPECTED_MISUSE = "suspected_misuse", "Suspected misuse"
         TERMS_BREACH = "terms_breach", "Breach of the terms of use"
         ID_REVOKED = "id_revoked", "Identification revoked"
         DECEASED = "deceased", "Holder deceased"

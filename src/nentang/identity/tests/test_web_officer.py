@@ -267,13 +267,32 @@ class TestLocking:
 
         response = desk.post(
             f"/officer/people/{binh.pk}/lock",
-            {"reason": "officer_action", "note": "", "confirm": "on"},
+            {"reason": "suspected_misuse", "note": "", "confirm": "on"},
         )
 
         assert response.status_code == 403
         assert binh.account is not None
         binh.account.refresh_from_db()
         assert binh.account.is_locked is False
+
+    def test_the_reasons_say_why_and_officer_action_is_not_one(
+        self, desk: Client, an: Person
+    ) -> None:
+        """ "Do cán bộ thực hiện" told the holder nothing: the officer picks a reason that
+        does (earlier locks keep theirs)."""
+        labels = read(find(desk, support.AN_ID).content).texts("label")
+        assert "Có thể người khác đang dùng định danh điện tử (mất điện thoại, lừa đảo)" in labels
+        assert "Do cán bộ thực hiện" not in labels
+
+        response = desk.post(
+            f"/officer/people/{an.pk}/lock",
+            {"reason": "officer_action", "note": "", "confirm": "on"},
+        )
+
+        assert response.status_code == 400
+        assert an.account is not None
+        an.account.refresh_from_db()
+        assert an.account.is_locked is False
 
     def test_a_reason_is_required(self, desk: Client, an: Person) -> None:
         find(desk, support.AN_ID)

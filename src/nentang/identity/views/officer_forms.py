@@ -99,9 +99,11 @@ class VerifyForm(Form):
     )
 
 
+# What an officer can say: "officer action" (kept for earlier locks) says nothing to the
+# holder, so it is not offered.
 LOCK_REASONS = [
     ("holder_request", _("The holder asked for it")),
-    ("officer_action", _("Officer action")),
+    ("suspected_misuse", _("Someone else may be using the e-ID (stolen phone, fraud)")),
     ("terms_breach", _("Breach of the terms of use")),
     ("id_revoked", _("The identity document was revoked")),
     ("deceased", _("The holder has died")),

@@ -225,6 +225,7 @@ def session_rows(
 LOCK_REASON_LABELS = {
     "holder_request": gettext_lazy("at the holder's request"),
     "officer_action": gettext_lazy("by an officer"),
+    "suspected_misuse": gettext_lazy("because someone else may be using it"),
     "terms_breach": gettext_lazy("for a breach of the terms of use"),
     "id_revoked": gettext_lazy("because the identity document was revoked"),
     "deceased": gettext_lazy("because the holder has died"),
