@@ -157,13 +157,15 @@ def django_db_setup(
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """The process that started the run drops the shared template once every worker is
     done (a worker cannot know it is the last)."""
-    if hasattr(session.config, "workerinput"):
+    factory = getattr(session.config, "_tmp_path_factory", None)
+    if hasattr(session.config, "workerinput") or factory is None:
         return
+    run_folder = factory.getbasetemp()
+    if not (run_folder / "migrated-template.url").exists():
+        return  # no test asked for a migrated database (or tests/ is not here: a scaffold)
     from tests.support.databases import drop_shared_template
 
-    factory = getattr(session.config, "_tmp_path_factory", None)
-    if factory is not None:
-        drop_shared_template(factory.getbasetemp())
+    drop_shared_template(run_folder)
 
 
 @pytest.fixture

@@ -65,6 +65,7 @@ def dossier_waiting_for_its_fee(cast: ps_support.Cast) -> Any:
         procedure_slug="cap-phieu-ly-lich-tu-phap",
         agency_code="so-tu-phap-tp-hcm",
         data=ps_support.judicial_record(),
+        documents=ps_support.papers("cap-phieu-ly-lich-tu-phap"),
     )
     publicservices.dossier_receive(actor=cast.justice, dossier_id=dossier.pk)
     dossier.refresh_from_db()

@@ -18,7 +18,10 @@ from nentang.identity.services.bulk import PersonRecord
 from nentang.kernel.auditing import Actor
 from nentang.opendata import selectors, services
 from nentang.opendata.tests.support import PASSWORD, Cast
+from nentang.publicservices import selectors as publicservices_selectors
 from nentang.publicservices import services as publicservices
+
+SCAN = b"%PDF-1.7\n% a scanned paper\n%%EOF\n"
 
 pytestmark = pytest.mark.django_db
 GIVEN = ["An", "Bình", "Cường", "Dũng", "Hải", "Khoa", "Long", "Minh", "Nam", "Phúc"]
@@ -99,6 +102,12 @@ def test_public_service_dossiers_per_procedure_and_month_are_published(cast: Cas
         actor=sai_gon, person_id=an.id, place="Bộ phận một cửa, UBND phường Sài Gòn",
         document_type="citizen_id_card", document_number=AN_ID, fingerprint_attested=True,
     )  # fmt: skip
+    birth = publicservices_selectors.procedure_get(slug="dang-ky-khai-sinh")
+    papers = [  # a scan of each paper the procedure requires (Decree 61/2018, Art. 15)
+        publicservices.DocumentUpload(document=index, name=f"giay-to-{index}.pdf", content=SCAN)
+        for index, document in enumerate(birth.documents)
+        if document.required
+    ]
     for agency, clerk, count in (("ubnd-phuong-sai-gon", sai_gon, 6),
                                  ("ubnd-phuong-tan-son-nhat", tan_son_nhat, 2)):  # fmt: skip
         for n in range(count):
@@ -109,6 +118,7 @@ def test_public_service_dossiers_per_procedure_and_month_are_published(cast: Cas
                       "child_date_of_birth": "2026-11-30", "relationship": "father",
                       "place_of_birth": "Bệnh viện Từ Dũ, TP Hồ Chí Minh",
                       "mother_full_name": "Trần Thị Mai", "result_delivery": "online"},
+                documents=papers,
             )  # fmt: skip
             publicservices.dossier_receive(actor=clerk, dossier_id=dossier.pk)
 
