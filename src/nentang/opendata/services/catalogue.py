@@ -208,7 +208,17 @@ def _apply(dataset: Dataset, fields: Mapping[str, Any]) -> None:
             continue
         setattr(dataset, key, value)
     if "spatial_codes" in fields:
-        dataset.province_codes = " ".join(sorted({str(c)[:2] for c in fields["spatial_codes"]}))
+        dataset.province_codes = " ".join(
+            sorted({_province_of(str(code)) for code in fields["spatial_codes"]})
+        )
+
+
+def _province_of(code: str) -> str:
+    """The province a spatial code lies in. A commune's code does not begin with its
+    province's (ward 26740 lies in province 79): the unit itself says."""
+    if len(code) == 2:
+        return code
+    return str(addresses.commune_get(code=code).province_id)
 
 
 def _relations(dataset: Dataset, fields: Mapping[str, Any]) -> None:

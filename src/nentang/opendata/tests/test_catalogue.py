@@ -36,6 +36,31 @@ def test_a_created_dataset_is_a_draft_then_published_with_both_in_the_audit_log(
     assert dataset.resources.get().format == "CSV"
 
 
+def test_a_ward_in_the_coverage_counts_for_its_province(cast: Cast) -> None:
+    """Ward 26740 (Sài Gòn) lies in province 79, not "26" as its first digits say."""
+    dataset = support.air_quality(cast, spatial=["26740"])
+
+    assert dataset.province_codes == "79"
+    found = selectors.dataset_search(account=None, filters={"province": ["79"]})
+    assert dataset in found.datasets
+    assert not selectors.dataset_search(account=None, filters={"province": ["26"]}).count
+
+
+def test_migration_0007_recomputes_the_provinces_written_from_a_wards_digits(cast: Cast) -> None:
+    from importlib import import_module
+
+    recompute = import_module(
+        "nentang.opendata.migrations.0007_province_codes_from_the_units"
+    ).recompute
+    ward = support.air_quality(cast, spatial=["26740", "01"], name="bui-min-phuong")
+    Dataset.objects.filter(pk=ward.pk).update(province_codes="01 26")  # as written before
+
+    recompute(apps, None)
+
+    ward.refresh_from_db()
+    assert ward.province_codes == "01 79"
+
+
 def test_drafts_are_visible_to_their_publishers_only(cast: Cast) -> None:
     draft = support.air_quality(cast, state="draft")
 
