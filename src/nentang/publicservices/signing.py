@@ -33,15 +33,6 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from django.conf import settings
-from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign import signers
-from pyhanko.sign.fields import SigSeedSubFilter
-from pyhanko.sign.validation import validate_pdf_signature
-from pyhanko.sign.validation.errors import SignatureValidationError
-from pyhanko.sign.validation.status import SignatureCoverageLevel
-from pyhanko_certvalidator import ValidationContext
-from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from nentang.kernel.privatefiles import load_or_create_text
 
@@ -134,6 +125,13 @@ def certificate() -> asn1_x509.Certificate:
 
 def pdf_sign(data: bytes, *, reason: str, location: str) -> bytes:
     """``data`` (an unsigned PDF) signed with PAdES under the installation's key."""
+    # pyHanko (with aiohttp for its timestamp client) is imported where it is used: it
+    # costs every `nentang` process ~0.3 s of a core at start-up otherwise.
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import signers
+    from pyhanko.sign.fields import SigSeedSubFilter
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
     key, cert = signing_identity()
     signer = signers.SimpleSigner(
         signing_cert=cert,
@@ -178,6 +176,12 @@ class Verdict:
 
 def pdf_verify(data: bytes) -> Verdict:
     """Check ``data``'s signature with pyHanko against the installation's certificate."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.errors import SignatureValidationError
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+    from pyhanko_certvalidator import ValidationContext
+
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
         signatures = reader.embedded_signatures

@@ -15,14 +15,16 @@ from __future__ import annotations
 import io
 import warnings
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-import cv2
-import numpy
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
 from nentang.kernel.errors import FieldError, ValidationFailed
 from nentang.payments.problems import QR_IMAGE_INVALID, QR_NOT_FOUND, QR_NOT_VIETQR
+
+if TYPE_CHECKING:
+    import numpy
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_SIDE = 4000
@@ -31,6 +33,8 @@ WORKING_SIDE = 1200  # a larger photo is also tried at this size
 
 
 def _image(data: bytes, field: str) -> numpy.ndarray:
+    import numpy  # OpenCV and NumPy load when a photo comes, not at every start-up
+
     if len(data) > MAX_BYTES:
         raise ValidationFailed(
             code=QR_IMAGE_INVALID,
@@ -76,6 +80,8 @@ def _image(data: bytes, field: str) -> numpy.ndarray:
 
 def _variants(gray: numpy.ndarray) -> Iterator[numpy.ndarray]:
     """The picture, then a copy the detector copes with better (smaller, binarised)."""
+    import cv2
+
     yield gray
     side = max(gray.shape)
     if side > WORKING_SIDE:
@@ -94,6 +100,8 @@ def vietqr_text_from_image(data: bytes, *, field: str = "image") -> str:
     """The VietQR payload in a picture. Refuses with ``qr_image_invalid`` (size, type,
     unreadable), ``qr_not_found`` (no decodable QR code) or ``qr_not_vietqr`` (a QR code
     holding something else); the payload itself is checked by ``vietqr_parse``."""
+    import cv2
+
     gray = _image(data, field)
     detector = cv2.QRCodeDetector()
     for variant in _variants(gray):
