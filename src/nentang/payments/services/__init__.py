@@ -75,6 +75,7 @@ from nentang.payments.services.vietqr import (
     vietqr_svg,
 )
 from nentang.payments.services.vietqr_image import vietqr_text_from_image
+from nentang.payments.services.wallet_policies import policies, policy_in_force
 from nentang.payments.services.wallets import (
     FeePayment,
     Usage,
@@ -87,8 +88,6 @@ from nentang.payments.services.wallets import (
     merchant_account_open,
     merchant_pay,
     p2p_transfer,
-    policies,
-    policy_in_force,
     wallet_of_person,
     wallet_open,
     wallet_usage,

@@ -1,7 +1,8 @@
 """Wallets and the operations people do with them, under the legal limits.
 
-* **Policy** (``data/wallet-policies.json``): ``pilot-316-2021`` — 10,000,000 ₫ per wallet
-  per month, withdrawals, transfers and payments combined — and ``decree-368-2025`` —
+* **Policy** (``data/wallet-policies.json``, read by ``wallet_policies``):
+  ``pilot-316-2021`` — 10,000,000 ₫ per wallet per month, withdrawals, transfers and
+  payments combined — and ``decree-368-2025`` —
   100,000,000 ₫ per month for transfers and payments plus a separate 100,000,000 ₫ for
   essential payments (public-service fees, utilities, tuition, hospital, insurance,
   loans). The deployment chooses with ``settings.PAYMENTS_WALLET_POLICY``; unset, the
@@ -18,15 +19,11 @@
 from __future__ import annotations
 
 import datetime
-import json
 import uuid
 from dataclasses import dataclass, replace
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 from django.apps import apps
-from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -58,8 +55,8 @@ from nentang.payments.services.ledger import (
     transfer_id,
     transfers_create,
 )
+from nentang.payments.services.wallet_policies import kyc_rules, policy_in_force
 
-POLICY_FILE = Path(__file__).resolve().parents[1] / "data" / "wallet-policies.json"
 # What each operation counts as, for the limits.
 CATEGORY_OF = {
     "p2p": "transfer",
@@ -76,68 +73,6 @@ GSMA_KIND = {
     "cash_out": "withdrawal",
 }
 FEE_CODE = "service_fee"
-
-
-@dataclass(frozen=True)
-class Limit:
-    category: str
-    monthly: int
-    counts: tuple[str, ...]
-    verify: bool
-
-
-@dataclass(frozen=True)
-class Policy:
-    code: str
-    title: str
-    effective_from: datetime.date
-    effective_to: datetime.date | None
-    limits: tuple[Limit, ...]
-
-
-@cache
-def _policy_data() -> dict[str, Any]:
-    return dict(json.loads(POLICY_FILE.read_text(encoding="utf-8")))
-
-
-def policies() -> dict[str, Policy]:
-    overrides: dict[str, int] = getattr(settings, "PAYMENTS_LIMIT_OVERRIDES", {}) or {}
-    result = {}
-    for code, row in _policy_data()["policies"].items():
-        limits = tuple(
-            Limit(
-                category=limit["category"],
-                monthly=int(overrides.get(limit["category"], limit["monthly"])),
-                counts=tuple(limit["counts"]),
-                verify=bool(limit["verify"]),
-            )
-            for limit in row["limits"]
-        )
-        result[code] = Policy(
-            code=code,
-            title=row["title"],
-            effective_from=datetime.date.fromisoformat(row["effective_from"]),
-            effective_to=(
-                datetime.date.fromisoformat(row["effective_to"]) if row["effective_to"] else None
-            ),
-            limits=limits,
-        )
-    return result
-
-
-def policy_in_force(*, on: datetime.date | None = None) -> Policy:
-    """The deployment's policy (``PAYMENTS_WALLET_POLICY``) or the one in force ``on``."""
-    every = policies()
-    chosen = getattr(settings, "PAYMENTS_WALLET_POLICY", "")
-    if chosen:
-        return every[chosen]
-    day = on or timezone.localdate()
-    for policy in every.values():
-        if policy.effective_from <= day and (
-            policy.effective_to is None or day <= policy.effective_to
-        ):
-            return policy
-    return every["decree-368-2025"]
 
 
 def month_of(moment: datetime.datetime) -> datetime.date:
@@ -171,7 +106,7 @@ def wallet_open(*, actor: Actor, person_id: uuid.UUID | str, provider: str = "ne
     must have a level-2 e-ID and a phone number on it; a child under 14 gets a wallet
     only when the actor is their guardian, whose level-2 e-ID and phone it uses."""
     person = _person(person_id)
-    rules = _policy_data()["kyc"]
+    rules = kyc_rules()
     child = _age(person.date_of_birth, timezone.localdate()) < rules["child_under_age"]
     guardian = None
     if child:
