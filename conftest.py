@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -154,12 +155,38 @@ def django_db_setup(
             connection.settings_dict["NAME"] = original
 
 
+_prebuild: threading.Thread | None = None
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """In the gate (scripts/test sets NENTANG_TEST_PREBUILD_TEMPLATE=1), the process that
+    starts the run builds the migrated template while the pytest-xdist workers import
+    and collect the tests, rather than the first worker building it while the other
+    waits (a `nentang migrate` is ~10 s of a core). Workers that ask for it first wait
+    on the same file lock, so it is still built once."""
+    global _prebuild
+    factory = getattr(session.config, "_tmp_path_factory", None)
+    if (
+        hasattr(session.config, "workerinput")
+        or factory is None
+        or os.environ.get("NENTANG_TEST_PREBUILD_TEMPLATE") != "1"
+    ):
+        return
+    from tests.support.databases import shared_template
+
+    run_folder = factory.getbasetemp()
+    _prebuild = threading.Thread(target=shared_template, args=(run_folder,), daemon=True)
+    _prebuild.start()
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """The process that started the run drops the shared template once every worker is
     done (a worker cannot know it is the last)."""
     factory = getattr(session.config, "_tmp_path_factory", None)
     if hasattr(session.config, "workerinput") or factory is None:
         return
+    if _prebuild is not None:
+        _prebuild.join()
     run_folder = factory.getbasetemp()
     if not (run_folder / "migrated-template.url").exists():
         return  # no test asked for a migrated database (or tests/ is not here: a scaffold)
@@ -199,12 +226,45 @@ def uses_the_database(item: pytest.Item) -> bool:
     )
 
 
+# Fixtures whose tests start other processes (`nentang` commands and servers).
+PROCESS_FIXTURES = frozenset(
+    {"migrated_database_url", "module_migrated_database_url", "fresh_database_url"}
+)
+
+
+def _cost_class(item: pytest.Item) -> int:
+    """0 for a browser test, 1 for one that starts processes or a live server, 2 else."""
+    if item.get_closest_marker("browser") is not None:
+        return 0
+    fixtures = set(getattr(item, "fixturenames", ()))
+    if fixtures & PROCESS_FIXTURES or "live_server" in fixtures:
+        return 1
+    return 2 if "tests/config/" not in item.nodeid else 1
+
+
+def _heaviest_files_first(items: list[pytest.Item]) -> None:
+    """Order the files so that the costly ones (browser journeys, then those that start
+    processes) come first, the rest by number of tests. pytest-xdist (``--dist loadfile
+    --no-loadscope-reorder``) hands files out in this order, two pending per worker, so
+    the run does not end with one worker on a long browser file while the other idles.
+    Tests keep their order inside a file."""
+    files: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        files.setdefault(item.nodeid.split("::", 1)[0], []).append(item)
+    ordered = sorted(
+        files.values(), key=lambda tests: (min(_cost_class(t) for t in tests), -len(tests))
+    )
+    items[:] = [item for tests in ordered for item in tests]
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests marked postgres_only are skipped, loudly, when the database is SQLite.
 
     Under NENTANG_TEST_DATABASE_TESTS_ONLY=1 (the gate's second pass, on PostgreSQL) the
     tests that use no database are deselected: they ran in the first pass and their
-    result cannot depend on the database (check digits, catalogues, import contracts)."""
+    result cannot depend on the database (check digits, catalogues, import contracts).
+    Under NENTANG_TEST_BROWSER=0 the browser journeys are deselected: the gate runs
+    them once, in its first pass (docs/architecture.md, "The gate")."""
     from django.conf import settings
 
     if os.environ.get("NENTANG_TEST_DATABASE_TESTS_ONLY") == "1":
@@ -212,6 +272,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if independent:
             config.hook.pytest_deselected(items=independent)
             items[:] = [item for item in items if uses_the_database(item)]
+    if os.environ.get("NENTANG_TEST_BROWSER") == "0":
+        journeys = [item for item in items if item.get_closest_marker("browser") is not None]
+        if journeys:
+            config.hook.pytest_deselected(items=journeys)
+            items[:] = [item for item in items if item.get_closest_marker("browser") is None]
+    _heaviest_files_first(items)
     vendor = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
     if vendor == "postgresql":
         return

@@ -31,7 +31,7 @@ from nentang.kernel.auditing import Actor
 from nentang.kernel.errors import BadRequest, FieldError, Forbidden, PayloadTooLarge, Unauthorized
 from nentang.kernel.idempotency import IDEMPOTENCY_OPENAPI, idempotent
 from nentang.kernel.pagination import CursorQuery, LimitQuery, paginate
-from nentang.postal import labels, selectors, services
+from nentang.postal import selectors, services
 from nentang.postal.api_schemas import (
     BulkOut,
     BulkRowOut,
@@ -381,6 +381,9 @@ def shipment_detail(request: HttpRequest, reference: str) -> ShipmentOut:
 def shipment_label(request: HttpRequest, reference: str) -> HttpResponse:
     caller = merchant_of(request)
     shipment = selectors.shipment_for_merchant(merchant=caller.merchant, reference=reference)
+    # ReportLab loads when a label is printed, not in every process that serves the API.
+    from nentang.postal import labels
+
     response = HttpResponse(labels.label_pdf(shipment), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{shipment.s10}.pdf"'
     return response

@@ -25,7 +25,7 @@ import json
 import time
 import uuid
 from collections.abc import MutableMapping
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -33,26 +33,6 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from webauthn import (
-    generate_authentication_options,
-    generate_registration_options,
-    options_to_json,
-    verify_authentication_response,
-    verify_registration_response,
-)
-from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
-from webauthn.helpers.exceptions import (
-    InvalidAuthenticationResponse,
-    InvalidJSONStructure,
-    InvalidRegistrationResponse,
-)
-from webauthn.helpers.structs import (
-    AuthenticatorSelectionCriteria,
-    AuthenticatorTransport,
-    PublicKeyCredentialDescriptor,
-    ResidentKeyRequirement,
-    UserVerificationRequirement,
-)
 
 from nentang.identity.models import Account, Passkey, Person
 from nentang.identity.problems import ACCOUNT_INACTIVE, ACCOUNT_LOCKED, PASSKEY_NOT_FOUND
@@ -71,6 +51,11 @@ from nentang.kernel.auditing import Actor
 from nentang.kernel.errors import FieldError, Forbidden, NotFound, ValidationFailed
 from nentang.kernel.text import clean
 
+if TYPE_CHECKING:
+    from webauthn.helpers.structs import PublicKeyCredentialDescriptor
+
+# py_webauthn (with cbor2, pyasn1 and its attestation formats, ~0.5 s of a core) is
+# imported inside the functions that use it: most processes never see a passkey.
 CHALLENGE_TTL = 300  # seconds: the browser's own timeout is 60 s, people are slower
 REGISTRATION_KEY = "identity.webauthn.registration"
 AUTHENTICATION_KEY = "identity.webauthn.authentication"
@@ -87,6 +72,8 @@ def relying_party() -> tuple[str, str]:
 def _store_challenge(
     session: MutableMapping[str, Any], key: str, challenge: bytes, **extra: str
 ) -> None:
+    from webauthn.helpers import bytes_to_base64url
+
     session[key] = {"challenge": bytes_to_base64url(challenge), "at": int(time.time()), **extra}
 
 
@@ -109,6 +96,8 @@ def _invalid(message: str) -> NoReturn:
 
 
 def _descriptors(passkeys: QuerySet[Passkey]) -> list[PublicKeyCredentialDescriptor]:
+    from webauthn.helpers.structs import AuthenticatorTransport, PublicKeyCredentialDescriptor
+
     descriptors = []
     for passkey in passkeys:
         transports = []
@@ -133,6 +122,13 @@ def passkey_registration_options(*, actor: Account, session: MutableMapping[str,
     challenge kept in ``session``. The passkey is discoverable (resident) so that it can
     log in without typing the ID number; the account's existing passkeys are excluded.
     Refused during the cooling-off period after an online recovery."""
+    from webauthn import generate_registration_options, options_to_json
+    from webauthn.helpers.structs import (
+        AuthenticatorSelectionCriteria,
+        ResidentKeyRequirement,
+        UserVerificationRequirement,
+    )
+
     security_change_check(actor)
     rp_id, _origin = relying_party()
     person = Person.objects.filter(account=actor).only("full_name").first()
@@ -169,6 +165,10 @@ def passkey_register(
     """Finish adding a passkey: check the browser's attestation response against the
     challenge of ``session``, this platform's RP ID and origin, with user verification;
     then store the credential's id and public key (never any biometric)."""
+    from webauthn import verify_registration_response
+    from webauthn.helpers import base64url_to_bytes
+    from webauthn.helpers.exceptions import InvalidJSONStructure, InvalidRegistrationResponse
+
     stored = _take_challenge(session, REGISTRATION_KEY)
     if stored is None:
         _invalid(_("The passkey request expired or was already used. Start again."))
@@ -221,6 +221,8 @@ def passkey_register(
 
 
 def _transports(credential: str | dict[str, Any]) -> list[str]:
+    from webauthn.helpers.structs import AuthenticatorTransport
+
     try:
         data = json.loads(credential) if isinstance(credential, str) else credential
         values = data.get("response", {}).get("transports") or []
@@ -237,6 +239,9 @@ def passkey_authentication_options(
     challenge kept in ``session``. Without ``account`` any passkey of this platform may
     answer (the browser lets the person choose); with it (the second step of a password
     login), only that account's passkeys."""
+    from webauthn import generate_authentication_options, options_to_json
+    from webauthn.helpers.structs import UserVerificationRequirement
+
     rp_id, _origin = relying_party()
     allowed = _descriptors(passkeys_of(account=account)) if account is not None else []
     options = generate_authentication_options(
@@ -270,6 +275,8 @@ def _event(
 
 
 def _raw_id(credential: str | dict[str, Any]) -> bytes | None:
+    from webauthn.helpers import base64url_to_bytes
+
     try:
         data = json.loads(credential) if isinstance(credential, str) else credential
         raw = data.get("rawId") or data.get("id")
@@ -293,6 +300,10 @@ def passkey_authenticate(
     severity). A locked or disabled account is refused with 403 like a password login,
     a throttled address with 429.
     """
+    from webauthn import verify_authentication_response
+    from webauthn.helpers import base64url_to_bytes
+    from webauthn.helpers.exceptions import InvalidAuthenticationResponse, InvalidJSONStructure
+
     address = source_address(source_ip)
     stored = _take_challenge(session, AUTHENTICATION_KEY)
     raw_id = _raw_id(credential)

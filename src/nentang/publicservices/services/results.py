@@ -20,7 +20,6 @@ from nentang.identity import services as identity
 from nentang.kernel.money import format_vnd
 from nentang.publicservices.catalogue import Procedure
 from nentang.publicservices.models import Dossier, DossierFile
-from nentang.publicservices.pdfs import Paper, render
 from nentang.publicservices.services.common import Acting
 from nentang.publicservices.services.files import file_store
 from nentang.publicservices.signing import pdf_sign
@@ -61,6 +60,9 @@ def answer_lines(procedure: Procedure, data: dict[str, Any]) -> list[tuple[str, 
 
 def receipt_slip(dossier: Dossier, procedure: Procedure, agency_name: str) -> bytes:
     """Giấy tiếp nhận hồ sơ và hẹn trả kết quả (Circular 01/2018/TT-VPCP, form 01)."""
+    # ReportLab (~0.6 s of a core) loads when a paper is made, not in every process.
+    from nentang.publicservices.pdfs import Paper, render
+
     code = dossier.receipt_code or ""
     received = timezone.localtime(dossier.received_at) if dossier.received_at else None
     documents = "; ".join(document.name.vi for document in procedure.documents) or "—"
@@ -103,6 +105,8 @@ def apology_letter(
     """Phiếu xin lỗi và hẹn lại ngày trả kết quả (Circular 01/2018/TT-VPCP, form 04;
     Decree 61/2018/NĐ-CP, Art. 19): the agency apologises for a dossier that missed its
     deadline, says why, and promises a new date."""
+    from nentang.publicservices.pdfs import Paper, render
+
     code = dossier.receipt_code or ""
     received = timezone.localtime(dossier.received_at) if dossier.received_at else None
     applicant = str(dossier.data.get("applicant_full_name") or "—")
@@ -135,6 +139,8 @@ def result_issue(
     dossier: Dossier, procedure: Procedure, acting: Acting, *, extra: list[tuple[str, str]]
 ) -> DossierFile:
     """Render the result, sign it with PAdES and store it (inside the approval)."""
+    from nentang.publicservices.pdfs import Paper, render
+
     agency_name = dossier.agency.name if dossier.agency else ""
     code = dossier.receipt_code or ""
     today = timezone.localdate()

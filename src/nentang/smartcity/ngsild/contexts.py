@@ -22,8 +22,6 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from pyld import jsonld
-
 from nentang.smartcity.ngsild.errors import NgsiError
 
 CORE_CONTEXT_URL = "https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context-v1.8.jsonld"
@@ -135,6 +133,9 @@ def _term_map(active: Mapping[str, Any]) -> TermMap:
 
 @lru_cache(maxsize=256)
 def _processed(key: str) -> TermMap:
+    # PyLD (with lxml, ~0.2 s of a core) loads with the first @context to process.
+    from pyld import jsonld
+
     local = json.loads(key)
     options = {"documentLoader": _loader}
     processor = jsonld.JsonLdProcessor()

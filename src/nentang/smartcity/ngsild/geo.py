@@ -12,14 +12,16 @@ import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
-
-from shapely.geometry import shape
-from shapely.geometry.base import BaseGeometry
-from shapely.ops import transform
+from typing import TYPE_CHECKING, Any
 
 from nentang.smartcity.ngsild.entities import DEPTH, check_geometry
 from nentang.smartcity.ngsild.errors import bad_data
+
+if TYPE_CHECKING:
+    from shapely.geometry.base import BaseGeometry
+
+# Shapely (with NumPy, ~0.5 s of a core) is imported by the functions that use it, so a
+# process that never answers a geo-query or stores a location does not load it.
 
 EARTH_M_PER_DEG = 111_320.0
 RELATIONS = ("near", "within", "contains", "intersects", "equals", "disjoint", "overlaps")
@@ -46,6 +48,8 @@ class GeoQuery:
         return (minx, miny, maxx, maxy)
 
     def matches(self, geometry: Mapping[str, Any]) -> bool:
+        from shapely.geometry import shape
+
         other = shape(geometry)
         if self.georel == "near":
             distance = metres_between(self.shape, other)
@@ -64,6 +68,8 @@ class GeoQuery:
 
 
 def metres_between(a: BaseGeometry, b: BaseGeometry) -> float:
+    from shapely.ops import transform
+
     origin = a.centroid
     scale_x = EARTH_M_PER_DEG * math.cos(math.radians(origin.y))
 
@@ -74,6 +80,8 @@ def metres_between(a: BaseGeometry, b: BaseGeometry) -> float:
 
 
 def bounds(geometry: Mapping[str, Any]) -> tuple[float, float, float, float]:
+    from shapely.geometry import shape
+
     minx, miny, maxx, maxy = shape(geometry).bounds
     return (float(minx), float(miny), float(maxx), float(maxy))
 
@@ -114,4 +122,6 @@ def parse(georel: str | None, geometry: str | None, coordinates: str | None) -> 
     except ValueError:
         raise bad_data("coordinates must be a JSON array such as [107.59,16.46].") from None
     checked = check_geometry({"type": geometry, "coordinates": parsed})
+    from shapely.geometry import shape
+
     return GeoQuery(relation, checked, shape(checked), max_distance, min_distance)
