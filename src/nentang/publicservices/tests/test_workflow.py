@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from nentang.publicservices.catalogue import (
@@ -37,6 +37,7 @@ KINDS = ["peoples_committee", "department", "police", "social_insurance", "other
 CATALOGUE = catalogue_load(
     PROCEDURES, workflows_directory=WORKFLOWS, roles=ROLES, agency_kinds=KINDS
 )
+_DETOURS = {"reject", "request_supplement"}
 LIEN_THONG = CATALOGUE.require("lien-thong-khai-sinh-thuong-tru-bhyt").workflow
 WITH_FEE = CATALOGUE.require("cap-phieu-ly-lich-tu-phap").workflow
 FREE = CATALOGUE.require("dang-ky-khai-sinh").workflow
@@ -158,12 +159,23 @@ def test_a_hand_off_that_never_comes_back_to_an_end(tmp_path: Path) -> None:
     assert error.message == "no terminal state can be reached from here"
 
 
+# The interconnected group's whole path, with refused moves between the hand-offs.
+_LIEN_THONG_WALK: list[tuple[int | str, int, str]] = [
+    (move, 0, "online")
+    for move in (0, 0, 0, "hand_off", 0, 0, "process", 0, "approve", 0, "reject", 0, 0)
+]
+
+
 @settings(max_examples=300, deadline=None)
+@example(procedure=("lien-thong-khai-sinh-thuong-tru-bhyt", 1), actions=_LIEN_THONG_WALK)
 @given(
     procedure=st.sampled_from(sorted(CATALOGUE.versions)),
     actions=st.lists(
         st.tuples(
-            st.sampled_from(sorted(ALL_ACTIONS)),
+            # Most moves go forward along the workflow (a number picks one of the state's
+            # transitions), so walks get deep — to the interconnected group's hand-offs;
+            # the others are any action at all, allowed or not.
+            st.one_of(st.integers(0, 5), st.integers(0, 5), st.sampled_from(sorted(ALL_ACTIONS))),
             st.sampled_from([0, 5000]),
             st.sampled_from(["online", "post", "counter"]),
         ),
@@ -171,14 +183,24 @@ def test_a_hand_off_that_never_comes_back_to_an_end(tmp_path: Path) -> None:
     ),
 )
 def test_a_random_walk_stays_in_the_workflow(
-    procedure: tuple[str, int], actions: list[tuple[str, int, str]]
+    procedure: tuple[str, int], actions: list[tuple[int | str, int, str]]
 ) -> None:
     workflow = CATALOGUE.versions[procedure].workflow
     state = DRAFT
     accepted: list[Step] = []
-    for action, fee, delivery in actions:
+    for move, fee, delivery in actions:
+        allowed = allowed_actions(workflow, state)
+        # Forward: the state's transitions, the happy path's first (refusals end walks).
+        forward = (
+            ["submit"]
+            if state == DRAFT
+            else sorted(workflow.state(state).transitions, key=lambda a: (a in _DETOURS, a))
+        )
+        action = (
+            move if isinstance(move, str) else (forward or ["comment"])[move % len(forward or [0])]
+        )
         step = Step(action, {"fee": fee, "delivery": delivery})
-        if action in allowed_actions(workflow, state):
+        if action in allowed:
             before = state
             state = apply(workflow, state, step)
             accepted.append(step)
@@ -191,3 +213,6 @@ def test_a_random_walk_stays_in_the_workflow(
                 apply(workflow, state, step)
         assert state in (DRAFT, WITHDRAWN) or state in workflow.states
         assert replay(workflow, accepted) == state
+    if actions is _LIEN_THONG_WALK:  # the explicit example went all the way round
+        assert state == "completed"
+        assert [s.action for s in accepted].count(HAND_OFF) == 3
