@@ -29,11 +29,12 @@ AGENCIES = 40
 
 _LOAD = """
 INSERT INTO publicservices_dossier (
-    id, procedure_slug, procedure_version, applicant_id, agency_id, state, step_role,
-    receipt_code, data, channel, result_delivery, fee_amount, payment_reference,
+    id, procedure_slug, procedure_version, applicant_id, agency_id, handler_id, state,
+    step_role, receipt_code, data, channel, result_delivery, fee_amount, payment_reference,
     supplement_count, log_length, created_at, updated_at, submitted_at, received_at,
     due_date, step_due_date, sla_outcome)
 SELECT gen_random_uuid(), 'dang-ky-khai-sinh', 1, %(person)s,
+    'bench-agency-' || ((g / 4) %% %(agencies)s),
     'bench-agency-' || ((g / 4) %% %(agencies)s),
     (ARRAY['reception','processing','approval','completed'])[1 + g %% 4],
     (ARRAY['reception','processing','approval',''])[1 + g %% 4],
@@ -49,7 +50,7 @@ _RAW = """
 SELECT id, procedure_slug, procedure_version, state, step_role, receipt_code, step_due_date,
        due_date, sla_outcome, completed_at
 FROM publicservices_dossier
-WHERE agency_id = %s AND step_role IN ('processing') AND step_due_date < %s
+WHERE handler_id = %s AND step_role IN ('processing') AND step_due_date < %s
 ORDER BY step_due_date, id LIMIT 26
 """
 

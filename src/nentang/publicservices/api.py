@@ -349,6 +349,8 @@ def task_complete(request: HttpRequest, task_id: str, payload: TaskCompleteIn) -
         simple[payload.action](actor=account, dossier_id=task_id)
     elif payload.action == "reject":
         services.dossier_reject(actor=account, dossier_id=task_id, reason=payload.reason)
+    elif payload.action == "hand_off":
+        services.dossier_hand_off(actor=account, dossier_id=task_id, reason=payload.reason)
     elif payload.action == "request_supplement":
         services.dossier_request_supplement(
             actor=account, dossier_id=task_id, reasons=payload.reasons or [payload.reason]

@@ -111,6 +111,7 @@ class ApplicationOut(Schema):
     state: str
     receipt_code: str | None
     agency: str | None
+    handler: str | None = Field(None, description="The agency working on it now.")
     data: dict[str, Any]
     fee: int
     fee_paid: bool
@@ -129,6 +130,7 @@ class ApplicationOut(Schema):
             state=dossier.state,
             receipt_code=dossier.receipt_code,
             agency=dossier.agency_id,
+            handler=dossier.handler_id,
             data=dossier.data,
             fee=dossier.fee_amount,
             fee_paid=dossier.fee_paid_at is not None,
@@ -165,7 +167,8 @@ class TaskCompleteIn(Schema):
     action: str = Field(
         max_length=30,
         description="receive, request_supplement, process, approve, reject, issue_result, "
-        "return_result, comment or revoke_result (reason required).",
+        "return_result, hand_off, comment or revoke_result (reason required for reject, "
+        "hand_off, comment and revoke_result).",
     )
     reason: str = Field("", max_length=2000, description="Reasons (reject: required).")
     reasons: list[str] = Field(default_factory=list, description="request_supplement: each reason.")

@@ -351,12 +351,18 @@ def procedure_from(
     return procedure
 
 
-def workflows_load(directory: Path = WORKFLOWS, *, roles: Iterable[str]) -> dict[str, Workflow]:
+def workflows_load(
+    directory: Path = WORKFLOWS,
+    *,
+    roles: Iterable[str],
+    agency_kinds: Iterable[str] | None = None,
+) -> dict[str, Workflow]:
     loaded: dict[str, Workflow] = {}
+    kinds = list(agency_kinds) if agency_kinds is not None else identity_agency_kinds()
     for path in sorted(directory.glob("*.json")):
         raw = _read(path)
         try:
-            workflow = workflow_from(raw, roles=roles)
+            workflow = workflow_from(raw, roles=roles, agency_kinds=kinds)
         except WorkflowError as error:
             raise CatalogueError(path.name, error.where, error.message) from None
         if workflow.name != path.stem:
@@ -406,15 +412,24 @@ def identity_roles() -> list[str]:
     return [str(value) for value in officer.Role.values]
 
 
+def identity_agency_kinds() -> list[str]:
+    """The kinds of agency identity defines (the targets a hand-off may name)."""
+    from django.apps import apps
+
+    agency = apps.get_model("identity", "Agency")
+    return [str(value) for value in agency.Kind.values]
+
+
 def catalogue_load(
     directory: Path = PROCEDURES,
     *,
     workflows_directory: Path = WORKFLOWS,
     roles: Iterable[str] | None = None,
+    agency_kinds: Iterable[str] | None = None,
 ) -> Catalogue:
     """Load and validate every procedure file (raises :class:`CatalogueError`)."""
     known = list(roles) if roles is not None else identity_roles()
-    workflows = workflows_load(workflows_directory, roles=known)
+    workflows = workflows_load(workflows_directory, roles=known, agency_kinds=agency_kinds)
     versions: dict[tuple[str, int], Procedure] = {}
     for path in sorted(directory.glob("*.json")):
         procedure = procedure_from(_read(path), source=path.name, workflows=workflows, roles=known)

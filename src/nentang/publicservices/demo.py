@@ -7,10 +7,17 @@
   generator, through the services: Nguyễn Văn An's civil-status and judicial-record
   dossiers, and temporary-residence dossiers of identity's generated level-1 citizens;
 * Nguyễn Văn An's birth registration of his newborn son, processed and waiting for the
-  head's approval (``canbo.saigon``, /officer/dossiers/).
+  head's approval (``canbo.saigon``, /officer/dossiers/);
+* the interconnected birth + residence + health-insurance group: Công an phường Sài Gòn
+  (``congan.saigon``) and Bảo hiểm xã hội TP Hồ Chí Minh (``canbo.bhxh``) take their
+  steps by hand-off; An's dossier for his daughter waits at the police;
+* 3,000 dossiers (scaled) received over the last six months, written straight into the
+  tables by ``demo_history`` (early, on time, late, refused, still open), so queues,
+  statistics and charts look real.
 
-Idempotent: nothing is created when the units already exist. All dossiers are of
-today: the services date what they record, and the demo goes through them.
+Idempotent: nothing is created when the units already exist. The dossiers made through
+the services are today's (the services date what they record); the past is
+``demo_history``'s.
 """
 
 from __future__ import annotations
@@ -28,10 +35,12 @@ from nentang.kernel import demodata
 from nentang.kernel.auditing import Actor
 from nentang.publicservices import services
 from nentang.publicservices.catalogue import catalogue
+from nentang.publicservices.demo_history import Kind, history_load
 from nentang.publicservices.models import Dossier, ReceivingUnit
 
 SEED = 20261207
 DEFAULT_DOSSIERS = 240
+DEFAULT_HISTORY = 3000
 OFFICER_PASSWORD = "demo-officer-2026"  # noqa: S105 - documented demo credential
 AN_ID = "079090001234"
 PAYMENTS = Actor.system("demo-payments")
@@ -44,11 +53,18 @@ AGENCIES = (
      "000.20.01.H26"),
     ("so-tu-phap-tp-hcm", "Sở Tư pháp TP Hồ Chí Minh", "department", "79", "", "000.00.31.H29"),
 )  # fmt: skip
+# Agencies that take steps of interconnected procedures by hand-off (no one-stop shop).
+PARTNERS = (
+    ("cong-an-phuong-sai-gon", "Công an phường Sài Gòn", "police", "79", "26740"),
+    ("bhxh-tp-hcm", "Bảo hiểm xã hội TP Hồ Chí Minh", "social_insurance", "79", ""),
+)
 OFFICERS = (
     ("motcua.hoankiem", "Ngô Thị Thu", "ubnd-phuong-hoan-kiem", ["reception"]),
     ("chuyenvien.hoankiem", "Đinh Văn Hùng", "ubnd-phuong-hoan-kiem", ["processing"]),
     ("lanhdao.hoankiem", "Trịnh Minh Châu", "ubnd-phuong-hoan-kiem", ["approval"]),
     ("motcua.sotuphap", "Đỗ Thu Hà", "so-tu-phap-tp-hcm", ["reception", "processing", "approval"]),
+    ("congan.saigon", "Trương Văn Đức", "cong-an-phuong-sai-gon", ["processing"]),
+    ("canbo.bhxh", "Lý Thị Lan", "bhxh-tp-hcm", ["processing"]),
 )
 ACCOUNTS = tuple(
     demodata.DemoAccount(
@@ -113,6 +129,14 @@ def _judicial(copies: int, group: str, delivery: str) -> dict[str, Any]:
         "applicant_group": group,
         "copies": copies,
         "result_delivery": delivery,
+    }
+
+
+def _interconnected(child: str, sex: str, day: str) -> dict[str, Any]:
+    return {
+        **_birth(child, sex, day),
+        "residence_address": "12 Lê Lợi, Phường Sài Gòn, TP Hồ Chí Minh",
+        "health_insurance_facility": "Bệnh viện Nhi đồng 2",
     }
 
 
@@ -190,6 +214,16 @@ def load(progress: demodata.Progress) -> None:
                 commune_code=commune,
             )
         services.receiving_unit_configure(actor=admin, agency_code=code, unit_code=unit)
+    for code, name, kind, province, commune in PARTNERS:
+        if not identity_selectors.agency_list().filter(code=code).exists():
+            identity.agency_create(
+                actor=admin,
+                code=code,
+                name=name,
+                kind=kind,
+                province_code=province,
+                commune_code=commune,
+            )
     for login, name, agency, roles in OFFICERS:
         identity.officer_create(
             actor=admin,
@@ -216,6 +250,19 @@ def load(progress: demodata.Progress) -> None:
         )
         services.dossier_receive(actor=saigon, dossier_id=newborn.pk)
         services.dossier_process(actor=saigon, dossier_id=newborn.pk)
+        # His daughter's interconnected dossier: registered, handed off to the police.
+        daughter = services.dossier_submit(
+            actor=an,
+            procedure_slug="lien-thong-khai-sinh-thuong-tru-bhyt",
+            agency_code="ubnd-phuong-sai-gon",
+            data=_interconnected("Nguyễn Bảo Ngọc", "female", "2026-11-28"),
+            documents=_papers("lien-thong-khai-sinh-thuong-tru-bhyt"),
+        )
+        for step in (services.dossier_receive, services.dossier_process, services.dossier_approve):
+            step(actor=saigon, dossier_id=daughter.pk)
+        services.dossier_hand_off(
+            actor=saigon, dossier_id=daughter.pk, reason="Đăng ký thường trú cho trẻ"
+        )
     progress.advance()
 
     citizens = [
@@ -270,3 +317,76 @@ def load(progress: demodata.Progress) -> None:
                 )
                 _walk(dossier, officer=saigon, steps=steps, rng=rng)
         progress.advance()
+    _history(rng, an=an, citizens=citizens)
+
+
+def _history(rng: random.Random, *, an: Any, citizens: list[Any]) -> None:
+    """The past months' dossiers (``demo_history``), acted on by the demo's officers."""
+    account_model = get_user_model()
+    every = ("reception", "processing", "approval")
+    role_of = {
+        "ubnd-phuong-sai-gon": dict.fromkeys(every, "canbo.saigon"),
+        "ubnd-phuong-hoan-kiem": {
+            "reception": "motcua.hoankiem",
+            "processing": "chuyenvien.hoankiem",
+            "approval": "lanhdao.hoankiem",
+        },
+        "so-tu-phap-tp-hcm": dict.fromkeys(every, "motcua.sotuphap"),
+        "cong-an-phuong-sai-gon": dict.fromkeys(("reception", "processing"), "congan.saigon"),
+        "bhxh-tp-hcm": dict.fromkeys(("reception", "processing"), "canbo.bhxh"),
+    }
+    officers = {
+        agency: {
+            role: identity_selectors.officer_for_account(
+                account=account_model.objects.get(username=login)
+            )
+            for role, login in roles.items()
+        }
+        for agency, roles in role_of.items()
+    }
+    agencies = {a.code: a for a in identity_selectors.agency_list().filter(code__in=role_of)}
+    an_person = identity_selectors.person_for_account(account=an)
+    kinds = [
+        Kind(
+            "cap-phieu-ly-lich-tu-phap",
+            "so-tu-phap-tp-hcm",
+            lambda r, p: _judicial(
+                r.randint(1, 4),
+                r.choice(["general", "general", "student"]),
+                r.choice(["online", "post", "counter"]),
+            ),
+            4,
+        ),
+        Kind(
+            "dang-ky-khai-sinh",
+            "ubnd-phuong-sai-gon",
+            lambda r, p: _birth(
+                r.choice(CHILDREN), r.choice(["male", "female"]), "2026-06-1" + str(r.randint(0, 9))
+            ),
+            2,
+        ),
+        Kind(
+            "dang-ky-khai-sinh",
+            "ubnd-phuong-hoan-kiem",
+            lambda r, p: _birth(r.choice(CHILDREN), r.choice(["male", "female"]), "2026-07-02"),
+            2,
+        ),
+        Kind("dang-ky-tam-tru", "ubnd-phuong-sai-gon", lambda r, p: _residence(p, 12), 3),
+        Kind("dang-ky-tam-tru", "ubnd-phuong-hoan-kiem", lambda r, p: _residence(p, 6), 2),
+        Kind(
+            "lien-thong-khai-sinh-thuong-tru-bhyt",
+            "ubnd-phuong-sai-gon",
+            lambda r, p: _interconnected(
+                r.choice(CHILDREN), r.choice(["male", "female"]), "2026-08-01"
+            ),
+            1,
+        ),
+    ]
+    history_load(
+        total=demodata.scaled(DEFAULT_HISTORY),
+        kinds=kinds,
+        officers=officers,
+        applicants=[an_person, *citizens] if an_person is not None else citizens,
+        agencies=agencies,
+        rng=rng,
+    )

@@ -57,7 +57,13 @@ class Dossier(models.Model):
     procedure_slug = models.CharField(max_length=60)
     procedure_version = models.PositiveSmallIntegerField()
     applicant = models.ForeignKey("identity.Person", on_delete=models.PROTECT, related_name="+")
+    # The receiving agency (one-stop shop): its receipt code, its statistics, its result.
     agency = models.ForeignKey(
+        "identity.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # The agency working on the dossier now: the receiving one, or the one it was handed
+    # off to (liên thông). Its officers' queue; the one whose officers may act.
+    handler = models.ForeignKey(
         "identity.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     state = models.CharField(max_length=30)
@@ -92,7 +98,7 @@ class Dossier(models.Model):
         indexes = [
             # The officer queue: an agency's dossiers waiting for a role, oldest due first.
             models.Index(
-                fields=["agency", "step_role", "step_due_date", "id"], name="ps_dossier_queue"
+                fields=["handler", "step_role", "step_due_date", "id"], name="ps_dossier_queue"
             ),
             models.Index(fields=["applicant", "-created_at"], name="ps_dossier_applicant"),
             models.Index(fields=["agency", "received_at"], name="ps_dossier_agency_received"),

@@ -112,3 +112,23 @@ DOCUMENTS_MISSING = register(
         "procedure allows it), then submit again."
     ),
 )
+DOSSIER_HANDED_OFF = register(
+    "dossier_handed_off",
+    status=403,
+    title=_("The dossier is with another agency"),
+    meaning=_(
+        "The dossier was handed off to another agency (interconnected procedure): your "
+        "agency keeps read-only access to its history."
+    ),
+    advice=_("The agency now working on the dossier acts on it; follow it on its timeline."),
+)
+HANDOFF_AGENCY_MISSING = register(
+    "handoff_agency_missing",
+    status=409,
+    title=_("No agency to hand the dossier off to"),
+    meaning=_(
+        "The next step is performed by another agency, and no active agency of that kind "
+        "and level serves the dossier's place."
+    ),
+    advice=_("Ask the administrator to register that agency, then hand the dossier off."),
+)

@@ -7,6 +7,14 @@ there, its SLA in working days and the actions allowed, each with its target sta
 payments context) or the hand-over of the result (``deliver`` by post, ``return_result``
 at the counter); a *terminal* state ends the dossier.
 
+An officer step may be performed by **another agency** (liên thông, Decree 63/2024/NĐ-CP):
+its ``agency`` names the kind and level of that agency (``{"kind": "police", "level":
+"commune"}``), resolved for the dossier's place when the dossier gets there. Only the
+``hand_off`` action moves a dossier from one agency to another (and back: a step with no
+``agency`` is the receiving one-stop shop's); every other action stays with the agency
+that holds the dossier. Which agency holds the dossier in each state is fixed by the
+graph (:attr:`Workflow.holders`) and checked on load.
+
 A dossier is an append-only log of actions (OpenCRVS). Its state is never written on its
 own: :func:`replay` folds the log through :func:`apply`, and the row caches the result.
 The same :func:`apply` decides whether a new action is allowed, so the log can only
@@ -24,8 +32,12 @@ WITHDRAWN = "withdrawn"
 
 # Actions an officer takes at a step (the workflow says which, and where they lead).
 OFFICER_ACTIONS = frozenset(
-    {"receive", "request_supplement", "process", "approve", "reject", "issue_result"}
+    {"receive", "request_supplement", "process", "approve", "reject", "issue_result", "hand_off"}
 )
+HAND_OFF = "hand_off"
+AGENCY_LEVELS = ("commune", "province")
+# The receiving agency (the one-stop shop that received the dossier).
+HOME = None
 # What ends each kind of wait, and who does it.
 WAIT_ACTIONS: Mapping[str, frozenset[str]] = {
     "applicant": frozenset({"resubmit"}),
@@ -61,6 +73,15 @@ class ActionRefused(ValueError):
 
 
 @dataclass(frozen=True)
+class AgencySpec:
+    """Which agency performs a step: its kind (identity's ``Agency.Kind``) and level,
+    found for the dossier's place (the receiving agency's commune or province)."""
+
+    kind: str
+    level: str
+
+
+@dataclass(frozen=True)
 class State:
     name: str
     role: str = ""
@@ -68,6 +89,7 @@ class State:
     terminal: bool = False
     sla_days: int = 0
     actions: Mapping[str, str] | None = None
+    agency: AgencySpec | None = None
 
     @property
     def transitions(self) -> Mapping[str, str]:
@@ -79,6 +101,11 @@ class Workflow:
     name: str
     start: str
     states: Mapping[str, State]
+    # The agency holding the dossier in each open state (None: the receiving agency).
+    holders: Mapping[str, AgencySpec | None] | None = None
+
+    def holder(self, state: str) -> AgencySpec | None:
+        return (self.holders or {}).get(state)
 
     @property
     def asks_for_payment(self) -> bool:
@@ -96,9 +123,12 @@ class Workflow:
         return [s for s in self.states.values() if s.role]
 
 
-def workflow_from(raw: Any, *, roles: Iterable[str]) -> Workflow:
-    """Validate a workflow file's content: shape, actions, targets, roles, and a graph in
-    which every state is reachable from the start and can reach an end."""
+def workflow_from(
+    raw: Any, *, roles: Iterable[str], agency_kinds: Iterable[str] | None = None
+) -> Workflow:
+    """Validate a workflow file's content: shape, actions, targets, roles, the agencies
+    of hand-offs (``agency_kinds``: identity's kinds; None skips that check), and a
+    graph in which every state is reachable from the start and can reach an end."""
     if not isinstance(raw, dict):
         raise WorkflowError("", "a workflow is a JSON object")
     name = raw.get("name")
@@ -118,7 +148,7 @@ def workflow_from(raw: Any, *, roles: Iterable[str]) -> Workflow:
         kinds = [k for k in ("role", "waits", "terminal") if spec.get(k)]
         if len(kinds) != 1:
             raise WorkflowError(where, "a state has exactly one of role, waits or terminal")
-        unknown = set(spec) - {"role", "waits", "terminal", "sla_days", "actions"}
+        unknown = set(spec) - {"role", "waits", "terminal", "sla_days", "actions", "agency"}
         if unknown:
             raise WorkflowError(f"{where}.{sorted(unknown)[0]}", "unknown key")
         actions = spec.get("actions", {})
@@ -136,6 +166,7 @@ def workflow_from(raw: Any, *, roles: Iterable[str]) -> Workflow:
             continue
         if not actions:
             raise WorkflowError(f"{where}.actions", "an open state needs at least one action")
+        agency = _agency_spec(spec, where, agency_kinds)
         if spec.get("role"):
             role = spec["role"]
             if role not in known_roles:
@@ -159,6 +190,7 @@ def workflow_from(raw: Any, *, roles: Iterable[str]) -> Workflow:
             waits=spec.get("waits", ""),
             sla_days=sla,
             actions=dict(actions),
+            agency=agency,
         )
     start = raw.get("start")
     if start not in states:
@@ -183,7 +215,67 @@ def workflow_from(raw: Any, *, roles: Iterable[str]) -> Workflow:
     for key in states:
         if not (_closure(key, states) & ends):
             raise WorkflowError(f"states.{key}", "no terminal state can be reached from here")
-    return Workflow(name=name, start=start, states=states)
+    return Workflow(name=name, start=start, states=states, holders=_holders(start, states))
+
+
+def _agency_spec(
+    spec: Mapping[str, Any], where: str, kinds: Iterable[str] | None
+) -> AgencySpec | None:
+    raw = spec.get("agency")
+    if raw is None:
+        return HOME
+    if not spec.get("role"):
+        raise WorkflowError(f"{where}.agency", "only an officer step names another agency")
+    if not isinstance(raw, dict) or set(raw) != {"kind", "level"}:
+        raise WorkflowError(f"{where}.agency", 'give {"kind": …, "level": …}')
+    known = None if kinds is None else set(kinds)
+    kind = raw["kind"]
+    if not isinstance(kind, str) or (known is not None and kind not in known):
+        raise WorkflowError(
+            f"{where}.agency.kind", f"{kind!r} is not a kind of agency ({sorted(known or [])})"
+        )
+    if raw["level"] not in AGENCY_LEVELS:
+        raise WorkflowError(f"{where}.agency.level", f"one of {list(AGENCY_LEVELS)}")
+    return AgencySpec(kind=kind, level=raw["level"])
+
+
+def _holders(start: str, states: Mapping[str, State]) -> dict[str, AgencySpec | None]:
+    """Walk the graph from the start (held by the receiving agency): ``hand_off`` must
+    lead to an officer step of another agency, every other action keeps the holder, and
+    an officer step is only ever held by the agency it names."""
+    if states[start].agency is not HOME:
+        raise WorkflowError(f"states.{start}.agency", "the first step is the receiving agency's")
+    holders: dict[str, AgencySpec | None] = {start: HOME}
+    frontier = [start]
+    while frontier:
+        name = frontier.pop()
+        holder = holders[name]
+        for action, target in states[name].transitions.items():
+            where = f"states.{name}.actions.{action}"
+            entered = states[target]
+            if entered.terminal:
+                continue
+            if action == HAND_OFF:
+                if not entered.role or entered.agency == holder:
+                    raise WorkflowError(
+                        where, f"{target!r} is not a step of another agency: nothing to hand off"
+                    )
+                new = entered.agency
+            else:
+                if entered.role and entered.agency != holder:
+                    raise WorkflowError(
+                        where, f"{target!r} is another agency's step: only hand_off leads there"
+                    )
+                new = holder
+            if target in holders:
+                if holders[target] != new:
+                    raise WorkflowError(
+                        f"states.{target}", "held by different agencies depending on the path"
+                    )
+                continue
+            holders[target] = new
+            frontier.append(target)
+    return holders
 
 
 def _closure(origin: str, states: Mapping[str, State]) -> set[str]:

@@ -11,6 +11,7 @@ class Agency(models.Model):
         PEOPLES_COMMITTEE = "peoples_committee", "People's Committee"
         DEPARTMENT = "department", "Department"
         POLICE = "police", "Police"
+        SOCIAL_INSURANCE = "social_insurance", "Social insurance"
         OTHER = "other", "Other"
 
     code = models.SlugField(max_length=60, primary_key=True)

@@ -42,6 +42,7 @@ from nentang.publicservices.selectors.statistics import (
     Measure,
     Row,
     service_statistics,
+    statistics_by_month,
     statistics_measures,
     statistics_recount,
 )
@@ -78,6 +79,7 @@ __all__ = [
     "result_verify",
     "service_statistics",
     "sla_badge",
+    "statistics_by_month",
     "statistics_measures",
     "statistics_recount",
 ]

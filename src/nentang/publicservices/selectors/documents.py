@@ -103,7 +103,7 @@ def dossier_document_open(
     what = "publicservices.dossier.document_read"
     officer = officer_of(actor)
     if officer is not None:
-        acting = as_officer(actor, dossier, what=what, dossier_id=dossier_id, roles=None)
+        acting = as_officer(actor, dossier, what=what, dossier_id=dossier_id, roles=None, read=True)
     else:
         acting = as_applicant(actor, dossier, what=what, dossier_id=dossier_id)
     assert dossier is not None

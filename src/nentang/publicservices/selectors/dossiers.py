@@ -51,14 +51,22 @@ def dossier_for_applicant(*, actor: Any, dossier_id: Any) -> Dossier:
 
 
 def dossier_for_officer(*, actor: Any, dossier_id: Any) -> Dossier:
-    """An officer of the dossier's agency opens it: the read of the applicant's data is
+    """An officer of the agency working on the dossier, or of one that held it before
+    (read-only), opens it: the read of the applicant's data is
     written to the applicant's data-usage log (Law 91/2025/QH15)."""
     key = parse_uuid(dossier_id)
     dossier = (
-        Dossier.objects.select_related("agency", "assignee").filter(pk=key).first() if key else None
+        Dossier.objects.select_related("agency", "assignee", "handler").filter(pk=key).first()
+        if key
+        else None
     )
     acting = as_officer(
-        actor, dossier, what="publicservices.dossier.read", dossier_id=dossier_id, roles=None
+        actor,
+        dossier,
+        what="publicservices.dossier.read",
+        dossier_id=dossier_id,
+        roles=None,
+        read=True,
     )
     assert dossier is not None
     identity.data_usage_record(
@@ -105,7 +113,8 @@ def officer_queue(
     today: datetime.date | None = None,
     officer: Any = None,
 ) -> QuerySet[Dossier]:
-    """The dossiers of the officer's agency waiting for one of the officer's roles (or
+    """The dossiers the officer's agency works on now (received there, or handed off to
+    it) waiting for one of the officer's roles (or
     the one asked for), earliest deadline first; ``sla`` = ``overdue``, ``due_today``
     or ``on_track`` filters by the step's deadline. ``officer``: the actor's officer
     as the caller already read it in this request (``officer_of``), saving a query."""
@@ -118,7 +127,7 @@ def officer_queue(
         roles = [r for r in roles if r == role]
     if not roles:
         return Dossier.objects.none()
-    queryset = Dossier.objects.filter(agency_id=officer.agency_id, step_role__in=roles)
+    queryset = Dossier.objects.filter(handler_id=officer.agency_id, step_role__in=roles)
     day = today or timezone.localdate()
     if sla == "overdue":
         queryset = queryset.filter(step_due_date__lt=day)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
-from django.db.models.functions import TruncDate
+from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 
 from nentang.publicservices.models import ROLLUP_COUNTERS, DailyStatistics, Dossier
@@ -92,6 +92,42 @@ def service_statistics(
         .order_by("agency_id", "procedure_slug")
     )
     return [_row(row["agency_id"], row["procedure_slug"], row) for row in rows]
+
+
+@dataclass(frozen=True)
+class Month:
+    month: datetime.date  # its first day
+    received: int
+    early: int
+    on_time: int
+    late: int
+
+
+def statistics_by_month(*, since: datetime.date, agency: str) -> list[Month]:
+    """An agency's dossiers received per month since ``since`` (the roll-up's rows
+    summed by month), oldest first: received, finished early / on time / late."""
+    rows = (
+        DailyStatistics.objects.filter(day__gte=since, agency_id=agency)
+        .annotate(month=TruncMonth("day"))
+        .values("month")
+        .annotate(
+            received_sum=Sum("received"),
+            early_sum=Sum("early"),
+            on_time_sum=Sum("on_time"),
+            late_sum=Sum("late"),
+        )
+        .order_by("month")
+    )
+    return [
+        Month(
+            month=row["month"],
+            received=row["received_sum"] or 0,
+            early=row["early_sum"] or 0,
+            on_time=row["on_time_sum"] or 0,
+            late=row["late_sum"] or 0,
+        )
+        for row in rows
+    ]
 
 
 def _counts(queryset: QuerySet[Dossier, Any]) -> QuerySet[Dossier, dict[str, Any]]:

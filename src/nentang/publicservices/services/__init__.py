@@ -5,7 +5,8 @@
   ``dossier_withdraw``;
 * officers — ``dossier_receive``, ``dossier_request_supplement``, ``dossier_process``,
   ``dossier_approve``, ``dossier_reject``, ``dossier_issue_result``,
-  ``dossier_return_result``, ``dossier_assign``, ``dossier_comment``;
+  ``dossier_return_result``, ``dossier_assign``, ``dossier_comment``,
+  ``dossier_hand_off`` (to the agency of the next step: liên thông);
 * documents — ``dossier_document_upload`` (type by content, size limit),
   ``dossier_document_reuse`` (an earlier file, where the catalogue allows);
 * results — the signed result made in ``dossier_approve`` and the receipt slip;
@@ -38,6 +39,7 @@ from nentang.publicservices.services.officers import (
     dossier_approve,
     dossier_assign,
     dossier_comment,
+    dossier_hand_off,
     dossier_issue_result,
     dossier_process,
     dossier_receive,
@@ -67,6 +69,7 @@ __all__ = [
     "dossier_draft_save",
     "dossier_fee_paid",
     "dossier_fee_pay",
+    "dossier_hand_off",
     "dossier_issue_result",
     "dossier_process",
     "dossier_receive",

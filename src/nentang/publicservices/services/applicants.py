@@ -219,6 +219,7 @@ def dossier_submit(
         )
         dossier.data = answers
         dossier.agency = agency
+        dossier.handler = agency
         dossier.channel = channel if channel in ("online", "counter", "post") else "online"
         dossier.result_delivery = _delivery(procedure, answers)
         dossier.submitted_at = now

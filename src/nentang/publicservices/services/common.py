@@ -32,11 +32,12 @@ from nentang.publicservices.catalogue import Procedure, catalogue
 from nentang.publicservices.models import Dossier, DossierAction
 from nentang.publicservices.problems import (
     ACTION_NOT_ALLOWED,
+    DOSSIER_HANDED_OFF,
     DOSSIER_NOT_FOUND,
     STEP_ROLE_REQUIRED,
 )
 from nentang.publicservices.services.statistics import counted, rollup_apply
-from nentang.publicservices.workflow import ActionRefused, Step, apply
+from nentang.publicservices.workflow import HAND_OFF, ActionRefused, Step, apply
 
 logger = logging.getLogger("nentang.publicservices")
 OFFICER_ROLES = ("reception", "processing", "approval")
@@ -54,6 +55,7 @@ VERBS = {
     "deliver": "result_delivered",
     "fee_paid": "fee_paid",
     "withdraw": "withdrawn",
+    "hand_off": "handed_off",
 }
 # Actions whose completion ends the dossier's clock (the SLA outcome is fixed then).
 _ENDS = {"completed", "rejected", "withdrawn"}
@@ -169,18 +171,37 @@ def as_officer(
     what: str,
     dossier_id: Any,
     roles: tuple[str, ...] | None,
+    read: bool = False,
 ) -> Acting:
-    """An officer of the dossier's agency; ``roles``, when given, one of which they need.
-    Another agency's officer gets a 404 (and a security event), a wrong role a 403."""
+    """An officer of the agency working on the dossier (``handler``); ``roles``, when
+    given, one of which they need. With ``read``, also an officer of an agency that held
+    the dossier before (the receiving agency, an agency it was handed off through): they
+    keep read-only access to its history. Any other agency's officer gets a 404 (and a
+    security event); an earlier holder trying to act, or a wrong role, a 403."""
     officer = officer_of(account)
     if (
         dossier is None
         or officer is None
         or dossier.agency_id is None
-        or officer.agency_id != dossier.agency_id
         or not any(officer.has_role(role) for role in OFFICER_ROLES)
     ):
         raise refuse_unseen(account, what=what, dossier_id=dossier_id)
+    if officer.agency_id != current_agency(dossier):
+        if officer.agency_id not in agencies_of(dossier):
+            raise refuse_unseen(account, what=what, dossier_id=dossier_id)
+        if not read:
+            auditing.security_event(
+                kind="authz.denied",
+                outcome="denied",
+                severity="low",
+                actor=Actor.officer(account.username),
+                subject=what[:128],
+                detail={"dossier": str(dossier.pk), "handler": str(current_agency(dossier))},
+            )
+            raise Forbidden(
+                _("This dossier has been handed off to another agency: you can read it only."),
+                code=DOSSIER_HANDED_OFF,
+            )
     if roles is not None and not any(officer.has_role(role) for role in roles):
         auditing.security_event(
             kind="authz.denied",
@@ -196,6 +217,22 @@ def as_officer(
             code=STEP_ROLE_REQUIRED,
         )
     return Acting("officer", Actor.officer(account.username), officer=officer, account=account)
+
+
+def current_agency(dossier: Dossier) -> str | None:
+    """The code of the agency working on the dossier now."""
+    return dossier.handler_id or dossier.agency_id
+
+
+def agencies_of(dossier: Dossier) -> set[str]:
+    """Every agency that has held the dossier: the receiving one and those of its
+    hand-offs (read from its log)."""
+    held = {str(dossier.agency_id), str(current_agency(dossier))}
+    for payload in DossierAction.objects.filter(dossier=dossier, action=HAND_OFF).values_list(
+        "payload", flat=True
+    ):
+        held.update(str(payload.get(key)) for key in ("from_agency", "to_agency"))
+    return held
 
 
 def refused(action: str, state: str) -> Conflict:
@@ -221,6 +258,7 @@ def record(
     change: Callable[[Dossier, str], None] | None = None,
     topic_verb: str = "",
     event_extra: Mapping[str, Any] | None = None,
+    notice: str = "",
 ) -> DossierAction:
     """Append ``action`` to the locked dossier's log and update its cached state.
 
@@ -287,7 +325,7 @@ def record(
             },
         )
         applicant = acting.person if acting.kind == "applicant" else None
-        _notify_after_commit(dossier, procedure, after, applicant=applicant)
+        _notify_after_commit(dossier, procedure, after, applicant=applicant, notice=notice)
     return entry
 
 
@@ -317,7 +355,7 @@ def sla_outcome(day: datetime.date, due: datetime.date) -> str:
 
 
 def _notify_after_commit(
-    dossier: Dossier, procedure: Procedure, state: str, *, applicant: Any = None
+    dossier: Dossier, procedure: Procedure, state: str, *, applicant: Any = None, notice: str = ""
 ) -> None:
     """Tell the applicant after commit: an e-mail (Django's backend: console or file in
     the demo) and an SMS through identity's SMS port (a file outbox until an operator
@@ -326,7 +364,7 @@ def _notify_after_commit(
         "reference": dossier.receipt_code or procedure.name.vi,
         "state": state_label(state),
     }
-    body = _("The dossier “%(procedure)s” is now: %(state)s.") % {
+    body = notice or _("The dossier “%(procedure)s” is now: %(state)s.") % {
         "procedure": procedure.name.vi,
         "state": state_label(state),
     }
@@ -365,6 +403,7 @@ def state_label(state: str) -> str:
         "fee_due": _("Waiting for the fee"),
         "processing": _("Being processed"),
         "civil_status": _("Civil-status check"),
+        "birth_registered": _("Birth registered"),
         "residence": _("Residence registration"),
         "health_insurance": _("Health-insurance card"),
         "approval": _("Waiting for approval"),

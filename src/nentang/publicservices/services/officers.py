@@ -21,12 +21,13 @@ from nentang.kernel.errors import Conflict, FieldError, ValidationFailed
 from nentang.kernel.text import clean
 from nentang.kernel.workdays import current_calendar
 from nentang.publicservices.models import Dossier, DossierFile, ReceivingUnit
-from nentang.publicservices.problems import SUPPLEMENT_LIMIT_REACHED
+from nentang.publicservices.problems import HANDOFF_AGENCY_MISSING, SUPPLEMENT_LIMIT_REACHED
 from nentang.publicservices.services.common import (
     OFFICER_ROLES,
     Acting,
     applicant_tell,
     as_officer,
+    current_agency,
     gate,
     lock,
     parse_uuid,
@@ -37,7 +38,7 @@ from nentang.publicservices.services.common import (
 from nentang.publicservices.services.files import removed_on_failure
 from nentang.publicservices.services.receipts import receipt_code_allocate
 from nentang.publicservices.services.results import child_issue, result_issue
-from nentang.publicservices.workflow import REVOKE, allowed_actions
+from nentang.publicservices.workflow import HAND_OFF, REVOKE, AgencySpec, allowed_actions
 
 MAX_TEXT = 2000
 
@@ -221,6 +222,71 @@ def dossier_issue_result(*, actor: Any, dossier_id: Any) -> Dossier:
     return dossier
 
 
+def handoff_target(dossier: Dossier, spec: AgencySpec | None) -> Any:
+    """The agency that performs a step for this dossier: the receiving agency for its
+    own steps, else the active agency of the step's kind serving the dossier's place —
+    the receiving agency's commune (``level`` commune) or province (``province``)."""
+    home: Any = dossier.agency
+    if spec is None or home is None:
+        return home
+    agencies = identity.agency_list().filter(
+        kind=spec.kind, is_active=True, province_code=home.province_code
+    )
+    if spec.level == "commune":
+        agencies = agencies.filter(commune_code=home.commune_code)
+    else:
+        agencies = agencies.filter(commune_code="")
+    return agencies.order_by("code").first()
+
+
+def dossier_hand_off(*, actor: Any, dossier_id: Any, reason: str) -> Dossier:
+    """Hand the dossier off to the agency that performs its next step (liên thông,
+    Decree 63/2024/NĐ-CP): an officer of the agency holding it, with the current step's
+    role, writes why; the log keeps who, from which agency, to which, and why. The
+    receiving agency's officers find it in their queue, with the step's own deadline;
+    the sending agency keeps read-only access to its history."""
+    text = _reason(reason)
+    _gate(actor, dossier_id, HAND_OFF)
+    with transaction.atomic():
+        dossier, acting = _step(actor, dossier_id, HAND_OFF)
+        workflow = procedure_of(dossier).workflow
+        target_state = workflow.state(dossier.state).transitions[HAND_OFF]
+        target = handoff_target(dossier, workflow.state(target_state).agency)
+        if target is None:
+            raise Conflict(
+                _("No active agency performs the next step for this dossier's place."),
+                code=HANDOFF_AGENCY_MISSING,
+            )
+        sender = acting.officer.agency
+        codes = {"from_agency": str(current_agency(dossier)), "to_agency": str(target.code)}
+
+        def handed(row: Dossier, state: str) -> None:
+            row.handler = target
+            row.assignee = None
+
+        record(
+            dossier,
+            acting=acting,
+            action=HAND_OFF,
+            payload={**codes, "from_name": sender.name, "to_name": target.name},
+            reason=text,
+            change=handed,
+            event_extra=codes,
+            notice=_(
+                "Your dossier %(reference)s (%(procedure)s) has been passed from %(from)s to "
+                "%(to)s for the next step. Reason: %(reason)s"
+            )
+            % {
+                "reference": dossier.receipt_code or "",
+                "procedure": procedure_of(dossier).name.vi,
+                "from": sender.name,
+                "to": target.name,
+                "reason": text,
+            },
+        )
+    return dossier
+
+
 def dossier_return_result(*, actor: Any, dossier_id: Any) -> Dossier:
     """The one-stop shop hands the paper result over at the counter."""
     _gate(actor, dossier_id, "return_result")
@@ -244,7 +310,7 @@ def dossier_assign(*, actor: Any, dossier_id: Any, officer_username: str) -> Dos
         assignee = identity.officer_for_account(account=account) if account else None
         if (
             assignee is None
-            or assignee.agency_id != dossier.agency_id
+            or assignee.agency_id != current_agency(dossier)
             or not assignee.is_active
             or not assignee.has_role(role or "reception")
         ):

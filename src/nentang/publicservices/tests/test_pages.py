@@ -274,8 +274,15 @@ def test_officers_see_their_own_agency_s_statistics_only(cast: Cast) -> None:
     body = page.content.decode()
     assert "Thống kê của cơ quan tôi" in body
     assert "Đăng ký khai sinh" in body
+    # The charts are tables: this month's bar, and the early / on time / late shares.
+    [month] = page.context["months"]
+    assert month["received"] == (100, 2)
+    assert month["bars"] == [(100, "100%"), (0, "0%"), (0, "0%")]
+    assert "Từng tháng" in body
+    assert body.count('class="table chart"') == 2
     other = signed_in(cast.stranger).get(url)
     assert other.context["total"]["received"] == 0
     assert "Đăng ký khai sinh" not in other.content.decode()
+    assert other.context["months"] == []
     assert signed_in(cast.an).get(url).status_code == 403
     assert Client().get(url).status_code == 302

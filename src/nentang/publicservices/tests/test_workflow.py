@@ -3,16 +3,29 @@ workflow are refused; a random walk never leaves it (hypothesis)."""
 
 from __future__ import annotations
 
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from nentang.publicservices.catalogue import PROCEDURES, WORKFLOWS, catalogue_load
+from nentang.publicservices.catalogue import (
+    PROCEDURES,
+    WORKFLOWS,
+    CatalogueError,
+    catalogue_load,
+    workflows_load,
+)
 from nentang.publicservices.workflow import (
     ALL_ACTIONS,
     DRAFT,
+    HAND_OFF,
     WITHDRAWN,
     ActionRefused,
+    AgencySpec,
     Step,
     allowed_actions,
     apply,
@@ -20,7 +33,12 @@ from nentang.publicservices.workflow import (
 )
 
 ROLES = ["reception", "processing", "approval"]
-CATALOGUE = catalogue_load(PROCEDURES, workflows_directory=WORKFLOWS, roles=ROLES)
+KINDS = ["peoples_committee", "department", "police", "social_insurance", "other"]
+CATALOGUE = catalogue_load(
+    PROCEDURES, workflows_directory=WORKFLOWS, roles=ROLES, agency_kinds=KINDS
+)
+_DETOURS = {"reject", "request_supplement"}
+LIEN_THONG = CATALOGUE.require("lien-thong-khai-sinh-thuong-tru-bhyt").workflow
 WITH_FEE = CATALOGUE.require("cap-phieu-ly-lich-tu-phap").workflow
 FREE = CATALOGUE.require("dang-ky-khai-sinh").workflow
 
@@ -71,12 +89,93 @@ def test_an_action_of_another_step_is_refused() -> None:
         apply(FREE, "completed", Step("receive", {}))
 
 
+def test_the_interconnected_group_is_handed_off_to_the_police_then_social_insurance() -> None:
+    registered = replay(
+        LIEN_THONG,
+        [Step("submit", {}), Step("receive", {}), Step("process", {}), Step("approve", {})],
+    )
+    assert registered == "birth_registered"
+    residence = apply(LIEN_THONG, registered, Step(HAND_OFF, {}))
+    insurance = apply(LIEN_THONG, residence, Step(HAND_OFF, {}))
+
+    assert LIEN_THONG.holder(residence) == AgencySpec("police", "commune")
+    assert LIEN_THONG.holder(insurance) == AgencySpec("social_insurance", "province")
+    assert LIEN_THONG.holder(apply(LIEN_THONG, insurance, Step(HAND_OFF, {}))) is None
+    with pytest.raises(ActionRefused):
+        apply(LIEN_THONG, residence, Step("process", {}))
+
+
+def _refused_workflow(tmp_path: Path, change: Any) -> CatalogueError:
+    raw = json.loads((WORKFLOWS / "lien-thong.json").read_text(encoding="utf-8"))
+    changed = copy.deepcopy(raw)
+    change(changed["states"])
+    (tmp_path / "lien-thong.json").write_text(json.dumps(changed), encoding="utf-8")
+    with pytest.raises(CatalogueError) as caught:
+        workflows_load(tmp_path, roles=ROLES, agency_kinds=KINDS)
+    assert caught.value.source == "lien-thong.json"
+    return caught.value
+
+
+def test_a_hand_off_to_an_agency_kind_identity_does_not_know(tmp_path: Path) -> None:
+    def hospital(states: dict[str, Any]) -> None:
+        states["health_insurance"]["agency"]["kind"] = "hospital"
+
+    error = _refused_workflow(tmp_path, hospital)
+
+    assert error.where == "states.health_insurance.agency.kind"
+    assert "'hospital' is not a kind of agency" in error.message
+
+
+def test_another_agency_s_step_is_entered_only_by_a_hand_off(tmp_path: Path) -> None:
+    def processed(states: dict[str, Any]) -> None:
+        states["birth_registered"]["actions"] = {"process": "residence"}
+
+    error = _refused_workflow(tmp_path, processed)
+
+    assert error.where == "states.birth_registered.actions.process"
+    assert "only hand_off leads there" in error.message
+
+
+def test_a_hand_off_within_the_same_agency_and_a_bad_level(tmp_path: Path) -> None:
+    def inward(states: dict[str, Any]) -> None:
+        states["civil_status"]["actions"]["hand_off"] = "approval"
+
+    assert _refused_workflow(tmp_path, inward).where == "states.civil_status.actions.hand_off"
+
+    def district(states: dict[str, Any]) -> None:
+        states["residence"]["agency"]["level"] = "district"
+
+    assert _refused_workflow(tmp_path, district).where == "states.residence.agency.level"
+
+
+def test_a_hand_off_that_never_comes_back_to_an_end(tmp_path: Path) -> None:
+    def stuck(states: dict[str, Any]) -> None:
+        states["health_insurance"]["actions"] = {"hand_off": "residence"}
+        states["birth_registered"]["actions"]["issue_result"] = "issuing"
+
+    error = _refused_workflow(tmp_path, stuck)
+
+    assert error.where == "states.residence"
+    assert error.message == "no terminal state can be reached from here"
+
+
+# The interconnected group's whole path, with refused moves between the hand-offs.
+_LIEN_THONG_WALK: list[tuple[int | str, int, str]] = [
+    (move, 0, "online")
+    for move in (0, 0, 0, "hand_off", 0, 0, "process", 0, "approve", 0, "reject", 0, 0)
+]
+
+
 @settings(max_examples=300, deadline=None)
+@example(procedure=("lien-thong-khai-sinh-thuong-tru-bhyt", 1), actions=_LIEN_THONG_WALK)
 @given(
     procedure=st.sampled_from(sorted(CATALOGUE.versions)),
     actions=st.lists(
         st.tuples(
-            st.sampled_from(sorted(ALL_ACTIONS)),
+            # Most moves go forward along the workflow (a number picks one of the state's
+            # transitions), so walks get deep — to the interconnected group's hand-offs;
+            # the others are any action at all, allowed or not.
+            st.one_of(st.integers(0, 5), st.integers(0, 5), st.sampled_from(sorted(ALL_ACTIONS))),
             st.sampled_from([0, 5000]),
             st.sampled_from(["online", "post", "counter"]),
         ),
@@ -84,18 +183,36 @@ def test_an_action_of_another_step_is_refused() -> None:
     ),
 )
 def test_a_random_walk_stays_in_the_workflow(
-    procedure: tuple[str, int], actions: list[tuple[str, int, str]]
+    procedure: tuple[str, int], actions: list[tuple[int | str, int, str]]
 ) -> None:
     workflow = CATALOGUE.versions[procedure].workflow
     state = DRAFT
     accepted: list[Step] = []
-    for action, fee, delivery in actions:
+    for move, fee, delivery in actions:
+        allowed = allowed_actions(workflow, state)
+        # Forward: the state's transitions, the happy path's first (refusals end walks).
+        forward = (
+            ["submit"]
+            if state == DRAFT
+            else sorted(workflow.state(state).transitions, key=lambda a: (a in _DETOURS, a))
+        )
+        action = (
+            move if isinstance(move, str) else (forward or ["comment"])[move % len(forward or [0])]
+        )
         step = Step(action, {"fee": fee, "delivery": delivery})
-        if action in allowed_actions(workflow, state):
+        if action in allowed:
+            before = state
             state = apply(workflow, state, step)
             accepted.append(step)
+            if action == HAND_OFF:  # a hand-off always lands at another agency's step
+                assert workflow.holder(state) != workflow.holder(before)
+            elif workflow.is_open(state) and state != DRAFT and before != DRAFT:
+                assert workflow.holder(state) == workflow.holder(before)
         else:
             with pytest.raises(ActionRefused):
                 apply(workflow, state, step)
         assert state in (DRAFT, WITHDRAWN) or state in workflow.states
         assert replay(workflow, accepted) == state
+    if actions is _LIEN_THONG_WALK:  # the explicit example went all the way round
+        assert state == "completed"
+        assert [s.action for s in accepted].count(HAND_OFF) == 3

@@ -21,14 +21,20 @@ from nentang.kernel.errors import FieldError, ProblemError
 from nentang.kernel.pagination import paginate
 from nentang.publicservices import selectors, services
 from nentang.publicservices.catalogue import catalogue
-from nentang.publicservices.services.common import officer_of, procedure_of, state_label
+from nentang.publicservices.services.common import (
+    current_agency,
+    officer_of,
+    procedure_of,
+    state_label,
+)
+from nentang.publicservices.services.officers import handoff_target
 from nentang.publicservices.views.presenters import (
     SLA_TONES,
     answer_text,
     badge_for,
     timeline,
 )
-from nentang.publicservices.workflow import REVOKE, allowed_actions
+from nentang.publicservices.workflow import HAND_OFF, REVOKE, allowed_actions
 from nentang.web.components import Badge
 
 SLA_FILTERS = ("", "overdue", "due_today", "on_track")
@@ -144,6 +150,8 @@ def dossier(request: HttpRequest, dossier_id: str) -> HttpResponse:
                 ACTIONS[action](actor=request.user, dossier_id=dossier_id)
             elif action == "reject":
                 services.dossier_reject(actor=request.user, dossier_id=dossier_id, reason=text)
+            elif action == "hand_off":
+                services.dossier_hand_off(actor=request.user, dossier_id=dossier_id, reason=text)
             elif action == "request_supplement":
                 services.dossier_request_supplement(
                     actor=request.user, dossier_id=dossier_id, reasons=text.splitlines()
@@ -177,7 +185,12 @@ def dossier(request: HttpRequest, dossier_id: str) -> HttpResponse:
     step_role = procedure.workflow.state(found.state).role or (
         "reception" if found.state == "delivery" else ""
     )
-    mine = bool(step_role) and officer.has_role(step_role)
+    here = officer.agency_id == current_agency(found)
+    mine = here and bool(step_role) and officer.has_role(step_role)
+    hand_off_to = None
+    if mine and HAND_OFF in allowed:
+        target = procedure.workflow.state(found.state).transitions[HAND_OFF]
+        hand_off_to = handoff_target(found, procedure.workflow.state(target).agency)
     buttons = ("receive", "process", "approve", "issue_result", "return_result")
     return render(
         request,
@@ -196,13 +209,17 @@ def dossier(request: HttpRequest, dossier_id: str) -> HttpResponse:
             "documents": selectors.dossier_documents(dossier=found, language=request.LANGUAGE_CODE),
             "buttons": [(a, BUTTONS[a]) for a in buttons if mine and a in allowed],
             "can_reject": mine and "reject" in allowed,
-            "can_revoke": officer.has_role("approval")
+            "hand_off_to": hand_off_to,
+            "can_hand_off": mine and HAND_OFF in allowed,
+            "holder": None if here else found.handler,
+            "can_revoke": here
+            and officer.has_role("approval")
             and REVOKE in allowed
             and selectors.dossier_has_result(dossier=found),
             "can_supplement": mine
             and "request_supplement" in allowed
             and found.supplement_count < procedure.max_supplements,
-            "can_apologise": found.due_date is not None and found.completed_at is None,
+            "can_apologise": here and found.due_date is not None and found.completed_at is None,
             "apology": selectors.dossier_apology(dossier=found),
             "errors": errors,
             "catalogue": catalogue(),

@@ -64,6 +64,7 @@ def action_label(action: str) -> str:
         "comment": _("Note"),
         "apologise": _("Apology and new date for the result"),
         "revoke_result": _("Result revoked"),
+        "hand_off": _("Handed off to another agency"),
     }
     return str(labels.get(action, action))
 
@@ -80,11 +81,21 @@ def timeline(actions: Iterable[DossierAction], *, internal: bool = False) -> lis
             TimelineEvent(
                 title=action_label(action.action),
                 time=action.at,
-                text=action.reason,
+                text=_event_text(action),
                 state="failed" if failed else ("current" if last else "done"),
             )
         )
     return events
+
+
+def _event_text(action: DossierAction) -> str:
+    if action.action != "hand_off":
+        return action.reason
+    return _("From %(from)s to %(to)s. Reason: %(reason)s") % {
+        "from": action.payload.get("from_name", ""),
+        "to": action.payload.get("to_name", ""),
+        "reason": action.reason,
+    }
 
 
 def answer_text(page: Page, value: Any) -> str:

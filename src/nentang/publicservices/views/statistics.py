@@ -7,6 +7,7 @@ electronic result, and the average processing time — as bar charts that are ta
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -50,6 +51,21 @@ def _rows(measures: list[Measure], names: dict[str, str]) -> list[dict[str, obje
         }
         for measure in measures
     ]
+
+
+def _month(month: Any, busiest: int) -> dict[str, object]:
+    """A month of the officer's chart: received (bar relative to the busiest month) and
+    the shares finished early, on time and late (bars of 100%)."""
+    finished = month.early + month.on_time + month.late
+
+    def share(part: int) -> tuple[int, str]:
+        return _percent(round(100 * part / finished) if finished else None)
+
+    return {
+        "name": f"{month.month:%m/%Y}",
+        "received": (round(100 * month.received / busiest) if busiest else 0, month.received),
+        "bars": [share(month.early), share(month.on_time), share(month.late)],
+    }
 
 
 @require_http_methods(["GET"])
@@ -124,6 +140,8 @@ def officer_statistics(request: HttpRequest) -> HttpResponse:
         for procedure in catalogue().in_force()
     }
     totals = selectors.statistics_measures(rows, by="all")
+    months = selectors.statistics_by_month(since=since, agency=officer.agency_id)
+    busiest = max((m.received for m in months), default=0)
     return render(
         request,
         "publicservices/officer_statistics.html",
@@ -151,5 +169,7 @@ def officer_statistics(request: HttpRequest) -> HttpResponse:
                 ((names.get(row.procedure, row.procedure), row) for row in rows),
                 key=lambda item: item[0],
             ),
+            "procedures": _rows(selectors.statistics_measures(rows, by="procedure"), names),
+            "months": [_month(month, busiest) for month in months],
         },
     )
