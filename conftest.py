@@ -257,14 +257,21 @@ def _heaviest_files_first(items: list[pytest.Item]) -> None:
     items[:] = [item for tests in ordered for item in tests]
 
 
+def _runs_once(item: pytest.Item) -> bool:
+    return item.get_closest_marker("browser") is not None and (
+        item.get_closest_marker("flagship") is None
+    )
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests marked postgres_only are skipped, loudly, when the database is SQLite.
 
     Under NENTANG_TEST_DATABASE_TESTS_ONLY=1 (the gate's second pass, on PostgreSQL) the
     tests that use no database are deselected: they ran in the first pass and their
     result cannot depend on the database (check digits, catalogues, import contracts).
-    Under NENTANG_TEST_BROWSER=0 the browser journeys are deselected: the gate runs
-    them once, in its first pass (docs/architecture.md, "The gate")."""
+    Under NENTANG_TEST_BROWSER=flagship the browser journeys other than the flagship
+    one are deselected: the gate runs them all in its first pass and only the flagship
+    again on PostgreSQL (docs/architecture.md, "The gate")."""
     from django.conf import settings
 
     if os.environ.get("NENTANG_TEST_DATABASE_TESTS_ONLY") == "1":
@@ -272,11 +279,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if independent:
             config.hook.pytest_deselected(items=independent)
             items[:] = [item for item in items if uses_the_database(item)]
-    if os.environ.get("NENTANG_TEST_BROWSER") == "0":
-        journeys = [item for item in items if item.get_closest_marker("browser") is not None]
-        if journeys:
-            config.hook.pytest_deselected(items=journeys)
-            items[:] = [item for item in items if item.get_closest_marker("browser") is None]
+    if os.environ.get("NENTANG_TEST_BROWSER") == "flagship":
+        once = [item for item in items if _runs_once(item)]
+        if once:
+            config.hook.pytest_deselected(items=once)
+            items[:] = [item for item in items if not _runs_once(item)]
     _heaviest_files_first(items)
     vendor = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
     if vendor == "postgresql":

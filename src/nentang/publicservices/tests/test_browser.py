@@ -103,6 +103,7 @@ def officer_acts(browser: Browser, base: str, login: str, button: str, watch: Wa
     return heading
 
 
+@pytest.mark.flagship
 def test_birth_registration_in_the_browser(
     chromium: Browser, live_server: Any, artifacts: Path
 ) -> None:
