@@ -193,18 +193,15 @@ def _citizen_reports() -> None:
 
 
 def _open_data_publishers() -> None:
-    """Each city's report desk agency publishes the city's open-data feeds; the first
-    run is made here (later ones by the hourly task), once."""
+    """Each city's report desk agency publishes the city's open-data feeds: registered
+    once, which queues the first publishing run (the task worker of ``nentang demo``
+    makes it within seconds, then every hour)."""
     from nentang.smartcity.selectors import reports as report_selectors
     from nentang.smartcity.services.open_data import publisher_of
 
-    fresh = False
     for desk in report_selectors.desks():
         if publisher_of(desk.tenant) is None:
             services.feed_publisher_set(actor=DEMO, tenant=desk.tenant.name)
-            fresh = True
-    if fresh:
-        services.feeds_publish(actor=DEMO)
 
 
 KIND_NAMES = {

@@ -231,11 +231,21 @@ def _aggregate_in_sql(
     return out
 
 
-def _kind(tenant_id: int, entity_id: str, attr: str) -> str:
-    value = (
-        Observation.objects.filter(tenant_id=tenant_id, entity_id=entity_id, attr=attr)
-        .values_list("value", flat=True)
-        .first()
+def _kind(tenant_id: int, entity_id: str, attr: str, span: Window) -> str:
+    """The NGSI-LD type of an attribute (any one instance of the window: no sort)."""
+    value = next(
+        iter(
+            Observation.objects.filter(
+                tenant_id=tenant_id,
+                entity_id=entity_id,
+                attr=attr,
+                observed_at__gte=span.time_at,
+                observed_at__lt=span.end_time_at,
+            )
+            .order_by()
+            .values_list("value", flat=True)[:1]
+        ),
+        None,
     )
     return str((value or {}).get("type", "Property"))
 
@@ -256,7 +266,7 @@ def _temporal_entity(
         grouped = _aggregate_in_sql(tenant_id, data["id"], attrs, span, how)
         if grouped is not None:
             for iri, series in sorted(grouped.items()):
-                kind = _kind(tenant_id, data["id"], iri)
+                kind = _kind(tenant_id, data["id"], iri, span)
                 out[terms.compact(iri)] = {"type": kind, **series}
             return out
     for iri, rows in sorted(_rows(tenant_id, data["id"], attrs, span).items()):
