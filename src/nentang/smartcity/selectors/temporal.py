@@ -231,13 +231,17 @@ def _aggregate_in_sql(
     return out
 
 
-def _kind(tenant_id: int, entity_id: str, attr: str, span: Window) -> str:
-    """The NGSI-LD type of an attribute (any one instance of the window: no sort)."""
+def _kind(view: EntityView, tenant_id: int, attr: str, span: Window) -> str:
+    """The NGSI-LD type of an attribute: from the entity's current state, else from any
+    one instance of the window (unordered: an index probe)."""
+    current = view.data.get("attrs", {}).get(attr) or []
+    if current and isinstance(current[0], dict) and "type" in current[0]:
+        return str(current[0]["type"])
     value = next(
         iter(
             Observation.objects.filter(
                 tenant_id=tenant_id,
-                entity_id=entity_id,
+                entity_id=view.data["id"],
                 attr=attr,
                 observed_at__gte=span.time_at,
                 observed_at__lt=span.end_time_at,
@@ -266,7 +270,7 @@ def _temporal_entity(
         grouped = _aggregate_in_sql(tenant_id, data["id"], attrs, span, how)
         if grouped is not None:
             for iri, series in sorted(grouped.items()):
-                kind = _kind(tenant_id, data["id"], iri, span)
+                kind = _kind(view, tenant_id, iri, span)
                 out[terms.compact(iri)] = {"type": kind, **series}
             return out
     for iri, rows in sorted(_rows(tenant_id, data["id"], attrs, span).items()):
@@ -296,9 +300,10 @@ def temporal_get(
     from nentang.smartcity.services.common import tenant_for
 
     view = entity_get(caller=caller, tenant=tenant, entity_id=entity_id)
-    tenant_row = tenant_for(caller, tenant, write=False)
+    # The entity came with its tenant (read through the caller's grant).
+    tenant_id = view.tenant_id or tenant_for(caller, tenant, write=False).pk
     wanted = {terms.expand(a) for a in attrs} or None
-    return _temporal_entity(view, tenant_row.pk, terms, wanted, span, mode, how)
+    return _temporal_entity(view, tenant_id, terms, wanted, span, mode, how)
 
 
 def temporal_query(
