@@ -309,9 +309,11 @@ def publisher_of(tenant: Tenant) -> Any:
 def feed_publisher_set(*, actor: Actor, tenant: str) -> Any:
     """Register the city's report desk agency as an opendata publishing organisation
     (once; an agency that already publishes keeps its organisation) and queue the first
-    publishing run. Returns the organisation."""
-    row = Tenant.objects.select_related("desk__agency").get(name=tenant)
-    desk = row.desk
+    publishing run. Returns the organisation. A city without a report desk: NotFound."""
+    from nentang.smartcity.selectors.reports import desk_get
+
+    desk = desk_get(tenant=tenant)  # NotFound (city_report_city_not_found) without a desk
+    row = desk.tenant
     organisation = publisher_of(row)
     if organisation is None:
         organisation = opendata.organisation_create(

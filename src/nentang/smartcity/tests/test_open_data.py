@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from nentang.kernel.errors import NotFound
 from nentang.opendata import selectors as opendata
 from nentang.smartcity import services
 from nentang.smartcity.models import Observation
@@ -69,6 +70,8 @@ def test_a_city_publishes_hourly_observations_warnings_and_daily_statistics() ->
             actor=cast.an, tenant="hue", category="pothole", description="Ổ gà giữa đường.",
             idempotency_key=f"pothole-{n}", ward_code=cast.ward,
         )  # fmt: skip
+    with pytest.raises(NotFound):
+        services.feed_publisher_set(actor=OPERATOR, tenant="atlantis")
     # Đà Nẵng has no publisher yet: nothing of it is published.
     organisation = services.feed_publisher_set(actor=OPERATOR, tenant="hue")
     assert organisation.agency_code == "ioc-hue"
