@@ -151,6 +151,7 @@ def _citizen_reports() -> None:
                 actor=admin, code=code, name=name, kind="other", province_code=province
             )
         services.desk_set(actor=DEMO, tenant=city, agency_code=code, province_code=province)
+    _open_data_publishers()
     citizen = Account.objects.filter(username=CITIZEN_ID).first()
     officer = Account.objects.filter(username=OFFICER_LOGIN).first()
     if citizen is None:
@@ -189,6 +190,18 @@ def _citizen_reports() -> None:
                 answer=answer,
                 assignee_username=OFFICER_LOGIN,
             )
+
+
+def _open_data_publishers() -> None:
+    """Each city's report desk agency publishes the city's open-data feeds: registered
+    once, which queues the first publishing run (the task worker of ``nentang demo``
+    makes it within seconds, then every hour)."""
+    from nentang.smartcity.selectors import reports as report_selectors
+    from nentang.smartcity.services.open_data import publisher_of
+
+    for desk in report_selectors.desks():
+        if publisher_of(desk.tenant) is None:
+            services.feed_publisher_set(actor=DEMO, tenant=desk.tenant.name)
 
 
 KIND_NAMES = {

@@ -71,7 +71,9 @@ class Entity(models.Model):
 
 
 class Observation(models.Model):
-    """One attribute instance at one time: the history of the temporal API."""
+    """One attribute instance at one time: the history of the temporal API. On
+    PostgreSQL the table is partitioned by month of ``observed_at`` (migration 0008,
+    ``services.partitions``), its primary key ``(id, observed_at)``."""
 
     id = models.BigAutoField(primary_key=True)
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
@@ -86,7 +88,9 @@ class Observation(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["tenant", "entity_id", "attr", "dataset_id", "observed_at"],
+                # Time before dataset id: the index also serves one attribute's series
+                # over a time range (the temporal API, the hourly feed).
+                fields=["tenant", "entity_id", "attr", "observed_at", "dataset_id"],
                 name="sc_observation_once",
             )
         ]

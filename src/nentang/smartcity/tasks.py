@@ -36,3 +36,33 @@ def sweep_report_photos_daily() -> int:
     done = photos_sweep(actor=Actor.system("smartcity.photos"))
     photos_sweep_schedule(run_after=timezone.now() + SWEEP_INTERVAL)
     return len(done.deleted)
+
+
+@task()
+def publish_open_data_hourly() -> int:
+    """Publish every city's open-data feeds (a new version of each); queue the next run
+    an hour later. Returns how many datasets were published."""
+    from nentang.smartcity.services.open_data import (
+        PUBLISH_INTERVAL,
+        feeds_publish,
+        feeds_schedule,
+    )
+
+    done = feeds_publish(actor=Actor.system("smartcity.open-data"))
+    feeds_schedule(run_after=timezone.now() + PUBLISH_INTERVAL)
+    return sum(len(datasets) for datasets in done.values())
+
+
+@task()
+def history_partitions_daily() -> int:
+    """Create the history's monthly partitions of this month and the next ones
+    (PostgreSQL); queue the next run a day later. Returns how many were created."""
+    from nentang.smartcity.services.partitions import (
+        PARTITIONS_INTERVAL,
+        history_partitions_ensure,
+        history_partitions_schedule,
+    )
+
+    made = history_partitions_ensure()
+    history_partitions_schedule(run_after=timezone.now() + PARTITIONS_INTERVAL)
+    return len(made)

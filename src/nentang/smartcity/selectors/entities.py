@@ -31,6 +31,7 @@ class EntityView:
     data: dict[str, Any]
     created_at: str
     modified_at: str
+    tenant_id: int = 0
 
 
 @dataclass(frozen=True)
@@ -40,20 +41,20 @@ class QueryResult:
 
 
 def _view(row: Entity) -> EntityView:
-    return EntityView(row.data, iso(row.created_at), iso(row.modified_at))
+    return EntityView(row.data, iso(row.created_at), iso(row.modified_at), row.tenant_id)
 
 
 # The tenant by the caller's grant as a scalar subquery: it plans in a fraction of the
 # three-table join's time (EXPLAIN: 0.09 ms against 0.55 ms), the bulk of one GET's work
 # in the database.
 _GET = (
-    "SELECT e.data, e.created_at, e.modified_at FROM {entity} e WHERE e.tenant_id = "
-    "(SELECT g.tenant_id FROM {grant} g JOIN {tenant} t ON t.id = g.tenant_id "
+    "SELECT e.data, e.created_at, e.modified_at, e.tenant_id FROM {entity} e "
+    "WHERE e.tenant_id = (SELECT g.tenant_id FROM {grant} g JOIN {tenant} t ON t.id = g.tenant_id "
     "WHERE g.client_id = %s AND t.name = %s) AND e.entity_id = %s"
 )
 _GET_TRUSTED = (
-    "SELECT e.data, e.created_at, e.modified_at FROM {entity} e WHERE e.tenant_id = "
-    "(SELECT t.id FROM {tenant} t WHERE t.name = %s) AND e.entity_id = %s"
+    "SELECT e.data, e.created_at, e.modified_at, e.tenant_id FROM {entity} e "
+    "WHERE e.tenant_id = (SELECT t.id FROM {tenant} t WHERE t.name = %s) AND e.entity_id = %s"
 )
 
 
@@ -89,11 +90,12 @@ def entity_get(*, caller: Caller, tenant: str, entity_id: str) -> EntityView:
     if found is None:
         tenant_for(caller, tenant, write=False)
         raise not_found(f"There is no entity {entity_id!r}.")
-    data, created, modified = found
+    data, created, modified, tenant_id = found
     return EntityView(
         json.loads(data) if isinstance(data, (str, bytes)) else data,
         iso(_moment(created)),
         iso(_moment(modified)),
+        int(tenant_id),
     )
 
 

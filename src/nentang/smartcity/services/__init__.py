@@ -25,6 +25,11 @@ from nentang.smartcity.services.entities import (
     entity_delete,
     entity_replace,
 )
+from nentang.smartcity.services.open_data import (
+    feed_publisher_set,
+    feeds_publish,
+    feeds_schedule,
+)
 from nentang.smartcity.services.ratings import report_rate
 from nentang.smartcity.services.reports import desk_set, report_act, report_create
 from nentang.smartcity.services.retention import (
@@ -56,6 +61,9 @@ __all__ = [
     "entity_create",
     "entity_delete",
     "entity_replace",
+    "feed_publisher_set",
+    "feeds_publish",
+    "feeds_schedule",
     "history_prune",
     "history_prune_schedule",
     "readings_ingest",

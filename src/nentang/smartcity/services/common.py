@@ -53,7 +53,7 @@ def tenant_for(caller: Caller, name: str, *, write: bool) -> Tenant:
 
 def tenant_create(*, actor: Actor, name: str, title: str, retention_days: int = 0) -> Tenant:
     """Create the tenant ``name`` (idempotent: an existing tenant is returned as it is)."""
-    from django.db import transaction
+    from django.db import connection, transaction
 
     if len(name) > 64 or not all(c.isalnum() or c in "-_" for c in name):
         raise NgsiError("BadRequestData", "A tenant name is letters, digits, '-' and '_'.")
@@ -74,6 +74,11 @@ def tenant_create(*, actor: Actor, name: str, title: str, retention_days: int = 
                 subject=name or "(default)",
                 summary={"title": title},
             )
+    if created and connection.vendor == "postgresql":
+        # The history's monthly partitions are kept ahead by a daily task (queued once).
+        from nentang.smartcity.services.partitions import history_partitions_schedule
+
+        transaction.on_commit(history_partitions_schedule, robust=True)
     return tenant
 
 

@@ -1,0 +1,93 @@
+"""The history's monthly partitions on PostgreSQL: rows land in their month's partition
+(stragglers in the default one), the daily task creates months ahead and takes their
+stragglers over, retention drops whole months that no city keeps. SQLite keeps a plain
+table (nothing to test there)."""
+
+from __future__ import annotations
+
+import datetime
+from datetime import UTC, timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from nentang.smartcity import services
+from nentang.smartcity.models import Observation
+from nentang.smartcity.ngsild.contexts import core_terms
+from nentang.smartcity.services import partitions
+from nentang.smartcity.tests.conftest import OPERATOR
+
+pytestmark = pytest.mark.django_db
+SYSTEM = services.Caller.system("partition-tests")
+
+
+@pytest.fixture(autouse=True)
+def _postgresql_only() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("the history is partitioned on PostgreSQL only")
+
+
+def _level(tenant: str, at: datetime.datetime) -> None:
+    result = services.batch_write(
+        caller=SYSTEM, tenant=tenant, terms=core_terms(), mode="upsert_update",
+        payload=[{
+            "id": f"urn:ngsi-ld:FloodMonitoring:{tenant}-1", "type": "FloodMonitoring",
+            "currentLevel": {"type": "Property", "value": 1.5,
+                             "observedAt": at.strftime("%Y-%m-%dT%H:%M:%SZ")},
+        }],
+    )  # fmt: skip
+    assert not result.errors
+
+
+def _where() -> dict[str, str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT to_char(observed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), "
+            "tableoid::regclass::text FROM smartcity_observation"
+        )
+        return dict(cursor.fetchall())
+
+
+def test_rows_land_in_their_month_and_stragglers_move_when_it_is_created(city: None) -> None:
+    now = timezone.now()
+    this_month = partitions.month_start(now)
+    assert partitions.is_partitioned()
+    assert partitions.partition_name(this_month) in partitions.partitions()  # at migrate time
+    later = partitions.next_month(partitions.next_month(partitions.next_month(this_month)))
+    _level("hue", now)
+    _level("hue", later + timedelta(days=3))  # a month without a partition yet
+    where = _where()
+    assert where[now.astimezone(UTC).strftime("%Y-%m-%d")] == partitions.partition_name(this_month)
+    assert where[f"{later:%Y-%m}-04"] == partitions.DEFAULT
+
+    from nentang.smartcity.tasks import history_partitions_daily
+
+    assert history_partitions_daily.call() >= 1  # this month + 2 ahead: the next-but-one is new
+    made = partitions.history_partitions_ensure(now=later, ahead=0)
+    assert made == [partitions.partition_name(later)]
+    assert _where()[f"{later:%Y-%m}-04"] == partitions.partition_name(later)  # moved over
+    assert Observation.objects.count() == 2
+    _level("hue", later + timedelta(days=9))
+    assert _where()[f"{later:%Y-%m}-10"] == partitions.partition_name(later)
+
+
+def test_retention_drops_the_months_no_city_keeps(city: None) -> None:
+    now = timezone.now()
+    old = partitions.month_start(now - timedelta(days=400))
+    older = partitions.next_month(old)
+    partitions.ensure_partitions([old, older])
+    for day in (2, 5, 9):
+        _level("hue", old + timedelta(days=day))
+        _level("hue", older + timedelta(days=day))
+    _level("danang", older + timedelta(days=1))  # Đà Nẵng keeps everything
+    _level("hue", now)
+    services.tenant_retention_set(actor=OPERATOR, tenant="hue", days=90)
+
+    done = services.history_prune(actor=OPERATOR, now=now)
+    assert done == {"hue": 6}
+    names = partitions.partitions()
+    assert partitions.partition_name(old) not in names  # dropped whole: only Huế's rows
+    assert partitions.partition_name(older) in names  # Đà Nẵng's row keeps it; rows deleted
+    assert Observation.objects.filter(tenant__name="hue").count() == 1
+    assert Observation.objects.filter(tenant__name="danang").count() == 1
