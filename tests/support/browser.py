@@ -4,12 +4,14 @@ Never downloads a browser: tests use /usr/bin/chromium (``apt-get install chromi
 are skipped, with that reason, when it is absent (``NEEDS_CHROMIUM``). Every page opens
 in a context that records console errors, failed requests and any request leaving the
 loopback interface (refused before it leaves). Screenshots go to ``test-artifacts/`` at
-the repository root (the ``artifacts`` fixture of the root conftest).
+the repository root (the ``artifacts`` fixture of the root conftest), except in the gate
+(``screenshot``).
 """
 
 from __future__ import annotations
 
 import ipaddress
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -20,7 +22,7 @@ from urllib.parse import urlsplit
 import pytest
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page, Route, ViewportSize
+    from playwright.sync_api import Browser, Locator, Page, Route, ViewportSize
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -57,6 +59,21 @@ def launch_chromium() -> Iterator[Browser]:
             yield chromium
         finally:
             chromium.close()
+
+
+def screenshot(target: Page | Locator, path: Path, *, full_page: bool = True) -> None:
+    """Save what a person should look at after UI work (the whole page, or one element).
+
+    Not under NENTANG_TEST_SCREENSHOTS=0, which the gate sets: no one looks at a CI
+    machine's files, and a full-page screenshot costs Chromium ~1.5 s of a core (the
+    suite takes about a hundred). Everything else the test does — the page, its
+    assertions, axe-core — runs the same."""
+    if os.environ.get("NENTANG_TEST_SCREENSHOTS") == "0":
+        return
+    if full_page:
+        target.screenshot(path=path, full_page=True)  # type: ignore[call-arg]  # a Page's option
+    else:
+        target.screenshot(path=path)
 
 
 def is_loopback(url: str) -> bool:

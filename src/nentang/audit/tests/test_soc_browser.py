@@ -22,6 +22,7 @@ from tests.support.browser import (
     launch_chromium,
     no_horizontal_scroll,
     open_page,
+    screenshot,
     text,
 )
 from tests.support.staff import pass_second_factor, second_factor_of
@@ -104,7 +105,7 @@ def test_the_soc_shows_a_replayed_attack_and_the_operator_handles_it(
         assert page.get_by_role("link", name=BRUTE_FORCE).is_visible()
         assert page.get_by_role("link", name=COMPROMISE).is_visible()
         assert no_horizontal_scroll(page)
-        page.screenshot(path=artifacts / f"soc-alerts-{name}.png", full_page=True)
+        screenshot(page, artifacts / f"soc-alerts-{name}.png")
 
         for path, shot in (
             ("/soc/events/", "events"),
@@ -114,7 +115,7 @@ def test_the_soc_shows_a_replayed_attack_and_the_operator_handles_it(
         ):
             page.goto(base + path)
             assert no_horizontal_scroll(page), (path, name)
-            page.screenshot(path=artifacts / f"soc-{shot}-{name}.png", full_page=True)
+            screenshot(page, artifacts / f"soc-{shot}-{name}.png")
         page.context.close()
 
     page = open_page(chromium, PHONE, watch)
@@ -124,7 +125,7 @@ def test_the_soc_shows_a_replayed_attack_and_the_operator_handles_it(
     page.wait_for_load_state()
     assert text(page, "h1") == COMPROMISE
     assert no_horizontal_scroll(page)
-    page.screenshot(path=artifacts / "soc-alert-390.png", full_page=True)
+    screenshot(page, artifacts / "soc-alert-390.png")
 
     # htmx: an empty reason shows the error summary in place, without a page load.
     page.evaluate("window.__notReloaded = true")
@@ -133,7 +134,9 @@ def test_the_soc_shows_a_replayed_attack_and_the_operator_handles_it(
     summary.wait_for()
     assert page.evaluate("window.__notReloaded") is True
     assert "Hãy nhập lý do của bước này." in summary.inner_text()
-    page.locator("#alert-actions").screenshot(path=artifacts / "soc-alert-errors-390.png")
+    screenshot(
+        page.locator("#alert-actions"), artifacts / "soc-alert-errors-390.png", full_page=False
+    )
 
     page.fill("#id_acknowledge-reason", "Đang xác minh với quản trị viên; tạm khóa tài khoản.")
     page.get_by_role("button", name="Tiếp nhận cảnh báo").click()
@@ -143,7 +146,7 @@ def test_the_soc_shows_a_replayed_attack_and_the_operator_handles_it(
     assert "Đang xác minh với quản trị viên" in text(page, ".timeline")
     assert "Đã tiếp nhận cảnh báo." in text(page, "main")  # the message after the redirect
     page.evaluate("document.fonts.ready.then(() => true)")
-    page.screenshot(path=artifacts / "soc-alert-acknowledged-390.png", full_page=True)
+    screenshot(page, artifacts / "soc-alert-acknowledged-390.png")
     detail_url = page.url
 
     desktop = open_page(chromium, DESKTOP, watch)
@@ -151,7 +154,7 @@ def test_the_soc_shows_a_replayed_attack_and_the_operator_handles_it(
     desktop.goto(detail_url)
     assert text(desktop, "h1") == COMPROMISE
     assert no_horizontal_scroll(desktop)
-    desktop.screenshot(path=artifacts / "soc-alert-1280.png", full_page=True)
+    screenshot(desktop, artifacts / "soc-alert-1280.png")
 
     # Chromium notes each refused login (401) in the console: that is the page's answer.
     assert [m for m in watch.console_errors if "status of 401" not in m] == []

@@ -26,6 +26,7 @@ from tests.support.browser import (
     launch_chromium,
     no_horizontal_scroll,
     open_page,
+    screenshot,
     text,
 )
 from tests.support.staff import pass_second_factor, second_factor_of
@@ -82,7 +83,7 @@ WIDE = """[...document.querySelectorAll('body *')]
 
 def shoot(page: Page, artifacts: Path, name: str) -> None:
     assert no_horizontal_scroll(page), (name, page.evaluate(WIDE))
-    page.screenshot(path=artifacts / f"{name}.png", full_page=True)
+    screenshot(page, artifacts / f"{name}.png")
 
 
 def log_in(page: Page, site: str, login: str, password: str) -> None:

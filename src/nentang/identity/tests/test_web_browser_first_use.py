@@ -21,6 +21,7 @@ from tests.support.browser import (
     launch_chromium,
     no_horizontal_scroll,
     open_page,
+    screenshot,
     text,
 )
 
@@ -57,7 +58,7 @@ def browser(site: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Browser]:
 
 def shoot(page: Page, artifacts: Path, name: str) -> None:
     assert no_horizontal_scroll(page), name
-    page.screenshot(path=artifacts / f"{name}.png", full_page=True)
+    screenshot(page, artifacts / f"{name}.png")
     assert axe_violations(page) == [], name
 
 

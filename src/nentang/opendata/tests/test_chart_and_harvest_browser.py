@@ -19,6 +19,7 @@ from tests.support.browser import (
     launch_chromium,
     no_horizontal_scroll,
     open_page,
+    screenshot,
     text,
 )
 from tests.support.staff import pass_second_factor, second_factor_of
@@ -97,7 +98,7 @@ def test_a_citizen_charts_the_numeric_columns_of_a_preview(
     assert page.locator(".od-chart__value").all_text_contents()[:2] == ["40", "63"]
     axe_clean(page)
     assert no_horizontal_scroll(page)
-    page.screenshot(path=artifacts / f"opendata-chart-{width}.png", full_page=True)
+    screenshot(page, artifacts / f"opendata-chart-{width}.png")
 
     page.get_by_role("link", name="nhiet_do").last.click()
     page.wait_for_load_state()
@@ -122,7 +123,7 @@ def test_a_publisher_reads_the_last_harvest_and_its_error(
     assert "1 lỗi trong lần thu thập gần nhất:" in listing
     axe_clean(page)
     assert no_horizontal_scroll(page)
-    page.screenshot(path=artifacts / f"opendata-harvest-sources-{width}.png", full_page=True)
+    screenshot(page, artifacts / f"opendata-harvest-sources-{width}.png")
     page.get_by_role("link", name="Cổng dữ liệu cấp xã").click()
     page.wait_for_load_state()
     page.get_by_role("button", name="Thu thập ngay").click()
@@ -130,4 +131,4 @@ def test_a_publisher_reads_the_last_harvest_and_its_error(
     assert "Đã xếp hàng thu thập" in text(page, "main")
     axe_clean(page)
     assert no_horizontal_scroll(page)
-    page.screenshot(path=artifacts / f"opendata-harvest-source-{width}.png", full_page=True)
+    screenshot(page, artifacts / f"opendata-harvest-source-{width}.png")

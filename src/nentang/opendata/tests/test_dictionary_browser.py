@@ -19,6 +19,7 @@ from tests.support.browser import (
     launch_chromium,
     no_horizontal_scroll,
     open_page,
+    screenshot,
     text,
 )
 from tests.support.staff import pass_second_factor, second_factor_of
@@ -84,14 +85,14 @@ def test_a_publisher_describes_columns_and_a_citizen_reads_them(
     assert page.locator("#notes-1").input_value() == "Chỉ số AQI giờ theo QCVN 05:2023/BTNMT."
     accessible(page)
     assert no_horizontal_scroll(page)
-    page.screenshot(path=artifacts / "opendata-fields-error-390.png", full_page=True)
+    screenshot(page, artifacts / "opendata-fields-error-390.png")
     page.locator("#label-0").fill("Trạm quan trắc")
     page.locator("#label-1").fill("Chỉ số AQI")
     page.locator("#notes-2").fill("Ngày đo, giờ Việt Nam.")
     page.get_by_role("button", name="Lưu mô tả").click()
     page.wait_for_url(f"{base}/dataset/chat-luong-khong-khi-hcm-2025*")
     assert "Đã lưu mô tả các cột." in text(page, "main")
-    page.screenshot(path=artifacts / "opendata-fields-saved-390.png", full_page=True)
+    screenshot(page, artifacts / "opendata-fields-saved-390.png")
 
     desktop = open_page(chromium, DESKTOP, Watch())
     desktop.goto(f"{base}/dataset/chat-luong-khong-khi-hcm-2025")
@@ -102,4 +103,4 @@ def test_a_publisher_describes_columns_and_a_citizen_reads_them(
     assert "Trạm quan trắc" in preview_headings
     assert desktop.get_by_role("link", name="Mô tả các cột").count() == 0  # not a publisher
     accessible(desktop)
-    desktop.screenshot(path=artifacts / "opendata-dictionary-1280.png", full_page=True)
+    screenshot(desktop, artifacts / "opendata-dictionary-1280.png")

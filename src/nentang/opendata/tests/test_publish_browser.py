@@ -19,6 +19,7 @@ from tests.support.browser import (
     launch_chromium,
     no_horizontal_scroll,
     open_page,
+    screenshot,
     text,
 )
 from tests.support.staff import pass_second_factor, second_factor_of
@@ -81,7 +82,7 @@ def test_a_publisher_uploads_tcvn3_and_a_citizen_finds_it(
     page.locator("#id_tags").fill("không khí, AQI")
     page.locator("#id_frequency").select_option("monthly")
     page.locator("#id_spatial").fill("79")
-    page.screenshot(path=artifacts / "opendata-new-390.png", full_page=True)
+    screenshot(page, artifacts / "opendata-new-390.png")
     page.get_by_role("button", name="Công bố").click()
     page.wait_for_load_state()
     assert text(page, "h1") == "Thêm tệp"
@@ -99,7 +100,7 @@ def test_a_publisher_uploads_tcvn3_and_a_citizen_finds_it(
     assert "Đã nạp" in text(page, "main")
     assert no_horizontal_scroll(page)
     accessible(page)
-    page.screenshot(path=artifacts / "opendata-preview-390.png", full_page=True)
+    screenshot(page, artifacts / "opendata-preview-390.png")
     page.get_by_role("link", name="Chỉ số AQI").click()
     page.wait_for_load_state()
     page.get_by_role("link", name="Chỉ số AQI").click()  # descending
@@ -113,8 +114,8 @@ def test_a_publisher_uploads_tcvn3_and_a_citizen_finds_it(
     desktop.goto(f"{base}/dataset?q=chat+luong+khong+khi")
     assert "Chỉ số chất lượng không khí tháng 3/2025" in text(desktop, "main")
     accessible(desktop)
-    desktop.screenshot(path=artifacts / "opendata-search-1280.png", full_page=True)
+    screenshot(desktop, artifacts / "opendata-search-1280.png")
     desktop.get_by_role("link", name="Chỉ số chất lượng không khí tháng 3/2025").click()
     desktop.wait_for_load_state()
     accessible(desktop)
-    desktop.screenshot(path=artifacts / "opendata-dataset-1280.png", full_page=True)
+    screenshot(desktop, artifacts / "opendata-dataset-1280.png")

@@ -23,6 +23,7 @@ from tests.support.browser import (
     launch_chromium,
     no_horizontal_scroll,
     open_page,
+    screenshot,
     text,
 )
 
@@ -106,7 +107,7 @@ def signed_in(browser: Browser, base: str, session: str, viewport: Any, watch: W
 def check(page: Page, artifacts: Path, name: str) -> None:
     assert axe_violations(page) == []
     assert no_horizontal_scroll(page)
-    page.screenshot(path=artifacts / f"payments-{name}.png", full_page=True)
+    screenshot(page, artifacts / f"payments-{name}.png")
 
 
 def test_a_citizen_sends_money_and_pays_by_vietqr_on_a_phone(

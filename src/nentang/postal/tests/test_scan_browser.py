@@ -22,6 +22,7 @@ from tests.support.browser import (
     launch_chromium,
     no_horizontal_scroll,
     open_page,
+    screenshot,
     text,
 )
 from tests.support.staff import pass_second_factor, second_factor_of
@@ -121,7 +122,7 @@ def test_a_postman_scans_and_delivers_on_a_phone(
     assert page.url == f"{base}/post/scan"
     assert text(page, "h1") == "Quét bưu gửi"
     accessible(page)
-    page.screenshot(path=artifacts / "postal-scan-390.png", full_page=True)
+    screenshot(page, artifacts / "postal-scan-390.png")
 
     page.get_by_label("Số hiệu bưu gửi").fill(s10.lower())
     page.get_by_label("Sự kiện").select_option("EDG")
@@ -129,7 +130,7 @@ def test_a_postman_scans_and_delivers_on_a_phone(
     page.wait_for_load_state()
     assert s10 in text(page, ".alert")
     assert no_horizontal_scroll(page)
-    page.screenshot(path=artifacts / "postal-scan-recorded-390.png", full_page=True)
+    screenshot(page, artifacts / "postal-scan-recorded-390.png")
 
     page.get_by_role("link", name=f"Giao {s10}").click()
     page.wait_for_load_state()
@@ -143,7 +144,7 @@ def test_a_postman_scans_and_delivers_on_a_phone(
     page.get_by_label("Người nhận hàng").fill("Trần Thị Bình")
     page.get_by_label("Mã trong tin nhắn SMS").fill(code)
     assert no_horizontal_scroll(page)
-    page.screenshot(path=artifacts / "postal-deliver-390.png", full_page=True)
+    screenshot(page, artifacts / "postal-deliver-390.png")
     page.get_by_role("button", name="Ghi nhận đã giao").click()
     page.wait_for_load_state()
     assert page.url == f"{base}/post/scan"
@@ -156,7 +157,7 @@ def test_a_postman_scans_and_delivers_on_a_phone(
         assert "Trần Thị Bình" not in text(public, "body")
         assert no_horizontal_scroll(public)
         accessible(public)
-        public.screenshot(path=artifacts / f"postal-tracking-{name}.png", full_page=True)
+        screenshot(public, artifacts / f"postal-tracking-{name}.png")
     assert watch.console_errors == []
     assert watch.outside_requests == []
 
@@ -212,6 +213,6 @@ def test_a_merchants_staff_reads_its_parcels_and_cod_on_a_phone_and_a_desktop(
             assert "Trần Thị Bình" not in main
             assert no_horizontal_scroll(page)
             accessible(page)
-            page.screenshot(path=artifacts / f"postal-merchant-{name}.png", full_page=True)
+            screenshot(page, artifacts / f"postal-merchant-{name}.png")
     assert watch.console_errors == []
     assert watch.outside_requests == []

@@ -21,6 +21,7 @@ from tests.support.browser import (
     launch_chromium,
     no_horizontal_scroll,
     open_page,
+    screenshot,
     text,
 )
 from tests.support.staff import pass_second_factor, second_factor_of
@@ -119,14 +120,14 @@ def test_birth_registration_in_the_browser(
     page.wait_for_load_state()
     assert "Miễn phí" in text(page, "main")
     accessible(page)
-    page.screenshot(path=artifacts / "publicservices-procedure-390.png", full_page=True)
+    screenshot(page, artifacts / "publicservices-procedure-390.png")
     page.get_by_role("button", name="Bắt đầu").click()
     page.wait_for_load_state()
 
     # The platform knows the applicant: pre-filled answers, confirmed page by page.
     assert page.get_by_label("Họ, chữ đệm và tên của người nộp").input_value() == "Nguyễn Văn An"
     accessible(page)
-    page.screenshot(path=artifacts / "publicservices-question-390.png", full_page=True)
+    screenshot(page, artifacts / "publicservices-question-390.png")
     continue_(page)
     continue_(page)
     page.get_by_label("Họ, chữ đệm và tên của trẻ").fill("Nguyễn Minh Khôi")
@@ -135,7 +136,7 @@ def test_birth_registration_in_the_browser(
     page.wait_for_load_state()
     assert "Giới tính của trẻ" in text(page, ".error-summary")
     accessible(page)
-    page.screenshot(path=artifacts / "publicservices-question-error-390.png", full_page=True)
+    screenshot(page, artifacts / "publicservices-question-error-390.png")
     page.get_by_label("Nam", exact=True).check()
     continue_(page)
     page.get_by_label("Ngày sinh của trẻ").fill("2026-11-30")
@@ -162,20 +163,20 @@ def test_birth_registration_in_the_browser(
     assert "giay-chung-sinh.pdf" in text(page, "main")
     accessible(page)
     assert no_horizontal_scroll(page)
-    page.screenshot(path=artifacts / "publicservices-documents-390.png", full_page=True)
+    screenshot(page, artifacts / "publicservices-documents-390.png")
     page.get_by_role("link", name="Tiếp tục để kiểm tra lại").click()
     page.wait_for_load_state()
     assert text(page, "h1") == "Kiểm tra câu trả lời trước khi nộp"
     assert "30/11/2026" in text(page, "main")
     accessible(page)
     assert no_horizontal_scroll(page)
-    page.screenshot(path=artifacts / "publicservices-review-390.png", full_page=True)
+    screenshot(page, artifacts / "publicservices-review-390.png")
     page.get_by_label("UBND phường Sài Gòn").check()
     page.get_by_role("button", name="Nộp hồ sơ").click()
     page.wait_for_load_state()
     assert "Chờ tiếp nhận" in text(page, "main")
     accessible(page)
-    page.screenshot(path=artifacts / "publicservices-submitted-390.png", full_page=True)
+    screenshot(page, artifacts / "publicservices-submitted-390.png")
 
     for login, button in (
         ("motcua.saigon", "Tiếp nhận hồ sơ"),
@@ -191,7 +192,7 @@ def test_birth_registration_in_the_browser(
     assert "Đã hoàn thành" in text(page, "main")
     code = text(page, ".caption code")
     accessible(page)
-    page.screenshot(path=artifacts / "publicservices-completed-390.png", full_page=True)
+    screenshot(page, artifacts / "publicservices-completed-390.png")
     with page.expect_download() as download:
         page.get_by_role("link", name="Kết quả đã ký số (PDF)").click()
     signed = Path(download.value.path()).read_bytes()
@@ -204,7 +205,7 @@ def test_birth_registration_in_the_browser(
     assert "Kết quả này đã được cấp và còn hợp lệ." in text(page, "main")
     assert code in text(page, "main")
     accessible(page)
-    page.screenshot(path=artifacts / "publicservices-verified-390.png", full_page=True)
+    screenshot(page, artifacts / "publicservices-verified-390.png")
 
     for name, viewport in (("390", PHONE), ("1280", DESKTOP)):
         public = open_page(chromium, viewport, watch)
@@ -213,7 +214,7 @@ def test_birth_registration_in_the_browser(
         assert "Nguyễn" not in text(public, "main")
         assert no_horizontal_scroll(public)
         accessible(public)
-        public.screenshot(path=artifacts / f"publicservices-status-{name}.png", full_page=True)
+        screenshot(public, artifacts / f"publicservices-status-{name}.png")
     # The one question answered wrong on purpose is a 400, which chromium reports.
     assert watch.console_errors == [
         "Failed to load resource: the server responded with a status of 400 (Bad Request)"
@@ -270,28 +271,22 @@ def test_documents_deadlines_and_the_apology_in_the_browser(
             assert "Hãy đính kèm “Giấy chứng sinh" in text(page, ".error-summary")
             accessible(page)
             assert no_horizontal_scroll(page)
-            page.screenshot(
-                path=artifacts / f"publicservices-review-missing-{width}.png", full_page=True
-            )
+            screenshot(page, artifacts / f"publicservices-review-missing-{width}.png")
             page.goto(f"{base}/dossiers/{draft.pk}/documents")
             assert "Dùng lại tệp bạn đã nộp" in text(page, "main")
             accessible(page)
             assert no_horizontal_scroll(page)
-            page.screenshot(
-                path=artifacts / f"publicservices-documents-reuse-{width}.png", full_page=True
-            )
+            screenshot(page, artifacts / f"publicservices-documents-reuse-{width}.png")
             page.goto(f"{base}/dossiers/{earlier.pk}")
             assert "Hồ sơ của bạn bị chậm" in text(page, "main")
             accessible(page)
             assert no_horizontal_scroll(page)
-            page.screenshot(
-                path=artifacts / f"publicservices-apologised-{width}.png", full_page=True
-            )
+            screenshot(page, artifacts / f"publicservices-apologised-{width}.png")
             page.goto(f"{base}/dossiers/")
             assert "Quá hạn" in text(page, "main")  # the apologised dossier: late
             accessible(page)
             assert no_horizontal_scroll(page)
-            page.screenshot(path=artifacts / f"publicservices-mine-{width}.png", full_page=True)
+            screenshot(page, artifacts / f"publicservices-mine-{width}.png")
             page.context.close()
 
         page = open_page(chromium, PHONE, watch)
@@ -309,21 +304,17 @@ def test_documents_deadlines_and_the_apology_in_the_browser(
             page.wait_for_load_state()
             accessible(page)
             assert no_horizontal_scroll(page)
-            page.screenshot(path=artifacts / f"publicservices-queue-{width}.png", full_page=True)
+            screenshot(page, artifacts / f"publicservices-queue-{width}.png")
             page.goto(f"{base}/officer/dossiers/{earlier.pk}")
             assert "Gửi thư xin lỗi" in text(page, "main")
             accessible(page)
             assert no_horizontal_scroll(page)
-            page.screenshot(
-                path=artifacts / f"publicservices-officer-apology-{width}.png", full_page=True
-            )
+            screenshot(page, artifacts / f"publicservices-officer-apology-{width}.png")
             page.goto(f"{base}/officer/statistics")
             assert text(page, "h1") == "Thống kê của cơ quan tôi"
             accessible(page)
             assert no_horizontal_scroll(page)
-            page.screenshot(
-                path=artifacts / f"publicservices-officer-statistics-{width}.png", full_page=True
-            )
+            screenshot(page, artifacts / f"publicservices-officer-statistics-{width}.png")
             page.context.close()
         # The review refused on purpose (twice) is a 400, which chromium reports.
         assert (

@@ -21,6 +21,7 @@ from tests.support.browser import (
     launch_chromium,
     no_horizontal_scroll,
     open_page,
+    screenshot,
     text,
 )
 
@@ -118,7 +119,7 @@ def test_the_statistics_page_in_the_browser(
         assert "Đăng ký khai sinh" in text(page, "main")
         assert axe_violations(page) == []
         assert no_horizontal_scroll(page)
-        page.screenshot(path=artifacts / f"publicservices-statistics-{name}.png", full_page=True)
+        screenshot(page, artifacts / f"publicservices-statistics-{name}.png")
         page.context.close()
     assert watch.console_errors == []
     assert watch.outside_requests == []

@@ -23,6 +23,7 @@ from tests.support.browser import (
     launch_chromium,
     no_horizontal_scroll,
     open_page,
+    screenshot,
     text,
 )
 
@@ -120,7 +121,7 @@ def test_the_city_page_refreshes_itself_and_the_warnings_page(
     assert "0,4 m" in text(page, ".sc-table")
     assert no_horizontal_scroll(page)
     assert axe_violations(page) == []
-    page.screenshot(path=artifacts / "smartcity-live-hue-390.png", full_page=True)
+    screenshot(page, artifacts / "smartcity-live-hue-390.png")
 
     for name, viewport in (("390", PHONE), ("1280", DESKTOP)):
         page = open_page(chromium, viewport, watch)
@@ -131,7 +132,7 @@ def test_the_city_page_refreshes_itself_and_the_warnings_page(
         assert "Bụi mịn PM2.5 vượt ngưỡng" in text(page, ".sc-warnings")
         assert no_horizontal_scroll(page)
         assert axe_violations(page) == []
-        page.screenshot(path=artifacts / f"smartcity-warnings-{name}.png", full_page=True)
+        screenshot(page, artifacts / f"smartcity-warnings-{name}.png")
     assert watch.console_errors == []
     assert watch.outside_requests == []
 

@@ -20,6 +20,7 @@ from tests.support.browser import (
     launch_chromium,
     no_horizontal_scroll,
     open_page,
+    screenshot,
     text,
 )
 
@@ -94,7 +95,7 @@ def test_the_operations_centre_in_a_browser(
         assert page.locator("svg.sc-map circle").count() == demo.DEVICES_PER_CITY
         assert no_horizontal_scroll(page)
         assert axe_violations(page) == []
-        page.screenshot(path=artifacts / f"smartcity-ioc-hue-{name}.png", full_page=True)
+        screenshot(page, artifacts / f"smartcity-ioc-hue-{name}.png")
         # A sensor's chart: the river at its alarm level, drawn and tabled.
         page.locator(".sc-alerts a").first.click()
         page.wait_for_load_state()
@@ -104,7 +105,7 @@ def test_the_operations_centre_in_a_browser(
         assert page.locator(".sc-readings tbody tr").count() == demo.STEPS
         assert no_horizontal_scroll(page)
         assert axe_violations(page) == []
-        page.screenshot(path=artifacts / f"smartcity-sensor-hue-{name}.png", full_page=True)
+        screenshot(page, artifacts / f"smartcity-sensor-hue-{name}.png")
     assert watch.console_errors == []
     assert watch.outside_requests == []
 

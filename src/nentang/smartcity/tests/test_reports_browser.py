@@ -21,6 +21,7 @@ from tests.support.browser import (
     launch_chromium,
     no_horizontal_scroll,
     open_page,
+    screenshot,
     text,
 )
 from tests.support.staff import pass_second_factor, second_factor_of
@@ -62,7 +63,7 @@ def log_in(page: Page, base: str, login: str, password: str, next_path: str) -> 
 def check(page: Page, artifacts: Path, name: str) -> None:
     assert no_horizontal_scroll(page), name
     assert axe_violations(page) == [], name
-    page.screenshot(path=artifacts / f"smartcity-report-{name}.png", full_page=True)
+    screenshot(page, artifacts / f"smartcity-report-{name}.png")
 
 
 def test_a_citizen_reports_a_street_light_and_sees_it_resolved(

@@ -20,6 +20,7 @@ from tests.support.browser import (
     launch_chromium,
     no_horizontal_scroll,
     open_page,
+    screenshot,
     text,
 )
 
@@ -63,7 +64,7 @@ def test_home_on_a_phone_switches_language(
     )
     assert any("Be Vietnam Pro" in family for family in loaded_fonts)
     assert no_horizontal_scroll(page)
-    page.screenshot(path=artifacts / "home-vi-390.png", full_page=True)
+    screenshot(page, artifacts / "home-vi-390.png")
 
     # The first Tab reaches the skip link.
     page.keyboard.press("Tab")
@@ -76,7 +77,7 @@ def test_home_on_a_phone_switches_language(
     assert text(page, "h1") == "Public services, payments and post, online with your e-ID"
     assert page.get_by_role("button", name="Tiếng Việt").is_visible()
     assert no_horizontal_scroll(page)
-    page.screenshot(path=artifacts / "home-en-390.png", full_page=True)
+    screenshot(page, artifacts / "home-en-390.png")
 
     page.get_by_role("button", name="Tiếng Việt").click()
     page.wait_for_load_state()
@@ -98,7 +99,7 @@ def test_pages_fit_a_small_phone_and_a_desktop(
 
             assert no_horizontal_scroll(page), (path, name)
         page.goto(live_server.url + "/")
-        page.screenshot(path=artifacts / f"home-vi-{name}.png", full_page=True)
+        screenshot(page, artifacts / f"home-vi-{name}.png")
         page.context.close()
 
     assert watch.console_errors == []
@@ -123,7 +124,9 @@ def test_htmx_form_shows_errors_in_place(
     assert summary.get_by_role("link").count() == 4
     summary.get_by_role("link", name="Hãy nhập số điện thoại di động của bạn.").click()
     assert page.evaluate("document.activeElement.id") == "id_phone"
-    page.locator("#example-form").screenshot(path=artifacts / "design-system-errors-390.png")
+    screenshot(
+        page.locator("#example-form"), artifacts / "design-system-errors-390.png", full_page=False
+    )
 
     assert watch.console_errors == []
     assert watch.outside_requests == []
