@@ -31,6 +31,7 @@ from nentang.opendata.problems import INGEST_FAILED
 from nentang.opendata.services import parsing
 from nentang.opendata.services.common import actor_of, require_publisher
 from nentang.opendata.services.files import stored_file
+from nentang.opendata.services.progress import LoadProgress
 
 logger = logging.getLogger("nentang.opendata.datastore")
 BATCH = 2000
@@ -139,11 +140,11 @@ def ingest_file(
 ) -> DatastoreTable:  # fmt: skip
     """Load a file into the resource's table (see the module docstring)."""
     total = path.stat().st_size
+    progress = LoadProgress(job)
 
     def report(done: int) -> None:
         if job is not None and (done - job.bytes_done > 1 << 20 or done == total):
-            job.bytes_done = done
-            IngestJob.objects.filter(pk=job.pk).update(bytes_done=done)
+            progress.write(bytes_done=done)
 
     existing = DatastoreTable.objects.filter(resource=resource).first()
     try:
@@ -154,6 +155,7 @@ def ingest_file(
             inference.add(row)
             rows += 1
         kinds = inference.types()
+        progress.write(rows_total=rows)
         if mode == "append" and existing is not None:
             known = {f["id"]: f for f in existing.fields}
             if list(known) != first.headers:
@@ -180,9 +182,8 @@ def ingest_file(
             else:
                 _create_table(name, fields)
 
-            def batch_done(count: int) -> None:
-                if job is not None:
-                    IngestJob.objects.filter(pk=job.pk).update(rows_done=count)
+            def batch_done(count: int) -> None:  # visible outside this transaction
+                progress.write(rows_done=count)
 
             loaded = _insert(name, fields, _typed_rows(second, kinds), start, batch_done)
             now = timezone.now()
@@ -203,6 +204,8 @@ def ingest_file(
             )  # fmt: skip
     except parsing.ParseError as error:
         raise _refuse(str(error), row=error.row, column=error.column) from None
+    finally:
+        progress.close()
     del rows
     return store
 
@@ -279,7 +282,10 @@ def ingest_job_run(*, job_id: str, actor: Actor | None = None) -> IngestJob:
         )  # fmt: skip
     else:
         IngestJob.objects.filter(pk=job.pk).update(
-            status=IngestJob.Status.DONE, finished_at=timezone.now(), bytes_done=job.bytes_total
+            status=IngestJob.Status.DONE,
+            finished_at=timezone.now(),
+            bytes_done=job.bytes_total,
+            rows_done=job.rows_done,
         )
     job.refresh_from_db()
     return job
