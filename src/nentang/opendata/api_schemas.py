@@ -300,7 +300,10 @@ class HarvestRunOut(Schema):
     unchanged: int
     withdrawn: int
     failed: int
-    errors: list[dict[str, str]]
+    errors: list[dict[str, Any]] = Field(
+        description="remote_id, code, error (Vietnamese) and, when our validation refused "
+        "the dataset, fields: [{field, label, message}]"
+    )
 
     @classmethod
     def build(cls, run: HarvestRun) -> HarvestRunOut:
