@@ -213,7 +213,9 @@ def demo(
 ) -> None:
     """Migrate, load the demo data of every context, print the accounts, then serve."""
     if large:
-        os.environ["NENTANG_DEMO_LARGE"] = "true"
+        from nentang.config import env
+
+        env.demo_large_requested()
     _default_base_url(host, port)
     _setup()
     _migrate(verbosity=0)

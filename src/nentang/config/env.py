@@ -470,3 +470,9 @@ def base_url_default_to_served(host: str, port: int) -> None:
     if ":" in name:
         name = f"[{name}]"
     os.environ["NENTANG_BASE_URL"] = f"http://{name}:{port}"
+
+
+def demo_large_requested() -> None:
+    """``nentang demo --large``: the same as NENTANG_DEMO_LARGE=true, set before the
+    settings are read."""
+    os.environ["NENTANG_DEMO_LARGE"] = "true"
