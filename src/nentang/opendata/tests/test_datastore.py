@@ -280,8 +280,7 @@ def test_generated_rows_go_in_by_the_bulk_path_indexed_afterwards(cast: Cast) ->
               {"id": "aqi", "type": "int"}, {"id": "pm25", "type": "numeric"}]  # fmt: skip
     provinces = ["Hà Nội", "Thành phố Hồ Chí Minh", "Đà Nẵng"]
     rows = (
-        [provinces[n % 3], datetime.date(2025, 1, 1 + n % 28), 50 + n, n / 2]
-        for n in range(5000)
+        [provinces[n % 3], datetime.date(2025, 1, 1 + n % 28), 50 + n, n / 2] for n in range(5000)
     )
     store = services.datastore_load_rows(
         actor=Actor.system("tests"), resource=resource, fields=fields, rows=rows,
