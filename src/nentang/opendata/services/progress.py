@@ -94,6 +94,8 @@ class LoadProgress:
     def close(self) -> None:
         if self._side is not None:
             with contextlib.suppress(DatabaseError):
+                with self._side.cursor() as cursor:  # the connection may go back to a pool
+                    cursor.execute("RESET lock_timeout")
                 self._side.close()
             self._side = None
         if self.job is not None:
