@@ -203,8 +203,19 @@ def _serve(*, host: str, port: int, workers: int, migrate: bool, task_worker: bo
     show_default=True,
     help="Also run one background task worker (webhooks, outbox).",
 )
-def demo(no_serve: bool, host: str, port: int, workers: int, task_worker: bool) -> None:
+@click.option(
+    "--large",
+    is_flag=True,
+    help="Also load the open-data table of 1,000,000 rows (NENTANG_DEMO_LARGE).",
+)
+def demo(
+    no_serve: bool, host: str, port: int, workers: int, task_worker: bool, large: bool
+) -> None:
     """Migrate, load the demo data of every context, print the accounts, then serve."""
+    if large:
+        from nentang.config import env
+
+        env.demo_large_requested()
     _default_base_url(host, port)
     _setup()
     _migrate(verbosity=0)

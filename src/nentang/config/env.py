@@ -139,6 +139,12 @@ VARIABLES: tuple[Variable, ...] = (
         "the named demo people, agencies and accounts are always there.",
     ),
     Variable(
+        "NENTANG_DEMO_LARGE",
+        "false",
+        "Also load the open-data table of 1,000,000 rows in `nentang demo` (what "
+        "`nentang demo --large` sets): a minute or two more, about 150 MB of database.",
+    ),
+    Variable(
         "NENTANG_AUDIT_WITNESS",
         "(empty)",
         "Where each signed checkpoint of the audit log is also published: a directory "
@@ -184,6 +190,7 @@ class Config:
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
     security_events_min_days: int
     demo_percent: int
+    demo_large: bool
     audit_witness: str  # "" (none), an absolute directory outside home, or an http(s) URL
 
 
@@ -444,6 +451,7 @@ def read(environ: Mapping[str, str] | None = None) -> Config:
         demo_percent=parse_percent(
             "NENTANG_DEMO_PERCENT", _get(env, "NENTANG_DEMO_PERCENT") or "100"
         ),
+        demo_large=parse_bool("NENTANG_DEMO_LARGE", _get(env, "NENTANG_DEMO_LARGE") or "false"),
         audit_witness=parse_witness(
             "NENTANG_AUDIT_WITNESS", _get(env, "NENTANG_AUDIT_WITNESS") or "", home
         ),
@@ -462,3 +470,9 @@ def base_url_default_to_served(host: str, port: int) -> None:
     if ":" in name:
         name = f"[{name}]"
     os.environ["NENTANG_BASE_URL"] = f"http://{name}:{port}"
+
+
+def demo_large_requested() -> None:
+    """``nentang demo --large``: the same as NENTANG_DEMO_LARGE=true, set before the
+    settings are read."""
+    os.environ["NENTANG_DEMO_LARGE"] = "true"

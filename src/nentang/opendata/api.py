@@ -43,6 +43,7 @@ from nentang.opendata.api_schemas import (
     HarvestSourceIn,
     HarvestSourceListOut,
     HarvestSourceOut,
+    IngestJobOut,
     LicenceListOut,
     LicenceOut,
     OrganisationListOut,
@@ -404,6 +405,14 @@ def harvest_source_create(
         kind=payload.kind, organisation_name=payload.organisation, frequency=payload.frequency,
     )  # fmt: skip
     return Status(201, HarvestSourceOut.build(source))
+
+
+@router.get(
+    "/ingest-jobs/{job_id}", auth=PUBLISHER, response={200: IngestJobOut, **READ_ERRORS},
+    summary="A load of a file into the datastore, with its progress while it runs",
+)  # fmt: skip
+def ingest_job_get(request: HttpRequest, job_id: str) -> IngestJobOut:
+    return IngestJobOut.build(selectors.ingest_job_get(account=_publisher(request), job_id=job_id))
 
 
 @router.get(

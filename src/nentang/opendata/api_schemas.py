@@ -12,6 +12,7 @@ from nentang.opendata.models import (
     Group,
     HarvestRun,
     HarvestSource,
+    IngestJob,
     Licence,
     Organisation,
     Resource,
@@ -263,6 +264,32 @@ class HarvestSourceListOut(Schema):
     next_cursor: str | None = None
 
 
+class IngestJobOut(Schema):
+    """A load of a file into a resource's table; ``rows_done`` and ``bytes_done`` move
+    while it runs (``rows_total`` is known once the file has been checked)."""
+
+    id: str
+    resource_id: str
+    status: str
+    mode: str
+    bytes_total: int
+    bytes_done: int
+    rows_total: int
+    rows_done: int
+    error: dict[str, Any]
+    created_at: datetime.datetime
+    finished_at: datetime.datetime | None
+
+    @classmethod
+    def build(cls, job: IngestJob) -> IngestJobOut:
+        return cls(
+            id=str(job.public_id), resource_id=str(job.resource.public_id), status=job.status,
+            mode=job.mode, bytes_total=job.bytes_total, bytes_done=job.bytes_done,
+            rows_total=job.rows_total, rows_done=job.rows_done, error=dict(job.error),
+            created_at=job.created_at, finished_at=job.finished_at,
+        )  # fmt: skip
+
+
 class HarvestRunOut(Schema):
     id: str
     status: str
@@ -273,7 +300,10 @@ class HarvestRunOut(Schema):
     unchanged: int
     withdrawn: int
     failed: int
-    errors: list[dict[str, str]]
+    errors: list[dict[str, Any]] = Field(
+        description="remote_id, code, error (Vietnamese) and, when our validation refused "
+        "the dataset, fields: [{field, label, message}]"
+    )
 
     @classmethod
     def build(cls, run: HarvestRun) -> HarvestRunOut:

@@ -111,6 +111,13 @@ INVALID_PAGING = register(
     meaning=_("rows is 0 to 1000 and start is 0 or more."),
     advice=_("Ask for at most 1,000 rows at a time and page with start."),
 )
+INGEST_JOB_NOT_FOUND = register(
+    "ingest_job_not_found",
+    status=404,
+    title=_("Load not found"),
+    meaning=_("No load of a file of your organisations has this id."),
+    advice=_("Take the id from the answer that queued the load."),
+)
 HARVEST_SOURCE_NOT_FOUND = register(
     "harvest_source_not_found",
     status=404,

@@ -44,6 +44,9 @@ class IngestJob(models.Model):
     bytes_total = models.BigIntegerField(default=0)
     bytes_done = models.BigIntegerField(default=0)
     rows_done = models.BigIntegerField(default=0)
+    rows_total = models.BigIntegerField(
+        default=0, help_text="Rows of the file, known once its first pass has checked it."
+    )
     error = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -32,9 +32,11 @@ from nentang.opendata.models import (
 from nentang.opendata.problems import (
     DATASET_NOT_FOUND,
     GROUP_NOT_FOUND,
+    INGEST_JOB_NOT_FOUND,
     ORGANISATION_NOT_FOUND,
     RESOURCE_NOT_FOUND,
 )
+from nentang.opendata.services import progress
 from nentang.opendata.services.organisations import token_digest
 from nentang.opendata.services.search_index import words
 
@@ -438,6 +440,28 @@ def _facet(queryset: QuerySet[Dataset], name: str, limit: int) -> dict[str, int]
     return dict(rows)
 
 
-def ingest_jobs(*, dataset: Dataset) -> QuerySet[IngestJob]:
-    """The latest loads of a dataset's files (for its publishers' page)."""
-    return IngestJob.objects.filter(resource__dataset=dataset).select_related("resource")
+def ingest_jobs(*, dataset: Dataset, limit: int = 5) -> list[IngestJob]:
+    """The latest loads of a dataset's files (for its publishers' page), with the
+    progress of those still running (``services.progress``)."""
+    jobs = list(
+        IngestJob.objects.filter(resource__dataset=dataset).select_related("resource")[:limit]
+    )
+    progress.overlay(jobs)
+    return jobs
+
+
+def ingest_job_get(*, account: Any, job_id: str) -> IngestJob:
+    """One load, with its progress while it runs, for the publishers of the dataset's
+    organisation (and superusers); to anyone else it does not exist."""
+    try:
+        job_uuid = uuid.UUID(str(job_id))
+    except ValueError:
+        job_uuid = None
+    queryset = IngestJob.objects.select_related("resource", "resource__dataset")
+    if not getattr(account, "is_superuser", False):
+        queryset = queryset.filter(resource__dataset__organisation_id__in=organisations_of(account))
+    job = queryset.filter(public_id=job_uuid).first() if job_uuid else None
+    if job is None:
+        raise NotFound(_("No load of your organisations has this id."), code=INGEST_JOB_NOT_FOUND)
+    progress.overlay([job])
+    return job

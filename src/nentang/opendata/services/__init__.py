@@ -11,6 +11,7 @@ from nentang.opendata.services.datastore import (
     datastore_create,
     datastore_field_describe,
     datastore_fields_describe,
+    datastore_load_rows,
     datastore_upload,
     ingest_job_run,
 )
@@ -45,6 +46,7 @@ __all__ = [
     "datastore_create",
     "datastore_field_describe",
     "datastore_fields_describe",
+    "datastore_load_rows",
     "datastore_upload",
     "group_create",
     "harvest_queue",

@@ -22,10 +22,12 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from nentang.kernel import auditing
 from nentang.kernel.auditing import Actor
@@ -57,6 +59,51 @@ INTERVALS = {"daily": datetime.timedelta(days=1), "weekly": datetime.timedelta(d
 LEASE = datetime.timedelta(hours=2)
 SCHEDULE_EVERY = datetime.timedelta(hours=1)
 MAX_ERRORS = 50
+# The fields a harvested dataset can be refused on, as the publisher reads them.
+FIELD_LABELS = {
+    "name": gettext_lazy("Name"), "title": gettext_lazy("Title"),
+    "notes": gettext_lazy("Description"), "license_id": gettext_lazy("Licence"),
+    "tags": gettext_lazy("Keywords"), "groups": gettext_lazy("Themes"),
+    "version": gettext_lazy("Version"), "frequency": gettext_lazy("Update frequency"),
+    "maintainer": gettext_lazy("Contact name"), "maintainer_email": gettext_lazy("Contact e-mail"),
+    "owner_org": gettext_lazy("Organisation"), "spatial": gettext_lazy("Spatial coverage"),
+    "temporal_start": gettext_lazy("Start of the period covered"),
+    "temporal_end": gettext_lazy("End of the period covered"),
+    "extras": gettext_lazy("Extra fields"), "resources": gettext_lazy("Data and files"),
+    "url": gettext_lazy("Link"), "format": gettext_lazy("Format"),
+    "size": gettext_lazy("Size"),
+}  # fmt: skip
+
+
+def field_label(field: str) -> str:
+    """A field of a refused dataset as the publisher reads it (``resources[2].url`` →
+    "Link")."""
+    key = field.rsplit(".", 1)[-1].split("[", 1)[0]
+    label = FIELD_LABELS.get(key)
+    return str(label) if label is not None else field
+
+
+def _dataset_failure(remote_id: str, error: ProblemError | DatabaseError) -> dict[str, Any]:
+    """One refused dataset of a run: a Vietnamese message, field by field when our
+    validation refused it."""
+    if isinstance(error, DatabaseError):
+        logger.warning("harvested dataset %s not saved", remote_id, exc_info=error)
+        return {
+            "remote_id": remote_id, "code": "not_saved",
+            "error": _("The dataset could not be saved; the next harvest tries again."),
+        }  # fmt: skip
+    fields = [
+        {"field": e.field, "label": field_label(e.field), "message": str(e.message)}
+        for e in getattr(error, "errors", ())
+    ]
+    summary = "; ".join(f"{f['label']}: {f['message']}" for f in fields)
+    failure: dict[str, Any] = {
+        "remote_id": remote_id, "code": error.code,
+        "error": summary or str(error.detail or _("The dataset was refused."))[:500],
+    }  # fmt: skip
+    if fields:
+        failure["fields"] = fields
+    return failure
 
 
 def harvest_source_create(
@@ -208,7 +255,13 @@ def _entries(source: HarvestSource) -> Iterable[harvest_read.Entry]:
 
 
 def harvest_run(*, source_id: str) -> HarvestRun | None:
-    """Harvest one source now; ``None`` when another run of it holds the lease."""
+    """Harvest one source now; ``None`` when another run of it holds the lease. Its
+    errors are kept in the platform's language (Vietnamese), whoever started it."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _harvest_run(source_id)
+
+
+def _harvest_run(source_id: str) -> HarvestRun | None:
     source = HarvestSource.objects.select_related("organisation").get(public_id=source_id)
     now = timezone.now()
     if not _take_lease(source, now):
@@ -227,15 +280,12 @@ def harvest_run(*, source_id: str) -> HarvestRun | None:
             except (ProblemError, DatabaseError) as error:
                 counts["failed"] += 1
                 if len(errors) < MAX_ERRORS:
-                    detail = getattr(error, "detail", "") or str(error)
-                    fields = [f"{e.field}: {e.message}" for e in getattr(error, "errors", ())]
-                    errors.append({"remote_id": entry.remote_id,
-                                   "error": "; ".join(fields) or str(detail)[:500]})  # fmt: skip
+                    errors.append(_dataset_failure(entry.remote_id, error))
         withdrawn = _withdraw(source, seen)
     except harvest_read.HarvestReadError as error:
         # Nothing is withdrawn when the source could not be read to its end.
         status, withdrawn = HarvestRun.Status.FAILED, 0
-        errors.append({"remote_id": "", "error": str(error)[:500]})
+        errors.append({"remote_id": "", "code": error.code, "error": str(error)[:500]})
     finished = timezone.now()
     with transaction.atomic():
         HarvestRun.objects.filter(pk=run.pk).update(

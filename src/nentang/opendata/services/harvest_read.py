@@ -11,20 +11,29 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from django.utils.translation import gettext as _
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF
 from rdflib.term import Literal, Node
 
-from nentang.kernel.outbound import OutboundClient, OutboundError, Timeouts
+from nentang.kernel.outbound import (
+    OutboundBlocked,
+    OutboundClient,
+    OutboundError,
+    OutboundTimeout,
+    OutboundTooLarge,
+    Timeouts,
+)
 from nentang.kernel.text import fold
 
+logger = logging.getLogger("nentang.opendata.harvest")
 DCAT_VERSION = URIRef("http://www.w3.org/ns/dcat#version")  # not in rdflib's DCAT
 PAGE = 100
 MAX_DATASETS = 10_000
@@ -37,7 +46,39 @@ LICENCE_HINTS = (("publicdomain/zero", "cc-zero"), ("by-sa/4.0", "cc-by-sa-4.0")
 
 
 class HarvestReadError(Exception):
-    """The source could not be read (network, status, or not a catalogue)."""
+    """The source could not be read (network, status, or not a catalogue); the message
+    is for the publisher (translated), ``code`` for programs."""
+
+    def __init__(self, message: str, *, code: str = "unreadable") -> None:
+        self.code = code
+        super().__init__(message)
+
+
+def unreachable(error: OutboundError) -> HarvestReadError:
+    """What the publisher reads when the outbound client could not fetch the source
+    (its own message, in English with the address tried, goes to the log)."""
+    logger.warning("harvest source unreachable: %s", error)
+    if isinstance(error, OutboundBlocked):
+        return HarvestReadError(
+            _("This address may not be reached from the platform."), code="blocked"
+        )
+    if isinstance(error, OutboundTimeout):
+        return HarvestReadError(_("The source did not answer in time."), code="timeout")
+    if isinstance(error, OutboundTooLarge):
+        return HarvestReadError(
+            _("The source's answer is larger than %(size)s MB.") % {"size": MAX_BYTES >> 20},
+            code="too_large",
+        )
+    host = error.host or urlsplit(error.url).hostname or ""
+    return HarvestReadError(
+        _("The source could not be reached (%(host)s).") % {"host": host}, code="unreachable"
+    )
+
+
+def _status_error(status: int) -> HarvestReadError:
+    return HarvestReadError(
+        _("The source answered HTTP %(status)s.") % {"status": status}, code="http_status"
+    )
 
 
 @dataclass(frozen=True)
@@ -145,18 +186,18 @@ def read_ckan(url: str) -> Iterator[Entry]:
             try:
                 response = client.get(f"{base}/api/3/action/package_search?{query}")
             except OutboundError as error:
-                raise HarvestReadError(str(error)) from None
+                raise unreachable(error) from None
             if response.status_code != 200:
-                raise HarvestReadError(
-                    _("The source answered HTTP %(status)s.") % {"status": response.status_code}
-                )
+                raise _status_error(response.status_code)
             try:
                 body = json.loads(response.content)
                 result = body["result"]
                 packages = list(result["results"])
                 count = int(result["count"])
             except (ValueError, KeyError, TypeError):
-                raise HarvestReadError(_("The source is not a CKAN Action API.")) from None
+                raise HarvestReadError(
+                    _("The source is not a CKAN Action API."), code="not_ckan"
+                ) from None
             for package in packages:
                 if isinstance(package, Mapping):
                     entry = ckan_entry(package, base_url=base)
@@ -254,12 +295,16 @@ def parse_dcat(content: bytes, *, content_type: str, url: str) -> Graph:
     if fmt == "json-ld" and _remote_context(content):
         # rdflib would fetch a remote @context itself, outside the outbound client's
         # SSRF rules: such files are refused rather than followed.
-        raise HarvestReadError(_("A JSON-LD file with a remote @context is not read."))
+        raise HarvestReadError(
+            _("A JSON-LD file with a remote @context is not read."), code="remote_context"
+        )
     graph = Graph()
     try:
         graph.parse(data=content, format=fmt)
     except Exception:  # rdflib raises many kinds for a malformed file
-        raise HarvestReadError(_("The source is not a DCAT file we can read.")) from None
+        raise HarvestReadError(
+            _("The source is not a DCAT file we can read."), code="not_dcat"
+        ) from None
     return graph
 
 
@@ -269,11 +314,9 @@ def read_dcat(url: str) -> Iterator[Entry]:
         with _client() as client:
             response = client.get(url)
     except OutboundError as error:
-        raise HarvestReadError(str(error)) from None
+        raise unreachable(error) from None
     if response.status_code != 200:
-        raise HarvestReadError(
-            _("The source answered HTTP %(status)s.") % {"status": response.status_code}
-        )
+        raise _status_error(response.status_code)
     graph = parse_dcat(
         response.content, content_type=response.headers.get("Content-Type", ""), url=url
     )

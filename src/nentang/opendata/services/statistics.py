@@ -2,10 +2,11 @@
 contexts' selectors, aggregated, with small cells withheld (counts below 5 are not
 published, so no person can be singled out), each run a new version.
 
-Today: e-ID registrations and the level-2 share by province and month (identity), and
+Today: e-ID registrations and the level-2 share by province and month (identity),
 public-service dossiers per agency, procedure and month (publicservices' daily roll-up,
-Decision 766/QĐ-TTg measures). Each reads only its context's selectors; later contexts
-add their own generators to :data:`GENERATORS`.
+Decision 766/QĐ-TTg measures), shipments per province of destination and month with
+their outcomes (postal), and transfers per purpose and month (payments). Each reads only
+its context's selectors; later contexts add their own generators to :data:`GENERATORS`.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from nentang.kernel.auditing import Actor
 from nentang.opendata.models import Dataset, Group, Licence, Organisation, Resource
 from nentang.opendata.services.datastore import store_records
 from nentang.opendata.services.search_index import dataset_reindex
+from nentang.payments import selectors as payments
+from nentang.postal import selectors as postal
 from nentang.publicservices import selectors as publicservices
 
 SMALL_CELL = 5
@@ -103,6 +106,40 @@ def _dossiers() -> list[dict[str, Any]]:
     return rows
 
 
+def _shipments() -> list[dict[str, Any]]:
+    names = {p.code: p.name for p in addresses.province_list()}
+    since = _months(timezone.localdate(), MONTHS)[0][0]
+    rows = []
+    for row in postal.shipments_by_province_month(since=since):
+        total = suppress(row["shipments"])
+        shown = total is not None
+        collected = suppress(row["cod_collected"]) if shown else None
+        rows.append({
+            "thang": row["month"], "ma_tinh": row["province_code"],
+            "tinh": names.get(row["province_code"], row["province_code"]),
+            "so_buu_gui": total,
+            "so_da_phat": suppress(row["delivered"]) if shown else None,
+            "so_chuyen_hoan": suppress(row["returned"]) if shown else None,
+            "so_thu_ho": collected,
+            "tien_thu_ho": row["cod_amount"] if collected is not None else None,
+            "ghi_chu": "" if shown else f"<{SMALL_CELL}",
+        })  # fmt: skip
+    return rows
+
+
+def _transfers() -> list[dict[str, Any]]:
+    since = _months(timezone.localdate(), MONTHS)[0][0]
+    rows = []
+    for row in payments.transfer_statistics(since=since):
+        count = suppress(row["transfers"])
+        rows.append({
+            "thang": row["month"], "muc_dich": row["purpose"], "so_giao_dich": count,
+            "tong_tien": row["amount"] if count is not None else None,
+            "ghi_chu": "" if count is not None else f"<{SMALL_CELL}",
+        })  # fmt: skip
+    return rows
+
+
 GENERATORS = [
     Generator(
         name="thong-ke-dinh-danh-dien-tu-theo-tinh-thang",
@@ -146,6 +183,48 @@ GENERATORS = [
             {"id": "ghi_chu", "type": "text"},
         ],
         rows=_dossiers,
+    ),
+    Generator(
+        name="thong-ke-buu-gui-theo-tinh-thang",
+        title="Bưu gửi theo tỉnh nhận và tháng",
+        notes=(
+            "Số bưu gửi theo tỉnh, thành phố nhận và tháng gửi "
+            f"({MONTHS} tháng gần nhất; không tính bưu gửi đã hủy): số đã phát, số chuyển "
+            "hoàn về người gửi, số bưu gửi đã thu hộ (COD) và tổng tiền thu hộ (đồng), "
+            f"tổng hợp tự động từ nền tảng. Ô có ít hơn {SMALL_CELL} bưu gửi không được "
+            "công bố để không thể nhận ra cá nhân."
+        ),
+        fields=[
+            {"id": "thang", "type": "text"},
+            {"id": "ma_tinh", "type": "text"},
+            {"id": "tinh", "type": "text"},
+            {"id": "so_buu_gui", "type": "int"},
+            {"id": "so_da_phat", "type": "int"},
+            {"id": "so_chuyen_hoan", "type": "int"},
+            {"id": "so_thu_ho", "type": "int"},
+            {"id": "tien_thu_ho", "type": "int"},
+            {"id": "ghi_chu", "type": "text"},
+        ],
+        rows=_shipments,
+    ),
+    Generator(
+        name="thong-ke-giao-dich-thanh-toan-theo-thang",
+        title="Giao dịch thanh toán theo mục đích và tháng",
+        notes=(
+            "Số giao dịch chuyển tiền đã hạch toán và tổng số tiền (đồng) theo mục đích "
+            f"(chuyển khoản cá nhân, thanh toán, thu hộ COD…) và tháng ({MONTHS} tháng gần "
+            "nhất), tổng hợp tự động từ sổ cái của nền tảng; không tính khoản tạm giữ chưa "
+            f"hạch toán. Ô có ít hơn {SMALL_CELL} giao dịch không được công bố để không "
+            "thể nhận ra cá nhân."
+        ),
+        fields=[
+            {"id": "thang", "type": "text"},
+            {"id": "muc_dich", "type": "text"},
+            {"id": "so_giao_dich", "type": "int"},
+            {"id": "tong_tien", "type": "int"},
+            {"id": "ghi_chu", "type": "text"},
+        ],
+        rows=_transfers,
     ),
 ]
 

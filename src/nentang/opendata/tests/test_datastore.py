@@ -268,3 +268,31 @@ def test_paging_through_the_table_sees_every_row_once(cast: Cast) -> None:
         account=None, resource_id=rid, q="dong 2*", offset=1, limit=3
     )
     assert [r["Số"] for r in filtered.records] == [20, 21, 22]  # words 2, 20… start with "2"
+
+
+def test_generated_rows_go_in_by_the_bulk_path_indexed_afterwards(cast: Cast) -> None:
+    import datetime
+
+    from nentang.kernel.auditing import Actor
+
+    resource = support.air_quality(cast).resources.get()
+    fields = [{"id": "tinh", "type": "text"}, {"id": "ngay", "type": "date"},
+              {"id": "aqi", "type": "int"}, {"id": "pm25", "type": "numeric"}]  # fmt: skip
+    provinces = ["Hà Nội", "Thành phố Hồ Chí Minh", "Đà Nẵng"]
+    rows = (
+        [provinces[n % 3], datetime.date(2025, 1, 1 + n % 28), 50 + n, n / 2] for n in range(5000)
+    )
+    store = services.datastore_load_rows(
+        actor=Actor.system("tests"), resource=resource, fields=fields, rows=rows,
+        indexed=["tinh"],
+    )  # fmt: skip
+
+    assert store.row_count == 5000
+    rid = str(resource.public_id)
+    found = selectors.datastore_search(account=None, resource_id=rid, q="da nang", limit=2)
+    assert found.total == 1666
+    assert [r["tinh"] for r in found.records] == ["Đà Nẵng", "Đà Nẵng"]
+    last = selectors.datastore_search(account=None, resource_id=rid, offset=4999)
+    assert last.records[0]["_id"] == 5000
+    assert last.records[0]["ngay"] == "2025-01-16"
+    assert last.records[0]["pm25"] == 2499.5

@@ -205,21 +205,39 @@ def test_an_unreadable_source_fails_the_run_and_withdraws_nothing(
     cast: Cast, portal: tuple[str, Portal]
 ) -> None:
     url, state = portal
+    state.packages.append(package(6, maintainer_email="khong-phai-thu-dien-tu"))
     harvested = source(cast, url)
-    services.harvest_run(source_id=str(harvested.public_id))
+    first = services.harvest_run(source_id=str(harvested.public_id))
+    assert first is not None
+    assert (first.created, first.failed) == (5, 1)
+    assert first.errors == [{  # field by field, in Vietnamese
+        "remote_id": "9b1c0000-0000-4000-8000-000000000006", "code": "validation_failed",
+        "error": "Thư điện tử liên hệ: Hãy nhập địa chỉ thư điện tử hợp lệ.",
+        "fields": [{"field": "maintainer_email", "label": "Thư điện tử liên hệ",
+                    "message": "Hãy nhập địa chỉ thư điện tử hợp lệ."}],
+    }]  # fmt: skip
     state.status = 503
 
     failed = services.harvest_run(source_id=str(harvested.public_id))
 
     assert failed is not None
     assert failed.status == "failed"
-    assert "503" in failed.errors[0]["error"]
+    assert failed.errors == [
+        {"remote_id": "", "code": "http_status", "error": "Nguồn trả lời mã HTTP 503."}
+    ]
     assert Dataset.objects.filter(harvest__source=harvested, state="published").count() == 5
     broken = source(cast, url + "/broken", name="hong")
     run = services.harvest_run(source_id=str(broken.public_id))
     assert run is not None
     assert run.status == "failed"
-    assert run.errors == [{"remote_id": "", "error": "Nguồn không phải là Action API của CKAN."}]
+    assert run.errors == [
+        {"remote_id": "", "code": "not_ckan", "error": "Nguồn không phải là Action API của CKAN."}
+    ]
+    closed = source(cast, "http://127.0.0.1:8129", name="dong")  # nothing listens there
+    run = services.harvest_run(source_id=str(closed.public_id))
+    assert run is not None
+    assert run.errors == [{"remote_id": "", "code": "unreachable",
+                           "error": "Không kết nối được tới nguồn (127.0.0.1)."}]  # fmt: skip
 
 
 def test_a_dcat_file_is_harvested(cast: Cast, portal: tuple[str, Portal]) -> None:

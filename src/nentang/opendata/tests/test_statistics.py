@@ -1,7 +1,7 @@
 """Statistics published from the platform: e-ID registrations by province and month
 from the identity context's selector, public-service dossiers per agency, procedure and
-month from the publicservices context's selectors; small cells withheld, a new version
-each run."""
+month from the publicservices context's selectors, shipments per province and month
+from postal's; small cells withheld, a new version each run."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from nentang.identity.services.bulk import PersonRecord
 from nentang.kernel.auditing import Actor
 from nentang.opendata import selectors, services
 from nentang.opendata.tests.support import PASSWORD, Cast
+from nentang.postal import services as postal
 from nentang.publicservices import selectors as publicservices_selectors
 from nentang.publicservices import services as publicservices
 
@@ -50,7 +51,7 @@ def test_registrations_by_province_are_published_with_small_cells_withheld(cast:
     identity.persons_import(
         created_by=Actor.system("tests"), records=records, password_hash=make_password("x")
     )  # fmt: skip
-    dataset, _dossiers = services.statistics_publish()
+    dataset, *_others = services.statistics_publish()
     assert dataset.version.endswith("-1")
     resource = dataset.resources.get()
     page = selectors.datastore_search(
@@ -62,7 +63,7 @@ def test_registrations_by_province_are_published_with_small_cells_withheld(cast:
     assert by_province["01"]["so_dang_ky"] is None
     assert by_province["01"]["ghi_chu"] == "<5"
     assert "Hà Nội" in by_province["01"]["tinh"]
-    again, _dossiers = services.statistics_publish()
+    again, *_others = services.statistics_publish()
     assert again.pk == dataset.pk
     assert again.version.endswith("-2")
     found = selectors.dataset_search(account=None, q="dinh danh dien tu")
@@ -122,7 +123,7 @@ def test_public_service_dossiers_per_procedure_and_month_are_published(cast: Cas
             )  # fmt: skip
             publicservices.dossier_receive(actor=clerk, dossier_id=dossier.pk)
 
-    _registrations, dataset = services.statistics_publish()
+    _registrations, dataset, *_others = services.statistics_publish()
 
     assert dataset.name == "thong-ke-ho-so-dich-vu-cong-theo-thu-tuc-thang"
     assert dataset.organisation.name == "thong-ke-nen-tang"
@@ -145,3 +146,47 @@ def test_public_service_dossiers_per_procedure_and_month_are_published(cast: Cas
     assert small["ghi_chu"] == "<5"
     found = selectors.dataset_search(account=None, q="ho so dich vu cong thu tuc")
     assert [d.name for d in found.datasets] == [dataset.name]
+
+
+def test_shipments_per_province_and_month_are_published(cast: Cast) -> None:
+    operator = Actor.system("tests")
+    identity.client_register(
+        actor=operator, name="API bánh mì", grant="client_credentials",
+        client_id="banh-mi-od", client_secret="banh-mi-secret-for-tests-2026",
+        scopes=["postal"], purpose="Gửi bưu gửi qua API",
+    )  # fmt: skip
+    merchant = postal.merchant_create(
+        actor=operator, code="banh-mi-od", name="Công ty TNHH Bánh mì Sài Gòn",
+        tax_code="0300588569", phone="028 3822 1234", client_id="banh-mi-od",
+        pickup_address="26 Lê Thánh Tôn, Phường Sài Gòn, TP Hồ Chí Minh",
+    )  # fmt: skip
+    addresses = (("Số 5 ngõ 10 Tôn Thất Tùng, P. Khương Thượng, Q. Đống Đa, Hà Nội", 6),
+                 ("12 Lê Lợi, Phường Sài Gòn, TP Hồ Chí Minh", 2))  # fmt: skip
+    shipments: list[Any] = []
+    for address, count in addresses:
+        for n in range(count):
+            parcel = postal.ShipmentInput(
+                recipient=postal.Party(name="Trần Thị Bình", phone="0912 345 678",
+                                       address=address),
+                service="ecommerce", weight_g=1200, length_cm=30, width_cm=20, height_cm=10,
+                client_order_code=f"OD-{len(shipments)}-{n}",
+            )  # fmt: skip
+            shipments.append(postal.shipment_create(actor=operator, merchant=merchant, data=parcel))
+    postal.shipment_cancel(actor=operator, merchant=merchant, shipment_id=shipments[-1].id)
+
+    published = {d.name: d for d in services.statistics_publish()}
+
+    dataset = published["thong-ke-buu-gui-theo-tinh-thang"]
+    page = selectors.datastore_search(
+        account=None, resource_id=str(dataset.resources.get().public_id), sort="ma_tinh asc"
+    )
+    by_province = {r["ma_tinh"]: r for r in page.records}
+    hanoi, hcm = by_province["01"], by_province["79"]
+    assert hanoi["thang"] == timezone.localdate().isoformat()[:7]
+    assert "Hà Nội" in hanoi["tinh"]
+    assert hanoi["so_buu_gui"] == 6
+    assert hanoi["so_da_phat"] is None  # none delivered yet: withheld, not "0"
+    assert hanoi["tien_thu_ho"] is None
+    assert hcm["so_buu_gui"] is None  # one left after the cancelled one: withheld
+    assert hcm["ghi_chu"] == "<5"
+    assert "thong-ke-giao-dich-thanh-toan-theo-thang" in published

@@ -204,7 +204,7 @@ def dataset(request: HttpRequest, name: str) -> HttpResponse:
     jobs = []
     can_edit = services.can_publish(account=_account(request), organisation=found.organisation)
     if can_edit:
-        jobs = list(selectors.ingest_jobs(dataset=found)[:5])
+        jobs = selectors.ingest_jobs(dataset=found)
     context = {
         "dataset": found, "resources": resources, "preview": preview,
         "preview_resource": preview_resource, "can_edit": can_edit, "jobs": jobs,

@@ -13,6 +13,7 @@ from nentang.payments.selectors.ledger import (
     pending_state,
     transfer_get,
 )
+from nentang.payments.selectors.statistics import transfer_statistics
 from nentang.payments.selectors.wallets import (
     account_by_code,
     accounts_frozen,
@@ -41,6 +42,7 @@ __all__ = [
     "pending_state",
     "platform_bin",
     "transfer_get",
+    "transfer_statistics",
     "wallet_by_phone",
     "wallet_operator",
 ]

@@ -2,6 +2,7 @@
 only its own shipments (another's is a 404, never a 403), a postal worker sees what
 scanning and delivery need, and the public sees status and cities only."""
 
+from nentang.postal.selectors.province_statistics import shipments_by_province_month
 from nentang.postal.selectors.shipments import (
     SHIPMENT_ORDER,
     PublicEvent,
@@ -44,6 +45,7 @@ __all__ = [
     "shipment_list",
     "shipment_not_found",
     "shipment_public",
+    "shipments_by_province_month",
     "statistics_summary",
     "worker_for_account",
 ]
