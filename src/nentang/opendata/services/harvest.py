@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime
 import logging
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, transaction
@@ -44,13 +44,16 @@ from nentang.opendata.models import (
     Organisation,
 )
 from nentang.opendata.problems import HARVEST_SOURCE_TAKEN, ORGANISATION_NOT_FOUND
-from nentang.opendata.services import harvest_read
 from nentang.opendata.services.catalogue import (
     dataset_create_for_platform,
     dataset_transition_for_platform,
     dataset_update_for_platform,
 )
 from nentang.opendata.services.common import SLUG, Errors, actor_of, require_publisher
+
+if TYPE_CHECKING:
+    # Its DCAT half imports rdflib (~0.3 s of a core): loaded when a harvest runs.
+    from nentang.opendata.services import harvest_read
 
 logger = logging.getLogger("nentang.opendata.harvest")
 HARVESTER = Actor.system("opendata-harvest")
@@ -249,6 +252,8 @@ def _withdraw(source: HarvestSource, seen: set[str]) -> int:
 
 
 def _entries(source: HarvestSource) -> Iterable[harvest_read.Entry]:
+    from nentang.opendata.services import harvest_read
+
     if source.kind == HarvestSource.Kind.CKAN:
         return harvest_read.read_ckan(source.url)
     return harvest_read.read_dcat(source.url)
@@ -262,6 +267,8 @@ def harvest_run(*, source_id: str) -> HarvestRun | None:
 
 
 def _harvest_run(source_id: str) -> HarvestRun | None:
+    from nentang.opendata.services import harvest_read
+
     source = HarvestSource.objects.select_related("organisation").get(public_id=source_id)
     now = timezone.now()
     if not _take_lease(source, now):
