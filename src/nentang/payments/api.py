@@ -383,15 +383,22 @@ def transaction_create(
         actor=actor, kind=kind, key=key, amount=amount, debit=debit, credit=credit,
         reference=reference, fee=fee,
     )  # fmt: skip
-    return submit(request, caller, correlation, order)
+    return submit(
+        request, caller, correlation, order, accounts={debit.id: debit, credit.id: credit}
+    )
 
 
 def submit(
-    request: HttpRequest, caller: Caller, correlation: str, order: services.TransactionOrder
+    request: HttpRequest,
+    caller: Caller,
+    correlation: str,
+    order: services.TransactionOrder,
+    accounts: dict[int, Account] | None = None,
 ) -> Status[dict[str, Any]]:
     """Run a transaction request now: 201 with the transaction; or, with
     ``X-Callback-URL``, accept it for the worker: 202 with its pending request state
-    (the outcome goes to the callback, and to polling)."""
+    (the outcome goes to the callback, and to polling). ``accounts``: the order's
+    accounts as the caller read them (with their wallets), not read again."""
     callback = request.headers.get("X-Callback-URL", "").strip()[:2000]
     if callback:
         state = services.request_accept(
@@ -403,9 +410,11 @@ def submit(
         client_id=caller.scope,
         correlation_id=uuid.UUID(correlation),
         kind=order.kind,
-        operation=lambda: services.transaction_execute(order),
+        operation=lambda: services.transaction_execute(order, accounts),
     )
-    return Status(201, _out(selectors.transfer_get(reference=str(done.id)), order.kind))
+    if accounts is None:  # a reversal: its accounts are the original transaction's
+        done = selectors.transfer_get(reference=str(done.id))
+    return Status(201, services.transaction_out(done, order.kind, accounts))
 
 
 @router.get(
