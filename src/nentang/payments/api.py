@@ -303,13 +303,11 @@ def parties(caller: Caller, kind: str, debit_party: PartyIn,
             credit_party: PartyIn) -> tuple[Account, Account]:  # fmt: skip
     """The accounts a transaction's parties name; a person pays only from a wallet they
     operate. A bill is paid to an agency's fee account."""
-    debit = own_account(
-        caller,
-        selectors.party_account(identifier_type=debit_party.key, identifier=debit_party.value),
+    found = selectors.party_accounts(
+        parties=[(debit_party.key, debit_party.value), (credit_party.key, credit_party.value)]
     )
-    credit = selectors.party_account(
-        identifier_type=credit_party.key, identifier=credit_party.value
-    )
+    debit = own_account(caller, _found(found[0]))
+    credit = _found(found[1])
     if kind == "billpay" and credit.kind != AccountKind.AGENCY:
         raise ValidationFailed(
             _("Bills are paid to an agency's fee account."),
@@ -317,6 +315,14 @@ def parties(caller: Caller, kind: str, debit_party: PartyIn,
             errors=[FieldError("creditParty", _("An agency account (agency:CODE)."))],
         )
     return debit, credit
+
+
+def _found(account: Account | None) -> Account:
+    if account is None:
+        raise NotFound(
+            _("No account you may use has this identifier."), code=PAYMENT_ACCOUNT_NOT_FOUND
+        )
+    return account
 
 
 def _wallet_of(account: Account) -> Any:
