@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -11,11 +12,11 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench._api import BenchmarkError
+from bench._api import BenchmarkError, Context
 from bench._harness import REPO_ROOT
 
 
@@ -124,3 +125,42 @@ def stop(server: Server, grace: float = 10.0) -> None:
     # Workers that outlived their parent belong to the same group.
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(server.process.pid, signal.SIGKILL)
+
+
+@contextlib.contextmanager
+def nentang_and_django_floor(context: Context, *, workers: int) -> Iterator[tuple[str, str]]:
+    """``nentang serve`` with ``workers`` processes and the bare-Django view of
+    ``http-floor-django`` (answering ``/api/v1/ping`` as nentang does) with the same
+    recorded Granian settings, both on loopback until the block ends: yields their base
+    URLs and records the settings in ``context.facts["server"]``. Django must already
+    point at the benchmark's database (its environment is the servers')."""
+    settings_file = context.workdir / "server-settings.json"
+    environment = child_environment({"NENTANG_LOG_LEVEL": "WARNING"})
+    environment.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    started: list[Server] = []
+    try:
+        port = free_port()
+        ours = start(
+            "nentang",
+            ["nentang", "--port", str(port), "--workers", str(workers),
+             "--settings", str(settings_file)],
+            environment, context.workdir / "nentang.log", port,
+        )  # fmt: skip
+        started.append(ours)
+        reference = wait_ready(ours, "/api/v1/ping")
+        floor_port = free_port()
+        floor = start(
+            "bare Django",
+            ["other", "--target", "bench._django_floor:application", "--port",
+             str(floor_port), "--settings", str(settings_file)],
+            {**environment, "BENCH_BARE_STATUS": str(reference.status),
+             "BENCH_BARE_BODY": reference.body.decode(), "BENCH_BARE_HEADERS": json.dumps([])},
+            context.workdir / "floor.log", floor_port,
+        )  # fmt: skip
+        started.append(floor)
+        wait_ready(floor, "/api/v1/ping")
+        context.facts["server"] = json.loads(settings_file.read_text(encoding="utf-8"))
+        yield ours.base_url, floor.base_url
+    finally:
+        for server in reversed(started):
+            stop(server)

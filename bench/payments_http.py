@@ -15,7 +15,6 @@ costs on this machine.
 
 from __future__ import annotations
 
-import json
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -132,39 +131,11 @@ def _setup(context: Context) -> Iterator[None]:
     with django_on_new_database(context, prefix=PREFIX):
         _wallets(int(context.params["wallets"]))
         _machine_token()
-        settings_file = context.workdir / "server-settings.json"
-        environment = _servers.child_environment({"NENTANG_LOG_LEVEL": "WARNING"})
-        environment.pop("PROMETHEUS_MULTIPROC_DIR", None)
-        started: list[_servers.Server] = []
-        try:
-            port = _servers.free_port()
-            ours = _servers.start(
-                "nentang",
-                ["nentang", "--port", str(port), "--workers", str(context.params["workers"]),
-                 "--settings", str(settings_file)],
-                environment, context.workdir / "nentang.log", port,
-            )  # fmt: skip
-            started.append(ours)
-            reference = _servers.wait_ready(ours, "/api/v1/ping")
-            floor_port = _servers.free_port()
-            floor = _servers.start(
-                "bare Django",
-                ["other", "--target", "bench._django_floor:application", "--port",
-                 str(floor_port), "--settings", str(settings_file)],
-                {**environment, "BENCH_BARE_STATUS": str(reference.status),
-                 "BENCH_BARE_BODY": reference.body.decode(),
-                 "BENCH_BARE_HEADERS": json.dumps([])},
-                context.workdir / "floor.log", floor_port,
-            )  # fmt: skip
-            started.append(floor)
-            _servers.wait_ready(floor, "/api/v1/ping")
-            context.state.update({"ours": ours.base_url, "floor": floor.base_url})
-            context.facts["server"] = json.loads(settings_file.read_text(encoding="utf-8"))
+        workers = int(context.params["workers"])
+        with _servers.nentang_and_django_floor(context, workers=workers) as (ours, floor):
+            context.state.update({"ours": ours, "floor": floor})
             context.facts["wallets"] = int(context.params["wallets"])
             yield
-        finally:
-            for server in reversed(started):
-                _servers.stop(server)
         # After the servers stopped: no request is still committing.
         from nentang.payments import selectors
         from nentang.payments.models import Transfer

@@ -92,3 +92,51 @@ def test_cod_through_postal_api_lands_in_the_merchant_account(base: str) -> None
     voided = apps.get_model("payments", "Transfer").objects.get(id=hold)
     assert payments_selectors.pending_state(transfer=voided) == "voided"
     assert payments_selectors.ledger_reconcile().ok
+
+
+@pytest.mark.django_db
+def test_a_bulk_import_holds_its_cod_in_one_ledger_batch_with_the_errors_of_one_by_one() -> None:
+    from django.db import transaction
+
+    from nentang.kernel.errors import Conflict
+    from nentang.postal.models import Shipment
+    from nentang.postal.services.cod import LocalCodLedger
+    from nentang.postal.services.shipments import ImportRecord, shipments_import
+
+    cast = support.cast()
+    created = timezone.now() - datetime.timedelta(days=1)
+    records = [
+        ImportRecord(support.parcel(client_order_code=f"IMP-{n}", cod_amount=cod), created)
+        for n, cod in enumerate([150_000, 0, 80_000])
+    ]
+    audit = apps.get_model("audit", "AuditEntry").objects
+    batches = audit.filter(action="payments.transfers.create").count()
+    shipments = shipments_import(actor=OPERATOR, merchant=cast.merchant, records=records)
+    assert [s.cod_status for s in shipments] == ["pending", "none", "pending"]
+    assert balance("cod-payable:banh-mi-sai-gon") == (0, 230_000)
+    assert audit.filter(action="payments.transfers.create").count() == batches + 1  # one batch
+    Transfer = apps.get_model("payments", "Transfer")
+    holds = Transfer.objects.filter(code="cod", kind="pending")
+    assert sorted(holds.values_list("amount", flat=True)) == [80_000, 150_000]
+
+    # An invalid hold among valid ones (its id held before with another amount): the
+    # same problem as one by one, and nothing of the call is written.
+    ledger = cod_ledger()
+    assert isinstance(ledger, payments.PaymentsCodLedger)
+    retried = Shipment(id=shipments[0].id, merchant=cast.merchant, cod_amount=150_001)
+    new = [Shipment(id=uuid.uuid4(), merchant=cast.merchant, cod_amount=1_000) for _ in "ab"]
+    before = Transfer.objects.count()
+    codes = []
+    for hold_all in (
+        ledger.hold_many,
+        lambda shipments: LocalCodLedger.hold_many(ledger, shipments=shipments),
+    ):
+        with pytest.raises(Conflict) as refused, transaction.atomic():
+            hold_all(shipments=[new[0], retried, new[1]])
+        codes.append(refused.value.code)
+    assert codes == ["transfer_exists_with_different_parameters"] * 2
+    assert Transfer.objects.count() == before
+    # Retried as they were, the holds are answered with the ones that exist.
+    ledger.hold_many(shipments=[shipments[0], shipments[2]])
+    assert Transfer.objects.count() == before
+    assert payments_selectors.ledger_reconcile().ok

@@ -303,13 +303,11 @@ def parties(caller: Caller, kind: str, debit_party: PartyIn,
             credit_party: PartyIn) -> tuple[Account, Account]:  # fmt: skip
     """The accounts a transaction's parties name; a person pays only from a wallet they
     operate. A bill is paid to an agency's fee account."""
-    debit = own_account(
-        caller,
-        selectors.party_account(identifier_type=debit_party.key, identifier=debit_party.value),
+    found = selectors.party_accounts(
+        parties=[(debit_party.key, debit_party.value), (credit_party.key, credit_party.value)]
     )
-    credit = selectors.party_account(
-        identifier_type=credit_party.key, identifier=credit_party.value
-    )
+    debit = own_account(caller, _found(found[0]))
+    credit = _found(found[1])
     if kind == "billpay" and credit.kind != AccountKind.AGENCY:
         raise ValidationFailed(
             _("Bills are paid to an agency's fee account."),
@@ -317,6 +315,14 @@ def parties(caller: Caller, kind: str, debit_party: PartyIn,
             errors=[FieldError("creditParty", _("An agency account (agency:CODE)."))],
         )
     return debit, credit
+
+
+def _found(account: Account | None) -> Account:
+    if account is None:
+        raise NotFound(
+            _("No account you may use has this identifier."), code=PAYMENT_ACCOUNT_NOT_FOUND
+        )
+    return account
 
 
 def _wallet_of(account: Account) -> Any:
@@ -383,15 +389,22 @@ def transaction_create(
         actor=actor, kind=kind, key=key, amount=amount, debit=debit, credit=credit,
         reference=reference, fee=fee,
     )  # fmt: skip
-    return submit(request, caller, correlation, order)
+    return submit(
+        request, caller, correlation, order, accounts={debit.id: debit, credit.id: credit}
+    )
 
 
 def submit(
-    request: HttpRequest, caller: Caller, correlation: str, order: services.TransactionOrder
+    request: HttpRequest,
+    caller: Caller,
+    correlation: str,
+    order: services.TransactionOrder,
+    accounts: dict[int, Account] | None = None,
 ) -> Status[dict[str, Any]]:
     """Run a transaction request now: 201 with the transaction; or, with
     ``X-Callback-URL``, accept it for the worker: 202 with its pending request state
-    (the outcome goes to the callback, and to polling)."""
+    (the outcome goes to the callback, and to polling). ``accounts``: the order's
+    accounts as the caller read them (with their wallets), not read again."""
     callback = request.headers.get("X-Callback-URL", "").strip()[:2000]
     if callback:
         state = services.request_accept(
@@ -403,9 +416,11 @@ def submit(
         client_id=caller.scope,
         correlation_id=uuid.UUID(correlation),
         kind=order.kind,
-        operation=lambda: services.transaction_execute(order),
+        operation=lambda: services.transaction_execute(order, accounts),
     )
-    return Status(201, _out(selectors.transfer_get(reference=str(done.id)), order.kind))
+    if accounts is None:  # a reversal: its accounts are the original transaction's
+        done = selectors.transfer_get(reference=str(done.id))
+    return Status(201, services.transaction_out(done, order.kind, accounts))
 
 
 @router.get(

@@ -198,5 +198,10 @@ def record(
         _count_entry()
     from nentang.audit.services.tlog import integration_schedule
 
-    transaction.on_commit(integration_schedule, robust=True)
+    # One schedule per transaction, however many entries it records (each asks the
+    # queue "is a run waiting?" after commit). Django keeps the callbacks of the open
+    # transaction in ``run_on_commit`` and drops those of a rolled-back savepoint.
+    pending = transaction.get_connection().run_on_commit
+    if not any(func is integration_schedule for _, func, _ in pending):
+        transaction.on_commit(integration_schedule, robust=True)
     return entry

@@ -10,6 +10,7 @@ from nentang.payments.selectors.ledger import (
     account_statement,
     ledger_reconcile,
     party_account,
+    party_accounts,
     pending_state,
     transfer_get,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "merchant_qr_account",
     "normalise_phone",
     "party_account",
+    "party_accounts",
     "pending_state",
     "platform_bin",
     "transfer_get",

@@ -7,6 +7,7 @@ merchant and operator selectors check that); they do no permission check themsel
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db.models import F, Q, Sum
@@ -119,6 +120,40 @@ def ledger_reconcile() -> Reconciliation:
     return report
 
 
+def party_accounts(*, parties: Sequence[tuple[str, str]]) -> list[Account | None]:
+    """The account each ``(identifier_type, identifier)`` names, as :func:`party_account`
+    finds it, or None where none is found (the caller raises, in its order). Wallets
+    named by phone number are read in one query (a transaction's two parties)."""
+    from nentang.payments.models import Wallet
+
+    phones = [_msisdn(value) for kind, value in parties if kind == "msisdn"]
+    if len(phones) < 2:
+        return [_party_or_none(kind, value) for kind, value in parties]
+    by_phone: dict[str, Account] = {}
+    # In id order, the first wallet of a phone number (a guardian's serves their
+    # children's wallets too), as ``party_account``'s ``first()``.
+    for wallet in Wallet.objects.select_related("account").filter(phone__in=phones).order_by("pk"):
+        by_phone.setdefault(wallet.phone, wallet.account)
+    return [
+        by_phone.get(_msisdn(value)) if kind == "msisdn" else _party_or_none(kind, value)
+        for kind, value in parties
+    ]
+
+
+def _msisdn(identifier: str) -> str:
+    value = identifier.strip().replace(" ", "")
+    return "+84" + value[1:] if value.startswith("0") else value
+
+
+def _party_or_none(identifier_type: str, identifier: str) -> Account | None:
+    from nentang.kernel.errors import NotFound
+
+    try:
+        return party_account(identifier_type=identifier_type, identifier=identifier)
+    except NotFound:
+        return None
+
+
 def party_account(*, identifier_type: str, identifier: str) -> Account:
     """The account a GSMA party names: ``msisdn`` (a wallet's phone number, +84… or
     0…), ``walletid`` (a wallet's id) or ``accountid`` (an account's code)."""
@@ -131,8 +166,7 @@ def party_account(*, identifier_type: str, identifier: str) -> Account:
     value = identifier.strip().replace(" ", "")
     account = None
     if identifier_type == "msisdn":
-        if value.startswith("0"):
-            value = "+84" + value[1:]
+        value = _msisdn(value)
         wallet = Wallet.objects.select_related("account").filter(phone=value).first()
         account = wallet.account if wallet else None
     elif identifier_type == "walletid":

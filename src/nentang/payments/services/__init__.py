@@ -11,8 +11,8 @@
   ``POST /quotations``: the fee quoted is the fee charged;
 * requests — the GSMA asynchronous mode: request states, callbacks through the outbox;
 * reversals — ``transfer_reverse``: refunds and reversals as new transfers;
-* cod — ``cod_hold_create``/``cod_post``/``cod_void``/``cod_remit`` and
-  ``PaymentsCodLedger``, the adapter of postal's COD port.
+* cod — ``cod_hold_create`` (``cod_holds_create``: many in one batch), ``cod_post``,
+  ``cod_void``, ``cod_remit`` and ``PaymentsCodLedger``, the adapter of postal's COD port.
 
 Each function is keyword-only, takes the actor explicitly, is its own transaction and
 writes its audit entry inside it.
@@ -21,8 +21,10 @@ writes its audit entry inside it.
 from nentang.payments.services.accounts import account_owner_set
 from nentang.payments.services.agents import agent_cash_out, withdrawal_code
 from nentang.payments.services.cod import (
+    CodHold,
     PaymentsCodLedger,
     cod_hold_create,
+    cod_holds_create,
     cod_post,
     cod_remit,
     cod_void,
@@ -98,6 +100,7 @@ __all__ = [
     "GSMA_TYPE",
     "MAX_BATCH",
     "QUOTATION_TTL",
+    "CodHold",
     "Fee",
     "FeePayment",
     "FeeScheduleError",
@@ -117,6 +120,7 @@ __all__ = [
     "cash_in",
     "cash_out",
     "cod_hold_create",
+    "cod_holds_create",
     "cod_post",
     "cod_remit",
     "cod_void",

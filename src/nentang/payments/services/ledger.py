@@ -6,14 +6,16 @@ semantics (docs/payments.md maps each notion to TigerBeetle's).
 
 1. read the pending transfers that the batch posts or voids (immutable rows);
 2. lock every account involved in one ``SELECT … FOR UPDATE`` ordered by id (a stable
-   order: two batches touching the same accounts never deadlock);
-3. read the transfers that already exist with the batch's ids, and the resolutions of
-   its pending transfers (after the lock, so a concurrent writer's commit is seen);
-4. apply the batch in order to the locked totals in memory (linked chains roll back
+   order: two batches touching the same accounts never deadlock), reading in the same
+   statement the transfers that already exist with the batch's ids (one written by a
+   concurrent writer while this one waited for a lock fails the insert on its key, and
+   the next attempt sees it); then the resolutions of its pending transfers;
+3. apply the batch in order to the locked totals in memory (linked chains roll back
    together), and
-5. write with set-based SQL: one multi-row insert of the transfers (each row carries
+4. write with set-based SQL: one multi-row insert of the transfers (each row carries
    both legs: the balances after and what a resolution released; ``Entry`` is a view
-   over them), one ``UPDATE … FROM`` of the accounts' four totals, one audit entry.
+   over them) with the ``UPDATE … FROM`` of the accounts' four totals in the same
+   statement on PostgreSQL, and one audit entry.
 
 A transfer that fails writes nothing; the others of its batch still apply (unless
 linked to it). Calling it again with the same ids is safe: each existing transfer with
@@ -171,9 +173,8 @@ def _apply(
     for row in pendings.values():
         account_ids.update((row["debit_account_id"], row["credit_account_id"]))
     account_ids.discard(0)
-    accounts = ledger_sql.lock_accounts(account_ids)
+    accounts, existing = ledger_sql.lock_and_read(account_ids, batch_ids)
     before = {key: dict(row) for key, row in accounts.items()}
-    existing = ledger_sql.existing(batch_ids)
     resolved = dict(
         Transfer.objects.filter(pending_id__in=pending_refs).values_list("pending_id", "kind")
     )
@@ -186,9 +187,8 @@ def _apply(
     rows = list(batch.created.values())
     if rows:
         # In the order they applied: ``seq`` follows it (statements, balances after).
-        ledger_sql.insert(rows, now)
         changed = [row for key, row in accounts.items() if row != before.get(key)]
-        ledger_sql.write_totals(changed)
+        ledger_sql.write(rows, changed, now)
         auditing.record(
             actor=actor,
             action="payments.transfers.create",

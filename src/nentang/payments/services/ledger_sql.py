@@ -51,12 +51,14 @@ def _literal(values: Iterable[Any], kind: str) -> str:
     return "{" + ",".join(items) + "}"
 
 
-def insert(rows: list[dict[str, Any]], now: datetime.datetime) -> None:
-    """The batch's transfers in one ``INSERT … SELECT FROM unnest`` on PostgreSQL (one
-    text array literal per column, the creation time once, ``seq`` drawn from the
-    ledger's sequence in the batch's order), Django's bulk insert elsewhere. Each row
-    gets its ``seq``: the accounts are locked, so an account's transfers are numbered in
-    the order they applied to it."""
+def write(rows: list[dict[str, Any]], totals: list[dict[str, Any]], now: datetime.datetime) -> None:
+    """The batch's transfers and the accounts' new ``totals``. On PostgreSQL one
+    statement: ``INSERT … SELECT FROM unnest`` (one text array literal per column, the
+    creation time once, ``seq`` drawn from the ledger's sequence in the batch's order)
+    with the totals' ``UPDATE … FROM unnest`` as a data-modifying ``WITH``; elsewhere
+    Django's bulk insert and :func:`write_totals`. Each row gets its ``seq``: the
+    accounts are locked, so an account's transfers are numbered in the order they
+    applied to it."""
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:  # SQLite: BEGIN IMMEDIATE holds the write lock
             cursor.execute("SELECT COALESCE(MAX(seq), 0) FROM payments_transfer")
@@ -64,20 +66,23 @@ def insert(rows: list[dict[str, Any]], now: datetime.datetime) -> None:
         for number, row in enumerate(rows, start=top + 1):
             row["seq"] = number
         Transfer.objects.bulk_create([Transfer(**{**row, "created_at": now}) for row in rows])
+        write_totals(totals)
         return
     assert Transfer._meta.db_table == "payments_transfer"
     names = ", ".join(name for name, _type in _TRANSFER_COLUMNS)
     arrays = ", ".join(f"%s::{kind}[]" for _name, kind in _TRANSFER_COLUMNS)
     # ``nextval`` is evaluated row by row as ``unnest`` yields them, and RETURNING gives
-    # the rows in that order (one round trip: a single transfer is seven statements).
+    # the rows in that order. The update reads only its own arrays (it never sees the
+    # inserted rows, nor they it): one round trip for both.
     sql = (
-        f"INSERT INTO payments_transfer (created_at, seq, {names}) "  # noqa: S608
+        f"WITH totals AS ({_TOTALS_SQL}) "  # noqa: S608
+        f"INSERT INTO payments_transfer (created_at, seq, {names}) "
         f"SELECT %s::timestamptz, nextval('payments_transfer_ledger_seq'), * "
         f"FROM unnest({arrays}) RETURNING seq"
     )
     arrays_in = [_literal((row[name] for row in rows), kind) for name, kind in _TRANSFER_COLUMNS]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [now, *arrays_in])
+        cursor.execute(sql, [*_totals_arrays(totals), now, *arrays_in])
         seqs = [seq for (seq,) in cursor.fetchall()]
     if any(later <= earlier for earlier, later in itertools.pairwise(seqs)):
         raise AssertionError("transfers were numbered out of the batch's order")
@@ -94,6 +99,42 @@ _ACCOUNT_FIELDS = (
     "credits_pending",
     "credits_posted",
 )
+
+
+def lock_and_read(
+    account_ids: set[int], transfer_ids: set[uuid.UUID]
+) -> tuple[dict[int, dict[str, Any]], dict[uuid.UUID, dict[str, Any]]]:
+    """:func:`lock_accounts` and :func:`existing` — on PostgreSQL in one statement (a
+    ``UNION ALL`` whose first branch locks the accounts in id order, the second reading
+    the transfers). That read uses the statement's snapshot, taken before any wait for
+    a lock: a transfer with one of these ids committed meanwhile is not seen, and its
+    insert then fails on the primary key — ``transfers_create`` rolls back and tries
+    again, and the next attempt sees it (as for an id written on other accounts)."""
+    if connection.vendor != "postgresql":
+        return lock_accounts(account_ids), existing(transfer_ids)
+    compared = ", ".join(COMPARED)
+    nulls = ", ".join(["NULL"] * len(_ACCOUNT_FIELDS))
+    fields = ", ".join(_ACCOUNT_FIELDS)
+    sql = (
+        f"WITH locked AS (SELECT {fields} FROM payments_account "  # noqa: S608
+        "WHERE id = ANY(%s::bigint[]) ORDER BY id FOR UPDATE) "
+        f"SELECT {fields}, NULL::uuid, NULL::bigint, NULL::bigint, NULL::bigint, "
+        "NULL::varchar, NULL::uuid, NULL::varchar FROM locked "
+        f"UNION ALL SELECT {nulls}, id, {compared} FROM payments_transfer "
+        "WHERE id = ANY(%s::uuid[])"
+    )
+    accounts: dict[int, dict[str, Any]] = {}
+    found: dict[uuid.UUID, dict[str, Any]] = {}
+    width = len(_ACCOUNT_FIELDS)
+    names = ("id", *COMPARED)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [_literal(account_ids, "bigint"), _literal(transfer_ids, "uuid")])
+        for row in cursor:
+            if row[width] is None:
+                accounts[row[0]] = dict(zip(_ACCOUNT_FIELDS, row[:width], strict=True))
+            else:
+                found[row[width]] = dict(zip(names, row[width:], strict=True))
+    return accounts, found
 
 
 def lock_accounts(ids: set[int]) -> dict[int, dict[str, Any]]:
@@ -130,22 +171,29 @@ def existing(ids: set[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
     return {row["id"]: row for row in Transfer.objects.filter(id__in=ids).values("id", *COMPARED)}
 
 
+_TOTAL_NAMES = ("id", "debits_pending", "debits_posted", "credits_pending", "credits_posted")
+_TOTALS_SQL = (
+    "UPDATE payments_account AS a SET debits_pending = v.dpe, "
+    "debits_posted = v.dpo, credits_pending = v.cpe, credits_posted = v.cpo "
+    "FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], "
+    "%s::bigint[]) AS v(id, dpe, dpo, cpe, cpo) WHERE a.id = v.id"
+)
+
+
+def _totals_arrays(rows: list[dict[str, Any]]) -> list[str]:
+    return [_literal((row[name] for row in rows), "bigint") for name in _TOTAL_NAMES]
+
+
 def write_totals(rows: Iterable[dict[str, Any]]) -> None:
     """Set the four totals of the locked accounts in one statement (chunks on SQLite)."""
     rows = list(rows)
     if not rows:
         return
     assert Account._meta.db_table == "payments_account"
-    names = ("id", "debits_pending", "debits_posted", "credits_pending", "credits_posted")
+    names = _TOTAL_NAMES
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            sql = (
-                "UPDATE payments_account AS a SET debits_pending = v.dpe, "
-                "debits_posted = v.dpo, credits_pending = v.cpe, credits_posted = v.cpo "
-                "FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], "
-                "%s::bigint[]) AS v(id, dpe, dpo, cpe, cpo) WHERE a.id = v.id"
-            )
-            cursor.execute(sql, [_literal((row[name] for row in rows), "bigint") for name in names])
+            cursor.execute(_TOTALS_SQL, _totals_arrays(rows))
             return
         size = 150
         for start in range(0, len(rows), size):

@@ -25,7 +25,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -121,41 +121,41 @@ def request_submit(
     polling; a refusal is raised (and records nothing)."""
     with transaction.atomic():
         done = operation()
-        state, _created = _record(client_id, correlation_id, kind, "polling", done.id, None)
+        state = _record_completed(client_id, correlation_id, kind, done.id)
     return state, done
 
 
-def _record(
-    client_id: str,
-    correlation_id: uuid.UUID,
-    kind: str,
-    method: str,
-    reference: uuid.UUID | None,
-    error: ProblemError | None,
-) -> tuple[RequestState, bool]:
+def _record_completed(
+    client_id: str, correlation_id: uuid.UUID, kind: str, reference: uuid.UUID
+) -> RequestState:
+    """The completed state of a synchronous request: inserted unless this correlation id
+    has one (a retry, or a concurrent one that committed first: then that one is read).
+    ``INSERT … ON CONFLICT DO NOTHING`` needs no savepoint (one statement, not five)."""
     now = timezone.now()
-    try:
-        with transaction.atomic():
-            state, created = RequestState.objects.get_or_create(
-                client_id=client_id,
-                client_correlation_id=correlation_id,
-                defaults={
-                    "kind": kind,
-                    "status": "failed" if error else "completed",
-                    "notification_method": method,
-                    "object_reference": reference,
-                    "error_code": error.code if error else "",
-                    "error_description": str(error.detail or error.code)[:300] if error else "",
-                    "created_at": now,
-                    "updated_at": now,
-                },
-            )
-    except IntegrityError:  # a concurrent retry recorded it first
-        state, created = (
-            RequestState.objects.get(client_id=client_id, client_correlation_id=correlation_id),
-            False,
+    state = RequestState(
+        client_id=client_id,
+        client_correlation_id=correlation_id,
+        kind=kind,
+        status=RequestState.Status.COMPLETED,
+        notification_method="polling",
+        object_reference=reference,
+        created_at=now,
+        updated_at=now,
+    )
+    fields = RequestState._meta.concrete_fields
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    sql = (
+        f"INSERT INTO {connection.ops.quote_name(RequestState._meta.db_table)} ({columns}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(fields))}) ON CONFLICT DO NOTHING RETURNING 1"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql, [f.get_db_prep_save(f.pre_save(state, True), connection) for f in fields]
         )
-    return state, created
+        if cursor.fetchone() is not None:
+            state._state.adding = False
+            return state
+    return RequestState.objects.get(client_id=client_id, client_correlation_id=correlation_id)
 
 
 def request_state_get(*, client_id: str, server_correlation_id: str = "",

@@ -80,17 +80,21 @@ def transaction_order(*, actor: Actor, kind: str, key: str, amount: int | None,
     )
 
 
-def transaction_execute(order: TransactionOrder) -> Transfer:
+def transaction_execute(
+    order: TransactionOrder, accounts: dict[int, Account] | None = None
+) -> Transfer:
     """Run ``order`` through the wallet (or reversal) service of its kind; each checks
-    its own rules (holder, limits, funds, idempotency)."""
+    its own rules (holder, limits, funds, idempotency). ``accounts``: the order's two
+    accounts (with their wallets) when the caller already read them, else they are
+    read here (their totals and status are read under the ledger's locks either way)."""
     actor, key, amount = order.actor, order.key, order.amount
     fee = Fee(**order.fee) if order.fee else None
     if order.kind == "reversal":
         return transfer_reverse(actor=actor, reference=order.reference, amount=amount,
                                 idempotency_key=key)  # fmt: skip
-    accounts = Account.objects.select_related("wallet").in_bulk(
-        [order.debit_account_id, order.credit_account_id]
-    )
+    wanted = {order.debit_account_id, order.credit_account_id}
+    if accounts is None or not wanted <= accounts.keys():
+        accounts = Account.objects.select_related("wallet").in_bulk(list(wanted))
     debit, credit = accounts[order.debit_account_id], accounts[order.credit_account_id]
     if order.kind == "transfer":
         return p2p_transfer(actor=actor, payer=debit.wallet, payee=credit.wallet, amount=amount,
@@ -119,9 +123,16 @@ def _party(account: Account) -> list[dict[str, str]]:
     return [{"key": "accountid", "value": account.code}]
 
 
-def transaction_out(transfer: Transfer, kind: str = "") -> dict[str, Any]:
-    """The GSMA transaction object of ``transfer`` (its service fee in ``fees``)."""
+def transaction_out(
+    transfer: Transfer, kind: str = "", accounts: dict[int, Account] | None = None
+) -> dict[str, Any]:
+    """The GSMA transaction object of ``transfer`` (its service fee in ``fees``);
+    ``accounts``: its accounts (with their wallets) when the caller has them."""
     from nentang.payments.services.ledger import transfer_id
+
+    accounts = accounts or {}
+    debit = accounts.get(transfer.debit_account_id) or transfer.debit_account
+    credit = accounts.get(transfer.credit_account_id) or transfer.credit_account
 
     charged = (
         Transfer.objects.filter(id=transfer_id(transfer.id, FEE_CODE))
@@ -136,8 +147,8 @@ def transaction_out(transfer: Transfer, kind: str = "") -> dict[str, Any]:
         "type": kind or GSMA_TYPE.get(transfer.code, transfer.code),
         "amount": str(transfer.amount),
         "currency": "VND",
-        "debitParty": _party(transfer.debit_account),
-        "creditParty": _party(transfer.credit_account),
+        "debitParty": _party(debit),
+        "creditParty": _party(credit),
         "requestingOrganisationTransactionReference": transfer.reference,
         "creationDate": transfer.created_at.isoformat(),
     }

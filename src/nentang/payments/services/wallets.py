@@ -24,8 +24,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from django.apps import apps
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
+from django.db.models import BigIntegerField, CharField, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -254,21 +254,20 @@ def _spend(
         code=operation,
         reference=reference[:140],
     )
+    month = month_of(now)
     with transaction.atomic():
         Wallet.objects.select_for_update().filter(pk=wallet.pk).first()
         items = [item]
-        if not Transfer.objects.filter(id=item.id).exists():
-            _check_limits(wallet=wallet, category=category, amount=value, now=now)
+        # Read after the lock (a concurrent retry's commit is seen), in one statement.
+        done, spent = _done_and_spent(wallet=wallet, transfer=item.id, month=month)
+        if not done:
+            _check_limits(category=category, amount=value, now=now, spent=spent)
             # A retry of a transfer that exists is answered with it: its fee was
             # charged with it, by the schedule of that day.
             items = with_fee(item, operation=operation, fee=fee, now=now)
         result = _outcome(transfers_create(actor=actor, transfers=items, now=now))
         if result.status == "created":
-            month = month_of(now)
-            row, _created = WalletUsage.objects.get_or_create(
-                wallet=wallet, month=month, category=category
-            )
-            WalletUsage.objects.filter(pk=row.pk).update(amount=F("amount") + value)
+            _usage_add(wallet=wallet, month=month, category=category, amount=value)
             auditing.record(
                 actor=actor,
                 action=f"payments.wallet.{operation}",
@@ -327,13 +326,58 @@ def _outcome(results: list[TransferResult]) -> TransferResult:
     return results[0]
 
 
-def _check_limits(*, wallet: Wallet, category: str, amount: int, now: datetime.datetime) -> None:
-    policy = policy_in_force(on=timezone.localtime(now).date())
-    spent = dict(
-        WalletUsage.objects.filter(wallet=wallet, month=month_of(now)).values_list(
-            "category", "amount"
+# The category of the marker row that says the transfer exists (no usage has it).
+_DONE = ""
+
+
+def _done_and_spent(
+    *, wallet: Wallet, transfer: uuid.UUID, month: datetime.date
+) -> tuple[bool, dict[str, int]]:
+    """Whether ``transfer`` exists, and the wallet's usage of ``month`` by category: one
+    ``UNION ALL`` (one round trip instead of two)."""
+    usage = (
+        WalletUsage.objects.filter(wallet=wallet, month=month)
+        .order_by()
+        .values_list("category", "amount")
+    )
+    marker = (
+        Transfer.objects.filter(id=transfer)
+        .order_by()
+        .values_list(
+            Value(_DONE, output_field=CharField()), Value(0, output_field=BigIntegerField())
         )
     )
+    spent = dict(usage.union(marker, all=True))
+    done = spent.pop(_DONE, None) is not None
+    return done, spent
+
+
+def _usage_add(*, wallet: Wallet, month: datetime.date, category: str, amount: int) -> None:
+    """Add ``amount`` to the month's usage of ``category`` in one upsert (PostgreSQL and
+    SQLite: ``INSERT … ON CONFLICT DO UPDATE``), under the wallet's lock."""
+    meta = WalletUsage._meta
+    table = connection.ops.quote_name(meta.db_table)
+    values = [
+        meta.get_field("wallet").get_db_prep_save(wallet.pk, connection),
+        meta.get_field("month").get_db_prep_save(month, connection),
+        category,
+        amount,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (wallet_id, month, category, amount) "  # noqa: S608
+            "VALUES (%s, %s, %s, %s) ON CONFLICT (wallet_id, month, category) "
+            f"DO UPDATE SET amount = {table}.amount + excluded.amount",
+            values,
+        )
+
+
+def _check_limits(
+    *, category: str, amount: int, now: datetime.datetime, spent: dict[str, int]
+) -> None:
+    """Refuse ``amount`` if it would pass a monthly limit (``spent``: the month's usage
+    by category, read under the wallet's lock)."""
+    policy = policy_in_force(on=timezone.localtime(now).date())
     for limit in policy.limits:
         if category not in limit.counts:
             continue

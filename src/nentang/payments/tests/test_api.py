@@ -45,6 +45,7 @@ def api(live_server: Any, settings: Any) -> httpx.Client:
         f"{base}/oidc/token",
         data={"grant_type": "client_credentials", "scope": "payments"},
         auth=("vi-app", SECRET),
+        timeout=30,
     ).json()["access_token"]
     return httpx.Client(
         base_url=f"{base}/api/v1/payments",

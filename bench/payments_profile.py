@@ -1,0 +1,105 @@
+"""Profile the HTTP transfer path of ``payments-http`` in process (a developer tool, not a
+benchmark: no rate is reported). Same fixtures as ``bench/payments_http.py`` (funded
+wallets by phone number, a machine client's token), on a fresh PostgreSQL database,
+through Django's full middleware stack (test client)::
+
+    python -m bench.payments_profile [--requests 300] [--profiler cprofile|pyinstrument]
+
+It prints the queries of one request (CaptureQueriesContext), then the profile.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+from typing import Any
+
+from bench._api import Context
+
+WALLETS = 200
+
+
+def _body(rng: random.Random) -> str:
+    payer = rng.randint(1, WALLETS)
+    payee = rng.randint(1, WALLETS - 1)
+    payee += payee >= payer
+    return json.dumps(
+        {
+            "amount": str(rng.randint(1000, 50000)),
+            "currency": "VND",
+            "debitParty": [{"key": "msisdn", "value": f"+8490{payer:07d}"}],
+            "creditParty": [{"key": "msisdn", "value": f"+8490{payee:07d}"}],
+        }
+    )
+
+
+def main(argv: list[str]) -> int:
+    from bench._audit_setup import DEFAULT_SERVER, django_on_new_database
+
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--profiler", choices=["cprofile", "pyinstrument"], default="cprofile")
+    parser.add_argument("--server", default=os.environ.get("NENTANG_BENCH_PG", DEFAULT_SERVER))
+    args = parser.parse_args(argv)
+
+    with tempfile.TemporaryDirectory() as work:
+        context = Context(params={"server": args.server}, workdir=Path(work))
+        with django_on_new_database(context, prefix="nentang_profile"):
+            from django.db import connection
+            from django.test import Client
+            from django.test.utils import CaptureQueriesContext
+
+            from bench.payments_http import PATH, TOKEN, _machine_token, _wallets
+
+            _wallets(WALLETS)
+            _machine_token()
+            client = Client(HTTP_HOST="127.0.0.1")
+            rng = random.Random(1)
+
+            def send() -> Any:
+                response = client.post(
+                    PATH, _body(rng), content_type="application/json",
+                    HTTP_AUTHORIZATION=f"Bearer {TOKEN}",
+                    HTTP_X_CORRELATIONID=str(uuid.uuid4()),
+                )  # fmt: skip
+                assert response.status_code == 201, response.content[:300]
+                return response
+
+            for _ in range(20):  # warm caches and connections
+                send()
+            with CaptureQueriesContext(connection) as queries:
+                send()
+            print(f"{len(queries)} queries per request:")
+            for query in queries.captured_queries:
+                print("  ", query["sql"][:200])
+            if args.profiler == "pyinstrument":
+                from pyinstrument import Profiler
+
+                profiler = Profiler(interval=0.0005)
+                with profiler:
+                    for _ in range(args.requests):
+                        send()
+                print(profiler.output_text(unicode=True, color=False, show_all=False))
+            else:
+                import cProfile
+                import pstats
+
+                profile = cProfile.Profile()
+                profile.enable()
+                for _ in range(args.requests):
+                    send()
+                profile.disable()
+                stats = pstats.Stats(profile).sort_stats("cumulative")
+                stats.print_stats(60)
+                stats.sort_stats("tottime").print_stats(30)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
