@@ -268,3 +268,27 @@ def test_paging_through_the_table_sees_every_row_once(cast: Cast) -> None:
         account=None, resource_id=rid, q="dong 2*", offset=1, limit=3
     )
     assert [r["Số"] for r in filtered.records] == [20, 21, 22]  # words 2, 20… start with "2"
+
+
+def test_a_cte_cannot_lend_its_name_to_a_table_outside_the_datastore(cast: Cast) -> None:
+    """A CTE's name let a reference to a real table of the same name pass the check:
+    outside the CTE's scope (or inside its own non-recursive body) the name is the
+    platform's table, so identity_account's password hashes could be read."""
+    resource = _load(cast, CSV.encode())
+    table = f'"{resource.public_id}"'
+    shadowing = [
+        # the name is a CTE only inside the subquery: the outer reference is the real table
+        f"SELECT a.password FROM identity_account a, {table} d, "
+        "(WITH identity_account AS (SELECT 1 AS x) SELECT x FROM identity_account) s",
+        # a non-recursive CTE's own body sees the real table
+        "WITH identity_account AS (SELECT password FROM identity_account) "
+        f"SELECT identity_account.password FROM identity_account, {table}",
+    ]
+    for sql in shadowing:
+        with pytest.raises(BadRequest):
+            selectors.datastore_search_sql(account=None, sql=sql)
+    fine = selectors.datastore_search_sql(
+        account=None,
+        sql=f'WITH t AS (SELECT "AQI" AS aqi FROM {table}) SELECT t.aqi FROM t ORDER BY t.aqi',
+    )
+    assert [r["aqi"] for r in fine.records] == [45, 87, 156]
