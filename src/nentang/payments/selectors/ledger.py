@@ -131,10 +131,13 @@ def party_account(*, identifier_type: str, identifier: str) -> Account:
     value = identifier.strip().replace(" ", "")
     account = None
     if identifier_type == "msisdn":
-        if value.startswith("0"):
-            value = "+84" + value[1:]
-        wallet = Wallet.objects.select_related("account").filter(phone=value).first()
-        account = wallet.account if wallet else None
+        # The adult's own wallet, as the pages pay it: a child's carries the same number.
+        from nentang.payments.selectors.wallets import wallet_by_phone
+
+        try:
+            account = wallet_by_phone(phone=value).account
+        except NotFound:
+            account = None
     elif identifier_type == "walletid":
         try:
             wallet = Wallet.objects.select_related("account").filter(id=value).first()
