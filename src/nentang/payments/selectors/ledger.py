@@ -146,7 +146,8 @@ def party_account(*, identifier_type: str, identifier: str) -> Account:
         except Exception:
             wallet = None
         account = wallet.account if wallet else None
-    elif identifier_type == "accountid":
+    elif identifier_type == "accountid" and value.isprintable() and len(value) <= 120:
+        # A path parameter reaches here unchecked: NUL is an error on PostgreSQL (a 500).
         account = Account.objects.filter(code=value).first()
     if account is None:
         raise NotFound(

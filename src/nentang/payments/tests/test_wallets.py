@@ -79,6 +79,14 @@ def test_the_api_pays_a_phone_number_into_the_adults_wallet_not_the_childs() -> 
     assert selectors.wallet_by_phone(phone=mother.phone).pk == own.pk
 
 
+def test_an_account_code_with_a_nul_is_not_found() -> None:
+    """GET /api/v1/payments/accounts/accountid/%00/balance was a 500 on PostgreSQL: the
+    path parameter went to the database with its NUL."""
+    for odd in ("\x00", "merchant:\x00x", "a" * 5000):
+        with pytest.raises(NotFound):
+            selectors.party_account(identifier_type="accountid", identifier=odd)
+
+
 def test_cash_in_pay_and_cash_out_with_idempotency_keys(agent: Account) -> None:
     an, binh = person(), person("Trần Thị Bình", phone="+84912345678")
     wallet = topped_up(agent, an, 1_000_000)
