@@ -24,10 +24,14 @@ def copy_rows(
     rows: Iterable[Sequence[Any]],
 ) -> None:
     """Write ``rows`` (one value per column, in order) into ``table`` (PostgreSQL only).
-    ``table`` and ``columns`` come from model metadata, never from input."""
+    Names are quoted with any '"' in them doubled: the datastore's column names are a
+    publisher's (Django's ``quote_name`` leaves an inner '"' as it is)."""
     if connection.vendor != "postgresql":
         raise RuntimeError("copy_rows needs PostgreSQL")
-    quote = connection.ops.quote_name
+
+    def quote(name: str) -> str:
+        return '"' + name.replace('"', '""') + '"'
+
     names = ", ".join(quote(column) for column in columns)
     with (
         connection.cursor() as cursor,

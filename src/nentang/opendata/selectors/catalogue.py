@@ -74,6 +74,8 @@ def visible_datasets(
 
 
 def _by_ref(queryset: QuerySet[Any], ref: str, name_field: str = "name") -> Any:
+    if not str(ref).isprintable():  # a NUL is a 500 on PostgreSQL; no name has one
+        return None
     try:
         return queryset.filter(public_id=uuid.UUID(str(ref))).first()
     except ValueError:

@@ -264,12 +264,24 @@ def sql_check(sql: str, *, account: Any) -> tuple[str, list[str]]:
             raise _refuse(_("The function %(f)s is not allowed.") % {"f": node.name})
         if isinstance(node, exp.Func) and type(node).__name__ not in ALLOWED_FUNCTIONS:
             raise _refuse(_("The function %(f)s is not allowed.") % {"f": type(node).__name__})
-    ctes = {cte.alias for cte in tree.find_all(exp.CTE)}
+    # A CTE's name is not one scope-wide: outside its WITH (or inside its own
+    # non-recursive body) the same name is a real table of the platform. Every CTE and
+    # every reference to its name is renamed to a name no table has, so a reference
+    # reads the CTE or nothing, never the table it shadowed.
+    renamed = {
+        cte.alias: f"nentang_cte_{n}" for n, cte in enumerate(tree.find_all(exp.CTE)) if cte.alias
+    }
+    for cte in tree.find_all(exp.CTE):
+        cte.args["alias"].set("this", exp.to_identifier(renamed[cte.alias]))
+    for column in tree.find_all(exp.Column):
+        if column.table in renamed:
+            column.set("table", exp.to_identifier(renamed[column.table]))
     tables = []
     for table in tree.find_all(exp.Table):
         if table.args.get("db") or table.args.get("catalog"):
             raise _refuse(_("Only datastore tables may be read."))
-        if table.name in ctes:
+        if table.name in renamed:
+            table.set("this", exp.to_identifier(renamed[table.name]))
             continue
         tables.append(table.name)
     if not tables:

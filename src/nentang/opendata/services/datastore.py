@@ -49,7 +49,9 @@ SQL_TYPES = {
 
 
 def q(name: str) -> str:
-    return connection.ops.quote_name(name)
+    """``name`` as an SQL identifier, any '"' in it doubled (Django's quote_name leaves an
+    inner quote as it is: a column named by a publisher could close the identifier)."""
+    return '"' + str(name).replace('"', '""') + '"'
 
 
 def table_name(resource: Resource) -> str:

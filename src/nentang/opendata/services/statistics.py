@@ -90,18 +90,11 @@ def _dossiers() -> list[dict[str, Any]]:
     rows = []
     for since, until in _months(timezone.localdate(), MONTHS):
         for row in publicservices.service_statistics(since=since, until=until):
-            received = suppress(row.received)
-            shown = received is not None
             rows.append({
                 "thang": since.isoformat()[:7], "ma_co_quan": row.agency,
                 "co_quan": agencies.get(row.agency, row.agency), "thu_tuc": row.procedure,
                 "ten_thu_tuc": procedures.get(row.procedure, row.procedure),
-                "so_tiep_nhan": received,
-                "so_da_giai_quyet": suppress(row.finished) if shown else None,
-                "so_dung_han": suppress(row.early + row.on_time) if shown else None,
-                "so_tre_han": suppress(row.late) if shown else None,
-                "so_nop_truc_tuyen": suppress(row.online) if shown else None,
-                "ghi_chu": "" if shown else f"<{SMALL_CELL}",
+                **dossier_cells(row),
             })  # fmt: skip
     return rows
 
@@ -138,6 +131,26 @@ def _transfers() -> list[dict[str, Any]]:
             "ghi_chu": "" if count is not None else f"<{SMALL_CELL}",
         })  # fmt: skip
     return rows
+
+
+def dossier_cells(row: Any) -> dict[str, Any]:
+    """The published counts of one agency, procedure and month. The finished dossiers
+    are the on-time ones plus the late ones: when either part is withheld the other is
+    too, or the withheld one is the finished count minus the one shown."""
+    received = suppress(row.received)
+    shown = received is not None
+    on_time = suppress(row.early + row.on_time) if shown else None
+    late = suppress(row.late) if shown else None
+    if on_time is None or late is None:
+        on_time = late = None
+    return {
+        "so_tiep_nhan": received,
+        "so_da_giai_quyet": suppress(row.finished) if shown else None,
+        "so_dung_han": on_time,
+        "so_tre_han": late,
+        "so_nop_truc_tuyen": suppress(row.online) if shown else None,
+        "ghi_chu": "" if shown else f"<{SMALL_CELL}",
+    }
 
 
 GENERATORS = [

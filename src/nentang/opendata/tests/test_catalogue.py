@@ -71,6 +71,14 @@ def test_drafts_are_visible_to_their_publishers_only(cast: Cast) -> None:
     assert selectors.dataset_get(account=cast.publisher, ref=str(draft.public_id)) == draft
     services.dataset_transition(account=cast.publisher, dataset=draft, to="published")
     assert selectors.dataset_get(account=None, ref=draft.name).state == "published"
+    # /api/3/action/package_show?id=a%00b (and organization_show, group_show): a 500 on
+    # PostgreSQL, the NUL went to the database.
+    with pytest.raises(NotFound):
+        selectors.dataset_get(account=None, ref="a\x00b")
+    with pytest.raises(NotFound):
+        selectors.organisation_get(ref="a\x00b")
+    with pytest.raises(NotFound):
+        selectors.group_get(ref="a\x00b")
 
 
 def test_another_agency_cannot_change_the_dataset(cast: Cast) -> None:

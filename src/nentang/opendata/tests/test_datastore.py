@@ -296,3 +296,52 @@ def test_generated_rows_go_in_by_the_bulk_path_indexed_afterwards(cast: Cast) ->
     assert last.records[0]["_id"] == 5000
     assert last.records[0]["ngay"] == "2025-01-16"
     assert last.records[0]["pm25"] == 2499.5
+
+
+def test_a_cte_cannot_lend_its_name_to_a_table_outside_the_datastore(cast: Cast) -> None:
+    """A CTE's name let a reference to a real table of the same name pass the check:
+    outside the CTE's scope (or inside its own non-recursive body) the name is the
+    platform's table, so identity_account's password hashes could be read."""
+    resource = _load(cast, CSV.encode())
+    table = f'"{resource.public_id}"'
+    shadowing = [
+        # the name is a CTE only inside the subquery: the outer reference is the real table
+        f"SELECT a.password FROM identity_account a, {table} d, "
+        "(WITH identity_account AS (SELECT 1 AS x) SELECT x FROM identity_account) s",
+        # a non-recursive CTE's own body sees the real table
+        "WITH identity_account AS (SELECT password FROM identity_account) "
+        f"SELECT identity_account.password FROM identity_account, {table}",
+    ]
+    for sql in shadowing:
+        with pytest.raises(BadRequest):
+            selectors.datastore_search_sql(account=None, sql=sql)
+    fine = selectors.datastore_search_sql(
+        account=None,
+        sql=f'WITH t AS (SELECT "AQI" AS aqi FROM {table}) SELECT t.aqi FROM t ORDER BY t.aqi',
+    )
+    assert [r["aqi"] for r in fine.records] == [45, 87, 156]
+
+
+def test_a_column_name_with_a_double_quote_stays_a_name(cast: Cast) -> None:
+    """Column names went into the SQL with Django's quote_name, which does not double
+    an inner '"': a publisher's field id (datastore_create, or a file's header) closed
+    the identifier and ran its own SQL in the table's DDL — on PostgreSQL a second
+    statement, here an UPDATE making every account a superuser."""
+    dataset = support.air_quality(cast, name="du-lieu-cot-ngoac-kep", resources=[])
+    resource = services.resource_create(
+        account=cast.publisher, dataset=dataset, data={"name": "bang", "format": "CSV"}
+    )
+    evil = 'a" text); UPDATE identity_account SET is_superuser = true; --'
+    accounts = type(cast.publisher).objects
+    superusers = accounts.filter(is_superuser=True).count()
+    services.datastore_create(
+        account=cast.publisher,
+        resource=resource,
+        fields=[{"id": evil, "type": "text"}, {"id": 'b"c', "type": "int"}],
+        records=[{evil: "một", 'b"c': 2}],
+    )
+    assert accounts.filter(is_superuser=True).count() == superusers
+    page = selectors.datastore_search(
+        account=None, resource_id=str(resource.public_id), filters={'b"c': 2}, sort=evil
+    )
+    assert page.records == [{"_id": 1, evil: "một", 'b"c': 2}]

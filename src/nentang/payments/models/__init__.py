@@ -9,7 +9,7 @@ times in UTC.
 from nentang.payments.models.ledger import Account, AccountKind, Entry, Transfer, TransferKind
 from nentang.payments.models.quotations import Quotation
 from nentang.payments.models.requests import RequestState
-from nentang.payments.models.wallets import Wallet, WalletUsage
+from nentang.payments.models.wallets import Wallet, WalletUsage, WithdrawalCodeFailure
 
 __all__ = [
     "Account",
@@ -21,4 +21,5 @@ __all__ = [
     "TransferKind",
     "Wallet",
     "WalletUsage",
+    "WithdrawalCodeFailure",
 ]

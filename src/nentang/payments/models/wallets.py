@@ -52,3 +52,19 @@ class WalletUsage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.wallet_id} {self.month} {self.category}"
+
+
+class WithdrawalCodeFailure(models.Model):
+    """A wrong withdrawal code typed at an agent for this wallet: a few per window, then
+    the wallet's cash-out waits (the code is six digits, guessable by brute force)."""
+
+    id = models.BigAutoField(primary_key=True)
+    wallet = models.ForeignKey(Wallet, on_delete=models.CASCADE, related_name="+")
+    agent_code = models.CharField(max_length=120)
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["wallet", "at"], name="payments_wcf_wallet_at")]
+
+    def __str__(self) -> str:
+        return f"{self.wallet_id} {self.at}"

@@ -130,9 +130,10 @@ def party_accounts(*, parties: Sequence[tuple[str, str]]) -> list[Account | None
     if len(phones) < 2:
         return [_party_or_none(kind, value) for kind, value in parties]
     by_phone: dict[str, Account] = {}
-    # In id order, the first wallet of a phone number (a guardian's serves their
-    # children's wallets too), as ``party_account``'s ``first()``.
-    for wallet in Wallet.objects.select_related("account").filter(phone__in=phones).order_by("pk"):
+    # A child's wallet carries the guardian's phone: the number names the adult's own
+    # wallet, as ``party_account`` (``wallets.wallet_by_phone``) finds it.
+    found = Wallet.objects.select_related("account").filter(phone__in=phones)
+    for wallet in found.order_by(F("guardian_person_id").asc(nulls_first=True), "created_at"):
         by_phone.setdefault(wallet.phone, wallet.account)
     return [
         by_phone.get(_msisdn(value)) if kind == "msisdn" else _party_or_none(kind, value)
@@ -166,9 +167,13 @@ def party_account(*, identifier_type: str, identifier: str) -> Account:
     value = identifier.strip().replace(" ", "")
     account = None
     if identifier_type == "msisdn":
-        value = _msisdn(value)
-        wallet = Wallet.objects.select_related("account").filter(phone=value).first()
-        account = wallet.account if wallet else None
+        # The adult's own wallet, as the pages pay it: a child's carries the same number.
+        from nentang.payments.selectors.wallets import wallet_by_phone
+
+        try:
+            account = wallet_by_phone(phone=value).account
+        except NotFound:
+            account = None
     elif identifier_type == "walletid":
         try:
             wallet = Wallet.objects.select_related("account").filter(id=value).first()
@@ -177,7 +182,8 @@ def party_account(*, identifier_type: str, identifier: str) -> Account:
         except Exception:
             wallet = None
         account = wallet.account if wallet else None
-    elif identifier_type == "accountid":
+    elif identifier_type == "accountid" and value.isprintable() and len(value) <= 120:
+        # A path parameter reaches here unchecked: NUL is an error on PostgreSQL (a 500).
         account = Account.objects.filter(code=value).first()
     if account is None:
         raise NotFound(

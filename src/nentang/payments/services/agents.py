@@ -14,16 +14,21 @@ import hashlib
 import hmac
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from nentang.kernel import auditing
 from nentang.kernel.auditing import Actor
-from nentang.kernel.errors import FieldError, ValidationFailed
-from nentang.payments.models import Account, Transfer, Wallet
+from nentang.kernel.errors import FieldError, RateLimited, ValidationFailed
+from nentang.payments.models import Account, Transfer, Wallet, WithdrawalCodeFailure
 from nentang.payments.problems import WITHDRAWAL_CODE_INVALID
 from nentang.payments.services.wallets import cash_out
 
 WINDOW = 600  # seconds
+# Wrong codes accepted per wallet in two windows (the codes that are valid then): five
+# guesses in a million, then the cash-out waits for the window to pass.
+MAX_FAILURES = 5
 
 
 def _code(wallet: Wallet, window: int) -> str:
@@ -49,9 +54,30 @@ def agent_cash_out(
 ) -> Transfer:
     """Pay cash out of ``wallet`` at ``agent``, the customer having shown their code;
     the wallet's monthly limits apply (``cash_out``)."""
-    window = int((now or timezone.now()).timestamp()) // WINDOW
+    now = now or timezone.now()
+    window = int(now.timestamp()) // WINDOW
     given = (customer_code or "").strip()
-    if not any(hmac.compare_digest(given, _code(wallet, w)) for w in (window, window - 1)):
+    with transaction.atomic():  # the wallet's row serialises parallel guesses
+        Wallet.objects.select_for_update().filter(pk=wallet.pk).exists()
+        since = now - datetime.timedelta(seconds=2 * WINDOW)
+        failures = WithdrawalCodeFailure.objects.filter(wallet=wallet, at__gt=since).count()
+        if failures >= MAX_FAILURES:
+            raise RateLimited(
+                _("Too many wrong codes for this wallet: try again in 20 minutes."),
+                retry_after=2 * WINDOW,
+            )
+        right = any(hmac.compare_digest(given, _code(wallet, w)) for w in (window, window - 1))
+        if not right:  # committed: the error below is raised after the block
+            WithdrawalCodeFailure.objects.create(wallet=wallet, agent_code=agent.code, at=now)
+            auditing.security_event(
+                kind="authz.denied",
+                outcome="denied",
+                severity="medium" if failures + 1 >= MAX_FAILURES else "low",
+                actor=Actor.system(agent.code),
+                subject="payments.withdrawal_code",
+                detail={"wallet": str(wallet.pk), "failures": failures + 1},
+            )
+    if not right:
         message = _("The code is wrong or expired: ask the customer for the code in their wallet.")
         raise ValidationFailed(
             message,

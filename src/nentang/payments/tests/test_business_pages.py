@@ -169,6 +169,29 @@ def test_agent_cash_in_and_out_with_review_and_limits(
     assert balance(wallet.account_id) == 150_000
 
 
+def test_an_agent_cannot_guess_the_withdrawal_code(
+    client: Client, mai: Any, an: Any, point: Account, wallet: Wallet
+) -> None:
+    """The code is six digits and every wrong one was only a form error: an agent could
+    script a million guesses at /agent/ and empty the wallet. After five wrong codes in
+    the window, even the right one waits."""
+    services.cash_in(actor=as_person(mai), agent=point, wallet=wallet, amount=200_000,
+                     idempotency_key="nap-200k")  # fmt: skip
+    staff_login(client, e_id(mai))
+    holder = Client()
+    holder.force_login(e_id(an))
+    code = holder.get(reverse("payments:wallet")).context["withdrawal_code"]
+    out = {"operation": "cash_out", "phone": "0903123456", "amount": "50000",
+           "key": "o" * 20, "step": "confirm"}  # fmt: skip
+    wrong = [f"{n:06d}" for n in range(10) if f"{n:06d}" != code][:5]
+    for guess in wrong:
+        guessed = client.post(reverse("payments:agent"), {**out, "customer_code": guess})
+        assert guessed.status_code == 400
+    right = client.post(reverse("payments:agent"), {**out, "customer_code": code})
+    assert right.status_code == 400
+    assert balance(wallet.account_id) == 200_000
+
+
 def test_operator_reconciles_and_freezes_with_a_reason(client: Client, wallet: Wallet) -> None:
     model = apps.get_model("identity", "Account")
     officer = model.objects.create_user("van-hanh-vi", "x-unused-password-x", is_staff=True)

@@ -63,6 +63,30 @@ def test_a_child_under_14_gets_a_wallet_only_through_the_guardian() -> None:
     assert wallet.phone == mother.phone
 
 
+def test_the_api_pays_a_phone_number_into_the_adults_wallet_not_the_childs() -> None:
+    """A child's wallet carries the guardian's phone. The GSMA API's ``msisdn`` party
+    took the first wallet on the number by id: a guardian who opened the child's wallet
+    before their own had the payments sent to their number credited to the child."""
+    mother = person("Phạm Thị Mai")
+    today = timezone.localdate()
+    child = person("Phạm Minh Khang", level=1, phone="", guardian=mother,
+                   born=(today.year - 9, 1, 1))  # fmt: skip
+    services.wallet_open(actor=as_person(mother), person_id=child.id)
+    own = services.wallet_open(actor=as_person(mother), person_id=mother.id)
+
+    named = selectors.party_account(identifier_type="msisdn", identifier=mother.phone)
+    assert named.pk == own.account_id
+    assert selectors.wallet_by_phone(phone=mother.phone).pk == own.pk
+
+
+def test_an_account_code_with_a_nul_is_not_found() -> None:
+    """GET /api/v1/payments/accounts/accountid/%00/balance was a 500 on PostgreSQL: the
+    path parameter went to the database with its NUL."""
+    for odd in ("\x00", "merchant:\x00x", "a" * 5000):
+        with pytest.raises(NotFound):
+            selectors.party_account(identifier_type="accountid", identifier=odd)
+
+
 def test_cash_in_pay_and_cash_out_with_idempotency_keys(agent: Account) -> None:
     an, binh = person(), person("Trần Thị Bình", phone="+84912345678")
     wallet = topped_up(agent, an, 1_000_000)

@@ -182,7 +182,7 @@ def dossier_public_status(*, receipt_code: str) -> tuple[str, str, str]:
     code = clean(receipt_code or "").upper()
     row = (
         Dossier.objects.filter(receipt_code=code).values_list("receipt_code", "state").first()
-        if code and len(code) <= 30
+        if code and len(code) <= 30 and code.isprintable()  # a NUL is a 500 on PostgreSQL
         else None
     )
     if row is None:

@@ -416,6 +416,8 @@ def test_the_public_status_shows_the_state_only(cast: Cast) -> None:
     assert (code, state) == (dossier.receipt_code, "processing")
     with pytest.raises(NotFound):
         selectors.dossier_public_status(receipt_code="000.31.29.H29-991231-0001")
+    with pytest.raises(NotFound):  # /dossiers/status?code=a%00b was a 500 on PostgreSQL
+        selectors.dossier_public_status(receipt_code="a\x00b")
 
 
 def test_a_dossier_keeps_its_procedure_version(cast: Cast, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -25,8 +25,9 @@ from typing import Any
 from nentang.smartcity.ngsild.contexts import NGSI_LD, TermMap
 from nentang.smartcity.ngsild.errors import bad_data
 
-URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]+$")
-ATTR_NAME = re.compile(r"^[^\s<>\"'=;()\[\]\\?&#]{1,256}$")
+# No control character either: a NUL in an id was a 500 on PostgreSQL.
+URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s\x00-\x1f\x7f<>\"{}|\\^`]+$")
+ATTR_NAME = re.compile(r"^[^\s\x00-\x1f\x7f<>\"'=;()\[\]\\?&#]{1,256}$")
 ATTRIBUTE_TYPES = ("Property", "Relationship", "GeoProperty", "LanguageProperty")
 GEOJSON_TYPES = (
     "Point",
