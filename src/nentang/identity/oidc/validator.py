@@ -23,7 +23,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from jwcrypto import jws, jwt
@@ -43,6 +43,7 @@ from nentang.identity.oidc.common import (
 from nentang.identity.oidc.joined import Joined
 from nentang.identity.oidc.scopes import allowed_scopes
 from nentang.identity.oidc.usage import release_record
+from nentang.kernel.rowinserts import insert_linked, insert_statement, mark_saved
 
 # An authorization code's two rows: nentang's authorization (with the consent it was
 # given under) and django-oauth-toolkit's grant (with the person), found by the code's
@@ -297,7 +298,12 @@ class Validator(ClientAuthValidator):
             resource=getattr(request, "resource", []),
         )
         self._set_token_value(refresh_token, refresh_token_code)
-        refresh_token.save()
+        pending = getattr(request, "nentang_pending", None)
+        if pending is not None and access_token in [row for row, _links in pending]:
+            position = [row for row, _links in pending].index(access_token)
+            pending.append((refresh_token, {"access_token_id": position}))
+        else:
+            refresh_token.save()
         return refresh_token
 
     def _create_access_token(
@@ -313,13 +319,27 @@ class Validator(ClientAuthValidator):
             resource=getattr(request, "resource", []),
         )
         self._set_token_value(access_token, token["access_token"])
-        access_token.save()
+        pending = getattr(request, "nentang_pending", None)
+        if pending is not None:  # a code exchange: written with the ID token (_write_pending)
+            links = {"id_token_id": 0} if pending and access_token.id_token is pending[0][0] else {}
+            pending.append((access_token, links))
+        elif transaction.get_connection().in_atomic_block:
+            access_token.save()
+        else:
+            # A client-credentials grant's only write: one INSERT, atomic by itself.
+            sql, params = insert_statement(access_token)
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                mark_saved(access_token, cursor.fetchone()[0])
         return access_token
 
     def save_bearer_token(self, token: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
         # Inside the token endpoint's transaction (code and refresh grants) the writes
         # are atomic already: no savepoint round trips. Client credentials: DOT's own.
         if transaction.get_connection().in_atomic_block:
+            return self._save_bearer_token(token, request, *args, **kwargs)
+        if request.grant_type == "client_credentials" and "refresh_token" not in token:
+            # One row (the access token), one INSERT: no transaction round trips.
             return self._save_bearer_token(token, request, *args, **kwargs)
         return super().save_bearer_token(token, request, *args, **kwargs)
 
@@ -330,6 +350,11 @@ class Validator(ClientAuthValidator):
 
     def _save_bearer_token(self, token: Any, request: Any, *args: Any, **kwargs: Any) -> None:
         super()._save_bearer_token(token, request, *args, **kwargs)
+        pending = getattr(request, "nentang_pending", None)
+        if pending:
+            # A code exchange's ID, access and refresh tokens: one statement (PostgreSQL).
+            insert_linked(pending)
+            request.nentang_pending = None
         released = getattr(request, "nentang_released", None)
         if released and request.user is not None:
             release_record(
@@ -398,13 +423,19 @@ class Validator(ClientAuthValidator):
             claims=json.dumps(id_token, default=str),
         )
         signed.make_signed_token(key.key)
-        request.id_token = IDToken.objects.create(
+        request.id_token = IDToken(
             user=account,
             scope=" ".join(scopes),
             expires=expires,
             jti=id_token["jti"],
             application=client,
         )
+        if request.grant_type == "authorization_code" and connection.in_atomic_block:
+            # Written with the access and refresh tokens, in the token endpoint's
+            # transaction, by _save_bearer_token (kernel.rowinserts.insert_linked).
+            request.nentang_pending = [(request.id_token, {})]
+        else:
+            request.id_token.save()
         request.access_token = request.id_token
         request.nentang_released = [*claims, *(["acr"] if acr else [])]
         return str(signed.serialize())
