@@ -70,6 +70,30 @@ _CODE = Joined(
 )
 
 
+_CLAIM: dict[str, str] = {}
+
+
+def _claim_sql() -> str:
+    """PostgreSQL: claim the authorization (if unredeemed) and delete the code's grant
+    when it was claimed, in one statement; answers how many were claimed (0 or 1)."""
+    if "sql" not in _CLAIM:
+        quote = connection.ops.quote_name
+
+        def column(model: Any, name: str) -> str:
+            return str(quote(model._meta.get_field(name).column))
+
+        z, g = quote(Authorization._meta.db_table), quote(Grant._meta.db_table)
+        _CLAIM["sql"] = (
+            f"WITH claimed AS (UPDATE {z} SET {column(Authorization, 'redeemed_at')} = %s"  # noqa: S608 - metadata only
+            f" WHERE {column(Authorization, 'id')} = %s"
+            f" AND {column(Authorization, 'redeemed_at')} IS NULL RETURNING 1),"
+            f" forgotten AS (DELETE FROM {g} WHERE {column(Grant, 'code')} = %s"
+            f" AND {column(Grant, 'application')} = %s AND EXISTS (SELECT 1 FROM claimed))"
+            " SELECT count(*) FROM claimed"
+        )
+    return _CLAIM["sql"]
+
+
 class Validator(ClientAuthValidator):
     # --- authorization requests -------------------------------------------------------
 
@@ -205,9 +229,21 @@ class Validator(ClientAuthValidator):
         authorization = getattr(request, "nentang_authorization", None)
         if authorization is None:
             return
-        claimed = Authorization.objects.filter(
-            pk=authorization.pk, redeemed_at__isnull=True
-        ).update(redeemed_at=timezone.now())
+        if connection.vendor == "postgresql" and connection.in_atomic_block:
+            # With the code's grant deleted in the same statement (what
+            # invalidate_authorization_code does after the tokens are saved; the token
+            # endpoint's transaction makes the order invisible to anyone else).
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    _claim_sql(),
+                    [timezone.now(), authorization.pk, request.code, request.client.pk],
+                )
+                claimed = cursor.fetchone()[0]
+            request.nentang_grant_deleted = request.code
+        else:
+            claimed = Authorization.objects.filter(
+                pk=authorization.pk, redeemed_at__isnull=True
+            ).update(redeemed_at=timezone.now())
         if not claimed:
             self._revoke_reused(authorization, request)
             raise errors.InvalidGrantError(
@@ -244,6 +280,8 @@ class Validator(ClientAuthValidator):
     def invalidate_authorization_code(
         self, client_id: str, code: str, request: Any, *args: Any, **kwargs: Any
     ) -> None:
+        if getattr(request, "nentang_grant_deleted", None) == code:
+            return  # deleted with the claim (claim_authorization)
         Grant.objects.filter(code=code, application=request.client).delete()
 
     # --- token requests: refresh -------------------------------------------------------
