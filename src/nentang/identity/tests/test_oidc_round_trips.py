@@ -58,7 +58,7 @@ def cast() -> dict[str, Any]:
         scopes=["openid", "profile"],
     ).application
     person: Person = services.person_register(**support.binh_form())
-    account = Account.objects.get(pk=person.account_id)
+    account = Account.objects.get(pk=str(person.account_id))
     consent = consent_grant(
         account=account, application=portal, scopes=["openid", "profile"], purpose="Tests"
     )
