@@ -141,6 +141,64 @@ def codes(count: int, state: dict[str, Any]) -> list[str]:
     return values
 
 
+def group_cpu_seconds(group: int) -> float:
+    """CPU time (user + system) of every live process in process group ``group`` (a
+    server and its workers): load-independent, unlike a rate on a shared machine."""
+    return sum(_stat_cpu(stat) for stat in _stats() if stat[2] == group)
+
+
+def pids_cpu_seconds(pids: list[int]) -> float:
+    """CPU time of the given processes (PostgreSQL backends)."""
+    wanted = set(pids)
+    return sum(_stat_cpu(stat) for stat in _stats() if stat[0] in wanted)
+
+
+def _stats() -> list[tuple[int, int, int, int, int]]:
+    """(pid, ppid, process group, utime, stime) of every process /proc shows."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            text = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = text[text.rindex(")") + 2 :].split()
+        found.append(
+            (int(entry.name), int(fields[1]), int(fields[2]), int(fields[11]), int(fields[12]))
+        )
+    return found
+
+
+def _stat_cpu(stat: tuple[int, int, int, int, int]) -> float:
+    return (stat[3] + stat[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def database_backends() -> list[int]:
+    """The PostgreSQL backends serving the benchmark's database (nentang's pooled
+    connections), not this process's own."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+            " AND pid <> pg_backend_pid()"
+        )
+        return [pid for (pid,) in cursor.fetchall()]
+
+
+def redis_cpu_seconds() -> float:
+    """The Redis server's CPU time so far (shared: other users of this Redis count too)."""
+    cli = shutil.which("redis-cli")
+    if cli is None:
+        return 0.0
+    text = subprocess.run(
+        [cli, "-u", REDIS_URL, "info", "cpu"], capture_output=True, text=True, timeout=10
+    ).stdout
+    values = dict(line.split(":", 1) for line in text.splitlines() if ":" in line)
+    return float(values.get("used_cpu_user", 0)) + float(values.get("used_cpu_sys", 0))
+
+
 REDIS_URL = "redis://127.0.0.1:6379"
 PEER_STORAGES = ("redis", "memory")
 
@@ -295,11 +353,13 @@ def servers(context: Context) -> Iterator[None]:
             started.append(ours)
             _servers.wait_ready(ours, "/healthz")
             context.state["ours"] = ours.base_url
+            context.state["ours_group"] = ours.process.pid
             for storage in PEER_STORAGES:
                 peer, minted = _start_peer(context, node, storage, _servers.free_port(), prefix)
                 started.append(peer)
                 suffix = "" if storage == "redis" else "_memory"
                 context.state[f"peer{suffix}"] = peer.base_url
+                context.state[f"peer{suffix}_group"] = peer.process.pid
                 context.state[f"peer{suffix}_codes"] = list(minted.get("codes", []))
                 context.state[f"peer{suffix}_token"] = minted.get("accessToken", "")
             context.facts["peer"] = {

@@ -35,8 +35,37 @@ def _with_memory_peer(persisted: Sample, in_memory: Sample) -> Sample:
     """The persisted peer's sample, carrying the in-memory peer's rate beside it."""
     details = dict(persisted.details)
     details["memory_peer"] = round(in_memory.value, 1)
+    details["memory_peer_cpu_ms_per_request"] = in_memory.details.get("cpu_ms_per_request", 0)
     details["memory_peer_latency_p50_ms"] = in_memory.details.get("latency_p50_ms", 0)
     return Sample(value=persisted.value, details=details)
+
+
+def _with_cpu(context: Context, who: str, run: Callable[[], Sample]) -> Sample:
+    """``run``'s sample with the CPU time per request of the server's processes (and of
+    its store: nentang's PostgreSQL backends, the Redis server for the persisted peer)
+    during it — figures a loaded shared machine does not skew as it skews rates."""
+    group = int(context.state[f"{who}_group"])
+    if who == "ours":
+        backends = setup.database_backends()
+
+        def store() -> float:
+            return setup.pids_cpu_seconds(backends)
+    elif who == "peer":
+        store = setup.redis_cpu_seconds
+    else:
+
+        def store() -> float:
+            return 0.0
+
+    server_before, store_before = setup.group_cpu_seconds(group), store()
+    sample = run()
+    server = setup.group_cpu_seconds(group) - server_before
+    stored = store() - store_before
+    requests = max(1, int(sample.details.get("requests", 0)))
+    details = dict(sample.details)
+    details["cpu_ms_per_request"] = round(1000 * server / requests, 3)
+    details["store_cpu_ms_per_request"] = round(1000 * stored / requests, 3)
+    return Sample(value=sample.value, details=details)
 
 
 def _sample(result: Any, *, per_vcpu: bool = False) -> Sample:
@@ -73,12 +102,19 @@ def _cc(context: Context, base: str, path: str, ours: bool) -> Sample:
 
 
 def _cc_ours(context: Context) -> Sample:
-    return _cc(context, context.state["ours"], "/oidc/token", True)
+    return _with_cpu(
+        context, "ours", lambda: _cc(context, context.state["ours"], "/oidc/token", True)
+    )
 
 
 def _cc_peer(context: Context) -> Sample:
-    persisted = _cc(context, context.state["peer"], "/token", False)
-    return _with_memory_peer(persisted, _cc(context, context.state["peer_memory"], "/token", False))
+    persisted = _with_cpu(
+        context, "peer", lambda: _cc(context, context.state["peer"], "/token", False)
+    )
+    in_memory = _with_cpu(
+        context, "peer_memory", lambda: _cc(context, context.state["peer_memory"], "/token", False)
+    )
+    return _with_memory_peer(persisted, in_memory)
 
 
 def _cc_warmup(context: Context) -> None:
@@ -100,8 +136,25 @@ def _cc_summary(scenario: Mapping[str, float], baseline: Mapping[str, float]) ->
     per_vcpu = scenario.get("per_vcpu", 0.0)
     return (
         f"{per_vcpu:,.0f} grants/s per vCPU vs Keycloak's {KEYCLOAK_PER_VCPU:.0f}; "
-        f"{_latencies(scenario, baseline)}; {_memory_ratio(scenario, baseline)}; "
+        f"{_latencies(scenario, baseline)}; {_cpu(scenario, baseline)}; "
+        f"{_memory_ratio(scenario, baseline)}; "
         f"absolute target ≥ {TARGETS['client-credentials']:.0f}/s"
+    )
+
+
+def _cpu(scenario: Mapping[str, float], baseline: Mapping[str, float]) -> str:
+    """CPU per request, server processes + store (PostgreSQL backends / Redis), and the
+    ratio peer/ours: load-independent where the rates are not."""
+    ours = scenario.get("cpu_ms_per_request", 0.0) + scenario.get("store_cpu_ms_per_request", 0.0)
+    peer = baseline.get("cpu_ms_per_request", 0.0) + baseline.get("store_cpu_ms_per_request", 0.0)
+    if not ours or not peer:
+        return "CPU per request not measured"
+    return (
+        f"CPU/request {scenario.get('cpu_ms_per_request', 0):.2f}+"
+        f"{scenario.get('store_cpu_ms_per_request', 0):.2f} ms (server+PostgreSQL) vs "
+        f"{baseline.get('cpu_ms_per_request', 0):.2f}+"
+        f"{baseline.get('store_cpu_ms_per_request', 0):.2f} ms (node+Redis), "
+        f"CPU ratio {peer / ours:.2f}"
     )
 
 
@@ -133,7 +186,9 @@ def _exchange(context: Context, base: str, path: str, codes: list[str]) -> Sampl
 
 def _code_ours(context: Context) -> Sample:
     codes = setup.codes(int(context.params["codes"]), context.state["fixtures"])
-    return _exchange(context, context.state["ours"], "/oidc/token", codes)
+    return _with_cpu(
+        context, "ours", lambda: _exchange(context, context.state["ours"], "/oidc/token", codes)
+    )
 
 
 def _next_peer_codes(context: Context, suffix: str = "") -> list[str]:
@@ -147,12 +202,15 @@ def _next_peer_codes(context: Context, suffix: str = "") -> list[str]:
 
 
 def _code_peer(context: Context) -> Sample:
-    persisted = _exchange(context, context.state["peer"], "/token", _next_peer_codes(context))
-    in_memory = _exchange(
+    codes = _next_peer_codes(context)
+    persisted = _with_cpu(
+        context, "peer", lambda: _exchange(context, context.state["peer"], "/token", codes)
+    )
+    memory_codes = _next_peer_codes(context, "_memory")
+    in_memory = _with_cpu(
         context,
-        context.state["peer_memory"],
-        "/token",
-        _next_peer_codes(context, "_memory"),
+        "peer_memory",
+        lambda: _exchange(context, context.state["peer_memory"], "/token", memory_codes),
     )
     return _with_memory_peer(persisted, in_memory)
 
@@ -177,21 +235,36 @@ def _userinfo(context: Context, url: str, token: str, duration: str) -> Sample:
 
 
 def _userinfo_ours(context: Context) -> Sample:
-    return _userinfo(
+    return _with_cpu(
         context,
-        context.state["ours"] + "/oidc/userinfo",
-        setup.USERINFO_TOKEN,
-        str(context.params["duration"]),
+        "ours",
+        lambda: _userinfo(
+            context,
+            context.state["ours"] + "/oidc/userinfo",
+            setup.USERINFO_TOKEN,
+            str(context.params["duration"]),
+        ),
     )
 
 
 def _userinfo_peer(context: Context) -> Sample:
     duration = str(context.params["duration"])
-    persisted = _userinfo(
-        context, context.state["peer"] + "/me", context.state["peer_token"], duration
+    persisted = _with_cpu(
+        context,
+        "peer",
+        lambda: _userinfo(
+            context, context.state["peer"] + "/me", context.state["peer_token"], duration
+        ),
     )
-    in_memory = _userinfo(
-        context, context.state["peer_memory"] + "/me", context.state["peer_memory_token"], duration
+    in_memory = _with_cpu(
+        context,
+        "peer_memory",
+        lambda: _userinfo(
+            context,
+            context.state["peer_memory"] + "/me",
+            context.state["peer_memory_token"],
+            duration,
+        ),
     )
     return _with_memory_peer(persisted, in_memory)
 
@@ -214,8 +287,8 @@ def _latencies(scenario: Mapping[str, float], baseline: Mapping[str, float]) -> 
 def _details(target: str) -> Callable[[Mapping[str, float], Mapping[str, float]], str]:
     def details(scenario: Mapping[str, float], baseline: Mapping[str, float]) -> str:
         return (
-            f"{_latencies(scenario, baseline)}; {_memory_ratio(scenario, baseline)}; "
-            f"absolute target ≥ {TARGETS[target]:.0f}/s"
+            f"{_latencies(scenario, baseline)}; {_cpu(scenario, baseline)}; "
+            f"{_memory_ratio(scenario, baseline)}; absolute target ≥ {TARGETS[target]:.0f}/s"
         )
 
     return details

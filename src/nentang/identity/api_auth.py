@@ -21,7 +21,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from ninja.security import APIKeyCookie, HttpBearer
+from ninja.security import APIKeyCookie
 from ninja.security.base import AuthBase
 
 from nentang.identity.models import Account
@@ -29,6 +29,7 @@ from nentang.identity.oidc.common import policy_of
 from nentang.identity.oidc.problems import INSUFFICIENT_SCOPE, INVALID_TOKEN
 from nentang.identity.oidc.tokens import TokenRefused, person_token
 from nentang.kernel.errors import Forbidden, Unauthorized
+from nentang.kernel.idempotency import OncePerRequestBearer
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ def _challenge(error: str, scope: str = "") -> dict[str, str]:
     return {"WWW-Authenticate": f'Bearer realm="nentang", error="{error}"{extra}'}
 
 
-class BearerAuth(HttpBearer):
+class BearerAuth(OncePerRequestBearer):
     """``Authorization: Bearer <access token>`` issued by our OpenID provider. Without
     that header the next authenticator (the session) is tried."""
 

@@ -16,7 +16,7 @@ pseudonymised by the audit context with a keyed hash; they never reach the log.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -63,6 +63,7 @@ class Recorder(Protocol):
         subject_type: str,
         subject: str,
         summary: Mapping[str, Any] | None = None,
+        alongside: tuple[str, Sequence[Any]] | None = None,
     ) -> Any: ...
 
 
@@ -102,12 +103,27 @@ def record(
     subject_type: str,
     subject: str,
     summary: Mapping[str, Any] | None = None,
+    alongside: tuple[str, Sequence[Any]] | None = None,
 ) -> Any:
-    """Append an audit entry in the current transaction (see the module docstring)."""
+    """Append an audit entry in the current transaction (see the module docstring).
+
+    ``alongside``: the change itself when it is one ``INSERT … RETURNING id`` (SQL with
+    ``%s`` parameters, and its parameters), written with the entry — in one statement
+    where the database allows, so no transaction is needed around the call. The
+    returned entry's ``alongside_id`` is the id it got."""
     if _recorder is None:
         raise AuditingNotInstalled("no audit recorder installed (is nentang.audit installed?)")
+    if alongside is None:
+        return _recorder(
+            actor=actor, action=action, subject_type=subject_type, subject=subject, summary=summary
+        )
     return _recorder(
-        actor=actor, action=action, subject_type=subject_type, subject=subject, summary=summary
+        actor=actor,
+        action=action,
+        subject_type=subject_type,
+        subject=subject,
+        summary=summary,
+        alongside=alongside,
     )
 
 

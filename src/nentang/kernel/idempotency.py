@@ -39,6 +39,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.utils import timezone
+from ninja.security import HttpBearer
 
 from nentang.kernel.errors import BadRequest, Conflict, ProblemError, response_for
 from nentang.kernel.problems import IDEMPOTENCY_KEY_REUSED, INVALID_IDEMPOTENCY_KEY
@@ -100,8 +101,9 @@ def default_scope(request: HttpRequest) -> str:
 def authenticate_first(view: Callable[..., Any], request: HttpRequest) -> HttpResponseBase | None:
     """Run the wrapped ninja operation's authenticators now, so ``request.auth`` names the
     caller before the key's owner is chosen. Returns ninja's refusal (401/403) when they
-    refuse; nothing is stored then. (The operation authenticates again when it runs: one
-    more token look-up, on the requests that carry a key.)"""
+    refuse; nothing is stored then. (The operation authenticates again when it runs; a
+    bearer authenticator built on :class:`OncePerRequestBearer` answers that from the
+    first look-up.)"""
     operation = getattr(view, "__self__", None)
     callbacks = getattr(operation, "auth_callbacks", None)
     if getattr(request, "auth", None) is not None or not callbacks:
@@ -110,6 +112,23 @@ def authenticate_first(view: Callable[..., Any], request: HttpRequest) -> HttpRe
         request._ninja_csrf_exempt = True  # type: ignore[attr-defined]
     refusal: HttpResponseBase | None = operation._run_authentication(request)  # type: ignore[union-attr]
     return refusal
+
+
+class OncePerRequestBearer(HttpBearer):
+    """ninja's ``HttpBearer`` that looks its token up once per request: a request with an
+    Idempotency-Key is authenticated by :func:`authenticate_first`, then again by the
+    operation; the second time gets the principal the first one found (the same header
+    of the same request, a moment later). Refusals are not remembered: a refused
+    request never reaches the operation."""
+
+    def __call__(self, request: HttpRequest) -> Any | None:
+        found = request.__dict__.get("_nentang_bearer")
+        if found is not None and found[0] is self:
+            return found[1]
+        result = super().__call__(request)
+        if result:
+            request.__dict__["_nentang_bearer"] = (self, result)
+        return result
 
 
 def fingerprint(request: HttpRequest) -> str:

@@ -21,11 +21,10 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Status
 from ninja.decorators import decorate_view
-from ninja.security import HttpBearer
 
 from nentang.kernel.api import Problem
 from nentang.kernel.errors import Unauthorized
-from nentang.kernel.idempotency import IDEMPOTENCY_OPENAPI, idempotent
+from nentang.kernel.idempotency import IDEMPOTENCY_OPENAPI, OncePerRequestBearer, idempotent
 from nentang.kernel.pagination import CursorQuery, LimitQuery, paginate
 from nentang.opendata import selectors, services
 from nentang.opendata.api_schemas import (
@@ -79,7 +78,7 @@ def _challenge() -> dict[str, str]:
     return {"WWW-Authenticate": 'Bearer realm="nentang", error="invalid_token"'}
 
 
-class PublisherToken(HttpBearer):
+class PublisherToken(OncePerRequestBearer):
     """A publisher's API token (created at /opendata/tokens)."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Publisher | None:

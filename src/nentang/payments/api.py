@@ -26,7 +26,6 @@ from typing import Any, Literal, cast
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
-from ninja.security import HttpBearer
 from pydantic import Field
 
 from nentang.identity import selectors as identity
@@ -40,6 +39,7 @@ from nentang.kernel.errors import (
     Unauthorized,
     ValidationFailed,
 )
+from nentang.kernel.idempotency import OncePerRequestBearer
 from nentang.kernel.pagination import CursorQuery, LimitQuery
 from nentang.payments import selectors, services
 from nentang.payments.models import Account, AccountKind, Transfer
@@ -79,7 +79,7 @@ class Caller:
         return f"payments:{self.scope}"
 
 
-class PaymentsAuth(HttpBearer):
+class PaymentsAuth(OncePerRequestBearer):
     """An access token with the scope ``payments``: a machine client's (a provider's
     back end, an agent network), or a person's own (their wallet only)."""
 

@@ -23,13 +23,13 @@ from django.utils.translation import gettext as _
 from ninja import File, Router, Status
 from ninja.decorators import decorate_view
 from ninja.files import UploadedFile
-from ninja.security import APIKeyCookie, HttpBearer
+from ninja.security import APIKeyCookie
 
 from nentang.identity import selectors as identity
 from nentang.kernel.api import Problem
 from nentang.kernel.auditing import Actor
 from nentang.kernel.errors import BadRequest, FieldError, Forbidden, PayloadTooLarge, Unauthorized
-from nentang.kernel.idempotency import IDEMPOTENCY_OPENAPI, idempotent
+from nentang.kernel.idempotency import IDEMPOTENCY_OPENAPI, OncePerRequestBearer, idempotent
 from nentang.kernel.pagination import CursorQuery, LimitQuery, paginate
 from nentang.postal import selectors, services
 from nentang.postal.api_schemas import (
@@ -99,7 +99,7 @@ def _challenge(error: str) -> dict[str, str]:
     return {"WWW-Authenticate": f'Bearer realm="nentang", error="{error}"'}
 
 
-class MerchantAuth(HttpBearer):
+class MerchantAuth(OncePerRequestBearer):
     """A machine client's access token with the scope ``postal``, bound to a merchant."""
 
     def authenticate(self, request: HttpRequest, token: str) -> MerchantCaller | None:
@@ -131,7 +131,7 @@ class ScanCaller:
     idempotency_scope: str
 
 
-class ScanTokenAuth(HttpBearer):
+class ScanTokenAuth(OncePerRequestBearer):
     """A sorting centre's machine client (scope ``postal.scan``)."""
 
     def authenticate(self, request: HttpRequest, token: str) -> ScanCaller | None:

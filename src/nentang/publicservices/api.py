@@ -22,12 +22,12 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Status
 from ninja.decorators import decorate_view
-from ninja.security import APIKeyCookie, HttpBearer
+from ninja.security import APIKeyCookie
 
 from nentang.identity import selectors as identity
 from nentang.kernel.api import Problem
 from nentang.kernel.errors import BadRequest, FieldError, Unauthorized, ValidationFailed
-from nentang.kernel.idempotency import IDEMPOTENCY_OPENAPI, idempotent
+from nentang.kernel.idempotency import IDEMPOTENCY_OPENAPI, OncePerRequestBearer, idempotent
 from nentang.kernel.pagination import CursorQuery, LimitQuery, clamp_limit, paginate
 from nentang.kernel.problems import INVALID_CURSOR
 from nentang.publicservices import selectors, services
@@ -76,7 +76,7 @@ class Caller:
         return f"user:{self.account.pk}"
 
 
-class TokenAuth(HttpBearer):
+class TokenAuth(OncePerRequestBearer):
     """A person's access token with the scope ``publicservices``."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Caller | None:

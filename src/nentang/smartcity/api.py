@@ -29,13 +29,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from ninja import Router, Schema, Status
 from ninja.decorators import decorate_view
-from ninja.security import HttpBearer
 from pydantic import Field
 
 from nentang.identity import selectors as identity
 from nentang.kernel.api import Problem
 from nentang.kernel.errors import FieldError, Unauthorized, ValidationFailed
-from nentang.kernel.idempotency import HEADER, IDEMPOTENCY_OPENAPI, idempotent, parse_key
+from nentang.kernel.idempotency import (
+    HEADER,
+    IDEMPOTENCY_OPENAPI,
+    OncePerRequestBearer,
+    idempotent,
+    parse_key,
+)
 from nentang.kernel.pagination import CursorQuery, LimitQuery, paginate
 from nentang.smartcity import services
 from nentang.smartcity.models import Report
@@ -57,7 +62,7 @@ class Citizen:
     client_id: str
 
 
-class CitizenAuth(HttpBearer):
+class CitizenAuth(OncePerRequestBearer):
     """A person's access token with the scope ``smartcity.reports``."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Citizen | None:

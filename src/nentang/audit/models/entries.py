@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 
 
@@ -28,6 +30,8 @@ class AuditEntry(models.Model):
     subject = models.CharField(max_length=128)
     summary = models.JSONField(default=dict)
     request_id = models.CharField(max_length=128, blank=True, default="")
+    # Not stored: the id that record(alongside=…) got back from the caller's INSERT.
+    alongside_id: Any = None
 
     class Meta:
         ordering = ["id"]

@@ -14,7 +14,7 @@ import hmac
 import json
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC
 from pathlib import Path
 from typing import Any
@@ -127,24 +127,57 @@ SELECT id FROM entry
 """  # noqa: S608 - constants only; the values are parameters
 
 
-def _insert_queued_and_counted(entry: AuditEntry) -> None:
+# The same with the caller's own INSERT (``alongside``) as the first part of the statement.
+_ALONGSIDE = f"""
+WITH alongside AS ({{alongside}}), entry AS (
+    INSERT INTO audit_auditentry
+        (occurred_at, actor_type, actor, action, subject_type, subject, summary, request_id)
+    VALUES (%s, %s, %s, %s, %s, %s, %s::jsonb, %s)
+    RETURNING id
+), queued AS (
+    INSERT INTO audit_pendingentry (entry_id) SELECT id FROM entry
+), counted AS (
+    INSERT INTO audit_entrycounter (shard, entries)
+    VALUES (pg_backend_pid() %% {COUNTER_SHARDS}, 1)
+    ON CONFLICT (shard) DO UPDATE SET entries = audit_entrycounter.entries + 1
+)
+SELECT (SELECT id FROM entry), (SELECT id FROM alongside)
+"""  # noqa: S608 - constants only; {alongside} is the caller's statement, values parameters
+
+
+def _insert_queued_and_counted(
+    entry: AuditEntry, alongside: tuple[str, Sequence[Any]] | None = None
+) -> Any:
+    values: list[Any] = [
+        entry.occurred_at,
+        entry.actor_type,
+        entry.actor,
+        entry.action,
+        entry.subject_type,
+        entry.subject,
+        json.dumps(entry.summary),
+        entry.request_id,
+    ]
     with connection.cursor() as cursor:
-        cursor.execute(
-            _INSERT_QUEUED_AND_COUNTED,
-            [
-                entry.occurred_at,
-                entry.actor_type,
-                entry.actor,
-                entry.action,
-                entry.subject_type,
-                entry.subject,
-                json.dumps(entry.summary),
-                entry.request_id,
-            ],
-        )
-        entry.pk = cursor.fetchone()[0]
+        if alongside is None:
+            cursor.execute(_INSERT_QUEUED_AND_COUNTED, values)
+            row = (*cursor.fetchone(), None)
+        else:
+            sql, params = alongside
+            cursor.execute(_ALONGSIDE.replace("{alongside}", sql), [*params, *values])
+            row = cursor.fetchone()
+    entry.pk = row[0]
     entry._state.adding = False
     entry._state.db = connection.alias
+    return row[1]
+
+
+def _insert_alongside(alongside: tuple[str, Sequence[Any]]) -> Any:
+    sql, params = alongside
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(params))
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 def record(
@@ -154,6 +187,7 @@ def record(
     subject_type: str,
     subject: str,
     summary: Mapping[str, Any] | None = None,
+    alongside: tuple[str, Sequence[Any]] | None = None,
 ) -> AuditEntry:
     """Append an audit entry to the log, in the caller's transaction.
 
@@ -162,8 +196,14 @@ def record(
     of the object, never a personal ID number; ``summary`` is a small JSON object (no
     floats, at most 4 KiB) of facts a verifier may see. Raises :class:`AuditRecordError`
     outside a transaction: an entry must exist if and only if its change committed.
+
+    ``alongside`` is the change itself when it is one ``INSERT … RETURNING id`` (SQL with
+    ``%s`` parameters, and the parameters): on PostgreSQL it goes in the entry's own
+    statement (a data-modifying ``WITH``), which commits as a whole, so no transaction
+    is needed around the call; elsewhere it runs just before the entry, in a transaction
+    made here if the caller has none. Its id is ``entry.alongside_id``.
     """
-    if not connection.in_atomic_block:
+    if not connection.in_atomic_block and alongside is None:
         raise AuditRecordError("record() must run inside the transaction of the change.")
     if not _NAME.match(action):
         raise AuditRecordError(f"action {action!r} is not a dotted name like context.noun.verb.")
@@ -191,11 +231,13 @@ def record(
         request_id=current_request_id() if current_request_id() != "-" else "",
     )
     if connection.vendor == "postgresql":
-        _insert_queued_and_counted(entry)
+        entry.alongside_id = _insert_queued_and_counted(entry, alongside)
     else:
-        entry.save(force_insert=True)
-        PendingEntry.objects.create(entry=entry)
-        _count_entry()
+        with transaction.atomic(savepoint=False):
+            entry.alongside_id = _insert_alongside(alongside) if alongside is not None else None
+            entry.save(force_insert=True)
+            PendingEntry.objects.create(entry=entry)
+            _count_entry()
     from nentang.audit.services.tlog import integration_schedule
 
     # One schedule per transaction, however many entries it records (each asks the

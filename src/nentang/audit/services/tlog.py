@@ -118,11 +118,24 @@ def _task_waiting(task: Any) -> bool:
     backend = task.get_backend()
     if not isinstance(backend, DatabaseBackend):
         return False
-    return bool(
-        DBTaskResult.objects.filter(
-            task_path=task.module_path, backend_name=backend.alias, status=TaskResultStatus.READY
-        ).exists()
-    )
+    # After every audited commit: a fixed statement, not an ORM query compiled each time.
+    sql = _TASK_WAITING.get(connection.vendor)
+    if sql is None:
+        quote = connection.ops.quote_name
+        meta = DBTaskResult._meta
+        column = {name: quote(str(meta.get_field(name).column)) for name in _TASK_COLUMNS}  # type: ignore[union-attr]
+        sql = (
+            f"SELECT 1 FROM {quote(meta.db_table)} WHERE {column['task_path']} = %s"  # noqa: S608
+            f" AND {column['backend_name']} = %s AND {column['status']} = %s LIMIT 1"
+        )
+        _TASK_WAITING[connection.vendor] = sql
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [task.module_path, backend.alias, TaskResultStatus.READY.value])
+        return cursor.fetchone() is not None
+
+
+_TASK_COLUMNS = ("task_path", "backend_name", "status")
+_TASK_WAITING: dict[str, str] = {}
 
 
 def integrate_pending(*, batch_size: int = DEFAULT_BATCH_SIZE, limit: int | None = None) -> int:

@@ -23,7 +23,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from jwcrypto import jws, jwt
@@ -43,6 +43,7 @@ from nentang.identity.oidc.common import (
 from nentang.identity.oidc.joined import Joined
 from nentang.identity.oidc.scopes import allowed_scopes
 from nentang.identity.oidc.usage import release_record
+from nentang.kernel.rowinserts import insert_linked, insert_statement, mark_saved
 
 # An authorization code's two rows: nentang's authorization (with the consent it was
 # given under) and django-oauth-toolkit's grant (with the person), found by the code's
@@ -67,6 +68,30 @@ _CODE = Joined(
         "code_checksum": column(Authorization, "code_checksum"),
     },
 )
+
+
+_CLAIM: dict[str, str] = {}
+
+
+def _claim_sql() -> str:
+    """PostgreSQL: claim the authorization (if unredeemed) and delete the code's grant
+    when it was claimed, in one statement; answers how many were claimed (0 or 1)."""
+    if "sql" not in _CLAIM:
+        quote = connection.ops.quote_name
+
+        def column(model: Any, name: str) -> str:
+            return str(quote(model._meta.get_field(name).column))
+
+        z, g = quote(Authorization._meta.db_table), quote(Grant._meta.db_table)
+        _CLAIM["sql"] = (
+            f"WITH claimed AS (UPDATE {z} SET {column(Authorization, 'redeemed_at')} = %s"  # noqa: S608 - metadata only
+            f" WHERE {column(Authorization, 'id')} = %s"
+            f" AND {column(Authorization, 'redeemed_at')} IS NULL RETURNING 1),"
+            f" forgotten AS (DELETE FROM {g} WHERE {column(Grant, 'code')} = %s"
+            f" AND {column(Grant, 'application')} = %s AND EXISTS (SELECT 1 FROM claimed))"
+            " SELECT count(*) FROM claimed"
+        )
+    return _CLAIM["sql"]
 
 
 class Validator(ClientAuthValidator):
@@ -204,9 +229,21 @@ class Validator(ClientAuthValidator):
         authorization = getattr(request, "nentang_authorization", None)
         if authorization is None:
             return
-        claimed = Authorization.objects.filter(
-            pk=authorization.pk, redeemed_at__isnull=True
-        ).update(redeemed_at=timezone.now())
+        if connection.vendor == "postgresql" and connection.in_atomic_block:
+            # With the code's grant deleted in the same statement (what
+            # invalidate_authorization_code does after the tokens are saved; the token
+            # endpoint's transaction makes the order invisible to anyone else).
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    _claim_sql(),
+                    [timezone.now(), authorization.pk, request.code, request.client.pk],
+                )
+                claimed = cursor.fetchone()[0]
+            request.nentang_grant_deleted = request.code
+        else:
+            claimed = Authorization.objects.filter(
+                pk=authorization.pk, redeemed_at__isnull=True
+            ).update(redeemed_at=timezone.now())
         if not claimed:
             self._revoke_reused(authorization, request)
             raise errors.InvalidGrantError(
@@ -243,6 +280,8 @@ class Validator(ClientAuthValidator):
     def invalidate_authorization_code(
         self, client_id: str, code: str, request: Any, *args: Any, **kwargs: Any
     ) -> None:
+        if getattr(request, "nentang_grant_deleted", None) == code:
+            return  # deleted with the claim (claim_authorization)
         Grant.objects.filter(code=code, application=request.client).delete()
 
     # --- token requests: refresh -------------------------------------------------------
@@ -297,7 +336,12 @@ class Validator(ClientAuthValidator):
             resource=getattr(request, "resource", []),
         )
         self._set_token_value(refresh_token, refresh_token_code)
-        refresh_token.save()
+        pending = getattr(request, "nentang_pending", None)
+        if pending is not None and access_token in [row for row, _links in pending]:
+            position = [row for row, _links in pending].index(access_token)
+            pending.append((refresh_token, {"access_token_id": position}))
+        else:
+            refresh_token.save()
         return refresh_token
 
     def _create_access_token(
@@ -313,13 +357,27 @@ class Validator(ClientAuthValidator):
             resource=getattr(request, "resource", []),
         )
         self._set_token_value(access_token, token["access_token"])
-        access_token.save()
+        pending = getattr(request, "nentang_pending", None)
+        if pending is not None:  # a code exchange: written with the ID token (_write_pending)
+            links = {"id_token_id": 0} if pending and access_token.id_token is pending[0][0] else {}
+            pending.append((access_token, links))
+        elif transaction.get_connection().in_atomic_block:
+            access_token.save()
+        else:
+            # A client-credentials grant's only write: one INSERT, atomic by itself.
+            sql, params = insert_statement(access_token)
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                mark_saved(access_token, cursor.fetchone()[0])
         return access_token
 
     def save_bearer_token(self, token: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
         # Inside the token endpoint's transaction (code and refresh grants) the writes
         # are atomic already: no savepoint round trips. Client credentials: DOT's own.
         if transaction.get_connection().in_atomic_block:
+            return self._save_bearer_token(token, request, *args, **kwargs)
+        if request.grant_type == "client_credentials" and "refresh_token" not in token:
+            # One row (the access token), one INSERT: no transaction round trips.
             return self._save_bearer_token(token, request, *args, **kwargs)
         return super().save_bearer_token(token, request, *args, **kwargs)
 
@@ -330,6 +388,11 @@ class Validator(ClientAuthValidator):
 
     def _save_bearer_token(self, token: Any, request: Any, *args: Any, **kwargs: Any) -> None:
         super()._save_bearer_token(token, request, *args, **kwargs)
+        pending = getattr(request, "nentang_pending", None)
+        if pending:
+            # A code exchange's ID, access and refresh tokens: one statement (PostgreSQL).
+            insert_linked(pending)
+            request.nentang_pending = None
         released = getattr(request, "nentang_released", None)
         if released and request.user is not None:
             release_record(
@@ -398,13 +461,19 @@ class Validator(ClientAuthValidator):
             claims=json.dumps(id_token, default=str),
         )
         signed.make_signed_token(key.key)
-        request.id_token = IDToken.objects.create(
+        request.id_token = IDToken(
             user=account,
             scope=" ".join(scopes),
             expires=expires,
             jti=id_token["jti"],
             application=client,
         )
+        if request.grant_type == "authorization_code" and connection.in_atomic_block:
+            # Written with the access and refresh tokens, in the token endpoint's
+            # transaction, by _save_bearer_token (kernel.rowinserts.insert_linked).
+            request.nentang_pending = [(request.id_token, {})]
+        else:
+            request.id_token.save()
         request.access_token = request.id_token
         request.nentang_released = [*claims, *(["acr"] if acr else [])]
         return str(signed.serialize())

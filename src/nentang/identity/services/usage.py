@@ -20,6 +20,7 @@ from nentang.identity.services.common import Errors, actor_for, officer_with_rol
 from nentang.kernel import auditing
 from nentang.kernel.auditing import Actor
 from nentang.kernel.errors import NotFound
+from nentang.kernel.rowinserts import insert_statement, mark_saved
 from nentang.kernel.text import clean, fold
 
 # The fields of a person that a read or a release can name (what the person is shown).
@@ -222,22 +223,25 @@ def data_usage_record(
         person = Person.objects.filter(pk=person_id).only("id").first()
     if person is None:
         raise NotFound(_("No person has this id."), code=PERSON_NOT_FOUND)
-    with transaction.atomic(savepoint=False):
-        usage = DataUsage.objects.create(
-            person=person,
-            occurred_at=timezone.now(),
-            kind=DataUsage.Kind.CLIENT_RELEASE,
-            fields=chosen,
-            purpose=reason,
-            client_id=client_id,
-            client_name=clean(client_name or "")[:255],
-            request_id=request_id[:128],
-        )
-        auditing.record(
-            actor=Actor.client(client_id),
-            action="identity.person.release",
-            subject_type="identity.person",
-            subject=str(person.pk),
-            summary={"fields": chosen},
-        )
+    usage = DataUsage(
+        person=person,
+        occurred_at=timezone.now(),
+        kind=DataUsage.Kind.CLIENT_RELEASE,
+        fields=chosen,
+        purpose=reason,
+        client_id=client_id,
+        client_name=clean(client_name or "")[:255],
+        request_id=request_id[:128],
+    )
+    # The row and its audit entry are written together (one statement on PostgreSQL,
+    # its own transaction when the caller has none).
+    entry = auditing.record(
+        actor=Actor.client(client_id),
+        action="identity.person.release",
+        subject_type="identity.person",
+        subject=str(person.pk),
+        summary={"fields": chosen},
+        alongside=insert_statement(usage),
+    )
+    mark_saved(usage, entry.alongside_id)
     return usage

@@ -258,10 +258,11 @@ class UserInfoView(RefuseNul, View):
         }
         released = person_claims(account, scopes)
         claims.update(released)
-        with transaction.atomic():
-            release_record(
-                account=account, application=application, claims=released, purpose=policy.purpose
-            )
+        # The data-usage entry and its audit entry commit together without a transaction
+        # around them: on PostgreSQL they are one statement (identity.services.usage).
+        release_record(
+            account=account, application=application, claims=released, purpose=policy.purpose
+        )
         response = HttpResponse(
             json.dumps(claims, ensure_ascii=False), content_type="application/json; charset=utf-8"
         )
