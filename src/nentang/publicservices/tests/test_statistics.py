@@ -82,6 +82,10 @@ def test_the_page_in_vietnamese_and_english_shows_nothing_personal(cast: Cast) -
     assert "UBND phường Sài Gòn" in body
     assert "Nguyễn" not in body
     assert support.AN_ID not in body
+    # Two dossiers received: their number is public, their shares would say how An applied.
+    assert '<span class="chart__value">100%</span>' not in body
+    assert '<span class="chart__value">2</span>' in body
+    assert "Nơi tiếp nhận dưới 5 hồ sơ" in body
     client = Client()
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     english = client.get(reverse("publicservices:statistics"), {"period": "365"})

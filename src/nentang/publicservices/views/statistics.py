@@ -6,6 +6,7 @@ electronic result, and the average processing time — as bar charts that are ta
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from typing import Any
 
@@ -28,6 +29,26 @@ from nentang.publicservices.services.common import officer_of
 
 PERIODS = {"30": 30, "90": 90, "365": 365}
 DEFAULT_PERIOD = "90"
+# A group of fewer dossiers shows its count, not its shares nor its average time: with
+# so few, "0 % online" says how one person applied. Open data withholds counts below 5
+# the same way (opendata.services.statistics).
+SMALL_GROUP = 5
+
+
+def _public(measures: list[Measure]) -> list[Measure]:
+    return [
+        measure
+        if measure.received >= SMALL_GROUP
+        else dataclasses.replace(
+            measure,
+            on_time_percent=None,
+            online_percent=None,
+            paid_online_percent=None,
+            electronic_percent=None,
+            average_days=None,
+        )
+        for measure in measures
+    ]
 
 
 def _percent(value: int | None) -> tuple[int, str]:
@@ -90,7 +111,7 @@ def statistics(request: HttpRequest) -> HttpResponse:
         procedure.slug: procedure.name.vi if vietnamese else procedure.name.en
         for procedure in catalogue().in_force()
     }
-    totals = selectors.statistics_measures(rows, by="all")
+    totals = _public(selectors.statistics_measures(rows, by="all"))
     return render(
         request,
         "publicservices/statistics.html",
@@ -110,10 +131,13 @@ def statistics(request: HttpRequest) -> HttpResponse:
             "total_online": _percent(totals[0].online_percent)[1] if totals else "",
             "total_paid": _percent(totals[0].paid_online_percent)[1] if totals else "",
             "total_electronic": _percent(totals[0].electronic_percent)[1] if totals else "",
+            "small_group": SMALL_GROUP,
             "procedures": _rows(
-                selectors.statistics_measures(rows, by="procedure"), procedure_names
+                _public(selectors.statistics_measures(rows, by="procedure")), procedure_names
             ),
-            "agencies": _rows(selectors.statistics_measures(rows, by="agency"), agency_names),
+            "agencies": _rows(
+                _public(selectors.statistics_measures(rows, by="agency")), agency_names
+            ),
         },
     )
 
