@@ -170,6 +170,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         hasattr(session.config, "workerinput")
         or factory is None
         or os.environ.get("NENTANG_TEST_PREBUILD_TEMPLATE") != "1"
+        or not (session.config.rootpath / "tests" / "support").is_dir()  # a scaffold's copy
     ):
         return
     from tests.support.databases import shared_template

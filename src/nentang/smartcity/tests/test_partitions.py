@@ -18,14 +18,9 @@ from nentang.smartcity.ngsild.contexts import core_terms
 from nentang.smartcity.services import partitions
 from nentang.smartcity.tests.conftest import OPERATOR
 
-pytestmark = pytest.mark.django_db
+# The history is partitioned on PostgreSQL only (SQLite keeps one table).
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres_only]
 SYSTEM = services.Caller.system("partition-tests")
-
-
-@pytest.fixture(autouse=True)
-def _postgresql_only() -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("the history is partitioned on PostgreSQL only")
 
 
 def _level(tenant: str, at: datetime.datetime) -> None:
