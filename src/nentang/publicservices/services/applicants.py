@@ -228,8 +228,8 @@ def dossier_submit(
             acting=acting,
             action="submit",
             payload={"agency": agency.code, "version": procedure.version},
+            attach=lambda row: documents_attach(dossier=row, uploads=documents),
         )
-        documents_attach(acting=acting, dossier=dossier, uploads=documents)
     return dossier
 
 

@@ -259,12 +259,16 @@ def record(
     topic_verb: str = "",
     event_extra: Mapping[str, Any] | None = None,
     notice: str = "",
+    attach: Callable[[Dossier], Mapping[str, Any]] | None = None,
 ) -> DossierAction:
     """Append ``action`` to the locked dossier's log and update its cached state.
 
     The engine decides (a refused action changes nothing); ``change`` adjusts the row's
     own fields given the new state; the SLA dates follow the step entered; the audit
     entry, the outbox event and the applicant's e-mail are part of the same commit.
+    ``attach`` writes rows that belong to the action once the dossier is saved (the
+    documents given with a submission); what it returns joins the action's audit entry,
+    so the action and its rows are one audit entry (one INSERT, not one per row).
     """
     procedure = procedure_of(dossier)
     workflow = procedure.workflow
@@ -305,12 +309,13 @@ def record(
         reason=reason,
     )
     rollup_apply(was_counted, counted(dossier))
+    attached = attach(dossier) if attach is not None else {}
     auditing.record(
         actor=acting.audit,
         action=f"publicservices.dossier.{action}",
         subject_type="publicservices.dossier",
         subject=str(dossier.pk),
-        summary={"from": before, "to": after, "procedure": procedure.key},
+        summary={"from": before, "to": after, "procedure": procedure.key, **attached},
     )
     if after != before:
         verb = topic_verb or VERBS.get(action, action)

@@ -155,18 +155,23 @@ def _reuse(dossier: Dossier, document: int, source: DossierFile) -> DossierFile:
     )
 
 
+def _audited(row: DossierFile) -> dict[str, Any]:
+    """What the audit log keeps of a stored document."""
+    return {
+        "document": row.document,
+        "sha256": row.sha256,
+        "size": row.size,
+        "reused_from": str(row.reused_from_id or ""),
+    }
+
+
 def _audit(acting: Any, dossier: Dossier, row: DossierFile) -> None:
     auditing.record(
         actor=acting.audit,
         action="publicservices.dossier.document_upload",
         subject_type="publicservices.dossier",
         subject=str(dossier.pk),
-        summary={
-            "document": row.document,
-            "sha256": row.sha256,
-            "size": row.size,
-            "reused_from": str(row.reused_from_id or ""),
-        },
+        summary=_audited(row),
     )
 
 
@@ -193,10 +198,16 @@ def uploads_checked(documents: Sequence[Document], uploads: Sequence[DocumentUpl
         raise ValidationFailed(_("Some fields are invalid."), errors=errors)
 
 
-def documents_attach(*, acting: Any, dossier: Dossier, uploads: Sequence[DocumentUpload]) -> None:
+def documents_attach(
+    *, dossier: Dossier, uploads: Sequence[DocumentUpload]
+) -> dict[str, list[dict[str, Any]]]:
     """Store the documents given with a submission, inside its transaction (which runs
-    under ``removed_on_failure``); ``uploads_checked`` has passed."""
+    under ``removed_on_failure``); ``uploads_checked`` has passed. Returns what the
+    submission's audit entry keeps of them (``documents``: number, SHA-256, size, the
+    file reused), nothing when none was given: the submission and its documents are
+    one audit entry."""
     documents = procedure_of(dossier).documents
+    audited: list[dict[str, Any]] = []
     for index, upload in enumerate(uploads):
         if upload.reuse is not None:
             source = reusable_source(
@@ -216,7 +227,8 @@ def documents_attach(*, acting: Any, dossier: Dossier, uploads: Sequence[Documen
                 content_type=sniff(upload.content),
                 document=upload.document,
             )
-        _audit(acting, dossier, row)
+        audited.append(_audited(row))
+    return {"documents": audited} if audited else {}
 
 
 def documents_given(dossier: Dossier) -> set[int]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.apps import apps
 from django.test import Client
 from tests.support.staff import log_in_as
 
@@ -167,3 +168,72 @@ def test_officers_of_another_agency_and_wrong_actions(cast: Cast) -> None:
         content_type="application/json",
     )
     assert (update.status_code, update.json()["code"]) == (409, "action_not_allowed")
+
+
+def test_a_submission_with_a_bearer_token_costs_a_fixed_number_of_queries(cast: Cast) -> None:
+    """The benchmark's request (``publicservices-submit``): a person's bearer token, the
+    answers and a required document inline. Its statements are counted, not timed: the
+    token, the agency, BEGIN, the dossier, its log entry, the file, one audit entry (the
+    document in it), the outbox event (in a test's transaction; served, BEGIN and COMMIT
+    and the after-commit task checks are added)."""
+    from datetime import timedelta
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+    from oauth2_provider.models import AccessToken, set_token_value
+
+    from nentang.identity import services as identity
+    from nentang.kernel.auditing import Actor
+
+    scopes = ["openid", "publicservices"]
+    portal = identity.client_register(
+        actor=Actor.system("test"),
+        client_id="test-dvc-portal",
+        name="Test portal",
+        public=True,
+        redirect_uris=["http://127.0.0.1:9/callback"],
+        purpose="Test",
+        scopes=scopes,
+    ).application
+    apps.get_model("identity", "Consent").objects.create(
+        account=cast.an,
+        application=portal,
+        scopes=scopes,
+        purpose="Test",
+        granted_at=timezone.now(),
+    )
+    token = AccessToken(
+        user=cast.an,
+        application=portal,
+        scope=" ".join(scopes),
+        expires=timezone.now() + timedelta(hours=1),
+    )
+    set_token_value(token, "test-publicservices-token-" + "0" * 24)
+    token.save()
+    client = Client()
+    path = "/api/v1/services/cap-phieu-ly-lich-tu-phap/applications"
+    body = {
+        "agency": "so-tu-phap-tp-hcm",
+        "data": support.judicial_record(),
+        "documents": support.papers_json("cap-phieu-ly-lich-tu-phap"),
+    }
+    bearer = {"Authorization": "Bearer test-publicservices-token-" + "0" * 24}
+    assert post(client, path, body, **bearer).status_code == 201  # caches warm
+    with CaptureQueriesContext(connection) as queries:
+        created = post(client, path, body, **bearer)
+    assert created.status_code == 201, created.content
+    statements = [q["sql"] for q in queries.captured_queries]
+    # The audit log's own statements depend on the database (one on PostgreSQL, three on
+    # SQLite): counted as entries, one for the submission and its document.
+    ours = [s for s in statements if "audit_" not in s]
+    assert len(ours) <= 8, "\n".join(s[:120] for s in ours)
+    assert sum("INSERT INTO" in s and "audit_auditentry" in s for s in statements) == 1
+    audit_entries = apps.get_model("audit", "AuditEntry").objects
+    [entry] = audit_entries.filter(
+        action="publicservices.dossier.submit", subject=created.json()["id"]
+    )
+    given = support.papers_json("cap-phieu-ly-lich-tu-phap")
+    assert [d["document"] for d in entry.summary["documents"]] == [p["document"] for p in given]
+    assert all(len(d["sha256"]) == 64 for d in entry.summary["documents"])
+    assert not audit_entries.filter(action="publicservices.dossier.document_upload").exists()

@@ -98,8 +98,10 @@ def test_birth_registration_from_submission_to_the_online_result(cast: Cast) -> 
         "publicservices.dossier.approved",
         "publicservices.dossier.result_issued",
     ]
-    # Five actions and the birth notice given with the submission.
-    assert AuditEntry.objects.filter(subject=str(dossier.pk)).count() == 6
+    # Five actions; the birth notice given with the submission is in its entry.
+    assert AuditEntry.objects.filter(subject=str(dossier.pk)).count() == 5
+    submitted = AuditEntry.objects.get(subject=str(dossier.pk), action__endswith=".submit")
+    assert [given["document"] for given in submitted.summary["documents"]] == [0]
 
 
 def test_a_judicial_record_waits_for_its_fee_and_its_postal_delivery(
