@@ -60,8 +60,17 @@ def _argon2_when_marked(request: pytest.FixtureRequest) -> Iterator[None]:
 # flush that empties the database after each transactional test keeps these tables, so
 # a test that runs after a transactional one on the same pytest-xdist worker still finds
 # them. A context whose migrations load reference data adds its tables here.
+# Rows the migrations install and no test changes: the flush keeps them, so a test that
+# runs after a transactional one finds them as a new database has them.
 REFERENCE_TABLES = frozenset(
-    {"addresses_datasource", "addresses_province", "addresses_commune", "kernel_calendarday"}
+    {
+        "addresses_datasource",
+        "addresses_province",
+        "addresses_commune",
+        "kernel_calendarday",
+        "opendata_licence",
+        "smartcity_reportcategory",
+    }
 )
 
 
