@@ -453,3 +453,45 @@ def test_soc_event_filters_out_of_range_are_a_form_error(cast: Cast, name: str, 
     response = cast.clients["soc"].get("/soc/events/", {name: value})
 
     assert response.status_code in (200, 400), response.status_code
+
+
+def nul_routes(per_group: int = 4) -> list[str]:
+    """A few routes per first path segment (per context under ``api/v1/``) whose text
+    parameters (``str``, ``path``) take a NUL byte (``%00``, and inside a word)."""
+
+    def walk(resolver: URLResolver, prefix: str) -> Iterator[str]:
+        for entry in resolver.url_patterns:
+            if isinstance(entry, URLResolver):
+                yield from walk(entry, prefix + str(entry.pattern))
+            elif isinstance(entry, URLPattern):
+                yield prefix + str(entry.pattern)
+
+    groups: dict[str, list[str]] = {}
+    for route in sorted(set(walk(get_resolver(), ""))):
+        if route.startswith(("admin/", "^")) or "(?P" in route:
+            continue
+        if not re.search(r"<(?:(?:str|path):)?\w+>", route):
+            continue
+        parts = route.split("/")
+        group = "/".join(parts[:3]) if route.startswith("api/v1/") else parts[0]
+        groups.setdefault(group, []).append(route)
+    chosen = [route for routes in groups.values() for route in routes[:per_group]]
+    urls = []
+    for route in chosen:
+        for nul in ("%00", "a%00b"):
+
+            def fill(match: re.Match[str], nul: str = nul) -> str:
+                kind = str(match.group(1) or "str")
+                return nul if kind in ("str", "path") else _CONVERTERS[kind]()
+
+            filled = re.sub(r"<(?:(\w+):)?\w+>", fill, route)
+            urls.append("/" + filled)
+    return urls
+
+
+def test_a_nul_byte_in_a_path_parameter_never_answers_5xx(cast: Cast) -> None:
+    urls = nul_routes()
+    assert len(urls) > 10
+    for who in ("anonymous", "citizen"):
+        for url in urls:
+            assert_no_5xx(cast.clients[who].get(url), f"{who} GET {url}")

@@ -33,6 +33,16 @@ class ProblemMiddleware(DualMiddleware):
     ninja: unknown routes, wrong methods, CSRF failures, errors from other middleware.
     """
 
+    def before(self, request: HttpRequest) -> HttpResponseBase | None:
+        # No route holds a NUL byte, and no text column stores one (PostgreSQL refuses
+        # it): a path with %00 is a 404 before any view looks up its parameters. A
+        # foreign API answers in its own shape (its views handle the NUL themselves).
+        if "\x00" in request.path and not is_foreign_api_path(request.path):
+            if is_api_path(request.path):
+                return problem_response(status=404)
+            return error_page(request, 404)
+        return None
+
     def after(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
         if response.status_code < 400 or not is_api_path(request.path):
             return response

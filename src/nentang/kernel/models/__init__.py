@@ -1,4 +1,5 @@
-"""Tables of the shared kernel: idempotency records, the holiday calendar, the outbox."""
+"""Tables of the shared kernel: idempotency records, the holiday calendar, the outbox,
+the throttle buckets."""
 
 from nentang.kernel.models.calendar import CalendarDay
 from nentang.kernel.models.idempotency import IdempotencyRecord
@@ -8,11 +9,13 @@ from nentang.kernel.models.outbox import (
     WebhookDelivery,
     WebhookSubscription,
 )
+from nentang.kernel.models.throttle import ThrottleBucket
 
 __all__ = [
     "CalendarDay",
     "IdempotencyRecord",
     "OutboxEvent",
+    "ThrottleBucket",
     "WebhookAttempt",
     "WebhookDelivery",
     "WebhookSubscription",

@@ -16,6 +16,7 @@ from nentang.payments import selectors, services
 from nentang.payments.models import Account, Transfer, Wallet
 from nentang.payments.services import VietQR
 from nentang.payments.tests.support import OPERATOR, as_person, person
+from nentang.payments.views import pages
 
 pytestmark = pytest.mark.django_db
 
@@ -175,6 +176,25 @@ def test_send_field_errors(client: Client, funded: Wallet, binh: Wallet, phone: 
         assert response.status_code == 400
         assert field in response.context["form"].errors
     assert balance(funded) == 500_000
+
+
+def test_send_review_look_ups_are_throttled_per_account(
+    client: Client, funded: Wallet, binh: Wallet, monkeypatch: Any
+) -> None:
+    """Each review shows a phone's masked holder: past the hourly limit the page says
+    so (429) and shows no name."""
+    monkeypatch.setattr(pages, "SEND_REVIEWS_PER_HOUR", 2)
+    data = {"phone": "0912 000 111", "amount": "1.000", "step": "review"}
+    for _ in range(2):
+        form = client.get(reverse("payments:send"))
+        assert client.post(reverse("payments:send"), {**data, "key": key(form)}).status_code == 200
+    form = client.get(reverse("payments:send"))
+    refused = client.post(reverse("payments:send"), {**data, "key": key(form)})
+    assert refused.status_code == 429
+    html = refused.content.decode()
+    assert "Trần T. B." not in html
+    assert "Bạn đã tra cứu quá nhiều người nhận" in html
+    assert refused.context["review"] is None
 
 
 def test_send_above_the_monthly_limit_is_refused_on_the_amount(

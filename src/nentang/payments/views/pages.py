@@ -5,6 +5,7 @@ money to a phone number and pay a merchant by VietQR. Each payment has two steps
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -22,8 +23,9 @@ from django.views.decorators.http import require_http_methods
 from nentang.identity import selectors as identity
 from nentang.identity import services as identity_services
 from nentang.kernel.auditing import Actor
-from nentang.kernel.errors import NotFound, ProblemError
+from nentang.kernel.errors import NotFound, ProblemError, RateLimited
 from nentang.kernel.money import format_vnd
+from nentang.kernel.throttle import throttle_take
 from nentang.payments import selectors, services
 from nentang.payments.models import Wallet
 from nentang.payments.views.forms import QRForm, SendForm
@@ -41,6 +43,9 @@ OPERATION_LABELS = {
     "merchant": gettext_lazy("Payment to a merchant"),
     "fee": gettext_lazy("Public-service fee"),
 }
+# Review steps of "send money" per signed-in account per hour: each shows the masked
+# name behind a phone number, so an unbounded review step is a directory of holders.
+SEND_REVIEWS_PER_HOUR = 20
 # Problem codes that belong to the amount field of a payment form.
 AMOUNT_CODES = {
     "insufficient_funds",
@@ -210,6 +215,12 @@ def send(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
+                if step == "review":  # the look-up that shows a phone's holder
+                    throttle_take(
+                        "payments.send_review", str(request.user.pk),
+                        limit=SEND_REVIEWS_PER_HOUR, window=timedelta(hours=1),
+                        message=_("You have looked up too many recipients."),
+                    )  # fmt: skip
                 payee = selectors.wallet_by_phone(phone=data["phone"])
                 if payee.pk == payer.pk:
                     form.add_error("phone", _("This is your own wallet: choose someone else."))
@@ -226,10 +237,13 @@ def send(request: HttpRequest) -> HttpResponse:
                         % {"amount": format_vnd(data["amount"]), "name": payee.masked_name},
                     )
                     return HttpResponseRedirect(reverse("payments:wallet"))
+            except RateLimited as error:
+                form.add_error(None, str(error.detail))
+                status = 429
             except ProblemError as error:
                 _field_error(form, error, "phone")
         if form.errors:
-            status = 400
+            status = status if status != 200 else 400
             payee = None
     else:
         form = SendForm(initial=_again(request, "phone", "amount", "note"))

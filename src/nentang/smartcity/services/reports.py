@@ -26,6 +26,7 @@ from nentang.identity import selectors as identity
 from nentang.kernel import auditing
 from nentang.kernel.auditing import Actor
 from nentang.kernel.errors import Conflict, FieldError, NotFound, ValidationFailed
+from nentang.kernel.throttle import throttle_take
 from nentang.smartcity.models import CityDesk, Report, ReportCategory, ReportStep, Tenant
 from nentang.smartcity.ngsild.contexts import core_terms
 from nentang.smartcity.problems import (
@@ -39,6 +40,9 @@ from nentang.smartcity.services.routing import staff_of
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 MAX_DESCRIPTION = 2000
+# Valid new reports per person per hour (a replay of a key is not counted): a citizen
+# reports a few problems on a walk; a script flooding the city's desk meets the limit.
+REPORTS_PER_HOUR = 10
 PHOTOS = "city-reports"
 _PHOTO_TYPES = ((b"\xff\xd8\xff", "jpg"), (b"\x89PNG\r\n\x1a\n", "png"))
 SYSTEM = Caller.system("smartcity-reports")
@@ -210,6 +214,10 @@ def report_create(
     extension = _photo_type(errors, photo)
     errors.raise_if_any()
     assert chosen is not None
+    throttle_take(
+        "smartcity.report", str(person.id), limit=REPORTS_PER_HOUR, window=timedelta(hours=1),
+        message=_("You have sent too many reports."),
+    )  # fmt: skip
     if not ward and lat is not None and lon is not None:
         ward, ward_name = routing.ward_at(
             province_code=desk.province_code, latitude=lat, longitude=lon

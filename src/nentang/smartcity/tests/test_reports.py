@@ -306,3 +306,23 @@ def test_a_resolution_may_carry_a_photo_seen_by_reporter_and_staff_only(
     client.force_login(cast.an)
     assert "anh-ket-qua" in client.get(f"/do-thi/phan-anh/{rid}/").content.decode()
     assert "anh-ket-qua" not in Client().get("/do-thi/hue/phan-anh/").content.decode()
+
+
+def test_the_report_page_refuses_past_the_hourly_limit(
+    cast: support.Cast, client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(services.reports, "REPORTS_PER_HOUR", 1)
+    client.force_login(cast.an)
+    data = {
+        "category": "pothole",
+        "description": "Ổ gà lớn giữa đường, xe máy dễ ngã.",
+        "ward_code": cast.ward,
+    }
+    first = client.post("/do-thi/hue/phan-anh/moi/", {**data, "idempotency_key": "k1"})
+    assert first.status_code == 302
+    again = client.post("/do-thi/hue/phan-anh/moi/", {**data, "idempotency_key": "k1"})
+    assert again.status_code == 302  # a replay of the same form is not counted
+    refused = client.post("/do-thi/hue/phan-anh/moi/", {**data, "idempotency_key": "k2"})
+    assert refused.status_code == 429
+    assert "Bạn đã gửi quá nhiều phản ánh" in refused.content.decode()
+    assert Report.objects.count() == 1

@@ -302,3 +302,17 @@ def test_public_lists_for_the_app_and_the_openapi_document(cast: Cast) -> None:
     assert "Idempotency-Key" in [p["name"] for p in create["parameters"]]
     assert "application/problem+json" in create["responses"]["422"]["content"]
     assert create["security"] == [{"CitizenAuth": []}]
+
+
+def test_reports_past_the_hourly_limit_get_429_problem_json(
+    cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(services.reports, "REPORTS_PER_HOUR", 1)
+    an = App(person_token("an"))
+    assert an.post("/reports", _body(cast, photo=None), key="a1").status_code == 201
+    refused = an.post("/reports", _body(cast, photo=None), key="a2")
+    assert refused.status_code == 429
+    assert refused["Content-Type"].startswith("application/problem+json")
+    assert refused.json()["code"] == "rate_limited"
+    assert int(refused["Retry-After"]) > 0
+    assert Report.objects.count() == 1

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from nentang.kernel.errors import Conflict, FieldError, NotFound, ValidationFailed
+from nentang.kernel.errors import Conflict, FieldError, NotFound, RateLimited, ValidationFailed
 from nentang.smartcity import services
 from nentang.smartcity.models import Report, ReportCategory
 from nentang.smartcity.selectors import reports as selectors
@@ -189,6 +189,9 @@ def report_new(request: HttpRequest, tenant: str) -> HttpResponse:
             except ValidationFailed as failed:
                 _field_errors(form, list(failed.errors))
                 status = 422
+            except RateLimited as limited:
+                form.add_error(None, str(limited.detail))
+                status = 429
             else:
                 return HttpResponseRedirect(
                     reverse("smartcity:report", args=[report.public_id]) + "?sent=1"
