@@ -109,9 +109,9 @@ def _count_entry() -> None:
 
 
 # PostgreSQL: the entry, its queue row and the counter in one statement (one round trip
-# instead of three on every audited request; issue 8's token-endpoint targets).
-_INSERT_QUEUED_AND_COUNTED = f"""
-WITH entry AS (
+# instead of three on every audited request; issue 8's token-endpoint targets). With the
+# caller's own INSERT (``alongside``) as the first part, the same statement returns its id too.
+_ENTRY_QUEUED_AND_COUNTED = f"""entry AS (
     INSERT INTO audit_auditentry
         (occurred_at, actor_type, actor, action, subject_type, subject, summary, request_id)
     VALUES (%s, %s, %s, %s, %s, %s, %s::jsonb, %s)
@@ -122,27 +122,14 @@ WITH entry AS (
     INSERT INTO audit_entrycounter (shard, entries)
     VALUES (pg_backend_pid() %% {COUNTER_SHARDS}, 1)
     ON CONFLICT (shard) DO UPDATE SET entries = audit_entrycounter.entries + 1
+)"""  # noqa: S608 - constants only; the values are parameters
+_INSERT_QUEUED_AND_COUNTED = f"WITH {_ENTRY_QUEUED_AND_COUNTED}\nSELECT id FROM entry\n"
+# {alongside} is the caller's statement; constants only, the values are parameters.
+_ALONGSIDE = (
+    "WITH alongside AS ({alongside}), "  # noqa: S608
+    + _ENTRY_QUEUED_AND_COUNTED
+    + "\nSELECT (SELECT id FROM entry), (SELECT id FROM alongside)\n"
 )
-SELECT id FROM entry
-"""  # noqa: S608 - constants only; the values are parameters
-
-
-# The same with the caller's own INSERT (``alongside``) as the first part of the statement.
-_ALONGSIDE = f"""
-WITH alongside AS ({{alongside}}), entry AS (
-    INSERT INTO audit_auditentry
-        (occurred_at, actor_type, actor, action, subject_type, subject, summary, request_id)
-    VALUES (%s, %s, %s, %s, %s, %s, %s::jsonb, %s)
-    RETURNING id
-), queued AS (
-    INSERT INTO audit_pendingentry (entry_id) SELECT id FROM entry
-), counted AS (
-    INSERT INTO audit_entrycounter (shard, entries)
-    VALUES (pg_backend_pid() %% {COUNTER_SHARDS}, 1)
-    ON CONFLICT (shard) DO UPDATE SET entries = audit_entrycounter.entries + 1
-)
-SELECT (SELECT id FROM entry), (SELECT id FROM alongside)
-"""  # noqa: S608 - constants only; {alongside} is the caller's statement, values parameters
 
 
 def _insert_queued_and_counted(
