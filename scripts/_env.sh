@@ -29,16 +29,24 @@ ensure_venv() {
   local lock=requirements/runtime.lock
   [ "$extras" = "[dev]" ] && lock=requirements/dev.lock
   [ -f "$lock" ] || die "$lock is missing; run ./scripts/lock."
-  local stamp=".venv/.installed-$extras-$(cat pyproject.toml "$lock" | sha256sum | cut -c1-16)"
+  local stamp=".venv/.installed-$extras-$(cat pyproject.toml "$lock" requirements/uv.lock | sha256sum | cut -c1-16)"
   if [ ! -f "$stamp" ]; then
     echo "nentang: installing dependencies into .venv ..." >&2
-    # The lock holds pip, setuptools and wheel too: nothing unhashed is ever fetched, and
-    # the project itself installs without build isolation, from the locked backend.
-    .venv/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes \
-      --no-deps -r "$lock" 2> >(grep -v "^WARNING: Location 'file:" >&2) \
+    # uv installs the lock (about a fortieth of pip's CPU: ~1.5 s against ~60 s for the
+    # dev set); it comes itself from a hash-locked file. The lock holds pip, setuptools
+    # and wheel too: nothing unhashed is ever fetched, and the project itself installs
+    # without build isolation, from the locked backend. pip does it all where uv has no
+    # build for the platform.
+    local installer=(.venv/bin/python -m pip install --quiet --disable-pip-version-check)
+    if "${installer[@]}" --require-hashes --no-deps -r requirements/uv.lock \
+         2> >(grep -v "^WARNING: Location 'file:" >&2) && [ -x .venv/bin/uv ]; then
+      installer=(.venv/bin/uv pip install --quiet --python .venv/bin/python)
+    fi
+    "${installer[@]}" --require-hashes --no-deps -r "$lock" \
+      2> >(grep -v "^WARNING: Location 'file:" >&2) \
       || die "installing $lock failed (a hash that does not match means a changed file)."
-    .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps \
-      --no-build-isolation -e . 2> >(grep -v "^WARNING: Location 'file:" >&2) \
+    "${installer[@]}" --no-deps --no-build-isolation -e . \
+      2> >(grep -v "^WARNING: Location 'file:" >&2) \
       || die "installing nentang itself failed."
     rm -f ".venv/.installed-$extras-"* && touch "$stamp"
   fi

@@ -2,10 +2,11 @@
 
 Never downloads a browser: tests use /usr/bin/chromium (``apt-get install chromium``) and
 are skipped, with that reason, when it is absent (``NEEDS_CHROMIUM``). Every page opens
-in a context that records console errors, failed requests and any request leaving the
-loopback interface (refused before it leaves). Screenshots go to ``test-artifacts/`` at
-the repository root (the ``artifacts`` fixture of the root conftest), except in the gate
-(``screenshot``).
+in a context that records console errors, failed requests and any request for another
+host than loopback: Chromium sends those to a proxy on loopback's discard port, where
+nothing listens, so they fail before anything leaves (loopback itself is never proxied).
+Screenshots go to ``test-artifacts/`` at the repository root (the ``artifacts`` fixture
+of the root conftest), except in the gate (``screenshot``).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from urllib.parse import urlsplit
 import pytest
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Locator, Page, Route, ViewportSize
+    from playwright.sync_api import Browser, Locator, Page, Request, ViewportSize
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -32,6 +33,10 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
+    # Nothing leaves the machine: every request but loopback's goes to this proxy, which
+    # does not exist (port 9 is "discard"), and fails; the Watch records it. Cheaper than
+    # intercepting every request in Python (~0.15 s of a core per page).
+    "--proxy-server=http://127.0.0.1:9",
 ]
 PHONE: ViewportSize = {"width": 390, "height": 844}
 SMALL_PHONE: ViewportSize = {"width": 360, "height": 740}
@@ -101,22 +106,22 @@ class Watch:
             lambda m: self.console_errors.append(m.text) if m.type == "error" else None,
         )
         page.on("pageerror", lambda error: self.console_errors.append(str(error)))
-        page.on("requestfailed", lambda r: self.failed.append(f"{r.url} {r.failure}"))
+        page.on("requestfailed", self._failed)
         page.on("response", lambda r: self.responses.__setitem__(urlsplit(r.url).path, r.status))
 
-    def route(self, route: Route) -> None:
-        # Anything not on loopback is recorded and refused, so it cannot even leak.
-        if is_loopback(route.request.url):
-            route.continue_()
+    def _failed(self, request: Request) -> None:
+        # A request for another host failed at the absent proxy (CHROMIUM_ARGS).
+        if urlsplit(request.url).scheme in {"http", "https", "ws", "wss"} and not is_loopback(
+            request.url
+        ):
+            self.outside_requests.append(request.url)
         else:
-            self.outside_requests.append(route.request.url)
-            route.abort()
+            self.failed.append(f"{request.url} {request.failure}")
 
 
 def open_page(browser: Browser, viewport: ViewportSize, watch: Watch) -> Page:
     # A phone set to English, as many in Vietnam are: pages must still open in Vietnamese.
     context = browser.new_context(viewport=viewport, locale="en-US")
-    context.route("**/*", watch.route)
     page = context.new_page()
     watch.attach(page)
     return page

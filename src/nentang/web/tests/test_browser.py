@@ -87,6 +87,14 @@ def test_home_on_a_phone_switches_language(
     assert watch.outside_requests == []
     assert watch.failed == []
 
+    # The guard every browser test relies on: a request for another host (here from a
+    # page without our Content-Security-Policy) fails on loopback and is recorded.
+    page.goto("about:blank")
+    with page.expect_event("requestfailed") as failed:
+        page.set_content('<img src="http://203.0.113.7/pixel.png" alt="">')
+    assert failed.value.failure == "net::ERR_PROXY_CONNECTION_FAILED"  # never sent out
+    assert watch.outside_requests == ["http://203.0.113.7/pixel.png"]
+
 
 def test_pages_fit_a_small_phone_and_a_desktop(
     browser: Browser, live_server: Any, artifacts: Path
