@@ -4,8 +4,14 @@ wallets by phone number, a machine client's token), on a fresh PostgreSQL databa
 through Django's full middleware stack (test client)::
 
     python -m bench.payments_profile [--requests 300] [--profiler cprofile|pyinstrument]
+    python -m bench.payments_profile --single [--requests 2000]
 
 It prints the queries of one request (CaptureQueriesContext), then the profile.
+``--single`` profiles ``payments-single``'s work instead: one transfer per
+``transfers_create`` call (no HTTP), among 1,000 funded accounts set up as
+``bench/payments.py`` does. With ``PROFILE_CPU=1`` cProfile times CPU
+(``time.process_time``) instead of the wall clock: on a loaded machine the wall clock is
+mostly waiting for the scheduler and PostgreSQL, the CPU is what the client spends.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import os
 import random
 import sys
 import tempfile
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -46,14 +53,15 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--profiler", choices=["cprofile", "pyinstrument"], default="cprofile")
     parser.add_argument("--server", default=os.environ.get("NENTANG_BENCH_PG", DEFAULT_SERVER))
+    parser.add_argument("--single", action="store_true", help="transfers_create, one a call")
     args = parser.parse_args(argv)
+    if args.single:
+        return _single(args)
 
     with tempfile.TemporaryDirectory() as work:
         context = Context(params={"server": args.server}, workdir=Path(work))
         with django_on_new_database(context, prefix="nentang_profile"):
-            from django.db import connection
             from django.test import Client
-            from django.test.utils import CaptureQueriesContext
 
             from bench.payments_http import PATH, TOKEN, _machine_token, _wallets
 
@@ -71,34 +79,62 @@ def main(argv: list[str]) -> int:
                 assert response.status_code == 201, response.content[:300]
                 return response
 
-            for _ in range(20):  # warm caches and connections
-                send()
-            with CaptureQueriesContext(connection) as queries:
-                send()
-            print(f"{len(queries)} queries per request:")
-            for query in queries.captured_queries:
-                print("  ", query["sql"][:200])
-            if args.profiler == "pyinstrument":
-                from pyinstrument import Profiler
-
-                profiler = Profiler(interval=0.0005)
-                with profiler:
-                    for _ in range(args.requests):
-                        send()
-                print(profiler.output_text(unicode=True, color=False, show_all=False))
-            else:
-                import cProfile
-                import pstats
-
-                profile = cProfile.Profile()
-                profile.enable()
-                for _ in range(args.requests):
-                    send()
-                profile.disable()
-                stats = pstats.Stats(profile).sort_stats("cumulative")
-                stats.print_stats(60)
-                stats.sort_stats("tottime").print_stats(30)
+            _profile(args, send)
     return 0
+
+
+def _single(args: argparse.Namespace) -> int:
+    from bench.payments import _batch_inputs, _setup
+
+    with tempfile.TemporaryDirectory() as work:
+        params = {"server": args.server, "accounts": 1000}
+        context = Context(params=params, workdir=Path(work))
+        with _setup(context):
+            from nentang.payments import services
+
+            def send() -> Any:
+                [result] = services.transfers_create(
+                    actor=context.state["actor"], transfers=_batch_inputs(context, 1)
+                )
+                assert result.status == "created", result.status
+                return result
+
+            _profile(args, send)
+    return 0
+
+
+def _profile(args: argparse.Namespace, send: Any) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(20):  # warm caches and connections
+        send()
+    with CaptureQueriesContext(connection) as queries:
+        send()
+    print(f"{len(queries)} queries per request:")
+    for query in queries.captured_queries:
+        print("  ", query["sql"][:200])
+    if args.profiler == "pyinstrument":
+        from pyinstrument import Profiler
+
+        profiler = Profiler(interval=0.0005)
+        with profiler:
+            for _ in range(args.requests):
+                send()
+        print(profiler.output_text(unicode=True, color=False, show_all=False))
+    else:
+        import cProfile
+        import pstats
+
+        cpu = bool(os.environ.get("PROFILE_CPU"))
+        profile = cProfile.Profile(time.process_time if cpu else time.perf_counter)
+        profile.enable()
+        for _ in range(args.requests):
+            send()
+        profile.disable()
+        stats = pstats.Stats(profile).sort_stats("cumulative")
+        stats.print_stats(60)
+        stats.sort_stats("tottime").print_stats(30)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ import hmac
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,9 +27,13 @@ from nentang.payments.problems import WITHDRAWAL_CODE_INVALID
 from nentang.payments.services.wallets import cash_out
 
 WINDOW = 600  # seconds
-# Wrong codes accepted per wallet in two windows (the codes that are valid then): five
-# guesses in a million, then the cash-out waits for the window to pass.
+# Wrong codes accepted in two windows (the codes that are valid then), counted per
+# (agent, wallet): one agent's five guesses in a million shut only that agent out of the
+# wallet's cash-out, so a single agent cannot keep a customer from their cash at every
+# other agent. The per-wallet ceiling bounds guessing across agents: three agents' worth
+# of wrong codes in 20 minutes and the wallet's cash-out waits at every agent.
 MAX_FAILURES = 5
+MAX_FAILURES_PER_WALLET = 15
 
 
 def _code(wallet: Wallet, window: int) -> str:
@@ -60,8 +65,11 @@ def agent_cash_out(
     with transaction.atomic():  # the wallet's row serialises parallel guesses
         Wallet.objects.select_for_update().filter(pk=wallet.pk).exists()
         since = now - datetime.timedelta(seconds=2 * WINDOW)
-        failures = WithdrawalCodeFailure.objects.filter(wallet=wallet, at__gt=since).count()
-        if failures >= MAX_FAILURES:
+        counted = WithdrawalCodeFailure.objects.filter(wallet=wallet, at__gt=since).aggregate(
+            everywhere=Count("id"), here=Count("id", filter=Q(agent_code=agent.code))
+        )
+        everywhere, here = counted["everywhere"], counted["here"]
+        if here >= MAX_FAILURES or everywhere >= MAX_FAILURES_PER_WALLET:
             raise RateLimited(
                 _("Too many wrong codes for this wallet: try again in 20 minutes."),
                 retry_after=2 * WINDOW,
@@ -69,13 +77,22 @@ def agent_cash_out(
         right = any(hmac.compare_digest(given, _code(wallet, w)) for w in (window, window - 1))
         if not right:  # committed: the error below is raised after the block
             WithdrawalCodeFailure.objects.create(wallet=wallet, agent_code=agent.code, at=now)
+            severity = "low"
+            if everywhere + 1 >= MAX_FAILURES_PER_WALLET:
+                severity = "high"  # several agents guessing one wallet's code
+            elif here + 1 >= MAX_FAILURES:
+                severity = "medium"
             auditing.security_event(
                 kind="authz.denied",
                 outcome="denied",
-                severity="medium" if failures + 1 >= MAX_FAILURES else "low",
+                severity=severity,
                 actor=Actor.system(agent.code),
                 subject="payments.withdrawal_code",
-                detail={"wallet": str(wallet.pk), "failures": failures + 1},
+                detail={
+                    "wallet": str(wallet.pk),
+                    "failures": here + 1,
+                    "failures_all_agents": everywhere + 1,
+                },
             )
     if not right:
         message = _("The code is wrong or expired: ask the customer for the code in their wallet.")

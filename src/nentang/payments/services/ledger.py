@@ -161,12 +161,16 @@ def _apply(
         for item in inputs
         if item.kind in RESOLVING and item.pending_id and item.pending_id not in batch_ids
     }
-    pendings: dict[uuid.UUID, dict[str, Any]] = {
-        row["id"]: dict(row)
-        for row in Transfer.objects.filter(id__in=pending_refs).values(
-            "id", "debit_account_id", "credit_account_id", "amount", "kind", "expires_at"
-        )
-    }
+    # Most batches resolve nothing: no query built for them (compiling an empty
+    # ``__in`` costs the ORM as much as a real one, and a single transfer pays it twice).
+    pendings: dict[uuid.UUID, dict[str, Any]] = {}
+    if pending_refs:
+        pendings = {
+            row["id"]: dict(row)
+            for row in Transfer.objects.filter(id__in=pending_refs).values(
+                "id", "debit_account_id", "credit_account_id", "amount", "kind", "expires_at"
+            )
+        }
     account_ids: set[int] = set()
     for item in inputs:
         account_ids.update((item.debit_account_id, item.credit_account_id))
@@ -175,9 +179,11 @@ def _apply(
     account_ids.discard(0)
     accounts, existing = ledger_sql.lock_and_read(account_ids, batch_ids)
     before = {key: dict(row) for key, row in accounts.items()}
-    resolved = dict(
-        Transfer.objects.filter(pending_id__in=pending_refs).values_list("pending_id", "kind")
-    )
+    resolved: dict[uuid.UUID, str] = {}
+    if pending_refs:
+        resolved = dict(
+            Transfer.objects.filter(pending_id__in=pending_refs).values_list("pending_id", "kind")
+        )
     batch = Batch(
         now=now, accounts=accounts, pendings=pendings, resolved=resolved, existing=existing
     )

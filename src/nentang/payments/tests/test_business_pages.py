@@ -14,6 +14,7 @@ from django.test import Client
 from django.urls import reverse
 from tests.support.staff import staff_login
 
+from nentang.kernel.errors import RateLimited, ValidationFailed
 from nentang.payments import services
 from nentang.payments.models import Account, Transfer, Wallet
 from nentang.payments.tests.support import OPERATOR, as_person, person
@@ -190,6 +191,45 @@ def test_an_agent_cannot_guess_the_withdrawal_code(
     right = client.post(reverse("payments:agent"), {**out, "customer_code": code})
     assert right.status_code == 400
     assert balance(wallet.account_id) == 200_000
+
+
+def test_one_agent_guessing_cannot_shut_the_customer_out_everywhere(
+    mai: Any, an: Any, point: Account, wallet: Wallet
+) -> None:
+    """Wrong codes count per (agent, wallet): an agent's five guesses shut that agent
+    out, not the customer's cash-out at every other agent; a ceiling per wallet across
+    agents still bounds guessing with many agents."""
+    services.cash_in(actor=as_person(mai), agent=point, wallet=wallet, amount=200_000,
+                     idempotency_key="nap-200k")  # fmt: skip
+    code = services.withdrawal_code(wallet=wallet)
+    wrong = next(f"{n:06d}" for n in range(10) if f"{n:06d}" != code)
+    others = [services.agent_open(actor=OPERATOR, code=f"dai-ly-{n}", name=f"Đại lý {n}",
+                                  float_amount=1_000_000) for n in range(4)]  # fmt: skip
+
+    def out(agent: Account, given: str, key: str) -> Transfer:
+        return services.agent_cash_out(actor=as_person(mai), agent=agent, wallet=wallet,
+                                       amount=10_000, idempotency_key=key,
+                                       customer_code=given)  # fmt: skip
+
+    for n in range(services.agents.MAX_FAILURES):
+        with pytest.raises(ValidationFailed):
+            out(point, wrong, f"sai-{n}")
+    with pytest.raises(RateLimited):  # this agent waits, even with the right code
+        out(point, code, "dung-0")
+    out(others[0], code, "dung-1")  # another agent serves the customer
+    assert balance(wallet.account_id) == 190_000
+    for n, agent in enumerate(others[1:3]):  # 15 wrong codes from three agents
+        for m in range(services.agents.MAX_FAILURES):
+            with pytest.raises(ValidationFailed):
+                out(agent, wrong, f"sai-{n}-{m}")
+    with pytest.raises(RateLimited):  # the wallet's ceiling: every agent waits
+        out(others[3], code, "dung-2")
+    assert balance(wallet.account_id) == 190_000
+    assert (
+        apps.get_model("audit", "SecurityEvent")
+        .objects.filter(subject="payments.withdrawal_code", severity="high")
+        .exists()
+    )
 
 
 def test_operator_reconciles_and_freezes_with_a_reason(client: Client, wallet: Wallet) -> None:

@@ -197,6 +197,23 @@ def test_send_review_look_ups_are_throttled_per_account(
     assert refused.context["review"] is None
 
 
+def test_send_confirms_are_throttled_per_account(
+    client: Client, funded: Wallet, binh: Wallet, monkeypatch: Any
+) -> None:
+    """A confirm looks the phone up as well (its errors tell a known number from an
+    unknown one): past the hourly limit it is refused (429) and pays nothing."""
+    monkeypatch.setattr(pages, "SEND_CONFIRMS_PER_HOUR", 2)
+    data = {"phone": "0912 000 111", "amount": "1.000", "step": "confirm"}
+    for _ in range(2):
+        form = client.get(reverse("payments:send"))
+        assert client.post(reverse("payments:send"), {**data, "key": key(form)}).status_code == 302
+    form = client.get(reverse("payments:send"))
+    refused = client.post(reverse("payments:send"), {**data, "key": key(form)})
+    assert refused.status_code == 429
+    assert "Trần T. B." not in refused.content.decode()
+    assert balance(funded) == 498_000
+
+
 def test_send_above_the_monthly_limit_is_refused_on_the_amount(
     client: Client, funded: Wallet, binh: Wallet, settings: Any
 ) -> None:

@@ -46,6 +46,10 @@ OPERATION_LABELS = {
 # Review steps of "send money" per signed-in account per hour: each shows the masked
 # name behind a phone number, so an unbounded review step is a directory of holders.
 SEND_REVIEWS_PER_HOUR = 20
+# Confirm steps per signed-in account per hour: a confirm looks the phone up too (its
+# errors tell an unknown number from a known one, its success names the holder), so it
+# is no way around the review's limit.
+SEND_CONFIRMS_PER_HOUR = 20
 # Problem codes that belong to the amount field of a payment form.
 AMOUNT_CODES = {
     "insufficient_funds",
@@ -220,6 +224,12 @@ def send(request: HttpRequest) -> HttpResponse:
                         "payments.send_review", str(request.user.pk),
                         limit=SEND_REVIEWS_PER_HOUR, window=timedelta(hours=1),
                         message=_("You have looked up too many recipients."),
+                    )  # fmt: skip
+                else:  # the confirm looks the phone up as well
+                    throttle_take(
+                        "payments.send_confirm", str(request.user.pk),
+                        limit=SEND_CONFIRMS_PER_HOUR, window=timedelta(hours=1),
+                        message=_("You have confirmed too many transfers."),
                     )  # fmt: skip
                 payee = selectors.wallet_by_phone(phone=data["phone"])
                 if payee.pk == payer.pk:
