@@ -155,6 +155,23 @@ def throttle_take_all(
         )
 
 
+def refusal_to_report(scope: str, key: str) -> int:
+    """For a throttle kept elsewhere (identity's login and recovery counters): count one
+    refusal of ``key`` and say how many refusals its ``ratelimit.hit`` event should
+    stand for now — 0 to stay silent — with the same rate limit as ``throttle_take``'s
+    own events (a ``ThrottleBucket`` row of ``scope`` holding no attempts)."""
+    now = timezone.now()
+    with transaction.atomic():
+        row = _locked_row(scope, key_hash(scope, key))
+        row.expires_at = max(row.expires_at, now + REPORT_EVERY)  # kept for its period
+        if report_due(row.reported_at, now):
+            due, row.refused, row.reported_at = row.refused + 1, 0, now
+        else:
+            due, row.refused = 0, row.refused + 1
+        row.save(update_fields=["refused", "reported_at", "expires_at"])
+    return due
+
+
 def _locked_row(scope: str, hashed: str) -> ThrottleBucket:
     """The (scope, key) row, created when missing, locked until the transaction ends."""
     for _attempt in range(3):  # a pruner may delete an expired row between the two
