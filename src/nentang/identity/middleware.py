@@ -34,6 +34,7 @@ from nentang.identity.services.factors import (
 from nentang.identity.services.sessions import TOUCH_INTERVAL, session_touch
 from nentang.kernel.async_middleware import InlineHooks
 from nentang.kernel.errors import Forbidden, is_api_path, response_for
+from nentang.kernel.security import return_url
 
 TOUCHED_KEY = "nentang_touched_at"
 
@@ -124,7 +125,7 @@ class StaffSecondFactorMiddleware(InlineHooks, MiddlewareMixin):
                 ),
                 instance=path,
             )
-        back = request.get_full_path() if request.method in ("GET", "HEAD") else "/"
+        back = return_url(request) if request.method in ("GET", "HEAD") else "/"
         if has_factor:
             query = urlencode({"next": back})
             return HttpResponseRedirect(f"{reverse('identity_web:second_factor')}?{query}")

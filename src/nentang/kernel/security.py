@@ -1,5 +1,6 @@
 """Headers Django 5.2 does not set by itself (Content-Security-Policy, Permissions-Policy),
-and the client address of a request behind trusted reverse proxies."""
+the client address of a request behind trusted reverse proxies, and the bounded
+"come back here" URL a login redirect carries."""
 
 from __future__ import annotations
 
@@ -28,6 +29,21 @@ CONTENT_SECURITY_POLICY = "; ".join(
     ]
 )
 PERMISSIONS_POLICY = "camera=(self), geolocation=(self), microphone=(), payment=(self)"
+
+# The longest "next" a login redirect carries. Django refuses to redirect to a URL of
+# more than 16,384 characters (DisallowedRedirect, logged with a traceback); a query
+# string encoded into ``next`` grows up to threefold, so 2,000 keeps every such
+# redirect far below it — and no page of ours needs a longer address to come back to.
+MAX_RETURN_URL = 2000
+
+
+def return_url(request: HttpRequest) -> str:
+    """Where to come back after a login: the full path, or without its query string
+    when that is over-long (a huge ``next`` is dropped, not carried), or ``/``."""
+    for candidate in (request.get_full_path(), request.path):
+        if len(candidate) <= MAX_RETURN_URL:
+            return candidate
+    return "/"
 
 
 class SecurityHeadersMiddleware(DualMiddleware):

@@ -9,6 +9,7 @@ from django.conf.locale import LANG_INFO
 from django.http import HttpRequest
 
 from nentang import __version__
+from nentang.kernel.security import return_url
 from nentang.web.navigation import primary_nav
 from nentang.web.selectors import installation
 
@@ -35,4 +36,5 @@ def platform(request: HttpRequest) -> dict[str, Any]:
         "primary_nav": primary_nav(request.path, getattr(request, "user", None)),
         "language_autonyms": language_autonyms(),
         "installation": installation(),
+        "return_url": return_url(request),  # "come back here", bounded (a huge query: dropped)
     }

@@ -20,7 +20,6 @@ from nentang.identity.models.accounts import (
     LoginFailure,
     LoginThrottle,
     Passkey,
-    RegistrationAttempt,
     TotpDevice,
 )
 from nentang.identity.models.agencies import Agency, Officer
@@ -56,6 +55,5 @@ __all__ = [
     "Passkey",
     "PendingRegistration",
     "Person",
-    "RegistrationAttempt",
     "TotpDevice",
 ]

@@ -151,25 +151,6 @@ class LoginThrottle(models.Model):
         return f"{self.login_key[:12]}… {self.failures} failures"
 
 
-class RegistrationAttempt(models.Model):
-    """One online registration that passed its field checks, kept for a day: counted
-    per source address and per ID number (``id_key``, a keyed hash) to throttle both
-    mass registration and probing which ID numbers have an e-ID (issue 8 item 6)."""
-
-    occurred_at = models.DateTimeField()
-    source_ip = models.GenericIPAddressField(null=True, blank=True)
-    id_key = models.CharField(max_length=64)
-
-    class Meta:
-        indexes = [
-            models.Index(fields=["source_ip", "occurred_at"], name="registration_ip_idx"),
-            models.Index(fields=["id_key", "occurred_at"], name="registration_id_idx"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.source_ip} {self.occurred_at:%Y-%m-%d %H:%M}"
-
-
 class AccountSession(models.Model):
     """A signed-in browser session, listed on the account page ("sign out everywhere")."""
 

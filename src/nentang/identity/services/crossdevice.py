@@ -36,6 +36,7 @@ from nentang.identity.services.responses import address_block_wait
 from nentang.identity.services.throttling import source_address
 from nentang.kernel import auditing
 from nentang.kernel.errors import Conflict, Forbidden, NotFound, RateLimited
+from nentang.kernel.throttle import throttle_take
 
 LIFETIME = timedelta(minutes=2)
 PER_ADDRESS = 20  # codes an address may ask for in WINDOW
@@ -62,17 +63,15 @@ def cross_device_start(
     ``WINDOW`` from one address, or from an address a security operator blocked."""
     now = timezone.now()
     address = source_address(source_ip)
+    message = _("Too many QR codes were asked for from this network. Log in with your password.")
     blocked = address_block_wait(address, now)
-    recent = (
-        CrossDeviceLogin.objects.filter(source_ip=address, created_at__gte=now - WINDOW).count()
-        if address
-        else 0
-    )
-    if blocked or recent >= PER_ADDRESS:
-        raise RateLimited(
-            _("Too many QR codes were asked for from this network. Log in with your password."),
-            retry_after=blocked or int(WINDOW.total_seconds()),
-        )
+    if blocked:
+        raise RateLimited(message, retry_after=blocked)
+    if address:  # counted in the kernel's throttle: parallel requests cannot all pass
+        throttle_take(
+            "identity.qr_login", address, limit=PER_ADDRESS, window=WINDOW,
+            message=message, source_ip=address,
+        )  # fmt: skip
     CrossDeviceLogin.objects.filter(expires_at__lt=now - KEEP).delete()
     code, browser = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
     row = CrossDeviceLogin.objects.create(

@@ -66,6 +66,7 @@ from nentang.identity.services.throttling import (
 from nentang.kernel import auditing
 from nentang.kernel.auditing import Actor
 from nentang.kernel.errors import Forbidden, ProblemError, RateLimited, Unauthorized
+from nentang.kernel.throttle import refusal_to_report
 
 
 @dataclass(frozen=True)
@@ -177,14 +178,16 @@ class Attempt:
 def _address_refused(
     *, login: str, source_ip: str | None, channel: str, wait: int
 ) -> LoginThrottled:
-    _event(
-        "ratelimit.hit",
-        outcome="denied",
-        severity="low",
-        source_ip=source_ip,
-        login=login,
-        detail={"channel": channel, "scope": "address"},
-    )
+    refused = refusal_to_report("identity.login.address", source_ip or "")
+    if refused:  # a flood of refused attempts: one event per period, with its count
+        _event(
+            "ratelimit.hit",
+            outcome="denied",
+            severity="low",
+            source_ip=source_ip,
+            login=login,
+            detail={"channel": channel, "scope": "address", "refused": refused},
+        )
     return LoginThrottled(
         _("Too many failed logins from your network.") + " " + wait_message(wait),
         code=LOGIN_RATE_LIMITED,

@@ -54,6 +54,7 @@ from nentang.identity.services.throttling import (
 from nentang.kernel import auditing
 from nentang.kernel.auditing import Actor
 from nentang.kernel.errors import Conflict, RateLimited
+from nentang.kernel.throttle import refusal_to_report
 
 
 @dataclass(frozen=True)
@@ -128,7 +129,8 @@ def _reserve(id_key: str, source_ip: str | None, now: datetime.datetime) -> None
                 )
             )
         wait = max(waits)
-    if wait:
+    refused = refusal_to_report("identity.recovery", source_ip or "") if wait else 0
+    if refused:  # a flood of refused requests: one event per period, with its count
         auditing.security_event(
             kind="ratelimit.hit",
             outcome="denied",
@@ -136,7 +138,7 @@ def _reserve(id_key: str, source_ip: str | None, now: datetime.datetime) -> None
             source_ip=source_ip,
             actor=Actor.anonymous(),
             subject="identity.account.recover",
-            detail={"scope": "recovery"},
+            detail={"scope": "recovery", "refused": refused},
         )
         raise RateLimited(
             _("Too many recovery requests from your network or for this ID number.")

@@ -1,8 +1,8 @@
 """Throttling primitives shared by the login, registration and recovery steps, and
 the throttle of online registrations.
 
-Counters are kept as rows (``LoginThrottle``, ``LoginFailure``,
-``RegistrationAttempt``) rather than in a cache, so that they hold on both
+Counters are kept as rows (``LoginThrottle``, ``LoginFailure``; registrations in
+the kernel's ``ThrottleBucket``) rather than in a cache, so that they hold on both
 databases, survive a restart and serialise under parallel attempts. Logins and ID
 numbers are stored only as keyed hashes.
 """
@@ -15,17 +15,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import transaction
 from django.db.models import QuerySet
-from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from nentang.identity.models import LoginThrottle, RegistrationAttempt
-from nentang.kernel import auditing
-from nentang.kernel.auditing import Actor
-from nentang.kernel.errors import RateLimited
+from nentang.identity.models import LoginThrottle
+from nentang.kernel.throttle import Limit, throttle_take_all
 
 
 def source_address(value: str | None) -> str | None:
@@ -74,59 +70,36 @@ class RegistrationPolicy:
 
 
 REGISTRATION = RegistrationPolicy()
-_REGISTRATION_LOCK = "registration:" + "0" * 51  # the mutex row of registrations
 
 
 def registration_attempt_reserve(*, id_number: str, source_ip: str | None) -> None:
     """Count a registration before the ID number is looked up; 429 ``rate_limited``
     (the kernel's RateLimited, ``Retry-After``) when the address or the number is
-    spent. Reserved under a lock (one mutex row: registrations are rare), so parallel
-    attempts cannot all pass; a refused attempt is not counted."""
-    now = timezone.now()
-    key = salted_hmac("nentang.identity.register", id_number, algorithm="sha256").hexdigest()
-    with transaction.atomic():
-        if not LoginThrottle.objects.filter(login_key=_REGISTRATION_LOCK).update(updated_at=now):
-            throttle_row(_REGISTRATION_LOCK, now)
-            LoginThrottle.objects.filter(login_key=_REGISTRATION_LOCK).update(updated_at=now)
-        RegistrationAttempt.objects.filter(
-            occurred_at__lt=now - REGISTRATION.id_number_window
-        ).delete()
-        waits = [
-            window_wait(
-                RegistrationAttempt.objects.filter(id_key=key),
-                now,
-                REGISTRATION.per_id_number,
-                REGISTRATION.id_number_window,
-            )
-        ]
-        if source_ip is not None:
-            waits.append(
-                window_wait(
-                    RegistrationAttempt.objects.filter(source_ip=source_ip),
-                    now,
-                    REGISTRATION.per_address,
-                    REGISTRATION.address_window,
-                )
-            )
-        wait = max(waits)
-        if not wait:
-            RegistrationAttempt.objects.create(occurred_at=now, source_ip=source_ip, id_key=key)
-    if wait:
-        auditing.security_event(
-            kind="ratelimit.hit",
-            outcome="denied",
-            severity="low",
-            source_ip=source_ip,
-            actor=Actor.anonymous(),
-            subject="identity.person.register",
-            detail={"scope": "registration"},
+    spent. Both are counted in one step of the kernel's throttle (rows locked, so
+    parallel attempts cannot all pass; a refused attempt is counted in neither), and a
+    refusal is a rate-limited ``ratelimit.hit`` security event."""
+    limits = [
+        Limit(
+            "identity.register.id_number",
+            id_number,
+            REGISTRATION.per_id_number,
+            REGISTRATION.id_number_window,
         )
-        raise RateLimited(
-            _("Too many registrations from your network or for this ID number.")
-            + " "
-            + wait_message(wait),
-            retry_after=wait,
+    ]
+    if source_ip is not None:
+        limits.append(
+            Limit(
+                "identity.register.address",
+                source_ip,
+                REGISTRATION.per_address,
+                REGISTRATION.address_window,
+            )
         )
+    throttle_take_all(
+        limits,
+        message=_("Too many registrations from your network or for this ID number."),
+        source_ip=source_ip,
+    )
 
 
 def window_wait(rows: QuerySet[Any], now: datetime, limit: int, window: timedelta) -> int:

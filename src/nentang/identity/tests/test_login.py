@@ -178,6 +178,12 @@ def test_twenty_failures_from_one_address_refuse_it_for_a_while(binh: Person, cl
     [lockout] = events("auth.lockout")
     assert (lockout.source_ip, lockout.detail["scope"]) == (support.ATTACKER, "address")
     assert events("ratelimit.hit")[0].source_ip == support.ATTACKER
+    # A flood of refused attempts writes one event for the period, not one each.
+    for _ in range(10):
+        with pytest.raises(LoginThrottled):
+            login(support.BINH_ID, support.PASSWORD, support.ATTACKER)
+    [hit] = events("ratelimit.hit")
+    assert hit.detail["refused"] == 1
 
     assert login(support.BINH_ID, support.PASSWORD, support.HOME) == binh.account
     clock.advance(minutes=10, seconds=1)

@@ -1,4 +1,5 @@
-"""Login throttles hold under parallel attempts, on PostgreSQL (issue 8, item 4).
+"""Login, registration and QR-code throttles hold under parallel attempts, on
+PostgreSQL (issue 8, item 4).
 
 Before: the count was read, the password hash checked (Argon2: tens of milliseconds),
 and only then the failure written, so 40 parallel wrong passwords for one account were
@@ -19,7 +20,9 @@ from django.db import connection
 
 from nentang.audit.services import security_defaults_install
 from nentang.identity import services
-from nentang.identity.models import Account
+from nentang.identity.models import Account, CrossDeviceLogin
+from nentang.identity.services import crossdevice
+from nentang.identity.services.throttling import registration_attempt_reserve
 from nentang.identity.tests import support
 from nentang.identity.tests.support import administrative_units
 from nentang.kernel.errors import ProblemError
@@ -134,3 +137,28 @@ def test_forty_parallel_attempts_from_one_address_check_at_most_twenty(binh: Acc
             login=support.BINH_ID, password=support.PASSWORD, source_ip=support.ATTACKER
         )
     assert caught.value.code == "login_rate_limited"
+
+
+def test_forty_parallel_registrations_of_one_number_pass_three() -> None:
+    """Registration is counted in the kernel's throttle (per number and per address in
+    one step): of 40 parallel attempts for one ID number from 40 addresses, 3 pass."""
+    outcomes = in_parallel(
+        lambda n: registration_attempt_reserve(
+            id_number=support.BINH_ID, source_ip=f"198.51.100.{n + 1}"
+        )
+    )
+
+    assert outcomes.count("rate_limited") == PARALLEL - 3, outcomes
+    # Refused attempts were counted nowhere: each address still has its whole hour.
+    registration_attempt_reserve(id_number=support.AN_ID, source_ip="198.51.100.40")
+
+
+def test_forty_parallel_qr_codes_from_one_address_pass_twenty() -> None:
+    """Before: the codes of the window were counted, then one created — 40 parallel
+    requests from one address all got a code (limit 20)."""
+    outcomes = in_parallel(
+        lambda n: crossdevice.cross_device_start(source_ip=support.ATTACKER, user_agent="test")
+    )
+
+    assert outcomes.count("rate_limited") == PARALLEL - crossdevice.PER_ADDRESS, outcomes
+    assert CrossDeviceLogin.objects.count() == crossdevice.PER_ADDRESS

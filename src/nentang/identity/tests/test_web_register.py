@@ -412,7 +412,7 @@ class TestRegistering:
         assert refused.status_code == 429
         assert not Person.objects.filter(id_number=last).exists()
         assert support.SecurityEvent.objects.filter(
-            kind="ratelimit.hit", detail__scope="registration"
+            kind="ratelimit.hit", detail__scope="identity.register.address"
         ).exists()
 
     def test_the_form_needs_its_csrf_token(self) -> None:

@@ -32,6 +32,7 @@ from nentang.identity.services import requires_second_factor, second_factor_sati
 from nentang.identity.services.common import denied
 from nentang.identity.services.usage import READ_ROLES
 from nentang.kernel.errors import Forbidden
+from nentang.kernel.security import MAX_RETURN_URL, return_url
 
 
 class IdentityRequest(HttpRequest):
@@ -52,10 +53,15 @@ def account_of(request: HttpRequest) -> Account:
 
 def safe_next(request: HttpRequest, value: str | None, default: str = "") -> str:
     """``value`` when it is a path or URL of this site (never another host, never a
-    scheme change: no open redirect), else ``default`` (the account page)."""
+    scheme change: no open redirect) and not over-long, else ``default`` (the account
+    page): a huge ``next`` is dropped, never carried into a redirect Django refuses."""
     fallback = default or reverse("identity_web:account")
-    if not value or not url_has_allowed_host_and_scheme(
-        value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    if (
+        not value
+        or len(value) > MAX_RETURN_URL
+        or not url_has_allowed_host_and_scheme(
+            value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
     ):
         return fallback
     if value.startswith(_NO_RETURN) or value.startswith("\\"):
@@ -105,7 +111,7 @@ def account_page(view: View) -> View:
     @wraps(view)
     def wrapped(request: IdentityRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
-            return HttpResponseRedirect(login_url(request.get_full_path()))
+            return HttpResponseRedirect(login_url(return_url(request)))
         return view(request, *args, **kwargs)
 
     return wrapped
@@ -115,12 +121,10 @@ def security_page(view: View) -> View:
     @wraps(view)
     def wrapped(request: IdentityRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
-            return HttpResponseRedirect(login_url(request.get_full_path()))
+            return HttpResponseRedirect(login_url(return_url(request)))
         if needs_step_up(request):
             back = (
-                request.get_full_path()
-                if request.method == "GET"
-                else reverse("identity_web:account")
+                return_url(request) if request.method == "GET" else reverse("identity_web:account")
             )
             return HttpResponseRedirect(second_factor_url(back))
         return view(request, *args, **kwargs)
@@ -151,11 +155,11 @@ def officer_page(view: View) -> View:
     @wraps(view)
     def wrapped(request: IdentityRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
-            return HttpResponseRedirect(login_url(request.get_full_path()))
+            return HttpResponseRedirect(login_url(return_url(request)))
         front_office_officer(request)
         if needs_step_up(request):
             back = (
-                request.get_full_path()
+                return_url(request)
                 if request.method == "GET"
                 else reverse("identity_web:officer_find")
             )

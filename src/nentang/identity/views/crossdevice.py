@@ -43,6 +43,7 @@ from nentang.identity.views.login import finish_login
 from nentang.identity.views.oidc_return import client_name
 from nentang.identity.views.qr import qr_svg
 from nentang.kernel.errors import ProblemError
+from nentang.kernel.security import return_url
 
 SESSION_KEY = "identity.cross_device"
 
@@ -139,9 +140,9 @@ def _phone_gate(request: IdentityRequest) -> HttpResponse | None:
     """The phone must be logged in (and have presented its second factor if it has
     one); then back here with the code."""
     if not request.user.is_authenticated:
-        return HttpResponseRedirect(login_url(request.get_full_path()))
+        return HttpResponseRedirect(login_url(return_url(request)))
     if needs_step_up(request):
-        return HttpResponseRedirect(second_factor_url(request.get_full_path()))
+        return HttpResponseRedirect(second_factor_url(return_url(request)))
     return None
 
 

@@ -6,8 +6,8 @@ import json
 import logging
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, RawPostDataException
+from django.core.exceptions import DisallowedRedirect, RequestDataTooBig
+from django.http import HttpRequest, HttpResponseRedirect, RawPostDataException
 from django.http.response import HttpResponseBase
 from django.utils.translation import gettext as _
 
@@ -22,6 +22,7 @@ from nentang.kernel.errors import (
 )
 from nentang.kernel.errors.pages import error_page
 from nentang.kernel.middleware_base import DualMiddleware
+from nentang.kernel.security import MAX_RETURN_URL
 
 logger = logging.getLogger("nentang.errors")
 
@@ -89,7 +90,27 @@ class ProblemMiddleware(DualMiddleware):
                 detail = _("The request body is not valid JSON.")
                 return problem_response(status=400, detail=detail, instance=request.path)
             return error_page(request, 400)
+        if isinstance(exception, DisallowedRedirect):
+            return _redirect_refused(request, exception)
         return None
+
+
+def _redirect_refused(request: HttpRequest, exception: DisallowedRedirect) -> HttpResponseBase:
+    """A view redirected to a URL Django refuses (over-long: a huge query string carried
+    into ``next`` by ``redirect_to_login``; or an unsafe scheme). Without the query
+    string the same page is asked again, when there was one (the huge ``next`` is
+    dropped, the visitor still reaches the login); else 400. One log line, no
+    traceback: it is the client's doing."""
+    logger.warning("redirect refused for %s %s: %s", request.method, request.path[:200], exception)
+    if (
+        request.method in ("GET", "HEAD")
+        and request.META.get("QUERY_STRING")
+        and len(request.path) <= MAX_RETURN_URL
+    ):
+        return HttpResponseRedirect(request.path)
+    if is_api_path(request.path):
+        return problem_response(status=400, instance=request.path[:MAX_RETURN_URL])
+    return error_page(request, 400)
 
 
 def _too_large(request: HttpRequest) -> HttpResponseBase:

@@ -10,12 +10,18 @@ class ThrottleBucket(models.Model):
     requests queue on it and cannot all pass. ``attempts`` holds at most ``limit``
     ISO timestamps, most recent first; ``expires_at`` is when the last one leaves its
     window — past it the row says nothing and is pruned.
+
+    A refusal is a security event, but a flood must not write one row per refused
+    request: ``refused`` counts the refusals not yet reported and ``reported_at`` is
+    when the last event was written (at most one per ``REPORT_EVERY`` per row).
     """
 
     scope = models.CharField(max_length=100)
     key_hash = models.CharField(max_length=64)
     attempts = models.JSONField(default=list)
     expires_at = models.DateTimeField(db_index=True)
+    refused = models.PositiveIntegerField(default=0)
+    reported_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

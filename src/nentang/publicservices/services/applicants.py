@@ -114,7 +114,7 @@ def _answers(procedure: Procedure, data: Any, *, partial: bool) -> dict[str, Any
             errors=[FieldError("data", _("The answers must be an object of fields."), "invalid")],
         )
     answers = {
-        key: clean(value) if isinstance(value, str) else value
+        key: clean(value.replace("\x00", "")) if isinstance(value, str) else value
         for key, value in data.items()
         if not (partial and value in ("", None))
     }
@@ -265,7 +265,7 @@ def dossier_resubmit(*, actor: Any, dossier_id: Any, data: Mapping[str, Any]) ->
 
 def dossier_withdraw(*, actor: Any, dossier_id: Any, reason: str = "") -> Dossier:
     """The applicant withdraws the dossier, at any time before its approval."""
-    text = clean(reason or "")[:MAX_REASON]
+    text = clean((reason or "").replace("\x00", ""))[:MAX_REASON]
     gate(actor, dossier_id, what="publicservices.dossier.withdraw", applicant=True)
     with transaction.atomic():
         dossier = lock(dossier_id)

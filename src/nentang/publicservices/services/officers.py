@@ -59,6 +59,13 @@ def _reason(text: str, *, field: str = "reason", required: bool = True) -> str:
                 FieldError(field, _("At most %(n)s characters.") % {"n": MAX_TEXT}, "too_long")
             ],
         )
+    if "\x00" in value:  # no text column takes it (PostgreSQL: a 500 before)
+        raise ValidationFailed(
+            _("Some fields are invalid."),
+            errors=[
+                FieldError(field, _("Write the reasons: the applicant reads them."), "invalid")
+            ],
+        )
     return value
 
 
@@ -129,7 +136,7 @@ def dossier_request_supplement(*, actor: Any, dossier_id: Any, reasons: Sequence
     """Ask the applicant, once and with every reason at once, to complete the dossier
     (Decree 61/2018/NĐ-CP: a single request for supplementation)."""
     items = [clean(r) for r in reasons or [] if clean(r or "")]
-    if not items or any(len(r) > MAX_TEXT for r in items):
+    if not items or any(len(r) > MAX_TEXT or "\x00" in r for r in items):
         raise ValidationFailed(
             _("Some fields are invalid."),
             errors=[

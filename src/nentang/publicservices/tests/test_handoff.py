@@ -15,7 +15,7 @@ from django.test import Client
 from tests.support.staff import log_in_as
 
 from nentang.identity import services as identity
-from nentang.kernel.errors import Conflict, Forbidden, NotFound
+from nentang.kernel.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from nentang.kernel.models import OutboxEvent
 from nentang.publicservices import selectors, services
 from nentang.publicservices.models import Dossier, DossierAction
@@ -279,3 +279,35 @@ def signed_in(account: Any) -> Client:
 
 def post(client: Client, path: str, body: Any) -> Any:
     return client.post(path, json.dumps(body), content_type="application/json")
+
+
+def test_a_reason_with_a_nul_byte_is_a_field_error(cast: Cast) -> None:
+    """A NUL in a reason (hand-off, reject, comment…) was a 500 on PostgreSQL: its text
+    column refuses it. It is the reason's field error on every database."""
+    partners(cast)
+    dossier = submitted_and_registered(cast)
+    with pytest.raises(ValidationFailed) as refused:
+        services.dossier_hand_off(
+            actor=cast.processing, dossier_id=dossier.pk, reason="Chuyển\x00 công an"
+        )
+    assert [e.field for e in refused.value.errors] == ["reason"]
+    dossier.refresh_from_db()
+    assert dossier.state == "birth_registered"
+    # The same class elsewhere: an answer and a withdrawal reason lose the NUL, a
+    # supplement reason is refused like an empty one.
+    other = services.dossier_submit(
+        actor=cast.an,
+        procedure_slug=SLUG,
+        agency_code="ubnd-phuong-sai-gon",
+        data={**answers(), "residence_address": "12 Lê Lợi\x00, Phường Sài Gòn"},
+        documents=support.papers(SLUG),
+    )
+    assert other.data["residence_address"] == "12 Lê Lợi, Phường Sài Gòn"
+    services.dossier_receive(actor=cast.reception, dossier_id=other.pk)
+    with pytest.raises(ValidationFailed):
+        services.dossier_request_supplement(
+            actor=cast.processing, dossier_id=other.pk, reasons=["Thiếu\x00 giấy"]
+        )
+    services.dossier_withdraw(actor=cast.an, dossier_id=other.pk, reason="Nộp\x00 nhầm")
+    other.refresh_from_db()
+    assert other.state == "withdrawn"

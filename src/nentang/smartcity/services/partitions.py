@@ -32,6 +32,7 @@ SEQUENCE = "sc_observation_id_seq"
 MONTHS_AHEAD = 2
 COLUMNS = "id, tenant_id, entity_id, attr, dataset_id, observed_at, value, number, instance_id"
 NAME = re.compile(rf"^{TABLE}_p(\d{{4}})(\d{{2}})$")
+_LOCK = 0x5C0B5E17  # advisory lock key of partition creation
 
 
 def month_start(moment: datetime.datetime | datetime.date) -> datetime.datetime:
@@ -83,6 +84,9 @@ def _create(cursor: Any, start: datetime.datetime) -> None:
     """A partition for the month from ``start``, taking over that month's rows from the
     default partition (a new partition cannot be added over rows the default holds)."""
     name, end = partition_name(start), next_month(start)
+    # Writers of the default partition wait until the partition is attached: a row of
+    # this month they committed after the move would make the ATTACH fail.
+    cursor.execute(f'LOCK TABLE "{DEFAULT}" IN SHARE ROW EXCLUSIVE MODE')
     cursor.execute(
         f'CREATE TABLE "{name}" (LIKE "{TABLE}" INCLUDING DEFAULTS INCLUDING CONSTRAINTS)'
     )
@@ -98,7 +102,9 @@ def _create(cursor: Any, start: datetime.datetime) -> None:
 
 
 def ensure_partitions(months: Iterable[datetime.datetime], conn: Any = None) -> list[str]:
-    """Create the missing partitions of ``months`` (first instants, UTC); their names."""
+    """Create the missing partitions of ``months`` (first instants, UTC); their names.
+    Two runs at once (two workers, the task and a migration) take turns on an advisory
+    lock and look again under it: the second finds the partition made, not an error."""
     conn = conn or connection
     if not is_partitioned(conn):
         return []
@@ -109,6 +115,9 @@ def ensure_partitions(months: Iterable[datetime.datetime], conn: Any = None) -> 
         if name in existing:
             continue
         with transaction.atomic(using=conn.alias), conn.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK])
+            if name in partitions(conn):
+                continue
             _create(cursor, start)
         made.append(name)
     return made

@@ -86,3 +86,35 @@ def test_retention_drops_the_months_no_city_keeps(city: None) -> None:
     assert partitions.partition_name(older) in names  # Đà Nẵng's row keeps it; rows deleted
     assert Observation.objects.filter(tenant__name="hue").count() == 1
     assert Observation.objects.filter(tenant__name="danang").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_runs_at_once_make_the_partition_once() -> None:
+    """Before: both read the partitions, both ran CREATE TABLE; the second failed
+    ("relation already exists") and its daily task with it."""
+    import threading
+
+    month = datetime.datetime(2091, 3, 1, tzinfo=UTC)
+    name = partitions.partition_name(month)
+    start = threading.Barrier(4)
+    outcomes: list[object] = []
+
+    def run() -> None:
+        try:
+            start.wait()
+            outcomes.append(partitions.ensure_partitions([month]))
+        except Exception as error:  # the assertion below shows it
+            outcomes.append(repr(error))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert sorted(map(str, outcomes)) == [str([name]), "[]", "[]", "[]"], outcomes
+    finally:
+        if name in partitions.partitions():
+            partitions.drop_partition(name)
