@@ -8,7 +8,8 @@ nentang database (migrated) holding one datastore table of air-quality readings 
 (``nentang serve``, ``/api/3/action/datastore_search``, the CKAN action clients call);
 Datasette serves a copy of the same file, immutable (``datasette serve -i``), with its
 JSON API. Both get the same index on ``tinh``. Four scenarios, each its own benchmark,
-requests sent one at a time by the same client, requests/s and p50/p99:
+requests sent one at a time by the same client (after two untimed ones to each server),
+requests/s and p50/p99:
 
 * ``opendata-filter``   — rows of one province (100 rows + total);
 * ``opendata-fulltext`` — rows having two words, from the table's FTS5 index (the one a
