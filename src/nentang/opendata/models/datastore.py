@@ -17,6 +17,13 @@ class DatastoreTable(models.Model):
     table_name = models.CharField(max_length=63, unique=True)
     fields = models.JSONField(default=list)
     row_count = models.BigIntegerField(default=0)
+    ids_dense = models.BooleanField(
+        default=True,
+        db_default=True,
+        help_text="_id runs 1..row_count without gaps, so row n of the table in _id order "
+        "is the row whose _id is n (datastore_search turns an offset into an index seek). "
+        "Every load keeps it; anything that deletes rows must clear it.",
+    )
     encoding = models.CharField(max_length=30, blank=True, default="")
     created_at = models.DateTimeField()
     modified_at = models.DateTimeField()

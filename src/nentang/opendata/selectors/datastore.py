@@ -7,6 +7,7 @@ the table's own field list, never from the request."""
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 import uuid
 from collections.abc import Iterator
@@ -63,13 +64,23 @@ def _public_store(resource_id: str) -> DatastoreTable | None:
     table, resource, dataset = (quote(m.db_table) for m in meta.values())
     public_id = Resource._meta.get_field("public_id").get_db_prep_value(key, connection)
     private = Dataset._meta.get_field("private").get_db_prep_value(False, connection)
-    rows = DatastoreTable.objects.raw(
-        f"SELECT t.id, t.table_name, t.fields, t.row_count, t.modified_at FROM {table} t "  # noqa: S608 - model tables
-        f"JOIN {resource} r ON r.id = t.resource_id JOIN {dataset} d ON d.id = r.dataset_id "
-        "WHERE r.public_id = %s AND d.state IN (%s, %s) AND d.private = %s",
-        [public_id, *PUBLIC_STATES, private],
-    )
-    return next(iter(rows), None)
+    with connection.cursor() as cursor:
+        sql = (
+            "SELECT t.id, t.table_name, t.fields, t.row_count, t.ids_dense, t.modified_at "  # noqa: S608 - model tables
+            f"FROM {table} t JOIN {resource} r ON r.id = t.resource_id "
+            f"JOIN {dataset} d ON d.id = r.dataset_id "
+            "WHERE r.public_id = %s AND d.state IN (%s, %s) AND d.private = %s"
+        )
+        cursor.execute(sql, [public_id, *PUBLIC_STATES, private])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    # A plain read and an unsaved model: the ORM's RawQuerySet cost more than the page.
+    pk, name, fields, row_count, ids_dense, modified_at = row
+    return DatastoreTable(
+        id=pk, table_name=name, fields=json.loads(fields) if isinstance(fields, str) else fields,
+        row_count=row_count, ids_dense=bool(ids_dense), modified_at=modified_at,
+    )  # fmt: skip
 
 
 def _public_fields(store: DatastoreTable) -> list[dict[str, Any]]:
@@ -120,9 +131,12 @@ def datastore_search(
         where.append(condition)
         params.append(match)
     clause = f" WHERE {' AND '.join(where)}" if where else ""
-    # Deep pages of the whole table in _id order: _id runs 1..row_count without gaps
-    # (rows are only ever appended), so offset n starts after _id n — an index seek.
-    keyset = not where and not sort and not distinct and offset > 0
+    # Deep pages of the whole table in _id order: when _id runs 1..row_count without
+    # gaps (ids_dense: every load keeps it, a delete would clear it), the row at offset
+    # n is the one after _id n, so OFFSET n (a walk over n rows) becomes _id > n (an
+    # index seek) with the same rows. Anything else — filters, q, a sort, distinct, a
+    # table with gaps — pages with OFFSET.
+    keyset = store.ids_dense and not where and not sort and not distinct and offset > 0
     order = []
     for part in (sort or "").split(","):
         name, direction = part.strip(), "asc"
@@ -178,7 +192,7 @@ def datastore_search(
                     repr(
                         (
                             store.table_name,
-                            store.modified_at.isoformat(),
+                            str(store.modified_at),
                             name,
                             clause,
                             params,
@@ -200,10 +214,20 @@ def datastore_search(
                 str(to_python(v, types[name]["type"])): int(n) for v, n in cursor.fetchall()
             }
             cache.set(key, facet_counts[name], FACET_CACHE_SECONDS)
-    out_types = [types[n]["type"] for n in chosen]
-    records = [
-        {n: to_python(v, t) for n, v, t in zip(chosen, row, out_types, strict=True)} for row in rows
+    # Only booleans and dates change on the way out (to_python); the other columns are
+    # taken as the database gives them.
+    converted = [
+        (i, types[n]["type"]) for i, n in enumerate(chosen) if types[n]["type"] in ("bool", "date")
     ]
+    if converted:
+        changed = []
+        for row in rows:
+            values = list(row)
+            for i, ckan_type in converted:
+                values[i] = to_python(values[i], ckan_type)
+            changed.append(values)
+        rows = changed
+    records = [dict(zip(chosen, row, strict=True)) for row in rows]
     selected = [f for f in _public_fields(store) if f["id"] in chosen]
     return Page(fields=selected, records=records, total=total, facets=facet_counts)
 

@@ -142,6 +142,15 @@ def _insert(
     return count
 
 
+def _next_id(name: str) -> int:
+    """The last ``_id`` of a table (0 when empty): appends continue after it, so a table
+    whose ``_id`` runs 1..n without gaps (:attr:`DatastoreTable.ids_dense`) stays so, and
+    one with gaps never reuses an ``_id``."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT MAX({q('_id')}) FROM {q(name)}")  # noqa: S608 - quoted identifier
+        return int(cursor.fetchone()[0] or 0)
+
+
 def _refuse(message: str, *, row: int = 0, column: str = "") -> ValidationFailed:
     where = []
     if row:
@@ -213,18 +222,21 @@ def ingest_file(
                 _create_table(name, fields, index=False)
             else:
                 assert existing is not None
-                start = existing.row_count
+                start = _next_id(name)
 
             def batch_done(count: int) -> None:  # visible outside this transaction
                 progress.write(rows_done=count)
 
             loaded = _insert(name, fields, _typed_rows(second, kinds), start, batch_done)
+            kept = 0 if fresh or not existing else existing.row_count
             if fresh:
                 _index_table(name)
             now = timezone.now()
             store, _created = DatastoreTable.objects.update_or_create(
                 resource=resource,
-                defaults={"table_name": name, "fields": fields, "row_count": start + loaded,
+                defaults={"table_name": name, "fields": fields,
+                          "row_count": kept + loaded,
+                          "ids_dense": fresh or bool(existing and existing.ids_dense),
                           "encoding": first.encoding, "modified_at": now,
                           "created_at": existing.created_at if existing else now},
             )  # fmt: skip
@@ -279,7 +291,7 @@ def datastore_load_rows(
         store, _created = DatastoreTable.objects.update_or_create(
             resource=resource,
             defaults={"table_name": name, "fields": declared, "row_count": loaded,
-                      "encoding": "utf-8", "modified_at": now,
+                      "ids_dense": True, "encoding": "utf-8", "modified_at": now,
                       "created_at": existing.created_at if existing else now},
         )  # fmt: skip
         Dataset.objects.filter(pk=resource.dataset_id).update(data_updated_at=now, modified_at=now)
@@ -446,15 +458,18 @@ def _store_records(
     name = table_name(resource)
     with transaction.atomic():
         start = 0
-        if existing is None or fields:
+        fresh = existing is None or bool(fields)
+        if fresh:
             _create_table(name, declared)
         else:
-            start = existing.row_count
+            start = _next_id(name)
         loaded = _insert(name, declared, rows, start)
         now = timezone.now()
         store, _created = DatastoreTable.objects.update_or_create(
             resource=resource,
-            defaults={"table_name": name, "fields": declared, "row_count": start + loaded,
+            defaults={"table_name": name, "fields": declared,
+                      "row_count": (0 if fresh or not existing else existing.row_count) + loaded,
+                      "ids_dense": fresh or bool(existing and existing.ids_dense),
                       "modified_at": now, "created_at": existing.created_at if existing else now},
         )  # fmt: skip
         auditing.record(

@@ -270,6 +270,57 @@ def test_paging_through_the_table_sees_every_row_once(cast: Cast) -> None:
     assert [r["Số"] for r in filtered.records] == [20, 21, 22]  # words 2, 20… start with "2"
 
 
+def test_a_deep_page_seeks_by_id_only_while_the_ids_have_no_gaps(cast: Cast) -> None:
+    """Offset n in _id order becomes ``_id > n`` (an index seek) only while _id runs
+    1..row_count; the pages are the ones OFFSET gives, with and without gaps."""
+    from django.test.utils import CaptureQueriesContext
+
+    from nentang.opendata.models import DatastoreTable
+
+    rows = "\n".join(f"Dòng {n};{n}" for n in range(1, 26))
+    resource = _load(cast, f"Tên;Số\n{rows}\n".encode())
+    more = [{"Tên": f"Thêm {n}", "Số": n} for n in range(26, 31)]
+    services.datastore_create(account=cast.publisher, resource=resource, fields=None, records=more)
+    rid, table = str(resource.public_id), f'"{resource.public_id}"'
+    store = DatastoreTable.objects.get(resource=resource)
+    assert (store.row_count, store.ids_dense) == (30, True)
+
+    def pages(seek: bool) -> list[tuple[list[int], int | None]]:
+        got = []
+        for offset, limit in ((1, 3), (10, 10), (24, 100), (29, 5), (30, 5), (40, 5)):
+            with CaptureQueriesContext(connection) as queries:
+                page = selectors.datastore_search(
+                    account=None, resource_id=rid, offset=offset, limit=limit
+                )
+            read = next(q["sql"] for q in queries.captured_queries if table in q["sql"])
+            assert (" OFFSET " not in read) is seek, read
+            with connection.cursor() as cursor:  # the reference: OFFSET on the table
+                cursor.execute(
+                    f'SELECT "_id", "Số" FROM {table} ORDER BY "_id" LIMIT %s OFFSET %s',
+                    [limit, offset],
+                )
+                expected = cursor.fetchall()
+            assert [(r["_id"], r["Số"]) for r in page.records] == [tuple(r) for r in expected]
+            got.append(([r["_id"] for r in page.records], page.total))
+        return got
+
+    assert pages(seek=True)[1] == (list(range(11, 21)), 30)
+    # Rows deleted (as any delete must: the rows, the count, and the flag cleared).
+    with connection.cursor() as cursor:
+        cursor.execute(f'DELETE FROM {table} WHERE "_id" IN (3, 7, 8, 20)')
+    DatastoreTable.objects.filter(pk=store.pk).update(row_count=26, ids_dense=False)
+    gapped = pages(seek=False)
+    assert gapped[1] == ([14, 15, 16, 17, 18, 19, 21, 22, 23, 24], 26)  # a seek: 11…20
+    # An append continues after the last _id (none reused) and keeps the gaps known.
+    services.datastore_create(
+        account=cast.publisher, resource=resource, fields=None, records=[{"Tên": "Cuối", "Số": 31}]
+    )
+    store.refresh_from_db()
+    assert (store.row_count, store.ids_dense) == (27, False)
+    last = selectors.datastore_search(account=None, resource_id=rid, offset=26, limit=5)
+    assert [r["_id"] for r in last.records] == [31]
+
+
 def test_generated_rows_go_in_by_the_bulk_path_indexed_afterwards(cast: Cast) -> None:
     import datetime
 

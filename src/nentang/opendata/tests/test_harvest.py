@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import os
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -25,8 +24,6 @@ from nentang.opendata.services import harvest_read
 from nentang.opendata.tests.support import Cast
 from nentang.opendata.views import ckan_shapes
 
-# One port per xdist worker, inside this work's range (8141–8148).
-PORT = 8141 + int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
 pytestmark = pytest.mark.django_db
 
 
@@ -100,11 +97,11 @@ def portal(settings: Any) -> Iterator[tuple[str, Portal]]:
             self.end_headers()
             self.wfile.write(body)
 
-    server = ThreadingHTTPServer(("127.0.0.1", PORT), Handler)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)  # a free port the system picks
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{PORT}", state
+        yield f"http://127.0.0.1:{server.server_address[1]}", state
     finally:
         server.shutdown()
         server.server_close()
