@@ -9,8 +9,11 @@ from django.db import models
 
 from nentang.kernel.ids import new_id
 
-# How long after the last update a dataset of each frequency is still fresh (days).
+# How long after the last update a dataset of each frequency is still fresh (days). The
+# check counts calendar days: an hourly dataset is flagged like a daily one (an update
+# a day late), never at midnight for an update made late yesterday evening.
 FREQUENCY_DAYS = {
+    "hourly": 1,
     "daily": 1,
     "weekly": 7,
     "monthly": 31,
@@ -137,6 +140,7 @@ class Dataset(models.Model):
         DELETED = "deleted", "Deleted"
 
     class Frequency(models.TextChoices):
+        HOURLY = "hourly", "Hourly"
         DAILY = "daily", "Daily"
         WEEKLY = "weekly", "Weekly"
         MONTHLY = "monthly", "Monthly"

@@ -38,7 +38,7 @@ DCAT_VERSION = URIRef("http://www.w3.org/ns/dcat#version")  # not in rdflib's DC
 PAGE = 100
 MAX_DATASETS = 10_000
 MAX_BYTES = 20 * 1024 * 1024
-FREQUENCIES = {"DAILY": "daily", "WEEKLY": "weekly", "MONTHLY": "monthly",
+FREQUENCIES = {"HOURLY": "hourly", "DAILY": "daily", "WEEKLY": "weekly", "MONTHLY": "monthly",
                "QUARTERLY": "quarterly", "ANNUAL_2": "semiannual", "ANNUAL": "annual",
                "IRREG": "irregular"}  # fmt: skip
 LICENCE_HINTS = (("publicdomain/zero", "cc-zero"), ("by-sa/4.0", "cc-by-sa-4.0"),

@@ -16,7 +16,8 @@ ADMS = Namespace("http://www.w3.org/ns/adms#")
 FREQUENCY = Namespace("http://publications.europa.eu/resource/authority/frequency/")
 FILE_TYPE = Namespace("http://publications.europa.eu/resource/authority/file-type/")
 FREQUENCIES = {
-    "daily": "DAILY", "weekly": "WEEKLY", "monthly": "MONTHLY", "quarterly": "QUARTERLY",
+    "hourly": "HOURLY", "daily": "DAILY", "weekly": "WEEKLY", "monthly": "MONTHLY",
+    "quarterly": "QUARTERLY",
     "semiannual": "ANNUAL_2", "annual": "ANNUAL", "irregular": "IRREG",
 }  # fmt: skip
 FORMATS = {"CSV": "CSV", "XLSX": "XLSX", "JSON": "JSON", "PDF": "PDF", "ZIP": "ZIP"}

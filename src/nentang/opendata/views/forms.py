@@ -9,8 +9,8 @@ from nentang.opendata.encodings import ENCODINGS, LABELS
 from nentang.web.forms import Form
 
 FREQUENCIES = [
-    ("irregular", _("Irregular")), ("daily", _("Daily")), ("weekly", _("Weekly")),
-    ("monthly", _("Monthly")), ("quarterly", _("Quarterly")),
+    ("irregular", _("Irregular")), ("hourly", _("Hourly")), ("daily", _("Daily")),
+    ("weekly", _("Weekly")), ("monthly", _("Monthly")), ("quarterly", _("Quarterly")),
     ("semiannual", _("Every six months")), ("annual", _("Annual")),
 ]  # fmt: skip
 

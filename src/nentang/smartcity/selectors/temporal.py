@@ -185,6 +185,16 @@ def _aggregate_in_sql(
 ) -> dict[str, dict[str, list[list[Any]]]] | None:
     """The aggregation grouped by the database, per attribute; None when this window or
     method needs the rows in Python."""
+    grouped = _aggregate_many_in_sql(tenant_id, [entity_id], attrs, span, how)
+    return None if grouped is None else grouped.get(entity_id, {})
+
+
+def _aggregate_many_in_sql(
+    tenant_id: int, entity_ids: Sequence[str], attrs: set[str] | None, span: Window,
+    how: Aggregation,
+) -> dict[str, dict[str, dict[str, list[list[Any]]]]] | None:  # fmt: skip
+    """:func:`_aggregate_in_sql` for a page of entities in one grouped query: entity id →
+    attribute → series (an entity without rows in the window is absent)."""
     first, end, period = span.time_at, span.end_time_at, how.period
     if span.timerel != "between" or first is None or end is None or period is None:
         return None
@@ -204,30 +214,34 @@ def _aggregate_in_sql(
     ops = connection.ops
     names = sorted(attrs) if attrs else []
     only = f"AND attr IN ({', '.join(['%s'] * len(names))}) " if names else ""
+    ids = ", ".join(["%s"] * len(entity_ids))
     table = ops.quote_name(Observation._meta.db_table)
     sql = (
-        f"SELECT attr, {bucket} AS bucket, count(*), avg(number), min(number), "  # noqa: S608 - names only
-        f"max(number), sum(number) FROM {table} WHERE tenant_id = %s AND entity_id = %s "
-        f"{only}AND observed_at >= %s AND observed_at < %s GROUP BY attr, bucket "
-        "ORDER BY attr, bucket"
+        f"SELECT entity_id, attr, {bucket} AS bucket, count(*), avg(number), min(number), "  # noqa: S608 - names only
+        f"max(number), sum(number) FROM {table} WHERE tenant_id = %s AND entity_id IN ({ids}) "
+        f"{only}AND observed_at >= %s AND observed_at < %s GROUP BY entity_id, attr, bucket "
+        "ORDER BY entity_id, attr, bucket"
     )
+    if not entity_ids:
+        return {}
     params = [
         *bucket_params,
         tenant_id,
-        entity_id,
+        *entity_ids,
         *names,
         ops.adapt_datetimefield_value(first),
         ops.adapt_datetimefield_value(end),
     ]
-    out: dict[str, dict[str, list[list[Any]]]] = {}
+    out: dict[str, dict[str, dict[str, list[list[Any]]]]] = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         for row in cursor.fetchall():
-            start_at = first + int(row[1]) * period
+            start_at = first + int(row[2]) * period
             bounds = [iso(start_at), iso(start_at + period)]
-            series = out.setdefault(row[0], {method: [] for method in how.methods})
+            per_attr = out.setdefault(row[0], {})
+            series = per_attr.setdefault(row[1], {method: [] for method in how.methods})
             for method in how.methods:
-                series[method].append([row[_SQL_METHODS[method]], *bounds])
+                series[method].append([row[_SQL_METHODS[method] + 1], *bounds])
     return out
 
 
@@ -262,12 +276,19 @@ def _temporal_entity(
     span: Window,
     mode: str,
     how: Aggregation | None,
+    page: dict[str, dict[str, dict[str, list[list[Any]]]]] | None = None,
 ) -> dict[str, Any]:
+    """One entity's temporal representation; ``page``: the aggregation of the whole page
+    of entities, grouped already (:func:`_aggregate_many_in_sql`)."""
     data = view.data
     types = [terms.compact(t) for t in data["type"]]
     out: dict[str, Any] = {"id": data["id"], "type": types[0] if len(types) == 1 else types}
     if mode == "aggregated" and how is not None:
-        grouped = _aggregate_in_sql(tenant_id, data["id"], attrs, span, how)
+        grouped = (
+            page.get(data["id"], {})
+            if page is not None
+            else _aggregate_in_sql(tenant_id, data["id"], attrs, span, how)
+        )
         if grouped is not None:
             for iri, series in sorted(grouped.items()):
                 kind = _kind(view, tenant_id, iri, span)
@@ -342,9 +363,14 @@ def temporal_query(
     )
     tenant_row = tenant_for(caller, tenant, write=False)
     wanted = {terms.expand(a) for a in attrs} or None
+    # Aggregated: the page's entities in one grouped query, not one each.
+    page = None
+    if mode == "aggregated" and how is not None:
+        ids = [view.data["id"] for view in found.entities]
+        page = _aggregate_many_in_sql(tenant_row.pk, ids, wanted, span, how)
     return (
         [
-            _temporal_entity(view, tenant_row.pk, terms, wanted, span, mode, how)
+            _temporal_entity(view, tenant_row.pk, terms, wanted, span, mode, how, page)
             for view in found.entities
         ],
         found.count,

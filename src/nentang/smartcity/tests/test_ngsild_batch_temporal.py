@@ -151,6 +151,24 @@ def test_temporal_history_windows_last_n_and_aggregation(ngsi: Ngsi) -> None:
     assert [row[0] for row in hourly["sum"]] == [2.25, 3.25, 4.25, 5.25]
     assert [row[0] for row in hourly["totalCount"]] == [2, 2, 2, 2]
     assert hourly["avg"][1][1:] == ["2026-11-15T01:00:00.000000Z", "2026-11-15T02:00:00.000000Z"]
+    # A page of entities is aggregated in one grouped query, each keeping its own series.
+    ngsi.call(
+        "POST",
+        "/entities",
+        {**level(0.5, "2026-11-15T01:10:00Z"), "id": "urn:ngsi-ld:WaterLevel:an-cuu"},
+    )
+    page = ngsi.call(
+        "GET",
+        "/temporal/entities?type=WaterLevel&options=aggregatedValues&aggrMethods=avg,totalCount"
+        "&aggrPeriodDuration=PT1H&timerel=between"
+        "&timeAt=2026-11-15T00:00:00Z&endTimeAt=2026-11-15T04:00:00Z",
+    ).json()
+    series = {e["id"].rsplit(":", 1)[1]: e["height"] for e in page}
+    assert [row[0] for row in series["song-huong-kim-long"]["avg"]] == [1.125, 1.625, 2.125, 2.625]
+    assert series["an-cuu"]["avg"] == [
+        [0.5, "2026-11-15T01:00:00.000000Z", "2026-11-15T02:00:00.000000Z"]
+    ]
+    assert series["an-cuu"]["totalCount"][0][0] == 1
 
     listed = ngsi.call(
         "GET",

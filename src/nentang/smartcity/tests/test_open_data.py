@@ -108,7 +108,44 @@ def test_a_city_publishes_hourly_observations_warnings_and_daily_statistics() ->
     assert reports["pothole"]["so_phan_anh"] is None  # 2 people's reports: withheld
     assert reports["pothole"]["ghi_chu"] == "<5"
 
-    again = services.feeds_publish(now=tomorrow)["hue"][0]
-    assert again.pk == hourly.pk
-    assert again.version.endswith("-2")
-    assert len(_records(again)) == len(rows)  # replaced, not appended
+    again = services.feeds_publish(now=tomorrow)["hue"]
+    assert again[0].pk == hourly.pk
+    assert again[0].version == hourly.version  # nothing new: nothing appended
+    assert len(_records(again[0])) == len(rows)
+    assert again[1].version.endswith("-2")  # the warnings are published again
+
+
+def test_the_hourly_feed_appends_new_hours_and_a_revision_for_a_late_observation() -> None:
+    support.cast()
+    services.feed_publisher_set(actor=OPERATOR, tenant="hue")
+    hour = timezone.now().astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    hour -= timedelta(hours=3)
+    _air(hour + timedelta(minutes=10), 10.0)
+    _air(hour + timedelta(minutes=20), 20.0)
+
+    def publish(at: datetime.datetime) -> tuple[Any, list[tuple[str, int, int, float]]]:
+        dataset = services.feeds_publish(now=at)["hue"][0]
+        rows = [
+            (r["gio"], r["lan_cong_bo"], r["so_quan_trac"], float(r["trung_binh"]))
+            for r in _records(dataset) if r["thuoc_tinh"] == "pm25"
+        ]  # fmt: skip
+        return dataset, rows
+
+    first, rows = publish(hour + timedelta(hours=1, minutes=10))
+    assert first.frequency == "hourly"
+    stamp = hour.strftime("%Y-%m-%dT%H:00:00Z")
+    assert rows == [(stamp, 1, 2, 15.0)]
+    # The same hour again: nothing duplicated, the version unchanged.
+    same, rows = publish(hour + timedelta(hours=1, minutes=40))
+    assert rows == [(stamp, 1, 2, 15.0)]
+    assert same.version == first.version
+
+    _air(hour + timedelta(minutes=30), 30.0)  # late, for the hour already published
+    _air(hour + timedelta(hours=1, minutes=15), 40.0)  # the next hour
+    later, rows = publish(hour + timedelta(hours=2, minutes=10))
+    next_stamp = (hour + timedelta(hours=1)).strftime("%Y-%m-%dT%H:00:00Z")
+    assert rows == [(stamp, 1, 2, 15.0), (stamp, 2, 3, 20.0), (next_stamp, 1, 1, 40.0)]
+    assert later.version != first.version
+    assert later.extras["published_until"] == (hour + timedelta(hours=2)).isoformat()
+    _dataset, rows = publish(hour + timedelta(hours=2, minutes=10))
+    assert len(rows) == 3  # a re-run appends nothing
