@@ -31,6 +31,7 @@ from nentang.kernel.auditing import Actor
 from nentang.kernel.errors import BadRequest, FieldError, Forbidden, PayloadTooLarge, Unauthorized
 from nentang.kernel.idempotency import IDEMPOTENCY_OPENAPI, OncePerRequestBearer, idempotent
 from nentang.kernel.pagination import CursorQuery, LimitQuery, paginate
+from nentang.kernel.security import client_address
 from nentang.postal import selectors, services
 from nentang.postal.api_schemas import (
     BulkOut,
@@ -58,6 +59,7 @@ from nentang.postal.problems import (
     MERCHANT_REQUIRED,
     POSTAL_WORKER_REQUIRED,
 )
+from nentang.postal.services.public import PUBLIC_LOOKUPS, PUBLIC_WINDOW
 from nentang.postal.services.tracking import EVENT_CODES
 
 router = Router(tags=["postal"])
@@ -530,10 +532,14 @@ def scans(request: HttpRequest, payload: ScanBatchIn) -> ScanBatchOut:
 @router.get(
     "/tracking/{s10}",
     auth=None,
-    response={200: PublicTrackingOut, 400: Problem, 404: Problem},
+    response={200: PublicTrackingOut, 400: Problem, 404: Problem, 429: Problem},
     summary="Public tracking by S10 number (status and cities only)",
+    description="S10 numbers are sequential: no personal data is shown, and each client "
+    f"address may look up {PUBLIC_LOOKUPS} numbers per {PUBLIC_WINDOW.seconds // 60} minutes "
+    "(429 with Retry-After beyond).",
 )
 def public_tracking(request: HttpRequest, s10: str) -> PublicTrackingOut:
+    services.public_lookup_take(address=client_address(request))
     found = selectors.shipment_public(s10=s10)
     return PublicTrackingOut(
         s10=found.s10,

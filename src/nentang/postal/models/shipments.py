@@ -69,8 +69,15 @@ class Shipment(models.Model):
     id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     s10 = models.CharField(max_length=13, help_text="UPU S10 item identifier, e.g. EE473124829VN.")
     s10_cycle = models.PositiveIntegerField(default=0)
+    # No index of its own: ``postal_ship_merchant`` (merchant, -created_at, -id) leads
+    # with it and serves every look-up by merchant.
     merchant = models.ForeignKey(
-        "postal.Merchant", null=True, blank=True, on_delete=models.PROTECT, related_name="shipments"
+        "postal.Merchant",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="shipments",
+        db_index=False,
     )
     client_order_code = models.CharField(max_length=50, blank=True, default="")
     dossier_reference = models.CharField(max_length=40, blank=True, default="")
@@ -139,8 +146,8 @@ class Shipment(models.Model):
                 name="postal_shipment_client_order",
             ),
         ]
+        # By S10 alone: the unique (s10, s10_cycle) index serves it.
         indexes = [
-            models.Index(fields=["s10"], name="postal_shipment_s10_idx"),
             # A merchant's list, newest first (keyset order: created_at, id).
             models.Index(fields=["merchant", "-created_at", "-id"], name="postal_ship_merchant"),
             models.Index(fields=["dossier_reference"], name="postal_ship_dossier"),

@@ -6,14 +6,16 @@ import datetime
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
+from django.db import connection
 from django.db.models import Count, QuerySet, Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from nentang.kernel.errors import NotFound
 from nentang.postal.models import Facility, Merchant, PostalWorker, Shipment, TrackingEvent
-from nentang.postal.models.shipments import CodStatus
+from nentang.postal.models.shipments import CodStatus, Status
 from nentang.postal.problems import SHIPMENT_NOT_FOUND
 from nentang.postal.services.s10 import S10_PATTERN, s10_parse
 from nentang.postal.services.tracking import EVENT_CODES, FAILURE_REASONS
@@ -143,45 +145,65 @@ def _facility_cities(wanted: set[str]) -> dict[str, str]:
     return _CITIES[1]
 
 
+# The shipment (latest cycle) and its unflagged events, newest first, in one round trip:
+# the public look-up is the context's most frequent read.
+_PUBLIC_SQL = """
+SELECT s.s10, s.status, s.service, s.recipient_province_name, s.promised_by, s.delivered_at,
+       e.code, e.occurred_at, e.facility_code, e.reason
+FROM (SELECT id, s10, status, service, recipient_province_name, promised_by, delivered_at
+      FROM postal_shipment WHERE s10 = %s ORDER BY s10_cycle DESC LIMIT 1) AS s
+LEFT JOIN postal_trackingevent AS e ON e.shipment_id = s.id AND e.flag = ''
+ORDER BY e.occurred_at DESC, e.id DESC
+"""
+
+
 def shipment_public(*, s10: str) -> PublicTracking:
     """What anyone holding the number may see: status, destination province and events
     with the facility's province only — no names, phones or street addresses."""
     number = s10_parse(s10)
-    shipment = (
-        Shipment.objects.filter(s10=number)
-        .order_by("-s10_cycle")
-        .only("id", "s10", "status", "service", "recipient_province_name", "promised_by",
-              "delivered_at")
-        .first()
-    )  # fmt: skip
-    if shipment is None:
+    with connection.cursor() as cursor:
+        cursor.execute(_PUBLIC_SQL, [number])
+        rows = cursor.fetchall()
+    if not rows:
         raise shipment_not_found()
-    rows = list(
-        TrackingEvent.objects.filter(shipment_id=shipment.id, flag="")
-        .order_by("-occurred_at", "-id")
-        .values_list("code", "occurred_at", "facility_code", "reason")
-    )
-    cities = _facility_cities({facility for _c, _a, facility, _r in rows if facility})
+    head = rows[0]
+    found = [row[6:] for row in rows if row[6] is not None]
+    cities = _facility_cities({facility for _c, _a, facility, _r in found if facility})
     events = [
         PublicEvent(
             code=code,
             label=str(EVENT_CODES[code].label),
-            occurred_at=occurred_at,
+            occurred_at=_aware(occurred_at),
             city=cities.get(facility, ""),
             reason=str(FAILURE_REASONS.get(reason, "")),
             flagged=False,
         )
-        for code, occurred_at, facility, reason in rows
+        for code, occurred_at, facility, reason in found
     ]
     return PublicTracking(
-        s10=shipment.s10,
-        status=shipment.status,
-        status_label=str(shipment.get_status_display()),
-        service=shipment.service,
-        destination_city=shipment.recipient_province_name,
-        promised_by=shipment.promised_by,
-        delivered_at=shipment.delivered_at,
+        s10=head[0],
+        status=head[1],
+        status_label=str(Status(head[1]).label),
+        service=head[2],
+        destination_city=head[3],
+        promised_by=_date(head[4]),
+        delivered_at=_aware(head[5]) if head[5] is not None else None,
         events=events,
+    )
+
+
+def _aware(value: Any) -> datetime.datetime:
+    """A time column as the ORM would give it: SQLite's raw value is text in UTC."""
+    if isinstance(value, str):
+        value = datetime.datetime.fromisoformat(value)
+    if timezone.is_naive(value):
+        value = value.replace(tzinfo=datetime.UTC)
+    return cast(datetime.datetime, value)
+
+
+def _date(value: Any) -> datetime.date:
+    return (
+        datetime.date.fromisoformat(value) if isinstance(value, str) else cast(datetime.date, value)
     )
 
 

@@ -11,7 +11,8 @@
 * cod — the cash-on-delivery port to payments, ``cod_remittance_run`` and the daily
   ``cod_remittances_run_due`` (task ``remit_cod_daily``);
 * network — facilities, postal workers, merchants and their webhooks;
-* sms — the SMS adapter.
+* sms — the SMS adapter;
+* public — the per-address throttle of the anonymous tracking look-up.
 
 Each function is keyword-only, takes the actor explicitly, is its own transaction and
 writes its audit entry inside it.
@@ -35,6 +36,7 @@ from nentang.postal.services.network import (
     merchant_webhook_disable,
     postal_worker_create,
 )
+from nentang.postal.services.public import public_lookup_take
 from nentang.postal.services.s10 import check_digit, s10_is_valid, s10_parse
 from nentang.postal.services.scans import (
     ScanInput,
@@ -75,6 +77,7 @@ __all__ = [
     "merchant_webhook_create",
     "merchant_webhook_disable",
     "postal_worker_create",
+    "public_lookup_take",
     "s10_is_valid",
     "s10_parse",
     "scans_record",

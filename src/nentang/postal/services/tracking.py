@@ -35,7 +35,7 @@ from django.utils.translation import gettext_lazy as _
 
 from nentang.kernel import auditing, events
 from nentang.kernel.auditing import Actor
-from nentang.kernel.copyrows import copy_rows, sequence_next
+from nentang.kernel.copyrows import copy_rows
 from nentang.postal.models import Shipment, TrackingEvent
 from nentang.postal.models.shipments import CodStatus, Status
 from nentang.postal.services.bulk import array_literal, bulk_set
@@ -499,7 +499,6 @@ def events_apply(
 # a phone's few scans go through an ordinary INSERT.
 COPY_FROM = 50
 _COPY_COLUMNS = (
-    "id",
     "shipment_id",
     "code",
     "occurred_at",
@@ -513,30 +512,26 @@ _COPY_COLUMNS = (
 
 
 def _insert(fresh: list[EventRow]) -> None:
-    """Store new events, each getting its id. On PostgreSQL a batch is one ``COPY``: the
-    ids are taken from the table's sequence first (one query), so no row needs
-    ``RETURNING``, and no model instance, SQL compiler or client-side binding of
-    thousands of placeholders is involved. Elsewhere: ``bulk_create`` (RETURNING)."""
+    """Store new events. On PostgreSQL a batch is one ``COPY`` without the id column: the
+    table's identity default numbers the rows in the order they are sent (arrival order,
+    as the fold assumed), no row needs ``RETURNING``, and no model instance, SQL compiler
+    or client-side binding of thousands of placeholders is involved; the rows' ``id``
+    stays unset (nothing reads it). Elsewhere: ``bulk_create``, which sets it."""
     connection = transaction.get_connection()
     if connection.vendor != "postgresql" or len(fresh) < COPY_FROM:
         models = [
-            TrackingEvent(**{name: getattr(row, name) for name in _COPY_COLUMNS[1:]})
-            for row in fresh
+            TrackingEvent(**{name: getattr(row, name) for name in _COPY_COLUMNS}) for row in fresh
         ]
         TrackingEvent.objects.bulk_create(models, batch_size=1000)
         for row, model in zip(fresh, models, strict=True):
             row.id = model.id
         return
-    table = TrackingEvent._meta.db_table
-    for row, event_id in zip(fresh, sequence_next(connection, table, len(fresh)), strict=True):
-        row.id = event_id
     copy_rows(
         connection,
-        table,
+        TrackingEvent._meta.db_table,
         _COPY_COLUMNS,
         (
             (
-                row.id,
                 row.shipment_id,
                 row.code,
                 row.occurred_at,

@@ -69,6 +69,57 @@ def test_the_public_page_shows_status_and_cities_but_no_personal_data(
     assert "Bình" not in str(api)
 
 
+PUBLIC_FIELDS = {
+    "s10", "status", "status_label", "service", "destination_city", "promised_by",
+    "delivered_at", "events",
+}  # fmt: skip
+PUBLIC_EVENT_FIELDS = {"code", "label", "occurred_at", "city", "reason"}
+
+
+def test_anonymous_tracking_shows_provinces_only_and_is_throttled_per_address(
+    client: Client, shipment: Shipment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """S10 numbers are sequential, so anyone can walk them: the API answers only the
+    fields above (provinces, no names, phones, streets, wards or facilities), and one
+    address may look up only so many numbers before a 429 with Retry-After."""
+    from nentang.postal.services import public
+
+    monkeypatch.setattr(public, "PUBLIC_LOOKUPS", 3)
+    walker, other = "203.0.113.7", "198.51.100.9"
+    answer = client.get(f"/api/v1/postal/tracking/{shipment.s10}", REMOTE_ADDR=walker)
+    body = answer.json()
+    assert answer.status_code == 200
+    assert set(body) == PUBLIC_FIELDS
+    assert all(set(event) == PUBLIC_EVENT_FIELDS for event in body["events"])
+    assert body["destination_city"] == "Thành phố Hà Nội"
+    personal = [
+        shipment.recipient_name, shipment.recipient_phone, shipment.recipient_line,
+        shipment.recipient_ward_name, shipment.sender_name, shipment.sender_phone,
+        shipment.sender_line, shipment.recipient_phone[-9:], shipment.sender_phone[-9:],
+    ]  # fmt: skip
+    page = client.get(f"/tracking/{shipment.s10}", REMOTE_ADDR=walker)
+    assert page.status_code == 200
+    for text in (answer.content.decode(), page.content.decode()):
+        assert not [value for value in personal if value and value in text]
+    assert (
+        client.get("/tracking/EE473124829VN", REMOTE_ADDR=walker).status_code == 404
+    )  # counts too
+
+    refused = client.get(f"/api/v1/postal/tracking/{shipment.s10}", REMOTE_ADDR=walker)
+    assert refused.status_code == 429
+    assert refused["Content-Type"].startswith("application/problem+json")
+    assert int(refused["Retry-After"]) > 0
+    assert "events" not in refused.json()
+    assert "destination_city" not in refused.json()
+    refused_page = client.get(f"/tracking/{shipment.s10}", REMOTE_ADDR=walker)
+    assert refused_page.status_code == 429
+    assert int(refused_page["Retry-After"]) > 0
+    assert "Đang giao hàng" not in refused_page.content.decode()
+    assert (
+        client.get(f"/api/v1/postal/tracking/{shipment.s10}", REMOTE_ADDR=other).status_code == 200
+    )
+
+
 def test_the_public_page_explains_a_bad_number(client: Client, shipment: Shipment) -> None:
     wrong = client.get("/tracking/EE473124828VN")
     assert (

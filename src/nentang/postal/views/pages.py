@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods
 from nentang.kernel.auditing import Actor
 from nentang.kernel.errors import NotFound, ProblemError
 from nentang.kernel.money import format_vnd
+from nentang.kernel.security import client_address
 from nentang.postal import selectors, services
 from nentang.postal.models import CodRemittance, PostalWorker, Shipment
 from nentang.postal.services.tracking import EVENT_CODES
@@ -49,14 +50,18 @@ def track(request: HttpRequest, s10: str = "") -> HttpResponse:
     form = TrackForm(request.GET or None, initial={"s10": number})
     found = None
     status = 200
+    headers: dict[str, str] = {}
     if number:
         try:
+            # Numbers are sequential: each address may look up only so many.
+            services.public_lookup_take(address=client_address(request))
             found = selectors.shipment_public(s10=number)
         except ProblemError as error:
             form = TrackForm({"s10": number})
             form.is_valid()
             form.add_error("s10", str(error.detail))
-            status = 404 if isinstance(error, NotFound) else 400
+            status = 404 if isinstance(error, NotFound) else error.status
+            headers = dict(error.headers)
     events = []
     if found is not None:
         for index, event in enumerate(reversed(found.events)):
@@ -73,7 +78,7 @@ def track(request: HttpRequest, s10: str = "") -> HttpResponse:
                 )
             )
         events.reverse()
-    return render(
+    response = render(
         request,
         "postal/track.html",
         {
@@ -84,6 +89,9 @@ def track(request: HttpRequest, s10: str = "") -> HttpResponse:
         },
         status=status,
     )
+    for name, value in headers.items():  # Retry-After of a refused look-up
+        response[name] = value
+    return response
 
 
 def _worker(request: HttpRequest) -> PostalWorker:
