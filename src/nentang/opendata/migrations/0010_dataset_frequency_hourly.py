@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('opendata', '0008_ingest_job_rows_total'),
+        ('opendata', '0009_datastore_ids_dense'),
     ]
 
     operations = [
