@@ -53,10 +53,30 @@ class Server:
 
 
 def free_port() -> int:
+    """A free loopback port: any (the kernel's choice), or the first free one in
+    ``NENTANG_BENCH_PORTS`` (``first-last``, e.g. ``8110-8119``) on a machine where
+    each user of it keeps to a range of ports."""
+    wanted = os.environ.get("NENTANG_BENCH_PORTS", "").strip()
+    if wanted:
+        first, _, last = wanted.partition("-")
+        for candidate in range(int(first), int(last or first) + 1):
+            if candidate in _handed_out:
+                continue
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+                try:
+                    sock.bind(("127.0.0.1", candidate))
+                except OSError:
+                    continue
+            _handed_out.add(candidate)
+            return candidate
+        raise BenchmarkError(f"no free port in NENTANG_BENCH_PORTS={wanted}.")
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+_handed_out: set[int] = set()
 
 
 def child_environment(extra: Mapping[str, str]) -> dict[str, str]:

@@ -61,9 +61,16 @@ def insert_statement(instance: models.Model) -> tuple[str, list[Any]]:
     parameters. The instance's fields are prepared as ``save`` would (``auto_now``)."""
     table, pk, fields = _layout(type(instance))
     placeholders, params = _values(instance, fields, {})
-    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
-    sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(placeholders)}) RETURNING {pk}"  # noqa: S608
+    key = (connection.vendor, type(instance))
+    sql = _INSERTS.get(key)
+    if sql is None:  # no links: every placeholder is %s, the text is the model's alone
+        columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(placeholders)}) RETURNING {pk}"  # noqa: S608
+        _INSERTS[key] = sql
     return sql, params
+
+
+_INSERTS: dict[tuple[str, type[models.Model]], str] = {}
 
 
 def mark_saved(instance: models.Model, pk: Any) -> None:

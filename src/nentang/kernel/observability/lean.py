@@ -10,6 +10,14 @@ handler built with ``settings.NENTANG_MACHINE_MIDDLEWARE`` (request context, acc
 and metrics, problem answers, security headers, body limit stay), and every other
 request to the full one. Both handlers share the URL configuration, views and settings;
 a path whose view needs a session, a language or a CSRF check must not be listed.
+
+The machine views are synchronous (oauthlib, the ORM). Django's ASGI handler hops to
+the request's thread three times for such a request (``request_started`` receivers, the
+view, ``request_finished`` receivers) and runs two tasks per request (the response and
+a disconnect listener). ``ChainHandler`` runs its chain synchronously instead: after the
+body is read, one hop runs the ``request_started`` receivers, the middleware, the view
+and (for a response with its content in hand) ``request_finished``, on the request's
+thread, and the loop sends the answer — what Django's WSGI handler does, per request.
 """
 
 from __future__ import annotations
@@ -17,8 +25,14 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping, Sequence
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.core.handlers.asgi import ASGIHandler
+from django.core import signals
+from django.core.exceptions import RequestAborted
+from django.core.handlers.asgi import ASGIHandler, get_script_prefix
+from django.core.handlers.base import BaseHandler
+from django.http.response import HttpResponseBase
+from django.urls import set_script_prefix
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -35,13 +49,47 @@ class ChainHandler(ASGIHandler):
 
     def load_middleware(self, is_async: bool = False) -> None:
         # Django builds the chain from settings.MIDDLEWARE (BaseHandler.load_middleware);
-        # it runs once, when the handler is made at start-up, before any request.
+        # it runs once, when the handler is made at start-up, before any request. The
+        # chain is synchronous: it runs whole on the request's thread (``handle``).
         full = settings.MIDDLEWARE
         settings.MIDDLEWARE = self.middleware
         try:
-            super().load_middleware(is_async)
+            BaseHandler.load_middleware(self, is_async=False)
         finally:
             settings.MIDDLEWARE = full
+
+    async def handle(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            body_file = await self.read_body(receive)
+        except RequestAborted:
+            return
+        try:
+            response, closed = await sync_to_async(self._respond, thread_sensitive=True)(
+                scope, body_file
+            )
+            await self.send_response(response, send)
+            if not closed:
+                await sync_to_async(response.close, thread_sensitive=True)()
+        finally:
+            body_file.close()
+
+    def _respond(self, scope: Scope, body_file: Any) -> tuple[HttpResponseBase, bool]:
+        """On the request's thread: ``request_started``, the chain and the view; then, if
+        the answer is complete in memory, ``request_finished`` (``response.close``: the
+        database connection goes back to the pool before the answer is sent)."""
+        set_script_prefix(get_script_prefix(scope))
+        signals.request_started.send(sender=self.__class__, scope=scope)
+        request, error_response = self.create_request(scope, body_file)
+        if request is None:
+            assert error_response is not None
+            response: HttpResponseBase = error_response
+        else:
+            response = self.get_response(request)
+            response._handler_class = self.__class__  # type: ignore[attr-defined]
+        if response.streaming:
+            return response, False
+        response.close()
+        return response, True
 
 
 class MachinePaths:
