@@ -237,6 +237,14 @@ def agencies_of(dossier: Dossier) -> set[str]:
     return held
 
 
+def open_to_applicant(dossier: Dossier) -> bool:
+    """May the applicant change the dossier: a draft, or a dossier waiting for their
+    supplementation (at the one-stop shop, or at a partner agency's step)."""
+    return dossier.state == "draft" or procedure_of(dossier).workflow.awaits_applicant(
+        dossier.state
+    )
+
+
 def refused(action: str, state: str) -> Conflict:
     return Conflict(
         _("The action “%(action)s” is not allowed while the dossier is “%(state)s”.")
@@ -412,6 +420,8 @@ def state_label(state: str) -> str:
         "civil_status": _("Civil-status check"),
         "birth_registered": _("Birth registered"),
         "residence": _("Residence registration"),
+        "residence_supplementing": _("Supplementation requested"),
+        "health_insurance_supplementing": _("Supplementation requested"),
         "health_insurance": _("Health-insurance card"),
         "approval": _("Waiting for approval"),
         "issuing": _("Result being issued"),
