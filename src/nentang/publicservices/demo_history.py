@@ -46,6 +46,8 @@ from nentang.publicservices.services.common import sla_outcome
 from nentang.publicservices.workflow import HAND_OFF, Step, apply
 
 DAYS = 180
+# Dossiers written per transaction (with their log entries, papers and audit entries).
+BATCH = 250
 # What an officer prefers to do next at each step of the happy path.
 PREFERRED = (
     "receive",
@@ -140,19 +142,8 @@ def history_load(
         per_day[(unit, day)] += 1
         plan.code = f"{unit}-{day:%y%m%d}-{per_day[(unit, day)]:04d}"
     scan = _stored_scan()
-    dossiers: list[Dossier] = []
-    actions: list[DossierAction] = []
-    files: list[DossierFile] = []
-    for plan in planned:
-        dossier = _dossier(plan, officers, agencies, rng, now)
-        dossiers.append(dossier)
-        actions.extend(plan.actions)
-        files.extend(_documents(dossier, scan))
+    unit_rows = {row.unit_code: row for row in ReceivingUnit.objects.all()}
     with transaction.atomic():
-        Dossier.objects.bulk_create(dossiers, batch_size=500)
-        DossierAction.objects.bulk_create(actions, batch_size=1000)
-        DossierFile.objects.bulk_create(files, batch_size=1000)
-        unit_rows = {row.unit_code: row for row in ReceivingUnit.objects.all()}
         ReceiptCounter.objects.bulk_create(
             [
                 ReceiptCounter(unit=unit_rows[unit], day=day, last=last)
@@ -160,7 +151,24 @@ def history_load(
             ],
             batch_size=1000,
         )
-        _audit(actions)
+    # In batches of dossiers in the order they were received, each one transaction with
+    # its rows and their audit entries: a few small transactions, not one huge one.
+    dossiers: list[Dossier] = []
+    chronological = sorted(planned, key=lambda p: p.received)
+    for start in range(0, len(chronological), BATCH):
+        batch = [
+            _dossier(plan, officers, agencies, rng, now)
+            for plan in chronological[start : start + BATCH]
+        ]
+        actions = [a for plan in chronological[start : start + BATCH] for a in plan.actions]
+        with transaction.atomic():
+            Dossier.objects.bulk_create(batch, batch_size=500)
+            DossierAction.objects.bulk_create(actions, batch_size=1000)
+            DossierFile.objects.bulk_create(
+                [f for dossier in batch for f in _documents(dossier, scan)], batch_size=1000
+            )
+            _audit(actions)
+        dossiers.extend(batch)
     services.statistics_rebuild()
     return len(dossiers)
 
