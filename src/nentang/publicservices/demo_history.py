@@ -8,7 +8,10 @@ is the day of receipt and its number that unit's count of that day (0001, 0002, 
 gap); each officer step keeps its own SLA outcome and the dossier its early / on-time /
 late outcome from the day it was completed; what is not finished by now stays open in
 its queue (often overdue). The statistics' roll-up is rebuilt from the rows at the end.
-These rows have no audit entries, outbox events or notifications: nothing happened.
+Each action of these logs has its audit entry, as a real one has (``auditing.record``
+in the same transaction, the same action name, subject and summary, with the action's
+own time as ``at``: the entry itself is dated when the demo wrote it); they have no
+outbox events or notifications (no one is waiting for them).
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
+from nentang.kernel import auditing
+from nentang.kernel.auditing import Actor
 from nentang.kernel.workdays import current_calendar
 from nentang.publicservices import services
 from nentang.publicservices.catalogue import Procedure, catalogue
@@ -41,6 +46,8 @@ from nentang.publicservices.services.common import sla_outcome
 from nentang.publicservices.workflow import HAND_OFF, Step, apply
 
 DAYS = 180
+# Dossiers written per transaction (with their log entries, papers and audit entries).
+BATCH = 250
 # What an officer prefers to do next at each step of the happy path.
 PREFERRED = (
     "receive",
@@ -135,19 +142,8 @@ def history_load(
         per_day[(unit, day)] += 1
         plan.code = f"{unit}-{day:%y%m%d}-{per_day[(unit, day)]:04d}"
     scan = _stored_scan()
-    dossiers: list[Dossier] = []
-    actions: list[DossierAction] = []
-    files: list[DossierFile] = []
-    for plan in planned:
-        dossier = _dossier(plan, officers, agencies, rng, now)
-        dossiers.append(dossier)
-        actions.extend(plan.actions)
-        files.extend(_documents(dossier, scan))
+    unit_rows = {row.unit_code: row for row in ReceivingUnit.objects.all()}
     with transaction.atomic():
-        Dossier.objects.bulk_create(dossiers, batch_size=500)
-        DossierAction.objects.bulk_create(actions, batch_size=1000)
-        DossierFile.objects.bulk_create(files, batch_size=1000)
-        unit_rows = {row.unit_code: row for row in ReceivingUnit.objects.all()}
         ReceiptCounter.objects.bulk_create(
             [
                 ReceiptCounter(unit=unit_rows[unit], day=day, last=last)
@@ -155,8 +151,56 @@ def history_load(
             ],
             batch_size=1000,
         )
+    # In batches of dossiers in the order they were received, each one transaction with
+    # its rows and their audit entries: a few small transactions, not one huge one.
+    dossiers: list[Dossier] = []
+    chronological = sorted(planned, key=lambda p: p.received)
+    for start in range(0, len(chronological), BATCH):
+        batch = [
+            _dossier(plan, officers, agencies, rng, now)
+            for plan in chronological[start : start + BATCH]
+        ]
+        actions = [a for plan in chronological[start : start + BATCH] for a in plan.actions]
+        with transaction.atomic():
+            Dossier.objects.bulk_create(batch, batch_size=500)
+            DossierAction.objects.bulk_create(actions, batch_size=1000)
+            DossierFile.objects.bulk_create(
+                [f for dossier in batch for f in _documents(dossier, scan)], batch_size=1000
+            )
+            _audit(actions)
+        dossiers.extend(batch)
     services.statistics_rebuild()
     return len(dossiers)
+
+
+def _audit(actions: Sequence[DossierAction]) -> None:
+    """The audit entry of every action, in the order they happened, as ``common.record``
+    writes it (actor, ``publicservices.dossier.<action>``, the dossier, from / to and the
+    procedure), plus the action's time. Inside the loading transaction."""
+    usernames: dict[Any, str] = {}
+    for entry in sorted(actions, key=lambda a: (a.at, a.seq)):
+        if entry.actor_type == "officer":
+            officer: Any = entry.officer
+            if officer.pk not in usernames:
+                usernames[officer.pk] = officer.account.username
+            actor = Actor.officer(usernames[officer.pk])
+        elif entry.actor_type == "applicant":
+            actor = Actor.person(entry.actor_ref)
+        else:
+            actor = Actor.system(entry.actor_ref)
+        dossier = entry.dossier
+        auditing.record(
+            actor=actor,
+            action=f"publicservices.dossier.{entry.action}",
+            subject_type="publicservices.dossier",
+            subject=str(dossier.pk),
+            summary={
+                "from": entry.from_state,
+                "to": entry.to_state,
+                "procedure": f"{dossier.procedure_slug}@v{dossier.procedure_version}",
+                "at": entry.at.isoformat(),
+            },
+        )
 
 
 SCAN = (

@@ -159,6 +159,11 @@ class DossierFile(models.Model):
     reused_from = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # A partner agency's own result (liên thông: the residence confirmation, the BHYT
+    # card); empty for the receiving agency's result and for uploaded documents.
+    issuer = models.ForeignKey(
+        "identity.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
 

@@ -31,6 +31,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="document_file",
     ),
     path("dossiers/<uuid:dossier_id>/result.pdf", papers.result, name="result"),
+    path(
+        "dossiers/<uuid:dossier_id>/results/<uuid:file_id>.pdf",
+        papers.partner_result,
+        name="partner_result",
+    ),
     path("dossiers/<uuid:dossier_id>/receipt.pdf", papers.receipt, name="receipt"),
     path("dossiers/<uuid:dossier_id>/apology.pdf", papers.apology, name="apology"),
     path("results/verify", papers.verify, name="verify"),

@@ -13,7 +13,9 @@ its ``agency`` names the kind and level of that agency (``{"kind": "police", "le
 ``hand_off`` action moves a dossier from one agency to another (and back: a step with no
 ``agency`` is the receiving one-stop shop's); every other action stays with the agency
 that holds the dossier. Which agency holds the dossier in each state is fixed by the
-graph (:attr:`Workflow.holders`) and checked on load.
+graph (:attr:`Workflow.holders`) and checked on load. A partner's step may refuse
+(``reject``), ask the applicant for more (``request_supplement`` to a wait it holds,
+``resubmit`` back to it) and names the ``result`` it issues when it hands off.
 
 A dossier is an append-only log of actions (OpenCRVS). Its state is never written on its
 own: :func:`replay` folds the log through :func:`apply`, and the row caches the result.
@@ -90,6 +92,9 @@ class State:
     sla_days: int = 0
     actions: Mapping[str, str] | None = None
     agency: AgencySpec | None = None
+    # A partner agency's step may issue its own result when it ends its part
+    # (``hand_off``): the document's name in Vietnamese and English.
+    result: tuple[str, str] | None = None
 
     @property
     def transitions(self) -> Mapping[str, str]:
@@ -115,6 +120,11 @@ class Workflow:
         if name in (DRAFT, WITHDRAWN):
             return State(name=name, terminal=name == WITHDRAWN)
         return self.states[name]
+
+    def awaits_applicant(self, state: str) -> bool:
+        """Is the dossier waiting for the applicant's supplementation in ``state``?"""
+        found = self.states.get(state)
+        return found is not None and found.waits == "applicant"
 
     def is_open(self, state: str) -> bool:
         return not self.state(state).terminal
@@ -148,7 +158,15 @@ def workflow_from(
         kinds = [k for k in ("role", "waits", "terminal") if spec.get(k)]
         if len(kinds) != 1:
             raise WorkflowError(where, "a state has exactly one of role, waits or terminal")
-        unknown = set(spec) - {"role", "waits", "terminal", "sla_days", "actions", "agency"}
+        unknown = set(spec) - {
+            "role",
+            "waits",
+            "terminal",
+            "sla_days",
+            "actions",
+            "agency",
+            "result",
+        }
         if unknown:
             raise WorkflowError(f"{where}.{sorted(unknown)[0]}", "unknown key")
         actions = spec.get("actions", {})
@@ -191,6 +209,7 @@ def workflow_from(
             sla_days=sla,
             actions=dict(actions),
             agency=agency,
+            result=_result_name(spec, where, agency),
         )
     start = raw.get("start")
     if start not in states:
@@ -237,6 +256,25 @@ def _agency_spec(
     if raw["level"] not in AGENCY_LEVELS:
         raise WorkflowError(f"{where}.agency.level", f"one of {list(AGENCY_LEVELS)}")
     return AgencySpec(kind=kind, level=raw["level"])
+
+
+def _result_name(
+    spec: Mapping[str, Any], where: str, agency: AgencySpec | None
+) -> tuple[str, str] | None:
+    raw = spec.get("result")
+    if raw is None:
+        return None
+    if agency is None or HAND_OFF not in spec.get("actions", {}):
+        raise WorkflowError(
+            f"{where}.result", "only a partner agency's step that hands off issues a result"
+        )
+    if (
+        not isinstance(raw, dict)
+        or set(raw) != {"vi", "en"}
+        or not all(isinstance(v, str) and 3 <= len(v) <= 120 for v in raw.values())
+    ):
+        raise WorkflowError(f"{where}.result", 'give {"vi": …, "en": …}, 3 to 120 characters')
+    return (raw["vi"], raw["en"])
 
 
 def _holders(start: str, states: Mapping[str, State]) -> dict[str, AgencySpec | None]:

@@ -16,7 +16,12 @@ from django.utils.translation import gettext as _
 from nentang.kernel.text import clean
 from nentang.publicservices.models import Dossier, DossierAction, DossierFile
 from nentang.publicservices.selectors.dossiers import dossier_for_applicant, dossier_for_officer
-from nentang.publicservices.services.common import not_found, officer_of, procedure_of
+from nentang.publicservices.services.common import (
+    not_found,
+    officer_of,
+    parse_uuid,
+    procedure_of,
+)
 from nentang.publicservices.services.files import file_read
 from nentang.publicservices.services.receipts import RECEIPT_CODE
 from nentang.publicservices.services.results import apology_letter, receipt_slip
@@ -32,7 +37,10 @@ def dossier_result_pdf(*, actor: Any, dossier_id: Any) -> tuple[str, bytes]:
     dossier = dossier_for_applicant(actor=actor, dossier_id=dossier_id)
     row = (
         DossierFile.objects.filter(
-            dossier=dossier, kind=DossierFile.Kind.RESULT, revoked_at__isnull=True
+            dossier=dossier,
+            kind=DossierFile.Kind.RESULT,
+            revoked_at__isnull=True,
+            issuer__isnull=True,
         )
         .order_by("-created_at")
         .first()
@@ -42,10 +50,37 @@ def dossier_result_pdf(*, actor: Any, dossier_id: Any) -> tuple[str, bytes]:
     return row.name, file_read(row)
 
 
+def dossier_partner_results(*, dossier: Dossier) -> list[DossierFile]:
+    """The partner agencies' own signed results of an interconnected dossier (the
+    residence confirmation, the BHYT card), not revoked, in the order they were issued
+    (call after a permission-checked read)."""
+    return list(
+        DossierFile.objects.select_related("issuer")
+        .filter(
+            dossier=dossier,
+            kind=DossierFile.Kind.RESULT,
+            revoked_at__isnull=True,
+            issuer__isnull=False,
+        )
+        .order_by("created_at")
+    )
+
+
+def dossier_partner_result_pdf(*, actor: Any, dossier_id: Any, file_id: Any) -> tuple[str, bytes]:
+    """One partner agency's signed result of the actor's own dossier (404 for anyone
+    else, for another dossier's file, or a revoked one)."""
+    dossier = dossier_for_applicant(actor=actor, dossier_id=dossier_id)
+    key = parse_uuid(file_id)
+    row = next((r for r in dossier_partner_results(dossier=dossier) if r.pk == key), None)
+    if row is None:
+        raise not_found()
+    return row.name, file_read(row)
+
+
 def dossier_has_result(*, dossier: Dossier) -> bool:
     """Has a (not revoked) signed result been issued? (after one of the reads above)"""
     return DossierFile.objects.filter(
-        dossier=dossier, kind=DossierFile.Kind.RESULT, revoked_at__isnull=True
+        dossier=dossier, kind=DossierFile.Kind.RESULT, revoked_at__isnull=True, issuer__isnull=True
     ).exists()
 
 
@@ -120,7 +155,9 @@ def result_status(*, receipt_code: str) -> ResultCheck:
     if not RECEIPT_CODE.fullmatch(code):  # nothing odd (NUL, 10 kB) reaches the database
         raise not_found()
     row = (
-        DossierFile.objects.filter(dossier__receipt_code=code, kind=DossierFile.Kind.RESULT)
+        DossierFile.objects.filter(
+            dossier__receipt_code=code, kind=DossierFile.Kind.RESULT, issuer__isnull=True
+        )
         .order_by("-created_at")
         .first()
     )

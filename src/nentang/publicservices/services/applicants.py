@@ -248,6 +248,20 @@ def dossier_resubmit(*, actor: Any, dossier_id: Any, data: Mapping[str, Any]) ->
         procedure = procedure_of(dossier)
         answers = _answers(procedure, {**dossier.data, **dict(data)}, partial=False)
         changed = sorted(k for k in answers if answers.get(k) != dossier.data.get(k))
+        if changed and procedure.workflow.holder(dossier.state) is not None:
+            # A partner agency asked (liên thông): the answers were approved and signed
+            # with the first result; only the documents it asked for may be added.
+            raise ValidationFailed(
+                _("Some answers need correcting."),
+                errors=[
+                    FieldError(
+                        field,
+                        _("This answer was approved already: add the documents asked for."),
+                        "approved",
+                    )
+                    for field in changed
+                ],
+            )
 
         def apply_answers(row: Dossier, _state: str) -> None:
             row.data = answers

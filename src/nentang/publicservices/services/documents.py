@@ -29,6 +29,7 @@ from nentang.publicservices.services.common import (
     as_applicant,
     gate,
     lock,
+    open_to_applicant,
     parse_uuid,
     procedure_of,
     refused,
@@ -42,7 +43,6 @@ SIGNATURES = (
     (b"\xff\xd8\xff", "image/jpeg"),
     (b"\x89PNG\r\n\x1a\n", "image/png"),
 )
-OPEN_STATES = ("draft", "supplementing")
 
 
 def sniff(content: bytes) -> str:
@@ -281,7 +281,7 @@ def dossier_document_upload(
         acting = as_applicant(actor, dossier, what=what, dossier_id=dossier_id)
         assert dossier is not None
         _document_choice(procedure_of(dossier).documents, document, "document")
-        if dossier.state not in OPEN_STATES:
+        if not open_to_applicant(dossier):
             raise refused("document_upload", dossier.state)
         row = file_store(
             dossier=dossier,
@@ -308,7 +308,7 @@ def dossier_document_reuse(
         acting = as_applicant(actor, dossier, what=what, dossier_id=dossier_id)
         assert dossier is not None
         wanted = _document_choice(procedure_of(dossier).documents, document, "document")
-        if dossier.state not in OPEN_STATES:
+        if not open_to_applicant(dossier):
             raise refused("document_upload", dossier.state)
         source = reusable_source(
             person_id=dossier.applicant_id,

@@ -9,6 +9,7 @@ import contextvars
 import hashlib
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -29,6 +30,7 @@ def file_store(
     name: str,
     content_type: str,
     document: int | None = None,
+    issuer: Any = None,
 ) -> DossierFile:
     """Write ``content`` to storage and its row, inside the caller's transaction (which
     runs under ``removed_on_failure``, so a rollback takes the file with it)."""
@@ -49,6 +51,7 @@ def file_store(
         size=len(content),
         sha256=hashlib.sha256(content).hexdigest(),
         storage_name=stored,
+        issuer=issuer,
         created_at=now,
     )
 

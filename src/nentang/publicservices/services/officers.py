@@ -20,7 +20,7 @@ from nentang.kernel import events
 from nentang.kernel.errors import Conflict, FieldError, ValidationFailed
 from nentang.kernel.text import clean
 from nentang.kernel.workdays import current_calendar
-from nentang.publicservices.models import Dossier, DossierFile, ReceivingUnit
+from nentang.publicservices.models import Dossier, DossierAction, DossierFile, ReceivingUnit
 from nentang.publicservices.problems import HANDOFF_AGENCY_MISSING, SUPPLEMENT_LIMIT_REACHED
 from nentang.publicservices.services.common import (
     OFFICER_ROLES,
@@ -37,7 +37,11 @@ from nentang.publicservices.services.common import (
 )
 from nentang.publicservices.services.files import removed_on_failure
 from nentang.publicservices.services.receipts import receipt_code_allocate
-from nentang.publicservices.services.results import child_issue, result_issue
+from nentang.publicservices.services.results import (
+    child_issue,
+    partner_result_issue,
+    result_issue,
+)
 from nentang.publicservices.workflow import HAND_OFF, REVOKE, AgencySpec, allowed_actions
 
 MAX_TEXT = 2000
@@ -146,7 +150,12 @@ def dossier_request_supplement(*, actor: Any, dossier_id: Any, reasons: Sequence
     _gate(actor, dossier_id, "request_supplement")
     with transaction.atomic():
         dossier, acting = _step(actor, dossier_id, "request_supplement")
-        if dossier.supplement_count >= procedure_of(dossier).max_supplements:
+        # Once per step (Decree 61/2018/NĐ-CP): the one-stop shop at reception, and
+        # each partner agency at its own step of an interconnected group.
+        asked = DossierAction.objects.filter(
+            dossier=dossier, action="request_supplement", from_state=dossier.state
+        ).count()
+        if asked >= procedure_of(dossier).max_supplements:
             raise Conflict(
                 _("Supplementation was already requested for this dossier."),
                 code=SUPPLEMENT_LIMIT_REACHED,
@@ -162,6 +171,16 @@ def dossier_request_supplement(*, actor: Any, dossier_id: Any, reasons: Sequence
             payload={"reasons": items},
             reason="; ".join(items),
             change=counted,
+            notice=_(
+                "%(agency)s asks you to complete your dossier %(reference)s (%(procedure)s): "
+                "%(reasons)s"
+            )
+            % {
+                "agency": acting.officer.agency.name,
+                "reference": dossier.receipt_code or "",
+                "procedure": procedure_of(dossier).name.vi,
+                "reasons": "; ".join(items),
+            },
         )
     return dossier
 
@@ -202,12 +221,31 @@ def dossier_approve(*, actor: Any, dossier_id: Any, note: str = "") -> Dossier:
 
 
 def dossier_reject(*, actor: Any, dossier_id: Any, reason: str) -> Dossier:
-    """Refuse the dossier, with the reasons in writing (required)."""
+    """Refuse the dossier, with the reasons in writing (required), which the applicant
+    is sent. At a partner agency's step (liên thông) that agency refuses its part: the
+    dossier ends refused, and what was issued before (the birth registration, its
+    signed result) stays valid."""
     text = _reason(reason)
     _gate(actor, dossier_id, "reject")
     with transaction.atomic():
         dossier, acting = _step(actor, dossier_id, "reject")
-        record(dossier, acting=acting, action="reject", reason=text)
+        agency = acting.officer.agency
+        record(
+            dossier,
+            acting=acting,
+            action="reject",
+            payload={"agency": str(agency.code), "agency_name": agency.name},
+            reason=text,
+            notice=_(
+                "%(agency)s refused your dossier %(reference)s (%(procedure)s). Reason: %(reason)s"
+            )
+            % {
+                "agency": agency.name,
+                "reference": dossier.receipt_code or "",
+                "procedure": procedure_of(dossier).name.vi,
+                "reason": text,
+            },
+        )
     return dossier
 
 
@@ -254,10 +292,12 @@ def dossier_hand_off(*, actor: Any, dossier_id: Any, reason: str) -> Dossier:
     the sending agency keeps read-only access to its history."""
     text = _reason(reason)
     _gate(actor, dossier_id, HAND_OFF)
-    with transaction.atomic():
+    with removed_on_failure(), transaction.atomic():
         dossier, acting = _step(actor, dossier_id, HAND_OFF)
-        workflow = procedure_of(dossier).workflow
-        target_state = workflow.state(dossier.state).transitions[HAND_OFF]
+        procedure = procedure_of(dossier)
+        workflow = procedure.workflow
+        step = workflow.state(dossier.state)
+        target_state = step.transitions[HAND_OFF]
         target = handoff_target(dossier, workflow.state(target_state).agency)
         if target is None:
             raise Conflict(
@@ -271,6 +311,13 @@ def dossier_hand_off(*, actor: Any, dossier_id: Any, reason: str) -> Dossier:
             row.handler = target
             row.assignee = None
 
+        # A partner agency ending its part issues its own signed result.
+        title = step.result[0] if step.result else ""
+
+        def issued(row: Dossier) -> dict[str, str]:
+            made = partner_result_issue(row, procedure, acting, title=title)
+            return {"result": str(made.pk), "result_name": made.name}
+
         record(
             dossier,
             acting=acting,
@@ -279,13 +326,14 @@ def dossier_hand_off(*, actor: Any, dossier_id: Any, reason: str) -> Dossier:
             reason=text,
             change=handed,
             event_extra=codes,
+            attach=issued if title else None,
             notice=_(
                 "Your dossier %(reference)s (%(procedure)s) has been passed from %(from)s to "
                 "%(to)s for the next step. Reason: %(reason)s"
             )
             % {
                 "reference": dossier.receipt_code or "",
-                "procedure": procedure_of(dossier).name.vi,
+                "procedure": procedure.name.vi,
                 "from": sender.name,
                 "to": target.name,
                 "reason": text,

@@ -15,9 +15,11 @@ from typing import Any
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 
 from nentang.identity import services as identity
 from nentang.kernel.money import format_vnd
+from nentang.kernel.text import fold
 from nentang.publicservices.catalogue import Procedure
 from nentang.publicservices.models import Dossier, DossierFile
 from nentang.publicservices.services.common import Acting
@@ -170,6 +172,47 @@ def result_issue(
         content=signed,
         name=f"ket-qua-{code or dossier.pk}.pdf",
         content_type="application/pdf",
+    )
+
+
+def partner_result_issue(
+    dossier: Dossier, procedure: Procedure, acting: Acting, *, title: str
+) -> DossierFile:
+    """A partner agency's own result (liên thông), made when its step hands the dossier
+    on: issued and signed in the partner's name, stored as its own document (``issuer``),
+    downloaded and verified like the receiving agency's result."""
+    from nentang.publicservices.pdfs import Paper, render
+
+    agency = acting.officer.agency
+    code = dossier.receipt_code or ""
+    today = timezone.localdate()
+    paper = Paper(
+        agency=agency.name,
+        title=title,
+        reference=f"{procedure.name.vi} — Mã hồ sơ: {code}",
+        lines=[
+            *answer_lines(procedure, dossier.data),
+            ("Cơ quan giải quyết", agency.name),
+            ("Trạng thái", "Đã giải quyết"),
+            ("Ngày cấp", _date(today)),
+        ],
+        closing=(
+            "Văn bản điện tử được ký số bởi cơ quan giải quyết. Kiểm tra chữ ký và "
+            "hiệu lực tại trang xác minh (quét mã QR)."
+        ),
+        qr_url=verify_url(code),
+        qr_caption="Xác minh kết quả",
+        dated=today,
+        place=agency.name,
+    )
+    signed = pdf_sign(render(paper), reason=f"{title} — hồ sơ {code}", location=agency.name)
+    return file_store(
+        dossier=dossier,
+        kind=DossierFile.Kind.RESULT,
+        content=signed,
+        name=f"{slugify(fold(title))}-{code or dossier.pk}.pdf",
+        content_type="application/pdf",
+        issuer=agency,
     )
 
 

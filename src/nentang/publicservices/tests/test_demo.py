@@ -5,9 +5,10 @@ and SLA outcomes, and nothing more on a second run."""
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 import pytest
+from django.apps import apps
 from django.utils import timezone
 
 from nentang.kernel import demodata
@@ -83,6 +84,20 @@ def _the_past_is_consistent() -> None:
             expected = "early" if done < dossier.due_date else "on_time"
             assert dossier.sla_outcome == (expected if done <= dossier.due_date else "late")
     assert outcomes == {"early", "on_time", "late"}
+    # Every action of every log, generated or made through the services, has its
+    # audit entry (the generated ones as the services write them).
+    entries = apps.get_model("audit", "AuditEntry").objects.filter(
+        subject_type="publicservices.dossier"
+    )
+    audited = Counter(entries.values_list("subject", "action"))
+    logged = Counter(
+        (str(dossier), f"publicservices.dossier.{action}")
+        for dossier, action in DossierAction.objects.values_list("dossier_id", "action")
+    )
+    assert {key: audited[key] for key in logged} == logged
+    past = entries.filter(summary__has_key="at").first()
+    assert past is not None
+    assert {"from", "to", "procedure"} <= set(past.summary)
     # The roll-up agrees with a recount.
     since = today - datetime.timedelta(days=400)
     assert selectors.service_statistics(since=since) == selectors.statistics_recount(since=since)

@@ -5,6 +5,7 @@ the API; who may read and act at each point; a missing agency refuses the hand-o
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
@@ -182,9 +183,27 @@ def test_the_interconnected_group_goes_to_the_police_and_social_insurance_and_ba
         == 3
     )
     # The citizen's status timeline tells them, in Vietnamese, where the dossier went.
-    page = signed_in(cast.an).get(f"/dossiers/{dossier.pk}").content.decode()
+    an = signed_in(cast.an)
+    page = an.get(f"/dossiers/{dossier.pk}").content.decode()
     assert "Chuyển sang cơ quan khác" in page
     assert "Từ UBND phường Sài Gòn đến Công an phường Sài Gòn" in page
+    # Each partner's result is its own signed document, downloaded and verified like
+    # the ward's; the ward's result stays the main one; no one else downloads them.
+    results = selectors.dossier_partner_results(dossier=dossier)
+    assert [r.issuer_id for r in results] == [POLICE, INSURANCE]
+    for paper in results:
+        url = f"/dossiers/{dossier.pk}/results/{paper.pk}.pdf"
+        assert url in page
+        download = an.get(url)
+        assert download["Content-Type"] == "application/pdf"
+        content = download.content
+        check = selectors.result_verify(content=content)
+        assert (check.status, check.verdict and check.verdict.valid) == ("valid", True)
+        assert signed_in(cast.stranger).get(url).status_code == 404
+        assert signed_in(police).get(url).status_code == 404
+    _, main = selectors.dossier_result_pdf(actor=cast.an, dossier_id=dossier.pk)
+    assert selectors.result_verify(content=main).status == "valid"
+    assert hashlib.sha256(main).hexdigest() not in {r.sha256 for r in results}
 
 
 def test_the_interconnected_group_through_the_api(cast: Cast) -> None:
@@ -257,6 +276,101 @@ def test_the_interconnected_group_through_the_api(cast: Cast) -> None:
         "ubnd-phuong-sai-gon",
         "ubnd-phuong-sai-gon",
     )
+
+
+def test_a_partner_step_asks_for_supplements_then_refuses_its_part(
+    cast: Cast, django_capture_on_commit_callbacks: Any
+) -> None:
+    police, insurance = partners(cast)
+    dossier = submitted_and_registered(cast)
+    services.dossier_hand_off(actor=cast.processing, dossier_id=dossier.pk, reason="Thường trú")
+    # Only the police act on their step: the insurance office is not there yet (404,
+    # logged), the ward only reads (403), the citizen is no officer (404).
+    before = denied()
+    with pytest.raises(NotFound):
+        services.dossier_request_supplement(
+            actor=insurance, dossier_id=dossier.pk, reasons=["Thiếu giấy tờ"]
+        )
+    with pytest.raises(NotFound):
+        services.dossier_reject(actor=insurance, dossier_id=dossier.pk, reason="Không đủ")
+    with pytest.raises(NotFound):
+        services.dossier_reject(actor=cast.stranger, dossier_id=dossier.pk, reason="Không đủ")
+    assert denied() == before + 3
+    with pytest.raises(Forbidden) as read_only:
+        services.dossier_reject(actor=cast.processing, dossier_id=dossier.pk, reason="Không đủ")
+    assert read_only.value.code == "dossier_handed_off"
+
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.dossier_request_supplement(
+            actor=police, dossier_id=dossier.pk, reasons=["Thiếu giấy tờ chứng minh chỗ ở"]
+        )
+    dossier.refresh_from_db()
+    assert (dossier.state, dossier.handler_id, dossier.step_role) == (
+        "residence_supplementing",
+        POLICE,
+        "",
+    )
+    told = mail.outbox[-1].body
+    assert "Công an phường Sài Gòn" in told
+    assert "Thiếu giấy tờ chứng minh chỗ ở" in told
+    # The citizen adds the paper; the answers the ward approved stay as they are.
+    services.dossier_document_upload(
+        actor=cast.an, dossier_id=dossier.pk, document=0, name="cho-o.pdf", content=support.SCAN
+    )
+    with pytest.raises(ValidationFailed) as changed:
+        services.dossier_resubmit(
+            actor=cast.an, dossier_id=dossier.pk, data={"child_full_name": "Nguyễn Minh Khang"}
+        )
+    assert [e.field for e in changed.value.errors] == ["child_full_name"]
+    services.dossier_resubmit(actor=cast.an, dossier_id=dossier.pk, data={})
+    dossier.refresh_from_db()
+    assert (dossier.state, dossier.handler_id, dossier.step_role) == (
+        "residence",
+        POLICE,
+        "processing",
+    )
+    assert [d.pk for d in selectors.officer_queue(actor=police)] == [dossier.pk]
+    with pytest.raises(Conflict) as twice:
+        services.dossier_request_supplement(
+            actor=police, dossier_id=dossier.pk, reasons=["Lần nữa"]
+        )
+    assert twice.value.code == "supplement_limit_reached"
+
+    with pytest.raises(ValidationFailed):
+        services.dossier_reject(actor=police, dossier_id=dossier.pk, reason="")
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.dossier_reject(actor=police, dossier_id=dossier.pk, reason="Chỗ ở không hợp pháp")
+    dossier.refresh_from_db()
+    assert dossier.state == "rejected"
+    assert dossier.completed_at is not None
+    assert dossier.step_role == ""
+    log = [Step(a.action, a.payload) for a in DossierAction.objects.filter(dossier=dossier)]
+    assert replay(procedure_of(dossier).workflow, log) == "rejected"
+    refusal = DossierAction.objects.get(dossier=dossier, action="reject")
+    assert (refusal.payload["agency"], refusal.reason) == (POLICE, "Chỗ ở không hợp pháp")
+    assert "Công an phường Sài Gòn" in mail.outbox[-1].body
+    assert "Chỗ ở không hợp pháp" in mail.outbox[-1].body
+    assert OutboxEvent.objects.filter(topic="publicservices.dossier.rejected").count() == 1
+    assert (
+        AuditEntry.objects.filter(
+            subject=str(dossier.pk),
+            action__in=[
+                "publicservices.dossier.reject",
+                "publicservices.dossier.request_supplement",
+                "publicservices.dossier.resubmit",
+            ],
+        ).count()
+        == 3
+    )
+    # No partner result; the birth registration's signed result stays valid.
+    assert selectors.dossier_partner_results(dossier=dossier) == []
+    _, main = selectors.dossier_result_pdf(actor=cast.an, dossier_id=dossier.pk)
+    assert selectors.result_verify(content=main).status == "valid"
+    # The insurance office never got it.
+    with pytest.raises(NotFound):
+        selectors.dossier_for_officer(actor=insurance, dossier_id=dossier.pk)
 
 
 def test_no_agency_of_the_kind_for_the_place_refuses_the_hand_off(cast: Cast) -> None:

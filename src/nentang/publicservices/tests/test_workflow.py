@@ -147,10 +147,17 @@ def test_a_hand_off_within_the_same_agency_and_a_bad_level(tmp_path: Path) -> No
 
     assert _refused_workflow(tmp_path, district).where == "states.residence.agency.level"
 
+    def home_result(states: dict[str, Any]) -> None:  # only a partner's step issues one
+        states["civil_status"]["result"] = {"vi": "Kết quả", "en": "Result"}
+
+    assert _refused_workflow(tmp_path, home_result).where == "states.civil_status.result"
+
 
 def test_a_hand_off_that_never_comes_back_to_an_end(tmp_path: Path) -> None:
     def stuck(states: dict[str, Any]) -> None:
         states["health_insurance"]["actions"] = {"hand_off": "residence"}
+        states["residence"]["actions"] = {"hand_off": "health_insurance"}
+        del states["residence_supplementing"], states["health_insurance_supplementing"]
         states["birth_registered"]["actions"]["issue_result"] = "issuing"
 
     error = _refused_workflow(tmp_path, stuck)

@@ -23,7 +23,7 @@ from nentang.kernel.money import format_vnd
 from nentang.publicservices import selectors, services
 from nentang.publicservices.catalogue import Page, Procedure
 from nentang.publicservices.models import Dossier
-from nentang.publicservices.services.common import procedure_of, state_label
+from nentang.publicservices.services.common import open_to_applicant, procedure_of, state_label
 from nentang.publicservices.views.presenters import (
     answer_text,
     badge_for,
@@ -130,7 +130,7 @@ def question(request: HttpRequest, dossier_id: str, field: str) -> HttpResponse:
     page = found.page(field)
     if page is None:
         raise NotFound(_("This form has no such question."))
-    editable = dossier.state in ("draft", "supplementing")
+    editable = open_to_applicant(dossier)
     if not editable:
         return HttpResponseRedirect(reverse("publicservices:dossier", args=[dossier.pk]))
     names = [p.field for p in found.pages]
@@ -211,7 +211,7 @@ def review(request: HttpRequest, dossier_id: str) -> HttpResponse:
     if (redirect := _login_or(request)) is not None:
         return redirect
     dossier, found = _draft(request, dossier_id)
-    if dossier.state not in ("draft", "supplementing"):
+    if not open_to_applicant(dossier):
         return HttpResponseRedirect(reverse("publicservices:dossier", args=[dossier.pk]))
     stashed = request.session.get(f"ps.{dossier.pk}", {})
     answers = {**dossier.data, **stashed}
@@ -268,7 +268,7 @@ def review(request: HttpRequest, dossier_id: str) -> HttpResponse:
                 dossier=dossier, language=request.LANGUAGE_CODE
             ),
             "fee": format_vnd(fee),
-            "resubmitting": dossier.state == "supplementing",
+            "resubmitting": dossier.state != "draft",
         },
         status=400 if errors else 200,
     )
@@ -335,7 +335,7 @@ def dossier(request: HttpRequest, dossier_id: str) -> HttpResponse:
             "state_label": state_label(found_dossier.state),
             "events": timeline(actions),
             "can_withdraw": "withdraw" in allowed_actions(found.workflow, found_dossier.state),
-            "supplement": found_dossier.state == "supplementing",
+            "supplement": found.workflow.awaits_applicant(found_dossier.state),
             "reasons": next(
                 (
                     a.payload.get("reasons", [])
@@ -350,6 +350,7 @@ def dossier(request: HttpRequest, dossier_id: str) -> HttpResponse:
             and services.fee_online_payment_available(),
             "first_question": found.pages[0].field,
             "has_result": selectors.dossier_has_result(dossier=found_dossier),
+            "partner_results": selectors.dossier_partner_results(dossier=found_dossier),
         },
     )
 

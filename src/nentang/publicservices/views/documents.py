@@ -19,8 +19,8 @@ from django.views.decorators.http import require_http_methods
 
 from nentang.kernel.errors import ValidationFailed
 from nentang.publicservices import selectors, services
-from nentang.publicservices.services.common import procedure_of
-from nentang.publicservices.services.documents import MAX_DOCUMENT_BYTES, OPEN_STATES
+from nentang.publicservices.services.common import open_to_applicant, procedure_of
+from nentang.publicservices.services.documents import MAX_DOCUMENT_BYTES
 from nentang.web import forms as web_forms
 
 
@@ -46,7 +46,7 @@ def documents(request: HttpRequest, dossier_id: str) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     dossier = selectors.dossier_for_applicant(actor=request.user, dossier_id=dossier_id)
-    if dossier.state not in OPEN_STATES:
+    if not open_to_applicant(dossier):
         return HttpResponseRedirect(reverse("publicservices:dossier", args=[dossier.pk]))
     failed: int | None = None
     failed_form = None

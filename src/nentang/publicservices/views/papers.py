@@ -39,6 +39,18 @@ def result(request: HttpRequest, dossier_id: str) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET"])
+def partner_result(request: HttpRequest, dossier_id: str, file_id: str) -> HttpResponse:
+    """A partner agency's own signed result (liên thông), for the applicant only."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    name, content = selectors.dossier_partner_result_pdf(
+        actor=request.user, dossier_id=dossier_id, file_id=file_id
+    )
+    return _pdf(name, content)
+
+
+@never_cache
+@require_http_methods(["GET"])
 def receipt(request: HttpRequest, dossier_id: str) -> HttpResponse:
     """The receipt-and-appointment slip, for the applicant or the agency's officers."""
     if not request.user.is_authenticated:
