@@ -106,7 +106,7 @@ def test_bad_input_is_refused_field_by_field_and_nothing_is_created(cast: Cast) 
                 **support.AIR,
                 "name": "Tên Có Dấu",
                 "license_id": "no-such-licence",
-                "frequency": "hourly",
+                "frequency": "every-minute",
                 "spatial": ["99"],
                 "temporal_start": "31/12/2025",
                 "temporal_end": "01/01/2025",
