@@ -82,6 +82,17 @@ AMOUNT_NOT_WHOLE = register(
     meaning=_("Amounts are integers of đồng: no fractions, no floats."),
     advice=_("Send the amount as an integer, e.g. 150000."),
 )
+# The most a single transfer moves: far above any payment (a wallet's yearly limit is in
+# the hundreds of millions), far below what a 64-bit total holds, so no client's number
+# reaches the database's integer overflow.
+MAX_AMOUNT = 10**15
+AMOUNT_TOO_LARGE = register(
+    "amount_too_large",
+    status=422,
+    title=_("The amount is too large"),
+    meaning=_("A transfer moves at most 1,000,000,000,000,000 đồng."),
+    advice=_("Check the amount: it has too many digits."),
+)
 TRANSFER_CODE_REQUIRED = register(
     "transfer_code_required",
     status=422,

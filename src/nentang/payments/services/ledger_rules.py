@@ -18,11 +18,13 @@ from nentang.payments.problems import (
     ACCOUNTS_MUST_BE_DIFFERENT,
     AMOUNT_MUST_BE_POSITIVE,
     AMOUNT_NOT_WHOLE,
+    AMOUNT_TOO_LARGE,
     CREDIT_ACCOUNT_NOT_FOUND,
     DEBIT_ACCOUNT_NOT_FOUND,
     INSUFFICIENT_FUNDS,
     LINKED_CHAIN_OPEN,
     LINKED_EVENT_FAILED,
+    MAX_AMOUNT,
     PENDING_ID_MUST_BE_EMPTY,
     PENDING_ID_REQUIRED,
     PENDING_TRANSFER_ALREADY_POSTED,
@@ -199,6 +201,8 @@ def apply_one(batch: Batch, item: TransferInput, chained: bool = True) -> str:
         return TRANSFER_CODE_REQUIRED
     if type(amount) is not int and (isinstance(amount, bool) or not isinstance(amount, int)):
         return AMOUNT_NOT_WHOLE
+    if amount > MAX_AMOUNT:
+        return AMOUNT_TOO_LARGE
     if debit == credit:
         return ACCOUNTS_MUST_BE_DIFFERENT
     accounts = batch.accounts

@@ -89,7 +89,13 @@ def test_the_same_id_returns_the_original_and_other_parameters_are_refused(
 
 @pytest.mark.parametrize(
     ("amount", "code"),
-    [(0, "amount_must_be_positive"), (-5, "amount_must_be_positive"), (2.5, "amount_not_whole")],
+    [
+        (0, "amount_must_be_positive"),
+        (-5, "amount_must_be_positive"),
+        (2.5, "amount_not_whole"),
+        (10**15 + 1, "amount_too_large"),
+        (2**63, "amount_too_large"),  # past PostgreSQL's bigint: was a 500
+    ],
 )
 def test_bad_amounts_are_refused_and_nothing_is_written(
     alice: Account, bob: Account, amount: object, code: str

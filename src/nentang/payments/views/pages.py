@@ -56,6 +56,7 @@ AMOUNT_CODES = {
     "wallet_limit_exceeded",
     "amount_must_be_positive",
     "amount_not_whole",
+    "amount_too_large",
 }
 
 

@@ -361,6 +361,38 @@ class ImportRecord:
     created_at: datetime.datetime
 
 
+def _refuse_taken_order_codes(merchant: Merchant, codes: list[str | None]) -> None:
+    """An import's client order codes are unique within it and not yet used by the
+    merchant, as ``shipment_create`` requires one by one (409 ``client_order_code_taken``,
+    naming the record) — rather than the database's unique index failing the insert."""
+    first: dict[str, int] = {}
+    for number, code in enumerate(codes):
+        order = (code or "").strip()
+        if not order:
+            continue
+        if order in first:
+            raise Conflict(
+                _("Client order code %(code)s is given twice (records %(a)s and %(b)s).")
+                % {"code": order, "a": first[order], "b": number},
+                code=CLIENT_ORDER_CODE_TAKEN,
+                extra={"records": [first[order], number]},
+            )
+        first[order] = number
+    taken = (
+        Shipment.objects.filter(merchant=merchant, client_order_code__in=list(first))
+        .values_list("client_order_code", "s10")
+        .first()
+    )
+    if taken is not None:
+        code, s10_number = taken
+        raise Conflict(
+            _("Client order code %(code)s is already used by shipment %(s10)s.")
+            % {"code": code, "s10": s10_number},
+            code=CLIENT_ORDER_CODE_TAKEN,
+            extra={"record": first[code], "s10": s10_number},
+        )
+
+
 def shipments_import(
     *, actor: Actor, merchant: Merchant, records: list[ImportRecord]
 ) -> list[Shipment]:
@@ -387,6 +419,7 @@ def shipments_import(
             cod_amount=data.cod_amount,
         )
         prepared.append((record, sender, recipient, price))
+    _refuse_taken_order_codes(merchant, [r.data.client_order_code for r in records])
     by_indicator: dict[str, list[int]] = {}
     for number, (record, *_rest) in enumerate(prepared):
         by_indicator.setdefault(s10.INDICATORS[record.data.service], []).append(number)

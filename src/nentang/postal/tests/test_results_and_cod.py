@@ -208,3 +208,37 @@ def test_a_bulk_import_holds_its_cod_in_one_call_to_the_port(cast: Cast) -> None
         assert ledger.calls == expected
         assert [s.cod_status for s in shipments] == ["pending", "none", "pending"]
         Shipment.objects.filter(id__in=[s.id for s in shipments]).delete()
+
+
+def test_a_bulk_import_refuses_a_client_order_code_twice_or_taken(cast: Cast) -> None:
+    """As ``shipment_create`` one by one: a 409 naming the record, nothing written (was
+    the unique index failing the insert: a 500)."""
+    from nentang.kernel.errors import Conflict
+    from nentang.postal.services.shipments import ImportRecord, shipments_import
+
+    created = timezone.now() - datetime.timedelta(days=1)
+    before = Shipment.objects.count()
+    twice = [
+        ImportRecord(parcel(client_order_code=code), created) for code in ("A-1", "A-2", "A-1")
+    ]
+    with pytest.raises(Conflict) as refused:
+        shipments_import(actor=OPERATOR, merchant=cast.merchant, records=twice)
+    assert (refused.value.code, refused.value.extra["records"]) == (
+        "client_order_code_taken",
+        [0, 2],
+    )
+    assert Shipment.objects.count() == before
+
+    [kept] = shipments_import(
+        actor=OPERATOR,
+        merchant=cast.merchant,
+        records=[ImportRecord(parcel(client_order_code="B-1"), created)],
+    )
+    again = [ImportRecord(parcel(client_order_code=c), created) for c in ("B-2", " B-1 ")]
+    with pytest.raises(Conflict) as taken:
+        shipments_import(actor=OPERATOR, merchant=cast.merchant, records=again)
+    assert (taken.value.code, taken.value.extra) == (
+        "client_order_code_taken",
+        {"record": 1, "s10": kept.s10},
+    )
+    assert Shipment.objects.count() == before + 1
