@@ -141,37 +141,17 @@ def result_issue(
     dossier: Dossier, procedure: Procedure, acting: Acting, *, extra: list[tuple[str, str]]
 ) -> DossierFile:
     """Render the result, sign it with PAdES and store it (inside the approval)."""
-    from nentang.publicservices.pdfs import Paper, render
-
     agency_name = dossier.agency.name if dossier.agency else ""
     code = dossier.receipt_code or ""
     today = timezone.localdate()
-    paper = Paper(
-        agency=agency_name,
+    return _signed_result(
+        dossier,
+        procedure,
+        agency_name=agency_name,
         title="Kết quả giải quyết thủ tục hành chính",
-        reference=f"{procedure.name.vi} — Mã hồ sơ: {code}",
-        lines=[
-            *answer_lines(procedure, dossier.data),
-            *extra,
-            ("Trạng thái", "Đã phê duyệt"),
-            ("Ngày phê duyệt", _date(today)),
-        ],
-        closing=(
-            "Văn bản điện tử được ký số bởi cơ quan giải quyết. Kiểm tra chữ ký và "
-            "hiệu lực tại trang xác minh (quét mã QR)."
-        ),
-        qr_url=verify_url(code),
-        qr_caption="Xác minh kết quả",
-        dated=today,
-        place=agency_name,
-    )
-    signed = pdf_sign(render(paper), reason=f"Phê duyệt hồ sơ {code}", location=agency_name)
-    return file_store(
-        dossier=dossier,
-        kind=DossierFile.Kind.RESULT,
-        content=signed,
+        lines=[*extra, ("Trạng thái", "Đã phê duyệt"), ("Ngày phê duyệt", _date(today))],
+        reason=f"Phê duyệt hồ sơ {code}",
         name=f"ket-qua-{code or dossier.pk}.pdf",
-        content_type="application/pdf",
     )
 
 
@@ -181,21 +161,47 @@ def partner_result_issue(
     """A partner agency's own result (liên thông), made when its step hands the dossier
     on: issued and signed in the partner's name, stored as its own document (``issuer``),
     downloaded and verified like the receiving agency's result."""
-    from nentang.publicservices.pdfs import Paper, render
-
     agency = acting.officer.agency
     code = dossier.receipt_code or ""
     today = timezone.localdate()
-    paper = Paper(
-        agency=agency.name,
+    return _signed_result(
+        dossier,
+        procedure,
+        agency_name=agency.name,
         title=title,
-        reference=f"{procedure.name.vi} — Mã hồ sơ: {code}",
         lines=[
-            *answer_lines(procedure, dossier.data),
             ("Cơ quan giải quyết", agency.name),
             ("Trạng thái", "Đã giải quyết"),
             ("Ngày cấp", _date(today)),
         ],
+        reason=f"{title} — hồ sơ {code}",
+        name=f"{slugify(fold(title))}-{code or dossier.pk}.pdf",
+        issuer=agency,
+    )
+
+
+def _signed_result(
+    dossier: Dossier,
+    procedure: Procedure,
+    *,
+    agency_name: str,
+    title: str,
+    lines: list[tuple[str, str]],
+    reason: str,
+    name: str,
+    issuer: Any = None,
+) -> DossierFile:
+    """A result paper (the dossier's answers, then ``lines``) signed with PAdES in the
+    agency's name and stored among the dossier's results."""
+    from nentang.publicservices.pdfs import Paper, render
+
+    code = dossier.receipt_code or ""
+    today = timezone.localdate()
+    paper = Paper(
+        agency=agency_name,
+        title=title,
+        reference=f"{procedure.name.vi} — Mã hồ sơ: {code}",
+        lines=[*answer_lines(procedure, dossier.data), *lines],
         closing=(
             "Văn bản điện tử được ký số bởi cơ quan giải quyết. Kiểm tra chữ ký và "
             "hiệu lực tại trang xác minh (quét mã QR)."
@@ -203,16 +209,16 @@ def partner_result_issue(
         qr_url=verify_url(code),
         qr_caption="Xác minh kết quả",
         dated=today,
-        place=agency.name,
+        place=agency_name,
     )
-    signed = pdf_sign(render(paper), reason=f"{title} — hồ sơ {code}", location=agency.name)
+    signed = pdf_sign(render(paper), reason=reason, location=agency_name)
     return file_store(
         dossier=dossier,
         kind=DossierFile.Kind.RESULT,
         content=signed,
-        name=f"{slugify(fold(title))}-{code or dossier.pk}.pdf",
+        name=name,
         content_type="application/pdf",
-        issuer=agency,
+        issuer=issuer,
     )
 
 

@@ -42,7 +42,7 @@ from datetime import UTC, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Avg, Count, Max, Min
+from django.db.models import Avg, Count, Max, Min, QuerySet
 from django.db.models.functions import TruncDate, TruncHour
 from django.utils import timezone
 
@@ -159,6 +159,19 @@ def _sensor_types(tenant: Tenant) -> list[str]:
     )
 
 
+def _observations_of_type(
+    tenant: Tenant, iri: str, since: datetime.datetime, until: datetime.datetime
+) -> QuerySet[Observation]:
+    """The history of one entity type's entities in [since, until) (the history has no
+    type column, the entity has)."""
+    return Observation.objects.filter(
+        tenant=tenant,
+        entity_id__in=Entity.objects.filter(tenant=tenant, type=iri).values("entity_id"),
+        observed_at__gte=since,
+        observed_at__lt=until,
+    )
+
+
 def hourly_observations(
     tenant: Tenant, since: datetime.datetime, until: datetime.datetime
 ) -> list[dict[str, Any]]:
@@ -170,13 +183,8 @@ def hourly_observations(
     rows = []
     for iri in types:
         grouped = (
-            Observation.objects.filter(
-                tenant=tenant,
-                entity_id__in=Entity.objects.filter(tenant=tenant, type=iri).values("entity_id"),
-                observed_at__gte=since,
-                observed_at__lt=until,
-                number__isnull=False,
-            )
+            _observations_of_type(tenant, iri, since, until)
+            .filter(number__isnull=False)
             .annotate(hour=TruncHour("observed_at", tzinfo=UTC))
             .values("hour", "attr")
             .annotate(avg=Avg("number"), low=Min("number"), high=Max("number"), n=Count("id"))
@@ -317,12 +325,7 @@ def observations_per_day(tenant: Tenant, now: datetime.datetime) -> list[dict[st
     types = _sensor_types(tenant)
     for iri in types:
         grouped = (
-            Observation.objects.filter(
-                tenant=tenant,
-                entity_id__in=Entity.objects.filter(tenant=tenant, type=iri).values("entity_id"),
-                observed_at__gte=since,
-                observed_at__lt=until,
-            )
+            _observations_of_type(tenant, iri, since, until)
             .annotate(day=TruncDate("observed_at", tzinfo=zone))
             .values("day")
             .annotate(n=Count("id"), entities=Count("entity_id", distinct=True))
