@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 BLOCKING = ("serious", "critical")
+EVERY_IMPACT = ("minor", "moderate", "serious", "critical")
 
 
 def axe_violations(page: Any, impacts: tuple[str, ...] = BLOCKING) -> list[str]:

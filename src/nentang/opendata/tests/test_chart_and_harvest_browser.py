@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.apps import apps
+from tests.support.axe import EVERY_IMPACT, axe_violations
 from tests.support.browser import (
     DESKTOP,
     NEEDS_CHROMIUM,
@@ -68,10 +69,7 @@ def chromium(live_server: Any, settings: Any) -> Iterator[Browser]:
 
 
 def axe_clean(page: Page) -> None:
-    from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped]  # ships no type information
-
-    violations = Axe().run(page).response["violations"]
-    assert violations == [], [(v["id"], [n["target"] for n in v["nodes"]]) for v in violations]
+    assert axe_violations(page, EVERY_IMPACT) == []
 
 
 def _log_in(page: Page, base: str) -> None:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.apps import apps
+from tests.support.axe import axe_violations
 from tests.support.browser import (
     DESKTOP,
     NEEDS_CHROMIUM,
@@ -55,11 +56,7 @@ SECRETS: dict[str, str] = {}
 
 
 def accessible(page: Page) -> None:
-    from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped]  # ships no type information
-
-    results = Axe().run(page)
-    serious = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
-    assert serious == [], [(v["id"], [n["target"] for n in v["nodes"]]) for v in serious]
+    assert axe_violations(page) == []
 
 
 def test_a_publisher_uploads_tcvn3_and_a_citizen_finds_it(

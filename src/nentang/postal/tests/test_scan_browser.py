@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.utils import timezone
+from tests.support.axe import axe_violations
 from tests.support.browser import (
     DESKTOP,
     NEEDS_CHROMIUM,
@@ -95,11 +96,7 @@ def chromium(live_server: Any, s10: str) -> Iterator[Browser]:
 
 
 def accessible(page: Page) -> None:
-    from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped]  # ships no type information
-
-    results = Axe().run(page)
-    serious = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
-    assert serious == [], [(v["id"], [n["target"] for n in v["nodes"]]) for v in serious]
+    assert axe_violations(page) == []
 
 
 def log_in(page: Page, base: str, login: str, next_path: str, *, ahead: int = 0) -> None:
