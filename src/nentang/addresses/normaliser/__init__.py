@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from nentang.addresses.normaliser.fast import fast_read, quick_read
+from nentang.addresses.normaliser.fast import fast_read, quick_parts, read_parts, remembered_answer
 from nentang.addresses.normaliser.index import MEMO_LIMIT, Index, Unit, fold_fast, get_index
 from nentang.addresses.normaliser.parse import (
     Reading,
@@ -170,7 +170,16 @@ def _normalise(text: str) -> Normalised:
         # token offsets still point into the original text.
         folded = "".join(fold_fast(ch) or " " for ch in nfc)
     if " - " not in folded:
-        quick = quick_read(index, folded)
+        parts = quick_parts(index, folded)
+        known = remembered_answer(index, parts, len(folded))
+        if known is not None:
+            fields, start, end = known
+            answer = _new_object(Normalised)
+            answer.__dict__.update(fields)
+            answer.__dict__["input"] = original
+            answer.__dict__["line"] = _clean_line(nfc[start:end])
+            return answer
+        quick = read_parts(index, parts, len(folded))
         if quick is not None:
             return _result(index, original, nfc, None, quick, folded)
     tokens = tokenize(folded)
@@ -240,6 +249,9 @@ def _result(
         if len(index.memo) >= MEMO_LIMIT:
             index.memo.clear()
         index.memo[memo_key] = fields
+    if reading.template is not None and (ward is None or len(ward.units) < 2):
+        # The answer depends on the fast path's reading alone (no marks to compare).
+        reading.template.answer = fields
     answer = _new_object(Normalised)
     answer.__dict__.update(fields)
     answer.__dict__["input"] = original

@@ -239,8 +239,9 @@ class Index:
     # its candidate): bounded by MEMO_LIMIT, cleared whole when full.
     memo: dict[Any, Any] = field(default_factory=dict)
     # The words of a comma-separated chunk of folded text ("  phuong ben nghe" →
-    # ("phuong ben nghe", 3)): chunks repeat from address to address. Bounded likewise.
-    chunks: dict[str, tuple[str, int]] = field(default_factory=dict)
+    # ("phuong ben nghe", 3, 2, 17): words, how many, where the first starts and the last
+    # ends): chunks repeat from address to address. Bounded likewise.
+    chunks: dict[str, tuple[str, int, int, int]] = field(default_factory=dict)
 
 
 def _accented(short: str) -> str:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from nentang.addresses.normaliser.index import (
@@ -312,6 +312,9 @@ class Reading:
     provinces: tuple[str, ...] = ()  # candidate province codes of the regime read
     line_span: tuple[int, int] = (0, 0)  # character span of the house-and-street line
     score: float = 0.0
+    # The fast path's memo entry this reading came from (``fast._Template``), where
+    # ``_result`` may keep the answer.
+    template: Any = field(default=None, compare=False, repr=False)
 
 
 def _trim_country(tokens: list[Token], from_end: bool) -> list[Token]:
