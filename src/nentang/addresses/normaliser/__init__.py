@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from nentang.addresses.normaliser.fast import fast_read, quick_parts, read_parts, remembered_answer
+from nentang.addresses.normaliser.fast import fast_read, quick_answer
 from nentang.addresses.normaliser.index import MEMO_LIMIT, Index, Unit, fold_fast, get_index
 from nentang.addresses.normaliser.parse import (
     Reading,
@@ -170,17 +170,15 @@ def _normalise(text: str) -> Normalised:
         # token offsets still point into the original text.
         folded = "".join(fold_fast(ch) or " " for ch in nfc)
     if " - " not in folded:
-        parts = quick_parts(index, folded)
-        known = remembered_answer(index, parts, len(folded))
-        if known is not None:
-            fields, start, end = known
+        quick = quick_answer(index, folded)
+        if quick.__class__ is tuple:
+            fields, start, end = quick  # type: ignore[misc]  # the remembered answer
             answer = _new_object(Normalised)
             answer.__dict__.update(fields)
             answer.__dict__["input"] = original
             answer.__dict__["line"] = _clean_line(nfc[start:end])
             return answer
-        quick = read_parts(index, parts, len(folded))
-        if quick is not None:
+        if isinstance(quick, Reading):
             return _result(index, original, nfc, None, quick, folded)
     tokens = tokenize(folded)
     if not tokens:

@@ -231,12 +231,12 @@ class _Template:
 
     def __init__(
         self,
-        matches: tuple[tuple[str, int, tuple[Unit, ...], bool, bool, bool, int], ...],
+        matches: tuple[Any, ...],
         regime: str,
         provinces: tuple[str, ...],
         line: int,
     ) -> None:
-        self.matches = matches
+        self.matches = matches  # flat: (attribute, part, units, marked, fuzzy, whole, kind size) …
         self.regime = regime
         self.provinces = provinces
         self.line = line  # the part next to the house-and-street line (the ward's)
@@ -244,19 +244,18 @@ class _Template:
 
 
 def _remembered(
-    index: Index, parts: list[Part], from_end: bool
+    memo: dict[Any, Any], words: Sequence[str], from_end: bool
 ) -> tuple[tuple[object, ...], object]:
-    """(memo key, memo value) of ``_fast`` on ``parts``: a ``_Template``, None (no
-    reading) or ``_MISSING``. The reading depends only on the direction, the words of
-    the first two parts, whether there is a third, and — when the second part is an old
-    district and there is a third — the third's words; never on the house-and-street
-    line beyond them."""
-    memo = index.memo
-    first, second = parts[0].words, parts[1].words
-    key: tuple[object, ...] = ("fast", from_end, first, second, len(parts) >= 3)
+    """(memo key, memo value) of ``_fast`` on parts with these ``words`` (in reading
+    order, two at least): a ``_Template``, None (no reading) or ``_MISSING``. The reading
+    depends only on the direction, the words of the first two parts, whether there is a
+    third, and — when the second part is an old district and there is a third — the
+    third's words; never on the house-and-street line beyond them."""
+    first, second = words[0], words[1]
+    key: tuple[object, ...] = ("fast", from_end, first, second, len(words) >= 3)
     found = memo.get(key, _MISSING)
     if found is _THIRD:
-        key = ("fast3", from_end, first, second, parts[2].words)
+        key = ("fast3", from_end, first, second, words[2])
         found = memo.get(key, _MISSING)
     return key, found
 
@@ -267,7 +266,7 @@ def _fast_remembered(
     """``_fast`` through the index's memo (see ``_remembered``). The memo keeps the
     reading without positions and puts it back on these parts: "…, Phường Bến Nghé,
     TP HCM" after any line costs one or two look-ups."""
-    key, found = _remembered(index, parts, from_end)
+    key, found = _remembered(index.memo, [part.words for part in parts[:3]], from_end)
     if found is _MISSING:
         reading, used_third = _fast(index, parts, length, from_end=from_end)
         if used_third and key[0] == "fast":
@@ -282,7 +281,9 @@ def _fast_remembered(
         return None
     assert isinstance(found, _Template)
     reading = Reading(regime=found.regime, provinces=found.provinces, template=found)
-    for attr, at, units, marked, fuzzy, whole, size in found.matches:
+    matches = found.matches
+    for i in range(0, len(matches), 7):
+        attr, at, units, marked, fuzzy, whole, size = matches[i : i + 7]
         part = parts[at]
         start, end = part.start, part.end
         setattr(
@@ -293,28 +294,38 @@ def _fast_remembered(
     return reading
 
 
-def remembered_answer(
-    index: Index, parts: list[Part], length: int
-) -> tuple[dict[str, Any], int, int] | None:
-    """(the answer's fields, the line's span) when the memo already holds the answer of
-    the fast path's reading of ``parts`` (see ``_Template.answer``); else None."""
-    if len(parts) < 2:
-        return None
-    from_end = True
-    found = _remembered(index, parts[::-1], True)[1]
-    if found is None and len(parts) >= 3:
-        from_end = False
-        found = _remembered(index, parts, False)[1]
-    if not isinstance(found, _Template) or found.answer is None:
-        return None
-    if from_end:
-        return found.answer, 0, parts[-1 - found.line].first
-    return found.answer, parts[found.line].last, length
+def quick_answer(index: Index, folded: str) -> tuple[dict[str, Any], int, int] | Reading | None:
+    """``quick_read``, with a shortcut: (the answer's fields, the line's span) when the
+    memo already holds the answer of the fast path's reading of ``folded`` (see
+    ``_Template.answer``) — a known "…, ward, province" costs one look-up per chunk and
+    one or two in the memo, no parts made."""
+    pieces, found_chunks = _pieces(index, folded)
+    words = [chunk[0] for chunk in found_chunks]
+    if (
+        len(words) >= 2
+        and "" not in words
+        and words[-1] not in COUNTRY_WORDS
+        and not words[-1].isdigit()
+    ):
+        memo = index.memo
+        from_end = True
+        found = _remembered(memo, words[::-1], True)[1]
+        if found is None and len(words) >= 3:
+            from_end = False
+            found = _remembered(memo, words, False)[1]
+        if isinstance(found, _Template) and found.answer is not None:
+            piece = len(words) - 1 - found.line if from_end else found.line
+            position = sum(map(len, pieces[:piece])) + piece  # separators are one character
+            _, _, lead, tail = found_chunks[piece]
+            if from_end:
+                return found.answer, 0, position + lead
+            return found.answer, position + tail, len(folded)
+    return read_parts(index, _parts(pieces, found_chunks), len(folded))
 
 
 def _template(reading: Reading, parts: list[Part]) -> _Template:
     starts = [part.start for part in parts[:3]]
-    matches = []
+    matches: list[Any] = []
     line = 0
     for attr in ("province", "district", "ward"):
         found: Match | None = getattr(reading, attr)
@@ -322,16 +333,14 @@ def _template(reading: Reading, parts: list[Part]) -> _Template:
             continue
         at = starts.index(found.start)
         assert parts[at].end == found.end == found.name_end  # a fast-path match is a whole part
-        matches.append(
-            (
-                attr,
-                at,
-                found.units,
-                found.marked,
-                found.fuzzy,
-                found.whole_segment,
-                found.name_start - found.start,
-            )
+        matches += (
+            attr,
+            at,
+            found.units,
+            found.marked,
+            found.fuzzy,
+            found.whole_segment,
+            found.name_start - found.start,
         )
         line = at
     return _Template(tuple(matches), reading.regime, reading.provinces, line)
@@ -381,22 +390,38 @@ def quick_read(index: Index, folded: str) -> Reading | None:
 
 def quick_parts(index: Index, folded: str) -> list[Part]:
     """The comma-separated parts of folded text without a spaced hyphen (a trailing
-    country name and postal code dropped), for ``quick_read`` and ``remembered_answer``."""
+    country name and postal code dropped)."""
+    return _parts(*_pieces(index, folded))
+
+
+def _pieces(index: Index, folded: str) -> tuple[list[str], list[tuple[str, int, int, int]]]:
+    """The text between separators, and for each its words (see ``_chunk_words``)."""
+    # Commas alone (the common case) split without the regular expression.
+    pieces = (
+        _SPLIT.split(folded)
+        if ";" in folded or "|" in folded or "\n" in folded
+        else folded.split(",")
+    )
+    chunks = index.chunks
+    found = list(map(chunks.get, pieces))
+    if None in found:
+        for i, chunk in enumerate(found):
+            if chunk is None:
+                chunk = found[i] = _chunk_words(pieces[i])
+                if len(chunks) >= MEMO_LIMIT:
+                    chunks.clear()
+                chunks[pieces[i]] = chunk
+    return pieces, found  # type: ignore[return-value]  # no None left
+
+
+def _parts(pieces: list[str], found: list[tuple[str, int, int, int]]) -> list[Part]:
     parts: list[Part] = []
     count = position = 0
-    chunks = index.chunks
-    for chunk in _SPLIT.split(folded):
-        found = chunks.get(chunk)
-        if found is None:
-            found = _chunk_words(chunk)
-            if len(chunks) >= MEMO_LIMIT:
-                chunks.clear()
-            chunks[chunk] = found
-        words, size, lead, tail = found
+    for piece, (words, size, lead, tail) in zip(pieces, found, strict=True):
         if size:
             parts.append(_new(Part, (count, count + size, words, position + lead, position + tail)))
             count += size
-        position += len(chunk) + 1  # every separator is one character
+        position += len(piece) + 1  # every separator is one character
     if parts and (parts[-1].words in COUNTRY_WORDS or parts[-1].words.isdigit()):
         _trim_parts(parts)
     return parts

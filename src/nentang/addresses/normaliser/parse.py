@@ -24,6 +24,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from nentang.addresses.normaliser.index import (
@@ -131,6 +132,8 @@ def _segment_bounds(tokens: Sequence[Token], start: int, end: int) -> bool:
 # How many tokens from ``pointer`` a match can see: a kind word of two and a name of six.
 WINDOW = MAX_NAME_WORDS + 2
 _NO_MATCH = object()
+_TEXT = itemgetter(0)
+_EMPTY = Scope()
 
 
 def match(
@@ -169,10 +172,13 @@ def match(
     )
     if first >= last:
         return None
-    base = tokens[first][3]
-    seen = "".join([f"{t[0]} {t[3] - base} " for t in tokens[first:last]])
+    window = tokens[first:last]
+    base = window[0][3]
+    seen = tuple(map(_TEXT, window))
+    # The segments relative to the first (None: all in one, the common case).
+    segments = None if window[-1][3] == base else tuple([t[3] - base for t in window])
     before = tokens[first - 1][3] == base if first > 0 else None
-    after = tokens[last][3] == tokens[last - 1][3] if last < len(tokens) else None
+    after = tokens[last][3] == window[-1][3] if last < len(tokens) else None
     key = (
         "match",
         from_end,
@@ -181,6 +187,7 @@ def match(
         id(markers),
         tuple(map(id, scopes)),
         seen,
+        segments,
         before,
         after,
     )
@@ -391,7 +398,7 @@ def read(
         # A bare name that fills its segment may be a district ("Chí Linh") or today's
         # ward of the same name: it is a district only if an old ward of it comes next.
         after = district.start if from_end else district.end
-        scopes = [index.old_wards_by_district.get(u.code, Scope()) for u in district.units]
+        scopes = [index.old_wards_by_district.get(u.code, _EMPTY) for u in district.units]
         if _ward(
             tokens, after, scopes, from_end, bound, fuzzy=False, memo=index.memo
         ) is None and not any(u.code in index.island_districts for u in district.units):
@@ -406,7 +413,7 @@ def read(
     ward: Match | None = None
     regime = "pre_2025" if district is not None else ""
     if district is not None:
-        scopes = [index.old_wards_by_district.get(u.code, Scope()) for u in district.units]
+        scopes = [index.old_wards_by_district.get(u.code, _EMPTY) for u in district.units]
         ward = _ward(tokens, pointer, scopes, from_end, bound, fuzzy=fuzzy, memo=index.memo)
         # An island district had no wards: the district itself is the unit.
     else:
@@ -437,6 +444,7 @@ def read(
                 bound,
                 fuzzy=fuzzy and known,
                 nationwide=not known,
+                memo=index.memo,
             )
             regime = "pre_2025" if ward is not None else ""
         if (
