@@ -23,6 +23,7 @@ from nentang.addresses.normaliser.index import (
     Index,
     Scope,
     Unit,
+    fold_fast,
     is_numeric,
 )
 from nentang.addresses.normaliser.parse import (
@@ -294,12 +295,12 @@ def _fast_remembered(
     return reading
 
 
-def quick_answer(index: Index, folded: str) -> tuple[dict[str, Any], int, int] | Reading | None:
+def quick_answer(index: Index, text: str) -> tuple[dict[str, Any], int, int] | Reading | None:
     """``quick_read``, with a shortcut: (the answer's fields, the line's span) when the
-    memo already holds the answer of the fast path's reading of ``folded`` (see
+    memo already holds the answer of the fast path's reading of ``text`` (see
     ``_Template.answer``) — a known "…, ward, province" costs one look-up per chunk and
     one or two in the memo, no parts made."""
-    pieces, found_chunks = _pieces(index, folded)
+    pieces, found_chunks = _pieces(index, text)
     words = [chunk[0] for chunk in found_chunks]
     if (
         len(words) >= 2
@@ -319,8 +320,8 @@ def quick_answer(index: Index, folded: str) -> tuple[dict[str, Any], int, int] |
             _, _, lead, tail = found_chunks[piece]
             if from_end:
                 return found.answer, 0, position + lead
-            return found.answer, position + tail, len(folded)
-    return read_parts(index, _parts(pieces, found_chunks), len(folded))
+            return found.answer, position + tail, len(text)
+    return read_parts(index, _parts(pieces, found_chunks), len(text))
 
 
 def _template(reading: Reading, parts: list[Part]) -> _Template:
@@ -394,20 +395,18 @@ def quick_parts(index: Index, folded: str) -> list[Part]:
     return _parts(*_pieces(index, folded))
 
 
-def _pieces(index: Index, folded: str) -> tuple[list[str], list[tuple[str, int, int, int]]]:
-    """The text between separators, and for each its words (see ``_chunk_words``)."""
+def _pieces(index: Index, text: str) -> tuple[list[str], list[tuple[str, int, int, int]]]:
+    """The text between separators, and for each its words (see ``_chunk_words``).
+    ``text``: the folded address, or the address as written when every letter of it
+    folds to one (``index.UNFOLDABLE``): each chunk is folded when first met."""
     # Commas alone (the common case) split without the regular expression.
-    pieces = (
-        _SPLIT.split(folded)
-        if ";" in folded or "|" in folded or "\n" in folded
-        else folded.split(",")
-    )
+    pieces = _SPLIT.split(text) if ";" in text or "|" in text or "\n" in text else text.split(",")
     chunks = index.chunks
     found = list(map(chunks.get, pieces))
     if None in found:
         for i, chunk in enumerate(found):
             if chunk is None:
-                chunk = found[i] = _chunk_words(pieces[i])
+                chunk = found[i] = _chunk_words(fold_fast(pieces[i]))
                 if len(chunks) >= MEMO_LIMIT:
                     chunks.clear()
                 chunks[pieces[i]] = chunk

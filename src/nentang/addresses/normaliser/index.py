@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gc
 import json
+import re
 import threading
 import unicodedata
 from collections import Counter, defaultdict
@@ -50,6 +51,13 @@ FOLD = _fold_table()
 # twice as fast as it looks a dict up; a code point past its end (IndexError, a
 # LookupError) is left as it is, as a missing dict key is.
 _FOLD_LIST: list[str | None] = [FOLD.get(code, chr(code)) for code in range(max(FOLD) + 1)]
+
+
+# The characters the table deletes (combining marks): text without them folds to text of
+# the same length, character for character.
+UNFOLDABLE = re.compile(
+    "[" + "".join(re.escape(chr(code)) for code, to in sorted(FOLD.items()) if to is None) + "]"
+)
 
 
 def fold_fast(text: str) -> str:

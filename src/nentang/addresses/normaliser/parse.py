@@ -41,6 +41,8 @@ from nentang.addresses.normaliser.index import (
 )
 
 _TOKEN = re.compile(r"[a-z]+|[0-9]+|[,;|\n]| - ")
+_WORD = re.compile(r"[a-z]+|[0-9]+")
+_HAS_SEPARATOR = re.compile(r"[,;|\n]| - ")
 _SEPARATORS = {",", ";", "|", "\n", " - "}
 MAX_NAME_WORDS = 6
 _new_tuple = tuple.__new__
@@ -67,6 +69,15 @@ class Match(NamedTuple):
 def tokenize(folded: str) -> list[Token]:
     tokens: list[Token] = []
     append = tokens.append
+    if not _HAS_SEPARATOR.search(folded):
+        # One segment (no comma): words alone, numbers trimmed only when a 0 is there.
+        zeros = "0" in folded
+        for found in _WORD.finditer(folded):
+            text = found.group()
+            if zeros and text[0] == "0" and len(text) <= 3 and text.isdigit():
+                text = str(int(text))
+            append(_new_tuple(Token, (text, *found.span(), 0)))
+        return tokens
     segment = 0
     for found in _TOKEN.finditer(folded):
         text = found.group()
@@ -132,6 +143,10 @@ def _segment_bounds(tokens: Sequence[Token], start: int, end: int) -> bool:
 # How many tokens from ``pointer`` a match can see: a kind word of two and a name of six.
 WINDOW = MAX_NAME_WORDS + 2
 _NO_MATCH = object()
+# The words a country name in COUNTRY_WORDS can start or end with.
+_COUNTRY_EDGES = frozenset(
+    word for name in COUNTRY_WORDS for word in (name.split()[0], name.split()[-1])
+)
 _TEXT = itemgetter(0)
 _EMPTY = Scope()
 
@@ -326,6 +341,10 @@ class Reading:
 
 def _trim_country(tokens: list[Token], from_end: bool) -> list[Token]:
     """Drop "Việt Nam"/"VN" and a postal code at the outer end."""
+    if tokens:
+        edge = tokens[-1][0] if from_end else tokens[0][0]
+        if edge not in _COUNTRY_EDGES and not edge.isdigit():
+            return tokens  # the common case: nothing to drop
     changed = True
     while changed and tokens:
         changed = False
@@ -345,7 +364,7 @@ def _trim_country(tokens: list[Token], from_end: bool) -> list[Token]:
 def read(
     index: Index, text: str, tokens: list[Token], *, from_end: bool, fuzzy: bool = False
 ) -> Reading:
-    tokens = _trim_country(list(tokens), from_end)
+    tokens = _trim_country(tokens, from_end)  # slices: the caller's list is left as it is
     reading = Reading()
     if not tokens:
         return reading
@@ -450,7 +469,8 @@ def read(
         if (
             province is not None
             and ward is None
-            and province.units[0].code in (index.provinces_old.keys() - index.provinces_new.keys())
+            and province.units[0].code in index.provinces_old
+            and province.units[0].code not in index.provinces_new
         ):
             regime = "pre_2025"
         if ward is None and province is not None:
