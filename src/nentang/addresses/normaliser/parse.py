@@ -342,8 +342,8 @@ class Reading:
 def _trim_country(tokens: list[Token], from_end: bool) -> list[Token]:
     """Drop "Việt Nam"/"VN" and a postal code at the outer end."""
     if tokens:
-        edge = tokens[-1][0] if from_end else tokens[0][0]
-        if edge not in _COUNTRY_EDGES and not edge.isdigit():
+        outer = tokens[-1][0] if from_end else tokens[0][0]
+        if outer not in _COUNTRY_EDGES and not outer.isdigit():
             return tokens  # the common case: nothing to drop
     changed = True
     while changed and tokens:
