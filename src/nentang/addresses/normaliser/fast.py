@@ -301,19 +301,21 @@ def quick_answer(index: Index, text: str) -> tuple[dict[str, Any], int, int] | R
     ``_Template.answer``) — a known "…, ward, province" costs one look-up per chunk and
     one or two in the memo, no parts made."""
     pieces, found_chunks = _pieces(index, text)
+    if len(pieces) < 2:
+        return None  # one part: not the fast path's shape
     words = [chunk[0] for chunk in found_chunks]
-    if (
-        len(words) >= 2
-        and "" not in words
-        and words[-1] not in COUNTRY_WORDS
-        and not words[-1].isdigit()
-    ):
+    if "" not in words and words[-1] not in COUNTRY_WORDS and not words[-1].isdigit():
+        # The parts are these words (nothing to drop): what the memo knows decides.
         memo = index.memo
         from_end = True
         found = _remembered(memo, words[::-1], True)[1]
-        if found is None and len(words) >= 3:
+        if found is None:
+            if len(words) < 3:
+                return None
             from_end = False
             found = _remembered(memo, words, False)[1]
+            if found is None:
+                return None  # neither direction reads it: the general reading will
         if isinstance(found, _Template) and found.answer is not None:
             piece = len(words) - 1 - found.line if from_end else found.line
             position = sum(map(len, pieces[:piece])) + piece  # separators are one character
