@@ -4,7 +4,9 @@ look-up per part, and each part's answer in its scope is remembered in the index
 ``quick_read`` cuts the parts straight from the folded text (no tokens); ``fast_read``
 takes tokens (text with a spaced hyphen, e.g. "Bà Rịa - Vũng Tàu"). Either returns None
 when the address is not of that shape, and the general reading (``parse.read``) takes
-over.
+over. The whole reading is remembered as well, without the house-and-street line
+(``_Template``), and ``quick_answer`` — what ``normalise`` calls — answers a known
+"…, ward, province" from it without making parts.
 """
 
 from __future__ import annotations
