@@ -173,6 +173,11 @@ def match(
     one dict look-up per level."""
     if not scopes:
         return None
+    if from_end and not allow_fuzzy and pointer > bound:
+        # What ``_match`` finds first: no exact name of the scopes ends with this word.
+        edge_word = tokens[pointer - 1][0]
+        if not any(edge_word in scope.last_words() for scope in scopes):
+            return None
     if memo is None:
         return _match(
             tokens, pointer, scopes, markers, from_end, bound, allow_fuzzy, need_marker_alone
