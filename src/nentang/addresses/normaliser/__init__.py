@@ -24,8 +24,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from nentang.addresses.normaliser.fast import fast_read, quick_read
-from nentang.addresses.normaliser.index import MEMO_LIMIT, Index, Unit, fold_fast, get_index
+from nentang.addresses.normaliser.fast import fast_read, quick_answer
+from nentang.addresses.normaliser.index import (
+    MEMO_LIMIT,
+    Index,
+    Unit,
+    fold_fast,
+    get_index,
+)
+from nentang.addresses.normaliser.index import (
+    UNFOLDABLE as _UNFOLDABLE,
+)
 from nentang.addresses.normaliser.parse import (
     Reading,
     Token,
@@ -164,15 +173,23 @@ def _normalise(text: str) -> Normalised:
     if len(original) > MAX_LENGTH:
         return Normalised(input=original[:MAX_LENGTH], status=UNRESOLVED, reason="too_long")
     nfc = unicodedata.normalize("NFC", original)
+    # Every letter folds to one (no lone combining mark): the fast path cuts the parts
+    # from the text as written — the chunk memo folds each chunk once — and a known
+    # "…, ward, province" is answered without folding the address.
+    foldable = nfc.isascii() or _UNFOLDABLE.search(nfc) is None
+    if foldable and " - " not in nfc:
+        quick = _quick(index, original, nfc, nfc)
+        if quick is not None:
+            return quick
     folded = nfc.lower() if nfc.isascii() else fold_fast(nfc)
     if len(folded) != len(nfc):
         # A combining mark without a composed form: fold letter by letter so that the
         # token offsets still point into the original text.
         folded = "".join(fold_fast(ch) or " " for ch in nfc)
-    if " - " not in folded:
-        quick = quick_read(index, folded)
+    if not foldable and " - " not in folded:
+        quick = _quick(index, original, nfc, folded)
         if quick is not None:
-            return _result(index, original, nfc, None, quick, folded)
+            return quick
     tokens = tokenize(folded)
     if not tokens:
         return Normalised(input=original, status=UNRESOLVED, reason="empty")
@@ -198,6 +215,22 @@ def _normalise(text: str) -> Normalised:
     return _result(index, original, nfc, tokens, best, folded)
 
 
+def _quick(index: Index, original: str, nfc: str, text: str) -> Normalised | None:
+    """The fast path's answer (``fast.quick_answer`` on ``text``: the folded address,
+    or the address itself when every letter folds to one), or None."""
+    quick = quick_answer(index, text)
+    if quick.__class__ is tuple:
+        fields, start, end = quick  # type: ignore[misc]  # the remembered answer
+        answer = _new_object(Normalised)
+        answer.__dict__.update(fields)
+        answer.__dict__["input"] = original
+        answer.__dict__["line"] = _clean_line(nfc[start:end])
+        return answer
+    if isinstance(quick, Reading):
+        return _result(index, original, nfc, None, quick, None)
+    return None
+
+
 _normalise_line = functools.lru_cache(maxsize=LINE_CACHE_SIZE)(_normalise)
 
 
@@ -210,7 +243,7 @@ def _result(
     nfc: str,
     tokens: list[Token] | None,
     reading: Reading,
-    folded: str,
+    folded: str | None,
 ) -> Normalised:
     """The answer for a reading. Everything but the input and the line depends only on
     the units read and how (kind word, typo, whole part), so it is computed once per
@@ -224,7 +257,9 @@ def _result(
         units = ward.units
         if len(units) > 1:
             # Only here does the fast path need the tokens' positions.
-            units = accent_filter(units, nfc, ward, tokens or tokenize(folded))
+            if tokens is None:
+                tokens = tokenize(fold_fast(nfc) if folded is None else folded)
+            units = accent_filter(units, nfc, ward, tokens)
     memo_key = (
         "result",
         reading.regime,
@@ -240,6 +275,9 @@ def _result(
         if len(index.memo) >= MEMO_LIMIT:
             index.memo.clear()
         index.memo[memo_key] = fields
+    if reading.template is not None and (ward is None or len(ward.units) < 2):
+        # The answer depends on the fast path's reading alone (no marks to compare).
+        reading.template.answer = fields
     answer = _new_object(Normalised)
     answer.__dict__.update(fields)
     answer.__dict__["input"] = original

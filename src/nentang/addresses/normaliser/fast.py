@@ -4,7 +4,9 @@ look-up per part, and each part's answer in its scope is remembered in the index
 ``quick_read`` cuts the parts straight from the folded text (no tokens); ``fast_read``
 takes tokens (text with a spaced hyphen, e.g. "Bà Rịa - Vũng Tàu"). Either returns None
 when the address is not of that shape, and the general reading (``parse.read``) takes
-over.
+over. The whole reading is remembered as well, without the house-and-street line
+(``_Template``), and ``quick_answer`` — what ``normalise`` calls — answers a known
+"…, ward, province" from it without making parts.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from nentang.addresses.normaliser.index import (
     COUNTRY_WORDS,
@@ -23,6 +25,7 @@ from nentang.addresses.normaliser.index import (
     Index,
     Scope,
     Unit,
+    fold_fast,
     is_numeric,
 )
 from nentang.addresses.normaliser.parse import (
@@ -45,18 +48,8 @@ class Part(NamedTuple):
     start: int  # token index of its first word
     end: int  # one past its last word
     words: str  # its folded words joined by single spaces
-    offset: int  # where ``chunk`` starts in the folded text
-    chunk: str  # the folded text of the part (words, spaces, punctuation)
-
-    def first_char(self) -> int:
-        found = _WORD.search(self.chunk)
-        assert found is not None  # a part has words
-        return self.offset + found.start()
-
-    def last_char_end(self) -> int:
-        found = _LAST_WORD.search(self.chunk)
-        assert found is not None  # a part has words
-        return self.offset + found.start() + 1
+    first: int  # where its first word starts in the folded text
+    last: int  # where its last word ends
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,13 +213,142 @@ def _trim_parts(parts: list[Part]) -> None:
             break
 
 
-def _read_parts(index: Index, parts: list[Part], length: int) -> Reading | None:
+def read_parts(index: Index, parts: list[Part], length: int) -> Reading | None:
     if len(parts) < 2:
         return None
-    found = _fast(index, parts[::-1], length, from_end=True)
+    found = _fast_remembered(index, parts[::-1], length, from_end=True)
     if found is None and len(parts) >= 3:
-        found = _fast(index, parts, length, from_end=False)
+        found = _fast_remembered(index, parts, length, from_end=False)
     return found
+
+
+_THIRD = object()  # a memo value: the reading depends on the third part's words too
+
+
+class _Template:
+    """A reading of ``_fast`` without its positions: which parts (0, 1, 2 in reading
+    order) hold the units read, what was read there, and — once ``_result`` has made
+    it, when it depends on nothing else — the answer's fields."""
+
+    __slots__ = ("answer", "line", "matches", "provinces", "regime")
+
+    def __init__(
+        self,
+        matches: tuple[Any, ...],
+        regime: str,
+        provinces: tuple[str, ...],
+        line: int,
+    ) -> None:
+        self.matches = matches  # flat: (attribute, part, units, marked, fuzzy, whole, kind size) …
+        self.regime = regime
+        self.provinces = provinces
+        self.line = line  # the part next to the house-and-street line (the ward's)
+        self.answer: dict[str, Any] | None = None
+
+
+def _remembered(
+    memo: dict[Any, Any], words: Sequence[str], from_end: bool
+) -> tuple[tuple[object, ...], object]:
+    """(memo key, memo value) of ``_fast`` on parts with these ``words`` (in reading
+    order, two at least): a ``_Template``, None (no reading) or ``_MISSING``. The reading
+    depends only on the direction, the words of the first two parts, whether there is a
+    third, and — when the second part is an old district and there is a third — the
+    third's words; never on the house-and-street line beyond them."""
+    first, second = words[0], words[1]
+    key: tuple[object, ...] = ("fast", from_end, first, second, len(words) >= 3)
+    found = memo.get(key, _MISSING)
+    if found is _THIRD:
+        key = ("fast3", from_end, first, second, words[2])
+        found = memo.get(key, _MISSING)
+    return key, found
+
+
+def _fast_remembered(
+    index: Index, parts: list[Part], length: int, *, from_end: bool
+) -> Reading | None:
+    """``_fast`` through the index's memo (see ``_remembered``). The memo keeps the
+    reading without positions and puts it back on these parts: "…, Phường Bến Nghé,
+    TP HCM" after any line costs one or two look-ups."""
+    key, found = _remembered(index.memo, [part.words for part in parts[:3]], from_end)
+    if found is _MISSING:
+        reading, used_third = _fast(index, parts, length, from_end=from_end)
+        if used_third and key[0] == "fast":
+            _remember(index, key, _THIRD)
+            key = ("fast3", from_end, parts[0].words, parts[1].words, parts[2].words)
+        template = None if reading is None else _template(reading, parts)
+        _remember(index, key, template)
+        if reading is not None:
+            reading.template = template
+        return reading
+    if found is None:
+        return None
+    assert isinstance(found, _Template)
+    reading = Reading(regime=found.regime, provinces=found.provinces, template=found)
+    matches = found.matches
+    for i in range(0, len(matches), 7):
+        attr, at, units, marked, fuzzy, whole, size = matches[i : i + 7]
+        part = parts[at]
+        start, end = part.start, part.end
+        setattr(
+            reading, attr, _new(Match, (units, start, end, marked, fuzzy, whole, start + size, end))
+        )
+    part = parts[found.line]
+    reading.line_span = (0, part.first) if from_end else (part.last, length)
+    return reading
+
+
+def quick_answer(index: Index, text: str) -> tuple[dict[str, Any], int, int] | Reading | None:
+    """``quick_read``, with a shortcut: (the answer's fields, the line's span) when the
+    memo already holds the answer of the fast path's reading of ``text`` (see
+    ``_Template.answer``) — a known "…, ward, province" costs one look-up per chunk and
+    one or two in the memo, no parts made."""
+    pieces, found_chunks = _pieces(index, text)
+    if len(pieces) < 2:
+        return None  # one part: not the fast path's shape
+    words = [chunk[0] for chunk in found_chunks]
+    if "" not in words and words[-1] not in COUNTRY_WORDS and not words[-1].isdigit():
+        # The parts are these words (nothing to drop): what the memo knows decides.
+        memo = index.memo
+        from_end = True
+        found = _remembered(memo, words[::-1], True)[1]
+        if found is None:
+            if len(words) < 3:
+                return None
+            from_end = False
+            found = _remembered(memo, words, False)[1]
+            if found is None:
+                return None  # neither direction reads it: the general reading will
+        if isinstance(found, _Template) and found.answer is not None:
+            piece = len(words) - 1 - found.line if from_end else found.line
+            position = sum(map(len, pieces[:piece])) + piece  # separators are one character
+            _, _, lead, tail = found_chunks[piece]
+            if from_end:
+                return found.answer, 0, position + lead
+            return found.answer, position + tail, len(text)
+    return read_parts(index, _parts(pieces, found_chunks), len(text))
+
+
+def _template(reading: Reading, parts: list[Part]) -> _Template:
+    starts = [part.start for part in parts[:3]]
+    matches: list[Any] = []
+    line = 0
+    for attr in ("province", "district", "ward"):
+        found: Match | None = getattr(reading, attr)
+        if found is None:
+            continue
+        at = starts.index(found.start)
+        assert parts[at].end == found.end == found.name_end  # a fast-path match is a whole part
+        matches += (
+            attr,
+            at,
+            found.units,
+            found.marked,
+            found.fuzzy,
+            found.whole_segment,
+            found.name_start - found.start,
+        )
+        line = at
+    return _Template(tuple(matches), reading.regime, reading.provinces, line)
 
 
 def fast_read(index: Index, folded: str, tokens: Sequence[Token]) -> Reading | None:
@@ -238,22 +360,15 @@ def fast_read(index: Index, folded: str, tokens: Sequence[Token]) -> Reading | N
     for i in range(1, len(tokens) + 1):
         if i == len(tokens) or tokens[i].segment != tokens[start].segment:
             words = " ".join([t[0] for t in tokens[start:i]])
-            first, last = tokens[start].start, tokens[i - 1].end
-            parts.append(Part(start, i, words, first, folded[first:last]))
+            parts.append(Part(start, i, words, tokens[start].start, tokens[i - 1].end))
             start = i
     _trim_parts(parts)
     # "Bà Rịa - Vũng Tàu": the one province name with a spaced hyphen in it.
     for side in (-1, 0):
         if len(parts) >= 3:
             a, b = (parts[-2], parts[-1]) if side == -1 else (parts[0], parts[1])
-            between = folded[a.offset + len(a.chunk) : b.offset]
-            joined = Part(
-                a.start,
-                b.end,
-                f"{a.words} {b.words}",
-                a.offset,
-                folded[a.offset : b.offset + len(b.chunk)],
-            )
+            between = folded[a.last : b.first]
+            joined = Part(a.start, b.end, f"{a.words} {b.words}", a.first, b.last)
             if (
                 "-" in between
                 and "," not in between
@@ -263,12 +378,11 @@ def fast_read(index: Index, folded: str, tokens: Sequence[Token]) -> Reading | N
                     parts[-2:] = [joined]
                 else:
                     parts[:2] = [joined]
-    return _read_parts(index, parts, len(folded))
+    return read_parts(index, parts, len(folded))
 
 
 _SPLIT = re.compile(r"[,;|\n]")
 _WORD = re.compile(r"[a-z]+|[0-9]+")
-_LAST_WORD = re.compile(r"[a-z0-9][^a-z0-9]*\Z")
 
 
 def quick_read(index: Index, folded: str) -> Reading | None:
@@ -276,50 +390,78 @@ def quick_read(index: Index, folded: str) -> Reading | None:
     cut at the separators and their words found by one regular expression each. Only
     for text without a spaced hyphen (that is left to ``fast_read``); None when the
     address is not of the fast path's shape."""
+    return read_parts(index, quick_parts(index, folded), len(folded))
+
+
+def quick_parts(index: Index, folded: str) -> list[Part]:
+    """The comma-separated parts of folded text without a spaced hyphen (a trailing
+    country name and postal code dropped)."""
+    return _parts(*_pieces(index, folded))
+
+
+def _pieces(index: Index, text: str) -> tuple[list[str], list[tuple[str, int, int, int]]]:
+    """The text between separators, and for each its words (see ``_chunk_words``).
+    ``text``: the folded address, or the address as written when every letter of it
+    folds to one (``index.UNFOLDABLE``): each chunk is folded when first met."""
+    # Commas alone (the common case) split without the regular expression.
+    pieces = _SPLIT.split(text) if ";" in text or "|" in text or "\n" in text else text.split(",")
+    chunks = index.chunks
+    found = list(map(chunks.get, pieces))
+    if None in found:
+        for i, chunk in enumerate(found):
+            if chunk is None:
+                chunk = found[i] = _chunk_words(fold_fast(pieces[i]))
+                if len(chunks) >= MEMO_LIMIT:
+                    chunks.clear()
+                chunks[pieces[i]] = chunk
+    return pieces, found  # type: ignore[return-value]  # no None left
+
+
+def _parts(pieces: list[str], found: list[tuple[str, int, int, int]]) -> list[Part]:
     parts: list[Part] = []
     count = position = 0
-    chunks = index.chunks
-    for chunk in _SPLIT.split(folded):
-        found = chunks.get(chunk)
-        if found is None:
-            found = _chunk_words(chunk)
-            if len(chunks) >= MEMO_LIMIT:
-                chunks.clear()
-            chunks[chunk] = found
-        words, size = found
+    for piece, (words, size, lead, tail) in zip(pieces, found, strict=True):
         if size:
-            parts.append(_new(Part, (count, count + size, words, position, chunk)))
+            parts.append(_new(Part, (count, count + size, words, position + lead, position + tail)))
             count += size
-        position += len(chunk) + 1  # every separator is one character
+        position += len(piece) + 1  # every separator is one character
     if parts and (parts[-1].words in COUNTRY_WORDS or parts[-1].words.isdigit()):
         _trim_parts(parts)
-    return _read_parts(index, parts, len(folded))
+    return parts
 
 
-def _chunk_words(chunk: str) -> tuple[str, int]:
-    """(words joined by single spaces, how many) of a chunk, as ``parse.tokenize`` reads
-    them (numbers of up to three digits without their leading zeros)."""
-    words = _WORD.findall(chunk)
+def _chunk_words(chunk: str) -> tuple[str, int, int, int]:
+    """(words joined by single spaces, how many, where the first starts, where the last
+    ends) of a chunk, as ``parse.tokenize`` reads them (numbers of up to three digits
+    without their leading zeros)."""
+    found = list(_WORD.finditer(chunk))
+    if not found:
+        return "", 0, 0, 0
+    words = [m.group() for m in found]
     if "0" in chunk:
         words = [str(int(w)) if w[0] == "0" and len(w) <= 3 and w.isdigit() else w for w in words]
-    return " ".join(words), len(words)
+    return " ".join(words), len(words), found[0].start(), found[-1].end()
 
 
-def _fast(index: Index, parts: list[Part], length: int, *, from_end: bool) -> Reading | None:
-    """``parts``: the comma-separated parts, the province's first."""
+def _fast(
+    index: Index, parts: list[Part], length: int, *, from_end: bool
+) -> tuple[Reading | None, bool]:
+    """``parts``: the comma-separated parts, the province's first. Returns the reading
+    (or None) and whether the third part's words were read."""
     province = _segment_unit(index, parts[0], (index.province_names,), PROVINCE_MARKERS)
     if province is None:
-        return None
+        return None, False
     scopes = _scopes(index, province)
     reading = Reading(province=province, provinces=scopes.new)
     part = parts[1]
 
     def line(after: Part) -> tuple[int, int]:
         if from_end:
-            return (0, after.first_char())
-        return (after.last_char_end(), length)
+            return (0, after.first)
+        return (after.last, length)
 
     district = _segment_unit(index, part, scopes.districts, DISTRICT_MARKERS, scopes.districts_key)
+    used_third = district is not None and len(parts) >= 3
     if district is not None and len(parts) >= 3:
         ward_part = parts[2]
         ward_scopes = [index.old_wards_by_district.get(u.code, _EMPTY) for u in district.units]
@@ -333,9 +475,9 @@ def _fast(index: Index, parts: list[Part], length: int, *, from_end: bool) -> Re
                 sorted({index.old_to_new_province[u.parent] for u in district.units})
             )
             reading.line_span = line(ward_part)
-            return reading
+            return reading, True
         if district.marked:
-            return None
+            return None, used_third
     ward = _segment_unit(index, part, scopes.new_wards, WARD_MARKERS, scopes.new_wards_key)
     regime = "2025"
     if ward is None:
@@ -349,7 +491,7 @@ def _fast(index: Index, parts: list[Part], length: int, *, from_end: bool) -> Re
         if typo is not None and typo[1] > 0:
             ward, regime = typo[0], "2025" if typo[1] == 1 else "pre_2025"
     if ward is None:
-        return None
+        return None, used_third
     reading.ward, reading.regime = ward, regime
     reading.line_span = line(part)
-    return reading  # its score is not needed: no other reading competes with it
+    return reading, used_third  # its score is not needed: no other reading competes with it

@@ -23,7 +23,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from nentang.addresses.normaliser.index import (
@@ -40,6 +41,8 @@ from nentang.addresses.normaliser.index import (
 )
 
 _TOKEN = re.compile(r"[a-z]+|[0-9]+|[,;|\n]| - ")
+_WORD = re.compile(r"[a-z]+|[0-9]+")
+_HAS_SEPARATOR = re.compile(r"[,;|\n]| - ")
 _SEPARATORS = {",", ";", "|", "\n", " - "}
 MAX_NAME_WORDS = 6
 _new_tuple = tuple.__new__
@@ -66,6 +69,15 @@ class Match(NamedTuple):
 def tokenize(folded: str) -> list[Token]:
     tokens: list[Token] = []
     append = tokens.append
+    if not _HAS_SEPARATOR.search(folded):
+        # One segment (no comma): words alone, numbers trimmed only when a 0 is there.
+        zeros = "0" in folded
+        for found in _WORD.finditer(folded):
+            text = found.group()
+            if zeros and text[0] == "0" and len(text) <= 3 and text.isdigit():
+                text = str(int(text))
+            append(_new_tuple(Token, (text, *found.span(), 0)))
+        return tokens
     segment = 0
     for found in _TOKEN.finditer(folded):
         text = found.group()
@@ -131,6 +143,12 @@ def _segment_bounds(tokens: Sequence[Token], start: int, end: int) -> bool:
 # How many tokens from ``pointer`` a match can see: a kind word of two and a name of six.
 WINDOW = MAX_NAME_WORDS + 2
 _NO_MATCH = object()
+# The words a country name in COUNTRY_WORDS can start or end with.
+_COUNTRY_EDGES = frozenset(
+    word for name in COUNTRY_WORDS for word in (name.split()[0], name.split()[-1])
+)
+_TEXT = itemgetter(0)
+_EMPTY = Scope()
 
 
 def match(
@@ -155,6 +173,11 @@ def match(
     one dict look-up per level."""
     if not scopes:
         return None
+    if from_end and not allow_fuzzy and pointer > bound:
+        # What ``_match`` finds first: no exact name of the scopes ends with this word.
+        edge_word = tokens[pointer - 1][0]
+        if not any(edge_word in scope.last_words() for scope in scopes):
+            return None
     if memo is None:
         return _match(
             tokens, pointer, scopes, markers, from_end, bound, allow_fuzzy, need_marker_alone
@@ -169,10 +192,13 @@ def match(
     )
     if first >= last:
         return None
-    base = tokens[first][3]
-    seen = "".join([f"{t[0]} {t[3] - base} " for t in tokens[first:last]])
+    window = tokens[first:last]
+    base = window[0][3]
+    seen = tuple(map(_TEXT, window))
+    # The segments relative to the first (None: all in one, the common case).
+    segments = None if window[-1][3] == base else tuple([t[3] - base for t in window])
     before = tokens[first - 1][3] == base if first > 0 else None
-    after = tokens[last][3] == tokens[last - 1][3] if last < len(tokens) else None
+    after = tokens[last][3] == window[-1][3] if last < len(tokens) else None
     key = (
         "match",
         from_end,
@@ -181,6 +207,7 @@ def match(
         id(markers),
         tuple(map(id, scopes)),
         seen,
+        segments,
         before,
         after,
     )
@@ -312,10 +339,17 @@ class Reading:
     provinces: tuple[str, ...] = ()  # candidate province codes of the regime read
     line_span: tuple[int, int] = (0, 0)  # character span of the house-and-street line
     score: float = 0.0
+    # The fast path's memo entry this reading came from (``fast._Template``), where
+    # ``_result`` may keep the answer.
+    template: Any = field(default=None, compare=False, repr=False)
 
 
 def _trim_country(tokens: list[Token], from_end: bool) -> list[Token]:
     """Drop "Việt Nam"/"VN" and a postal code at the outer end."""
+    if tokens:
+        outer = tokens[-1][0] if from_end else tokens[0][0]
+        if outer not in _COUNTRY_EDGES and not outer.isdigit():
+            return tokens  # the common case: nothing to drop
     changed = True
     while changed and tokens:
         changed = False
@@ -335,7 +369,7 @@ def _trim_country(tokens: list[Token], from_end: bool) -> list[Token]:
 def read(
     index: Index, text: str, tokens: list[Token], *, from_end: bool, fuzzy: bool = False
 ) -> Reading:
-    tokens = _trim_country(list(tokens), from_end)
+    tokens = _trim_country(tokens, from_end)  # slices: the caller's list is left as it is
     reading = Reading()
     if not tokens:
         return reading
@@ -388,7 +422,7 @@ def read(
         # A bare name that fills its segment may be a district ("Chí Linh") or today's
         # ward of the same name: it is a district only if an old ward of it comes next.
         after = district.start if from_end else district.end
-        scopes = [index.old_wards_by_district.get(u.code, Scope()) for u in district.units]
+        scopes = [index.old_wards_by_district.get(u.code, _EMPTY) for u in district.units]
         if _ward(
             tokens, after, scopes, from_end, bound, fuzzy=False, memo=index.memo
         ) is None and not any(u.code in index.island_districts for u in district.units):
@@ -403,7 +437,7 @@ def read(
     ward: Match | None = None
     regime = "pre_2025" if district is not None else ""
     if district is not None:
-        scopes = [index.old_wards_by_district.get(u.code, Scope()) for u in district.units]
+        scopes = [index.old_wards_by_district.get(u.code, _EMPTY) for u in district.units]
         ward = _ward(tokens, pointer, scopes, from_end, bound, fuzzy=fuzzy, memo=index.memo)
         # An island district had no wards: the district itself is the unit.
     else:
@@ -434,12 +468,14 @@ def read(
                 bound,
                 fuzzy=fuzzy and known,
                 nationwide=not known,
+                memo=index.memo,
             )
             regime = "pre_2025" if ward is not None else ""
         if (
             province is not None
             and ward is None
-            and province.units[0].code in (index.provinces_old.keys() - index.provinces_new.keys())
+            and province.units[0].code in index.provinces_old
+            and province.units[0].code not in index.provinces_new
         ):
             regime = "pre_2025"
         if ward is None and province is not None:

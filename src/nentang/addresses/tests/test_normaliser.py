@@ -359,3 +359,19 @@ def test_answers_from_the_memo_are_those_read_afresh() -> None:
     assert list(reversed(shared)) == fresh
     assert remembered == fresh
     assert any(key[0] == "match" for key in index.memo)
+    # The fast path keeps its readings without the house-and-street line: the same
+    # units after other lines — and after none — read as they do afresh.
+    others = [
+        text
+        for row in rows
+        for text in (f"Số 9 Hẻm 3, {row['address']}", f"{row['address']}, Số 9")
+    ]
+    clear_line_cache()
+    after_others = [normalise(text).as_dict() for text in others]
+    assert any(key[0] in ("fast", "fast3") for key in index.memo)
+    afresh = []
+    for text in others:
+        index.memo.clear()
+        clear_line_cache()
+        afresh.append(normalise(text).as_dict())
+    assert after_others == afresh
