@@ -35,7 +35,9 @@ from typing import Any
 
 import paho.mqtt.client as mqtt
 from django.db import close_old_connections
-from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 
 from nentang.kernel import auditing
 from nentang.smartcity import selectors
@@ -49,6 +51,7 @@ logger = logging.getLogger("nentang.smartcity.ingest")
 TOPIC = "nentang/+/+/attrs"
 CALLER = Caller.system("smartcity-mqtt")
 MAX_PAYLOAD = 8192
+LINGER = 0.02  # seconds without a message that close a batch early
 
 
 @dataclass
@@ -82,10 +85,9 @@ class Bridge:
         self.client = mqtt.Client(
             CallbackAPIVersion.VERSION2,
             client_id=client_id,
-            clean_session=False,
+            protocol=MQTTProtocolVersion.MQTTv5,
             manual_ack=True,
         )
-        self.client.max_inflight_messages_set(max(batch_size, 20))
         self.client.on_connect = self._on_connect
         self.client.on_subscribe = self._on_subscribe
         self.client.on_message = self._on_message
@@ -191,14 +193,23 @@ class Bridge:
             self._store(tenant, [reading])
 
     def _drain(self) -> list[mqtt.MQTTMessage]:
+        """The next batch: what is waiting, up to ``batch_size``; it closes when full,
+        after ``flush_seconds``, or when no message came for ``LINGER`` seconds (the
+        broker has nothing more for now, or waits for our acknowledgements)."""
         batch: list[mqtt.MQTTMessage] = []
         try:
             batch.append(self.queue.get(timeout=self.flush_seconds))
         except queue.Empty:
             return batch
         deadline = time.monotonic() + self.flush_seconds
+        get = self.queue.get_nowait
         while len(batch) < self.batch_size:
-            left = deadline - time.monotonic()
+            try:
+                batch.append(get())
+                continue
+            except queue.Empty:
+                pass
+            left = min(LINGER, deadline - time.monotonic())
             if left <= 0:
                 break
             try:
@@ -214,7 +225,16 @@ class Bridge:
     ) -> Stats:
         """Connect and ingest until ``stop`` is set."""
         stop = stop or threading.Event()
-        self.client.connect(self.host, self.port, keepalive=30)
+        # MQTT 5: a persistent session (never expiring, as a 3.1.1 session without clean
+        # session), and a receive window of two batches: the broker may send the next
+        # batch while this one commits (its own max_inflight_messages, 20 by default,
+        # only applies to 3.1.1 clients).
+        properties = Properties(PacketTypes.CONNECT)
+        properties.SessionExpiryInterval = 0xFFFFFFFF
+        properties.ReceiveMaximum = min(65535, 2 * self.batch_size)
+        self.client.connect(
+            self.host, self.port, keepalive=30, clean_start=False, properties=properties
+        )
         self.client.loop_start()
         try:
             while not stop.is_set():
