@@ -42,7 +42,10 @@ def _broker(context: Context) -> subprocess.Popen[bytes]:
     config = context.workdir / "mosquitto.conf"
     config.write_text(
         f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
-        "max_queued_messages 1000000\nmax_inflight_messages 1000\n"
+        "max_queued_messages 1000000\n"
+        # Two batches unacknowledged: the next batch arrives while one commits
+        # (docs/operations: the broker setting an installation needs).
+        f"max_inflight_messages {2 * int(context.params['batch'])}\n"
     )
     process = subprocess.Popen(
         [MOSQUITTO, "-c", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
