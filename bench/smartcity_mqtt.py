@@ -168,7 +168,8 @@ def _drain(context: Context, consumer: Any, received: Any, backend: Any = lambda
     while received() < len(items) and time.perf_counter() < deadline:
         time.sleep(0.01)
     elapsed = time.perf_counter() - clock
-    cpu = time.process_time() - cpu + _cpu_of(backend())
+    database = _cpu_of(backend())
+    cpu = time.process_time() - cpu + database
     for process in processes:
         process.communicate(timeout=120)
     consumer()
@@ -180,6 +181,7 @@ def _drain(context: Context, consumer: Any, received: Any, backend: Any = lambda
             "messages": len(items),
             "seconds": round(elapsed, 3),
             "cpu_s_per_10k": round(cpu * 10_000 / len(items), 3),
+            "postgres_cpu_s_per_10k": round(database * 10_000 / len(items), 3),
             "load_1min": round(load, 2),
         },
     )
