@@ -13,8 +13,10 @@ the broker and client library's own floor.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator, Mapping
@@ -27,6 +29,7 @@ from bench._api import Benchmark, BenchmarkError, Context, Param, Sample, regist
 from bench._audit_setup import DEFAULT_SERVER, django_on_new_database
 
 MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _broker(context: Context) -> subprocess.Popen[bytes]:
@@ -39,7 +42,10 @@ def _broker(context: Context) -> subprocess.Popen[bytes]:
     config = context.workdir / "mosquitto.conf"
     config.write_text(
         f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
-        "max_queued_messages 1000000\nmax_inflight_messages 1000\n"
+        "max_queued_messages 1000000\n"
+        # Two batches unacknowledged: the next batch arrives while one commits
+        # (docs/operations: the broker setting an installation needs).
+        f"max_inflight_messages {2 * int(context.params['batch'])}\n"
     )
     process = subprocess.Popen(
         [MOSQUITTO, "-c", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
@@ -99,40 +105,91 @@ def _messages(context: Context) -> list[tuple[str, bytes]]:
     return list(simulate.messages(devices, start, steps, every))
 
 
-def _publish(port: int, items: list[tuple[str, bytes]]) -> None:
-    import paho.mqtt.client as mqtt
-    from paho.mqtt.enums import CallbackAPIVersion
+def _publishers(context: Context, items: list[tuple[str, bytes]]) -> list[Any]:
+    """Start ``--publishers`` processes, each with a share of ``items`` (a device's
+    readings stay in one process, in order); return them once all are connected."""
+    count = max(1, int(context.params["publishers"]))
+    shares: list[list[bytes]] = [[] for _ in range(count)]
+    devices: dict[str, int] = {}
+    for topic, payload in items:
+        share = devices.setdefault(topic, len(devices) % count)
+        shares[share].append(topic.encode() + b"\t" + payload + b"\n")
+    processes = []
+    for number, lines in enumerate(shares):
+        path = context.workdir / f"publish-{number}.txt"
+        path.write_bytes(b"".join(lines))
+        processes.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "bench._mqtt_publish",
+                    str(context.params["port"]),
+                    str(path),
+                ],
+                cwd=ROOT,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+        )
+    for process in processes:
+        if process.stdout is None or process.stdout.readline().strip() != "ready":
+            raise BenchmarkError("a publisher process did not connect")
+    return processes
 
-    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"bench-pub-{time.monotonic_ns()}")
-    client.max_inflight_messages_set(1000)
-    client.connect("127.0.0.1", port)
-    client.loop_start()
-    infos = [client.publish(topic, payload, qos=1) for topic, payload in items]
-    for info in infos:
-        info.wait_for_publish(120)
-    client.loop_stop()
-    client.disconnect()
+
+def _cpu_of(pid: int | None) -> float:
+    """CPU seconds (user + system) of another local process so far; 0 if unreadable."""
+    if pid is None:
+        return 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _drain(context: Context, consumer: Any, received: Any) -> Sample:
-    """Publish one measurement's messages while ``consumer`` runs; the rate to the last."""
+def _drain(context: Context, consumer: Any, received: Any, backend: Any = lambda: None) -> Sample:
+    """Publish one measurement's messages from separate processes while ``consumer``
+    runs in this one; the rate is messages over the time from the go to the last one
+    counted (stored, for the bridge). CPU: this process (the consumer's threads) plus
+    its PostgreSQL backend, per 10,000 messages."""
     items = _messages(context)
-    port = int(context.params["port"])
+    processes = _publishers(context, items)
+    load = os.getloadavg()[0]
+    cpu = time.process_time()
     clock = time.perf_counter()
-    publisher = threading.Thread(target=_publish, args=(port, items))
-    publisher.start()
+    for process in processes:
+        assert process.stdin is not None
+        process.stdin.write("go\n")
+        process.stdin.flush()
     deadline = clock + 600
     while received() < len(items) and time.perf_counter() < deadline:
         time.sleep(0.01)
     elapsed = time.perf_counter() - clock
-    publisher.join(120)
+    database = _cpu_of(backend())
+    cpu = time.process_time() - cpu + database
+    for process in processes:
+        process.communicate(timeout=120)
     consumer()
     if received() < len(items):
         raise BenchmarkError(f"only {received()} of {len(items)} messages arrived")
-    return Sample(len(items) / elapsed, {"messages": len(items), "seconds": round(elapsed, 3)})
+    return Sample(
+        len(items) / elapsed,
+        {
+            "messages": len(items),
+            "seconds": round(elapsed, 3),
+            "cpu_s_per_10k": round(cpu * 10_000 / len(items), 3),
+            "postgres_cpu_s_per_10k": round(database * 10_000 / len(items), 3),
+            "load_1min": round(load, 2),
+        },
+    )
 
 
 def _ingest(context: Context) -> Sample:
+    from django.db import connection
+
     from nentang.smartcity.ingest import Bridge
 
     number = context.state["round"]
@@ -140,10 +197,17 @@ def _ingest(context: Context) -> Sample:
         port=int(context.params["port"]),
         client_id=f"bench-bridge-{number}",
         batch_size=int(context.params["batch"]),
-        flush_seconds=0.2,
     )
     stop = threading.Event()
-    thread = threading.Thread(target=bridge.run, args=(stop,), daemon=True)
+    pid: list[int] = []
+
+    def on_batch(stats: Any) -> None:
+        if not pid:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                pid.append(cursor.fetchone()[0])
+
+    thread = threading.Thread(target=bridge.run, args=(stop, on_batch), daemon=True)
     thread.start()
     if not bridge.subscribed.wait(30):
         raise BenchmarkError("the bridge did not subscribe")
@@ -152,7 +216,7 @@ def _ingest(context: Context) -> Sample:
         stop.set()
         thread.join(60)
 
-    sample = _drain(context, finish, lambda: bridge.stats.received)
+    sample = _drain(context, finish, lambda: bridge.stats.received, lambda: pid[0] if pid else None)
     if sum(bridge.stats.rejected.values()):
         raise BenchmarkError(f"the bridge refused readings: {dict(bridge.stats.rejected)}")
     return sample
@@ -172,7 +236,6 @@ def _bare(context: Context) -> Sample:
         counted[0] += 1
 
     client.on_message = on_message
-    client.max_inflight_messages_set(int(context.params["batch"]))
     client.connect("127.0.0.1", int(context.params["port"]))
     client.loop_start()
     if not subscribed.wait(30):
@@ -209,6 +272,7 @@ register(
             "devices": Param(500, "simulated devices registered"),
             "messages": Param(20_000, "messages published per measurement"),
             "batch": Param(1000, "messages per stored batch"),
+            "publishers": Param(2, "publisher processes (QoS 1), separate from the consumer"),
         },
         packages=("psycopg", "paho-mqtt"),
         summary_details=_summary,

@@ -16,19 +16,20 @@ compact JSON>`` (``services.devices.signature``). Unknown devices, bad signature
 malformed payloads are dropped, counted and recorded as security events (at most one
 per device and reason a minute).
 
-Back-pressure: the network thread puts messages on a bounded queue and blocks when it is
-full; unacknowledged QoS 1 messages then wait in the broker (its ``max_inflight_messages``
-and queue limits), not in our memory.
+Back-pressure: the network thread hands messages over in a bounded inbox and blocks when
+it is full; unacknowledged QoS 1 messages then wait in the broker (its
+``max_inflight_messages`` and queue limits), not in our memory. The broker's
+``max_inflight_messages`` (20 by default in Mosquitto) bounds a batch: set it to two
+batches (``2 × --batch``) so the next batch arrives while one commits.
 """
 
 from __future__ import annotations
 
 import hmac
 import logging
-import queue
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -49,6 +50,7 @@ logger = logging.getLogger("nentang.smartcity.ingest")
 TOPIC = "nentang/+/+/attrs"
 CALLER = Caller.system("smartcity-mqtt")
 MAX_PAYLOAD = 8192
+LINGER = 0.02  # seconds without a message that close a batch early
 
 
 @dataclass
@@ -74,7 +76,13 @@ class Bridge:
         self.port = port
         self.batch_size = batch_size
         self.flush_seconds = flush_seconds
-        self.queue: queue.Queue[mqtt.MQTTMessage] = queue.Queue(maxsize=queue_size)
+        self.queue_size = queue_size
+        # The inbox: a deque (append and popleft need no lock of ours) and two events,
+        # cheaper per message than queue.Queue's condition variables.
+        self._inbox: deque[mqtt.MQTTMessage] = deque()
+        self._arrived = threading.Event()
+        self._room = threading.Event()
+        self._room.set()
         self.stats = Stats()
         self.subscribed = threading.Event()
         self._devices: dict[tuple[str, str], tuple[Any, float]] = {}
@@ -101,7 +109,14 @@ class Bridge:
         self.subscribed.set()
 
     def _on_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
-        self.queue.put(message)  # blocks when full: back-pressure on the broker
+        self._inbox.append(message)
+        if not self._arrived.is_set():
+            self._arrived.set()
+        if len(self._inbox) >= self.queue_size:
+            self._room.clear()
+            # Checked again after clearing: the worker may have made room in between.
+            while len(self._inbox) >= self.queue_size and not self._room.wait(1.0):
+                pass  # back-pressure: the broker keeps what we have not acknowledged
 
     # Verification ---------------------------------------------------------------------
 
@@ -190,20 +205,37 @@ class Bridge:
         for reading in readings:
             self._store(tenant, [reading])
 
+    def _wait(self, timeout: float) -> bool:
+        """Whether a message is waiting, after at most ``timeout`` seconds."""
+        self._arrived.clear()
+        if self._inbox:
+            return True
+        return self._arrived.wait(timeout)
+
+    def _take(self, batch: list[mqtt.MQTTMessage]) -> None:
+        pop = self._inbox.popleft
+        while len(batch) < self.batch_size:
+            try:
+                batch.append(pop())
+            except IndexError:
+                break
+        if not self._room.is_set() and len(self._inbox) < self.queue_size:
+            self._room.set()
+
     def _drain(self) -> list[mqtt.MQTTMessage]:
+        """The next batch: what is waiting, up to ``batch_size``; it closes when full,
+        after ``flush_seconds``, or when no message came for ``LINGER`` seconds (the
+        broker has nothing more for now, or waits for our acknowledgements)."""
         batch: list[mqtt.MQTTMessage] = []
-        try:
-            batch.append(self.queue.get(timeout=self.flush_seconds))
-        except queue.Empty:
+        if not self._wait(self.flush_seconds):
             return batch
         deadline = time.monotonic() + self.flush_seconds
-        while len(batch) < self.batch_size:
-            left = deadline - time.monotonic()
-            if left <= 0:
+        while True:
+            self._take(batch)
+            if len(batch) >= self.batch_size:
                 break
-            try:
-                batch.append(self.queue.get(timeout=left))
-            except queue.Empty:
+            left = min(LINGER, deadline - time.monotonic())
+            if left <= 0 or not self._wait(left):
                 break
         return batch
 

@@ -9,22 +9,32 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import math
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from nentang.kernel import auditing
-from nentang.smartcity.models import Device, Entity
+from nentang.smartcity.models import Device, Entity, Observation, Subscription, Tenant
 from nentang.smartcity.ngsild import contexts
-from nentang.smartcity.ngsild.entities import attributes_in, check_uri, iso, parse_time
+from nentang.smartcity.ngsild.entities import (
+    LOCATION,
+    attributes_in,
+    check_name,
+    check_uri,
+    iso,
+    json_loads,
+    parse_time,
+)
 from nentang.smartcity.ngsild.errors import bad_data
 from nentang.smartcity.services.common import Caller, tenant_for
-from nentang.smartcity.services.entities import _fill, _row, update_rows
-from nentang.smartcity.services.history import HistoryRow, history_write, observations
+from nentang.smartcity.services.entities import _row, update_rows
+from nentang.smartcity.services.history import HistoryRow, _number, history_write
 from nentang.smartcity.services.notify import Change, notify
 
 # Smart Data Models per kind of device: entity type and payload key → (attribute, unit).
@@ -67,11 +77,13 @@ KINDS: dict[str, tuple[str, dict[str, tuple[str, str]]]] = {
 MAX_FUTURE_SECONDS = 300
 
 
+_SIGNED_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def signature(key: str, device_id: str, ts: str, measures: Mapping[str, Any]) -> str:
     """HMAC-SHA256 of ``device_id.ts.<measures as sorted compact JSON>`` in hex."""
-    body = json.dumps(measures, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    message = f"{device_id}.{ts}.{body}".encode()
-    return hmac.new(key.encode(), message, hashlib.sha256).hexdigest()
+    message = f"{device_id}.{ts}.{_SIGNED_JSON.encode(measures)}".encode()
+    return hmac.digest(key.encode(), message, hashlib.sha256).hex()
 
 
 def device_register(
@@ -135,110 +147,252 @@ class Reading:
     measures: Mapping[str, Any]
 
 
-def reading_attributes(reading: Reading) -> dict[str, Any]:
-    """The NGSI-LD attributes of one reading (normalised form, core terms)."""
-    _, mapping = KINDS[reading.device.kind]
-    mapping = {**mapping, **{k: tuple(v) for k, v in reading.device.mapping.items()}}
-    attrs: dict[str, Any] = {}
+# A device's payload keys compiled to (attribute IRI, unitCode, kind of value), once per
+# kind and custom mapping: the bridge folds thousands of readings a second.
+Compiled = dict[str, tuple[str, str, str]]
+_COMPILED: dict[tuple[str, tuple[tuple[str, str, str], ...]], Compiled] = {}
+
+
+def _compiled(device: Device) -> Compiled:
+    custom = tuple(
+        (str(k), str(v[0]), str(v[1]) if len(v) > 1 else "") for k, v in device.mapping.items()
+    )
+    key = (device.kind, custom)
+    found = _COMPILED.get(key)
+    if found is not None:
+        return found
+    terms = contexts.core_terms()
+    _, mapping = KINDS[device.kind]
+    merged = {**mapping, **{k: (name, unit) for k, name, unit in custom}}
+    compiled: Compiled = {}
+    for measure, (name, unit) in merged.items():
+        check_name(name)
+        iri = terms.expand(name)
+        if iri == LOCATION:
+            raise bad_data("A measure cannot be mapped to the entity's location.")
+        if len(unit) > 16:
+            raise bad_data(f"{name}.unitCode must be a UN/CEFACT code such as GQ or CEL.")
+        convert = "switch" if (device.kind, measure) == ("streetlight", "on") else ""
+        if device.kind == "parking":
+            convert = "parking"
+        compiled[measure] = (iri, unit, convert)
+    if len(_COMPILED) < 256:
+        _COMPILED[key] = compiled
+    return compiled
+
+
+def reading_instances(reading: Reading, observed: str, stamp: str) -> dict[str, list[Any]]:
+    """The attribute instances (IRI → [instance], the stored form) of one reading
+    observed at ``observed``: Properties with ``observedAt`` and ``unitCode``, built
+    straight from the compiled mapping (what ``attributes_in`` makes of the NGSI-LD
+    form, without writing and parsing that form per reading)."""
+    compiled = _compiled(reading.device)
+    attrs: dict[str, list[Any]] = {}
     for key, value in reading.measures.items():
-        if key not in mapping:
+        found = compiled.get(key)
+        if found is None:
             raise bad_data(f"Unknown measure {key!r} for a {reading.device.kind} device.")
-        name, unit = mapping[key]
-        if reading.device.kind == "streetlight" and key == "on":
+        iri, unit, convert = found
+        if convert == "switch":
             value = "on" if value else "off"
-        if reading.device.kind == "parking":
+        elif convert == "parking":
             value = "occupied" if value else "free"
-        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        elif isinstance(value, bool) or not isinstance(value, (int, float, str)):
             raise bad_data(f"Measure {key!r} must be a number.")
-        attr: dict[str, Any] = {"type": "Property", "value": value, "observedAt": reading.ts}
+        elif not isinstance(value, str):
+            try:
+                finite = math.isfinite(float(value))
+            except OverflowError:
+                finite = False
+            if not finite:
+                raise bad_data(f"Measure {key!r} must be a finite number.")
+        instance: dict[str, Any] = {"type": "Property", "value": value, "observedAt": observed}
         if unit:
-            attr["unitCode"] = unit
-        attrs[name] = attr
+            instance["unitCode"] = unit
+        instance["createdAt"] = stamp
+        instance["modifiedAt"] = stamp
+        attrs[iri] = [instance]
     return attrs
 
 
-def _newer(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> bool:
-    if old is None:
+def _newer(old: Sequence[Mapping[str, Any]] | None, new: Sequence[Mapping[str, Any]]) -> bool:
+    if not old:
         return True
-    return str(new.get("observedAt", "")) >= str(old.get("observedAt", ""))
+    return str(new[0].get("observedAt", "")) >= str(old[0].get("observedAt", ""))
+
+
+# PostgreSQL: every reading's instances in one statement (one JSON parameter, one row per
+# reading, expanded by the server); the numeric column from the JSON number.
+_POSTGRES_HISTORY = (
+    "INSERT INTO {table} (tenant_id, entity_id, attr, dataset_id, observed_at, value, number, "
+    "instance_id) SELECT %s, r.e, a.key, '', r.t, a.value->0, CASE jsonb_typeof(a.value->0->"
+    "'value') WHEN 'number' THEN (a.value->0->>'value')::double precision END, "
+    "gen_random_uuid() FROM jsonb_to_recordset(%s::jsonb) AS r(e text, t timestamptz, a jsonb) "
+    "CROSS JOIN LATERAL jsonb_each(r.a) AS a ON CONFLICT DO NOTHING"
+)
+# The latest values of every entity of the batch in one statement: an attribute takes
+# the reading's instance when it is at least as new as the stored one (``observedAt``
+# compared as text: both are ``iso`` stamps); rows were locked in entity order before.
+_POSTGRES_LATEST = (
+    "UPDATE {table} AS e SET data = jsonb_set(e.data, '{{attrs}}', (e.data->'attrs') || "
+    "n.newer), modified_at = %s FROM (SELECT r.id, jsonb_object_agg(a.key, a.value) AS "
+    "newer FROM jsonb_to_recordset(%s::jsonb) AS r(id bigint, a jsonb) CROSS JOIN LATERAL "
+    "jsonb_each(r.a) AS a JOIN {table} AS o ON o.id = r.id WHERE coalesce(o.data->'attrs'->"
+    "a.key->0->>'observedAt', '') <= a.value->0->>'observedAt' GROUP BY r.id) AS n "
+    "WHERE e.id = n.id"
+)
+_RETURNING = " RETURNING e.data, ARRAY(SELECT jsonb_object_keys(n.newer))"
+
+
+def _new_entity(
+    tenant: Tenant, device: Device, attrs: dict[str, list[Any]], stamp: str
+) -> tuple[Entity, dict[str, Any]]:
+    terms = contexts.core_terms()
+    base = attributes_in(
+        terms,
+        {
+            "location": {
+                "type": "GeoProperty",
+                "value": {"type": "Point", "coordinates": [device.longitude, device.latitude]},
+            },
+            "name": {"type": "Property", "value": device.name or device.device_id},
+        },
+        stamp=stamp,
+    )
+    data: dict[str, Any] = {
+        "id": device.entity_id,
+        "type": [terms.expand(device.entity_type)],
+        "attrs": {**base, **attrs},
+    }
+    return _row(tenant, data, created=stamp, modified=stamp), data
+
+
+def _latest_in_python(
+    locked: Mapping[str, Entity], latest: Mapping[str, dict[str, list[Any]]], stamp: str
+) -> list[Change]:
+    """SQLite (in process): the same rule as ``_POSTGRES_LATEST``, row by row."""
+    changed: list[Entity] = []
+    changes: list[Change] = []
+    for entity_id, row in locked.items():
+        data = {**row.data, "attrs": dict(row.data["attrs"])}
+        touched = set()
+        for iri, instances in latest[entity_id].items():
+            if _newer(data["attrs"].get(iri), instances):
+                data["attrs"][iri] = instances
+                touched.add(iri)
+        if touched:
+            row.data = data
+            row.modified_at = parse_time(stamp, "time")
+            changed.append(row)
+            changes.append(Change(data, touched, stamp, stamp))
+    update_rows(changed)
+    return changes
+
+
+def _latest_in_postgres(
+    locked: Mapping[str, int],
+    latest: Mapping[str, dict[str, list[Any]]],
+    stamp: str,
+    *,
+    returning: bool,
+) -> list[Change]:
+    document = [{"id": pk, "a": latest[entity_id]} for entity_id, pk in locked.items()]
+    sql = _POSTGRES_LATEST.format(table=connection.ops.quote_name(Entity._meta.db_table))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql + (_RETURNING if returning else ""),
+            [stamp, json.dumps(document, ensure_ascii=False, separators=(",", ":"))],
+        )
+        if not returning:
+            return []
+        rows = cursor.fetchall()
+    return [
+        Change(json_loads(data) if isinstance(data, str) else data, set(keys), stamp, stamp)
+        for data, keys in rows
+    ]
 
 
 def readings_ingest(*, caller: Caller, tenant: str, readings: Sequence[Reading]) -> int:
     """Fold verified readings into the entities and the history; returns how many
-    observations were new. One transaction and one audit entry for the batch."""
+    observations the batch carried. One transaction and one audit entry for the batch;
+    on PostgreSQL one statement for the history and one for the latest values."""
     if not readings:
         return 0
-    terms = contexts.core_terms()
     now = timezone.now()
-    by_entity: dict[str, list[tuple[Reading, dict[str, list[dict[str, Any]]]]]] = {}
+    stamp = iso(now)
+    times: dict[str, tuple[datetime, str]] = {}
+    devices: dict[str, Device] = {}
+    latest: dict[str, dict[str, list[Any]]] = {}
+    history: list[tuple[str, str, datetime, dict[str, list[Any]]]] = []
+    count = 0
     for reading in readings:
-        moment = parse_time(reading.ts, "ts")
-        if (moment - now).total_seconds() > MAX_FUTURE_SECONDS:
-            raise bad_data("A reading from the future.")
-        stamp = iso(moment)
-        raw = reading_attributes(Reading(reading.device, stamp, reading.measures))
-        attrs = attributes_in(terms, raw, stamp=iso(now))
-        by_entity.setdefault(reading.device.entity_id, []).append((reading, attrs))
+        known = times.get(reading.ts)
+        if known is None:
+            moment = parse_time(reading.ts, "ts")
+            if (moment - now).total_seconds() > MAX_FUTURE_SECONDS:
+                raise bad_data("A reading from the future.")
+            known = times[reading.ts] = (moment, iso(moment))
+        attrs = reading_instances(reading, known[1], stamp)
+        entity_id = reading.device.entity_id
+        history.append((entity_id, known[1], known[0], attrs))
+        count += len(attrs)
+        devices[entity_id] = reading.device
+        folded = latest.setdefault(entity_id, {})
+        for iri, instances in attrs.items():
+            if _newer(folded.get(iri), instances):
+                folded[iri] = instances
+    postgres = connection.vendor == "postgresql"
     with transaction.atomic():
         row_tenant = tenant_for(caller, tenant, write=True)
-        rows = {
-            row.entity_id: row
-            for row in Entity.objects.select_for_update()
-            .filter(tenant=row_tenant, entity_id__in=sorted(by_entity))
-            .order_by("entity_id")
-        }
+        rows = Entity.objects.select_for_update().filter(
+            tenant=row_tenant, entity_id__in=sorted(latest)
+        )
+        if postgres:
+            # Lock in entity order (two bridges never deadlock), ids only.
+            locked: dict[str, Any] = dict(rows.order_by("entity_id").values_list("entity_id", "pk"))
+        else:
+            locked = {row.entity_id: row for row in rows.order_by("entity_id")}
         new_rows: list[Entity] = []
-        changed: list[Entity] = []
-        history: list[HistoryRow] = []
         changes: list[Change] = []
-        for entity_id, items in by_entity.items():
-            device = items[0][0].device
-            row = rows.get(entity_id)
-            if row is None:
-                data: dict[str, Any] = {
-                    "id": entity_id,
-                    "type": [terms.expand(device.entity_type)],
-                    "attrs": attributes_in(
-                        terms,
-                        {
-                            "location": {
-                                "type": "GeoProperty",
-                                "value": {
-                                    "type": "Point",
-                                    "coordinates": [device.longitude, device.latitude],
-                                },
-                            },
-                            "name": {"type": "Property", "value": device.name or device.device_id},
-                        },
-                        stamp=iso(now),
-                    ),
-                }
-            else:
-                data = {**row.data, "attrs": dict(row.data["attrs"])}
-            touched: set[str] = set()
-            for _, attrs in items:
-                for iri, instances in attrs.items():
-                    current = data["attrs"].get(iri)
-                    if _newer(current[0] if current else None, instances[0]):
-                        data["attrs"][iri] = instances
-                        touched.add(iri)
-                history += observations(row_tenant, entity_id, attrs)
-            if row is None:
-                new_rows.append(_row(row_tenant, data, created=iso(now), modified=iso(now)))
-            elif touched:
-                _fill(row, data, iso(now))
-                changed.append(row)
-            if touched:
-                changes.append(Change(data, touched, iso(now), iso(now)))
+        for entity_id, attrs in latest.items():
+            if entity_id not in locked:
+                row, data = _new_entity(row_tenant, devices[entity_id], attrs, stamp)
+                new_rows.append(row)
+                changes.append(Change(data, set(attrs), stamp, stamp))
         Entity.objects.bulk_create(new_rows, batch_size=500)
-        update_rows(changed)
-        history_write(history)
+        if postgres:
+            watched = Subscription.objects.filter(tenant=row_tenant, is_active=True).exists()
+            changes += _latest_in_postgres(locked, latest, stamp, returning=watched)
+            _history_in_postgres(row_tenant, history)
+        else:
+            changes += _latest_in_python(locked, latest, stamp)
+            history_write(
+                [
+                    HistoryRow(row_tenant.pk, entity_id, iri, "", moment, instances[0], _number(v))
+                    for entity_id, _, moment, attrs in history
+                    for iri, instances in attrs.items()
+                    for v in (instances[0]["value"],)
+                ]
+            )
         auditing.record(
             actor=caller.actor,
             action="smartcity.reading.ingest",
             subject_type="smartcity.tenant",
             subject=row_tenant.name or "(default)",
-            summary={"readings": len(readings), "entities": len(by_entity)},
+            summary={"readings": len(readings), "entities": len(latest)},
         )
         notify(row_tenant, changes)
-    return len(history)
+    return count
+
+
+def _history_in_postgres(
+    tenant: Tenant, history: Sequence[tuple[str, str, datetime, dict[str, list[Any]]]]
+) -> None:
+    document = [
+        {"e": entity_id, "t": observed, "a": attrs} for entity_id, observed, _, attrs in history
+    ]
+    sql = _POSTGRES_HISTORY.format(table=connection.ops.quote_name(Observation._meta.db_table))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql, [tenant.pk, json.dumps(document, ensure_ascii=False, separators=(",", ":"))]
+        )

@@ -6,6 +6,7 @@ process is killed (-9) mid-stream and restarted without losing an acknowledged r
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import shutil
 import signal
@@ -24,9 +25,11 @@ from django.db import connection
 from paho.mqtt.enums import CallbackAPIVersion
 from tests.support.processes import free_port, nentang_env
 
+from nentang.kernel.models.outbox import OutboxEvent
 from nentang.smartcity import services, simulate
 from nentang.smartcity.ingest import Bridge
 from nentang.smartcity.models import Entity, Observation
+from nentang.smartcity.ngsild import contexts
 from nentang.smartcity.services import Caller
 from nentang.smartcity.tests.conftest import OPERATOR
 
@@ -109,12 +112,29 @@ def run_until(bridge: Bridge, received: int, timeout: float = 60) -> None:
     assert bridge.stats.received >= received, bridge.stats
 
 
-def test_readings_travel_from_mqtt_to_the_ngsi_ld_store(broker: int, db: None) -> None:
+def test_readings_travel_from_mqtt_to_the_ngsi_ld_store(
+    broker: int, db: None, settings: Any
+) -> None:
     from nentang.audit.services import security_defaults_install
 
     security_defaults_install()
+    settings.NENTANG_OUTBOUND_ALLOW_NETWORKS = (ipaddress.ip_network("127.0.0.0/8"),)
     fleet = simulate.fleet("hue", 12)
     register(fleet)
+    # A dashboard watching PM2.5 above 50: notified of the newest value only.
+    services.subscription_create(
+        caller=Caller.system("tests"),
+        tenant="hue",
+        payload={
+            "type": "Subscription",
+            "entities": [{"type": "AirQualityObserved"}],
+            "watchedAttributes": ["pm25"],
+            "q": "pm25>50",
+            "notification": {"endpoint": {"uri": "http://127.0.0.1:9/ngsi-ld"}},
+        },
+        terms=contexts.core_terms(),
+        context=None,
+    )
     air = next(d for d in fleet if d.kind == "air")
     flood = next(d for d in fleet if d.kind == "flood")
     light = next(d for d in fleet if d.kind == "streetlight")
@@ -181,6 +201,14 @@ def test_readings_travel_from_mqtt_to_the_ngsi_ld_store(broker: int, db: None) -
         lamp.data["attrs"]["https://uri.etsi.org/ngsi-ld/default-context/powerState"][0]["value"]
         == "on"
     )
+
+    notified = [
+        entity
+        for event in OutboxEvent.objects.filter(topic="smartcity.notification.sent")
+        for entity in event.payload["data"]
+    ]
+    assert notified
+    assert {(e["id"], e["pm25"]["value"]) for e in notified} == {(entity.entity_id, 58.0)}
 
     from django.apps import apps
 
