@@ -38,7 +38,7 @@ from nentang.publicservices.problems import (
     STEP_ROLE_REQUIRED,
 )
 from nentang.publicservices.services.statistics import counted, rollup_apply
-from nentang.publicservices.workflow import HAND_OFF, ActionRefused, Step, apply
+from nentang.publicservices.workflow import PASSES, ActionRefused, Step, apply
 
 logger = logging.getLogger("nentang.publicservices")
 OFFICER_ROLES = ("reception", "processing", "approval")
@@ -57,6 +57,7 @@ VERBS = {
     "fee_paid": "fee_paid",
     "withdraw": "withdrawn",
     "hand_off": "handed_off",
+    "refuse_part": "part_refused",
 }
 # Actions whose completion ends the dossier's clock (the SLA outcome is fixed then).
 _ENDS = {"completed", "rejected", "withdrawn"}
@@ -231,9 +232,9 @@ def agencies_of(dossier: Dossier) -> set[str]:
     """Every agency that has held the dossier: the receiving one and those of its
     hand-offs (read from its log)."""
     held = {str(dossier.agency_id), str(current_agency(dossier))}
-    for payload in DossierAction.objects.filter(dossier=dossier, action=HAND_OFF).values_list(
-        "payload", flat=True
-    ):
+    for payload in DossierAction.objects.filter(
+        dossier=dossier, action__in=sorted(PASSES)
+    ).values_list("payload", flat=True):
         held.update(str(payload.get(key)) for key in ("from_agency", "to_agency"))
     return held
 
