@@ -300,8 +300,8 @@ def _result_name(
 
 def _holders(start: str, states: Mapping[str, State]) -> dict[str, AgencySpec | None]:
     """Walk the graph from the start (held by the receiving agency): ``hand_off`` (and
-    ``refuse_part``) must lead to an officer step of another agency, every other action keeps the holder, and
-    an officer step is only ever held by the agency it names."""
+    ``refuse_part``) must lead to an officer step of another agency, every other action
+    keeps the holder, and an officer step is only ever held by the agency it names."""
     if states[start].agency is not HOME:
         raise WorkflowError(f"states.{start}.agency", "the first step is the receiving agency's")
     holders: dict[str, AgencySpec | None] = {start: HOME}

@@ -378,7 +378,8 @@ def test_a_partner_step_asks_for_supplements_then_refuses_its_part_and_the_rest_
     with pytest.raises(Conflict):  # a partner refuses its part, not the whole dossier
         services.dossier_reject(actor=police, dossier_id=dossier.pk, reason="Không đủ")
     task = signed_in(police).get(f"/officer/dossiers/{dossier.pk}").content.decode()
-    assert 'value="refuse_part"' in task and 'value="reject"' not in task
+    assert 'value="refuse_part"' in task
+    assert 'value="reject"' not in task
     assert "Từ chối phần việc của cơ quan" in task
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
@@ -431,9 +432,7 @@ def test_a_partner_step_asks_for_supplements_then_refuses_its_part_and_the_rest_
         == 3
     )
     # The birth registration's result stays valid; the card is the only partner paper.
-    assert [r.issuer_id for r in selectors.dossier_partner_results(dossier=dossier)] == [
-        INSURANCE
-    ]
+    assert [r.issuer_id for r in selectors.dossier_partner_results(dossier=dossier)] == [INSURANCE]
     _, main = selectors.dossier_result_pdf(actor=cast.an, dossier_id=dossier.pk)
     assert selectors.result_verify(content=main).status == "valid"
     with pytest.raises(NotFound):  # no residence result to verify
@@ -453,7 +452,8 @@ def test_a_partner_refuses_its_part_through_the_api(cast: Cast) -> None:
     services.dossier_hand_off(actor=police, dossier_id=dossier.pk, reason="Đã đăng ký")
     office = signed_in(insurance)
     [task] = office.get("/api/v1/tasks").json()["items"]
-    assert "refuse_part" in task["actions"] and "reject" not in task["actions"]
+    assert "refuse_part" in task["actions"]
+    assert "reject" not in task["actions"]
     unexplained = post(office, f"/api/v1/tasks/{dossier.pk}/complete", {"action": "refuse_part"})
     assert unexplained.status_code == 422
     done = post(

@@ -153,9 +153,7 @@ def dossier(request: HttpRequest, dossier_id: str) -> HttpResponse:
             elif action == "hand_off":
                 services.dossier_hand_off(actor=request.user, dossier_id=dossier_id, reason=text)
             elif action == REFUSE_PART:
-                services.dossier_refuse_part(
-                    actor=request.user, dossier_id=dossier_id, reason=text
-                )
+                services.dossier_refuse_part(actor=request.user, dossier_id=dossier_id, reason=text)
             elif action == "request_supplement":
                 services.dossier_request_supplement(
                     actor=request.user, dossier_id=dossier_id, reasons=text.splitlines()
