@@ -35,6 +35,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--html", type=Path)
     parser.add_argument("--cprofile", action="store_true", help="cProfile instead")
+    parser.add_argument("--pstats", type=Path, help="with --cprofile: also save the stats")
+    parser.add_argument("--cpu-only", action="store_true", help="no call tree")
     parser.add_argument("--server", default=os.environ.get("NENTANG_BENCH_PG", DEFAULT_SERVER))
     args = parser.parse_args(argv)
     from pyinstrument import Profiler
@@ -84,6 +86,8 @@ def main(argv: list[str]) -> int:
                 f"(wall {wall * 1000:.2f} ms; {args.requests} submissions; "
                 f"load {os.getloadavg()[0]:.1f})"
             )
+            if args.cpu_only:
+                return 0
             if args.cprofile:
                 import cProfile
                 import pstats
@@ -91,6 +95,8 @@ def main(argv: list[str]) -> int:
                 with cProfile.Profile(time.process_time) as cprofile:  # CPU, not waits
                     for _request in range(args.requests):
                         send()
+                if args.pstats:
+                    cprofile.dump_stats(args.pstats)
                 pstats.Stats(cprofile).sort_stats("tottime").print_stats(45)
                 pstats.Stats(cprofile).sort_stats("cumulative").print_stats(60)
                 return 0
