@@ -5,8 +5,12 @@ database, through Django's full middleware stack (test client, bearer token)::
 
     pip install pyinstrument
     python -m bench.publicservices_profile [--requests 200] [--html out.html]
+    python -m bench.publicservices_profile --cprofile [--requests 300]
 
-It prints the queries of one submission (CaptureQueriesContext) and the call tree.
+It prints the queries of one submission (CaptureQueriesContext), the CPU time of this
+process per submission over ``--requests`` unprofiled submissions (``time.process_time``:
+the request's Python, not PostgreSQL's), then the call tree (pyinstrument, or cProfile's
+top functions by own time with ``--cprofile``).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import json
 import os
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from bench._api import Context
@@ -29,6 +34,9 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--html", type=Path)
+    parser.add_argument("--cprofile", action="store_true", help="cProfile instead")
+    parser.add_argument("--pstats", type=Path, help="with --cprofile: also save the stats")
+    parser.add_argument("--cpu-only", action="store_true", help="no call tree")
     parser.add_argument("--server", default=os.environ.get("NENTANG_BENCH_PG", DEFAULT_SERVER))
     args = parser.parse_args(argv)
     from pyinstrument import Profiler
@@ -68,6 +76,30 @@ def main(argv: list[str]) -> int:
             print(f"{len(queries)} queries per submission:")
             for query in queries.captured_queries:
                 print("  ", query["sql"][:160])
+            started, cpu = time.perf_counter(), time.process_time()
+            for _request in range(args.requests):
+                send()
+            cpu = (time.process_time() - cpu) / args.requests
+            wall = (time.perf_counter() - started) / args.requests
+            print(
+                f"CPU of this process per submission: {cpu * 1000:.2f} ms "
+                f"(wall {wall * 1000:.2f} ms; {args.requests} submissions; "
+                f"load {os.getloadavg()[0]:.1f})"
+            )
+            if args.cpu_only:
+                return 0
+            if args.cprofile:
+                import cProfile
+                import pstats
+
+                with cProfile.Profile(time.process_time) as cprofile:  # CPU, not waits
+                    for _request in range(args.requests):
+                        send()
+                if args.pstats:
+                    cprofile.dump_stats(args.pstats)
+                pstats.Stats(cprofile).sort_stats("tottime").print_stats(45)
+                pstats.Stats(cprofile).sort_stats("cumulative").print_stats(60)
+                return 0
             profiler = Profiler(interval=0.0005)
             with profiler:
                 for _request in range(args.requests):

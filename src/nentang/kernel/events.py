@@ -25,8 +25,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, transaction
-from django.db.models import Q
+from django.db import DEFAULT_DB_ALIAS, connection, transaction
 from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 
@@ -35,6 +34,7 @@ from nentang.kernel.ids import new_id
 from nentang.kernel.jsonvalues import check_json
 from nentang.kernel.models import OutboxEvent
 from nentang.kernel.observability.context import current_request_id
+from nentang.kernel.rowinserts import insert_statement, mark_saved
 
 _SEGMENT = r"[a-z][a-z0-9_]*"
 TOPIC_PATTERN = re.compile(rf"^{_SEGMENT}\.{_SEGMENT}\.{_SEGMENT}$")
@@ -118,8 +118,8 @@ def emit(
     change emits nothing. Never put raw personal identifiers in ``topic`` or ``payload``.
     ``audience``, when given, restricts delivery to the subscriptions of that owner.
     """
-    connection = transaction.get_connection(using)
-    if not connection.in_atomic_block:
+    atomic = transaction.get_connection(using)
+    if not atomic.in_atomic_block:
         raise TransactionManagementError(
             f"emit({topic!r}) must be called inside the service's transaction.atomic() "
             "block, so that the event exists exactly when the change commits."
@@ -127,7 +127,7 @@ def emit(
     validate_topic(topic)
     validate_payload(payload)
     request_id = current_request_id()
-    event = OutboxEvent.objects.using(using).create(
+    event = OutboxEvent(
         id=new_id(),
         topic=topic,
         payload=dict(payload),
@@ -135,10 +135,17 @@ def emit(
         request_id="" if request_id == "-" else request_id,
         audience=audience,
     )
+    if using == DEFAULT_DB_ALIAS:
+        # Every dossier action, payment… emits: a fixed INSERT, not one compiled per call.
+        with connection.cursor() as cursor:
+            cursor.execute(*insert_statement(event))
+        mark_saved(event, None)
+    else:
+        event.save(using=using, force_insert=True)
     # One dispatch per transaction, however many events it emits. Django keeps the
     # callbacks of the open transaction in ``run_on_commit`` and drops those of a
     # rolled-back savepoint, so a callback found there is one that will run.
-    if not any(func is _dispatch_after_commit for _, func, _ in connection.run_on_commit):
+    if not any(func is _dispatch_after_commit for _, func, _ in atomic.run_on_commit):
         transaction.on_commit(_dispatch_after_commit, using=using, robust=True)
     _notify(topic, event.payload, using)
     return event
@@ -252,7 +259,10 @@ def outbox_oldest_waiting() -> datetime | None:
 
 
 def _dispatch_waiting(backend: Any, task_path: str, run_after: datetime | None) -> bool:
-    """Is a dispatch already queued (not yet running) to start by ``run_after``/now?"""
+    """Is a dispatch already queued (not yet running) to start by ``run_after``/now?
+
+    Asked after every commit that emitted an event: a fixed statement (its text built
+    once per database vendor), not an ORM query compiled each time."""
     from django_tasks import TaskResultStatus
     from django_tasks_db import DatabaseBackend
     from django_tasks_db.models import DBTaskResult, get_date_max
@@ -260,10 +270,31 @@ def _dispatch_waiting(backend: Any, task_path: str, run_after: datetime | None) 
     if not isinstance(backend, DatabaseBackend):
         return False
     by = run_after or timezone.now()
-    return (
-        DBTaskResult.objects.filter(
-            task_path=task_path, backend_name=backend.alias, status=TaskResultStatus.READY
+    sql = _DISPATCH_WAITING.get(connection.vendor)
+    if sql is None:
+        quote = connection.ops.quote_name
+        meta = DBTaskResult._meta
+        column = {
+            name: quote(str(meta.get_field(name).column))  # type: ignore[union-attr]
+            for name in ("task_path", "backend_name", "status", "run_after")
+        }
+        sql = (
+            f"SELECT 1 FROM {quote(meta.db_table)} WHERE {column['task_path']} = %s"  # noqa: S608 - metadata only
+            f" AND {column['backend_name']} = %s AND {column['status']} = %s"
+            f" AND ({column['run_after']} = %s OR {column['run_after']} <= %s) LIMIT 1"
         )
-        .filter(Q(run_after=get_date_max()) | Q(run_after__lte=by))
-        .exists()
-    )
+        _DISPATCH_WAITING[connection.vendor] = sql
+    field = DBTaskResult._meta.get_field("run_after")
+    params = [
+        task_path,
+        backend.alias,
+        TaskResultStatus.READY.value,
+        field.get_db_prep_value(get_date_max(), connection),
+        field.get_db_prep_value(by, connection),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone() is not None
+
+
+_DISPATCH_WAITING: dict[str, str] = {}

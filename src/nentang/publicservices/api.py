@@ -39,6 +39,7 @@ from nentang.publicservices.api_schemas import (
     DocumentIn,
     EFormOut,
     EFormPageOut,
+    ResultStatusOut,
     ServiceListOut,
     ServiceOut,
     StatusOut,
@@ -290,6 +291,24 @@ def status_get(request: HttpRequest, receipt_code: str) -> StatusOut:
     return StatusOut(receipt_code=code, state=state, label=label)
 
 
+@router.get(
+    "/result-status/{receipt_code}",
+    response={200: ResultStatusOut, **ERRORS},
+    summary="A signed result's status by its code (what its QR code opens; nothing personal)",
+)
+def result_status_get(request: HttpRequest, receipt_code: str, issuer: str = "") -> ResultStatusOut:
+    """The receiving agency's result of the dossier, or with ``issuer`` (an agency's
+    code) a partner agency's own result of an interconnected dossier."""
+    check = selectors.result_status(receipt_code=receipt_code, issuer=issuer[:64])
+    return ResultStatusOut(
+        receipt_code=check.receipt_code,
+        status=check.status,
+        label=check.label,
+        issuer=check.issuer,
+        issuer_name=check.issuer_name,
+    )
+
+
 # --- officers' tasks ----------------------------------------------------------------------
 
 
@@ -351,6 +370,8 @@ def task_complete(request: HttpRequest, task_id: str, payload: TaskCompleteIn) -
         services.dossier_reject(actor=account, dossier_id=task_id, reason=payload.reason)
     elif payload.action == "hand_off":
         services.dossier_hand_off(actor=account, dossier_id=task_id, reason=payload.reason)
+    elif payload.action == "refuse_part":
+        services.dossier_refuse_part(actor=account, dossier_id=task_id, reason=payload.reason)
     elif payload.action == "request_supplement":
         services.dossier_request_supplement(
             actor=account, dossier_id=task_id, reasons=payload.reasons or [payload.reason]

@@ -167,11 +167,20 @@ class TaskCompleteIn(Schema):
     action: str = Field(
         max_length=30,
         description="receive, request_supplement, process, approve, reject, issue_result, "
-        "return_result, hand_off, comment or revoke_result (reason required for reject, "
-        "hand_off, comment and revoke_result).",
+        "return_result, hand_off, refuse_part (a partner agency refuses its part of an "
+        "interconnected group; the rest goes on), comment or revoke_result (reason required "
+        "for reject, hand_off, refuse_part, comment and revoke_result).",
     )
     reason: str = Field("", max_length=2000, description="Reasons (reject: required).")
     reasons: list[str] = Field(default_factory=list, description="request_supplement: each reason.")
+
+
+class ResultStatusOut(Schema):
+    receipt_code: str
+    status: str = Field(description="valid, revoked or not_issued")
+    label: str
+    issuer: str = Field("", description="A partner agency's code (its own result), or empty")
+    issuer_name: str = ""
 
 
 class StatusOut(Schema):

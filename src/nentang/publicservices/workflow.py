@@ -15,7 +15,10 @@ its ``agency`` names the kind and level of that agency (``{"kind": "police", "le
 that holds the dossier. Which agency holds the dossier in each state is fixed by the
 graph (:attr:`Workflow.holders`) and checked on load. A partner's step may refuse
 (``reject``), ask the applicant for more (``request_supplement`` to a wait it holds,
-``resubmit`` back to it) and names the ``result`` it issues when it hands off.
+``resubmit`` back to it) and names the ``result`` it issues when it hands off. In an
+interconnected group a partner may also refuse **its own part** (``refuse_part``): the
+dossier is passed on, like a hand-off, to the step that follows (without that part's
+result), so one part refused does not end the parts that can still go on.
 
 A dossier is an append-only log of actions (OpenCRVS). Its state is never written on its
 own: :func:`replay` folds the log through :func:`apply`, and the row caches the result.
@@ -34,9 +37,22 @@ WITHDRAWN = "withdrawn"
 
 # Actions an officer takes at a step (the workflow says which, and where they lead).
 OFFICER_ACTIONS = frozenset(
-    {"receive", "request_supplement", "process", "approve", "reject", "issue_result", "hand_off"}
+    {
+        "receive",
+        "request_supplement",
+        "process",
+        "approve",
+        "reject",
+        "issue_result",
+        "hand_off",
+        "refuse_part",
+    }
 )
 HAND_OFF = "hand_off"
+# A partner agency refuses its part of an interconnected group: the dossier goes on.
+REFUSE_PART = "refuse_part"
+# The actions that pass a dossier from one agency to another.
+PASSES = frozenset({HAND_OFF, REFUSE_PART})
 AGENCY_LEVELS = ("commune", "province")
 # The receiving agency (the one-stop shop that received the dossier).
 HOME = None
@@ -200,6 +216,11 @@ def workflow_from(
                 raise WorkflowError(
                     f"{where}.actions.{action}", f"not an action of this state ({sorted(allowed)})"
                 )
+        if REFUSE_PART in actions and agency is HOME:
+            raise WorkflowError(
+                f"{where}.actions.{REFUSE_PART}",
+                "only a partner agency's step refuses its part (the receiving agency rejects)",
+            )
         if spec.get("waits") == "payment" and set(actions) != {"fee_paid"}:
             raise WorkflowError(f"{where}.actions", "a payment wait ends only with fee_paid")
         states[key] = State(
@@ -278,9 +299,9 @@ def _result_name(
 
 
 def _holders(start: str, states: Mapping[str, State]) -> dict[str, AgencySpec | None]:
-    """Walk the graph from the start (held by the receiving agency): ``hand_off`` must
-    lead to an officer step of another agency, every other action keeps the holder, and
-    an officer step is only ever held by the agency it names."""
+    """Walk the graph from the start (held by the receiving agency): ``hand_off`` (and
+    ``refuse_part``) must lead to an officer step of another agency, every other action
+    keeps the holder, and an officer step is only ever held by the agency it names."""
     if states[start].agency is not HOME:
         raise WorkflowError(f"states.{start}.agency", "the first step is the receiving agency's")
     holders: dict[str, AgencySpec | None] = {start: HOME}
@@ -293,7 +314,7 @@ def _holders(start: str, states: Mapping[str, State]) -> dict[str, AgencySpec | 
             entered = states[target]
             if entered.terminal:
                 continue
-            if action == HAND_OFF:
+            if action in PASSES:
                 if not entered.role or entered.agency == holder:
                     raise WorkflowError(
                         where, f"{target!r} is not a step of another agency: nothing to hand off"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -139,31 +140,45 @@ class ResultCheck:
     label: str
     receipt_code: str = ""
     verdict: Verdict | None = None
+    # A partner agency's own result (liên thông): the agency that issued it.
+    issuer: str = ""
+    issuer_name: str = ""
 
 
-def _status(row: DossierFile | None, code: str) -> ResultCheck:
+def _status(row: DossierFile | None, code: str, *, issuer: Any = None) -> ResultCheck:
+    who = {"issuer": str(issuer.pk), "issuer_name": issuer.name} if issuer is not None else {}
     if row is None:
-        return ResultCheck("not_issued", _("No result was issued under this receipt code."), code)
-    if row.revoked_at is not None:
-        return ResultCheck("revoked", _("This result was revoked: it is no longer valid."), code)
-    return ResultCheck("valid", _("This result was issued and is valid."), code)
-
-
-def result_status(*, receipt_code: str) -> ResultCheck:
-    """The status of the result issued under ``receipt_code`` (what its QR code opens)."""
-    code = clean(receipt_code or "").upper()
-    if not RECEIPT_CODE.fullmatch(code):  # nothing odd (NUL, 10 kB) reaches the database
-        raise not_found()
-    row = (
-        DossierFile.objects.filter(
-            dossier__receipt_code=code, kind=DossierFile.Kind.RESULT, issuer__isnull=True
+        return ResultCheck(
+            "not_issued", _("No result was issued under this receipt code."), code, **who
         )
-        .order_by("-created_at")
-        .first()
-    )
+    if row.revoked_at is not None:
+        return ResultCheck(
+            "revoked", _("This result was revoked: it is no longer valid."), code, **who
+        )
+    return ResultCheck("valid", _("This result was issued and is valid."), code, **who)
+
+
+# An agency's code (identity's slug: letters, digits, dashes and underscores).
+_ISSUER = re.compile(r"[A-Za-z0-9_-]{1,60}")
+
+
+def result_status(*, receipt_code: str, issuer: str = "") -> ResultCheck:
+    """The status of the result issued under ``receipt_code`` (what its QR code opens):
+    the receiving agency's, or with ``issuer`` (an agency's code) the partner agency's
+    own result of an interconnected dossier — verified the same way, by its code."""
+    code = clean(receipt_code or "").upper()
+    partner = clean(issuer or "")
+    # nothing odd (NUL, 10 kB) reaches the database
+    if not RECEIPT_CODE.fullmatch(code) or (partner and not _ISSUER.fullmatch(partner)):
+        raise not_found()
+    rows = DossierFile.objects.filter(dossier__receipt_code=code, kind=DossierFile.Kind.RESULT)
+    rows = rows.filter(issuer_id=partner) if partner else rows.filter(issuer__isnull=True)
+    row = rows.select_related("issuer").order_by("-created_at").first()
     if row is None and not Dossier.objects.filter(receipt_code=code).exists():
         raise not_found()
-    return _status(row, code)
+    if partner and row is None:  # no such partner result: as unknown as a wrong code
+        raise not_found()
+    return _status(row, code, issuer=row.issuer if row is not None else None)
 
 
 def result_verify(*, content: bytes) -> ResultCheck:
@@ -180,7 +195,7 @@ def result_verify(*, content: bytes) -> ResultCheck:
         )
     digest = hashlib.sha256(content).hexdigest()
     row = (
-        DossierFile.objects.select_related("dossier")
+        DossierFile.objects.select_related("dossier", "issuer")
         .filter(sha256=digest, kind=DossierFile.Kind.RESULT)
         .first()
     )
@@ -190,5 +205,7 @@ def result_verify(*, content: bytes) -> ResultCheck:
             _("The signature is ours, but no result with this content was issued."),
             verdict=verdict,
         )
-    check = _status(row, row.dossier.receipt_code or "")
-    return ResultCheck(check.status, check.label, check.receipt_code, verdict)
+    check = _status(row, row.dossier.receipt_code or "", issuer=row.issuer)
+    return ResultCheck(
+        check.status, check.label, check.receipt_code, verdict, check.issuer, check.issuer_name
+    )

@@ -6,7 +6,8 @@
 * officers — ``dossier_receive``, ``dossier_request_supplement``, ``dossier_process``,
   ``dossier_approve``, ``dossier_reject``, ``dossier_issue_result``,
   ``dossier_return_result``, ``dossier_assign``, ``dossier_comment``,
-  ``dossier_hand_off`` (to the agency of the next step: liên thông);
+  ``dossier_hand_off`` (to the agency of the next step: liên thông),
+  ``dossier_refuse_part`` (a partner refuses its part; the rest goes on);
 * documents — ``dossier_document_upload`` (type by content, size limit),
   ``dossier_document_reuse`` (an earlier file, where the catalogue allows);
 * results — the signed result made in ``dossier_approve`` and the receipt slip;
@@ -43,6 +44,7 @@ from nentang.publicservices.services.officers import (
     dossier_issue_result,
     dossier_process,
     dossier_receive,
+    dossier_refuse_part,
     dossier_reject,
     dossier_request_supplement,
     dossier_result_revoke,
@@ -73,6 +75,7 @@ __all__ = [
     "dossier_issue_result",
     "dossier_process",
     "dossier_receive",
+    "dossier_refuse_part",
     "dossier_reject",
     "dossier_request_supplement",
     "dossier_resubmit",

@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from django.db import transaction
+from django.apps import apps
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -83,10 +84,7 @@ def applicant_check(actor: Any, procedure: Procedure, *, person: Any = None) -> 
 
 def receiving_agency(procedure: Procedure, agency_code: str) -> Any:
     """The chosen agency, when it has a one-stop-shop unit at the procedure's level."""
-    unit = (
-        ReceivingUnit.objects.select_related("agency").filter(agency_id=agency_code or "").first()
-    )
-    agency = unit.agency if unit is not None else None
+    agency = _receiving(agency_code or "")
     at_level = agency is not None and (
         bool(agency.commune_code)
         if procedure.agency_level == "commune"
@@ -105,6 +103,40 @@ def receiving_agency(procedure: Procedure, agency_code: str) -> Any:
             ],
         )
     return agency
+
+
+def _receiving(agency_code: str) -> Any:
+    """The agency with this code, if it has a one-stop-shop unit. Asked on every
+    submission: a fixed statement (its text built once per database vendor) read into
+    identity's model, not an ORM join compiled each time."""
+    if not agency_code or "\x00" in agency_code:  # no text column takes a NUL
+        return None
+    agency_model = apps.get_model("identity", "Agency")
+    fields = agency_model._meta.concrete_fields
+    sql = _RECEIVING.get(connection.vendor)
+    if sql is None:
+        quote = connection.ops.quote_name
+        table = quote(agency_model._meta.db_table)
+        pk = quote(str(agency_model._meta.pk.column))
+        columns = ", ".join(f"{table}.{quote(f.column)}" for f in fields)
+        unit = ReceivingUnit._meta
+        sql = (
+            f"SELECT {columns} FROM {table} WHERE {table}.{pk} = %s AND EXISTS "  # noqa: S608 - metadata only
+            f"(SELECT 1 FROM {quote(unit.db_table)} WHERE "
+            f"{quote(unit.get_field('agency').column)} = {table}.{pk})"
+        )
+        _RECEIVING[connection.vendor] = sql
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [agency_code[:60]])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    # Text and boolean columns only (SQLite gives a boolean as 0/1: to_python fixes it).
+    values = [field.to_python(value) for field, value in zip(fields, row, strict=True)]
+    return agency_model.from_db(connection.alias, [f.attname for f in fields], values)
+
+
+_RECEIVING: dict[str, str] = {}
 
 
 def _answers(procedure: Procedure, data: Any, *, partial: bool) -> dict[str, Any]:

@@ -18,16 +18,17 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import connection, transaction
-from django.db.models.sql import InsertQuery
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from nentang.identity import selectors as identity
 from nentang.identity.services.sms import sms_sender
 from nentang.kernel import auditing, events
 from nentang.kernel.auditing import Actor
 from nentang.kernel.errors import Conflict, Forbidden, NotFound
+from nentang.kernel.rowinserts import insert_linked, insert_statement, mark_saved
 from nentang.kernel.workdays import current_calendar
 from nentang.publicservices.catalogue import Procedure, catalogue
 from nentang.publicservices.models import Dossier, DossierAction
@@ -37,8 +38,9 @@ from nentang.publicservices.problems import (
     DOSSIER_NOT_FOUND,
     STEP_ROLE_REQUIRED,
 )
+from nentang.publicservices.services.files import rows_collected
 from nentang.publicservices.services.statistics import counted, rollup_apply
-from nentang.publicservices.workflow import HAND_OFF, ActionRefused, Step, apply
+from nentang.publicservices.workflow import PASSES, ActionRefused, Step, apply
 
 logger = logging.getLogger("nentang.publicservices")
 OFFICER_ROLES = ("reception", "processing", "approval")
@@ -57,6 +59,7 @@ VERBS = {
     "fee_paid": "fee_paid",
     "withdraw": "withdrawn",
     "hand_off": "handed_off",
+    "refuse_part": "part_refused",
 }
 # Actions whose completion ends the dossier's clock (the SLA outcome is fixed then).
 _ENDS = {"completed", "rejected", "withdrawn"}
@@ -231,9 +234,9 @@ def agencies_of(dossier: Dossier) -> set[str]:
     """Every agency that has held the dossier: the receiving one and those of its
     hand-offs (read from its log)."""
     held = {str(dossier.agency_id), str(current_agency(dossier))}
-    for payload in DossierAction.objects.filter(dossier=dossier, action=HAND_OFF).values_list(
-        "payload", flat=True
-    ):
+    for payload in DossierAction.objects.filter(
+        dossier=dossier, action__in=sorted(PASSES)
+    ).values_list("payload", flat=True):
         held.update(str(payload.get(key)) for key in ("from_agency", "to_agency"))
     return held
 
@@ -304,9 +307,16 @@ def record(
     if after != before:
         _enter(dossier, procedure, after, now)
     # A new dossier (a submission without a draft) is inserted here with its state: one
-    # INSERT, not an INSERT and an UPDATE. Its log entry follows (the foreign key).
-    dossier.save()
-    attached = attach(dossier) if attach is not None else {}
+    # INSERT, not an INSERT and an UPDATE — a fixed statement (kernel.rowinserts), not one
+    # compiled per submission. Its log entry follows (the foreign key).
+    if dossier._state.adding:
+        # With the rows ``attach`` makes (its documents): one statement on PostgreSQL.
+        with rows_collected() as rows:
+            attached = attach(dossier) if attach is not None else {}
+        insert_linked([(dossier, {}), *((row, {}) for row in rows)])
+    else:
+        dossier.save()
+        attached = attach(dossier) if attach is not None else {}
     entry = DossierAction(
         dossier=dossier,
         seq=seq,
@@ -321,18 +331,17 @@ def record(
         reason=reason,
     )
     # The log entry goes with its audit entry: on PostgreSQL one statement (audit's
-    # ``alongside``), so every action costs one round trip fewer.
+    # ``alongside``), so every action costs one round trip fewer; its INSERT's text is
+    # built once (kernel.rowinserts), not compiled per action.
     audited = auditing.record(
         actor=acting.audit,
         action=f"publicservices.dossier.{action}",
         subject_type="publicservices.dossier",
         subject=str(dossier.pk),
         summary={"from": before, "to": after, "procedure": procedure.key, **attached},
-        alongside=_insert_statement(entry),
+        alongside=insert_statement(entry),
     )
-    entry.pk = audited.alongside_id
-    entry._state.adding = False
-    entry._state.db = connection.alias
+    mark_saved(entry, audited.alongside_id)
     rollup_apply(was_counted, counted(dossier))
     if after != before:
         verb = topic_verb or VERBS.get(action, action)
@@ -349,18 +358,6 @@ def record(
         applicant = acting.person if acting.kind == "applicant" else None
         _notify_after_commit(dossier, procedure, after, applicant=applicant, notice=notice)
     return entry
-
-
-def _insert_statement(entry: DossierAction) -> tuple[str, list[Any]]:
-    """``INSERT … RETURNING id`` of a log entry, as Django would write it for this
-    database (its fields' own value preparation: the UUID, the time, the JSON)."""
-    meta = DossierAction._meta
-    query = InsertQuery(DossierAction)
-    query.insert_values([f for f in meta.concrete_fields if f is not meta.pk], [entry])
-    compiler = query.get_compiler(using=connection.alias)
-    compiler.returning_fields = [meta.pk]
-    [(sql, params)] = compiler.as_sql()
-    return sql, list(params)
 
 
 def _enter(dossier: Dossier, procedure: Procedure, state: str, now: datetime.datetime) -> None:
@@ -429,24 +426,28 @@ def applicant_tell(dossier: Dossier, *, subject: str, body: str, applicant: Any 
     transaction.on_commit(send, robust=True)
 
 
+# The states' names, translated when one is shown (gettext_lazy: a notification
+# translates its own state's label, not all seventeen).
+_STATE_LABELS = {
+    "draft": gettext_lazy("Draft"),
+    "reception": gettext_lazy("Waiting for reception"),
+    "supplementing": gettext_lazy("Supplementation requested"),
+    "fee_due": gettext_lazy("Waiting for the fee"),
+    "processing": gettext_lazy("Being processed"),
+    "civil_status": gettext_lazy("Civil-status check"),
+    "birth_registered": gettext_lazy("Birth registered"),
+    "residence": gettext_lazy("Residence registration"),
+    "residence_supplementing": gettext_lazy("Supplementation requested"),
+    "health_insurance_supplementing": gettext_lazy("Supplementation requested"),
+    "health_insurance": gettext_lazy("Health-insurance card"),
+    "approval": gettext_lazy("Waiting for approval"),
+    "issuing": gettext_lazy("Result being issued"),
+    "delivery": gettext_lazy("Result being handed over"),
+    "completed": gettext_lazy("Completed"),
+    "rejected": gettext_lazy("Refused"),
+    "withdrawn": gettext_lazy("Withdrawn"),
+}
+
+
 def state_label(state: str) -> str:
-    labels = {
-        "draft": _("Draft"),
-        "reception": _("Waiting for reception"),
-        "supplementing": _("Supplementation requested"),
-        "fee_due": _("Waiting for the fee"),
-        "processing": _("Being processed"),
-        "civil_status": _("Civil-status check"),
-        "birth_registered": _("Birth registered"),
-        "residence": _("Residence registration"),
-        "residence_supplementing": _("Supplementation requested"),
-        "health_insurance_supplementing": _("Supplementation requested"),
-        "health_insurance": _("Health-insurance card"),
-        "approval": _("Waiting for approval"),
-        "issuing": _("Result being issued"),
-        "delivery": _("Result being handed over"),
-        "completed": _("Completed"),
-        "rejected": _("Refused"),
-        "withdrawn": _("Withdrawn"),
-    }
-    return str(labels.get(state, state))
+    return str(_STATE_LABELS.get(state, state))

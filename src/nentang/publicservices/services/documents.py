@@ -34,7 +34,7 @@ from nentang.publicservices.services.common import (
     procedure_of,
     refused,
 )
-from nentang.publicservices.services.files import file_store, removed_on_failure
+from nentang.publicservices.services.files import file_row_insert, file_store, removed_on_failure
 
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
 # Magic numbers (RFC 8118 for PDF; JFIF/Exif SOI marker; PNG's signature).
@@ -141,17 +141,19 @@ def reusable_source(
 def _reuse(dossier: Dossier, document: int, source: DossierFile) -> DossierFile:
     """A row for ``document`` of ``dossier`` that points at ``source``'s stored file
     (stored files are never deleted, so two rows may share one)."""
-    return DossierFile.objects.create(
-        dossier=dossier,
-        kind=DossierFile.Kind.DOCUMENT,
-        document=document,
-        name=source.name,
-        content_type=source.content_type,
-        size=source.size,
-        sha256=source.sha256,
-        storage_name=source.storage_name,
-        reused_from=source,
-        created_at=timezone.now(),
+    return file_row_insert(
+        DossierFile(
+            dossier=dossier,
+            kind=DossierFile.Kind.DOCUMENT,
+            document=document,
+            name=source.name,
+            content_type=source.content_type,
+            size=source.size,
+            sha256=source.sha256,
+            storage_name=source.storage_name,
+            reused_from=source,
+            created_at=timezone.now(),
+        )
     )
 
 

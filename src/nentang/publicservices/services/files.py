@@ -13,13 +13,45 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.db import connection
 from django.utils import timezone
 
+from nentang.kernel.rowinserts import insert_statement, mark_saved
 from nentang.publicservices.models import Dossier, DossierFile
 
 _pending: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar(
     "publicservices_stored_files", default=None
 )
+# The rows of a dossier that is inserted with them (a submission and its documents: one
+# statement on PostgreSQL, kernel.rowinserts.insert_linked). None: insert each at once.
+_rows: contextvars.ContextVar[list[DossierFile] | None] = contextvars.ContextVar(
+    "publicservices_file_rows", default=None
+)
+
+
+@contextlib.contextmanager
+def rows_collected() -> Iterator[list[DossierFile]]:
+    """Within it, the file rows made are collected, not inserted: the caller inserts
+    them with the new dossier they belong to (foreign keys are checked at commit)."""
+    rows: list[DossierFile] = []
+    token = _rows.set(rows)
+    try:
+        yield rows
+    finally:
+        _rows.reset(token)
+
+
+def file_row_insert(row: DossierFile) -> DossierFile:
+    """Insert a file's row — a fixed INSERT (kernel.rowinserts), not one compiled per
+    call — or collect it (``rows_collected``)."""
+    collected = _rows.get()
+    if collected is not None:
+        collected.append(row)
+        return row
+    with connection.cursor() as cursor:
+        cursor.execute(*insert_statement(row))
+    mark_saved(row, None)
+    return row
 
 
 def file_store(
@@ -42,7 +74,7 @@ def file_store(
     pending = _pending.get()
     if pending is not None:
         pending.append(stored)
-    return DossierFile.objects.create(
+    row = DossierFile(
         dossier=dossier,
         kind=kind,
         document=document,
@@ -54,6 +86,7 @@ def file_store(
         issuer=issuer,
         created_at=now,
     )
+    return file_row_insert(row)
 
 
 @contextlib.contextmanager

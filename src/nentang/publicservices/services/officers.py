@@ -34,6 +34,7 @@ from nentang.publicservices.services.common import (
     procedure_of,
     record,
     refused,
+    state_label,
 )
 from nentang.publicservices.services.files import removed_on_failure
 from nentang.publicservices.services.receipts import receipt_code_allocate
@@ -42,7 +43,13 @@ from nentang.publicservices.services.results import (
     partner_result_issue,
     result_issue,
 )
-from nentang.publicservices.workflow import HAND_OFF, REVOKE, AgencySpec, allowed_actions
+from nentang.publicservices.workflow import (
+    HAND_OFF,
+    REFUSE_PART,
+    REVOKE,
+    AgencySpec,
+    allowed_actions,
+)
 
 MAX_TEXT = 2000
 
@@ -222,9 +229,8 @@ def dossier_approve(*, actor: Any, dossier_id: Any, note: str = "") -> Dossier:
 
 def dossier_reject(*, actor: Any, dossier_id: Any, reason: str) -> Dossier:
     """Refuse the dossier, with the reasons in writing (required), which the applicant
-    is sent. At a partner agency's step (liên thông) that agency refuses its part: the
-    dossier ends refused, and what was issued before (the birth registration, its
-    signed result) stays valid."""
+    is sent: the dossier ends refused. (A partner agency of an interconnected group
+    refuses only its own part: :func:`dossier_refuse_part`.)"""
     text = _reason(reason)
     _gate(actor, dossier_id, "reject")
     with transaction.atomic():
@@ -289,15 +295,31 @@ def dossier_hand_off(*, actor: Any, dossier_id: Any, reason: str) -> Dossier:
     Decree 63/2024/NĐ-CP): an officer of the agency holding it, with the current step's
     role, writes why; the log keeps who, from which agency, to which, and why. The
     receiving agency's officers find it in their queue, with the step's own deadline;
-    the sending agency keeps read-only access to its history."""
+    the sending agency keeps read-only access to its history. A partner agency ending
+    its part issues its own signed result."""
+    return _pass_on(actor, dossier_id, reason, action=HAND_OFF)
+
+
+def dossier_refuse_part(*, actor: Any, dossier_id: Any, reason: str) -> Dossier:
+    """A partner agency of an interconnected group refuses **its part** (the permanent
+    residence, the health-insurance card), with the reasons in writing: no result is
+    issued for that part, and the dossier is passed on to the step that follows, so
+    the parts that can still go on do (what was issued before stays valid). The
+    applicant is told which part was refused, by whom, why, and where the rest went;
+    the log, the audit entry and ``publicservices.dossier.part_refused`` keep it."""
+    return _pass_on(actor, dossier_id, reason, action=REFUSE_PART)
+
+
+def _pass_on(actor: Any, dossier_id: Any, reason: str, *, action: str) -> Dossier:
+    """Pass the dossier from the agency holding it to the one of the next step."""
     text = _reason(reason)
-    _gate(actor, dossier_id, HAND_OFF)
+    _gate(actor, dossier_id, action)
     with removed_on_failure(), transaction.atomic():
-        dossier, acting = _step(actor, dossier_id, HAND_OFF)
+        dossier, acting = _step(actor, dossier_id, action)
         procedure = procedure_of(dossier)
         workflow = procedure.workflow
         step = workflow.state(dossier.state)
-        target_state = step.transitions[HAND_OFF]
+        target_state = step.transitions[action]
         target = handoff_target(dossier, workflow.state(target_state).agency)
         if target is None:
             raise Conflict(
@@ -311,33 +333,49 @@ def dossier_hand_off(*, actor: Any, dossier_id: Any, reason: str) -> Dossier:
             row.handler = target
             row.assignee = None
 
-        # A partner agency ending its part issues its own signed result.
+        # The part this step performs: the result it issues when it hands off.
         title = step.result[0] if step.result else ""
 
         def issued(row: Dossier) -> dict[str, str]:
             made = partner_result_issue(row, procedure, acting, title=title)
             return {"result": str(made.pk), "result_name": made.name}
 
+        payload = {**codes, "from_name": sender.name, "to_name": target.name}
+        values = {
+            "reference": dossier.receipt_code or "",
+            "procedure": procedure.name.vi,
+            "from": sender.name,
+            "to": target.name,
+            "reason": text,
+        }
+        if action == REFUSE_PART:
+            part = title or state_label(dossier.state)
+            payload["part"] = part
+            notice = _(
+                "%(from)s refused its part of your dossier %(reference)s (%(procedure)s): "
+                "%(part)s. Reason: %(reason)s. This part is not granted; the rest of your "
+                "dossier goes on: it has been passed to %(to)s."
+            ) % {**values, "part": part}
+            extra = {**codes, "part": part}
+        else:
+            notice = (
+                _(
+                    "Your dossier %(reference)s (%(procedure)s) has been passed from %(from)s "
+                    "to %(to)s for the next step. Reason: %(reason)s"
+                )
+                % values
+            )
+            extra = codes
         record(
             dossier,
             acting=acting,
-            action=HAND_OFF,
-            payload={**codes, "from_name": sender.name, "to_name": target.name},
+            action=action,
+            payload=payload,
             reason=text,
             change=handed,
-            event_extra=codes,
-            attach=issued if title else None,
-            notice=_(
-                "Your dossier %(reference)s (%(procedure)s) has been passed from %(from)s to "
-                "%(to)s for the next step. Reason: %(reason)s"
-            )
-            % {
-                "reference": dossier.receipt_code or "",
-                "procedure": procedure.name.vi,
-                "from": sender.name,
-                "to": target.name,
-                "reason": text,
-            },
+            event_extra=extra,
+            attach=issued if title and action == HAND_OFF else None,
+            notice=notice,
         )
     return dossier
 

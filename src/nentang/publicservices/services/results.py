@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.urls import reverse
@@ -37,8 +38,11 @@ def status_url(receipt_code: str) -> str:
     return f"{settings.BASE_URL}{reverse('publicservices:status')}?code={receipt_code}"
 
 
-def verify_url(receipt_code: str) -> str:
-    return f"{settings.BASE_URL}{reverse('publicservices:verify')}?code={receipt_code}"
+def verify_url(receipt_code: str, *, issuer: str = "") -> str:
+    """The public verification page of a result by its code: the receipt code, and for
+    a partner agency's own result (liên thông) that agency's code."""
+    query = urlencode({"code": receipt_code, **({"issuer": issuer} if issuer else {})})
+    return f"{settings.BASE_URL}{reverse('publicservices:verify')}?{query}"
 
 
 def _date(value: datetime.date | None) -> str:
@@ -206,7 +210,7 @@ def _signed_result(
             "Văn bản điện tử được ký số bởi cơ quan giải quyết. Kiểm tra chữ ký và "
             "hiệu lực tại trang xác minh (quét mã QR)."
         ),
-        qr_url=verify_url(code),
+        qr_url=verify_url(code, issuer=str(issuer.pk) if issuer is not None else ""),
         qr_caption="Xác minh kết quả",
         dated=today,
         place=agency_name,

@@ -6,6 +6,7 @@ the API; who may read and act at each point; a missing agency refuses the hand-o
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 from typing import Any
 
@@ -13,6 +14,7 @@ import pytest
 from django.apps import apps
 from django.core import mail
 from django.test import Client
+from pypdf import PdfReader
 from tests.support.staff import log_in_as
 
 from nentang.identity import services as identity
@@ -191,19 +193,52 @@ def test_the_interconnected_group_goes_to_the_police_and_social_insurance_and_ba
     # the ward's; the ward's result stays the main one; no one else downloads them.
     results = selectors.dossier_partner_results(dossier=dossier)
     assert [r.issuer_id for r in results] == [POLICE, INSURANCE]
+    texts = {}
     for paper in results:
         url = f"/dossiers/{dossier.pk}/results/{paper.pk}.pdf"
         assert url in page
         download = an.get(url)
         assert download["Content-Type"] == "application/pdf"
         content = download.content
+        texts[paper.pk] = printed(content)
         check = selectors.result_verify(content=content)
         assert (check.status, check.verdict and check.verdict.valid) == ("valid", True)
+        assert check.issuer == paper.issuer_id
         assert signed_in(cast.stranger).get(url).status_code == 404
         assert signed_in(police).get(url).status_code == 404
     _, main = selectors.dossier_result_pdf(actor=cast.an, dossier_id=dossier.pk)
     assert selectors.result_verify(content=main).status == "valid"
     assert hashlib.sha256(main).hexdigest() not in {r.sha256 for r in results}
+
+    # Each partner's result also verifies by its code (what its QR code opens: the
+    # receipt code and the issuing agency), on the public page and through the API,
+    # for anyone, and says "revoked" once the results are revoked.
+    code = str(dossier.receipt_code)
+    anyone = Client()
+    for paper, name in zip(results, ("Công an phường", "Bảo hiểm xã hội"), strict=True):
+        issuer = str(paper.issuer_id)
+        check = selectors.result_status(receipt_code=code, issuer=issuer)
+        assert (check.status, check.issuer) == ("valid", issuer)
+        shown = anyone.get("/results/verify", {"code": code, "issuer": issuer})
+        assert shown.status_code == 200
+        assert name in shown.content.decode()
+        api = anyone.get(f"/api/v1/result-status/{code}", {"issuer": issuer}).json()
+        assert (api["status"], api["issuer"]) == ("valid", issuer)
+        assert f"verify?code={code}&issuer={issuer}" in texts[paper.pk]
+    assert anyone.get(f"/api/v1/result-status/{code}").json()["issuer"] == ""
+    for unknown in ("ubnd-phuong-sai-gon", "khong-co", "x y"):
+        assert anyone.get(f"/api/v1/result-status/{code}", {"issuer": unknown}).status_code == 404
+    services.dossier_result_revoke(
+        actor=cast.approval, dossier_id=dossier.pk, reason="Sai thông tin của trẻ"
+    )
+    for paper in results:
+        api = anyone.get(f"/api/v1/result-status/{code}", {"issuer": str(paper.issuer_id)})
+        assert api.json()["status"] == "revoked"
+
+
+def printed(content: bytes) -> str:
+    """The text of a PDF's first page (the URL its QR code carries is printed under it)."""
+    return "".join(PdfReader(io.BytesIO(content)).pages[0].extract_text().split())
 
 
 def test_the_interconnected_group_through_the_api(cast: Cast) -> None:
@@ -278,7 +313,7 @@ def test_the_interconnected_group_through_the_api(cast: Cast) -> None:
     )
 
 
-def test_a_partner_step_asks_for_supplements_then_refuses_its_part(
+def test_a_partner_step_asks_for_supplements_then_refuses_its_part_and_the_rest_goes_on(
     cast: Cast, django_capture_on_commit_callbacks: Any
 ) -> None:
     police, insurance = partners(cast)
@@ -337,40 +372,102 @@ def test_a_partner_step_asks_for_supplements_then_refuses_its_part(
         )
     assert twice.value.code == "supplement_limit_reached"
 
+    # The police refuse their part (the permanent residence): reasons required; the
+    # whole group is not refused, the dossier goes on to the health-insurance card.
     with pytest.raises(ValidationFailed):
-        services.dossier_reject(actor=police, dossier_id=dossier.pk, reason="")
+        services.dossier_refuse_part(actor=police, dossier_id=dossier.pk, reason="")
+    with pytest.raises(Conflict):  # a partner refuses its part, not the whole dossier
+        services.dossier_reject(actor=police, dossier_id=dossier.pk, reason="Không đủ")
+    task = signed_in(police).get(f"/officer/dossiers/{dossier.pk}").content.decode()
+    assert 'value="refuse_part"' in task
+    assert 'value="reject"' not in task
+    assert "Từ chối phần việc của cơ quan" in task
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        services.dossier_reject(actor=police, dossier_id=dossier.pk, reason="Chỗ ở không hợp pháp")
+        services.dossier_refuse_part(
+            actor=police, dossier_id=dossier.pk, reason="Chỗ ở không hợp pháp"
+        )
     dossier.refresh_from_db()
-    assert dossier.state == "rejected"
-    assert dossier.completed_at is not None
-    assert dossier.step_role == ""
+    assert (dossier.state, dossier.handler_id, dossier.completed_at) == (
+        "health_insurance",
+        INSURANCE,
+        None,
+    )
+    refusal = DossierAction.objects.get(dossier=dossier, action="refuse_part")
+    assert (refusal.payload["from_agency"], refusal.payload["to_agency"]) == (POLICE, INSURANCE)
+    assert (refusal.payload["part"], refusal.reason) == (
+        "Xác nhận đăng ký thường trú",
+        "Chỗ ở không hợp pháp",
+    )
+    told = mail.outbox[-1].body
+    for said in ("Công an phường Sài Gòn", "Chỗ ở không hợp pháp", "Xác nhận đăng ký thường trú"):
+        assert said in told
+    assert "Bảo hiểm xã hội TP Hồ Chí Minh" in told  # where the rest went
+    [event] = OutboxEvent.objects.filter(topic="publicservices.dossier.part_refused")
+    assert (event.payload["from_agency"], event.payload["to_agency"]) == (POLICE, INSURANCE)
+    assert event.payload["part"] == "Xác nhận đăng ký thường trú"
+    assert not OutboxEvent.objects.filter(topic="publicservices.dossier.rejected").exists()
+    assert selectors.dossier_partner_results(dossier=dossier) == []  # no residence paper
+    # The insurance office now has it; the police keep read-only access.
+    assert [d.pk for d in selectors.officer_queue(actor=insurance)] == [dossier.pk]
+    assert selectors.dossier_for_officer(actor=police, dossier_id=dossier.pk)
+    with pytest.raises(Forbidden):
+        services.dossier_refuse_part(actor=police, dossier_id=dossier.pk, reason="Lại")
+
+    # The health-insurance card is issued, and the ward completes the dossier.
+    services.dossier_hand_off(actor=insurance, dossier_id=dossier.pk, reason="Đã cấp thẻ BHYT")
+    services.dossier_issue_result(actor=cast.processing, dossier_id=dossier.pk)
+    dossier.refresh_from_db()
+    assert dossier.state == "completed"
     log = [Step(a.action, a.payload) for a in DossierAction.objects.filter(dossier=dossier)]
-    assert replay(procedure_of(dossier).workflow, log) == "rejected"
-    refusal = DossierAction.objects.get(dossier=dossier, action="reject")
-    assert (refusal.payload["agency"], refusal.reason) == (POLICE, "Chỗ ở không hợp pháp")
-    assert "Công an phường Sài Gòn" in mail.outbox[-1].body
-    assert "Chỗ ở không hợp pháp" in mail.outbox[-1].body
-    assert OutboxEvent.objects.filter(topic="publicservices.dossier.rejected").count() == 1
+    assert replay(procedure_of(dossier).workflow, log) == "completed"
     assert (
         AuditEntry.objects.filter(
             subject=str(dossier.pk),
             action__in=[
-                "publicservices.dossier.reject",
+                "publicservices.dossier.refuse_part",
                 "publicservices.dossier.request_supplement",
                 "publicservices.dossier.resubmit",
             ],
         ).count()
         == 3
     )
-    # No partner result; the birth registration's signed result stays valid.
-    assert selectors.dossier_partner_results(dossier=dossier) == []
+    # The birth registration's result stays valid; the card is the only partner paper.
+    assert [r.issuer_id for r in selectors.dossier_partner_results(dossier=dossier)] == [INSURANCE]
     _, main = selectors.dossier_result_pdf(actor=cast.an, dossier_id=dossier.pk)
     assert selectors.result_verify(content=main).status == "valid"
-    # The insurance office never got it.
-    with pytest.raises(NotFound):
-        selectors.dossier_for_officer(actor=insurance, dossier_id=dossier.pk)
+    with pytest.raises(NotFound):  # no residence result to verify
+        selectors.result_status(receipt_code=str(dossier.receipt_code), issuer=POLICE)
+    # The citizen's page says which part was refused, by whom, why, and what went on.
+    page = signed_in(cast.an).get(f"/dossiers/{dossier.pk}").content.decode()
+    assert "Công an phường Sài Gòn đã từ chối phần việc của mình" in page
+    assert "Chỗ ở không hợp pháp" in page
+
+
+def test_a_partner_refuses_its_part_through_the_api(cast: Cast) -> None:
+    """The health-insurance office refuses the card: the dossier goes back to the ward,
+    which completes it with the birth registration and the residence confirmation."""
+    police, insurance = partners(cast)
+    dossier = submitted_and_registered(cast)
+    services.dossier_hand_off(actor=cast.processing, dossier_id=dossier.pk, reason="Thường trú")
+    services.dossier_hand_off(actor=police, dossier_id=dossier.pk, reason="Đã đăng ký")
+    office = signed_in(insurance)
+    [task] = office.get("/api/v1/tasks").json()["items"]
+    assert "refuse_part" in task["actions"]
+    assert "reject" not in task["actions"]
+    unexplained = post(office, f"/api/v1/tasks/{dossier.pk}/complete", {"action": "refuse_part"})
+    assert unexplained.status_code == 422
+    done = post(
+        office,
+        f"/api/v1/tasks/{dossier.pk}/complete",
+        {"action": "refuse_part", "reason": "Trẻ đã có thẻ BHYT"},
+    )
+    assert done.status_code == 200, done.content
+    assert (done.json()["state"], done.json()["handler"]) == ("issuing", "ubnd-phuong-sai-gon")
+    services.dossier_issue_result(actor=cast.processing, dossier_id=dossier.pk)
+    dossier.refresh_from_db()
+    assert dossier.state == "completed"
+    assert [r.issuer_id for r in selectors.dossier_partner_results(dossier=dossier)] == [POLICE]
 
 
 def test_no_agency_of_the_kind_for_the_place_refuses_the_hand_off(cast: Cast) -> None:

@@ -153,6 +153,34 @@ def test_a_hand_off_within_the_same_agency_and_a_bad_level(tmp_path: Path) -> No
     assert _refused_workflow(tmp_path, home_result).where == "states.civil_status.result"
 
 
+def test_only_a_partner_refuses_its_part_and_the_rest_goes_on(tmp_path: Path) -> None:
+    residence = replay(
+        LIEN_THONG,
+        [
+            Step("submit", {}),
+            Step("receive", {}),
+            Step("process", {}),
+            Step("approve", {}),
+            Step(HAND_OFF, {}),
+        ],
+    )
+    assert "refuse_part" in allowed_actions(LIEN_THONG, residence)
+    assert "reject" not in allowed_actions(LIEN_THONG, residence)
+    insurance = apply(LIEN_THONG, residence, Step("refuse_part", {}))
+    assert LIEN_THONG.holder(insurance) == AgencySpec("social_insurance", "province")
+    assert apply(LIEN_THONG, insurance, Step("refuse_part", {})) == "issuing"
+
+    def at_home(states: dict[str, Any]) -> None:  # the receiving agency rejects instead
+        states["civil_status"]["actions"]["refuse_part"] = "approval"
+
+    assert _refused_workflow(tmp_path, at_home).where == "states.civil_status.actions.refuse_part"
+
+    def inward(states: dict[str, Any]) -> None:  # it passes the dossier on, like hand_off
+        states["residence"]["actions"]["refuse_part"] = "residence_supplementing"
+
+    assert _refused_workflow(tmp_path, inward).where == "states.residence.actions.refuse_part"
+
+
 def test_a_hand_off_that_never_comes_back_to_an_end(tmp_path: Path) -> None:
     def stuck(states: dict[str, Any]) -> None:
         states["health_insurance"]["actions"] = {"hand_off": "residence"}

@@ -351,6 +351,8 @@ def dossier(request: HttpRequest, dossier_id: str) -> HttpResponse:
             "first_question": found.pages[0].field,
             "has_result": selectors.dossier_has_result(dossier=found_dossier),
             "partner_results": selectors.dossier_partner_results(dossier=found_dossier),
+            # Parts of an interconnected group a partner refused: which, by whom, why.
+            "refused_parts": [a for a in actions if a.action == "refuse_part"],
         },
     )
 

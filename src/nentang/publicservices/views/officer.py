@@ -34,7 +34,7 @@ from nentang.publicservices.views.presenters import (
     badge_for,
     timeline,
 )
-from nentang.publicservices.workflow import HAND_OFF, REVOKE, allowed_actions
+from nentang.publicservices.workflow import HAND_OFF, REFUSE_PART, REVOKE, allowed_actions
 from nentang.web.components import Badge
 
 SLA_FILTERS = ("", "overdue", "due_today", "on_track")
@@ -152,6 +152,8 @@ def dossier(request: HttpRequest, dossier_id: str) -> HttpResponse:
                 services.dossier_reject(actor=request.user, dossier_id=dossier_id, reason=text)
             elif action == "hand_off":
                 services.dossier_hand_off(actor=request.user, dossier_id=dossier_id, reason=text)
+            elif action == REFUSE_PART:
+                services.dossier_refuse_part(actor=request.user, dossier_id=dossier_id, reason=text)
             elif action == "request_supplement":
                 services.dossier_request_supplement(
                     actor=request.user, dossier_id=dossier_id, reasons=text.splitlines()
@@ -209,6 +211,7 @@ def dossier(request: HttpRequest, dossier_id: str) -> HttpResponse:
             "documents": selectors.dossier_documents(dossier=found, language=request.LANGUAGE_CODE),
             "buttons": [(a, BUTTONS[a]) for a in buttons if mine and a in allowed],
             "can_reject": mine and "reject" in allowed,
+            "can_refuse_part": mine and REFUSE_PART in allowed,
             "hand_off_to": hand_off_to,
             "can_hand_off": mine and HAND_OFF in allowed,
             "holder": None if here else found.handler,

@@ -85,17 +85,19 @@ class VerifyForm(web_forms.Form):
 
 @require_http_methods(["GET", "POST"])
 def verify(request: HttpRequest) -> HttpResponse:
-    """Public: a result's status by receipt code (the QR code), or an uploaded PDF's
-    signature checked with pyHanko. Nothing personal is shown."""
+    """Public: a result's status by receipt code (the QR code; with ``issuer``, a
+    partner agency's own result), or an uploaded PDF's signature checked with pyHanko.
+    Nothing personal is shown."""
     check = None
     code = (request.GET.get("code") or "").strip()[:40]
+    issuer = (request.GET.get("issuer") or "").strip()[:64]
     error = ""
     form = VerifyForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         check = selectors.result_verify(content=form.cleaned_data["file"])
     elif code:
         try:
-            check = selectors.result_status(receipt_code=code)
+            check = selectors.result_status(receipt_code=code, issuer=issuer)
         except NotFound:
             error = _("No dossier has this receipt code. Check it against your receipt.")
     return render(

@@ -65,6 +65,7 @@ def action_label(action: str) -> str:
         "apologise": _("Apology and new date for the result"),
         "revoke_result": _("Result revoked"),
         "hand_off": _("Handed off to another agency"),
+        "refuse_part": _("Part refused by a partner agency"),
     }
     return str(labels.get(action, action))
 
@@ -76,7 +77,7 @@ def timeline(actions: Iterable[DossierAction], *, internal: bool = False) -> lis
     events = []
     for index, action in enumerate(shown):
         last = index == len(shown) - 1
-        failed = action.action in ("reject", "withdraw")
+        failed = action.action in ("reject", "withdraw", "refuse_part")
         events.append(
             TimelineEvent(
                 title=action_label(action.action),
@@ -89,6 +90,16 @@ def timeline(actions: Iterable[DossierAction], *, internal: bool = False) -> lis
 
 
 def _event_text(action: DossierAction) -> str:
+    if action.action == "refuse_part":
+        return _(
+            "%(from)s refused its part: %(part)s. Reason: %(reason)s. The rest of the "
+            "dossier went on to %(to)s."
+        ) % {
+            "from": action.payload.get("from_name", ""),
+            "part": action.payload.get("part", ""),
+            "reason": action.reason,
+            "to": action.payload.get("to_name", ""),
+        }
     if action.action != "hand_off":
         return action.reason
     return _("From %(from)s to %(to)s. Reason: %(reason)s") % {
