@@ -238,6 +238,10 @@ NENTANG_WEBHOOK_MAX_ATTEMPTS = CONFIG.webhook_max_attempts
 NENTANG_IDEMPOTENCY_TTL_HOURS = CONFIG.idempotency_ttl_hours
 NENTANG_AUDIT_CHECKPOINT_SECONDS = CONFIG.audit_checkpoint_seconds
 NENTANG_AUDIT_WITNESS = CONFIG.audit_witness
+# How long a process gathers audited commits before it asks the task queue, once for all
+# of them, whether an integration run is waiting (audit.services.tlog.integration_soon);
+# 0 asks after every commit, inline (the tests: one connection, the test's transaction).
+NENTANG_AUDIT_SCHEDULE_SECONDS = 0.05
 NENTANG_QUEUE_STALL_SECONDS = CONFIG.queue_stall_seconds
 NENTANG_SECURITY_EVENTS_MIN_DAYS = CONFIG.security_events_min_days
 NENTANG_DEMO_PERCENT = CONFIG.demo_percent
