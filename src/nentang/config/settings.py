@@ -335,6 +335,9 @@ OAUTH2_PROVIDER: dict[str, Any] = {
     "ROTATE_REFRESH_TOKEN": True,
     "REFRESH_TOKEN_REUSE_PROTECTION": True,
     "REFRESH_TOKEN_GRACE_PERIOD_SECONDS": 0,
+    # 256-bit tokens from secrets.token_urlsafe (oauthlib's default: ~179 bits, slower).
+    "ACCESS_TOKEN_GENERATOR": "nentang.identity.oidc.common.token_new",
+    "REFRESH_TOKEN_GENERATOR": "nentang.identity.oidc.common.token_new",
     "ALLOWED_REDIRECT_URI_SCHEMES": ["https", "http"],
     "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
     "OIDC_RP_INITIATED_LOGOUT_ALWAYS_PROMPT": False,

@@ -60,6 +60,7 @@ __all__ = [
     "integration_resume",
     "integration_schedule",
     "integration_soon",
+    "integration_soon_flush",
     "pending_oldest",
 ]
 
@@ -140,13 +141,19 @@ class _Doorbell:
         except Exception:  # as robust on_commit callbacks: logged; the worker resumes it
             logger.exception("scheduling the audit integrator failed")
 
-    def at_exit(self) -> None:
-        """Answer a ring the thread did not reach (a command that exits at once)."""
+    def answer_now(self) -> None:
+        """Answer a ring the thread did not reach yet (a command that exits at once)."""
         self._answer()
 
 
 _doorbell = _Doorbell()
-atexit.register(_doorbell.at_exit)
+atexit.register(_doorbell.answer_now)
+
+
+def integration_soon_flush() -> None:
+    """Ask now for the commits still waiting for this process's check (at exit, and
+    before a tool drops its database)."""
+    _doorbell.answer_now()
 
 
 def integration_soon() -> None:
