@@ -2,13 +2,13 @@
 
 ``record`` (services.entries) writes an entry and a queue row in the caller's
 transaction and, after commit, calls :func:`integration_soon`, which has the process ask
-(:func:`integration_schedule`) once for the commits of the next few milliseconds. A background task then
-runs :func:`integrate_pending`: in batches, under a lock on the single ``TreeState`` row,
-it gives the queued entries consecutive indices (gap-free, in entry-id order), hashes
-them, appends the hashes to the tiles, moves the tree's size and root, and deletes the
-queue rows — all in one transaction per batch. Writers never wait on hashing: they touch
-neither the tree state nor the tiles, and on PostgreSQL the integrator skips queue rows
-another integrator holds.
+(:func:`integration_schedule`) once for the commits of the next few milliseconds. A
+background task then runs :func:`integrate_pending`: in batches, under a lock on the
+single ``TreeState`` row, it gives the queued entries consecutive indices (gap-free, in
+entry-id order), hashes them, appends the hashes to the tiles, moves the tree's size and
+root, and deletes the queue rows — all in one transaction per batch. Writers never wait
+on hashing: they touch neither the tree state nor the tiles, and on PostgreSQL the
+integrator skips queue rows another integrator holds.
 
 :func:`checkpoint_sign` signs the current tree head as a C2SP checkpoint. The integrator
 task asks for one at most every ``NENTANG_AUDIT_CHECKPOINT_SECONDS`` while the tree

@@ -72,9 +72,7 @@ class SigningKey:
         ``JWT.make_signed_token`` produces, without its per-token deep copies of the
         header registries (a tenth of a code exchange's CPU): ES256 is the raw
         ``r || s`` of 32 bytes each (RFC 7518 §3.4), RS256 PKCS#1 v1.5 with SHA-256."""
-        header = json.dumps(
-            {"alg": self.alg, "kid": self.kid, "typ": "JWT"}, separators=(",", ":")
-        )
+        header = json.dumps({"alg": self.alg, "kid": self.kid, "typ": "JWT"}, separators=(",", ":"))
         signing_input = f"{_b64(header.encode())}.{_b64(payload.encode())}".encode("ascii")
         private = _signer(self)
         if self.alg == "ES256":
