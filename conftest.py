@@ -37,7 +37,9 @@ FAST_HASHERS = ["tests.support.hashers.CountingHasher"]
 def _fast_password_hasher() -> Iterator[None]:
     from django.test.utils import override_settings
 
-    with override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+    # The audit integrator is asked for inline after each commit (a test's entries are
+    # in the test's own transaction, which another thread's connection would not see).
+    with override_settings(PASSWORD_HASHERS=FAST_HASHERS, NENTANG_AUDIT_SCHEDULE_SECONDS=0):
         yield
 
 

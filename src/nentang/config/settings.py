@@ -238,6 +238,10 @@ NENTANG_WEBHOOK_MAX_ATTEMPTS = CONFIG.webhook_max_attempts
 NENTANG_IDEMPOTENCY_TTL_HOURS = CONFIG.idempotency_ttl_hours
 NENTANG_AUDIT_CHECKPOINT_SECONDS = CONFIG.audit_checkpoint_seconds
 NENTANG_AUDIT_WITNESS = CONFIG.audit_witness
+# How long a process gathers audited commits before it asks the task queue, once for all
+# of them, whether an integration run is waiting (audit.services.tlog.integration_soon);
+# 0 asks after every commit, inline (the tests: one connection, the test's transaction).
+NENTANG_AUDIT_SCHEDULE_SECONDS = 0.05
 NENTANG_QUEUE_STALL_SECONDS = CONFIG.queue_stall_seconds
 NENTANG_SECURITY_EVENTS_MIN_DAYS = CONFIG.security_events_min_days
 NENTANG_DEMO_PERCENT = CONFIG.demo_percent
@@ -331,6 +335,9 @@ OAUTH2_PROVIDER: dict[str, Any] = {
     "ROTATE_REFRESH_TOKEN": True,
     "REFRESH_TOKEN_REUSE_PROTECTION": True,
     "REFRESH_TOKEN_GRACE_PERIOD_SECONDS": 0,
+    # 256-bit tokens from secrets.token_urlsafe (oauthlib's default: ~179 bits, slower).
+    "ACCESS_TOKEN_GENERATOR": "nentang.identity.oidc.common.token_new",
+    "REFRESH_TOKEN_GENERATOR": "nentang.identity.oidc.common.token_new",
     "ALLOWED_REDIRECT_URI_SCHEMES": ["https", "http"],
     "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
     "OIDC_RP_INITIATED_LOGOUT_ALWAYS_PROMPT": False,

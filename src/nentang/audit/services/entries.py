@@ -225,12 +225,13 @@ def record(
             entry.save(force_insert=True)
             PendingEntry.objects.create(entry=entry)
             _count_entry()
-    from nentang.audit.services.tlog import integration_schedule
+    from nentang.audit.services.tlog import integration_soon
 
-    # One schedule per transaction, however many entries it records (each asks the
-    # queue "is a run waiting?" after commit). Django keeps the callbacks of the open
-    # transaction in ``run_on_commit`` and drops those of a rolled-back savepoint.
+    # One schedule per transaction, however many entries it records (after commit the
+    # process asks the queue "is a run waiting?", once for the commits of a few ms).
+    # Django keeps the callbacks of the open transaction in ``run_on_commit`` and drops
+    # those of a rolled-back savepoint.
     pending = transaction.get_connection().run_on_commit
-    if not any(func is integration_schedule for _, func, _ in pending):
-        transaction.on_commit(integration_schedule, robust=True)
+    if not any(func is integration_soon for _, func, _ in pending):
+        transaction.on_commit(integration_soon, robust=True)
     return entry

@@ -1,13 +1,14 @@
 """Integrating entries into the transparency log and signing checkpoints.
 
 ``record`` (services.entries) writes an entry and a queue row in the caller's
-transaction and, after commit, calls :func:`integration_schedule`. A background task then
-runs :func:`integrate_pending`: in batches, under a lock on the single ``TreeState`` row,
-it gives the queued entries consecutive indices (gap-free, in entry-id order), hashes
-them, appends the hashes to the tiles, moves the tree's size and root, and deletes the
-queue rows — all in one transaction per batch. Writers never wait on hashing: they touch
-neither the tree state nor the tiles, and on PostgreSQL the integrator skips queue rows
-another integrator holds.
+transaction and, after commit, calls :func:`integration_soon`, which has the process ask
+(:func:`integration_schedule`) once for the commits of the next few milliseconds. A
+background task then runs :func:`integrate_pending`: in batches, under a lock on the
+single ``TreeState`` row, it gives the queued entries consecutive indices (gap-free, in
+entry-id order), hashes them, appends the hashes to the tiles, moves the tree's size and
+root, and deletes the queue rows — all in one transaction per batch. Writers never wait
+on hashing: they touch neither the tree state nor the tiles, and on PostgreSQL the
+integrator skips queue rows another integrator holds.
 
 :func:`checkpoint_sign` signs the current tree head as a C2SP checkpoint. The integrator
 task asks for one at most every ``NENTANG_AUDIT_CHECKPOINT_SECONDS`` while the tree
@@ -17,6 +18,11 @@ entry of its own: they derive from the log, and would otherwise grow it forever.
 
 from __future__ import annotations
 
+import atexit
+import logging
+import os
+import threading
+import time
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -53,10 +59,14 @@ __all__ = [
     "integrate_pending",
     "integration_resume",
     "integration_schedule",
+    "integration_soon",
+    "integration_soon_flush",
     "pending_oldest",
 ]
 
 DEFAULT_BATCH_SIZE = 5_000
+
+logger = logging.getLogger(__name__)
 
 
 def integration_schedule() -> None:
@@ -66,6 +76,90 @@ def integration_schedule() -> None:
 
     if not _task_waiting(integrate_entries):
         integrate_entries.enqueue()
+
+
+class _Doorbell:
+    """After-commit scheduling, gathered per process.
+
+    Asking the queue whether a run is waiting was one statement after every audited
+    commit (a third of a userinfo answer's statements). It cannot move into the entry's
+    own statement: that would read the queue before the entry commits, and a run seen
+    waiting could then start, find the queue empty and finish before the commit lands,
+    stranding the entry. What stays true here: every commit is followed by a check that
+    starts *after* it. A commit rings (after it is durable); the first ring wakes this
+    process's thread, which waits ``NENTANG_AUDIT_SCHEDULE_SECONDS``, clears the bell,
+    then asks once. A ring that finds the bell already set is covered by that coming
+    check (the bell is cleared before the check starts, so a commit after the clearing
+    rings again). At exit a set bell is answered inline. With 0 seconds every ring asks
+    inline, as before.
+    """
+
+    def __init__(self) -> None:
+        self._reset()
+        os.register_at_fork(after_in_child=self._reset)  # the thread stays in the parent
+
+    def _reset(self) -> None:
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._rung = False
+        self._thread: threading.Thread | None = None
+
+    def ring(self) -> None:
+        delay = float(settings.NENTANG_AUDIT_SCHEDULE_SECONDS)
+        if delay <= 0:
+            integration_schedule()
+            return
+        with self._lock:
+            if self._rung:
+                return  # a check that starts after this commit is already due
+            self._rung = True
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._run, args=(delay,), name="audit-schedule", daemon=True
+                )
+                self._thread.start()
+        self._wake.set()
+
+    def _run(self, delay: float) -> None:
+        from django.db import close_old_connections
+
+        while True:
+            self._wake.wait()
+            self._wake.clear()
+            time.sleep(delay)  # gather the commits of the next few ms
+            self._answer()
+            close_old_connections()
+            connection.close()  # back to the pool; a fresh one next time
+
+    def _answer(self) -> None:
+        with self._lock:
+            if not self._rung:
+                return
+            self._rung = False  # before the check: a later commit rings again
+        try:
+            integration_schedule()
+        except Exception:  # as robust on_commit callbacks: logged; the worker resumes it
+            logger.exception("scheduling the audit integrator failed")
+
+    def answer_now(self) -> None:
+        """Answer a ring the thread did not reach yet (a command that exits at once)."""
+        self._answer()
+
+
+_doorbell = _Doorbell()
+atexit.register(_doorbell.answer_now)
+
+
+def integration_soon_flush() -> None:
+    """Ask now for the commits still waiting for this process's check (at exit, and
+    before a tool drops its database)."""
+    _doorbell.answer_now()
+
+
+def integration_soon() -> None:
+    """After an audited commit: make sure an integration run starts after it, asking the
+    queue once for all the commits this process makes within a few milliseconds."""
+    _doorbell.ring()
 
 
 def checkpoint_schedule() -> None:

@@ -3,6 +3,7 @@ tiles and root kept in step; checkpoints are signed on demand and on schedule.""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -143,6 +144,28 @@ def test_a_committed_entry_schedules_one_integration(
     DBTaskResult.objects.filter(pk=waiting[0].pk).update(status=TaskResultStatus.RUNNING)
     integration_schedule()  # the running one may have read the queue already
     assert len(queued(integrate_entries)) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_commits_ask_for_the_integrator_once_from_a_thread_after_they_land(
+    settings: Any,
+) -> None:
+    """Outside the tests a process gathers its commits for a few ms and asks the queue
+    once, after all of them, from a thread of its own: no statement follows a commit on
+    the request's connection, and a run is queued that starts after every one."""
+    from django.test.utils import CaptureQueriesContext
+
+    settings.NENTANG_AUDIT_SCHEDULE_SECONDS = 0.05
+    with CaptureQueriesContext(connection) as seen:
+        record_entries(3, per_transaction=1)
+    assert not [q for q in seen.captured_queries if "dbtaskresult" in q["sql"].lower()]
+    for _ in range(200):  # the thread asks within ~50 ms; no timing is asserted
+        if queued(integrate_entries):
+            break
+        threading.Event().wait(0.05)
+    waiting = queued(integrate_entries)
+    assert [result.status for result in waiting] == [TaskResultStatus.READY]
+    assert integrate_entries.call() == {"integrated": 3}
 
 
 @pytest.mark.django_db

@@ -456,11 +456,7 @@ class Validator(ClientAuthValidator):
         if "nonce" not in id_token and request.nonce:
             id_token["nonce"] = request.nonce
         key = keys.active_key(policy.id_token_alg)
-        signed = jwt.JWT(
-            header={"alg": key.alg, "kid": key.kid, "typ": "JWT"},
-            claims=json.dumps(id_token, default=str),
-        )
-        signed.make_signed_token(key.key)
+        signed = key.sign_jwt(json.dumps(id_token, default=str))
         request.id_token = IDToken(
             user=account,
             scope=" ".join(scopes),
@@ -476,7 +472,7 @@ class Validator(ClientAuthValidator):
             request.id_token.save()
         request.access_token = request.id_token
         request.nentang_released = [*claims, *(["acr"] if acr else [])]
-        return str(signed.serialize())
+        return signed
 
     def _get_key_for_token(self, token: str) -> Any:
         """The provider key that signed ``token`` (by ``kid``), for id_token_hint checks."""
