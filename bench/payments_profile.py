@@ -5,6 +5,7 @@ through Django's full middleware stack (test client)::
 
     python -m bench.payments_profile [--requests 300] [--profiler cprofile|pyinstrument]
     python -m bench.payments_profile --single [--requests 2000]
+    python -m bench.payments_profile --batch [--requests 10]
 
 It prints the queries of one request (CaptureQueriesContext), then the profile.
 ``--single`` profiles ``payments-single``'s work instead: one transfer per
@@ -12,6 +13,10 @@ It prints the queries of one request (CaptureQueriesContext), then the profile.
 ``bench/payments.py`` does. With ``PROFILE_CPU=1`` cProfile times CPU
 (``time.process_time``) instead of the wall clock: on a loaded machine the wall clock is
 mostly waiting for the scheduler and PostgreSQL, the CPU is what the client spends.
+``--batch`` runs ``--requests`` batches of 8,000 among 10,000 accounts (``payments-batch``'s
+fixtures) with no profiler and prints the CPU a transfer cost the client and the
+PostgreSQL backend (``/proc/<pg_backend_pid()>/stat``: the server must be local), the
+figures that stay comparable when the machine is loaded.
 """
 
 from __future__ import annotations
@@ -54,9 +59,12 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--profiler", choices=["cprofile", "pyinstrument"], default="cprofile")
     parser.add_argument("--server", default=os.environ.get("NENTANG_BENCH_PG", DEFAULT_SERVER))
     parser.add_argument("--single", action="store_true", help="transfers_create, one a call")
+    parser.add_argument("--batch", action="store_true", help="CPU a transfer, batches of 8,000")
     args = parser.parse_args(argv)
     if args.single:
         return _single(args)
+    if args.batch:
+        return _batch_cpu(args)
 
     with tempfile.TemporaryDirectory() as work:
         context = Context(params={"server": args.server}, workdir=Path(work))
@@ -100,6 +108,41 @@ def _single(args: argparse.Namespace) -> int:
                 return result
 
             _profile(args, send)
+    return 0
+
+
+def _batch_cpu(args: argparse.Namespace) -> int:
+    from bench.payments import _batch_inputs, _setup
+
+    with tempfile.TemporaryDirectory() as work:
+        params = {"server": args.server, "accounts": 10_000}
+        context = Context(params=params, workdir=Path(work))
+        with _setup(context):
+            from django.db import connection
+
+            from nentang.payments import services
+
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                (pid,) = cursor.fetchone()
+
+            def backend_cpu() -> float:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+            batches = [_batch_inputs(context, 8000) for _ in range(args.requests + 1)]
+            services.transfers_create(actor=context.state["actor"], transfers=batches.pop())
+            wall, cpu, server = time.perf_counter(), time.process_time(), backend_cpu()
+            for inputs in batches:
+                results = services.transfers_create(actor=context.state["actor"], transfers=inputs)
+                assert all(result.status == "created" for result in results)
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+            server = backend_cpu() - server
+            done = 8000 * len(batches)
+            print(
+                f"{done} transfers in {wall:.2f} s ({done / wall:,.0f}/s); CPU a transfer: "
+                f"client {cpu / done * 1e6:.1f} µs, PostgreSQL backend {server / done * 1e6:.1f} µs"
+            )
     return 0
 
 

@@ -178,7 +178,6 @@ def _apply(
         account_ids.update((row["debit_account_id"], row["credit_account_id"]))
     account_ids.discard(0)
     accounts, existing = ledger_sql.lock_and_read(account_ids, batch_ids)
-    before = {key: dict(row) for key, row in accounts.items()}
     resolved: dict[uuid.UUID, str] = {}
     if pending_refs:
         resolved = dict(
@@ -193,7 +192,9 @@ def _apply(
     rows = list(batch.created.values())
     if rows:
         # In the order they applied: ``seq`` follows it (statements, balances after).
-        changed = [row for key, row in accounts.items() if row != before.get(key)]
+        # The accounts a created transfer moved (one whose linked chain was undone
+        # again gets its unchanged totals written: harmless, and rare).
+        changed = [accounts[key] for key in batch.touched]
         ledger_sql.write(rows, changed, now)
         auditing.record(
             actor=actor,

@@ -103,6 +103,7 @@ class Batch:
     resolved: dict[uuid.UUID, str]
     existing: dict[uuid.UUID, dict[str, Any]]
     created: dict[uuid.UUID, dict[str, Any]] = field(default_factory=dict)
+    touched: set[int] = field(default_factory=set)  # accounts whose totals moved
     undo: list[tuple[str, Any, Any, Any]] = field(default_factory=list)
 
 
@@ -278,6 +279,8 @@ def apply_one(batch: Batch, item: TransferInput, chained: bool = True) -> str:
                 (credit_row["credits_pending"], credit_row["credits_posted"]),
             )
         )
+    batch.touched.add(debit)
+    batch.touched.add(credit)
     debit_row["debits_pending"] += pending_delta
     debit_row["debits_posted"] += posted
     credit_row["credits_pending"] += pending_delta

@@ -272,6 +272,22 @@ def test_a_batch_is_set_based_and_returns_one_result_per_transfer(alice: Account
     assert fresh(alice).balance == 10_000_000 - sum(1_000 + n for n in range(2_000))
     assert Entry.objects.filter(account__code__startswith="wallet:w").count() == 2_000
     assert_reconciled()
+    # Kinds and references that differ within a batch (a column with one value goes as
+    # one parameter, the others as arrays): every row is stored as given.
+    said = 'say "hi" \\ {ok}'
+    mixed = [
+        TransferInput(uuid.uuid4(), alice.id, wallets[1].id, 5, code="p2p", reference=said),
+        TransferInput(
+            uuid.uuid4(), alice.id, wallets[2].id, 7, TransferKind.PENDING, timeout=60, code="p2p"
+        ),
+    ]
+    assert create(*mixed) == ["created", "created"]
+    stored = Transfer.objects.in_bulk([item.id for item in mixed])
+    assert [
+        (stored[m.id].kind, stored[m.id].reference, stored[m.id].timeout, stored[m.id].amount)
+        for m in mixed
+    ] == [("posted", said, 0, 5), ("pending", "", 60, 7)]
+    assert stored[mixed[1].id].expires_at is not None
     with pytest.raises(PayloadTooLarge):
         services.transfers_create(actor=OPERATOR, transfers=[move(alice, wallets[0], 1)] * 8_001)
 
