@@ -23,8 +23,15 @@ os.environ.setdefault("NENTANG_LOG_FORMAT", "text")
 os.environ.setdefault("NENTANG_LOG_LEVEL", "WARNING")
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 POSTGRES_SKIP = "needs PostgreSQL"
+
+# Property tests explore new random examples on a developer's machine; the gate
+# (scripts/test sets NENTANG_HYPOTHESIS_PROFILE=gate) runs the same examples every time,
+# so a commit lands or not on its own merits, never on the draw.
+hypothesis_settings.register_profile("gate", derandomize=True)
+hypothesis_settings.load_profile(os.environ.get("NENTANG_HYPOTHESIS_PROFILE", "default"))
 
 # Argon2id costs ~50 ms of a core per hash by design; the suite hashes thousands of
 # passwords. Tests hash with a counting MD5 hasher instead, except those marked
