@@ -163,13 +163,19 @@ def test_the_queue_costs_the_same_queries_for_one_row_or_many(
             assert reception.get(url).status_code == 200
         return [query["sql"] for query in captured.captured_queries]
 
+    def fewest() -> dict[str, int]:
+        # The fewer of two requests: on a loaded machine a once-in-a-while write or a
+        # cache refill can land in one of them (the gate once saw 11 against 10); a
+        # query per row would show in both (four more rows, four more queries).
+        return {url: min(len(queries(url)), len(queries(url))) for url in urls}
+
     submit()
     for url in urls:
         queries(url)  # the first request fills caches (navigation, catalogue)
-    one = {url: len(queries(url)) for url in urls}
+    one = fewest()
     for _ in range(4):
         submit()
-    assert {url: len(queries(url)) for url in urls} == one
+    assert fewest() == one
     [read] = [sql for sql in queries(urls[1]) if 'FROM "publicservices_dossier"' in sql]
     assert '"publicservices_dossier"."data"' not in read
 
