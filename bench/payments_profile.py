@@ -4,7 +4,7 @@ wallets by phone number, a machine client's token), on a fresh PostgreSQL databa
 through Django's full middleware stack (test client)::
 
     python -m bench.payments_profile [--requests 300] [--profiler cprofile|pyinstrument]
-    python -m bench.payments_profile --single [--requests 2000]
+    python -m bench.payments_profile --single [--requests 2000] [--cpu]
     python -m bench.payments_profile --batch [--requests 10]
 
 It prints the queries of one request (CaptureQueriesContext), then the profile.
@@ -13,10 +13,12 @@ It prints the queries of one request (CaptureQueriesContext), then the profile.
 ``bench/payments.py`` does. With ``PROFILE_CPU=1`` cProfile times CPU
 (``time.process_time``) instead of the wall clock: on a loaded machine the wall clock is
 mostly waiting for the scheduler and PostgreSQL, the CPU is what the client spends.
-``--batch`` runs ``--requests`` batches of 8,000 among 10,000 accounts (``payments-batch``'s
-fixtures) with no profiler and prints the CPU a transfer cost the client and the
-PostgreSQL backend (``/proc/<pg_backend_pid()>/stat``: the server must be local), the
-figures that stay comparable when the machine is loaded.
+``--single --cpu`` runs them with no profiler and prints the CPU a transfer cost the
+client and the database's PostgreSQL backends. ``--batch`` runs ``--requests`` batches
+of 8,000 among 10,000 accounts (``payments-batch``'s fixtures) with no profiler and
+prints the CPU a transfer cost the client and the PostgreSQL backend
+(``/proc/<pg_backend_pid()>/stat``: the server must be local), the figures that stay
+comparable when the machine is loaded.
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--server", default=os.environ.get("NENTANG_BENCH_PG", DEFAULT_SERVER))
     parser.add_argument("--single", action="store_true", help="transfers_create, one a call")
     parser.add_argument("--batch", action="store_true", help="CPU a transfer, batches of 8,000")
+    parser.add_argument("--cpu", action="store_true", help="with --single: CPU, no profiler")
     args = parser.parse_args(argv)
     if args.single:
         return _single(args)
@@ -107,8 +110,46 @@ def _single(args: argparse.Namespace) -> int:
                 assert result.status == "created", result.status
                 return result
 
-            _profile(args, send)
+            if args.cpu:
+                _single_cpu(args, send)
+            else:
+                _profile(args, send)
     return 0
+
+
+def _backends_cpu() -> float:
+    """CPU seconds of the live PostgreSQL backends of this database (all connections:
+    the doorbell thread's too; the server must be local)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+        pids = [pid for (pid,) in cursor.fetchall()]
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _single_cpu(args: argparse.Namespace, send: Any) -> None:
+    for _ in range(50):  # warm caches and connections
+        send()
+    time.sleep(0.2)
+    wall, cpu, server = time.perf_counter(), time.process_time(), _backends_cpu()
+    for _ in range(args.requests):
+        send()
+    time.sleep(0.2)  # the audit doorbell's check after the last commit
+    wall, cpu = time.perf_counter() - wall - 0.2, time.process_time() - cpu
+    server = _backends_cpu() - server
+    done = args.requests
+    print(
+        f"{done} single transfers in {wall:.2f} s ({done / wall:,.0f}/s); CPU a transfer: "
+        f"client {cpu / done * 1e3:.3f} ms, PostgreSQL backends {server / done * 1e3:.3f} ms"
+    )
 
 
 def _batch_cpu(args: argparse.Namespace) -> int:

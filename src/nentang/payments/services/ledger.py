@@ -29,7 +29,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -44,7 +44,7 @@ from nentang.kernel.errors import (
 )
 from nentang.kernel.errors.registry import problem_type_for_code
 from nentang.payments.models import Transfer, TransferKind
-from nentang.payments.problems import TRANSFER_BATCH_TOO_LARGE
+from nentang.payments.problems import MAX_AMOUNT, TRANSFER_BATCH_TOO_LARGE
 from nentang.payments.services import ledger_sql
 from nentang.payments.services.accounts import (
     SYSTEM_ACCOUNTS,
@@ -96,10 +96,15 @@ def transfers_create(
         )
     if not transfers:
         return []
+    now = now or timezone.now()
+    if len(transfers) == 1 and connection.vendor == "postgresql":
+        result = _create_one(actor, transfers[0], now)
+        if result is not None:
+            return [result]
     for attempt in range(3):
         try:
             with transaction.atomic():
-                return _apply(actor=actor, inputs=transfers, now=now or timezone.now())
+                return _apply(actor=actor, inputs=transfers, now=now)
         except IntegrityError:
             # A concurrent writer inserted one of these ids on other accounts (so it
             # held other locks); the next attempt sees its row and compares.
@@ -149,6 +154,59 @@ def pending_expire(*, actor: Actor, now: datetime.datetime | None = None, limit:
 
 
 # ------------------------------------------------------------------------- internals
+
+_ONE_KINDS = {str(TransferKind.POSTED): str(TransferKind.POSTED), "pending": "pending"}
+
+
+def _create_one(actor: Actor, item: TransferInput, now: datetime.datetime) -> TransferResult | None:
+    """A single posted or pending transfer in one statement on PostgreSQL: migration
+    0011's ``payments_transfer_one`` (the totals' updates with the rules in their
+    ``WHERE``, then the insert) as the audit entry's ``alongside``, so the transfer and
+    its entry are written together — one round trip, no BEGIN/COMMIT when the caller has
+    no transaction (a savepoint when it has one). It only creates: ``None`` when the
+    inputs are not a plain valid transfer or the function refused it (an account missing,
+    frozen or closed, insufficient funds, the id exists), and nothing was written — the
+    batch path then gives the exact status."""
+    kind = _ONE_KINDS.get(item.kind)
+    amount = item.amount
+    if (
+        kind is None
+        or item.pending_id is not None
+        or item.linked
+        or not item.code
+        or type(amount) is not int
+        or not 0 < amount <= MAX_AMOUNT
+        or item.debit_account_id == item.credit_account_id
+        or not item.debit_account_id
+        or not item.credit_account_id
+        or (kind == "pending" and item.timeout < 0)
+    ):
+        return None
+    row, params = ledger_sql.transfer_one_row(item, kind, now)
+
+    def write() -> Any:
+        return auditing.record(
+            actor=actor,
+            action="payments.transfers.create",
+            subject_type="payments.transfer",
+            subject=str(item.id),
+            summary={"count": 1, "amount": amount, "code": row["code"]},
+            alongside=(ledger_sql.TRANSFER_ONE_SQL, params),
+        )
+
+    try:
+        if connection.in_atomic_block:
+            with transaction.atomic():  # a savepoint: a refusal leaves the caller's intact
+                entry = write()
+        else:
+            entry = write()  # one statement in autocommit: its own transaction
+    except DatabaseError as error:
+        if ledger_sql.TRANSFER_ONE_REFUSED in str(error):
+            return None
+        raise
+    row["seq"], row["debit_balance_after"], row["credit_balance_after"] = entry.alongside_id
+    row["created_at"] = now
+    return TransferResult(id=item.id, status="created", row=row)
 
 
 def _apply(

@@ -14,7 +14,7 @@ from typing import Any
 from django.db import connection
 
 from nentang.payments.models import Account, Transfer
-from nentang.payments.services.ledger_rules import COMPARED
+from nentang.payments.services.ledger_rules import COMPARED, TransferInput
 
 _TRANSFER_COLUMNS = (
     ("id", "uuid"),
@@ -231,3 +231,52 @@ def write_totals(rows: Iterable[dict[str, Any]]) -> None:
                 " FROM v WHERE payments_account.id = v.id"
             )
             cursor.execute(sql, [row[name] for row in chunk for name in names])
+
+
+# PostgreSQL: one posted or pending transfer in one statement (migration 0011's function:
+# the totals' updates with the rules in their ``WHERE``, then the insert). Called as the
+# audit entry's ``alongside``, so the transfer and its entry are one statement.
+TRANSFER_ONE_SQL = (
+    "SELECT payments_transfer_one(%s::uuid, %s::bigint, %s::bigint, %s::bigint, "
+    "%s::varchar, %s::integer, %s::timestamptz, %s::varchar, %s::varchar, "
+    "%s::timestamptz) AS id"
+)
+# What the function raises when it cannot create the transfer (nothing is written).
+TRANSFER_ONE_REFUSED = "payments_transfer_one_refused"
+
+
+def transfer_one_row(
+    item: TransferInput, kind: str, now: datetime.datetime
+) -> tuple[dict[str, Any], list[Any]]:
+    """The row a created ``item`` will be (without ``seq`` and the balances after) and the
+    parameters of :data:`TRANSFER_ONE_SQL` for it."""
+    timeout = item.timeout if kind == "pending" else 0
+    expires = now + datetime.timedelta(seconds=timeout) if timeout > 0 else None
+    reference = item.reference[:140]
+    row = {
+        "id": item.id,
+        "debit_account_id": item.debit_account_id,
+        "credit_account_id": item.credit_account_id,
+        "amount": item.amount,
+        "kind": kind,
+        "pending_id": None,
+        "linked": False,
+        "timeout": timeout,
+        "expires_at": expires,
+        "code": str(item.code),
+        "reference": reference,
+        "held": 0,
+    }
+    params = [
+        item.id,
+        item.debit_account_id,
+        item.credit_account_id,
+        item.amount,
+        kind,
+        timeout,
+        expires,
+        str(item.code),
+        reference,
+        now,
+    ]
+    return row, params
