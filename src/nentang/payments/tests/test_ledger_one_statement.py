@@ -18,7 +18,7 @@ pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)
 
 
 def entries() -> int:
-    return (
+    return int(
         apps.get_model("audit", "AuditEntry")
         .objects.filter(action="payments.transfers.create")
         .count()
