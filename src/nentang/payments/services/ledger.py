@@ -97,10 +97,15 @@ def transfers_create(
     if not transfers:
         return []
     now = now or timezone.now()
-    if len(transfers) == 1 and connection.vendor == "postgresql":
-        result = _create_one(actor, transfers[0], now)
-        if result is not None:
-            return [result]
+    if connection.vendor == "postgresql":
+        if len(transfers) == 1:
+            result = _create_one(actor, transfers[0], now)
+            if result is not None:
+                return [result]
+        else:
+            results = _create_posted(actor, transfers, now)
+            if results is not None:
+                return results
     for attempt in range(3):
         try:
             with transaction.atomic():
@@ -158,6 +163,99 @@ def pending_expire(*, actor: Actor, now: datetime.datetime | None = None, limit:
 _ONE_KINDS = {str(TransferKind.POSTED): str(TransferKind.POSTED), "pending": "pending"}
 
 
+def _plain(item: TransferInput) -> bool:
+    """Inputs with nothing to resolve and nothing wrong on their face (a posted or
+    pending transfer between two different accounts, a positive whole amount, a code)."""
+    amount = item.amount
+    return not (
+        item.pending_id is not None
+        or item.linked
+        or not item.code
+        or type(amount) is not int
+        or not 0 < amount <= MAX_AMOUNT
+        or item.debit_account_id == item.credit_account_id
+        or not item.debit_account_id
+        or not item.credit_account_id
+    )
+
+
+def _refused(write: Any) -> Any:
+    """Run ``write`` (one statement) — in a savepoint when the caller has a transaction,
+    so a refusal leaves it intact; alone in autocommit otherwise (its own transaction).
+    ``None`` when the statement refused (nothing was written)."""
+    try:
+        if connection.in_atomic_block:
+            with transaction.atomic():
+                return write()
+        return write()
+    except IntegrityError:
+        return None  # an id a concurrent writer committed meanwhile: the batch path sees it
+    except DatabaseError as error:
+        if ledger_sql.TRANSFER_ONE_REFUSED in str(error):
+            return None
+        raise
+
+
+def _create_posted(
+    actor: Actor, inputs: Sequence[TransferInput], now: datetime.datetime
+) -> list[TransferResult] | None:
+    """A batch of posted transfers in one statement on PostgreSQL when none of them fails
+    (migration 0011's ``payments_transfers_posted``, the audit entry's ``alongside``):
+    ``None`` when an input is not a plain posted transfer, ids repeat, or the function
+    refused (an id exists, an account is missing, frozen or closed, a debit would pass
+    what the account received) — nothing was written, and the batch path then applies
+    the transfers one by one in memory, with their exact statuses."""
+    items = list(inputs)
+    posted = str(TransferKind.POSTED)
+    if not all(item.kind == posted and _plain(item) for item in items):
+        return None
+    if len({item.id for item in items}) != len(items):
+        return None
+    references, params = ledger_sql.transfers_posted_params(items, now)
+    total = sum(item.amount or 0 for item in items)
+    entry = _refused(
+        lambda: auditing.record(
+            actor=actor,
+            action="payments.transfers.create",
+            subject_type="payments.transfer",
+            subject=str(items[0].id),
+            summary={"count": len(items), "amount": total, "code": str(items[0].code)},
+            alongside=(ledger_sql.TRANSFERS_POSTED_SQL, params),
+        )
+    )
+    if entry is None:
+        return None
+    numbers = entry.alongside_id
+    count = len(items)
+    seqs, debits_after, credits_after = (
+        numbers[:count],
+        numbers[count : 2 * count],
+        numbers[2 * count :],
+    )
+    results = []
+    for index, item in enumerate(items):
+        row = {
+            "id": item.id,
+            "debit_account_id": item.debit_account_id,
+            "credit_account_id": item.credit_account_id,
+            "amount": item.amount,
+            "kind": posted,
+            "pending_id": None,
+            "linked": False,
+            "timeout": 0,
+            "expires_at": None,
+            "code": str(item.code),
+            "reference": references[index],
+            "held": 0,
+            "seq": seqs[index],
+            "debit_balance_after": debits_after[index],
+            "credit_balance_after": credits_after[index],
+            "created_at": now,
+        }
+        results.append(TransferResult(id=item.id, status="created", row=row))
+    return results
+
+
 def _create_one(actor: Actor, item: TransferInput, now: datetime.datetime) -> TransferResult | None:
     """A single posted or pending transfer in one statement on PostgreSQL: migration
     0011's ``payments_transfer_one`` (the totals' updates with the rules in their
@@ -168,42 +266,21 @@ def _create_one(actor: Actor, item: TransferInput, now: datetime.datetime) -> Tr
     frozen or closed, insufficient funds, the id exists), and nothing was written — the
     batch path then gives the exact status."""
     kind = _ONE_KINDS.get(item.kind)
-    amount = item.amount
-    if (
-        kind is None
-        or item.pending_id is not None
-        or item.linked
-        or not item.code
-        or type(amount) is not int
-        or not 0 < amount <= MAX_AMOUNT
-        or item.debit_account_id == item.credit_account_id
-        or not item.debit_account_id
-        or not item.credit_account_id
-        or (kind == "pending" and item.timeout < 0)
-    ):
+    if kind is None or not _plain(item) or (kind == "pending" and item.timeout < 0):
         return None
     row, params = ledger_sql.transfer_one_row(item, kind, now)
-
-    def write() -> Any:
-        return auditing.record(
+    entry = _refused(
+        lambda: auditing.record(
             actor=actor,
             action="payments.transfers.create",
             subject_type="payments.transfer",
             subject=str(item.id),
-            summary={"count": 1, "amount": amount, "code": row["code"]},
+            summary={"count": 1, "amount": item.amount, "code": row["code"]},
             alongside=(ledger_sql.TRANSFER_ONE_SQL, params),
         )
-
-    try:
-        if connection.in_atomic_block:
-            with transaction.atomic():  # a savepoint: a refusal leaves the caller's intact
-                entry = write()
-        else:
-            entry = write()  # one statement in autocommit: its own transaction
-    except DatabaseError as error:
-        if ledger_sql.TRANSFER_ONE_REFUSED in str(error):
-            return None
-        raise
+    )
+    if entry is None:
+        return None
     row["seq"], row["debit_balance_after"], row["credit_balance_after"] = entry.alongside_id
     row["created_at"] = now
     return TransferResult(id=item.id, status="created", row=row)
