@@ -23,9 +23,9 @@ available amount never below zero along the way, adds each account's debits and
 credits, and inserts the rows (``seq`` in the batch's order, both balances after).
 If any transfer would fail it raises ``payments_transfer_one_refused`` and writes
 nothing: the batch path then applies the batch transfer by transfer in memory (partial
-success, linked chains, exact statuses). It returns the ``seq`` of each transfer
-(checked to follow the batch's order), then each debit balance after, then each credit
-balance after (one array of 3 × n)."""
+success, linked chains, exact statuses). It returns the ``seq`` of each transfer (in
+the batch's order, checked to grow with it), then each debit balance after, then each
+credit balance after (one array of 3 × n)."""
 
 from django.db import migrations
 
@@ -142,16 +142,19 @@ BEGIN
               ORDER BY i.n) AS o
         RETURNING id, seq, debit_balance_after, credit_balance_after
     )
-    SELECT (SELECT v.refused FROM verdict AS v), array_agg(id ORDER BY seq),
-        array_agg(seq ORDER BY seq),
-        array_agg(debit_balance_after ORDER BY seq),
-        array_agg(credit_balance_after ORDER BY seq)
+    SELECT (SELECT v.refused FROM verdict AS v), array_agg(id), array_agg(seq),
+        array_agg(debit_balance_after), array_agg(credit_balance_after)
     INTO refused, numbered, seqs, debit_after, credit_after
     FROM inserted;
-    -- Numbered in the batch's order (each id's seq above the previous id's), all of them.
+    -- All of them, in the batch's order, numbered in that order.
     IF refused OR numbered IS DISTINCT FROM p_ids THEN
         RAISE EXCEPTION 'payments_transfer_one_refused';
     END IF;
+    FOR i IN 2 .. cardinality(seqs) LOOP
+        IF seqs[i] <= seqs[i - 1] THEN
+            RAISE EXCEPTION 'payments_transfer_one_refused';
+        END IF;
+    END LOOP;
     RETURN seqs || debit_after || credit_after;
 END
 $fn$
