@@ -97,15 +97,10 @@ def transfers_create(
     if not transfers:
         return []
     now = now or timezone.now()
-    if connection.vendor == "postgresql":
-        if len(transfers) == 1:
-            result = _create_one(actor, transfers[0], now)
-            if result is not None:
-                return [result]
-        else:
-            results = _create_posted(actor, transfers, now)
-            if results is not None:
-                return results
+    if len(transfers) == 1 and connection.vendor == "postgresql":
+        result = _create_one(actor, transfers[0], now)
+        if result is not None:
+            return [result]
     for attempt in range(3):
         try:
             with transaction.atomic():
@@ -194,66 +189,6 @@ def _refused(write: Any) -> Any:
         if ledger_sql.TRANSFER_ONE_REFUSED in str(error):
             return None
         raise
-
-
-def _create_posted(
-    actor: Actor, inputs: Sequence[TransferInput], now: datetime.datetime
-) -> list[TransferResult] | None:
-    """A batch of posted transfers in one statement on PostgreSQL when none of them fails
-    (migration 0011's ``payments_transfers_posted``, the audit entry's ``alongside``):
-    ``None`` when an input is not a plain posted transfer, ids repeat, or the function
-    refused (an id exists, an account is missing, frozen or closed, a debit would pass
-    what the account received) — nothing was written, and the batch path then applies
-    the transfers one by one in memory, with their exact statuses."""
-    items = list(inputs)
-    posted = str(TransferKind.POSTED)
-    if not all(item.kind == posted and _plain(item) for item in items):
-        return None
-    if len({item.id for item in items}) != len(items):
-        return None
-    references, params = ledger_sql.transfers_posted_params(items, now)
-    total = sum(item.amount or 0 for item in items)
-    entry = _refused(
-        lambda: auditing.record(
-            actor=actor,
-            action="payments.transfers.create",
-            subject_type="payments.transfer",
-            subject=str(items[0].id),
-            summary={"count": len(items), "amount": total, "code": str(items[0].code)},
-            alongside=(ledger_sql.TRANSFERS_POSTED_SQL, params),
-        )
-    )
-    if entry is None:
-        return None
-    numbers = entry.alongside_id
-    count = len(items)
-    seqs, debits_after, credits_after = (
-        numbers[:count],
-        numbers[count : 2 * count],
-        numbers[2 * count :],
-    )
-    results = []
-    for index, item in enumerate(items):
-        row = {
-            "id": item.id,
-            "debit_account_id": item.debit_account_id,
-            "credit_account_id": item.credit_account_id,
-            "amount": item.amount,
-            "kind": posted,
-            "pending_id": None,
-            "linked": False,
-            "timeout": 0,
-            "expires_at": None,
-            "code": str(item.code),
-            "reference": references[index],
-            "held": 0,
-            "seq": seqs[index],
-            "debit_balance_after": debits_after[index],
-            "credit_balance_after": credits_after[index],
-            "created_at": now,
-        }
-        results.append(TransferResult(id=item.id, status="created", row=row))
-    return results
 
 
 def _create_one(actor: Actor, item: TransferInput, now: datetime.datetime) -> TransferResult | None:

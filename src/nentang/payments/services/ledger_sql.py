@@ -280,30 +280,3 @@ def transfer_one_row(
         now,
     ]
     return row, params
-
-
-# PostgreSQL: a batch of posted transfers in one statement when none fails (migration
-# 0011's ``payments_transfers_posted``), as the audit entry's ``alongside`` too.
-TRANSFERS_POSTED_SQL = (
-    "SELECT payments_transfers_posted(%s::uuid[], %s::bigint[], %s::bigint[], "
-    "%s::bigint[], %s::varchar[], %s::varchar[], %s::timestamptz) AS id"
-)
-
-
-def transfers_posted_params(
-    items: list[TransferInput], now: datetime.datetime
-) -> tuple[list[str], list[Any]]:
-    """The codes and references of ``items`` (as stored) and the parameters of
-    :data:`TRANSFERS_POSTED_SQL`: one text array literal a column."""
-    codes = [str(item.code) for item in items]
-    references = [item.reference[:140] for item in items]
-    params: list[Any] = [
-        _literal([item.id for item in items], "uuid"),
-        _literal([item.debit_account_id for item in items], "bigint"),
-        _literal([item.credit_account_id for item in items], "bigint"),
-        _literal([item.amount for item in items], "bigint"),
-        _literal(codes, "varchar"),
-        _literal(references, "varchar"),
-        now,
-    ]
-    return references, params

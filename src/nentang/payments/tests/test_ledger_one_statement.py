@@ -106,28 +106,6 @@ def test_a_refusal_inside_the_callers_transaction_leaves_it_usable() -> None:
     assert selectors.ledger_reconcile().ok
 
 
-def test_a_batch_of_posted_transfers_is_one_statement_with_running_balances() -> None:
-    alice, bob = account("wallet:one-i"), account("wallet:one-j")
-    fund(alice, 100)
-    batch = [move(alice, bob, 60), move(bob, alice, 10), move(alice, bob, 50)]
-
-    with CaptureQueriesContext(connection) as queries:
-        results = services.transfers_create(actor=OPERATOR, transfers=batch)
-
-    assert [r.status for r in results] == ["created"] * 3
-    sent = [q["sql"] for q in queries.captured_queries if "dbtaskresult" not in q["sql"]]
-    assert len(sent) == 1, [sql[:80] for sql in sent]
-    assert "payments_transfers_posted" in sent[0]
-    stored = {t.id: t for t in Transfer.objects.filter(id__in=[b.id for b in batch])}
-    after = [(stored[b.id].debit_balance_after, stored[b.id].credit_balance_after) for b in batch]
-    assert after == [(40, 60), (50, 50), (0, 100)]
-    seqs = [stored[b.id].seq for b in batch]
-    assert seqs == sorted(seqs)
-    assert [r.transfer.seq for r in results if r.transfer is not None] == seqs
-    assert (fresh(alice).balance, fresh(bob).balance) == (0, 100)
-    assert selectors.ledger_reconcile().ok
-
-
 def test_a_batch_with_a_failing_transfer_falls_back_to_transfer_by_transfer() -> None:
     alice, bob = account("wallet:one-k"), account("wallet:one-l")
     fund(alice, 100)
