@@ -48,6 +48,7 @@ from nentang.smartcity.services.devices import Reading, readings_ingest, signatu
 logger = logging.getLogger("nentang.smartcity.ingest")
 
 TOPIC = "nentang/+/+/attrs"
+SHARE_GROUP = "nentang"  # bridges of one installation share ``$share/nentang/<TOPIC>``
 CALLER = Caller.system("smartcity-mqtt")
 MAX_PAYLOAD = 8192
 LINGER = 0.02  # seconds without a message that close a batch early
@@ -71,8 +72,13 @@ class Bridge:
         batch_size: int = 1000,
         flush_seconds: float = 0.2,
         queue_size: int = 5000,
+        share: str | None = SHARE_GROUP,
     ) -> None:
         self.host = host
+        # A shared subscription (MQTT 5, also open to 3.1.1 clients in Mosquitto 2):
+        # the broker hands each message to one bridge of the group, so several bridge
+        # processes share the load; ``None`` takes every message (a lone bridge).
+        self.topic = f"$share/{share}/{TOPIC}" if share else TOPIC
         self.port = port
         self.batch_size = batch_size
         self.flush_seconds = flush_seconds
@@ -101,7 +107,11 @@ class Bridge:
     def _on_connect(
         self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any
     ) -> None:
-        client.subscribe(TOPIC, qos=1)
+        client.subscribe(self.topic, qos=1)
+        if self.topic != TOPIC:
+            # A session of the same client id from before shared subscriptions would
+            # still receive every message besides its share.
+            client.unsubscribe(TOPIC)
 
     def _on_subscribe(
         self, client: mqtt.Client, userdata: Any, mid: int, reasons: Any, props: Any
