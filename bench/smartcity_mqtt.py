@@ -170,7 +170,7 @@ def _drain(
     load = os.getloadavg()[0]
     cpu = time.process_time()
     before = sum(_cpu_of(pid) for pid in pids())
-    database_pids = backends()  # the same backends before and after
+    database_pids = backends()
     database_before = sum(_cpu_of(pid) for pid in database_pids)
     clock = time.perf_counter()
     for process in processes:
@@ -181,7 +181,8 @@ def _drain(
     while received() < len(items) and time.perf_counter() < deadline:
         time.sleep(0.01)
     elapsed = time.perf_counter() - clock
-    database = sum(_cpu_of(pid) for pid in database_pids) - database_before
+    # A bridge connects on its first batch: backends born after the go count whole.
+    database = sum(_cpu_of(pid) for pid in {*database_pids, *backends()}) - database_before
     bridges = sum(_cpu_of(pid) for pid in pids()) - before
     cpu = time.process_time() - cpu + bridges + database
     for process in processes:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import struct
 import threading
 import time
 from collections import Counter, deque
@@ -52,6 +53,7 @@ SHARE_GROUP = "nentang"  # bridges of one installation share ``$share/nentang/<T
 CALLER = Caller.system("smartcity-mqtt")
 MAX_PAYLOAD = 8192
 LINGER = 0.02  # seconds without a message that close a batch early
+_PUBACK = struct.Struct("!BBH")
 
 
 @dataclass
@@ -92,6 +94,7 @@ class Bridge:
         self.stats = Stats()
         self.subscribed = threading.Event()
         self._devices: dict[tuple[str, str], tuple[Any, float]] = {}
+        self._batch: list[mqtt.MQTTMessage] = []
         self._reported: dict[tuple[str, str], float] = {}
         self.client = mqtt.Client(
             CallbackAPIVersion.VERSION2,
@@ -135,9 +138,24 @@ class Bridge:
         cached = self._devices.get(key)
         if cached is not None and (cached[0] is not None or time.monotonic() - cached[1] < 30):
             return cached[0]
-        device = selectors.device_for(tenant=tenant, device_id=device_id)
-        self._devices[key] = (device, time.monotonic())
-        return device
+        self._load_devices(tenant, device_id)
+        return self._devices[key][0]
+
+    def _load_devices(self, tenant: str, device_id: str) -> None:
+        """Every device of the batch in ``tenant`` not known yet, in one query: a bridge
+        that starts (or restarts) with thousands of devices to learn does not pay one
+        round trip per device."""
+        now = time.monotonic()
+        wanted = {device_id}
+        for message in self._batch:
+            parts = message.topic.split("/")
+            if len(parts) == 4 and parts[1] == tenant:
+                cached = self._devices.get((tenant, parts[2][:100]))
+                if cached is None or (cached[0] is None and now - cached[1] >= 30):
+                    wanted.add(parts[2][:100])
+        found = selectors.devices_for(tenant=tenant, device_ids=sorted(wanted))
+        for each in wanted:
+            self._devices[(tenant, each)] = (found.get(each), now)
 
     def _reject(self, tenant: str, device_id: str, reason: str) -> None:
         self.stats.rejected[reason] += 1
@@ -192,6 +210,7 @@ class Bridge:
     def process(self, messages: list[mqtt.MQTTMessage]) -> None:
         """Verify, store and only then acknowledge one batch."""
         by_tenant: dict[str, list[Reading]] = {}
+        self._batch = messages
         for message in messages:
             verified = self.verify(message)
             if verified is not None:
@@ -200,8 +219,22 @@ class Bridge:
             self._store(tenant, readings)
         self.stats.received += len(messages)
         self.stats.batches += 1
-        for message in messages:
-            self.client.ack(message.mid, message.qos)
+        self._acknowledge(messages)
+
+    def _acknowledge(self, messages: list[mqtt.MQTTMessage]) -> None:
+        """The batch's PUBACKs (MQTT 3.1.1: 0x40, length 2, the message id) handed to
+        paho's network thread as one write, where ``client.ack`` queues, logs and wakes
+        the thread once per message. Through paho's packet queue, so they leave in order
+        with whatever paho sends; ``client.ack`` one by one if that queue is not there."""
+        queue = getattr(self.client, "_packet_queue", None)
+        if queue is None:
+            for message in messages:
+                self.client.ack(message.mid, message.qos)
+            return
+        pack = _PUBACK.pack
+        packet = b"".join([pack(mqtt.PUBACK, 2, m.mid) for m in messages if m.qos == 1])
+        if packet:
+            queue(mqtt.PUBACK, packet, 0, 0)
 
     def _store(self, tenant: str, readings: list[Reading]) -> None:
         try:

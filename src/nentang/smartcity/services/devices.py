@@ -154,12 +154,18 @@ _COMPILED: dict[tuple[str, tuple[tuple[str, str, str], ...]], Compiled] = {}
 
 
 def _compiled(device: Device) -> Compiled:
+    # Kept on the instance too: the bridge holds one Device per device and folds its
+    # readings thousands of times (building the cache key cost more than the mapping).
+    mine: Compiled | None = vars(device).get("_compiled_mapping")
+    if mine is not None:
+        return mine
     custom = tuple(
         (str(k), str(v[0]), str(v[1]) if len(v) > 1 else "") for k, v in device.mapping.items()
     )
     key = (device.kind, custom)
     found = _COMPILED.get(key)
     if found is not None:
+        vars(device)["_compiled_mapping"] = found
         return found
     terms = contexts.core_terms()
     _, mapping = KINDS[device.kind]
@@ -178,6 +184,7 @@ def _compiled(device: Device) -> Compiled:
         compiled[measure] = (iri, unit, convert)
     if len(_COMPILED) < 256:
         _COMPILED[key] = compiled
+    vars(device)["_compiled_mapping"] = compiled
     return compiled
 
 
@@ -410,38 +417,34 @@ def _ingest_postgres(
     stamp: str,
 ) -> None:
     """One batch on PostgreSQL, safe with several bridges at once (shared subscriptions
-    hand one device's readings to any of them). Order of the waits, the same in every
-    bridge so that none waits in a circle: the history (needs no entity), then the
-    entities that do not exist yet inserted in id order with ``ON CONFLICT DO NOTHING``
-    (another bridge creating the same one makes us wait for its commit, never fail),
-    then every entity of the batch locked in id order, then the newest values merged."""
+    hand one device's readings to any of them). The history first (it needs no entity);
+    then the batch's entities locked in id order (ids only); those that do not exist yet
+    are inserted in id order with ``ON CONFLICT DO NOTHING`` — another bridge creating
+    the same one makes us wait for its commit, never fail — and locked in turn; then the
+    newest values merged. Bridges wait for each other in id order, except when a third
+    creates an entity between two others' reads: PostgreSQL then breaks the circle by
+    failing one batch, which :func:`readings_ingest` runs again."""
     with transaction.atomic():
         row_tenant = tenant_for(caller, tenant, write=True)
         _history_in_postgres(row_tenant, history)
         ids = sorted(latest)
-        known = set(
-            Entity.objects.filter(tenant=row_tenant, entity_id__in=ids).values_list(
-                "entity_id", flat=True
-            )
+        lock = (
+            Entity.objects.select_for_update()
+            .filter(tenant=row_tenant)
+            .order_by("entity_id")
+            .values_list("entity_id", "pk")
         )
-        missing = [entity_id for entity_id in ids if entity_id not in known]
+        locked: dict[str, int] = dict(lock.filter(entity_id__in=ids))
+        missing = [entity_id for entity_id in ids if entity_id not in locked]
         if missing:
             # Created with their location and name only: the merge below adds the
             # readings to them as to any other entity (and notifies the same way).
             Entity.objects.bulk_create(
-                [
-                    _new_entity(row_tenant, devices[entity_id], {}, stamp)[0]
-                    for entity_id in missing
-                ],
+                [_new_entity(row_tenant, devices[e], {}, stamp)[0] for e in missing],
                 batch_size=500,
                 ignore_conflicts=True,
             )
-        locked: dict[str, int] = dict(
-            Entity.objects.select_for_update()
-            .filter(tenant=row_tenant, entity_id__in=ids)
-            .order_by("entity_id")
-            .values_list("entity_id", "pk")
-        )
+            locked.update(lock.filter(entity_id__in=missing))
         watched = Subscription.objects.filter(tenant=row_tenant, is_active=True).exists()
         changes = _latest_in_postgres(locked, latest, stamp, returning=watched)
         _audit(caller, row_tenant, readings, latest)

@@ -327,6 +327,19 @@ def test_two_bridges_share_the_messages_and_store_each_reading_once(broker: int)
 
     assert [sum(b.stats.rejected.values()) for b in bridges] == [0, 0]
     assert sum(b.stats.received for b in bridges) == len(items) == 24 * steps
+    # Every message was acknowledged (the batches' PUBACKs reached the broker): the
+    # sessions, taken up again, have nothing to send again.
+    again = [Bridge(port=broker, client_id=f"test-shared-{n}", flush_seconds=0.05) for n in (1, 2)]
+    stop_again = threading.Event()
+    rerun = [threading.Thread(target=b.run, args=(stop_again,), daemon=True) for b in again]
+    for thread in rerun:
+        thread.start()
+    assert all(b.subscribed.wait(10) for b in again)
+    time.sleep(1.0)
+    stop_again.set()
+    for thread in rerun:
+        thread.join(30)
+    assert [b.stats.received for b in again] == [0, 0]
     assert all(b.stats.received > 0 for b in bridges)  # both took a share
     measures = sum(len(json.loads(payload)["m"]) for _, payload in items)
     assert Observation.objects.count() == measures
