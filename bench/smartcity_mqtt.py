@@ -225,7 +225,6 @@ def _database_backends() -> list[int]:
 
 def _ingest(context: Context) -> Sample:
     """The configured deployment: ``workers`` bridge processes in the shared group."""
-    number = context.state["round"]
     workers = _workers(context)
     bridges = []
     for worker in range(1, workers + 1):
@@ -237,7 +236,10 @@ def _ingest(context: Context) -> Sample:
                     "bench._mqtt_bridge",
                     str(context.params["port"]),
                     str(context.params["batch"]),
-                    f"bench-bridge-{number}-{worker}",
+                    # The same ids every measurement, as a deployment's bridges keep
+                    # theirs: a persistent session left behind by another id would
+                    # still take its share of the group's messages, offline.
+                    f"bench-bridge-{worker}",
                 ],
                 cwd=ROOT,
                 stdin=subprocess.PIPE,
