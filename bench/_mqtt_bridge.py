@@ -21,7 +21,11 @@ def main(port: int, batch: int, client_id: str) -> int:
     django.setup()
     from nentang.smartcity.ingest import Bridge
 
-    bridge = Bridge(port=port, client_id=client_id, batch_size=batch)
+    # A clean session: when this measurement's bridge leaves, its place in the shared
+    # group goes too (a persistent one would keep taking a share of the messages the
+    # baseline and the next measurement publish, offline, and hand them to the next
+    # bridge of its id). What is measured per message is the same.
+    bridge = Bridge(port=port, client_id=client_id, batch_size=batch, clean_session=True)
     stop = threading.Event()
     out = sys.stdout
 

@@ -236,9 +236,6 @@ def _ingest(context: Context) -> Sample:
                     "bench._mqtt_bridge",
                     str(context.params["port"]),
                     str(context.params["batch"]),
-                    # The same ids every measurement, as a deployment's bridges keep
-                    # theirs: a persistent session left behind by another id would
-                    # still take its share of the group's messages, offline.
                     f"bench-bridge-{worker}",
                 ],
                 cwd=ROOT,
@@ -290,6 +287,8 @@ def _ingest(context: Context) -> Sample:
     rejected = sum(int(final[2]) for final in finals)
     if rejected:
         raise BenchmarkError(f"the bridges refused {rejected} readings")
+    if sum(int(final[1]) for final in finals) != int(sample.details["messages"]):
+        raise BenchmarkError(f"the bridges received {finals}, not each message once")
     shares = "/".join(str(int(final[1])) for final in finals)
     return Sample(sample.value, {**sample.details, "shares": shares})
 

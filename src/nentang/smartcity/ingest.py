@@ -75,6 +75,7 @@ class Bridge:
         flush_seconds: float = 0.2,
         queue_size: int = 5000,
         share: str | None = SHARE_GROUP,
+        clean_session: bool = False,
     ) -> None:
         self.host = host
         # A shared subscription (MQTT 5, also open to 3.1.1 clients in Mosquitto 2):
@@ -99,7 +100,7 @@ class Bridge:
         self.client = mqtt.Client(
             CallbackAPIVersion.VERSION2,
             client_id=client_id,
-            clean_session=False,
+            clean_session=clean_session,  # False: the broker keeps what we did not ack
             manual_ack=True,
         )
         self.client.max_inflight_messages_set(max(batch_size, 20))
@@ -301,6 +302,9 @@ class Bridge:
                 if on_batch is not None:
                     on_batch(self.stats)
         finally:
-            self.client.loop_stop()
+            # Disconnect first: the network thread still writes what is queued (the
+            # last batch's PUBACKs) before the DISCONNECT, so that batch is not sent
+            # again to the next bridge of this client id.
             self.client.disconnect()
+            self.client.loop_stop()
         return self.stats
