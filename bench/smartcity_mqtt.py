@@ -3,12 +3,14 @@
 
 A real Mosquitto on loopback (started here, ``--port``), a fleet of simulated Huế devices
 registered in a fresh database. Each measurement publishes ``--messages`` signed
-readings (QoS 1) while ``nentang smartcity ingest``'s bridge (``ingest.Bridge``: verify
-the signature, map to Smart Data Models, store entity + history + audit entry in one
-transaction per batch, then acknowledge) drains them; the rate is messages over the time
-from the first publish to the last one stored. Baseline, same run: the same messages
-drained by a bare paho subscriber that only counts them (QoS 1, acknowledged by paho) —
-the broker and client library's own floor.
+readings (QoS 1) while the bridges of ``nentang smartcity ingest`` (``ingest.Bridge``:
+verify the signature, map to Smart Data Models, store entity + history + audit entry in
+one transaction per batch, then acknowledge) drain them: as many bridge processes as
+the installation is configured for (``NENTANG_SMARTCITY_MQTT_WORKERS``, or
+``--workers``), sharing one MQTT shared subscription (``bench/_mqtt_bridge.py``). The
+rate is messages over the time from the first publish to the last one stored.
+Baseline, same run: the same messages drained by a bare paho subscriber that only counts
+them (QoS 1, acknowledged by paho) — the broker and client library's own floor.
 """
 
 from __future__ import annotations
@@ -150,15 +152,26 @@ def _cpu_of(pid: int | None) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _drain(context: Context, consumer: Any, received: Any, backend: Any = lambda: None) -> Sample:
+def _drain(
+    context: Context,
+    consumer: Any,
+    received: Any,
+    pids: Any = lambda: [],
+    backends: Any = lambda: [],
+    workers: int = 1,
+) -> Sample:
     """Publish one measurement's messages from separate processes while ``consumer``
-    runs in this one; the rate is messages over the time from the go to the last one
-    counted (stored, for the bridge). CPU: this process (the consumer's threads) plus
-    its PostgreSQL backend, per 10,000 messages."""
+    runs; the rate is messages over the time from the go to the last one counted
+    (stored, for the bridges). CPU per 10,000 messages: this process (a consumer in its
+    threads) plus the consumer processes ``pids()`` plus their PostgreSQL backends
+    ``backends()``, counted from the go to the last message."""
     items = _messages(context)
     processes = _publishers(context, items)
     load = os.getloadavg()[0]
     cpu = time.process_time()
+    before = sum(_cpu_of(pid) for pid in pids())
+    database_pids = backends()
+    database_before = sum(_cpu_of(pid) for pid in database_pids)
     clock = time.perf_counter()
     for process in processes:
         assert process.stdin is not None
@@ -168,8 +181,10 @@ def _drain(context: Context, consumer: Any, received: Any, backend: Any = lambda
     while received() < len(items) and time.perf_counter() < deadline:
         time.sleep(0.01)
     elapsed = time.perf_counter() - clock
-    database = _cpu_of(backend())
-    cpu = time.process_time() - cpu + database
+    # A bridge connects on its first batch: backends born after the go count whole.
+    database = sum(_cpu_of(pid) for pid in {*database_pids, *backends()}) - database_before
+    bridges = sum(_cpu_of(pid) for pid in pids()) - before
+    cpu = time.process_time() - cpu + bridges + database
     for process in processes:
         process.communicate(timeout=120)
     consumer()
@@ -180,6 +195,7 @@ def _drain(context: Context, consumer: Any, received: Any, backend: Any = lambda
         {
             "messages": len(items),
             "seconds": round(elapsed, 3),
+            "processes": workers,
             "cpu_s_per_10k": round(cpu * 10_000 / len(items), 3),
             "postgres_cpu_s_per_10k": round(database * 10_000 / len(items), 3),
             "load_1min": round(load, 2),
@@ -187,39 +203,94 @@ def _drain(context: Context, consumer: Any, received: Any, backend: Any = lambda
     )
 
 
-def _ingest(context: Context) -> Sample:
+def _workers(context: Context) -> int:
+    from django.conf import settings
+
+    configured = int(context.params["workers"])
+    return configured or int(settings.NENTANG_SMARTCITY_MQTT_WORKERS)
+
+
+def _database_backends() -> list[int]:
+    """Every backend of the bench's database (the bridges' pooled connections, whichever
+    a batch gets; this process's own are idle while it waits)."""
     from django.db import connection
 
-    from nentang.smartcity.ingest import Bridge
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()"
+        )
+        return [row[0] for row in cursor.fetchall()]
 
-    number = context.state["round"]
-    bridge = Bridge(
-        port=int(context.params["port"]),
-        client_id=f"bench-bridge-{number}",
-        batch_size=int(context.params["batch"]),
-    )
-    stop = threading.Event()
-    pid: list[int] = []
 
-    def on_batch(stats: Any) -> None:
-        if not pid:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_backend_pid()")
-                pid.append(cursor.fetchone()[0])
+def _ingest(context: Context) -> Sample:
+    """The configured deployment: ``workers`` bridge processes in the shared group."""
+    workers = _workers(context)
+    bridges = []
+    for worker in range(1, workers + 1):
+        bridges.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "bench._mqtt_bridge",
+                    str(context.params["port"]),
+                    str(context.params["batch"]),
+                    f"bench-bridge-{worker}",
+                ],
+                cwd=ROOT,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+        )
+    counts = [0] * workers
+    for bridge in bridges:
+        assert bridge.stdout is not None
+        if bridge.stdout.readline().strip() != "ready":
+            raise BenchmarkError("a bridge process did not subscribe")
+    finals: list[list[str]] = []
 
-    thread = threading.Thread(target=bridge.run, args=(stop, on_batch), daemon=True)
-    thread.start()
-    if not bridge.subscribed.wait(30):
-        raise BenchmarkError("the bridge did not subscribe")
+    def follow(index: int, bridge: subprocess.Popen[str]) -> None:
+        assert bridge.stdout is not None
+        for line in bridge.stdout:
+            if line.startswith("done"):
+                finals.append(line.split())
+                return
+            counts[index] = int(line)
+
+    readers = [
+        threading.Thread(target=follow, args=(index, bridge), daemon=True)
+        for index, bridge in enumerate(bridges)
+    ]
+    for reader in readers:
+        reader.start()
 
     def finish() -> None:
-        stop.set()
-        thread.join(60)
+        for bridge in bridges:
+            assert bridge.stdin is not None
+            bridge.stdin.write("stop\n")
+            bridge.stdin.flush()
+        for reader in readers:
+            reader.join(60)
+        for bridge in bridges:
+            bridge.wait(60)
 
-    sample = _drain(context, finish, lambda: bridge.stats.received, lambda: pid[0] if pid else None)
-    if sum(bridge.stats.rejected.values()):
-        raise BenchmarkError(f"the bridge refused readings: {dict(bridge.stats.rejected)}")
-    return sample
+    sample = _drain(
+        context,
+        finish,
+        lambda: sum(counts),
+        lambda: [bridge.pid for bridge in bridges],
+        _database_backends,
+        workers,
+    )
+    rejected = sum(int(final[2]) for final in finals)
+    if rejected:
+        raise BenchmarkError(f"the bridges refused {rejected} readings")
+    if sum(int(final[1]) for final in finals) != int(sample.details["messages"]):
+        raise BenchmarkError(f"the bridges received {finals}, not each message once")
+    shares = "/".join(str(int(final[1])) for final in finals)
+    return Sample(sample.value, {**sample.details, "shares": shares})
 
 
 def _bare(context: Context) -> Sample:
@@ -249,15 +320,21 @@ def _bare(context: Context) -> Sample:
 
 
 def _summary(scenario: Mapping[str, float], baseline: Mapping[str, float]) -> str:
-    return f"target ≥ 5,000 messages/s end to end; {scenario['messages']:,.0f} messages a run"
+    return (
+        f"target ≥ 5,000 messages/s end to end; {scenario['messages']:,.0f} messages a run, "
+        f"{scenario['processes']:.0f} bridge process(es); CPU s per 10k messages: bridges "
+        f"{scenario['cpu_s_per_10k']:.2f} (PostgreSQL {scenario['postgres_cpu_s_per_10k']:.2f}),"
+        f" bare {baseline['cpu_s_per_10k']:.2f}"
+    )
 
 
 register(
     Benchmark(
         name="smartcity-mqtt",
         description="MQTT readings ingested per second, broker → stored (verify, map, entity "
-        "+ history + audit, then ack) vs a bare paho subscriber counting the same messages "
-        "(Mosquitto on loopback, PostgreSQL)",
+        "+ history + audit, then ack; the configured number of bridge processes sharing one "
+        "subscription) vs a bare paho subscriber counting the same messages (Mosquitto on "
+        "loopback, PostgreSQL)",
         unit="messages/s",
         target=0.1,
         higher_is_better=True,
@@ -273,6 +350,9 @@ register(
             "messages": Param(20_000, "messages published per measurement"),
             "batch": Param(1000, "messages per stored batch"),
             "publishers": Param(2, "publisher processes (QoS 1), separate from the consumer"),
+            "workers": Param(
+                0, "bridge processes in the shared group (0: NENTANG_SMARTCITY_MQTT_WORKERS)"
+            ),
         },
         packages=("psycopg", "paho-mqtt"),
         summary_details=_summary,

@@ -176,6 +176,7 @@ def _serve(*, host: str, port: int, workers: int, migrate: bool, task_worker: bo
 
         supervisor = WorkerSupervisor()
         supervisor.start()
+    bridges = _smartcity_bridges()
     console.print(f"nentang: serving on [bold]http://{host}:{port}[/] with {workers} worker(s)")
     try:
         Granian(
@@ -190,6 +191,24 @@ def _serve(*, host: str, port: int, workers: int, migrate: bool, task_worker: bo
     finally:
         if supervisor is not None:
             supervisor.stop()
+        for bridge in bridges:
+            bridge.stop()
+
+
+def _smartcity_bridges() -> list[Any]:
+    """The MQTT ingestion bridges, when NENTANG_SMARTCITY_MQTT_BROKER names a broker."""
+    from django.conf import settings
+
+    broker = settings.NENTANG_SMARTCITY_MQTT_BROKER
+    if broker is None:
+        return []
+    from nentang.config.cli_smartcity import bridge_supervisors
+
+    workers = settings.NENTANG_SMARTCITY_MQTT_WORKERS
+    console.print(
+        f"nentang: {workers} MQTT ingestion bridge(s) from mqtt://{broker[0]}:{broker[1]}"
+    )
+    return bridge_supervisors(broker[0], broker[1], 1000, workers)
 
 
 @cli.command()

@@ -3,6 +3,7 @@ orphan report photos."""
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 import time
@@ -19,14 +20,87 @@ def smartcity() -> None:
     """Smart city: MQTT device ingestion (NGSI-LD) and simulated sensors."""
 
 
-def _ingest(host: str, port: int, batch: int) -> None:
-    base._setup()
-    from nentang.smartcity.ingest import Bridge
+CLIENT_ID = "nentang-smartcity-ingest"
 
-    bridge = Bridge(host=host, port=port, batch_size=batch)
+
+def bridge_command(host: str, port: int, batch: int, number: int) -> list[str]:
+    """``python -m nentang`` arguments of bridge ``number`` (1, 2, …) of a deployment:
+    its MQTT client id stays the same across restarts, so the broker keeps its
+    persistent session (the messages it has not acknowledged) for it."""
+    return [
+        "smartcity",
+        "ingest",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--batch",
+        str(batch),
+        "--workers",
+        "1",
+        "--worker-number",
+        str(number),
+    ]
+
+
+def bridge_supervisors(host: str, port: int, batch: int, workers: int) -> list[Any]:
+    """Start ``workers`` bridge processes, each supervised (restarted after a crash)."""
+    from nentang.config.supervisor import WorkerSupervisor
+
+    supervisors = []
+    for number in range(1, workers + 1):
+        supervisor = WorkerSupervisor(
+            command=bridge_command(host, port, batch, number),
+            label=f"MQTT ingestion bridge {number}",
+        )
+        supervisor.start()
+        supervisors.append(supervisor)
+    return supervisors
+
+
+def _watch_parent(stop: threading.Event) -> None:
+    """A bridge started by a supervisor stops when the supervisor is gone (killed), so
+    that a new supervisor's bridge with the same client id never fights an orphan."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while not stop.wait(1.0):
+            if os.getppid() != parent:
+                stop.set()
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def _ingest(
+    host: str | None, port: int | None, batch: int, workers: int | None, number: int
+) -> None:
+    base._setup()
+    from django.conf import settings
+
+    configured = settings.NENTANG_SMARTCITY_MQTT_BROKER or ("127.0.0.1", 1883)
+    host = host or configured[0]
+    port = port or configured[1]
+    workers = workers or settings.NENTANG_SMARTCITY_MQTT_WORKERS
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
+    if workers > 1:
+        base.console.print(
+            f"nentang: {workers} bridges ingesting nentang/+/+/attrs from mqtt://{host}:{port}"
+        )
+        supervisors = bridge_supervisors(host, port, batch, workers)
+        try:
+            stop.wait()
+        finally:
+            for supervisor in supervisors:
+                supervisor.stop()
+        return
+    from nentang.smartcity.ingest import Bridge
+
+    if number:
+        _watch_parent(stop)
+    client_id = CLIENT_ID if number <= 1 else f"{CLIENT_ID}-{number}"
+    bridge = Bridge(host=host, port=port, batch_size=batch, client_id=client_id)
     base.console.print(f"nentang: ingesting nentang/+/+/attrs from mqtt://{host}:{port}")
     last = [time.monotonic()]
 
@@ -47,26 +121,50 @@ def _ingest(host: str, port: int, batch: int) -> None:
     )
 
 
-_host = click.option("--host", default="127.0.0.1", show_default=True, help="MQTT broker host.")
-_port = click.option("--port", default=1883, show_default=True, help="MQTT broker port.")
+_host = click.option(
+    "--host",
+    default=None,
+    help="MQTT broker host [default: NENTANG_SMARTCITY_MQTT_BROKER, else 127.0.0.1].",
+)
+_port = click.option(
+    "--port",
+    default=None,
+    type=int,
+    help="MQTT broker port [default: NENTANG_SMARTCITY_MQTT_BROKER, else 1883].",
+)
+_workers = click.option(
+    "--workers",
+    default=None,
+    type=click.IntRange(1, 64),
+    help="Bridge processes sharing the messages [default: NENTANG_SMARTCITY_MQTT_WORKERS].",
+)
+_number = click.option("--worker-number", default=0, hidden=True, type=click.IntRange(0, 64))
 
 
 @smartcity.command("ingest")
 @_host
 @_port
 @click.option("--batch", default=1000, show_default=True, help="Messages per transaction.")
-def smartcity_ingest(host: str, port: int, batch: int) -> None:
-    """Run the MQTT → NGSI-LD ingestion bridge until interrupted."""
-    _ingest(host, port, batch)
+@_workers
+@_number
+def smartcity_ingest(
+    host: str | None, port: int | None, batch: int, workers: int | None, worker_number: int
+) -> None:
+    """Run the MQTT → NGSI-LD ingestion bridges until interrupted."""
+    _ingest(host, port, batch, workers, worker_number)
 
 
 @smartcity.command("mqtt")
 @_host
 @_port
 @click.option("--batch", default=1000, show_default=True, help="Messages per transaction.")
-def smartcity_mqtt(host: str, port: int, batch: int) -> None:
+@_workers
+@_number
+def smartcity_mqtt(
+    host: str | None, port: int | None, batch: int, workers: int | None, worker_number: int
+) -> None:
     """The same as `nentang smartcity ingest`."""
-    _ingest(host, port, batch)
+    _ingest(host, port, batch, workers, worker_number)
 
 
 @smartcity.command("simulate")
@@ -79,10 +177,15 @@ def smartcity_mqtt(host: str, port: int, batch: int) -> None:
 @_host
 @_port
 def smartcity_simulate(
-    city: str, devices: int, rate: float, steps: int, host: str, port: int
+    city: str, devices: int, rate: float, steps: int, host: str | None, port: int | None
 ) -> None:
     """Register a simulated fleet of a city's sensors and publish their readings."""
     base._setup()
+    from django.conf import settings
+
+    configured = settings.NENTANG_SMARTCITY_MQTT_BROKER or ("127.0.0.1", 1883)
+    host = host or configured[0]
+    port = port or configured[1]
     import paho.mqtt.client as mqtt
     from paho.mqtt.enums import CallbackAPIVersion
 

@@ -151,6 +151,18 @@ VARIABLES: tuple[Variable, ...] = (
         "outside `NENTANG_HOME` (another disk, a mounted share) or an http(s) URL that "
         "accepts PUT and answers GET; `nentang audit verify` compares the log with it.",
     ),
+    Variable(
+        "NENTANG_SMARTCITY_MQTT_BROKER",
+        "(empty)",
+        "The MQTT broker (`host:port`) the smart-city devices publish to; when set, "
+        "`nentang serve` also runs the ingestion bridges.",
+    ),
+    Variable(
+        "NENTANG_SMARTCITY_MQTT_WORKERS",
+        "2",
+        "How many MQTT ingestion bridge processes share the devices' messages (a shared "
+        "subscription) in `nentang serve` and `nentang smartcity ingest`.",
+    ),
 )
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -192,6 +204,8 @@ class Config:
     demo_percent: int
     demo_large: bool
     audit_witness: str  # "" (none), an absolute directory outside home, or an http(s) URL
+    smartcity_mqtt_broker: tuple[str, int] | None
+    smartcity_mqtt_workers: int
 
 
 def _get(environ: Mapping[str, str], name: str) -> str | None:
@@ -301,6 +315,17 @@ def parse_token(name: str, raw: str) -> str:
     if raw and len(raw) < 32:
         raise ConfigError(name, "must be at least 32 characters long (or empty).")
     return raw
+
+
+def parse_host_port(name: str, raw: str) -> tuple[str, int] | None:
+    """``host:port`` (``[::1]:1883`` for IPv6), or ``None`` when empty."""
+    if not raw:
+        return None
+    host, sep, port = raw.rpartition(":")
+    host = host.removeprefix("[").removesuffix("]")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigError(name, f"expected host:port, got {raw!r}.")
+    return host, int(port)
 
 
 def parse_witness(name: str, raw: str, home: Path) -> str:
@@ -454,6 +479,12 @@ def read(environ: Mapping[str, str] | None = None) -> Config:
         demo_large=parse_bool("NENTANG_DEMO_LARGE", _get(env, "NENTANG_DEMO_LARGE") or "false"),
         audit_witness=parse_witness(
             "NENTANG_AUDIT_WITNESS", _get(env, "NENTANG_AUDIT_WITNESS") or "", home
+        ),
+        smartcity_mqtt_broker=parse_host_port(
+            "NENTANG_SMARTCITY_MQTT_BROKER", _get(env, "NENTANG_SMARTCITY_MQTT_BROKER") or ""
+        ),
+        smartcity_mqtt_workers=parse_positive_int(
+            "NENTANG_SMARTCITY_MQTT_WORKERS", _get(env, "NENTANG_SMARTCITY_MQTT_WORKERS") or "2"
         ),
     )
 

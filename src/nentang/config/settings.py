@@ -238,6 +238,8 @@ NENTANG_WEBHOOK_MAX_ATTEMPTS = CONFIG.webhook_max_attempts
 NENTANG_IDEMPOTENCY_TTL_HOURS = CONFIG.idempotency_ttl_hours
 NENTANG_AUDIT_CHECKPOINT_SECONDS = CONFIG.audit_checkpoint_seconds
 NENTANG_AUDIT_WITNESS = CONFIG.audit_witness
+NENTANG_SMARTCITY_MQTT_BROKER = CONFIG.smartcity_mqtt_broker
+NENTANG_SMARTCITY_MQTT_WORKERS = CONFIG.smartcity_mqtt_workers
 # How long a process gathers audited commits before it asks the task queue, once for all
 # of them, whether an integration run is waiting (audit.services.tlog.integration_soon);
 # 0 asks after every commit, inline (the tests: one connection, the test's transaction).

@@ -27,8 +27,19 @@ STABLE_AFTER = 60.0  # seconds of life after which a worker's exit is not a cras
 
 
 class WorkerSupervisor:
-    def __init__(self, env: dict[str, str] | None = None) -> None:
+    """One supervised process: the task worker by default, or ``command`` (arguments of
+    ``python -m nentang``, e.g. an MQTT ingestion bridge of ``nentang serve``)."""
+
+    def __init__(
+        self,
+        env: dict[str, str] | None = None,
+        *,
+        command: list[str] | None = None,
+        label: str = "task worker",
+    ) -> None:
         self.worker_id = f"serve-{get_random_string(16)}"
+        self._command = command or ["worker", "--worker-id", self.worker_id]
+        self.label = label
         self._env = dict(os.environ if env is None else env)
         self._stopping = threading.Event()
         self._lock = threading.Lock()
@@ -39,7 +50,7 @@ class WorkerSupervisor:
 
     def _spawn(self) -> subprocess.Popen[bytes]:
         return subprocess.Popen(  # noqa: S603 - our own interpreter and module, no shell
-            [sys.executable, "-m", "nentang", "worker", "--worker-id", self.worker_id],
+            [sys.executable, "-m", "nentang", *self._command],
             env=self._env,
         )
 
@@ -62,7 +73,8 @@ class WorkerSupervisor:
             if lived >= STABLE_AFTER:
                 delay = BACKOFF_START
             logger.warning(
-                "task worker (pid %d) exited with code %s after %.0f s; restarting it in %.0f s",
+                "%s (pid %d) exited with code %s after %.0f s; restarting it in %.0f s",
+                self.label,
                 process.pid,
                 process.returncode,
                 lived,
@@ -76,7 +88,7 @@ class WorkerSupervisor:
                 self.process = self._spawn()
                 self.restarts += 1
             logger.warning(
-                "task worker restarted (pid %d, restart %d)", self.process.pid, self.restarts
+                "%s restarted (pid %d, restart %d)", self.label, self.process.pid, self.restarts
             )
             delay = min(delay * 2, BACKOFF_MAX)
 

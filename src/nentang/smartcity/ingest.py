@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import struct
 import threading
 import time
 from collections import Counter, deque
@@ -48,9 +49,11 @@ from nentang.smartcity.services.devices import Reading, readings_ingest, signatu
 logger = logging.getLogger("nentang.smartcity.ingest")
 
 TOPIC = "nentang/+/+/attrs"
+SHARE_GROUP = "nentang"  # bridges of one installation share ``$share/nentang/<TOPIC>``
 CALLER = Caller.system("smartcity-mqtt")
 MAX_PAYLOAD = 8192
 LINGER = 0.02  # seconds without a message that close a batch early
+_PUBACK = struct.Struct("!BBH")
 
 
 @dataclass
@@ -71,8 +74,14 @@ class Bridge:
         batch_size: int = 1000,
         flush_seconds: float = 0.2,
         queue_size: int = 5000,
+        share: str | None = SHARE_GROUP,
+        clean_session: bool = False,
     ) -> None:
         self.host = host
+        # A shared subscription (MQTT 5, also open to 3.1.1 clients in Mosquitto 2):
+        # the broker hands each message to one bridge of the group, so several bridge
+        # processes share the load; ``None`` takes every message (a lone bridge).
+        self.topic = f"$share/{share}/{TOPIC}" if share else TOPIC
         self.port = port
         self.batch_size = batch_size
         self.flush_seconds = flush_seconds
@@ -86,11 +95,12 @@ class Bridge:
         self.stats = Stats()
         self.subscribed = threading.Event()
         self._devices: dict[tuple[str, str], tuple[Any, float]] = {}
+        self._batch: list[mqtt.MQTTMessage] = []
         self._reported: dict[tuple[str, str], float] = {}
         self.client = mqtt.Client(
             CallbackAPIVersion.VERSION2,
             client_id=client_id,
-            clean_session=False,
+            clean_session=clean_session,  # False: the broker keeps what we did not ack
             manual_ack=True,
         )
         self.client.max_inflight_messages_set(max(batch_size, 20))
@@ -101,7 +111,11 @@ class Bridge:
     def _on_connect(
         self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any
     ) -> None:
-        client.subscribe(TOPIC, qos=1)
+        client.subscribe(self.topic, qos=1)
+        if self.topic != TOPIC:
+            # A session of the same client id from before shared subscriptions would
+            # still receive every message besides its share.
+            client.unsubscribe(TOPIC)
 
     def _on_subscribe(
         self, client: mqtt.Client, userdata: Any, mid: int, reasons: Any, props: Any
@@ -125,9 +139,24 @@ class Bridge:
         cached = self._devices.get(key)
         if cached is not None and (cached[0] is not None or time.monotonic() - cached[1] < 30):
             return cached[0]
-        device = selectors.device_for(tenant=tenant, device_id=device_id)
-        self._devices[key] = (device, time.monotonic())
-        return device
+        self._load_devices(tenant, device_id)
+        return self._devices[key][0]
+
+    def _load_devices(self, tenant: str, device_id: str) -> None:
+        """Every device of the batch in ``tenant`` not known yet, in one query: a bridge
+        that starts (or restarts) with thousands of devices to learn does not pay one
+        round trip per device."""
+        now = time.monotonic()
+        wanted = {device_id}
+        for message in self._batch:
+            parts = message.topic.split("/")
+            if len(parts) == 4 and parts[1] == tenant:
+                cached = self._devices.get((tenant, parts[2][:100]))
+                if cached is None or (cached[0] is None and now - cached[1] >= 30):
+                    wanted.add(parts[2][:100])
+        found = selectors.devices_for(tenant=tenant, device_ids=sorted(wanted))
+        for each in wanted:
+            self._devices[(tenant, each)] = (found.get(each), now)
 
     def _reject(self, tenant: str, device_id: str, reason: str) -> None:
         self.stats.rejected[reason] += 1
@@ -182,6 +211,7 @@ class Bridge:
     def process(self, messages: list[mqtt.MQTTMessage]) -> None:
         """Verify, store and only then acknowledge one batch."""
         by_tenant: dict[str, list[Reading]] = {}
+        self._batch = messages
         for message in messages:
             verified = self.verify(message)
             if verified is not None:
@@ -190,8 +220,22 @@ class Bridge:
             self._store(tenant, readings)
         self.stats.received += len(messages)
         self.stats.batches += 1
-        for message in messages:
-            self.client.ack(message.mid, message.qos)
+        self._acknowledge(messages)
+
+    def _acknowledge(self, messages: list[mqtt.MQTTMessage]) -> None:
+        """The batch's PUBACKs (MQTT 3.1.1: 0x40, length 2, the message id) handed to
+        paho's network thread as one write, where ``client.ack`` queues, logs and wakes
+        the thread once per message. Through paho's packet queue, so they leave in order
+        with whatever paho sends; ``client.ack`` one by one if that queue is not there."""
+        queue = getattr(self.client, "_packet_queue", None)
+        if queue is None:
+            for message in messages:
+                self.client.ack(message.mid, message.qos)
+            return
+        pack = _PUBACK.pack
+        packet = b"".join([pack(mqtt.PUBACK, 2, m.mid) for m in messages if m.qos == 1])
+        if packet:
+            queue(mqtt.PUBACK, packet, 0, 0)
 
     def _store(self, tenant: str, readings: list[Reading]) -> None:
         try:
@@ -258,6 +302,9 @@ class Bridge:
                 if on_batch is not None:
                     on_batch(self.stats)
         finally:
-            self.client.loop_stop()
+            # Disconnect first: the network thread still writes what is queued (the
+            # last batch's PUBACKs) before the DISCONNECT, so that batch is not sent
+            # again to the next bridge of this client id.
             self.client.disconnect()
+            self.client.loop_stop()
         return self.stats

@@ -233,15 +233,26 @@ def _aggregate_many_in_sql(
         ops.adapt_datetimefield_value(end),
     ]
     out: dict[str, dict[str, dict[str, list[list[Any]]]]] = {}
+    # Every entity of the page has the same buckets: each one's bounds are formatted
+    # once (720 for a month of hours), not once per entity and bucket (720,000).
+    bounds_of: dict[int, tuple[str, str]] = {}
+    columns = [(method, _SQL_METHODS[method] + 1) for method in how.methods]
+    series: dict[str, list[list[Any]]] = {}
+    current: tuple[str, str] | None = None
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         for row in cursor.fetchall():
-            start_at = first + int(row[2]) * period
-            bounds = [iso(start_at), iso(start_at + period)]
-            per_attr = out.setdefault(row[0], {})
-            series = per_attr.setdefault(row[1], {method: [] for method in how.methods})
-            for method in how.methods:
-                series[method].append([row[_SQL_METHODS[method] + 1], *bounds])
+            index = int(row[2])
+            bounds = bounds_of.get(index)
+            if bounds is None:
+                start_at = first + index * period
+                bounds = bounds_of[index] = (iso(start_at), iso(start_at + period))
+            if current != (row[0], row[1]):  # rows come ordered by entity, attribute
+                current = (row[0], row[1])
+                per_attr = out.setdefault(row[0], {})
+                series = per_attr.setdefault(row[1], {method: [] for method in how.methods})
+            for method, column in columns:
+                series[method].append([row[column], bounds[0], bounds[1]])
     return out
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
 from nentang.kernel import auditing
@@ -154,12 +154,18 @@ _COMPILED: dict[tuple[str, tuple[tuple[str, str, str], ...]], Compiled] = {}
 
 
 def _compiled(device: Device) -> Compiled:
+    # Kept on the instance too: the bridge holds one Device per device and folds its
+    # readings thousands of times (building the cache key cost more than the mapping).
+    mine: Compiled | None = vars(device).get("_compiled_mapping")
+    if mine is not None:
+        return mine
     custom = tuple(
         (str(k), str(v[0]), str(v[1]) if len(v) > 1 else "") for k, v in device.mapping.items()
     )
     key = (device.kind, custom)
     found = _COMPILED.get(key)
     if found is not None:
+        vars(device)["_compiled_mapping"] = found
         return found
     terms = contexts.core_terms()
     _, mapping = KINDS[device.kind]
@@ -178,6 +184,7 @@ def _compiled(device: Device) -> Compiled:
         compiled[measure] = (iri, unit, convert)
     if len(_COMPILED) < 256:
         _COMPILED[key] = compiled
+    vars(device)["_compiled_mapping"] = compiled
     return compiled
 
 
@@ -341,48 +348,107 @@ def readings_ingest(*, caller: Caller, tenant: str, readings: Sequence[Reading])
         for iri, instances in attrs.items():
             if _newer(folded.get(iri), instances):
                 folded[iri] = instances
-    postgres = connection.vendor == "postgresql"
+    if connection.vendor == "postgresql":
+        # Sorted by entity and time: two bridges writing the same readings (a message
+        # sent again) take the history's unique keys in the same order.
+        history.sort(key=lambda item: (item[0], item[1]))
+        for attempt in range(_ATTEMPTS):
+            try:
+                _ingest_postgres(caller, tenant, readings, devices, latest, history, stamp)
+                return count
+            except OperationalError as error:
+                # Another bridge's batch: a deadlock PostgreSQL broke by failing us (rare,
+                # see _ingest_postgres). Ours was rolled back whole: run it again.
+                if attempt + 1 == _ATTEMPTS or connection.in_atomic_block:
+                    raise
+                if getattr(error.__cause__, "sqlstate", None) not in _RETRYABLE:
+                    raise
+        return count  # pragma: no cover - the loop returns or raises
     with transaction.atomic():
         row_tenant = tenant_for(caller, tenant, write=True)
-        rows = Entity.objects.select_for_update().filter(
-            tenant=row_tenant, entity_id__in=sorted(latest)
-        )
-        if postgres:
-            # Lock in entity order (two bridges never deadlock), ids only.
-            locked: dict[str, Any] = dict(rows.order_by("entity_id").values_list("entity_id", "pk"))
-        else:
-            locked = {row.entity_id: row for row in rows.order_by("entity_id")}
-        new_rows: list[Entity] = []
+        rows = Entity.objects.filter(tenant=row_tenant, entity_id__in=sorted(latest))
+        # SQLite: the transaction is IMMEDIATE, so writers (bridges) take turns.
+        locked = {row.entity_id: row for row in rows.order_by("entity_id")}
         changes: list[Change] = []
+        new_rows: list[Entity] = []
         for entity_id, attrs in latest.items():
             if entity_id not in locked:
                 row, data = _new_entity(row_tenant, devices[entity_id], attrs, stamp)
                 new_rows.append(row)
                 changes.append(Change(data, set(attrs), stamp, stamp))
         Entity.objects.bulk_create(new_rows, batch_size=500)
-        if postgres:
-            watched = Subscription.objects.filter(tenant=row_tenant, is_active=True).exists()
-            changes += _latest_in_postgres(locked, latest, stamp, returning=watched)
-            _history_in_postgres(row_tenant, history)
-        else:
-            changes += _latest_in_python(locked, latest, stamp)
-            history_write(
-                [
-                    HistoryRow(row_tenant.pk, entity_id, iri, "", moment, instances[0], _number(v))
-                    for entity_id, _, moment, attrs in history
-                    for iri, instances in attrs.items()
-                    for v in (instances[0]["value"],)
-                ]
-            )
-        auditing.record(
-            actor=caller.actor,
-            action="smartcity.reading.ingest",
-            subject_type="smartcity.tenant",
-            subject=row_tenant.name or "(default)",
-            summary={"readings": len(readings), "entities": len(latest)},
+        changes += _latest_in_python(locked, latest, stamp)
+        history_write(
+            [
+                HistoryRow(row_tenant.pk, entity_id, iri, "", moment, instances[0], _number(v))
+                for entity_id, _, moment, attrs in history
+                for iri, instances in attrs.items()
+                for v in (instances[0]["value"],)
+            ]
         )
+        _audit(caller, row_tenant, readings, latest)
         notify(row_tenant, changes)
     return count
+
+
+_ATTEMPTS = 3
+_RETRYABLE = {"40P01", "40001"}  # deadlock detected, serialization failure
+
+
+def _audit(
+    caller: Caller, tenant: Tenant, readings: Sequence[Reading], latest: Mapping[str, Any]
+) -> None:
+    auditing.record(
+        actor=caller.actor,
+        action="smartcity.reading.ingest",
+        subject_type="smartcity.tenant",
+        subject=tenant.name or "(default)",
+        summary={"readings": len(readings), "entities": len(latest)},
+    )
+
+
+def _ingest_postgres(
+    caller: Caller,
+    tenant: str,
+    readings: Sequence[Reading],
+    devices: Mapping[str, Device],
+    latest: Mapping[str, dict[str, list[Any]]],
+    history: Sequence[tuple[str, str, datetime, dict[str, list[Any]]]],
+    stamp: str,
+) -> None:
+    """One batch on PostgreSQL, safe with several bridges at once (shared subscriptions
+    hand one device's readings to any of them). The history first (it needs no entity);
+    then the batch's entities locked in id order (ids only); those that do not exist yet
+    are inserted in id order with ``ON CONFLICT DO NOTHING`` — another bridge creating
+    the same one makes us wait for its commit, never fail — and locked in turn; then the
+    newest values merged. Bridges wait for each other in id order, except when a third
+    creates an entity between two others' reads: PostgreSQL then breaks the circle by
+    failing one batch, which :func:`readings_ingest` runs again."""
+    with transaction.atomic():
+        row_tenant = tenant_for(caller, tenant, write=True)
+        _history_in_postgres(row_tenant, history)
+        ids = sorted(latest)
+        lock = (
+            Entity.objects.select_for_update()
+            .filter(tenant=row_tenant)
+            .order_by("entity_id")
+            .values_list("entity_id", "pk")
+        )
+        locked: dict[str, int] = dict(lock.filter(entity_id__in=ids))
+        missing = [entity_id for entity_id in ids if entity_id not in locked]
+        if missing:
+            # Created with their location and name only: the merge below adds the
+            # readings to them as to any other entity (and notifies the same way).
+            Entity.objects.bulk_create(
+                [_new_entity(row_tenant, devices[e], {}, stamp)[0] for e in missing],
+                batch_size=500,
+                ignore_conflicts=True,
+            )
+            locked.update(lock.filter(entity_id__in=missing))
+        watched = Subscription.objects.filter(tenant=row_tenant, is_active=True).exists()
+        changes = _latest_in_postgres(locked, latest, stamp, returning=watched)
+        _audit(caller, row_tenant, readings, latest)
+        notify(row_tenant, changes)
 
 
 def _history_in_postgres(

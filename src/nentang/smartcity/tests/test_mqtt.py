@@ -245,6 +245,8 @@ def test_a_killed_bridge_loses_no_acknowledged_reading(broker: int, tmp_path: Pa
         str(broker),
         "--batch",
         "200",
+        "--workers",
+        "1",  # this process is the bridge (no supervisor in between): kill -9 hits it
     ]
 
     def start() -> subprocess.Popen[str]:
@@ -284,3 +286,150 @@ def test_a_killed_bridge_loses_no_acknowledged_reading(broker: int, tmp_path: Pa
     assert expected == 2000
     assert stored == measures
     assert Entity.objects.count() == 40
+
+
+# Several bridges: a shared subscription ------------------------------------------------
+
+
+def test_two_bridges_share_the_messages_and_store_each_reading_once(broker: int) -> None:
+    """Given two bridges in the shared group and devices never seen (their entities are
+    created by whichever bridge gets a first reading — both at once, for some), when
+    the devices publish, then the broker splits the messages between the bridges, every
+    reading is stored once and each entity holds its device's newest reading, although
+    a device's readings were folded by both bridges in any order."""
+    from nentang.audit.services import security_defaults_install
+
+    security_defaults_install()
+    fleet = simulate.fleet("hue", 24)
+    register(fleet)
+    bridges = [
+        Bridge(port=broker, client_id=f"test-shared-{n}", batch_size=20, flush_seconds=0.05)
+        for n in (1, 2)
+    ]
+    assert {bridge.topic for bridge in bridges} == {"$share/nentang/nentang/+/+/attrs"}
+    stop = threading.Event()
+    threads = [threading.Thread(target=bridge.run, args=(stop,), daemon=True) for bridge in bridges]
+    for thread in threads:
+        thread.start()
+    assert all(bridge.subscribed.wait(10) for bridge in bridges)
+    steps = 8
+    start = datetime(2026, 12, 1, tzinfo=UTC)
+    items = list(simulate.messages(fleet, start, steps, timedelta(minutes=1)))
+    client = publisher(broker)
+    publish_all(client, items)
+    client.loop_stop()
+    deadline = time.monotonic() + 60
+    while sum(b.stats.received for b in bridges) < len(items) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    stop.set()
+    for thread in threads:
+        thread.join(30)
+
+    assert [sum(b.stats.rejected.values()) for b in bridges] == [0, 0]
+    assert sum(b.stats.received for b in bridges) == len(items) == 24 * steps
+    # Every message was acknowledged (the batches' PUBACKs reached the broker): the
+    # sessions, taken up again, have nothing to send again.
+    again = [Bridge(port=broker, client_id=f"test-shared-{n}", flush_seconds=0.05) for n in (1, 2)]
+    stop_again = threading.Event()
+    rerun = [threading.Thread(target=b.run, args=(stop_again,), daemon=True) for b in again]
+    for thread in rerun:
+        thread.start()
+    assert all(b.subscribed.wait(10) for b in again)
+    time.sleep(1.0)
+    stop_again.set()
+    for thread in rerun:
+        thread.join(30)
+    assert [b.stats.received for b in again] == [0, 0]
+    assert all(b.stats.received > 0 for b in bridges)  # both took a share
+    measures = sum(len(json.loads(payload)["m"]) for _, payload in items)
+    assert Observation.objects.count() == measures
+    assert Entity.objects.filter(tenant__name="hue").count() == 24
+    newest: dict[str, dict[str, Any]] = {}
+    for topic, payload in items:
+        body = json.loads(payload)
+        device_id = topic.split("/")[2]
+        if body["ts"] >= newest.get(device_id, {"ts": ""})["ts"]:
+            newest[device_id] = body
+    air = next(d for d in fleet if d.kind == "air")
+    entity = Entity.objects.get(entity_id=f"urn:ngsi-ld:AirQualityObserved:{air.device_id}")
+    pm25 = entity.data["attrs"]["https://uri.etsi.org/ngsi-ld/default-context/pm25"][0]
+    assert pm25["value"] == newest[air.device_id]["m"]["pm25"]
+    observed = datetime.fromisoformat(pm25["observedAt"])
+    assert observed == datetime.fromisoformat(newest[air.device_id]["ts"])
+    assert (
+        len(entity.data["attrs"]["https://uri.etsi.org/ngsi-ld/location"]) == 1
+    )  # created once, with its position
+
+
+@pytest.mark.skipif(
+    not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"),
+    reason="concurrent transactions: PostgreSQL (SQLite's writers take turns)",
+)
+def test_a_bridge_creating_an_entity_another_is_creating_waits_and_merges() -> None:
+    """Given bridge A has created a device's entity in a transaction not yet committed,
+    when bridge B stores readings of the same device, then B waits for A's commit
+    instead of failing on the entity's unique key, and merges its readings: the
+    newest one wins the current state, all of them are in the history."""
+    from nentang.audit.services import security_defaults_install
+    from nentang.smartcity.services.devices import Reading, readings_ingest
+
+    security_defaults_install()
+    fleet = simulate.fleet("hue", 6)
+    register(fleet)
+    air = next(d for d in fleet if d.kind == "air")
+    device = services.device_register(
+        caller=Caller.system("tests"),
+        tenant="hue",
+        device_id=air.device_id,
+        kind=air.kind,
+        longitude=air.longitude,
+        latitude=air.latitude,
+    )[0]
+    caller = Caller.system("smartcity-mqtt")
+
+    def reading(minute: int, pm25: float) -> Reading:
+        return Reading(device, f"2026-12-01T08:{minute:02d}:00Z", {"pm25": pm25})
+
+    errors: list[BaseException] = []
+    backend: list[int] = []
+
+    def bridge_b() -> None:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                backend.append(cursor.fetchone()[0])
+            readings_ingest(
+                caller=caller, tenant="hue", readings=[reading(1, 11.0), reading(3, 33.0)]
+            )
+        except BaseException as error:  # reported to the test below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=bridge_b)
+    from django.db import transaction
+
+    with transaction.atomic():  # bridge A's batch, not committed yet
+        readings_ingest(caller=caller, tenant="hue", readings=[reading(2, 22.0)])
+        thread.start()
+        deadline = time.monotonic() + 30
+        waiting = False
+        while not waiting and time.monotonic() < deadline:
+            time.sleep(0.05)
+            if backend:
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = %s",
+                        [backend[0]],
+                    )
+                    row = cursor.fetchone()
+                    waiting = bool(row and row[0])
+        assert waiting, "bridge B should wait for bridge A's uncommitted entity"
+    thread.join(30)
+
+    assert errors == []
+    entity = Entity.objects.get(entity_id=device.entity_id)
+    pm25 = entity.data["attrs"]["https://uri.etsi.org/ngsi-ld/default-context/pm25"][0]
+    assert (pm25["value"], pm25["observedAt"]) == (33.0, "2026-12-01T08:03:00.000000Z")
+    history = Observation.objects.filter(entity_id=device.entity_id).order_by("observed_at")
+    assert [o.number for o in history] == [11.0, 22.0, 33.0]
