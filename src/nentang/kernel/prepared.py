@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 
 _cursor_class: Any = None
 
@@ -59,18 +59,19 @@ def _prepared_class() -> Any:
 def fixed_cursor() -> Iterator[Any]:
     """A cursor for a fixed statement: prepared on PostgreSQL when the connection allows
     it, Django's usual cursor otherwise. Use as ``connection.cursor()``."""
-    if connection.vendor != "postgresql":
-        with connection.cursor() as cursor:
+    db = connections[DEFAULT_DB_ALIAS]  # the proxy `connection` looks it up per attribute
+    if db.vendor != "postgresql":
+        with db.cursor() as cursor:
             yield cursor
         return
-    connection.close_if_health_check_failed()
-    connection.ensure_connection()
-    raw = connection.connection
+    db.close_if_health_check_failed()
+    db.ensure_connection()
+    raw = db.connection
     if raw is None or getattr(raw, "prepare_threshold", None) is None:
-        with connection.cursor() as cursor:
+        with db.cursor() as cursor:
             yield cursor
         return
-    with connection.wrap_database_errors:
-        cursor = connection._prepare_cursor(_prepared_class()(raw))  # type: ignore[attr-defined]
+    with db.wrap_database_errors:
+        cursor = db._prepare_cursor(_prepared_class()(raw))  # type: ignore[attr-defined]
     with cursor:
         yield cursor
