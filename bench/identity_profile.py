@@ -174,10 +174,21 @@ def main(argv: list[str]) -> int:
             cpu = time.process_time()
             wall = time.perf_counter()
             if args.plain:
+                # Every backend of the database but this thread's own (the pooled
+                # connections of the request threads), read from /proc: a local server.
+                backends = setup.database_backends()
+                pg = setup.pids_cpu_seconds(backends)
+                cpu = time.process_time()
+                wall = time.perf_counter()
                 for request in measured:
                     send(request)
                 cpu = time.process_time() - cpu
                 wall = time.perf_counter() - wall
+                pg = setup.pids_cpu_seconds(backends) - pg
+                print(
+                    f"PostgreSQL: {1000 * pg / len(measured):.2f} ms CPU per request"
+                    f" ({len(backends)} backends)"
+                )
             elif args.cprofile:
                 import cProfile
                 import pstats

@@ -6,10 +6,12 @@ import ipaddress
 import re
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from nentang.config.env import VARIABLES, ConfigError, read
+from nentang.config.settings import _database as settings_database
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -147,3 +149,15 @@ def test_metrics_default_to_loopback_only_and_no_token(tmp_path: Path) -> None:
     assert read(env(tmp_path, NENTANG_METRICS_ALLOW_NETWORKS="")).metrics_allow_networks == ()
     with pytest.raises(ConfigError, match=r"^NENTANG_METRICS_TOKEN: must be at least 32"):
         read(env(tmp_path, NENTANG_METRICS_TOKEN="short"))
+
+
+def test_prepared_statements_are_a_database_url_option(tmp_path: Path) -> None:
+    def options(url: str) -> dict[str, Any]:
+        config = read({"NENTANG_HOME": str(tmp_path), "NENTANG_DATABASE_URL": url})
+        return dict(settings_database(config.database)["OPTIONS"])
+
+    base = "postgresql://nt@127.0.0.1:5432/nentang"
+    assert options(base)["prepare_threshold"] == 2**31 - 1  # asked for by fixed_cursor only
+    off = options(base + "?prepared_statements=false")
+    assert "prepare_threshold" not in off  # Django's default: None, nothing prepared
+    assert "prepared_statements" not in off  # not passed on to psycopg

@@ -153,6 +153,12 @@ def _database(db: env.Database) -> dict[str, Any]:
             ),
             "timeout": 10,
         }
+    # Fixed statements of hot requests are prepared on the server (kernel.prepared); a
+    # psycopg threshold no statement reaches by count means "only when a cursor asks".
+    # Off (None, Django's default) with ?prepared_statements=false, e.g. behind a pooler
+    # in transaction mode. The ORM's client-side cursor never prepares either way.
+    if env.parse_bool("NENTANG_DATABASE_URL", extra.pop("prepared_statements", "true")):
+        options["prepare_threshold"] = 2**31 - 1
     options.update(extra)  # e.g. sslmode=require
     return {
         "ENGINE": "django.db.backends.postgresql",

@@ -14,9 +14,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.models import signals
 from django.db.models.base import ModelState
+
+from nentang.kernel.prepared import fixed_cursor
 
 Column = Callable[[type[models.Model], str], str]
 
@@ -53,11 +55,11 @@ class Joined:
         self.names = names
         self._compiled: dict[str, _Compiled] = {}
 
-    def _compile(self) -> _Compiled:
-        found = self._compiled.get(connection.vendor)
+    def _compile(self, db: Any) -> _Compiled:
+        found = self._compiled.get(db.vendor)
         if found is not None:
             return found
-        quote = connection.ops.quote_name
+        quote = db.ops.quote_name
         names = dict(self.names(_column))
         selected: list[str] = []
         clauses: list[str] = []
@@ -68,8 +70,8 @@ class Joined:
             for offset, field in enumerate(fields):
                 col = field.get_col(alias)
                 functions = [
-                    *connection.ops.get_db_converters(col),
-                    *field.get_db_converters(connection),  # type: ignore[attr-defined]
+                    *db.ops.get_db_converters(col),
+                    *field.get_db_converters(db),  # type: ignore[attr-defined]
                 ]
                 if functions:
                     converters.append((len(selected) + offset, col, functions))
@@ -81,14 +83,15 @@ class Joined:
         # Names from the models' metadata, quoted; every value is a parameter.
         sql = f"SELECT {', '.join(selected)} FROM {' '.join(clauses)} WHERE {where}"  # noqa: S608
         compiled = _Compiled(sql=sql, layout=tuple(layout))
-        self._compiled[connection.vendor] = compiled
+        self._compiled[db.vendor] = compiled
         return compiled
 
     def fetch(self, params: Sequence[Any]) -> list[models.Model | None] | None:
         """The first row as one instance per table (None where a LEFT JOIN found no
         row), or None when no row matched."""
-        compiled = self._compile()
-        with connection.cursor() as cursor:
+        db = connections[DEFAULT_DB_ALIAS]  # one look-up, not one per attribute
+        compiled = self._compile(db)
+        with fixed_cursor() as cursor:
             cursor.execute(compiled.sql, list(params))
             row = cursor.fetchone()
         if row is None:
@@ -100,16 +103,18 @@ class Joined:
             for position, col, functions in converters:
                 value = values[position]
                 for convert in functions:
-                    value = convert(value, col, connection)
+                    value = convert(value, col, db)
                 values[position] = value
             part = values[start : start + len(attnames)]
             start += len(attnames)
             pk = part[attnames.index(model._meta.pk.attname)]
-            out.append(None if pk is None else _instance(model, attnames, part))
+            out.append(None if pk is None else _instance(model, attnames, part, db.alias))
         return out
 
 
-def _instance(model: type[models.Model], attnames: tuple[str, ...], values: list[Any]) -> Any:
+def _instance(
+    model: type[models.Model], attnames: tuple[str, ...], values: list[Any], alias: str
+) -> Any:
     """``model.from_db`` for a row of every concrete column, without ``Model.__init__``'s
     per-field ``setattr`` walk (a sixth of a userinfo answer's CPU for six models): the
     values go into the instance's ``__dict__``, where ``__init__`` puts them too, and
@@ -121,11 +126,11 @@ def _instance(model: type[models.Model], attnames: tuple[str, ...], values: list
         or model.__init__ is not models.Model.__init__
         or model.from_db.__func__ is not models.Model.from_db.__func__  # type: ignore[attr-defined]
     ):
-        return model.from_db(connection.alias, attnames, values)
+        return model.from_db(alias, attnames, values)
     instance = model.__new__(model)
     instance.__dict__.update(zip(attnames, values, strict=True))
     state = ModelState()
     state.adding = False
-    state.db = connection.alias
+    state.db = alias
     instance._state = state
     return instance

@@ -43,6 +43,7 @@ from nentang.identity.oidc.common import (
 from nentang.identity.oidc.joined import Joined
 from nentang.identity.oidc.scopes import allowed_scopes
 from nentang.identity.oidc.usage import release_record
+from nentang.kernel.prepared import fixed_cursor
 from nentang.kernel.rowinserts import insert_linked, insert_statement, mark_saved
 
 # An authorization code's two rows: nentang's authorization (with the consent it was
@@ -233,7 +234,7 @@ class Validator(ClientAuthValidator):
             # With the code's grant deleted in the same statement (what
             # invalidate_authorization_code does after the tokens are saved; the token
             # endpoint's transaction makes the order invisible to anyone else).
-            with connection.cursor() as cursor:
+            with fixed_cursor() as cursor:
                 cursor.execute(
                     _claim_sql(),
                     [timezone.now(), authorization.pk, request.code, request.client.pk],
@@ -366,7 +367,7 @@ class Validator(ClientAuthValidator):
         else:
             # A client-credentials grant's only write: one INSERT, atomic by itself.
             sql, params = insert_statement(access_token)
-            with connection.cursor() as cursor:
+            with fixed_cursor() as cursor:
                 cursor.execute(sql, params)
                 mark_saved(access_token, cursor.fetchone()[0])
         return access_token
