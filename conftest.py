@@ -7,6 +7,7 @@ test script points it there); pytest-django creates and destroys the test databa
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 import threading
 from collections.abc import Iterable, Iterator
@@ -311,6 +312,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "postgres_only" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    """The browser tests of a process share one Chromium (tests/support/browser.py),
+    closed after the last of those that run in a row: before a test that is not a
+    browser test, and at the end."""
+    browser = sys.modules.get("tests.support.browser")
+    if browser is None:
+        return
+    if nextitem is None or nextitem.get_closest_marker("browser") is None:
+        browser.close_shared_chromium()
 
 
 @pytest.hookimpl(hookwrapper=True)

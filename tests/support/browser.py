@@ -52,18 +52,65 @@ NEEDS_CHROMIUM = [
 ]
 
 
+# One Chromium per test process (see launch_chromium).
+_SHARED: dict[str, Any] = {}
+ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
+
+
 @contextmanager
 def launch_chromium() -> Iterator[Browser]:
-    """Debian's chromium under Playwright, headless, closed afterwards. Start it after
-    the live server and after any database set-up: Django refuses database calls from a
-    thread where Playwright's event loop runs."""
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    """Debian's chromium under Playwright, headless.
+
+    One per test process, shared by the browser tests that run one after another there:
+    a launch costs ~1.5 s of a core, and the root conftest hands the browser files out
+    first, so a process starts Chromium about once. Each test opens its own contexts
+    (cookies, storage, cache), and the ones it leaves open are closed when it ends, so
+    nothing passes from one test to the next. The root conftest closes the browser
+    before the first test that is not a browser test (``close_shared_chromium``).
+
+    While Playwright runs, its event loop runs in this thread, and Django refuses
+    database calls from such a thread unless ``DJANGO_ALLOW_ASYNC_UNSAFE`` is set: it is
+    set from the launch to the close, so the tests' own set-up and the flush between
+    them keep working (they are plain synchronous calls)."""
+    browser = _SHARED.get("browser")
+    if browser is None or not browser.is_connected():
+        close_shared_chromium()
+        sync_api = pytest.importorskip("playwright.sync_api")
+        _SHARED["async_unsafe"] = os.environ.get(ASYNC_UNSAFE)
+        os.environ[ASYNC_UNSAFE] = "true"
+        playwright = sync_api.sync_playwright().start()
+        _SHARED["playwright"] = playwright
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        _SHARED["browser"] = browser
+    try:
+        yield browser
+    finally:
+        for context in browser.contexts:
+            context.close()
+
+
+def close_shared_chromium() -> None:
+    """Close the process's Chromium and Playwright, if they run (root conftest)."""
+    browser = _SHARED.pop("browser", None)
+    playwright = _SHARED.pop("playwright", None)
+    if browser is None and playwright is None:
+        return
+    try:
+        if browser is not None and browser.is_connected():
+            browser.close()
+    finally:
+        if playwright is not None:
+            playwright.stop()
+        previous = _SHARED.pop("async_unsafe", None)
+        if previous is None:
+            os.environ.pop(ASYNC_UNSAFE, None)
+        else:
+            os.environ[ASYNC_UNSAFE] = previous
+        # Connections opened while Playwright's loop ran: closed, so the next test (or
+        # the test database's removal at the end, on PostgreSQL) starts from fresh ones.
+        from django.db import connections
+
+        connections.close_all()
 
 
 def screenshot(target: Page | Locator, path: Path, *, full_page: bool = True) -> None:

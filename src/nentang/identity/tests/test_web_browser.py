@@ -53,10 +53,10 @@ def site(live_server: Any, settings: Any, transactional_db: None) -> str:
 
 
 @pytest.fixture
-def browser(site: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Browser]:
+def browser(site: str) -> Iterator[Browser]:
     # Playwright's sync API runs an event loop in this thread; the test's own reads and
-    # writes (through the services) are still plain synchronous calls.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    # writes (through the services) are still plain synchronous calls, which the shared
+    # browser allows while it runs (tests/support/browser.py).
     with launch_chromium() as chromium:
         yield chromium
     # Connections opened while Playwright's loop ran live in its context: close them

@@ -49,8 +49,7 @@ def site(live_server: Any, settings: Any, transactional_db: None) -> str:
 
 
 @pytest.fixture
-def browser(site: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Browser]:
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+def browser(site: str) -> Iterator[Browser]:
     with launch_chromium() as chromium:
         yield chromium
     connections.close_all()

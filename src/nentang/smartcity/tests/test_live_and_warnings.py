@@ -107,9 +107,8 @@ def test_the_city_page_refreshes_itself_and_the_warnings_page(
     chromium: Browser, live_server: Any, artifacts: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(pages, "REFRESH_SECONDS", 1)
-    # The test writes a reading while Playwright's loop runs in this thread (as the
-    # identity browser tests do).
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    # The test writes a reading while Playwright's loop runs in this thread (allowed
+    # while the shared browser runs: tests/support/browser.py).
     watch = Watch()
     page = open_page(chromium, PHONE, watch)
     page.goto(live_server.url + "/do-thi/hue/")
