@@ -19,6 +19,8 @@ from typing import Any, cast
 from django.db import connection, models
 from django.db.models.fields import AutoFieldMixin
 
+from nentang.kernel.boundsql import bound_cursor
+
 _Layout = tuple[str, str, tuple[models.Field[Any, Any], ...]]
 _TEXTS: dict[tuple[str, type[models.Model]], _Layout] = {}
 
@@ -151,7 +153,7 @@ def insert_linked(rows: Sequence[tuple[models.Model, Mapping[str, int]]]) -> Non
         f"(SELECT {_layout(type(instance))[1]} FROM r{index})"  # noqa: S608 - metadata only
         for index, (instance, _links) in enumerate(rows)
     )
-    with connection.cursor() as cursor:
+    with bound_cursor() as cursor:  # dozens of values: bound by the server, not quoted here
         cursor.execute(f"WITH {', '.join(parts)} SELECT {returned}", params)
         ids = cursor.fetchone()
     for (instance, links), pk in zip(rows, ids, strict=True):

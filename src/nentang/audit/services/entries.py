@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from nentang.audit.models import AuditEntry, PendingEntry
 from nentang.kernel.auditing import Actor
+from nentang.kernel.boundsql import bound_cursor
 from nentang.kernel.jsonvalues import check_json, check_text, json_size
 from nentang.kernel.observability.context import current_request_id
 from nentang.kernel.privatefiles import load_or_create_key
@@ -145,7 +146,7 @@ def _insert_queued_and_counted(
         json.dumps(entry.summary),
         entry.request_id,
     ]
-    with connection.cursor() as cursor:
+    with bound_cursor() as cursor:  # the values bound by the server (kernel.boundsql)
         if alongside is None:
             cursor.execute(_INSERT_QUEUED_AND_COUNTED, values)
             row = (*cursor.fetchone(), None)

@@ -18,6 +18,8 @@ from django.db import connection, models
 from django.db.models import signals
 from django.db.models.base import ModelState
 
+from nentang.kernel.boundsql import bound_cursor
+
 Column = Callable[[type[models.Model], str], str]
 
 
@@ -88,7 +90,7 @@ class Joined:
         """The first row as one instance per table (None where a LEFT JOIN found no
         row), or None when no row matched."""
         compiled = self._compile()
-        with connection.cursor() as cursor:
+        with bound_cursor() as cursor:  # the values bound by the server (kernel.boundsql)
             cursor.execute(compiled.sql, list(params))
             row = cursor.fetchone()
         if row is None:
