@@ -45,9 +45,14 @@ FAST_HASHERS = ["tests.support.hashers.CountingHasher"]
 def _fast_password_hasher() -> Iterator[None]:
     from django.test.utils import override_settings
 
-    # The audit integrator is asked for inline after each commit (a test's entries are
-    # in the test's own transaction, which another thread's connection would not see).
-    with override_settings(PASSWORD_HASHERS=FAST_HASHERS, NENTANG_AUDIT_SCHEDULE_SECONDS=0):
+    # The audit integrator and the outbox dispatch are asked for inline after each commit
+    # (a test's rows are in the test's own transaction, which another thread's
+    # connection would not see).
+    with override_settings(
+        PASSWORD_HASHERS=FAST_HASHERS,
+        NENTANG_AUDIT_SCHEDULE_SECONDS=0,
+        NENTANG_OUTBOX_SCHEDULE_SECONDS=0,
+    ):
         yield
 
 

@@ -6,11 +6,15 @@ database, through Django's full middleware stack (test client, bearer token)::
     pip install pyinstrument
     python -m bench.publicservices_profile [--requests 200] [--html out.html]
     python -m bench.publicservices_profile --cprofile [--requests 300]
+    python -m bench.publicservices_profile --http 10s
 
 It prints the queries of one submission (CaptureQueriesContext), the CPU time of this
 process per submission over ``--requests`` unprofiled submissions (``time.process_time``:
 the request's Python, not PostgreSQL's), then the call tree (pyinstrument, or cProfile's
-top functions by own time with ``--cprofile``).
+top functions by own time with ``--cprofile``). With ``--http``, instead, it serves the
+benchmark's server (``nentang serve``, 2 workers, its task worker) and loads it with wrk
+as ``publicservices-submit`` does, and prints the CPU per submission of each of the
+server's processes and of the database's PostgreSQL backends.
 """
 
 from __future__ import annotations
@@ -38,7 +42,13 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--pstats", type=Path, help="with --cprofile: also save the stats")
     parser.add_argument("--cpu-only", action="store_true", help="no call tree")
     parser.add_argument("--server", default=os.environ.get("NENTANG_BENCH_PG", DEFAULT_SERVER))
+    parser.add_argument("--http", metavar="DURATION", help="serve and load with wrk instead")
+    parser.add_argument(
+        "--py-spy", type=Path, help="with --http: py-spy's collapsed stacks of the workers"
+    )
     args = parser.parse_args(argv)
+    if args.http:
+        return _http(args.server, args.http, args.py_spy)
     from pyinstrument import Profiler
 
     with tempfile.TemporaryDirectory() as work:
@@ -108,6 +118,94 @@ def main(argv: list[str]) -> int:
             if args.html:
                 args.html.write_text(profiler.output_html(), encoding="utf-8")
     return 0
+
+
+def _http(server: str, duration: str, spy: Path | None = None) -> int:
+    """CPU per submission of each process of the benchmark's server and of PostgreSQL's
+    backends, over one wrk run of ``duration`` after a warm-up."""
+    from bench._identity_setup import _stat_cpu, _stats, database_backends, wrk_run
+    from bench.publicservices_http import APPLY, BODY, LUA_JSON, TOKEN, _submit_setup
+
+    with tempfile.TemporaryDirectory() as work:
+        params: dict[str, int | float | str | bool] = {
+            "server": server,
+            "workers": 2,
+            "threads": 2,
+            "connections": 16,
+        }
+        context = Context(params=params, workdir=Path(work))
+        with _submit_setup(context):
+            group = int(context.state["ours_group"])
+            body = json.dumps(BODY, ensure_ascii=False)
+            environment = {"BENCH_TOKEN": TOKEN, "BENCH_BODY": body}
+            url = context.state["ours"] + APPLY
+            wrk_run(context, url, LUA_JSON, environment, "3s")  # warm: pools, caches
+            backends = set(database_backends())
+
+            def snapshot() -> dict[int, float]:
+                return {
+                    stat[0]: _stat_cpu(stat)
+                    for stat in _stats()
+                    if stat[2] == group or stat[0] in backends
+                }
+
+            spies = []
+            if spy is not None:  # py-spy (pip install py-spy) samples each web worker
+                import subprocess
+
+                workers = [p for p in snapshot() if p not in backends and p != group]
+                seconds = str(int(duration.rstrip("s")) - 1)
+                spies = [
+                    subprocess.Popen(
+                        [
+                            "py-spy",
+                            "record",
+                            "--pid",
+                            str(pid),
+                            "--duration",
+                            seconds,
+                            "--rate",
+                            "250",
+                            "--nonblocking",
+                            "--gil",
+                            "--format",
+                            "raw",
+                            "--output",
+                            f"{spy}.{pid}",
+                        ],
+                        stdout=subprocess.DEVNULL,
+                        stderr=subprocess.DEVNULL,
+                    )
+                    for pid in workers
+                ]
+            before = snapshot()
+            result = wrk_run(context, url, LUA_JSON, environment, duration)
+            after = snapshot()
+            for process in spies:
+                process.wait(timeout=60)
+            count = max(1, result.requests)
+            print(
+                f"{result.requests} submissions, {result.requests_per_second:.1f}/s, "
+                f"{result.non_2xx} refused, load {os.getloadavg()[0]:.1f}"
+            )
+            total = 0.0
+            for pid in sorted(after):
+                used = after[pid] - before.get(pid, 0.0)
+                if used <= 0:
+                    continue
+                total += used
+                kind = "postgres" if pid in backends else _command(pid)
+                print(f"  {pid:>8} {1000 * used / count:8.3f} ms  {kind}")
+            print(f"CPU per submission: {1000 * total / count:.3f} ms (server + PostgreSQL)")
+    return 0
+
+
+def _command(pid: int) -> str:
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return "?"
+    return raw.replace(b"\0", b" ").decode(errors="replace")[:90]
 
 
 if __name__ == "__main__":

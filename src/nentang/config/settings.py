@@ -250,6 +250,9 @@ NENTANG_SMARTCITY_MQTT_WORKERS = CONFIG.smartcity_mqtt_workers
 # of them, whether an integration run is waiting (audit.services.tlog.integration_soon);
 # 0 asks after every commit, inline (the tests: one connection, the test's transaction).
 NENTANG_AUDIT_SCHEDULE_SECONDS = 0.05
+# The same for commits that emitted outbox events: whether a dispatch is waiting
+# (kernel.events, kernel.doorbell); 0 asks after every commit, inline (the tests).
+NENTANG_OUTBOX_SCHEDULE_SECONDS = 0.05
 NENTANG_QUEUE_STALL_SECONDS = CONFIG.queue_stall_seconds
 NENTANG_SECURITY_EVENTS_MIN_DAYS = CONFIG.security_events_min_days
 NENTANG_DEMO_PERCENT = CONFIG.demo_percent

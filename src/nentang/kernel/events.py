@@ -30,10 +30,12 @@ from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 
 from nentang.kernel.copyrows import copy_rows
+from nentang.kernel.doorbell import Doorbell
 from nentang.kernel.ids import new_id
 from nentang.kernel.jsonvalues import check_json
 from nentang.kernel.models import OutboxEvent
 from nentang.kernel.observability.context import current_request_id
+from nentang.kernel.prepared import fixed_cursor
 from nentang.kernel.rowinserts import insert_statement, mark_saved
 
 _SEGMENT = r"[a-z][a-z0-9_]*"
@@ -137,7 +139,7 @@ def emit(
     )
     if using == DEFAULT_DB_ALIAS:
         # Every dossier action, payment… emits: a fixed INSERT, not one compiled per call.
-        with connection.cursor() as cursor:
+        with fixed_cursor() as cursor:
             cursor.execute(*insert_statement(event))
         mark_saved(event, None)
     else:
@@ -216,7 +218,26 @@ def emit_many(
 
 
 def _dispatch_after_commit() -> None:
-    outbox_schedule_dispatch()
+    """After a commit that emitted: a dispatch must start after it. The process asks
+    the queue once for the commits of a few ms (``NENTANG_OUTBOX_SCHEDULE_SECONDS``,
+    from a thread of its own: kernel.doorbell), not once per commit on the request's
+    connection."""
+    _doorbell.ring()
+
+
+def _outbox_delay() -> float:
+    from django.conf import settings
+
+    return float(getattr(settings, "NENTANG_OUTBOX_SCHEDULE_SECONDS", 0))
+
+
+_doorbell = Doorbell("outbox-schedule", lambda: outbox_schedule_dispatch(), _outbox_delay)
+
+
+def outbox_schedule_flush() -> None:
+    """Ask now for the commits still waiting for this process's check (at exit, and
+    before a tool drops its database)."""
+    _doorbell.answer_now()
 
 
 def outbox_schedule_dispatch(*, run_after: datetime | None = None) -> None:

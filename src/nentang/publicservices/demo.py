@@ -10,7 +10,11 @@
   head's approval (``canbo.saigon``, /officer/dossiers/);
 * the interconnected birth + residence + health-insurance group: Công an phường Sài Gòn
   (``congan.saigon``) and Bảo hiểm xã hội TP Hồ Chí Minh (``canbo.bhxh``) take their
-  steps by hand-off; An's dossier for his daughter waits at the police;
+  steps by hand-off; An's dossier for his daughter waits at the police; his niece's
+  (Nguyễn Khánh An, registered by him as her guardian) is completed with its residence
+  part refused by the police and its health-insurance card issued by the
+  social-insurance office — a partner result that verifies by its code
+  (``/results/verify?code=<receipt code>&issuer=bhxh-tp-hcm``, printed by ``nentang demo``);
 * 3,000 dossiers (scaled) received over the last six months, written straight into the
   tables by ``demo_history`` (early, on time, late, refused, still open), so queues,
   statistics and charts look real.
@@ -85,6 +89,7 @@ def _summary() -> list[str]:
     return [
         "Public services: /services/ (citizens), /officer/dossiers/ (officers), "
         "/dossiers/status (look-up by receipt code), /api/v1/services (API).",
+        *_partner_result_line(),
     ]
 
 
@@ -263,6 +268,7 @@ def load(progress: demodata.Progress) -> None:
         services.dossier_hand_off(
             actor=saigon, dossier_id=daughter.pk, reason="Đăng ký thường trú cho trẻ"
         )
+        _refused_part_journey(an=an, saigon=saigon)
     progress.advance()
 
     citizens = [
@@ -318,6 +324,55 @@ def load(progress: demodata.Progress) -> None:
                 _walk(dossier, officer=saigon, steps=steps, rng=rng)
         progress.advance()
     _history(rng, an=an, citizens=citizens)
+
+
+# The interconnected dossier whose residence part the police refused.
+REFUSED_CHILD = "Nguyễn Khánh An"
+
+
+def _refused_part_journey(*, an: Any, saigon: Any) -> Dossier:
+    """An interconnected dossier walked to the end: the ward registers the birth, the
+    police refuse the permanent residence (the address is not a lawful residence), the
+    social-insurance office issues the health-insurance card (its own signed result,
+    verifiable by code), and the ward completes it."""
+    account_model = get_user_model()
+    police = account_model.objects.get(username="congan.saigon")
+    insurance = account_model.objects.get(username="canbo.bhxh")
+    dossier = services.dossier_submit(
+        actor=an,
+        procedure_slug="lien-thong-khai-sinh-thuong-tru-bhyt",
+        agency_code="ubnd-phuong-sai-gon",
+        data=_interconnected(REFUSED_CHILD, "female", "2026-11-20"),
+        documents=_papers("lien-thong-khai-sinh-thuong-tru-bhyt"),
+    )
+    for step in (services.dossier_receive, services.dossier_process, services.dossier_approve):
+        step(actor=saigon, dossier_id=dossier.pk)
+    services.dossier_hand_off(actor=saigon, dossier_id=dossier.pk, reason="Đăng ký thường trú")
+    services.dossier_refuse_part(
+        actor=police,
+        dossier_id=dossier.pk,
+        reason="Địa chỉ khai báo không phải chỗ ở hợp pháp của cha hoặc mẹ",
+    )
+    services.dossier_hand_off(actor=insurance, dossier_id=dossier.pk, reason="Đã cấp thẻ BHYT")
+    services.dossier_issue_result(actor=saigon, dossier_id=dossier.pk)
+    return dossier
+
+
+def _partner_result_line() -> list[str]:
+    """Where to verify the demo's partner result by its code (once loaded)."""
+    dossier = (
+        Dossier.objects.filter(parts_refused__gt=0, state="completed")
+        .exclude(receipt_code=None)
+        .order_by("created_at")
+        .first()
+    )
+    if dossier is None:
+        return []
+    return [
+        "Public services: a dossier with a refused part and a partner's result — verify "
+        f"it at /results/verify?code={dossier.receipt_code}&issuer=bhxh-tp-hcm "
+        f"(API: /api/v1/result-status/{dossier.receipt_code}?issuer=bhxh-tp-hcm).",
+    ]
 
 
 def _history(rng: random.Random, *, an: Any, citizens: list[Any]) -> None:

@@ -78,6 +78,9 @@ class Dossier(models.Model):
     fee_paid_at = models.DateTimeField(null=True, blank=True)
     payment_reference = models.CharField(max_length=64, blank=True, default="")
     supplement_count = models.PositiveSmallIntegerField(default=0)
+    # Parts refused by partner agencies of an interconnected group (``refuse_part``): the
+    # dossier goes on and may complete; the statistics count the refused parts apart.
+    parts_refused = models.PositiveSmallIntegerField(default=0)
     assignee = models.ForeignKey(
         "identity.Officer", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -189,6 +192,7 @@ ROLLUP_COUNTERS = (
     "electronic_result",
     "completed",
     "completed_microseconds",
+    "parts_refused",
 )
 
 
@@ -212,6 +216,9 @@ class DailyStatistics(models.Model):
     completed = models.IntegerField(default=0)
     # Microseconds from receipt to completion summed over the completed dossiers (exact).
     completed_microseconds = models.BigIntegerField(default=0)
+    # Parts of interconnected dossiers refused by a partner agency (a per-part measure:
+    # such a dossier still counts as received, and as completed when it completes).
+    parts_refused = models.IntegerField(default=0)
 
     class Meta:
         constraints = [

@@ -18,11 +18,7 @@ entry of its own: they derive from the log, and would otherwise grow it forever.
 
 from __future__ import annotations
 
-import atexit
 import logging
-import os
-import threading
-import time
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -51,6 +47,7 @@ from nentang.audit.tlog import Checkpoint as CheckpointText
 from nentang.audit.tlog.checkpoint import sign_checkpoint
 from nentang.audit.tlog.hashing import HASH_SIZE, leaf_hashes
 from nentang.audit.tlog.tiles import partial_tiles, split_hashes
+from nentang.kernel.doorbell import Doorbell
 
 __all__ = [
     "DEFAULT_BATCH_SIZE",
@@ -78,76 +75,18 @@ def integration_schedule() -> None:
         integrate_entries.enqueue()
 
 
-class _Doorbell:
-    """After-commit scheduling, gathered per process.
-
-    Asking the queue whether a run is waiting was one statement after every audited
-    commit (a third of a userinfo answer's statements). It cannot move into the entry's
-    own statement: that would read the queue before the entry commits, and a run seen
-    waiting could then start, find the queue empty and finish before the commit lands,
-    stranding the entry. What stays true here: every commit is followed by a check that
-    starts *after* it. A commit rings (after it is durable); the first ring wakes this
-    process's thread, which waits ``NENTANG_AUDIT_SCHEDULE_SECONDS``, clears the bell,
-    then asks once. A ring that finds the bell already set is covered by that coming
-    check (the bell is cleared before the check starts, so a commit after the clearing
-    rings again). At exit a set bell is answered inline. With 0 seconds every ring asks
-    inline, as before.
-    """
-
-    def __init__(self) -> None:
-        self._reset()
-        os.register_at_fork(after_in_child=self._reset)  # the thread stays in the parent
-
-    def _reset(self) -> None:
-        self._lock = threading.Lock()
-        self._wake = threading.Event()
-        self._rung = False
-        self._thread: threading.Thread | None = None
-
-    def ring(self) -> None:
-        delay = float(settings.NENTANG_AUDIT_SCHEDULE_SECONDS)
-        if delay <= 0:
-            integration_schedule()
-            return
-        with self._lock:
-            if self._rung:
-                return  # a check that starts after this commit is already due
-            self._rung = True
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(
-                    target=self._run, args=(delay,), name="audit-schedule", daemon=True
-                )
-                self._thread.start()
-        self._wake.set()
-
-    def _run(self, delay: float) -> None:
-        from django.db import close_old_connections
-
-        while True:
-            self._wake.wait()
-            self._wake.clear()
-            time.sleep(delay)  # gather the commits of the next few ms
-            self._answer()
-            close_old_connections()
-            connection.close()  # back to the pool; a fresh one next time
-
-    def _answer(self) -> None:
-        with self._lock:
-            if not self._rung:
-                return
-            self._rung = False  # before the check: a later commit rings again
-        try:
-            integration_schedule()
-        except Exception:  # as robust on_commit callbacks: logged; the worker resumes it
-            logger.exception("scheduling the audit integrator failed")
-
-    def answer_now(self) -> None:
-        """Answer a ring the thread did not reach yet (a command that exits at once)."""
-        self._answer()
-
-
-_doorbell = _Doorbell()
-atexit.register(_doorbell.answer_now)
+# After-commit scheduling, gathered per process (kernel.doorbell): asking the queue
+# whether a run is waiting was one statement after every audited commit (a third of a
+# userinfo answer's statements). It cannot move into the entry's own statement: that
+# would read the queue before the entry commits, and a run seen waiting could then start,
+# find the queue empty and finish before the commit lands, stranding the entry. A commit
+# rings; this process's thread waits ``NENTANG_AUDIT_SCHEDULE_SECONDS``, clears the bell,
+# then asks once; with 0 seconds every ring asks inline, as before.
+_doorbell = Doorbell(
+    "audit-schedule",
+    lambda: integration_schedule(),
+    lambda: float(settings.NENTANG_AUDIT_SCHEDULE_SECONDS),
+)
 
 
 def integration_soon_flush() -> None:

@@ -269,3 +269,29 @@ def test_emit_many_writes_nothing_when_one_payload_is_bad() -> None:
         emit_many(batch)
 
     assert OutboxEvent.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_commits_ask_for_a_dispatch_once_from_a_thread_after_they_land(settings: Any) -> None:
+    """Outside the tests a process gathers its commits for a few ms and asks the queue
+    once, after all of them, from a thread of its own (kernel.doorbell): no statement
+    follows a commit on the emitting connection, and a dispatch waits that starts after
+    every one of them."""
+    import threading
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.NENTANG_OUTBOX_SCHEDULE_SECONDS = 0.05
+    with CaptureQueriesContext(connection) as seen:
+        for number in range(3):
+            with transaction.atomic():
+                emit(TOPIC, {"n": number})
+    assert not [q for q in seen.captured_queries if "dbtaskresult" in q["sql"].lower()]
+    for _ in range(200):  # the thread asks within ~50 ms; no timing is asserted
+        if dispatch_tasks().exists():
+            break
+        threading.Event().wait(0.05)
+    assert list(dispatch_tasks().values_list("status", flat=True)) == [TaskResultStatus.READY]
+    run_webhook_worker()
+    assert not OutboxEvent.objects.filter(fanned_out_at__isnull=True).exists()

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
-from django.db.models.functions import TruncDate, TruncMonth
+from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 
 from nentang.publicservices.models import ROLLUP_COUNTERS, DailyStatistics, Dossier
@@ -35,6 +35,9 @@ class Row:
     paid_online: int
     electronic_result: int
     average_days: float | None
+    # Parts refused by partner agencies (interconnected groups): a per-part measure; the
+    # dossier itself is classified by its own outcome (completed and on time, say).
+    parts_refused: int = 0
 
     @property
     def in_progress(self) -> int:
@@ -64,6 +67,7 @@ def _row(agency: str, procedure: str, values: Mapping[str, Any]) -> Row:
             if completed
             else None
         ),
+        parts_refused=int(values.get("parts_refused") or 0),
     )
 
 
@@ -134,6 +138,12 @@ def _counts(queryset: QuerySet[Dossier, Any]) -> QuerySet[Dossier, dict[str, Any
     """The roll-up's counters, counted from the dossiers of ``queryset``'s groups."""
     duration = ExpressionWrapper(F("completed_at") - F("received_at"), output_field=DurationField())
     completed = Q(state="completed", completed_at__isnull=False)
+    # A migration before 0007 recounts with historical models that lack the field.
+    refused = (
+        {"parts_refused": Coalesce(Sum("parts_refused"), 0)}
+        if any(field.name == "parts_refused" for field in queryset.model._meta.concrete_fields)
+        else {}
+    )
     return queryset.annotate(
         received=Count("id"),
         finished=Count("id", filter=~Q(sla_outcome="")),
@@ -145,6 +155,7 @@ def _counts(queryset: QuerySet[Dossier, Any]) -> QuerySet[Dossier, dict[str, Any
         electronic_result=Count("id", filter=Q(result_delivery="online")),
         completed=Count("id", filter=completed),
         duration=Sum(duration, filter=completed),
+        **refused,
     )
 
 
@@ -214,6 +225,7 @@ class Measure:
     paid_online_percent: int | None
     electronic_percent: int | None
     average_days: float | None
+    parts_refused: int = 0
 
 
 def _percent(part: int, whole: int) -> int | None:
@@ -244,6 +256,7 @@ def statistics_measures(rows: list[Row], *, by: str) -> list[Measure]:
                 paid_online_percent=_percent(sum(r.paid_online for r in group), received),
                 electronic_percent=_percent(sum(r.electronic_result for r in group), received),
                 average_days=round(sum(d * w for d, w in timed) / weight, 1) if weight else None,
+                parts_refused=sum(r.parts_refused for r in group),
             )
         )
     return sorted(measures, key=lambda m: (-m.received, m.key))

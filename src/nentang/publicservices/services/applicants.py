@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from nentang.kernel import auditing
 from nentang.kernel.auditing import Actor
 from nentang.kernel.errors import FieldError, Forbidden, NotFound, ValidationFailed
+from nentang.kernel.prepared import fixed_cursor
 from nentang.kernel.text import clean
 from nentang.publicservices.catalogue import Procedure, catalogue
 from nentang.publicservices.models import Dossier, ReceivingUnit
@@ -126,7 +127,7 @@ def _receiving(agency_code: str) -> Any:
             f"{quote(unit.get_field('agency').column)} = {table}.{pk})"
         )
         _RECEIVING[connection.vendor] = sql
-    with connection.cursor() as cursor:
+    with fixed_cursor() as cursor:
         cursor.execute(sql, [agency_code[:60]])
         row = cursor.fetchone()
     if row is None:

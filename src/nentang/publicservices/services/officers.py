@@ -332,6 +332,8 @@ def _pass_on(actor: Any, dossier_id: Any, reason: str, *, action: str) -> Dossie
         def handed(row: Dossier, state: str) -> None:
             row.handler = target
             row.assignee = None
+            if action == REFUSE_PART:
+                row.parts_refused += 1  # the row is locked (_step)
 
         # The part this step performs: the result it issues when it hands off.
         title = step.result[0] if step.result else ""

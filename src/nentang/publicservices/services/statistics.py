@@ -47,6 +47,7 @@ def counted(dossier: Dossier) -> Counted | None:
         int(dossier.result_delivery == "online"),
         int(completed),
         duration,
+        dossier.parts_refused,
     )
     key = (timezone.localdate(dossier.received_at), str(dossier.agency_id), dossier.procedure_slug)
     return key, values

@@ -43,13 +43,22 @@ def test_the_demo_loads_once(monkeypatch: pytest.MonkeyPatch) -> None:
     identity_loader.load(Quiet())
     demo.load(Quiet())
 
-    assert Dossier.objects.count() == 12 + 2 + 80
+    assert Dossier.objects.count() == 12 + 3 + 80
     assert Dossier.objects.filter(state="approval", procedure_slug="dang-ky-khai-sinh").exists()
     assert Dossier.objects.filter(state="residence", handler_id="cong-an-phuong-sai-gon").exists()
+    # A completed interconnected dossier whose residence part the police refused, and the
+    # social-insurance office's card, verifiable by its code (the journey is walkable).
+    [refused] = Dossier.objects.filter(parts_refused=1, state="completed")
+    check = selectors.result_status(receipt_code=str(refused.receipt_code), issuer="bhxh-tp-hcm")
+    assert (check.status, check.issuer) == ("valid", "bhxh-tp-hcm")
+    assert any(
+        f"/results/verify?code={refused.receipt_code}&issuer=bhxh-tp-hcm" in line
+        for line in demo._summary()
+    )
     assert len(set(Dossier.objects.values_list("state", flat=True))) >= 3
     _the_past_is_consistent()
     demo.load(Quiet())
-    assert Dossier.objects.count() == 94
+    assert Dossier.objects.count() == 95
 
 
 def _the_past_is_consistent() -> None:

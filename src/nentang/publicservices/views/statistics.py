@@ -184,6 +184,7 @@ def officer_statistics(request: HttpRequest) -> HttpResponse:
                 "early": sum(row.early for row in rows),
                 "on_time": sum(row.on_time for row in rows),
                 "late": sum(row.late for row in rows),
+                "parts_refused": sum(row.parts_refused for row in rows),
                 "on_time_percent": _percent(totals[0].on_time_percent)[1] if totals else "—",
                 "average": "—"
                 if not totals or totals[0].average_days is None
