@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime
 import functools
 import logging
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,7 @@ from nentang.opendata.encodings import ENCODINGS
 from nentang.opendata.models import Dataset, DatastoreTable, IngestJob, Resource
 from nentang.opendata.problems import INGEST_FAILED
 from nentang.opendata.services import parsing
-from nentang.opendata.services.common import actor_of, require_publisher
+from nentang.opendata.services.common import actor_of, has_nul, require_publisher
 from nentang.opendata.services.files import stored_file
 from nentang.opendata.services.progress import LoadProgress
 
@@ -162,6 +163,27 @@ def _refuse(message: str, *, row: int = 0, column: str = "") -> ValidationFailed
         detail, code=INGEST_FAILED, errors=[FieldError(column or "upload", detail, INGEST_FAILED)],
         extra={"row": row, "column": column},
     )  # fmt: skip
+
+
+def _check_field_names(names: list[str]) -> None:
+    """Column names a client declares (``datastore_create``'s fields, or its records'
+    keys): as CKAN, none starts with ``_`` (``_id`` and ``_full_text`` are ours), and
+    each is 1 to 63 printable characters, once."""
+    seen: set[str] = set()
+    for name in names:
+        printable = all(unicodedata.category(ch) != "Cc" for ch in name)
+        if not name.strip() or len(name) > parsing.MAX_NAME or not printable:
+            message = _("A column name is 1 to 63 printable characters.")
+        elif name.startswith("_"):
+            message = _("A column name must not start with an underscore.")
+        elif name in seen:
+            message = _("The column name %(name)s is given twice.") % {"name": name}
+        else:
+            seen.add(name)
+            continue
+        raise ValidationFailed(
+            message, code=INGEST_FAILED, errors=[FieldError("fields", message, INGEST_FAILED)]
+        )
 
 
 def _typed_rows(table: parsing.Table, kinds: list[str]) -> Iterable[list[Any]]:
@@ -425,7 +447,7 @@ def _store_records(
             kind = {"int": "int", "integer": "int", "bigint": "int", "numeric": "dec_en",
                     "float": "dec_en", "date": "date", "timestamp": "date", "bool": "bool",
                     "boolean": "bool"}.get(str(item.get("type", "text")), "text")  # fmt: skip
-            declared.append({"id": str(item["id"])[:63], "type": parsing.CKAN_TYPES[kind],
+            declared.append({"id": str(item.get("id", "")), "type": parsing.CKAN_TYPES[kind],
                              "kind": kind, "info": dict(item.get("info") or {})})  # fmt: skip
     elif existing is not None:
         declared = list(existing.fields)
@@ -441,6 +463,8 @@ def _store_records(
             for k, t in zip(keys, inference.types(), strict=True)
         ]
     names = [str(f["id"]) for f in declared]
+    if fields or existing is None:
+        _check_field_names(names)
     kinds = [str(f["kind"]) for f in declared]
     rows = []
     for number, record in enumerate(records, start=1):
@@ -449,6 +473,10 @@ def _store_records(
         unknown = set(record) - set(names)
         if unknown:
             raise _refuse(_("Unknown field."), row=number, column=sorted(unknown)[0])
+        for key, value in record.items():
+            if has_nul(value):
+                message = _("A value must not contain a NUL character.")
+                raise _refuse(message, row=number, column=key)
         try:
             rows.append(
                 [parsing.convert(record.get(n, ""), k) for n, k in zip(names, kinds, strict=True)]

@@ -85,7 +85,8 @@ def _text_lines(raw: _Counting, encoding: str) -> Iterator[str]:
 def headers_clean(raw: list[Any]) -> list[str]:
     names: list[str] = []
     for index, value in enumerate(raw):
-        name = clean(str(value if value is not None else ""))[:MAX_NAME] or f"cot_{index + 1}"
+        text = "".join(ch for ch in str(value if value is not None else "") if ch.isprintable())
+        name = clean(text)[:MAX_NAME] or f"cot_{index + 1}"
         if name.startswith("_"):
             name = name.lstrip("_") or f"cot_{index + 1}"
         base, n = name, 2
@@ -96,6 +97,14 @@ def headers_clean(raw: list[Any]) -> list[str]:
     if len(names) > MAX_COLUMNS:
         raise ParseError(f"more than {MAX_COLUMNS} columns", row=1)
     return names
+
+
+def _no_nul(row: list[Any], headers: list[str], number: int) -> None:
+    """A NUL character in a cell (a binary file, or one saved as UTF-16 and read as
+    something else) stops the load at its row and column: PostgreSQL cannot store it."""
+    for value, column in zip(row, headers, strict=False):
+        if isinstance(value, str) and "\x00" in value:
+            raise ParseError("a cell holds a NUL character", row=number, column=column)
 
 
 def _dialect(sample: str) -> Any:
@@ -157,6 +166,7 @@ def read_csv(
                         f"row {number} has {len(row)} cells, the header has {len(headers)}",
                         row=number, column=column,
                     )  # fmt: skip
+                _no_nul(row, headers, number)
                 yield row
         except csv.Error as error:
             raise ParseError(f"malformed CSV: {error}", row=reader.line_num) from None
@@ -209,6 +219,8 @@ def read_json(path: Path, *, encoding: str | None = None) -> Table:
         parsed = json.loads(encodings.decode(data, chosen))
     except ValueError as error:
         raise ParseError(f"not valid JSON: {error}", row=1) from None
+    except RecursionError:
+        raise ParseError("JSON nested too deeply", row=1) from None
     if isinstance(parsed, dict):
         parsed = parsed.get("records") or parsed.get("data") or parsed.get("result") or []
     if not isinstance(parsed, list) or not all(isinstance(r, dict) for r in parsed):
@@ -220,8 +232,10 @@ def read_json(path: Path, *, encoding: str | None = None) -> Table:
     headers = headers_clean(names)
 
     def rows() -> Iterator[list[Any]]:
-        for record in parsed:
-            yield ["" if record.get(k) is None else record.get(k) for k in names]
+        for number, record in enumerate(parsed, start=1):
+            row = ["" if record.get(k) is None else record.get(k) for k in names]
+            _no_nul(row, headers, number)
+            yield row
 
     return Table(headers, rows(), chosen)
 
