@@ -192,7 +192,7 @@ def _typed_rows(table: parsing.Table, kinds: list[str]) -> Iterable[list[Any]]:
             yield [parsing.convert(v, k) for v, k in zip(row, kinds, strict=True)]
         except ValueError as error:
             raise parsing.ParseError(
-                f"a value does not fit its column: {error}", row=number
+                _("A value does not fit its column: %(value)s.") % {"value": error}, row=number
             ) from None
 
 
@@ -221,7 +221,7 @@ def ingest_file(
         if mode == "append" and existing is not None:
             known = {f["id"]: f for f in existing.fields}
             if list(known) != first.headers:
-                raise parsing.ParseError("the columns differ from the table's", row=1)
+                raise parsing.ParseError(_("The columns differ from the table's."), row=1)
             kinds = [f.get("kind", "text") for f in existing.fields]
         fields = [
             {"id": name, "type": parsing.CKAN_TYPES[kind], "kind": kind, "info": {}}

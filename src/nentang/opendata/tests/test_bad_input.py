@@ -110,6 +110,7 @@ def test_a_file_with_nul_bytes_is_reported_at_its_row_and_column(
         with pytest.raises(ValidationFailed) as refused:
             services.datastore_upload(account=cast.publisher, resource=resource, background=False)
         assert refused.value.extra == where
+        assert str(refused.value.detail).startswith("Một ô chứa ký tự NUL.")  # Vietnamese first
         assert not DatastoreTable.objects.filter(resource=resource).exists()
     # A NUL byte in the header is dropped from the column's name.
     resource = services.resource_create(
@@ -184,3 +185,19 @@ def test_datastore_create_refuses_column_names_that_collide_or_break(
         records=[{"_id": 5, "a": 1}],
     )  # fmt: skip
     assert keys.status_code == 409
+
+
+def test_an_oversized_upload_is_refused_before_it_is_read(
+    cast: Cast, table: tuple[Dataset, str], settings: Any
+) -> None:
+    dataset, _rid = table
+    settings.NENTANG_MAX_BODY_BYTES = 64 * 1024
+    client = Client(raise_request_exception=False)
+    upload = SimpleUploadedFile("lon.csv", b"a,b\n" + b"1,2\n" * 40_000)  # 160 kB
+    response = client.post(
+        "/api/3/action/resource_create",
+        data={"package_id": str(dataset.public_id), "name": "Tệp lớn", "upload": upload},
+        headers={"Authorization": cast.token},
+    )
+    assert response.status_code == 413
+    assert not dataset.resources.filter(name="Tệp lớn").exists()
