@@ -201,3 +201,37 @@ def test_an_oversized_upload_is_refused_before_it_is_read(
     )
     assert response.status_code == 413
     assert not dataset.resources.filter(name="Tệp lớn").exists()
+
+
+def test_another_agency_cannot_write_by_naming_our_ids(
+    cast: Cast, table: tuple[Dataset, str]
+) -> None:
+    """Every write action, by the Department of Education's token, on ids of the
+    Department of Natural Resources and Environment's dataset and resource; and our own
+    publisher cannot move a dataset to an organisation it does not publish for."""
+    dataset, rid = table
+    pid = str(dataset.public_id)
+    other = cast.other_token
+    attempts = [
+        call("package_patch", other, id=pid, title="Bị sửa"),
+        call("package_update", other, id=pid, name=dataset.name, owner_org="so-gddt-hcm"),
+        call("package_delete", other, id=pid),
+        call("package_deprecate", other, id=pid),
+        call("resource_create", other, package_id=pid, name="x", url="https://a.vn/x.csv"),
+        call("resource_patch", other, id=rid, name="Bị sửa"),
+        call("resource_delete", other, id=rid),
+        call("datastore_create", other, resource_id=rid, records=[{"tram": "x"}]),
+        call("datastore_create", other, resource={"package_id": pid, "name": "x"},
+             records=[{"a": 1}]),
+        call("datastore_upsert", other, resource_id=rid, method="insert", records=[{"tram": "x"}]),
+        call("package_patch", cast.token, id=pid, owner_org="so-gddt-hcm"),
+    ]  # fmt: skip
+    for response in attempts:
+        assert response.status_code == 403, response.content.decode()[:300]
+        assert response.json()["error"]["__type"] == "Authorization Error"
+    dataset.refresh_from_db()
+    assert (dataset.title, dataset.organisation.name, dataset.state) == (
+        support.AIR["title"], "so-tnmt-hcm", "published"
+    )  # fmt: skip
+    assert dataset.resources.count() == 1
+    assert call("datastore_search", resource_id=rid).json()["result"]["total"] == 1
