@@ -40,6 +40,9 @@ logger = logging.getLogger("nentang.opendata.datastore")
 BATCH = 2000
 # Uploads larger than this are ingested by the worker (a background task).
 INLINE_LIMIT = 2 * 1024 * 1024
+# Rows of one loaded file: the first pass stops there, so a file that unzips or repeats
+# into far more rows costs a bounded read (programs load more through datastore_upsert).
+MAX_ROWS = 5_000_000
 
 SQL_TYPES = {
     "postgresql": {"int": "bigint", "numeric": "double precision", "date": "date",
@@ -216,6 +219,10 @@ def ingest_file(
         for row in first.rows:
             inference.add(row)
             rows += 1
+            if rows > MAX_ROWS:  # an XLSX of 10 MB can unzip to tens of millions of rows
+                count = f"{MAX_ROWS:,}".replace(",", ".")
+                message = _("More than %(n)s rows: split the file.") % {"n": count}
+                raise parsing.ParseError(message, row=rows + 1)
         kinds = inference.types()
         progress.write(rows_total=rows)
         if mode == "append" and existing is not None:

@@ -235,3 +235,23 @@ def test_another_agency_cannot_write_by_naming_our_ids(
     )  # fmt: skip
     assert dataset.resources.count() == 1
     assert call("datastore_search", resource_id=rid).json()["result"]["total"] == 1
+
+
+def test_a_file_of_too_many_rows_stops_at_the_cap_and_loads_nothing(
+    cast: Cast, table: tuple[Dataset, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nentang.kernel.errors import ValidationFailed
+    from nentang.opendata.services import datastore
+
+    monkeypatch.setattr(datastore, "MAX_ROWS", 3)
+    dataset, _rid = table
+    resource = services.resource_create(
+        account=cast.publisher, dataset=dataset, data={"name": "Tệp", "format": "CSV"}
+    )
+    upload = SimpleUploadedFile("nhieu.csv", b"a,b\n" + b"1,2\n" * 10)
+    services.resource_upload(account=cast.publisher, resource=resource, upload=upload)
+    with pytest.raises(ValidationFailed) as refused:
+        services.datastore_upload(account=cast.publisher, resource=resource, background=False)
+    assert refused.value.extra["row"] == 5
+    assert str(refused.value.detail).startswith("Quá 3 dòng")
+    assert not DatastoreTable.objects.filter(resource=resource).exists()
