@@ -132,3 +132,17 @@ HARVEST_SOURCE_TAKEN = register(
     meaning=_("Another harvest source already has this name."),
     advice=_("Choose another name (lower-case letters, digits, hyphens)."),
 )
+DUMP_FORMAT_UNKNOWN = register(
+    "dump_format_unknown",
+    status=400,
+    title=_("Unknown export format"),
+    meaning=_("A table is exported as csv or xlsx."),
+    advice=_("Ask for /datastore/dump/<id>?format=csv or ?format=xlsx."),
+)
+DUMP_TOO_LARGE_FOR_XLSX = register(
+    "dump_too_large_for_xlsx",
+    status=400,
+    title=_("Table too large for a spreadsheet file"),
+    meaning=_("XLSX is offered for tables of up to 100,000 rows."),
+    advice=_("Download the table as CSV (format=csv)."),
+)

@@ -6,7 +6,7 @@ from nentang.opendata.services.catalogue import (
     dataset_transition,
     dataset_update,
 )
-from nentang.opendata.services.common import can_publish
+from nentang.opendata.services.common import can_publish, refuse_nul
 from nentang.opendata.services.datastore import (
     datastore_create,
     datastore_field_describe,
@@ -57,6 +57,7 @@ __all__ = [
     "ingest_job_run",
     "organisation_create",
     "publisher_grant",
+    "refuse_nul",
     "resource_create",
     "resource_delete",
     "resource_update",

@@ -25,7 +25,13 @@ from nentang.kernel.errors import Conflict
 from nentang.kernel.text import clean, fold
 from nentang.opendata.models import Dataset, Group, Licence, Organisation, Tag
 from nentang.opendata.problems import DATASET_NAME_TAKEN, GROUP_NOT_FOUND, INVALID_TRANSITION
-from nentang.opendata.services.common import SLUG, Errors, actor_of, require_publisher
+from nentang.opendata.services.common import (
+    SLUG,
+    Errors,
+    actor_of,
+    refuse_nul,
+    require_publisher,
+)
 from nentang.opendata.services.resources import resource_create_in, resources_replace
 from nentang.opendata.services.search_index import dataset_reindex
 
@@ -84,6 +90,7 @@ def _dataset_fields(
     data: Mapping[str, Any], *, existing: Dataset | None, partial: bool
 ) -> dict[str, Any]:
     """Validate CKAN-shaped input into model fields (only the keys given when partial)."""
+    refuse_nul(data)
     errors = Errors()
     out: dict[str, Any] = {}
 

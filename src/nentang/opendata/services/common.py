@@ -35,6 +35,32 @@ class Errors:
             raise ValidationFailed(_("Some fields are invalid."), errors=self.items)
 
 
+def has_nul(value: Any, depth: int = 0) -> bool:
+    """A NUL character anywhere in a string, a key or a nested value. PostgreSQL cannot
+    store one in text, and no legitimate field holds one."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if depth > 50:
+        return False
+    if isinstance(value, dict):
+        return any(has_nul(k, depth + 1) or has_nul(v, depth + 1) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(has_nul(v, depth + 1) for v in value)
+    return False
+
+
+def refuse_nul(data: Any) -> None:
+    """Refuse input holding a NUL character, naming the fields that do."""
+    if not has_nul(data):
+        return
+    items = data.items() if isinstance(data, dict) else [("data", data)]
+    errors = Errors()
+    for key, value in items:
+        if has_nul(key) or has_nul(value):
+            errors.add(str(key).replace("\x00", ""), _("Must not contain a NUL character."), "nul")
+    errors.raise_if_any()
+
+
 def is_publisher(account: Any, organisation: Organisation, *, admin: bool = False) -> bool:
     """An active publisher (an admin when ``admin``) of ``organisation``, or a superuser."""
     if account is None or not getattr(account, "is_authenticated", False):

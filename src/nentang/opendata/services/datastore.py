@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime
 import functools
 import logging
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,7 @@ from nentang.opendata.encodings import ENCODINGS
 from nentang.opendata.models import Dataset, DatastoreTable, IngestJob, Resource
 from nentang.opendata.problems import INGEST_FAILED
 from nentang.opendata.services import parsing
-from nentang.opendata.services.common import actor_of, require_publisher
+from nentang.opendata.services.common import actor_of, has_nul, require_publisher
 from nentang.opendata.services.files import stored_file
 from nentang.opendata.services.progress import LoadProgress
 
@@ -39,6 +40,9 @@ logger = logging.getLogger("nentang.opendata.datastore")
 BATCH = 2000
 # Uploads larger than this are ingested by the worker (a background task).
 INLINE_LIMIT = 2 * 1024 * 1024
+# Rows of one loaded file: the first pass stops there, so a file that unzips or repeats
+# into far more rows costs a bounded read (programs load more through datastore_upsert).
+MAX_ROWS = 5_000_000
 
 SQL_TYPES = {
     "postgresql": {"int": "bigint", "numeric": "double precision", "date": "date",
@@ -164,13 +168,34 @@ def _refuse(message: str, *, row: int = 0, column: str = "") -> ValidationFailed
     )  # fmt: skip
 
 
+def _check_field_names(names: list[str]) -> None:
+    """Column names a client declares (``datastore_create``'s fields, or its records'
+    keys): as CKAN, none starts with ``_`` (``_id`` and ``_full_text`` are ours), and
+    each is 1 to 63 printable characters, once."""
+    seen: set[str] = set()
+    for name in names:
+        printable = all(unicodedata.category(ch) != "Cc" for ch in name)
+        if not name.strip() or len(name) > parsing.MAX_NAME or not printable:
+            message = _("A column name is 1 to 63 printable characters.")
+        elif name.startswith("_"):
+            message = _("A column name must not start with an underscore.")
+        elif name in seen:
+            message = _("The column name %(name)s is given twice.") % {"name": name}
+        else:
+            seen.add(name)
+            continue
+        raise ValidationFailed(
+            message, code=INGEST_FAILED, errors=[FieldError("fields", message, INGEST_FAILED)]
+        )
+
+
 def _typed_rows(table: parsing.Table, kinds: list[str]) -> Iterable[list[Any]]:
     for number, row in enumerate(table.rows, start=2):
         try:
             yield [parsing.convert(v, k) for v, k in zip(row, kinds, strict=True)]
         except ValueError as error:
             raise parsing.ParseError(
-                f"a value does not fit its column: {error}", row=number
+                _("A value does not fit its column: %(value)s.") % {"value": error}, row=number
             ) from None
 
 
@@ -194,12 +219,16 @@ def ingest_file(
         for row in first.rows:
             inference.add(row)
             rows += 1
+            if rows > MAX_ROWS:  # an XLSX of 10 MB can unzip to tens of millions of rows
+                count = f"{MAX_ROWS:,}".replace(",", ".")
+                message = _("More than %(n)s rows: split the file.") % {"n": count}
+                raise parsing.ParseError(message, row=rows + 1)
         kinds = inference.types()
         progress.write(rows_total=rows)
         if mode == "append" and existing is not None:
             known = {f["id"]: f for f in existing.fields}
             if list(known) != first.headers:
-                raise parsing.ParseError("the columns differ from the table's", row=1)
+                raise parsing.ParseError(_("The columns differ from the table's."), row=1)
             kinds = [f.get("kind", "text") for f in existing.fields]
         fields = [
             {"id": name, "type": parsing.CKAN_TYPES[kind], "kind": kind, "info": {}}
@@ -425,7 +454,7 @@ def _store_records(
             kind = {"int": "int", "integer": "int", "bigint": "int", "numeric": "dec_en",
                     "float": "dec_en", "date": "date", "timestamp": "date", "bool": "bool",
                     "boolean": "bool"}.get(str(item.get("type", "text")), "text")  # fmt: skip
-            declared.append({"id": str(item["id"])[:63], "type": parsing.CKAN_TYPES[kind],
+            declared.append({"id": str(item.get("id", "")), "type": parsing.CKAN_TYPES[kind],
                              "kind": kind, "info": dict(item.get("info") or {})})  # fmt: skip
     elif existing is not None:
         declared = list(existing.fields)
@@ -441,6 +470,8 @@ def _store_records(
             for k, t in zip(keys, inference.types(), strict=True)
         ]
     names = [str(f["id"]) for f in declared]
+    if fields or existing is None:
+        _check_field_names(names)
     kinds = [str(f["kind"]) for f in declared]
     rows = []
     for number, record in enumerate(records, start=1):
@@ -449,6 +480,10 @@ def _store_records(
         unknown = set(record) - set(names)
         if unknown:
             raise _refuse(_("Unknown field."), row=number, column=sorted(unknown)[0])
+        for key, value in record.items():
+            if has_nul(value):
+                message = _("A value must not contain a NUL character.")
+                raise _refuse(message, row=number, column=key)
         try:
             rows.append(
                 [parsing.convert(record.get(n, ""), k) for n, k in zip(names, kinds, strict=True)]

@@ -19,6 +19,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import IO, Any
 
+from django.utils.translation import gettext as _
+
 from nentang.kernel.text import clean
 from nentang.opendata import encodings
 
@@ -73,7 +75,10 @@ def _text_lines(raw: _Counting, encoding: str) -> Iterator[str]:
         try:
             pending += decoder.decode(chunk)
         except UnicodeDecodeError as error:
-            raise ParseError(f"the bytes are not {encoding}: {error.reason}") from None
+            raise ParseError(
+                _("The bytes are not %(encoding)s: %(reason)s.")
+                % {"encoding": encoding, "reason": error.reason}
+            ) from None
         *lines, pending = pending.split("\n")
         for line in lines:
             yield unicodedata.normalize("NFC", line + "\n")
@@ -85,7 +90,8 @@ def _text_lines(raw: _Counting, encoding: str) -> Iterator[str]:
 def headers_clean(raw: list[Any]) -> list[str]:
     names: list[str] = []
     for index, value in enumerate(raw):
-        name = clean(str(value if value is not None else ""))[:MAX_NAME] or f"cot_{index + 1}"
+        text = "".join(ch for ch in str(value if value is not None else "") if ch.isprintable())
+        name = clean(text)[:MAX_NAME] or f"cot_{index + 1}"
         if name.startswith("_"):
             name = name.lstrip("_") or f"cot_{index + 1}"
         base, n = name, 2
@@ -94,8 +100,22 @@ def headers_clean(raw: list[Any]) -> list[str]:
             n += 1
         names.append(name)
     if len(names) > MAX_COLUMNS:
-        raise ParseError(f"more than {MAX_COLUMNS} columns", row=1)
+        raise ParseError(_("More than %(n)s columns.") % {"n": MAX_COLUMNS}, row=1)
     return names
+
+
+def _ragged(number: int, cells: int, width: int) -> str:
+    return _("Row %(row)s has %(cells)s cells; the header has %(width)s.") % {
+        "row": number, "cells": cells, "width": width,
+    }  # fmt: skip
+
+
+def _no_nul(row: list[Any], headers: list[str], number: int) -> None:
+    """A NUL character in a cell (a binary file, or one saved as UTF-16 and read as
+    something else) stops the load at its row and column: PostgreSQL cannot store it."""
+    for value, column in zip(row, headers, strict=False):
+        if isinstance(value, str) and "\x00" in value:
+            raise ParseError(_("A cell holds a NUL character."), row=number, column=column)
 
 
 def _dialect(sample: str) -> Any:
@@ -141,7 +161,7 @@ def read_csv(
         first = next(reader)
     except StopIteration:
         raw.close()
-        raise ParseError("the file is empty", row=1) from None
+        raise ParseError(_("The file is empty."), row=1) from None
     if first and first[0].startswith("\ufeff"):
         first[0] = first[0][1:]
     headers = headers_clean(first)
@@ -154,12 +174,14 @@ def read_csv(
                 if len(row) != len(headers):
                     column = headers[-1] if len(row) > len(headers) else headers[len(row)]
                     raise ParseError(
-                        f"row {number} has {len(row)} cells, the header has {len(headers)}",
-                        row=number, column=column,
-                    )  # fmt: skip
+                        _ragged(number, len(row), len(headers)), row=number, column=column
+                    )
+                _no_nul(row, headers, number)
                 yield row
         except csv.Error as error:
-            raise ParseError(f"malformed CSV: {error}", row=reader.line_num) from None
+            raise ParseError(
+                _("Malformed CSV: %(error)s.") % {"error": error}, row=reader.line_num
+            ) from None
         finally:
             raw.close()
 
@@ -172,14 +194,16 @@ def read_xlsx(path: Path, *, progress: Callable[[int], None] | None = None) -> T
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as error:
-        raise ParseError(f"not an XLSX workbook: {type(error).__name__}", row=1) from None
+        raise ParseError(
+            _("Not an XLSX workbook (%(error)s).") % {"error": type(error).__name__}, row=1
+        ) from None
     sheet = book.worksheets[0]
     iterator = sheet.iter_rows(values_only=True)
     try:
         headers = headers_clean(list(next(iterator)))
     except StopIteration:
         book.close()
-        raise ParseError("the sheet is empty", row=1) from None
+        raise ParseError(_("The sheet is empty."), row=1) from None
 
     def rows() -> Iterator[list[Any]]:
         try:
@@ -191,7 +215,7 @@ def read_xlsx(path: Path, *, progress: Callable[[int], None] | None = None) -> T
                     continue
                 if len(values) > len(headers):
                     raise ParseError(
-                        f"row {number} has {len(values)} cells, the header has {len(headers)}",
+                        _ragged(number, len(values), len(headers)),
                         row=number, column=headers[-1],
                     )  # fmt: skip
                 values += [None] * (len(headers) - len(values))
@@ -208,11 +232,13 @@ def read_json(path: Path, *, encoding: str | None = None) -> Table:
     try:
         parsed = json.loads(encodings.decode(data, chosen))
     except ValueError as error:
-        raise ParseError(f"not valid JSON: {error}", row=1) from None
+        raise ParseError(_("Not valid JSON: %(error)s.") % {"error": error}, row=1) from None
+    except RecursionError:
+        raise ParseError(_("The JSON is nested too deeply."), row=1) from None
     if isinstance(parsed, dict):
         parsed = parsed.get("records") or parsed.get("data") or parsed.get("result") or []
     if not isinstance(parsed, list) or not all(isinstance(r, dict) for r in parsed):
-        raise ParseError('JSON must be a list of objects (or {"records": [...]})', row=1)
+        raise ParseError(_('The JSON must be a list of objects (or {"records": [...]}).'), row=1)
     keys: dict[str, None] = {}
     for record in parsed[:1000]:
         keys.update(dict.fromkeys(str(k) for k in record))
@@ -220,8 +246,10 @@ def read_json(path: Path, *, encoding: str | None = None) -> Table:
     headers = headers_clean(names)
 
     def rows() -> Iterator[list[Any]]:
-        for record in parsed:
-            yield ["" if record.get(k) is None else record.get(k) for k in names]
+        for number, record in enumerate(parsed, start=1):
+            row = ["" if record.get(k) is None else record.get(k) for k in names]
+            _no_nul(row, headers, number)
+            yield row
 
     return Table(headers, rows(), chosen)
 

@@ -16,10 +16,11 @@ from nentang.kernel.auditing import Actor
 from nentang.kernel.text import clean
 from nentang.opendata.models import Dataset, Resource
 from nentang.opendata.services import datastore
-from nentang.opendata.services.common import Errors, actor_of, require_publisher
+from nentang.opendata.services.common import Errors, actor_of, refuse_nul, require_publisher
 
 
 def _resource_fields(data: Mapping[str, Any], errors: Errors, *, partial: bool) -> dict[str, Any]:
+    refuse_nul(data)
     out: dict[str, Any] = {}
     if "name" in data or not partial:
         name = clean(str(data.get("name") or ""))

@@ -173,3 +173,27 @@ def test_a_loader_killed_mid_replace_leaves_the_old_table(
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT count(*), max(ma) FROM {table}")
         assert cursor.fetchone() == (rows, rows - 1)
+
+
+def test_concurrent_creates_with_one_idempotency_key_make_one_dataset(
+    cast: support.Cast, live_server: Any
+) -> None:
+    """A client retrying a create before the first answer came (a double tap, a proxy's
+    retry): six requests with the same key and body at once. One creates the dataset,
+    the others wait on the key and replay its answer; never a 500, never a second one."""
+    import httpx
+
+    api = str(live_server.url).replace("//localhost:", "//127.0.0.1:") + "/api/v1/opendata"
+    body = {"name": "nhan-doi", "title": "Nhấn đúp", "owner_org": "so-tnmt-hcm"}
+    headers = {"Authorization": f"Bearer {cast.token}", "Idempotency-Key": "nhan-doi-1"}
+    httpx.get(f"{api}/licences", timeout=120)  # build the API before the race
+
+    def create(_n: int) -> httpx.Response:
+        return httpx.post(f"{api}/datasets", json=body, headers=headers, timeout=120)
+
+    outcomes = in_threads(6, create)
+    assert all(isinstance(o, httpx.Response) for o in outcomes), outcomes
+    assert sorted(o.status_code for o in outcomes) == [201] * 6, [o.text for o in outcomes]
+    assert len({o.json()["id"] for o in outcomes}) == 1
+    assert sum(o.headers.get("Idempotent-Replayed") == "true" for o in outcomes) == 5
+    assert Dataset.objects.filter(name="nhan-doi").count() == 1

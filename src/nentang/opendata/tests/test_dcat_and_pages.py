@@ -3,8 +3,12 @@ shapes (pyshacl); the citizens' and publishers' pages."""
 
 from __future__ import annotations
 
+import csv
+import io
+import zipfile
 from pathlib import Path
 
+import openpyxl
 import pytest
 from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -102,3 +106,50 @@ def test_exported_csv_neutralises_formulas(cast: Cast, client: Client) -> None:
     body = b"".join(client.get(f"/datastore/dump/{resource.public_id}").streaming_content).decode()  # type: ignore[attr-defined]
     assert "'=HYPERLINK" in body
     assert "\n=HYPERLINK" not in body
+
+
+def test_exports_neutralise_formulas_in_headings_and_xlsx(cast: Cast, client: Client) -> None:
+    dataset = support.air_quality(cast, resources=[])
+    resource = services.resource_create(
+        account=cast.publisher, dataset=dataset, data={"name": "x", "format": "CSV"}
+    )
+    cells = ['=HYPERLINK("http://x")', "+1+1", "@SUM(A1)", "-2+3", "bình thường"]
+    services.datastore_create(
+        account=cast.publisher, resource=resource, fields=None,
+        records=[{"=cmd|' /C calc'!A0": value, "so": n} for n, value in enumerate(cells)],
+    )  # fmt: skip
+    url = f"/datastore/dump/{resource.public_id}"
+    body = b"".join(client.get(url).streaming_content).decode()  # type: ignore[attr-defined]
+    heading = next(csv.reader([body.lstrip("\ufeff").splitlines()[0]]))
+    assert set(heading) == {"'=cmd|' /C calc'!A0", "so"}  # headings neutralised too
+
+    response = client.get(f"{url}?format=xlsx")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    with zipfile.ZipFile(io.BytesIO(response.content)) as book:
+        sheet = book.read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in sheet  # no formula anywhere
+    assert "<f " not in sheet
+    rows = list(openpyxl.load_workbook(io.BytesIO(response.content)).active.values)
+    column = rows[0].index("=cmd|' /C calc'!A0")
+    assert [r[column] for r in rows[1:]] == cells  # the text itself, kept as text
+    assert client.get(f"{url}?format=ods").status_code == 400
+
+
+def test_a_table_too_large_for_xlsx_is_offered_as_csv(
+    cast: Cast, client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nentang.opendata.views import pages
+
+    dataset = support.air_quality(cast, resources=[])
+    resource = services.resource_create(
+        account=cast.publisher, dataset=dataset, data={"name": "x", "format": "CSV"}
+    )
+    services.datastore_create(
+        account=cast.publisher, resource=resource, fields=None,
+        records=[{"so": n} for n in range(3)],
+    )  # fmt: skip
+    monkeypatch.setattr(pages, "XLSX_ROWS", 2)
+    response = client.get(f"/datastore/dump/{resource.public_id}?format=xlsx")
+    assert response.status_code == 400
+    assert "CSV" in response.content.decode()

@@ -190,3 +190,49 @@ def test_shipments_per_province_and_month_are_published(cast: Cast) -> None:
     assert hcm["so_buu_gui"] is None  # one left after the cancelled one: withheld
     assert hcm["ghi_chu"] == "<5"
     assert "thong-ke-giao-dich-thanh-toan-theo-thang" in published
+
+
+def test_transfers_per_purpose_and_month_are_published(cast: Cast) -> None:
+    import uuid
+
+    from nentang.payments import services as payments
+    from nentang.payments.services import TransferInput
+
+    operator = Actor.system("tests")
+    alice = payments.account_open(actor=operator, code="wallet:od-alice", kind="wallet", name="A")
+    bob = payments.account_open(actor=operator, code="wallet:od-bob", kind="wallet", name="B")
+    bank = payments.system_account("system:bank-settlement")
+
+    def move(debit: Any, credit: Any, amount: int, code: str) -> None:
+        payments.transfer_create(
+            actor=operator,
+            transfer=TransferInput(
+                id=uuid.uuid4(), debit_account_id=debit.id, credit_account_id=credit.id,
+                amount=amount, code=code,
+            ),
+        )  # fmt: skip
+
+    move(bank, alice, 1_000_000, "fund")
+    for n in range(6):
+        move(alice, bob, 10_000 * (n + 1), "p2p")
+    for _n in range(2):
+        move(alice, bob, 5_000, "cod")
+
+    published = {d.name: d for d in services.statistics_publish()}
+
+    dataset = published["thong-ke-giao-dich-thanh-toan-theo-thang"]
+    assert dataset.version.endswith("-1")
+    page = selectors.datastore_search(
+        account=None, resource_id=str(dataset.resources.get().public_id), sort="muc_dich asc"
+    )
+    rows = {r["muc_dich"]: r for r in page.records}
+    month = timezone.localdate().isoformat()[:7]
+    assert {r["thang"] for r in rows.values()} == {month}
+    assert rows["p2p"]["so_giao_dich"] == 6
+    assert int(rows["p2p"]["tong_tien"]) == 210_000
+    for small in ("fund", "cod"):  # 1 and 2 transfers: withheld, amount too
+        assert rows[small]["so_giao_dich"] is None
+        assert rows[small]["tong_tien"] is None
+        assert rows[small]["ghi_chu"] == "<5"
+    again = {d.name: d for d in services.statistics_publish()}
+    assert again["thong-ke-giao-dich-thanh-toan-theo-thang"].version.endswith("-2")

@@ -23,7 +23,7 @@ from nentang.kernel.errors import (
     Unauthorized,
     ValidationFailed,
 )
-from nentang.opendata import selectors
+from nentang.opendata import selectors, services
 from nentang.opendata.problems import INVALID_API_TOKEN
 from nentang.opendata.views import ckan_shapes as shapes
 
@@ -111,6 +111,14 @@ def translate(name: str, exception: ProblemError) -> JsonResponse:
 
 
 def params(request: HttpRequest) -> dict[str, Any]:
+    """The action's parameters; a NUL character anywhere in them is refused here, for
+    every action (PostgreSQL cannot take one in text, and no parameter needs one)."""
+    data = _params(request)
+    services.refuse_nul(data)
+    return data
+
+
+def _params(request: HttpRequest) -> dict[str, Any]:
     if request.method == "GET":
         return {key: request.GET.get(key) for key in request.GET}
     content_type = request.content_type or ""
@@ -125,6 +133,8 @@ def params(request: HttpRequest) -> dict[str, Any]:
         parsed = json.loads(body)
     except ValueError:
         raise BadRequest(_("Bad request - JSON Error: the body is not valid JSON.")) from None
+    except RecursionError:
+        raise BadRequest(_("Bad request - JSON Error: the body is nested too deeply.")) from None
     if not isinstance(parsed, dict):
         raise BadRequest(_("Bad request - JSON Error: the body must be a JSON object."))
     return parsed

@@ -24,8 +24,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from nentang.kernel.errors import NotFound, ProblemError
+from nentang.kernel.errors import BadRequest, NotFound, ProblemError
 from nentang.opendata import selectors, services
+from nentang.opendata.problems import DUMP_FORMAT_UNKNOWN, DUMP_TOO_LARGE_FOR_XLSX
 from nentang.opendata.views import charts
 from nentang.opendata.views.forms import FREQUENCIES, DatasetForm, TokenForm, UploadForm
 
@@ -234,33 +235,86 @@ def _neutralise(value: Any) -> Any:
     return value
 
 
+# Excel opens at most 1,048,576 rows; an XLSX is built whole before it is sent, so it is
+# offered for tables a spreadsheet can hold and a worker can write in seconds.
+XLSX_ROWS = 100_000
+
+
+def _pages(account: Any, resource_id: str, names: list[str]) -> Any:
+    offset = 0
+    while True:
+        page = selectors.datastore_search(
+            account=account, resource_id=resource_id, fields=names, limit=5000,
+            offset=offset, include_total=False,
+        )  # fmt: skip
+        if not page.records:
+            return
+        yield page.records
+        offset += len(page.records)
+
+
+def _xlsx(account: Any, resource: Any, store: Any, names: list[str]) -> HttpResponse:
+    """The table as one XLSX sheet. Every text cell is written as text (``t="inlineStr"``
+    or shared string), never as a formula: openpyxl would take ``=…`` for one."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    if store.row_count > XLSX_ROWS:
+        raise BadRequest(
+            _("This table is too large for a spreadsheet file: download it as CSV."),
+            code=DUMP_TOO_LARGE_FOR_XLSX,
+        )
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("du_lieu")
+
+    def row(values: list[Any]) -> list[Any]:
+        cells = []
+        for value in values:
+            cell = WriteOnlyCell(sheet, value=value)
+            if isinstance(value, str):
+                cell.data_type = "s"  # text, even when it starts with "="
+            cells.append(cell)
+        return cells
+
+    sheet.append(row(names))
+    for records in _pages(account, str(resource.public_id), names):
+        for record in records:
+            sheet.append(row([record[n] for n in names]))
+    buffer = io.BytesIO()
+    book.save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{resource.public_id}.xlsx"'
+    return response
+
+
 @require_http_methods(["GET"])
-def dump(request: HttpRequest, resource_id: Any) -> StreamingHttpResponse:
-    """CKAN's ``/datastore/dump/<id>``: the table as UTF-8 CSV (with BOM, for Excel)."""
+def dump(request: HttpRequest, resource_id: Any) -> HttpResponseBase:
+    """CKAN's ``/datastore/dump/<id>``: the table as UTF-8 CSV (with BOM, for Excel), or
+    ``?format=xlsx``. No cell of either, headings included, is a formula."""
     account = _account(request)
     resource_id = str(resource_id)
     resource, store = selectors.datastore_get(account=account, resource_id=resource_id)
     names = [f["id"] for f in store.fields]
+    kind = request.GET.get("format", "csv").lower()
+    if kind == "xlsx":
+        return _xlsx(account, resource, store, names)
+    if kind != "csv":
+        raise BadRequest(_("Choose csv or xlsx."), code=DUMP_FORMAT_UNKNOWN)
 
     def rows() -> Any:
         buffer = io.StringIO()
         writer = csv.writer(buffer)
-        writer.writerow(names)
+        writer.writerow([_neutralise(n) for n in names])
         yield "\ufeff" + buffer.getvalue()
-        offset = 0
-        while True:
-            page = selectors.datastore_search(
-                account=account, resource_id=resource_id, fields=names, limit=5000,
-                offset=offset, include_total=False,
-            )  # fmt: skip
-            if not page.records:
-                return
+        for records in _pages(account, resource_id, names):
             buffer = io.StringIO()
             writer = csv.writer(buffer)
-            for record in page.records:
+            for record in records:
                 writer.writerow([_neutralise(record[n]) for n in names])
             yield buffer.getvalue()
-            offset += len(page.records)
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{resource.public_id}.csv"'
