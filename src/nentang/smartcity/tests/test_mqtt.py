@@ -361,10 +361,7 @@ def test_two_bridges_share_the_messages_and_store_each_reading_once(broker: int)
     )  # created once, with its position
 
 
-@pytest.mark.skipif(
-    not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"),
-    reason="concurrent transactions: PostgreSQL (SQLite's writers take turns)",
-)
+@pytest.mark.postgres_only  # concurrent transactions (SQLite's writers take turns)
 def test_a_bridge_creating_an_entity_another_is_creating_waits_and_merges() -> None:
     """Given bridge A has created a device's entity in a transaction not yet committed,
     when bridge B stores readings of the same device, then B waits for A's commit
