@@ -36,6 +36,9 @@ _NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*){1,4}$")
 MAX_SUMMARY_BYTES = 4096
 LEAF_FORMAT_VERSION = 1
 _HUMAN_ACTORS = {"person", "officer"}
+# Django builds a choices enum's ``values`` list anew on every access; record() is on
+# every audited write's path.
+_ACTOR_TYPES = frozenset(AuditEntry.ActorType.values)
 
 _key_lock = threading.Lock()
 _key_cache: dict[Path, bytes] = {}
@@ -197,7 +200,7 @@ def record(
         raise AuditRecordError(f"action {action!r} is not a dotted name like context.noun.verb.")
     if not _NAME.match(subject_type):
         raise AuditRecordError(f"subject_type {subject_type!r} is not a dotted name.")
-    if actor.type not in AuditEntry.ActorType.values:
+    if actor.type not in _ACTOR_TYPES:
         raise AuditRecordError(f"unknown actor type {actor.type!r}.")
     if not subject or len(subject) > 128:
         raise AuditRecordError("subject must be 1 to 128 characters.")
